@@ -1,0 +1,3 @@
+from locum.cli import main
+
+main()

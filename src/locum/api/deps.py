@@ -1,0 +1,34 @@
+"""Dependency aliases that make route signatures read like prose."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from locum.api.auth import current_instance
+from locum.db.reads import Reader
+from locum.instances.registry import InstanceContext
+from locum.settings import Settings
+
+
+def _db_session(request: Request) -> AsyncSession:
+    """The request's write session; LocumRoute commits it before responding and closes it."""
+    session: AsyncSession = request.app.state.sessionmaker()
+    request.state.db_session = session
+    return session
+
+
+def _reader(request: Request) -> Reader:
+    reader: Reader = request.app.state.reader
+    return reader
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+DbSession = Annotated[AsyncSession, Depends(_db_session)]
+DbReader = Annotated[Reader, Depends(_reader)]
+CurrentInstance = Annotated[InstanceContext, Depends(current_instance)]
+AppSettings = Annotated[Settings, Depends(_settings)]

@@ -1,0 +1,225 @@
+"""Clerk's error envelope, and the one place errors become responses.
+
+    ClerkError(status, code, message, long_message, meta)
+      raised anywhere; rendered as
+      {"errors": [{"message", "long_message", "code", "meta"}], "clerk_trace_id": "…"}
+
+Named constructors below cover the conditions Clerk names; FastAPI's request validation errors,
+malformed JSON and unknown routes are translated here too, so no FastAPI-shaped body ever leaves.
+"""
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from locum.api.responses import ClerkJSONResponse
+from locum.api.tracing import trace_id
+from locum.db.constraints import IdentifierTaken
+
+logger = logging.getLogger("locum.errors")
+
+
+class ClerkError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        long_message: str | None = None,
+        meta: dict[str, Any] | None = None,
+        *,
+        extra_errors: Sequence["ClerkError"] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.long_message = long_message or message
+        self.meta = meta
+        self.extra_errors = tuple(extra_errors)
+        self.headers = headers
+
+    def item(self) -> dict[str, Any]:
+        item: dict[str, Any] = {"message": self.message, "long_message": self.long_message, "code": self.code}
+        if self.meta is not None:
+            item["meta"] = self.meta
+        return item
+
+    def body(self) -> dict[str, Any]:
+        return {"errors": [self.item(), *(e.item() for e in self.extra_errors)], "clerk_trace_id": trace_id()}
+
+    def response(self) -> ClerkJSONResponse:
+        return ClerkJSONResponse(self.body(), status_code=self.status, headers=self.headers)
+
+
+def _param(name: str) -> dict[str, Any]:
+    return {"param_name": name}
+
+
+def clerk_key_invalid() -> ClerkError:
+    return ClerkError(
+        401,
+        "clerk_key_invalid",
+        "The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct.",
+    )
+
+
+def authorization_header_format_invalid() -> ClerkError:
+    return ClerkError(
+        401,
+        "authorization_header_format_invalid",
+        "Invalid Authorization header format",
+        'The Authorization header must be of the form "Bearer <secret key>".',
+    )
+
+
+def api_version_invalid(detail: str) -> ClerkError:
+    return ClerkError(400, "api_version_invalid", "Invalid API version", detail)
+
+
+def not_found(resource: str = "resource") -> ClerkError:
+    return ClerkError(404, "resource_not_found", "not found", f"The requested {resource} could not be found.")
+
+
+def route_not_found() -> ClerkError:
+    return ClerkError(404, "resource_not_found", "not found", "The requested resource could not be found.")
+
+
+def method_not_allowed() -> ClerkError:
+    return ClerkError(405, "method_not_allowed", "method not allowed", "This method is not allowed here.")
+
+
+def request_body_invalid(detail: str = "The request body is invalid.") -> ClerkError:
+    return ClerkError(400, "request_body_invalid", "Request body invalid", detail)
+
+
+def request_body_too_large(limit_bytes: int) -> ClerkError:
+    return ClerkError(
+        413, "request_body_too_large", "Request body too large", f"The request body exceeds {limit_bytes} bytes."
+    )
+
+
+def malformed_request_parameters(detail: str) -> ClerkError:
+    return ClerkError(400, "malformed_request_parameters", "Malformed request parameters", detail)
+
+
+def form_param_missing(name: str, status: int = 422) -> ClerkError:
+    return ClerkError(status, "form_param_missing", f"{name} must be included", f"{name} must be included.", _param(name))
+
+
+def form_param_unknown(name: str) -> ClerkError:
+    return ClerkError(422, "form_param_unknown", "is unknown", f"{name} is not a valid parameter for this request.", _param(name))
+
+
+def form_param_format_invalid(name: str, detail: str | None = None) -> ClerkError:
+    return ClerkError(
+        422, "form_param_format_invalid", "is invalid", detail or f"{name} is invalid.", _param(name)
+    )
+
+
+def form_param_value_invalid(name: str, detail: str | None = None) -> ClerkError:
+    return ClerkError(422, "form_param_value_invalid", "is invalid", detail or f"{name} is invalid.", _param(name))
+
+
+def form_param_type_invalid(name: str, detail: str | None = None) -> ClerkError:
+    return ClerkError(
+        422, "form_param_type_invalid", "is of the wrong type", detail or f"{name} has the wrong type.", _param(name)
+    )
+
+
+def form_param_max_length_exceeded(name: str, limit: int) -> ClerkError:
+    return ClerkError(
+        422,
+        "form_param_max_length_exceeded",
+        "is too long",
+        f"{name} must not be longer than {limit} characters.",
+        _param(name),
+    )
+
+
+def form_param_min_length_exceeded(name: str, limit: int) -> ClerkError:
+    return ClerkError(
+        422,
+        "form_param_min_length_exceeded",
+        "is too short",
+        f"{name} must be at least {limit} characters long.",
+        _param(name),
+    )
+
+
+def form_identifier_exists(name: str) -> ClerkError:
+    return ClerkError(
+        422,
+        "form_identifier_exists",
+        "That identifier is taken. Please try another.",
+        f"That {name.replace('_', ' ')} is taken. Please try another.",
+        _param(name),
+    )
+
+
+def unhandled_error() -> ClerkError:
+    return ClerkError(500, "internal_clerk_error", "Oops, an unexpected error occurred", "An unexpected error occurred.")
+
+
+def _validation_error(error: dict[str, Any]) -> ClerkError:
+    location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "header")]
+    name = ".".join(location) or "body"
+    kind = error.get("type", "")
+    context = error.get("ctx") or {}
+    if kind == "json_invalid":
+        return request_body_invalid("The request body is not valid JSON.")
+    if kind == "missing":
+        return form_param_missing(name)
+    if kind == "extra_forbidden":
+        return form_param_unknown(name)
+    if kind in ("string_too_long", "too_long"):
+        return form_param_max_length_exceeded(name, int(context.get("max_length", 0)))
+    if kind in ("string_too_short", "too_short"):
+        return form_param_min_length_exceeded(name, int(context.get("min_length", 0)))
+    if kind.endswith("_type") or kind.endswith("_parsing") or kind in ("model_attributes_type", "dict_type"):
+        return form_param_type_invalid(name, f"{name} {error.get('msg', 'has the wrong type').lower()}.")
+    return form_param_value_invalid(name, f"{name}: {error.get('msg', 'is invalid')}.")
+
+
+def validation_errors(errors: Sequence[dict[str, Any]]) -> ClerkError:
+    items = [_validation_error(error) for error in errors]
+    body_level = [item for item in items if item.status == 400]
+    first, rest = (body_level[0], []) if body_level else (items[0], items[1:])
+    return ClerkError(first.status, first.code, first.message, first.long_message, first.meta, extra_errors=rest)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_clerk_error(_request: Request, exc: Exception) -> ClerkJSONResponse:
+        assert isinstance(exc, ClerkError)
+        return exc.response()
+
+    async def on_validation_error(_request: Request, exc: Exception) -> ClerkJSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return validation_errors(exc.errors()).response()
+
+    async def on_http_error(_request: Request, exc: Exception) -> ClerkJSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 404:
+            return route_not_found().response()
+        if exc.status_code == 405:
+            return method_not_allowed().response()
+        return ClerkError(exc.status_code, "request_invalid", str(exc.detail)).response()
+
+    async def on_identifier_taken(_request: Request, exc: Exception) -> ClerkJSONResponse:
+        assert isinstance(exc, IdentifierTaken)
+        return form_identifier_exists(exc.param).response()
+
+    async def on_unhandled(_request: Request, exc: Exception) -> ClerkJSONResponse:
+        logger.exception("unhandled error", exc_info=exc)
+        return unhandled_error().response()
+
+    app.add_exception_handler(ClerkError, on_clerk_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(IdentifierTaken, on_identifier_taken)
+    app.add_exception_handler(Exception, on_unhandled)

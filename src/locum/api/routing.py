@@ -1,0 +1,45 @@
+"""LocumRoute: one write transaction per request, committed before the response leaves.
+
+Services only flush; the route commits once after the endpoint returns, and a failure anywhere
+rolls everything back (outbox events included, since they share the transaction).
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from locum.db.constraints import IdentifierTaken, identifier_param_for
+
+
+class LocumRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                response = await handler(request)
+                session: AsyncSession | None = getattr(request.state, "db_session", None)
+                if session is not None:
+                    try:
+                        await session.commit()
+                    except IntegrityError as exc:
+                        param = identifier_param_for(exc)
+                        if param is None:
+                            raise
+                        raise IdentifierTaken(param) from exc
+                return response
+            finally:
+                session = getattr(request.state, "db_session", None)
+                if session is not None:
+                    await session.close()
+
+        return handle
+
+
+def resource_router(**options: Any) -> APIRouter:
+    """An APIRouter whose routes are LocumRoutes (FastAPI keeps each included route's own class)."""
+    return APIRouter(route_class=LocumRoute, **options)

@@ -1,0 +1,89 @@
+"""create_app(settings): the ASGI application, its lifespan and its routers."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.responses import Response
+
+from locum.api.auth import current_instance
+from locum.api.errors import install_error_handlers
+from locum.api.routing import resource_router
+from locum.api.tracing import TracingMiddleware
+from locum.api.versioning import read_api_version
+from locum.db.engine import create_engine, create_sessionmaker
+from locum.db.migrate import upgrade
+from locum.db.reads import open_reader
+from locum.instances.registry import InstanceRegistry
+from locum.instances.service import InstanceKeys, ensure_default_instance
+from locum.kit.keys import publishable_key
+from locum.kit.sealing import Sealer, load_or_create_master_key
+from locum.resources import images, jwks, users
+from locum.settings import Settings
+
+logger = logging.getLogger("locum")
+
+
+def sealer_for(settings: Settings) -> Sealer:
+    return Sealer(load_or_create_master_key(settings.master_key, settings.master_key_file))
+
+
+async def prepare_database(engine: AsyncEngine, settings: Settings) -> InstanceKeys:
+    """Migrate the schema and make sure the default instance exists; returns its keys."""
+    await upgrade(engine)
+    async with create_sessionmaker(engine)() as session:
+        keys = await ensure_default_instance(session, sealer_for(settings), secret_key=settings.secret_key)
+        await session.commit()
+    return keys
+
+
+def startup_banner(settings: Settings, keys: InstanceKeys) -> str:
+    return "\n".join(
+        [
+            f"locum is serving Clerk's Backend API at {settings.origin}/v1",
+            f"CLERK_SECRET_KEY={keys.secret_key}",
+            f"CLERK_PUBLISHABLE_KEY={publishable_key(keys.environment_type, keys.frontend_api_host)}",
+            f"CLERK_API_URL={settings.origin}",
+        ]
+    )
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        # `sqlite:///:memory:` exists only inside this engine, so it is always prepared here.
+        if settings.prepare_database or settings.is_memory_database:
+            logger.info("%s", startup_banner(settings, await prepare_database(engine, settings)))
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.registry = InstanceRegistry(app.state.sessionmaker, sealer_for(settings))
+        app.state.reader = await open_reader(settings, engine)
+        try:
+            yield
+        finally:
+            await app.state.reader.close()
+            await engine.dispose()
+
+    app = FastAPI(title="locum", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(TracingMiddleware)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> Response:
+        return Response(b'{"status":"ok"}', media_type="application/json")
+
+    v1 = resource_router(prefix="/v1", dependencies=[Depends(read_api_version), Depends(current_instance)])
+    v1.include_router(jwks.router)
+    v1.include_router(users.router)
+    app.include_router(v1)
+    app.include_router(images.router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for uvicorn workers: settings come from LOCUM_* variables set by `locum serve`."""
+    return create_app(Settings())

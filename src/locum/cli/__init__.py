@@ -1,0 +1,14 @@
+"""The `locum` command: `locum serve`, `locum keys`."""
+
+import typer
+
+from locum.cli.keys import keys
+from locum.cli.serve import serve
+
+cli = typer.Typer(add_completion=False, no_args_is_help=True, help="A self-hostable Clerk Backend API.")
+cli.command()(serve)
+cli.command()(keys)
+
+
+def main() -> None:
+    cli()

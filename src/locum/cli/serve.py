@@ -1,0 +1,69 @@
+import asyncio
+import logging
+import os
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from locum.app import create_app, prepare_database, startup_banner
+from locum.cli.options import DatabaseUrl, Host, Port, settings_with
+from locum.db.engine import create_engine
+from locum.settings import Settings
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def serve(
+    host: Host = None,
+    port: Port = None,
+    database_url: DatabaseUrl = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (env LOCUM_WORKERS) [default: 1]", min=1)
+    ] = None,
+) -> None:
+    """Run the API server (migrations run first)."""
+    settings = settings_with(host=host, port=port, database_url=database_url, workers=workers)
+    logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT)
+    if settings.workers == 1:
+        uvicorn.run(
+            create_app(settings), host=settings.host, port=settings.port, access_log=False, log_config=None
+        )
+        return
+    if settings.is_memory_database:
+        raise typer.BadParameter("several workers need a file or PostgreSQL database", param_hint="--workers")
+    keys = asyncio.run(_prepare(settings))
+    typer.echo(startup_banner(settings, keys), err=True)
+    # Workers are fresh processes: they read their settings from the environment.
+    os.environ.update(_worker_environment(settings))
+    uvicorn.run(
+        "locum.app:create_app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        access_log=False,
+        log_config=None,
+    )
+
+
+async def _prepare(settings: Settings):  # type: ignore[no-untyped-def]
+    engine = create_engine(settings)
+    try:
+        return await prepare_database(engine, settings)
+    finally:
+        await engine.dispose()
+
+
+def _worker_environment(settings: Settings) -> dict[str, str]:
+    environment = {
+        "LOCUM_HOST": settings.host,
+        "LOCUM_PORT": str(settings.port),
+        "LOCUM_DATABASE_URL": settings.effective_database_url,
+        "LOCUM_DATA_DIR": str(settings.data_dir.resolve()),
+        "LOCUM_PREPARE_DATABASE": "false",
+        "LOCUM_LOG_LEVEL": settings.log_level,
+    }
+    if settings.public_url:
+        environment["LOCUM_PUBLIC_URL"] = settings.public_url
+    return environment

@@ -1,0 +1,65 @@
+"""Which unique constraint a violation hit, named as the request parameter Clerk would blame.
+
+PostgreSQL names the constraint in its message; SQLite names the columns (`table.col, table.col`).
+"""
+
+from functools import cache
+
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from locum.db.base import Base
+
+# table -> request parameter for each identifier-like unique constraint
+IDENTIFIER_TABLES = {
+    "email_addresses": "email_address",
+    "phone_numbers": "phone_number",
+    "web3_wallets": "web3_wallet",
+}
+IDENTIFIER_COLUMNS = {("users", "username_normalized"): "username", ("users", "external_id"): "external_id"}
+
+
+@cache
+def _signatures() -> dict[str, str]:
+    signatures: dict[str, str] = {}
+    for table in Base.metadata.tables.values():
+        for constraint in table.constraints:
+            if not isinstance(constraint, UniqueConstraint) or not constraint.name:
+                continue
+            columns = [column.name for column in constraint.columns]
+            param = IDENTIFIER_TABLES.get(table.name) or next(
+                (IDENTIFIER_COLUMNS[(table.name, c)] for c in columns if (table.name, c) in IDENTIFIER_COLUMNS), None
+            )
+            if param is None:
+                continue
+            signatures[str(constraint.name)] = param
+            signatures[", ".join(f"{table.name}.{c}" for c in columns)] = param
+    return signatures
+
+
+def identifier_param_for(exc: IntegrityError) -> str | None:
+    message = str(exc.orig)
+    for signature, param in _signatures().items():
+        if signature in message:
+            return param
+    return None
+
+
+class IdentifierTaken(Exception):
+    """A unique identifier (email, phone, username, …) is already used in the instance."""
+
+    def __init__(self, param: str) -> None:
+        super().__init__(param)
+        self.param = param
+
+
+async def flush(session: AsyncSession) -> None:
+    """Flush, naming the identifier a unique-constraint violation is about."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        param = identifier_param_for(exc)
+        if param is None:
+            raise
+        raise IdentifierTaken(param) from exc

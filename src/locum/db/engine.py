@@ -1,0 +1,60 @@
+"""Engines and sessions for the configured database URL.
+
+SQLite: WAL, foreign keys, a busy timeout, and `BEGIN IMMEDIATE` so that a write transaction takes
+the write lock up front (two deferred transactions upgrading to writers would fail instead of wait).
+`sqlite:///:memory:` shares one connection (StaticPool): every session must see the same database.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+import orjson
+
+from locum.settings import Settings
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+POSTGRES_POOL_SIZE = 10
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    options: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+    if settings.is_memory_database:
+        options.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+    elif settings.is_sqlite:
+        Path(settings.effective_database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        options.update(connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    else:
+        options.update(pool_size=POSTGRES_POOL_SIZE, pool_pre_ping=False)
+    engine = create_async_engine(settings.async_database_url, **options)
+    if settings.is_sqlite:
+        _configure_sqlite(engine, wal=not settings.is_memory_database)
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if wal:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

@@ -1,0 +1,20 @@
+from typing import Any
+
+from sqlalchemy import BigInteger, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from locum.db.base import ID_LENGTH, Base, InstanceScoped
+from locum.db.types import JsonDocument
+from locum.kit.clock import now_ms
+
+
+class Event(InstanceScoped, Base):
+    """Outbox row: a Clerk webhook event recorded in the transaction of the change it reports."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index(None, "instance_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    type: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    created_at: Mapped[int] = mapped_column(BigInteger, default=now_ms)

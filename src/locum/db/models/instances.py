@@ -1,0 +1,38 @@
+from sqlalchemy import Boolean, ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from locum.db.base import ID_LENGTH, Base, InstanceScoped, Timestamped
+
+
+class Instance(Timestamped, Base):
+    __tablename__ = "instances"
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    environment_type: Mapped[str] = mapped_column(String(16))
+    frontend_api_host: Mapped[str] = mapped_column(String(255))
+
+
+class InstanceSecretKey(InstanceScoped, Timestamped, Base):
+    """A secret key: its SHA-256 digest for look-ups, and a sealed copy so `locum keys` can show it."""
+
+    __tablename__ = "instance_secret_keys"
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("instances.id", ondelete="CASCADE"), index=True
+    )
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    sealed_key: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SigningKeyRow(InstanceScoped, Timestamped, Base):
+    """An RS256 key pair; `kid` is what JWKS and token headers name it by."""
+
+    __tablename__ = "signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("instances.id", ondelete="CASCADE"), index=True
+    )
+    sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,81 @@
+"""Instances resolved from memory: secret-key digest -> instance, with keys parsed once.
+
+A key not in memory is looked up in the database once (another process may have created the
+instance) and cached; unknown keys are not cached, so a later-created key is found.
+"""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from locum.db.models import Instance, InstanceSecretKey, SigningKeyRow
+from locum.kit.jwt_signing import SigningKey
+from locum.kit.keys import digests_match, publishable_key, secret_key_digest
+from locum.kit.sealing import Sealer
+
+
+@dataclass(frozen=True)
+class InstanceContext:
+    id: str
+    environment_type: str
+    frontend_api_host: str
+    signing_keys: tuple[SigningKey, ...] = field(default=())
+
+    @cached_property
+    def publishable_key(self) -> str:
+        return publishable_key(self.environment_type, self.frontend_api_host)
+
+    @cached_property
+    def jwks_document(self) -> bytes:
+        return orjson.dumps({"keys": [key.public_jwk for key in self.signing_keys]})
+
+    @property
+    def active_signing_key(self) -> SigningKey:
+        return self.signing_keys[-1]
+
+
+async def load_instance(session: AsyncSession, sealer: Sealer, instance_id: str) -> InstanceContext:
+    instance = await session.get_one(Instance, instance_id)
+    rows = (
+        await session.scalars(
+            select(SigningKeyRow).where(SigningKeyRow.instance_id == instance_id).order_by(SigningKeyRow.created_at)
+        )
+    ).all()
+    keys = tuple(SigningKey.from_pem(row.kid, sealer.unseal(row.sealed_private_key)) for row in rows)
+    return InstanceContext(
+        id=instance.id,
+        environment_type=instance.environment_type,
+        frontend_api_host=instance.frontend_api_host,
+        signing_keys=keys,
+    )
+
+
+class InstanceRegistry:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], sealer: Sealer) -> None:
+        self._sessionmaker = sessionmaker
+        self._sealer = sealer
+        self._by_digest: dict[str, InstanceContext] = {}
+
+    async def resolve(self, secret_key: str) -> InstanceContext | None:
+        digest = secret_key_digest(secret_key)
+        context = self._by_digest.get(digest)
+        if context is None:
+            context = await self._load(digest)
+            if context is None:
+                return None
+            self._by_digest[digest] = context
+        return context
+
+    async def _load(self, digest: str) -> InstanceContext | None:
+        async with self._sessionmaker() as session:
+            key_row = await session.scalar(select(InstanceSecretKey).where(InstanceSecretKey.digest == digest))
+            if key_row is None or not digests_match(key_row.digest, digest):
+                return None
+            return await load_instance(session, self._sealer, key_row.instance_id)
+
+    def forget(self) -> None:
+        """Drop every cached instance (after keys change in this process)."""
+        self._by_digest.clear()

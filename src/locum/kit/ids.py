@@ -1,0 +1,46 @@
+"""Clerk-style resource ids: `<prefix>_` + 27 base62 characters.
+
+The 27 characters encode 20 bytes: a 48-bit millisecond timestamp followed by 112 random bits,
+so ids sort by creation time (base62 digits are in ASCII order) like Clerk's KSUID-based ids.
+"""
+
+import secrets
+
+from locum.kit.clock import now_ms
+
+BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+ID_BODY_LENGTH = 27
+RANDOM_BITS = 112
+
+PREFIXES = {
+    "instance": "ins",
+    "secret_key": "sk",
+    "user": "user",
+    "email_address": "idn",
+    "phone_number": "idn",
+    "web3_wallet": "idn",
+    "passkey": "idn",
+    "external_account": "eac",
+    "verification": "ver",
+    "trusted_device": "td",
+    "image": "img",
+    "event": "evt",
+    "trace": "trace",
+}
+
+
+def base62(number: int, width: int) -> str:
+    digits = []
+    while number:
+        number, remainder = divmod(number, 62)
+        digits.append(BASE62[remainder])
+    return "".join(reversed(digits)).rjust(width, "0")
+
+
+def new_id(kind: str) -> str:
+    body = (now_ms() << RANDOM_BITS) | secrets.randbits(RANDOM_BITS)
+    return f"{PREFIXES[kind]}_{base62(body, ID_BODY_LENGTH)}"
+
+
+def random_base62(length: int) -> str:
+    return "".join(secrets.choice(BASE62) for _ in range(length))

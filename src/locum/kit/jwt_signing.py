@@ -1,0 +1,56 @@
+"""RS256 signing keys: generated per instance, parsed once, rendered as JWKS."""
+
+import base64
+from dataclasses import dataclass
+from functools import cached_property
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+RSA_KEY_BITS = 2048
+RSA_PUBLIC_EXPONENT = 65537
+
+
+def _b64url_uint(value: int) -> str:
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def new_private_key_pem() -> str:
+    key = rsa.generate_private_key(public_exponent=RSA_PUBLIC_EXPONENT, key_size=RSA_KEY_BITS)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    private_key: rsa.RSAPrivateKey
+
+    @classmethod
+    def from_pem(cls, kid: str, pem: str) -> "SigningKey":
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError("signing keys must be RSA")
+        return cls(kid=kid, private_key=key)
+
+    @cached_property
+    def public_jwk(self) -> dict[str, str]:
+        numbers = self.private_key.public_key().public_numbers()
+        return {
+            "use": "sig",
+            "kty": "RSA",
+            "kid": self.kid,
+            "alg": "RS256",
+            "n": _b64url_uint(numbers.n),
+            "e": _b64url_uint(numbers.e),
+        }
+
+    @cached_property
+    def public_pem_one_line(self) -> str:
+        """The PEM public key without line breaks: CLERK_JWT_KEY in a dotenv file, as the SDKs strip them."""
+        pem = self.private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()
+        return pem.strip().replace("\n", "")

@@ -1,0 +1,18 @@
+"""Clerk webhook events, recorded in the outbox in the same transaction as the change.
+
+Event type names follow Clerk's webhook catalogue (`user.created`, …); `data` is the same JSON the
+API returns for the object. Delivery is a separate concern (it reads committed rows only).
+"""
+
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from locum.db.models import Event
+from locum.kit.ids import new_id
+
+EventType = Literal["user.created", "user.updated", "user.deleted"]
+
+
+def record(session: AsyncSession, *, instance_id: str, type: EventType, data: dict[str, Any]) -> None:
+    session.add(Event(id=new_id("event"), instance_id=instance_id, type=type, data=data))

@@ -1,0 +1,3 @@
+from locum.resources.images.routes import router
+
+__all__ = ["router"]

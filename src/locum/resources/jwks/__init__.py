@@ -1,0 +1,3 @@
+from locum.resources.jwks.routes import router
+
+__all__ = ["router"]

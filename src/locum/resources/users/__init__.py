@@ -1,0 +1,3 @@
+from locum.resources.users.routes import router
+
+__all__ = ["router"]

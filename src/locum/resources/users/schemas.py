@@ -1,0 +1,85 @@
+"""Request bodies of the Users operations, named after Clerk's shapes.
+
+Bodies forbid unknown fields (Clerk answers form_param_unknown). PATCH bodies tell "not given"
+from "null" through `model_fields_set`.
+"""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Metadata = dict[str, Any]
+IdentificationStatus = Literal["verified", "reserved"]
+
+
+class ClerkBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateUserBody(ClerkBody):
+    external_id: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    locale: str | None = None
+    email_address: list[str] | None = None
+    email_address_identification_status: list[IdentificationStatus] | None = None
+    phone_number: list[str] | None = None
+    phone_number_identification_status: list[IdentificationStatus] | None = None
+    web3_wallet: list[str] | None = None
+    username: str | None = None
+    password: str | None = None
+    password_digest: str | None = None
+    password_hasher: str | None = None
+    skip_password_checks: bool | None = None
+    skip_password_requirement: bool | None = None
+    totp_secret: str | None = None
+    backup_codes: list[str] | None = None
+    public_metadata: Metadata | None = None
+    private_metadata: Metadata | None = None
+    unsafe_metadata: Metadata | None = None
+    delete_self_enabled: bool | None = None
+    legal_accepted_at: str | None = None
+    skip_legal_checks: bool | None = None
+    skip_user_requirement: bool | None = None
+    create_organization_enabled: bool | None = None
+    create_organizations_limit: int | None = None
+    created_at: str | None = None
+    bypass_client_trust: bool | None = None
+    banned: bool | None = None
+    locked: bool | None = None
+
+
+class UpdateUserBody(ClerkBody):
+    external_id: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    locale: str | None = None
+    primary_email_address_id: str | None = None
+    notify_primary_email_address_changed: bool | None = None
+    primary_phone_number_id: str | None = None
+    primary_web3_wallet_id: str | None = None
+    username: str | None = None
+    profile_image_id: str | None = None
+    password: str | None = None
+    password_digest: str | None = None
+    password_hasher: str | None = None
+    skip_password_checks: bool | None = None
+    sign_out_of_other_sessions: bool | None = None
+    totp_secret: str | None = None
+    backup_codes: list[str] | None = None
+    public_metadata: Metadata | None = None
+    private_metadata: Metadata | None = None
+    unsafe_metadata: Metadata | None = None
+    delete_self_enabled: bool | None = None
+    create_organization_enabled: bool | None = None
+    legal_accepted_at: str | None = None
+    skip_legal_checks: bool | None = None
+    create_organizations_limit: int | None = None
+    created_at: str | None = None
+    bypass_client_trust: bool | None = None
+
+
+class MetadataBody(ClerkBody):
+    public_metadata: Metadata | None = None
+    private_metadata: Metadata | None = None
+    unsafe_metadata: Metadata | None = None

@@ -1,0 +1,206 @@
+"""Users and their identifications as Clerk renders them (the spec's User, EmailAddress, …)."""
+
+from typing import Any
+
+from locum.db.models import EmailAddress, ExternalAccount, Passkey, PhoneNumber, TrustedDevice, User, Web3Wallet
+from locum.kit.clock import now_ms
+
+MAX_VERIFICATION_ATTEMPTS = 10
+LOCKOUT_DURATION_MS = 60 * 60 * 1000
+OTP_STRATEGIES = {"email_code", "phone_code", "reset_password_email_code"}
+DEFAULT_AVATAR_PATH = "/locum/images/default"
+
+JSON = dict[str, Any]
+
+
+def image_url(origin: str, image_id: str | None) -> str:
+    return f"{origin}/locum/images/{image_id}" if image_id else f"{origin}{DEFAULT_AVATAR_PATH}"
+
+
+def verification_json(status: str | None, strategy: str | None, attempts: int | None, expire_at: int | None) -> JSON | None:
+    if status is None or strategy is None:
+        return None
+    if strategy == "admin":
+        kind = "verification_admin"
+    elif strategy in OTP_STRATEGIES:
+        kind = "verification_otp"
+    elif strategy.startswith("oauth_") or strategy.startswith("from_oauth_"):
+        kind = "verification_from_oauth"
+    else:
+        kind = "verification_otp"
+    return {"object": kind, "status": status, "strategy": strategy, "attempts": attempts, "expire_at": expire_at}
+
+
+def _identification_verification(row: EmailAddress | PhoneNumber | Web3Wallet) -> JSON | None:
+    return verification_json(
+        row.verification_status, row.verification_strategy, row.verification_attempts, row.verification_expire_at
+    )
+
+
+def email_address_json(row: EmailAddress) -> JSON:
+    return {
+        "id": row.id,
+        "object": "email_address",
+        "email_address": row.email_address,
+        "reserved": row.reserved,
+        "verification": _identification_verification(row),
+        "linked_to": row.linked_to,
+        "matches_sso_connection": False,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
+
+
+def phone_number_json(row: PhoneNumber) -> JSON:
+    return {
+        "id": row.id,
+        "object": "phone_number",
+        "phone_number": row.phone_number,
+        "reserved_for_second_factor": row.reserved_for_second_factor,
+        "default_second_factor": row.default_second_factor,
+        "reserved": row.reserved,
+        "verification": _identification_verification(row),
+        "linked_to": row.linked_to,
+        "backup_codes": None,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
+
+
+def web3_wallet_json(row: Web3Wallet) -> JSON:
+    return {
+        "id": row.id,
+        "object": "web3_wallet",
+        "web3_wallet": row.web3_wallet,
+        "verification": _identification_verification(row),
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
+
+
+def passkey_json(row: Passkey) -> JSON:
+    return {
+        "id": row.id,
+        "object": "passkey",
+        "name": row.name,
+        "last_used_at": row.last_used_at,
+        "verification": {
+            "object": "verification_passkey",
+            "status": "verified",
+            "strategy": "passkey",
+            "attempts": None,
+            "expire_at": None,
+        },
+    }
+
+
+def external_account_json(row: ExternalAccount) -> JSON:
+    return {
+        "object": "external_account",
+        "id": row.id,
+        "provider": row.provider,
+        "identification_id": row.identification_id,
+        "provider_user_id": row.provider_user_id,
+        "approved_scopes": row.approved_scopes,
+        "email_address": row.email_address,
+        "email_address_verified": True,
+        "first_name": row.first_name,
+        "last_name": row.last_name,
+        "avatar_url": row.avatar_url,
+        "image_url": row.avatar_url or None,
+        "username": row.username,
+        "phone_number": row.phone_number,
+        "public_metadata": row.public_metadata,
+        "label": row.label,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "verification": {
+            "object": "verification_oauth",
+            "status": "verified",
+            "strategy": row.provider,
+            "attempts": None,
+            "expire_at": None,
+        },
+    }
+
+
+def trusted_device_json(row: TrustedDevice) -> JSON:
+    return {
+        "object": "trusted_device",
+        "id": row.id,
+        "platform": row.platform,
+        "app_identifier": row.app_identifier,
+        "name": row.name,
+        "algorithm": "ES256",
+        "status": row.status,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "last_used_at": row.last_used_at,
+        "revoked_at": row.revoked_at,
+    }
+
+
+def lockout_state(user: User, at_ms: int) -> tuple[bool, int | None]:
+    """(locked, lockout_expires_in_seconds); a lock with no expiry lasts until unlocked."""
+    if user.locked_at is None:
+        return False, None
+    if user.lockout_expires_at is None:
+        return True, None
+    remaining_ms = user.lockout_expires_at - at_ms
+    if remaining_ms <= 0:
+        return False, None
+    return True, -(-remaining_ms // 1000)
+
+
+def user_json(user: User, origin: str) -> JSON:
+    locked, lockout_expires_in_seconds = lockout_state(user, now_ms())
+    has_image = user.image_id is not None
+    url = image_url(origin, user.image_id)
+    two_factor = bool(user.totp_secret or user.backup_code_digests or any(p.reserved_for_second_factor for p in user.phone_numbers))
+    return {
+        "id": user.id,
+        "object": "user",
+        "external_id": user.external_id,
+        "primary_email_address_id": user.primary_email_address_id,
+        "primary_phone_number_id": user.primary_phone_number_id,
+        "primary_web3_wallet_id": user.primary_web3_wallet_id,
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "locale": user.locale,
+        "profile_image_url": url,
+        "image_url": url,
+        "has_image": has_image,
+        "public_metadata": user.public_metadata,
+        "private_metadata": user.private_metadata,
+        "unsafe_metadata": user.unsafe_metadata,
+        "email_addresses": [email_address_json(row) for row in user.email_addresses],
+        "phone_numbers": [phone_number_json(row) for row in user.phone_numbers],
+        "web3_wallets": [web3_wallet_json(row) for row in user.web3_wallets],
+        "passkeys": [passkey_json(row) for row in user.passkeys],
+        "password_enabled": user.password_digest is not None,
+        "two_factor_enabled": two_factor,
+        "totp_enabled": user.totp_secret is not None,
+        "backup_code_enabled": bool(user.backup_code_digests),
+        "mfa_enabled_at": user.mfa_enabled_at,
+        "mfa_disabled_at": user.mfa_disabled_at,
+        "password_last_updated_at": user.password_last_updated_at,
+        "external_accounts": [external_account_json(row) for row in user.external_accounts],
+        "saml_accounts": [],
+        "enterprise_accounts": [],
+        "organization_memberships": [],
+        "last_sign_in_at": user.last_sign_in_at,
+        "banned": user.banned,
+        "locked": locked,
+        "deprovisioned": False,
+        "lockout_expires_in_seconds": lockout_expires_in_seconds,
+        "verification_attempts_remaining": max(MAX_VERIFICATION_ATTEMPTS - user.failed_verification_attempts, 0),
+        "updated_at": user.updated_at,
+        "created_at": user.created_at,
+        "delete_self_enabled": user.delete_self_enabled,
+        "create_organization_enabled": user.create_organization_enabled,
+        "create_organizations_limit": user.create_organizations_limit,
+        "last_active_at": user.last_active_at,
+        "legal_accepted_at": user.legal_accepted_at,
+        "bypass_client_trust": user.bypass_client_trust,
+    }

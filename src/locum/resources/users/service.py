@@ -1,0 +1,365 @@
+"""Rules for users: creation, updates, deletion. Every change re-renders the user's document
+(the JSON reads return) and records its Clerk event in the same transaction. Services flush;
+the route commits."""
+
+import base64
+import binascii
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+from starlette.concurrency import run_in_threadpool
+
+from locum.api.errors import (
+    ClerkError,
+    form_param_format_invalid,
+    form_param_value_invalid,
+    not_found,
+)
+from locum.db.constraints import flush
+from locum.db.models import EmailAddress, Image, PhoneNumber, User, Web3Wallet
+from locum.kit import passwords
+from locum.kit.backup_codes import digest_backup_codes
+from locum.kit.clock import now_ms
+from locum.kit.identifiers import (
+    email_lookup_key,
+    normalize_email,
+    normalize_phone,
+    normalize_web3_wallet,
+    rfc3339_to_ms,
+    username_problem,
+)
+from locum.kit.ids import new_id
+from locum.outbox.events import EventType, record
+from locum.resources.users.schemas import CreateUserBody, UpdateUserBody
+from locum.resources.users.serializers import JSON, user_json
+
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_BYTES = 72
+USER_GRAPH = (
+    selectinload(User.email_addresses),
+    selectinload(User.phone_numbers),
+    selectinload(User.web3_wallets),
+    selectinload(User.passkeys),
+    selectinload(User.external_accounts),
+)
+
+
+async def get_user(session: AsyncSession, *, instance_id: str, user_id: str) -> User | None:
+    """The user with every collection its JSON needs, loaded up front (no lazy loads under asyncio)."""
+    return await session.scalar(
+        select(User).where(User.instance_id == instance_id, User.id == user_id).options(*USER_GRAPH)
+    )
+
+
+async def get_user_or_raise(session: AsyncSession, *, instance_id: str, user_id: str) -> User:
+    user = await get_user(session, instance_id=instance_id, user_id=user_id)
+    if user is None:
+        raise not_found("user")
+    return user
+
+
+async def save_user(session: AsyncSession, user: User, *, origin: str, event: EventType | None) -> JSON:
+    """Stamp, render the document, flush, and record `event` with the same data the API returns."""
+    user.updated_at = now_ms()
+    await flush(session)
+    data = user_json(user, origin)
+    user.document = orjson.dumps(data)
+    if event is not None:
+        record(session, instance_id=user.instance_id, type=event, data=data)
+    await flush(session)
+    return data
+
+
+def _form_error(code: str, param: str, message: str) -> ClerkError:
+    return ClerkError(422, code, message, message, {"param_name": param})
+
+
+def check_password_policy(password: str) -> None:
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise _form_error(
+            "form_password_length_too_short", "password", f"Passwords must be {PASSWORD_MIN_LENGTH} characters or more."
+        )
+    if len(password.encode()) > PASSWORD_MAX_BYTES:
+        raise _form_error(
+            "form_password_size_in_bytes_exceeded",
+            "password",
+            f"Passwords must be at most {PASSWORD_MAX_BYTES} bytes long.",
+        )
+
+
+async def password_fields(
+    *, password: str | None, digest: str | None, hasher: str | None, skip_checks: bool
+) -> tuple[str, str] | None:
+    """(digest, hasher) to store for a new password or imported digest; hashing runs off the event loop."""
+    if password is not None:
+        if not skip_checks:
+            check_password_policy(password)
+        return await run_in_threadpool(passwords.hash_password, password), passwords.LOCUM_HASHER
+    if digest is None and hasher is None:
+        return None
+    if digest is None:
+        raise _form_error("form_param_missing", "password_digest", "password_digest must be included with password_hasher.")
+    if hasher is None:
+        raise _form_error("form_param_missing", "password_hasher", "password_hasher must be included with password_digest.")
+    if hasher not in passwords.SUPPORTED_HASHERS:
+        raise form_param_value_invalid("password_hasher", f"{hasher!r} is not a supported password hasher.")
+    if not passwords.is_valid_digest(hasher, digest):
+        raise _form_error(
+            "form_password_digest_invalid_code",
+            "password_digest",
+            f"The password digest is not valid for the {hasher} hasher.",
+        )
+    return digest, hasher
+
+
+def parse_time(value: str, param: str) -> int:
+    parsed = rfc3339_to_ms(value)
+    if parsed is None:
+        raise _form_error("form_param_invalid_time", param, f"{param} must be a valid RFC3339 date-time.")
+    return parsed
+
+
+def check_username(username: str) -> None:
+    problem = username_problem(username)
+    if problem is not None:
+        raise _form_error(problem, "username", f"The username {username!r} is not allowed ({problem}).")
+
+
+def check_totp_secret(secret: str) -> str:
+    cleaned = secret.replace(" ", "").upper()
+    try:
+        base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
+    except (binascii.Error, ValueError):
+        raise _form_error("invalid_totp_secret_code", "totp_secret", "The TOTP secret must be base32.") from None
+    return cleaned
+
+
+def _statuses(values: list[str], statuses: list[str] | None, param: str) -> list[str]:
+    if statuses is None:
+        return ["verified"] * len(values)
+    if len(statuses) != len(values):
+        raise _form_error(
+            "form_param_array_length_mismatch",
+            f"{param}_identification_status",
+            f"{param}_identification_status must have as many entries as {param}.",
+        )
+    return statuses
+
+
+def _verification_columns(status: str) -> dict[str, Any]:
+    if status == "verified":
+        return {"verification_status": "verified", "verification_strategy": "admin"}
+    return {"verification_status": None, "verification_strategy": None}
+
+
+def new_email_address(
+    user: User, address: str, *, status: str = "verified", at_ms: int, param: str = "email_address"
+) -> EmailAddress:
+    normalized = normalize_email(address)
+    if normalized is None:
+        raise form_param_format_invalid(param, f"{address!r} is not a valid email address.")
+    return EmailAddress(
+        id=new_id("email_address"),
+        instance_id=user.instance_id,
+        user_id=user.id,
+        email_address=normalized,
+        email_address_normalized=email_lookup_key(normalized),
+        reserved=status == "reserved",
+        created_at=at_ms,
+        updated_at=at_ms,
+        **_verification_columns(status),
+    )
+
+
+def new_phone_number(
+    user: User, number: str, *, status: str = "verified", at_ms: int, param: str = "phone_number"
+) -> PhoneNumber:
+    normalized = normalize_phone(number)
+    if normalized is None:
+        raise form_param_format_invalid(param, f"{number!r} is not a valid phone number in E.164 format.")
+    return PhoneNumber(
+        id=new_id("phone_number"),
+        instance_id=user.instance_id,
+        user_id=user.id,
+        phone_number=normalized,
+        reserved=status == "reserved",
+        created_at=at_ms,
+        updated_at=at_ms,
+        **_verification_columns(status),
+    )
+
+
+def new_web3_wallet(user: User, address: str, *, at_ms: int) -> Web3Wallet:
+    normalized = normalize_web3_wallet(address)
+    if normalized is None:
+        raise form_param_format_invalid("web3_wallet", f"{address!r} is not a valid web3 wallet address.")
+    return Web3Wallet(
+        id=new_id("web3_wallet"),
+        instance_id=user.instance_id,
+        user_id=user.id,
+        web3_wallet=address.strip(),
+        web3_wallet_normalized=normalized,
+        created_at=at_ms,
+        updated_at=at_ms,
+        verification_status="verified",
+        verification_strategy="admin",
+    )
+
+
+async def create_user(session: AsyncSession, *, instance_id: str, body: CreateUserBody, origin: str) -> JSON:
+    created_at = parse_time(body.created_at, "created_at") if body.created_at else now_ms()
+    user = User(
+        id=new_id("user"),
+        instance_id=instance_id,
+        external_id=body.external_id,
+        first_name=body.first_name,
+        last_name=body.last_name,
+        locale=body.locale,
+        public_metadata=body.public_metadata or {},
+        private_metadata=body.private_metadata or {},
+        unsafe_metadata=body.unsafe_metadata or {},
+        delete_self_enabled=body.delete_self_enabled if body.delete_self_enabled is not None else True,
+        create_organization_enabled=(
+            body.create_organization_enabled if body.create_organization_enabled is not None else True
+        ),
+        create_organizations_limit=body.create_organizations_limit,
+        bypass_client_trust=bool(body.bypass_client_trust),
+        banned=bool(body.banned),
+        legal_accepted_at=parse_time(body.legal_accepted_at, "legal_accepted_at") if body.legal_accepted_at else None,
+        created_at=created_at,
+        updated_at=created_at,
+        backup_code_digests=[],
+    )
+    if body.locked:
+        user.locked_at = created_at
+    if body.username is not None and body.username != "":
+        check_username(body.username)
+        user.username = body.username
+        user.username_normalized = body.username.lower()
+    emails = body.email_address or []
+    phones = body.phone_number or []
+    user.email_addresses = [
+        new_email_address(user, address, status=status, at_ms=created_at)
+        for address, status in zip(emails, _statuses(emails, body.email_address_identification_status, "email_address"))
+    ]
+    user.phone_numbers = [
+        new_phone_number(user, number, status=status, at_ms=created_at)
+        for number, status in zip(phones, _statuses(phones, body.phone_number_identification_status, "phone_number"))
+    ]
+    user.web3_wallets = [new_web3_wallet(user, address, at_ms=created_at) for address in body.web3_wallet or []]
+    user.passkeys, user.external_accounts = [], []
+    user.primary_email_address_id = user.email_addresses[0].id if user.email_addresses else None
+    user.primary_phone_number_id = user.phone_numbers[0].id if user.phone_numbers else None
+    user.primary_web3_wallet_id = user.web3_wallets[0].id if user.web3_wallets else None
+    if body.totp_secret is not None:
+        user.totp_secret = check_totp_secret(body.totp_secret)
+    if body.backup_codes:
+        user.backup_code_digests = await run_in_threadpool(digest_backup_codes, body.backup_codes)
+    if user.totp_secret or user.backup_code_digests:
+        user.mfa_enabled_at = created_at
+    stored = await password_fields(
+        password=body.password,
+        digest=body.password_digest,
+        hasher=body.password_hasher,
+        skip_checks=bool(body.skip_password_checks),
+    )
+    if stored is not None:
+        user.password_digest, user.password_hasher = stored
+        user.password_last_updated_at = created_at
+    session.add(user)
+    return await save_user(session, user, origin=origin, event="user.created")
+
+
+
+def _set_primary(user: User, attribute: str, rows: list[Any], identification_id: str, param: str) -> None:
+    row = next((r for r in rows if r.id == identification_id), None)
+    if row is None:
+        raise form_param_value_invalid(param, f"{identification_id} is not an identification of this user.")
+    if getattr(row, "verification_status", "verified") != "verified":
+        raise ClerkError(
+            422,
+            "form_param_value_invalid",
+            "is not verified",
+            "Only a verified identification can be made primary.",
+            {"param_name": param},
+        )
+    setattr(user, attribute, identification_id)
+
+
+async def update_user(
+    session: AsyncSession, *, instance_id: str, user_id: str, body: UpdateUserBody, origin: str
+) -> JSON:
+    given = body.model_fields_set
+    stored = await password_fields(
+        password=body.password,
+        digest=body.password_digest,
+        hasher=body.password_hasher,
+        skip_checks=bool(body.skip_password_checks),
+    )
+    backup_digests = await run_in_threadpool(digest_backup_codes, body.backup_codes) if body.backup_codes else None
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    at_ms = now_ms()
+    for name in ("external_id", "first_name", "last_name", "locale"):
+        if name in given:
+            setattr(user, name, getattr(body, name))
+    for name in ("delete_self_enabled", "create_organization_enabled", "bypass_client_trust"):
+        if name in given and getattr(body, name) is not None:
+            setattr(user, name, getattr(body, name))
+    if "create_organizations_limit" in given:
+        user.create_organizations_limit = body.create_organizations_limit
+    for name in ("public_metadata", "private_metadata", "unsafe_metadata"):
+        if name in given:
+            setattr(user, name, getattr(body, name) or {})
+    if "username" in given:
+        if body.username:
+            check_username(body.username)
+            user.username, user.username_normalized = body.username, body.username.lower()
+        else:
+            user.username = user.username_normalized = None
+    if body.primary_email_address_id is not None:
+        _set_primary(user, "primary_email_address_id", user.email_addresses, body.primary_email_address_id, "primary_email_address_id")
+    if body.primary_phone_number_id is not None:
+        _set_primary(user, "primary_phone_number_id", user.phone_numbers, body.primary_phone_number_id, "primary_phone_number_id")
+    if body.primary_web3_wallet_id is not None:
+        _set_primary(user, "primary_web3_wallet_id", user.web3_wallets, body.primary_web3_wallet_id, "primary_web3_wallet_id")
+    if body.profile_image_id is not None:
+        image = await session.get(Image, body.profile_image_id)
+        if image is None or image.instance_id != instance_id:
+            raise form_param_value_invalid("profile_image_id", "No image with this id exists.")
+        user.image_id = image.id
+    if stored is not None:
+        user.password_digest, user.password_hasher = stored
+        user.password_last_updated_at = at_ms
+        user.password_compromised = False
+    if body.totp_secret is not None:
+        user.totp_secret = check_totp_secret(body.totp_secret)
+    if backup_digests is not None:
+        user.backup_code_digests = backup_digests
+    if (body.totp_secret is not None or backup_digests) and user.mfa_enabled_at is None:
+        user.mfa_enabled_at = at_ms
+    if body.legal_accepted_at is not None:
+        user.legal_accepted_at = parse_time(body.legal_accepted_at, "legal_accepted_at")
+    if body.created_at is not None:
+        user.created_at = parse_time(body.created_at, "created_at")
+    return await save_user(session, user, origin=origin, event="user.updated")
+
+
+def deleted_user_json(user: User) -> JSON:
+    deleted: JSON = {"object": "user", "id": user.id, "deleted": True}
+    if user.external_id is not None:
+        deleted["external_id"] = user.external_id
+    return deleted
+
+
+async def delete_user(session: AsyncSession, *, instance_id: str, user_id: str) -> JSON:
+    user = await session.scalar(select(User).where(User.instance_id == instance_id, User.id == user_id))
+    if user is None:
+        raise not_found("user")
+    deleted = deleted_user_json(user)
+    await session.delete(user)
+    record(session, instance_id=instance_id, type="user.deleted", data=deleted)
+    await flush(session)
+    return deleted

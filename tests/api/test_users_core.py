@@ -1,0 +1,125 @@
+import asyncio
+
+import httpx
+import pytest
+
+from tests.builders import make_user, unique_email
+
+
+class TestCreateUser:
+    async def test_creates_verified_primary_email(self, client: httpx.AsyncClient) -> None:
+        user = await make_user(client, email_address=["Ada@Example.com"], first_name="Ada", username="ada_l")
+        assert user["object"] == "user" and user["id"].startswith("user_") and len(user["id"]) == 32
+        email = user["email_addresses"][0]
+        assert user["primary_email_address_id"] == email["id"]
+        assert email["verification"] == {
+            "object": "verification_admin",
+            "status": "verified",
+            "strategy": "admin",
+            "attempts": None,
+            "expire_at": None,
+        }
+        assert user["username"] == "ada_l" and user["password_enabled"] is False
+
+    async def test_empty_body_creates_a_user(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/v1/users", headers={"content-type": "application/json"})
+        assert response.status_code == 200
+
+    async def test_duplicate_email_is_form_identifier_exists(self, client: httpx.AsyncClient) -> None:
+        await make_user(client, email_address=["dup@example.com"])
+        response = await client.post("/v1/users", json={"email_address": ["DUP@example.com"]})
+        assert response.status_code == 422
+        error = response.json()["errors"][0]
+        assert error["code"] == "form_identifier_exists"
+        assert error["meta"] == {"param_name": "email_address"}
+
+    async def test_concurrent_creates_with_one_email_make_one_user(self, client: httpx.AsyncClient) -> None:
+        email = unique_email("race")
+        responses = await asyncio.gather(
+            *(client.post("/v1/users", json={"email_address": [email]}) for _ in range(20))
+        )
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [200] + [422] * 19
+        assert {r.json()["errors"][0]["code"] for r in responses if r.status_code == 422} == {"form_identifier_exists"}
+
+    @pytest.mark.parametrize(
+        ("body", "status", "code"),
+        [
+            pytest.param({"email_address": "a@b.co"}, 422, "form_param_type_invalid", id="wrong-type"),
+            pytest.param({"nickname": "x"}, 422, "form_param_unknown", id="extra-field"),
+            pytest.param({"email_address": ["not-an-email"]}, 422, "form_param_format_invalid", id="bad-email"),
+            pytest.param({"phone_number": ["555"]}, 422, "form_param_format_invalid", id="bad-phone"),
+            pytest.param({"password": "short"}, 422, "form_password_length_too_short", id="short-password"),
+            pytest.param({"username": "ab"}, 422, "form_username_invalid_length", id="short-username"),
+            pytest.param({"created_at": "yesterday"}, 422, "form_param_invalid_time", id="bad-time"),
+            pytest.param(
+                {"email_address": ["a@b.co"], "email_address_identification_status": []},
+                422,
+                "form_param_array_length_mismatch",
+                id="status-length",
+            ),
+        ],
+    )
+    async def test_bad_input(self, client: httpx.AsyncClient, body: dict, status: int, code: str) -> None:
+        response = await client.post("/v1/users", json=body)
+        assert response.status_code == status, response.text
+        assert response.json()["errors"][0]["code"] == code
+
+    async def test_malformed_json(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/v1/users", content=b"{nope", headers={"content-type": "application/json"})
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["code"] == "request_body_invalid"
+
+
+class TestGetUser:
+    async def test_round_trip(self, client: httpx.AsyncClient) -> None:
+        user = await make_user(client)
+        response = await client.get(f"/v1/users/{user['id']}")
+        assert response.status_code == 200
+        assert response.json() == user
+
+    async def test_unknown_id_is_404(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/v1/users/user_doesnotexist")
+        assert response.status_code == 404
+        assert response.json()["errors"][0]["code"] == "resource_not_found"
+
+    async def test_other_instance_cannot_see_it(
+        self, client: httpx.AsyncClient, other_client: httpx.AsyncClient
+    ) -> None:
+        user = await make_user(client)
+        assert (await other_client.get(f"/v1/users/{user['id']}")).status_code == 404
+
+
+class TestAuth:
+    @pytest.mark.parametrize(
+        ("header", "code"),
+        [
+            pytest.param(None, "authorization_header_format_invalid", id="missing"),
+            pytest.param("Basic abc", "authorization_header_format_invalid", id="not-bearer"),
+            pytest.param("Bearer sk_test_unknown", "clerk_key_invalid", id="unknown-key"),
+        ],
+    )
+    async def test_rejected(self, client: httpx.AsyncClient, header: str | None, code: str) -> None:
+        headers = {"Authorization": header} if header else {}
+        client.headers.pop("Authorization")
+        response = await client.get("/v1/users", headers=headers)
+        assert response.status_code == 401
+        assert response.json()["errors"][0]["code"] == code
+
+
+class TestListUsers:
+    async def test_filters_by_email_case_insensitively(self, client: httpx.AsyncClient) -> None:
+        user = await make_user(client, email_address=["Grace@Example.com"])
+        await make_user(client)
+        response = await client.get("/v1/users", params={"email_address": "grace@example.COM"})
+        assert [u["id"] for u in response.json()] == [user["id"]]
+
+    async def test_newest_first_with_limit_offset(self, client: httpx.AsyncClient) -> None:
+        ids = [(await make_user(client))["id"] for _ in range(3)]
+        page = (await client.get("/v1/users", params={"limit": 2, "offset": 1})).json()
+        assert [u["id"] for u in page] == [ids[1], ids[0]]
+
+    async def test_count(self, client: httpx.AsyncClient) -> None:
+        for _ in range(2):
+            await make_user(client)
+        assert (await client.get("/v1/users/count")).json() == {"object": "total_count", "total_count": 2}

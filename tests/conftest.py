@@ -1,0 +1,95 @@
+"""Shared fixtures: one migrated database per test session (SQLite by default, PostgreSQL when
+LOCUM_TEST_DATABASE_URL is set) and a fresh instance per test, which isolates tests without
+cleanup because every row is instance-scoped.
+
+Every response that the `client` fixture receives is validated against Clerk's spec for its
+operation and status; a mismatch fails the test that provoked it.
+"""
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+from cryptography.fernet import Fernet
+from fastapi import FastAPI
+
+from locum.app import create_app
+from locum.instances.service import InstanceKeys, create_instance
+from locum.settings import Settings
+from tests.contract.spec import validate_response
+
+TEST_ORIGIN = "http://locum.test"
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir: Path = tmp_path_factory.mktemp("locum")
+    database_url = os.environ.get("LOCUM_TEST_DATABASE_URL") or f"sqlite:///{data_dir / 'test.db'}"
+    return Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        master_key=Fernet.generate_key().decode(),
+        public_url=TEST_ORIGIN,
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+async def new_instance(app: FastAPI) -> InstanceKeys:
+    async with app.state.sessionmaker() as session:
+        keys = await create_instance(session, app.state.registry._sealer)
+        await session.commit()
+    return keys
+
+
+@pytest.fixture
+async def instance(app: FastAPI) -> InstanceKeys:
+    return await new_instance(app)
+
+
+class ContractViolation(AssertionError):
+    pass
+
+
+async def _check_contract(response: httpx.Response) -> None:
+    path = response.request.url.path
+    if not path.startswith("/v1/"):
+        return
+    await response.aread()
+    body = orjson.loads(response.content) if response.content else None
+    problems = validate_response(response.request.method, path, response.status_code, body)
+    if problems:
+        raise ContractViolation("\n".join(problems))
+    assert response.headers.get("content-type") == "application/json"
+
+
+def api_client(app: FastAPI, secret_key: str | None) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {secret_key}"} if secret_key else {}
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url=TEST_ORIGIN,
+        headers=headers,
+        event_hooks={"response": [_check_contract]},
+    )
+
+
+@pytest.fixture
+async def client(app: FastAPI, instance: InstanceKeys) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(app, instance.secret_key) as http:
+        yield http
+
+
+@pytest.fixture
+async def other_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a second instance, for isolation checks."""
+    keys = await new_instance(app)
+    async with api_client(app, keys.secret_key) as http:
+        yield http
