@@ -7,16 +7,19 @@ operation and status; a mismatch fails the test that provoked it.
 """
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
 import pytest
 from cryptography.fernet import Fernet
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from locum.app import create_app
+from locum.db.models import Event
 from locum.instances.service import InstanceKeys, create_instance
 from locum.settings import Settings
 from tests.contract.spec import validate_response
@@ -93,3 +96,20 @@ async def other_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     keys = await new_instance(app)
     async with api_client(app, keys.secret_key) as http:
         yield http
+
+
+RecordedEvents = Callable[[], Awaitable[list[tuple[str, dict[str, Any]]]]]
+
+
+@pytest.fixture
+def recorded_events(app: FastAPI, instance: InstanceKeys) -> RecordedEvents:
+    """`await recorded_events()` -> [(type, data), …] committed for the test's instance, oldest first."""
+
+    async def read() -> list[tuple[str, dict[str, Any]]]:
+        async with app.state.sessionmaker() as session:
+            rows = await session.scalars(
+                select(Event).where(Event.instance_id == instance.instance_id).order_by(Event.created_at, Event.id)
+            )
+            return [(row.type, row.data) for row in rows]
+
+    return read

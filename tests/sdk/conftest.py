@@ -1,0 +1,95 @@
+"""A real `locum serve` process driven by Clerk's official Python SDK (clerk-backend-api 7.0.0).
+
+The SDK's typed models reject any response whose shape differs from what Clerk sends, so these
+tests catch serialization bugs the in-process tests can't. One server runs per test session.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from clerk_backend_api import Clerk
+from clerk_backend_api.utils import BackoffStrategy, RetryConfig
+
+from locum.kit.keys import new_secret_key
+
+READY_TIMEOUT_S = 30
+# The SDK retries 5xx for up to an hour by default: a test must fail fast instead.
+NO_RETRIES = RetryConfig("none", BackoffStrategy(1, 1, 1, 1), False)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LocumServer:
+    def __init__(self, origin: str, secret_key: str, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.origin = origin
+        self.secret_key = secret_key
+        self.process = process
+        self.log = log
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.origin}/v1"
+
+
+def start_server(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> LocumServer:
+    port = free_port()
+    secret_key = new_secret_key("development")
+    env = {
+        **os.environ,
+        "LOCUM_SECRET_KEY": secret_key,
+        "LOCUM_DATA_DIR": str(data_dir),
+        "LOCUM_DATABASE_URL": os.environ.get("LOCUM_TEST_DATABASE_URL") or f"sqlite:///{data_dir / 'sdk.db'}",
+        **(extra_env or {}),
+    }
+    log = data_dir / "server.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "locum", "serve", "--port", str(port)],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    origin = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"locum serve exited early:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{origin}/healthz", timeout=1).status_code == 200:
+                return LocumServer(origin, secret_key, process, log)
+        except httpx.TransportError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"locum serve was not ready in {READY_TIMEOUT_S}s:\n{log.read_text()}")
+
+
+def stop_server(server: LocumServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocumServer]:
+    running = start_server(tmp_path_factory.mktemp("sdk"))
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture
+def clerk(server: LocumServer) -> Iterator[Clerk]:
+    with Clerk(bearer_auth=server.secret_key, server_url=server.api_url, retry_config=NO_RETRIES) as sdk:
+        yield sdk

@@ -1,0 +1,33 @@
+import pytest
+from clerk_backend_api import Clerk, models
+
+from tests.builders import unique_email
+
+
+def test_create_get_list_count_update_delete(clerk: Clerk) -> None:
+    email = unique_email("sdk")
+    created = clerk.users.create(email_address=[email], first_name="Ada", password="a strong passphrase")
+    assert isinstance(created, models.User) and created.password_enabled
+    assert clerk.users.get(user_id=created.id).email_addresses[0].email_address == email
+    listed = clerk.users.list(request={"email_address": [email]})
+    assert [u.id for u in listed] == [created.id]
+    assert clerk.users.count(request={"email_address": [email]}).total_count == 1
+    updated = clerk.users.update(user_id=created.id, last_name="Lovelace")
+    assert updated.last_name == "Lovelace" and updated.first_name == "Ada"
+    deleted = clerk.users.delete(user_id=created.id)
+    assert deleted.deleted and deleted.id == created.id
+
+
+def test_errors_are_typed(clerk: Clerk) -> None:
+    email = unique_email("sdkdup")
+    clerk.users.create(email_address=[email])
+    with pytest.raises(models.ClerkErrors) as raised:
+        clerk.users.create(email_address=[email])
+    assert raised.value.data.errors[0].code == "form_identifier_exists"
+    with pytest.raises(models.ClerkErrors):
+        clerk.users.get(user_id="user_missing")
+
+
+def test_jwks(clerk: Clerk) -> None:
+    keys = clerk.jwks.get_jwks().keys
+    assert keys and keys[0].kid.startswith("ins_")
