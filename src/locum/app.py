@@ -20,7 +20,7 @@ from locum.instances.registry import InstanceRegistry
 from locum.instances.service import InstanceKeys, ensure_default_instance
 from locum.kit.keys import publishable_key
 from locum.kit.sealing import Sealer, load_or_create_master_key
-from locum.resources import images, jwks, users
+from locum.resources import email_addresses, images, jwks, locum_admin, phone_numbers, users
 from locum.settings import Settings
 
 logger = logging.getLogger("locum")
@@ -79,7 +79,13 @@ def create_app(settings: Settings) -> FastAPI:
     v1 = resource_router(prefix="/v1", dependencies=[Depends(read_api_version), Depends(current_instance)])
     v1.include_router(jwks.router)
     v1.include_router(users.router)
+    v1.include_router(email_addresses.router)
+    v1.include_router(phone_numbers.router)
     app.include_router(v1)
+    # locum's own endpoints (what Clerk does in its dashboard or Frontend API), same secret-key auth
+    app.include_router(
+        locum_admin.router, prefix="/locum", dependencies=[Depends(current_instance)], include_in_schema=False
+    )
     app.include_router(images.router)
     return app
 

@@ -604,6 +604,11 @@ def test_clerks_documented_examples_are_valid(hasher: str, digest: str) -> None:
     assert is_valid_digest(hasher, digest)
 
 
+def test_pbkdf2_sha512_takes_up_to_clerks_bounds() -> None:
+    assert is_valid_digest("pbkdf2_sha512", f"pbkdf2_sha512$419999$NaClSalt-512${PBKDF2_SHA512_HASH}")
+    assert is_valid_digest("pbkdf2_sha512", f"pbkdf2_sha512$1000${'s' * 1023}${PBKDF2_SHA512_HASH}")
+
+
 def test_bcrypt_reads_72_bytes_as_the_writing_systems_did() -> None:
     # PHP's crypt() of an 80-byte password.
     digest = "$2y$04$abcdefghijklmnopqrstuum2G75IXDN/xsgbNa/hCiPSKyIHQd70S"

@@ -13,7 +13,7 @@ it, and replaced by our argon2id after the first successful verification (`needs
 | md5_salted           | `<salt>$<hex md5>` of salt + password (or password + salt)                 |
 | sha256_salted        | `<salt>$<hex sha256>`, likewise                                            |
 | phpass, md5_phpass   | `$P$` or `$H$` + rounds char + 8-char salt + 22-char checksum (portable)   |
-| pbkdf2_sha1          | `pbkdf2_sha1$<iter>$<salt>$<hex hash>[$<key length>]`, salt hex or raw    |
+| pbkdf2_sha1          | `pbkdf2_sha1$<iter>$<salt>$<hex hash>[$<key length>]`, salt hex or raw     |
 | pbkdf2_sha256        | `pbkdf2_sha256$<iter>$<base64 salt>$<base64 hash>`                         |
 | pbkdf2_sha256_django | `pbkdf2_sha256$<iter>$<salt>$<base64 hash>` (Django)                       |
 | pbkdf2_sha512        | `pbkdf2_sha512$<iter>$<salt>$<hex hash>`                                   |
@@ -110,10 +110,6 @@ def _fields(digest: str, prefix: str, count: int) -> list[str] | None:
     return fields if head == prefix and len(fields) == count and all(fields) else None
 
 
-def _any_matches(checkers: list[_Checker]) -> _Checker:
-    return lambda password: any(check(password) for check in checkers)
-
-
 def _bcrypt_hash(digest: str) -> bytes | None:
     match = _BCRYPT.fullmatch(digest)
     return digest.encode() if match is not None and 4 <= int(match["cost"]) <= 31 else None
@@ -172,15 +168,9 @@ def _salted(algorithm: str) -> _Parser:
             return None
         # Clerk documents `salt$hash` but not which way round salt and password are joined; both are
         # in use, so both are tried.
-        return _any_matches(
-            [
-                lambda password: hmac.compare_digest(
-                    hashlib.new(algorithm, salt + password).digest(), expected
-                ),
-                lambda password: hmac.compare_digest(
-                    hashlib.new(algorithm, password + salt).digest(), expected
-                ),
-            ]
+        return lambda password: any(
+            hmac.compare_digest(hashlib.new(algorithm, joined).digest(), expected)
+            for joined in (salt + password, password + salt)
         )
 
     return parse
@@ -256,7 +246,8 @@ def _pbkdf2_sha1(digest: str) -> _Checker | None:
     # Clerk reads the salt as hex when it decodes and as raw text otherwise. A raw salt can look
     # like hex too, so such a salt is tried both ways.
     salts = [raw_salt] if hex_salt is None else [hex_salt, raw_salt]
-    return _any_matches([_pbkdf2_checker("sha1", salt, iterations, expected) for salt in salts])
+    checkers = [_pbkdf2_checker("sha1", salt, iterations, expected) for salt in salts]
+    return lambda password: any(check(password) for check in checkers)
 
 
 def _scrypt(password: bytes, salt: bytes, n: int, r: int, p: int, key_length: int) -> bytes:

@@ -1,0 +1,3 @@
+from locum.resources.email_addresses.routes import router
+
+__all__ = ["router"]

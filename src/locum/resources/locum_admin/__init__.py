@@ -1,0 +1,3 @@
+from locum.resources.locum_admin.routes import router
+
+__all__ = ["router"]

@@ -1,0 +1,3 @@
+from locum.resources.phone_numbers.routes import router
+
+__all__ = ["router"]
