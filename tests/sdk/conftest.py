@@ -31,11 +31,14 @@ def free_port() -> int:
 
 
 class LocumServer:
-    def __init__(self, origin: str, secret_key: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    def __init__(
+        self, origin: str, secret_key: str, process: subprocess.Popen[bytes], log: Path, environment: dict[str, str]
+    ) -> None:
         self.origin = origin
         self.secret_key = secret_key
         self.process = process
         self.log = log
+        self.environment = environment
 
     @property
     def api_url(self) -> str:
@@ -45,13 +48,13 @@ class LocumServer:
 def start_server(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> LocumServer:
     port = free_port()
     secret_key = new_secret_key("development")
-    env = {
-        **os.environ,
+    locum_env = {
         "LOCUM_SECRET_KEY": secret_key,
         "LOCUM_DATA_DIR": str(data_dir),
         "LOCUM_DATABASE_URL": os.environ.get("LOCUM_TEST_DATABASE_URL") or f"sqlite:///{data_dir / 'sdk.db'}",
         **(extra_env or {}),
     }
+    env = {**os.environ, **locum_env}
     log = data_dir / "server.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
@@ -67,7 +70,7 @@ def start_server(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> 
             raise RuntimeError(f"locum serve exited early:\n{log.read_text()}")
         try:
             if httpx.get(f"{origin}/healthz", timeout=1).status_code == 200:
-                return LocumServer(origin, secret_key, process, log)
+                return LocumServer(origin, secret_key, process, log, locum_env)
         except httpx.TransportError:
             time.sleep(0.05)
     process.kill()

@@ -86,8 +86,11 @@ def not_found(resource: str = "resource") -> ClerkError:
     return ClerkError(404, "resource_not_found", "not found", f"The requested {resource} could not be found.")
 
 
+ROUTE_NOT_FOUND_MESSAGE = "No such endpoint: locum does not serve this path (or this Clerk operation) yet."
+
+
 def route_not_found() -> ClerkError:
-    return ClerkError(404, "resource_not_found", "not found", "The requested resource could not be found.")
+    return ClerkError(404, "resource_not_found", "not found", ROUTE_NOT_FOUND_MESSAGE)
 
 
 def method_not_allowed() -> ClerkError:

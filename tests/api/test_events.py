@@ -1,0 +1,37 @@
+"""Events are recorded in the transaction of the change they report: never for a failed change."""
+
+import httpx
+
+from tests.builders import make_user
+from tests.conftest import RecordedEvents
+
+
+async def test_user_lifecycle_records_events_with_api_data(
+    client: httpx.AsyncClient, recorded_events: RecordedEvents
+) -> None:
+    user = await make_user(client)
+    updated = (await client.patch(f"/v1/users/{user['id']}", json={"first_name": "Lin"})).json()
+    deleted = (await client.delete(f"/v1/users/{user['id']}")).json()
+    assert await recorded_events() == [("user.created", user), ("user.updated", updated), ("user.deleted", deleted)]
+
+
+async def test_failed_changes_record_nothing(client: httpx.AsyncClient, recorded_events: RecordedEvents) -> None:
+    await make_user(client, email_address=["taken@example.com"])
+    before = await recorded_events()
+    assert (await client.post("/v1/users", json={"email_address": ["taken@example.com"]})).status_code == 422
+    assert (await client.patch("/v1/users/user_missing", json={"first_name": "x"})).status_code == 404
+    assert (await client.post("/v1/users", json={"username": "!!"})).status_code == 422
+    assert await recorded_events() == before
+
+
+async def test_conflict_found_at_commit_rolls_back_the_event(
+    client: httpx.AsyncClient, recorded_events: RecordedEvents
+) -> None:
+    first = await make_user(client, username="unique_name")
+    second = await make_user(client)
+    before = await recorded_events()
+    response = await client.patch(f"/v1/users/{second['id']}", json={"username": "UNIQUE_NAME"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["meta"] == {"param_name": "username"}
+    assert await recorded_events() == before
+    assert (await client.get(f"/v1/users/{first['id']}")).json()["username"] == "unique_name"
