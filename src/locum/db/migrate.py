@@ -5,9 +5,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import locum.migrations
+from locum.db.planner_stats import write_planner_stats
 
 MIGRATIONS_DIR = Path(locum.migrations.__file__).parent
 
@@ -19,6 +21,12 @@ def alembic_config(connection: Any) -> Config:
     return config
 
 
+def _upgrade(connection: Connection, revision: str) -> None:
+    command.upgrade(alembic_config(connection), revision)
+    if connection.dialect.name == "sqlite":
+        write_planner_stats(connection)
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.begin() as connection:
-        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+        await connection.run_sync(_upgrade, revision)
