@@ -6,7 +6,7 @@ to the driver. File-backed SQLite gets its own aiosqlite connection (WAL lets it
 writer); other databases borrow a pooled connection from the engine.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, Protocol
 
 import aiosqlite
@@ -18,6 +18,7 @@ from locum.db.engine import SQLITE_BUSY_TIMEOUT_MS
 from locum.settings import Settings
 
 Row = Sequence[Any]
+MAX_CACHED_SHAPES = 1024
 
 
 class CompiledRead:
@@ -39,6 +40,8 @@ class Reader(Protocol):
 
     def prepared(self, statement: Executable) -> CompiledRead: ...
 
+    def prepared_by_shape(self, shape: Hashable, build: Callable[[], Executable]) -> CompiledRead: ...
+
     async def fetch(self, read: CompiledRead, values: Mapping[str, Any] | None = None) -> list[Row]: ...
 
     async def close(self) -> None: ...
@@ -50,6 +53,7 @@ class CompilingReader:
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
         self._prepared: dict[int, tuple[Executable, CompiledRead]] = {}
+        self._by_shape: dict[Hashable, CompiledRead] = {}
 
     def prepared(self, statement: Executable) -> CompiledRead:
         """`statement` compiled once and kept: for module-level statements with bind parameters."""
@@ -58,6 +62,19 @@ class CompilingReader:
             cached = (statement, CompiledRead(statement, self.dialect))
             self._prepared[id(statement)] = cached
         return cached[1]
+
+    def prepared_by_shape(self, shape: Hashable, build: Callable[[], Executable]) -> CompiledRead:
+        """The statement `build` makes for this shape, built and compiled once per shape.
+
+        For queries assembled per request (list filters): the shape names what varies in the SQL
+        text (which filters, how many values each), never the values themselves.
+        """
+        compiled = self._by_shape.get(shape)
+        if compiled is None:
+            if len(self._by_shape) >= MAX_CACHED_SHAPES:
+                self._by_shape.clear()
+            compiled = self._by_shape[shape] = CompiledRead(build(), self.dialect)
+        return compiled
 
 
 class EngineReader(CompilingReader):

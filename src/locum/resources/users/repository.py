@@ -1,21 +1,29 @@
-"""User queries the generic paths can't express: the list filters, ordering and cursor of GET /users."""
+"""The queries of GET /users and GET /users/count: filters, ordering, cursor, and the document reads.
 
-from dataclasses import dataclass, field
+A filtered list is compiled once per *shape* (which filters are present and how many values each
+binds) and reused: compiling a statement costs more than running it. So each filter is split in
+two: `_bind_values` turns the request into bind values, and `CONDITIONS` turns named bind
+parameters into SQL. Neither sees the other's side.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, or_, select
 
 from locum.api.errors import ClerkError, form_param_value_invalid
 from locum.api.ordering import Ordering
 from locum.api.pagination import Page
 from locum.db.models import EmailAddress, ExternalAccount, PhoneNumber, User, Web3Wallet
-from locum.db.reads import CompiledRead, Reader
+from locum.db.reads import Reader
 from locum.kit.clock import now_ms
 from locum.kit.identifiers import email_lookup_key, normalize_phone, normalize_web3_wallet
 
 MAX_FILTER_VALUES = 100
 LIKE_ESCAPE = "\\"
+DEFAULT_ORDER = "-created_at"
 
 
 @dataclass(frozen=True)
@@ -43,9 +51,21 @@ class UserFilters:
     provider_user_id: list[str] = field(default_factory=list)
 
 
-def _contains(column: Any, text: str) -> ColumnElement[bool]:
+INSTANCE = bindparam("instance_id")
+Binds = list[BindParameter[Any]]
+
+
+def _like_pattern(text: str) -> str:
     escaped = text.lower().replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", "\\%").replace("_", "\\_")
-    return func.lower(column).like(f"%{escaped}%", escape=LIKE_ESCAPE)
+    return f"%{escaped}%"
+
+
+def _contains(column: Any, pattern: BindParameter[Any]) -> ColumnElement[bool]:
+    return func.lower(column).like(pattern, escape=LIKE_ESCAPE)
+
+
+def _owned_by(model: Any, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    return User.id.in_(select(model.user_id).where(model.instance_id == INSTANCE, condition))
 
 
 def _split_signed(values: list[str]) -> tuple[list[str], list[str]]:
@@ -55,83 +75,98 @@ def _split_signed(values: list[str]) -> tuple[list[str], list[str]]:
     return include, exclude
 
 
-def _owned_by(model: Any, instance_id: str, condition: ColumnElement[bool]) -> ColumnElement[bool]:
-    return User.id.in_(select(model.user_id).where(model.instance_id == instance_id, condition))
-
-
-def _query_condition(instance_id: str, text: str) -> ColumnElement[bool]:
+def _matches_query(b: Binds) -> ColumnElement[bool]:
+    (pattern,) = b
     return or_(
-        _contains(User.id, text),
-        _contains(User.external_id, text),
-        _contains(User.username, text),
-        _contains(User.first_name, text),
-        _contains(User.last_name, text),
-        _owned_by(EmailAddress, instance_id, _contains(EmailAddress.email_address, text)),
-        _owned_by(PhoneNumber, instance_id, _contains(PhoneNumber.phone_number, text)),
-        _owned_by(Web3Wallet, instance_id, _contains(Web3Wallet.web3_wallet, text)),
+        _contains(User.id, pattern),
+        _contains(User.external_id, pattern),
+        _contains(User.username, pattern),
+        _contains(User.first_name, pattern),
+        _contains(User.last_name, pattern),
+        _owned_by(EmailAddress, _contains(EmailAddress.email_address, pattern)),
+        _owned_by(PhoneNumber, _contains(PhoneNumber.phone_number, pattern)),
+        _owned_by(Web3Wallet, _contains(Web3Wallet.web3_wallet, pattern)),
     )
 
 
+def _full_name() -> ColumnElement[str]:
+    return func.coalesce(User.first_name, "") + " " + func.coalesce(User.last_name, "")
+
+
+# filter name -> SQL over its bind parameters (one per value `_bind_values` produced)
+CONDITIONS: dict[str, Callable[[Binds], ColumnElement[bool]]] = {
+    "email_address": lambda b: _owned_by(EmailAddress, EmailAddress.email_address_normalized.in_(b)),
+    "phone_number": lambda b: _owned_by(PhoneNumber, PhoneNumber.phone_number.in_(b)),
+    "web3_wallet": lambda b: _owned_by(Web3Wallet, Web3Wallet.web3_wallet_normalized.in_(b)),
+    "username": lambda b: User.username_normalized.in_(b),
+    "user_id": lambda b: User.id.in_(b),
+    "user_id_excluded": lambda b: User.id.not_in(b),
+    "external_id": lambda b: User.external_id.in_(b),
+    "external_id_excluded": lambda b: or_(User.external_id.is_(None), User.external_id.not_in(b)),
+    # Organizations arrive with their own issue; until then no user belongs to any.
+    "organization_id": lambda b: User.id.in_(select(User.id).where(False)),
+    "query": _matches_query,
+    "email_address_query": lambda b: _owned_by(EmailAddress, _contains(EmailAddress.email_address, b[0])),
+    "phone_number_query": lambda b: _owned_by(PhoneNumber, _contains(PhoneNumber.phone_number, b[0])),
+    "username_query": lambda b: _contains(User.username, b[0]),
+    "name_query": lambda b: _contains(_full_name(), b[0]),
+    "banned": lambda b: User.banned == b[0],
+    "last_active_at_before": lambda b: User.last_active_at < b[0],
+    "last_active_at_after": lambda b: User.last_active_at > b[0],
+    "created_at_before": lambda b: User.created_at < b[0],
+    "created_at_after": lambda b: User.created_at > b[0],
+    "last_sign_in_at_before": lambda b: User.last_sign_in_at < b[0],
+    "last_sign_in_at_after": lambda b: User.last_sign_in_at > b[0],
+    "provider": lambda b: _owned_by(
+        ExternalAccount, and_(ExternalAccount.provider == b[0], ExternalAccount.provider_user_id.in_(b[1:]))
+    ),
+}
+PATTERN_FILTERS = ("query", "email_address_query", "phone_number_query", "username_query", "name_query")
+SCALAR_FILTERS = ("banned", "last_active_at_before", "last_active_at_after", "created_at_before", "created_at_after",
+                  "last_sign_in_at_before", "last_sign_in_at_after")
+
+
 def _check_sizes(filters: UserFilters) -> None:
-    for name in ("email_address", "phone_number", "external_id", "username", "web3_wallet", "user_id",
-                 "organization_id", "provider_user_id"):
-        if len(getattr(filters, name)) > MAX_FILTER_VALUES:
+    for spec in fields(filters):
+        values = getattr(filters, spec.name)
+        if isinstance(values, list) and len(values) > MAX_FILTER_VALUES:
             raise ClerkError(
                 422,
                 "form_param_array_size_exceeded",
                 "too many values",
-                f"{name} accepts at most {MAX_FILTER_VALUES} values.",
-                {"param_name": name},
+                f"{spec.name} accepts at most {MAX_FILTER_VALUES} values.",
+                {"param_name": spec.name},
             )
 
 
-def filter_conditions(instance_id: str, filters: UserFilters) -> list[ColumnElement[bool]]:
+def _bind_values(filters: UserFilters) -> dict[str, list[Any]]:
+    """filter name -> the values its condition binds, for the filters this request uses."""
     _check_sizes(filters)
-    conditions: list[ColumnElement[bool]] = [User.instance_id == instance_id]
+    values: dict[str, list[Any]] = {}
     if filters.email_address:
-        keys = [email_lookup_key(v) for v in filters.email_address]
-        conditions.append(_owned_by(EmailAddress, instance_id, EmailAddress.email_address_normalized.in_(keys)))
+        values["email_address"] = [email_lookup_key(v) for v in filters.email_address]
     if filters.phone_number:
-        numbers = [normalize_phone(v) or v for v in filters.phone_number]
-        conditions.append(_owned_by(PhoneNumber, instance_id, PhoneNumber.phone_number.in_(numbers)))
+        values["phone_number"] = [normalize_phone(v) or v for v in filters.phone_number]
     if filters.web3_wallet:
-        wallets = [normalize_web3_wallet(v) or v for v in filters.web3_wallet]
-        conditions.append(_owned_by(Web3Wallet, instance_id, Web3Wallet.web3_wallet_normalized.in_(wallets)))
+        values["web3_wallet"] = [normalize_web3_wallet(v) or v for v in filters.web3_wallet]
     if filters.username:
-        conditions.append(User.username_normalized.in_([v.lower() for v in filters.username]))
-    for values, column in ((filters.user_id, User.id), (filters.external_id, User.external_id)):
-        include, exclude = _split_signed(values)
+        values["username"] = [v.lower() for v in filters.username]
+    for name in ("user_id", "external_id"):
+        include, exclude = _split_signed(getattr(filters, name))
         if include:
-            conditions.append(column.in_(include))
+            values[name] = include
         if exclude:
-            conditions.append(or_(column.is_(None), column.not_in(exclude)))
-    include_orgs, _exclude_orgs = _split_signed(filters.organization_id)
-    if include_orgs:
-        # Organizations arrive with their own issue; until then no user belongs to any.
-        conditions.append(User.id.in_([]))
-    if filters.query:
-        conditions.append(_query_condition(instance_id, filters.query))
-    if filters.email_address_query:
-        conditions.append(_owned_by(EmailAddress, instance_id, _contains(EmailAddress.email_address, filters.email_address_query)))
-    if filters.phone_number_query:
-        conditions.append(_owned_by(PhoneNumber, instance_id, _contains(PhoneNumber.phone_number, filters.phone_number_query)))
-    if filters.username_query:
-        conditions.append(_contains(User.username, filters.username_query))
-    if filters.name_query:
-        full_name = func.coalesce(User.first_name, "") + " " + func.coalesce(User.last_name, "")
-        conditions.append(_contains(full_name, filters.name_query))
-    if filters.banned is not None:
-        conditions.append(User.banned.is_(filters.banned))
-    for value, column, before in (
-        (filters.last_active_at_before, User.last_active_at, True),
-        (filters.last_active_at_after, User.last_active_at, False),
-        (filters.created_at_before, User.created_at, True),
-        (filters.created_at_after, User.created_at, False),
-        (filters.last_sign_in_at_before, User.last_sign_in_at, True),
-        (filters.last_sign_in_at_after, User.last_sign_in_at, False),
-    ):
+            values[f"{name}_excluded"] = exclude
+    if _split_signed(filters.organization_id)[0]:
+        values["organization_id"] = []
+    for name in PATTERN_FILTERS:
+        text = getattr(filters, name)
+        if text:
+            values[name] = [_like_pattern(text)]
+    for name in SCALAR_FILTERS:
+        value = getattr(filters, name)
         if value is not None:
-            conditions.append(column < value if before else column > value)
+            values[name] = [value]
     if filters.provider is not None or filters.provider_user_id:
         if filters.provider is None or not filters.provider_user_id:
             raise ClerkError(
@@ -142,14 +177,26 @@ def filter_conditions(instance_id: str, filters: UserFilters) -> list[ColumnElem
                 {"param_name": "provider" if filters.provider is None else "provider_user_id"},
             )
         provider = filters.provider if filters.provider.startswith("oauth_") else f"oauth_{filters.provider}"
-        conditions.append(
-            _owned_by(
-                ExternalAccount,
-                instance_id,
-                and_(ExternalAccount.provider == provider, ExternalAccount.provider_user_id.in_(filters.provider_user_id)),
-            )
-        )
+        values["provider"] = [provider, *filters.provider_user_id]
+    return values
+
+
+def _conditions(values: dict[str, list[Any]]) -> list[ColumnElement[bool]]:
+    conditions = [User.instance_id == INSTANCE]
+    for name, bound in values.items():
+        conditions.append(CONDITIONS[name]([bindparam(f"{name}_{i}") for i in range(len(bound))]))
     return conditions
+
+
+def _parameters(instance_id: str, values: dict[str, list[Any]]) -> dict[str, Any]:
+    parameters: dict[str, Any] = {"instance_id": instance_id}
+    for name, bound in values.items():
+        parameters.update({f"{name}_{i}": value for i, value in enumerate(bound)})
+    return parameters
+
+
+def _shape(values: dict[str, list[Any]]) -> tuple[tuple[str, int], ...]:
+    return tuple((name, len(bound)) for name, bound in values.items())
 
 
 def _primary(model: Any, column: Any, primary_id: Any) -> Any:
@@ -168,50 +215,36 @@ ORDER_COLUMNS: dict[str, Any] = {
     "last_active_at": User.last_active_at,
     "last_sign_in_at": User.last_sign_in_at,
 }
-DEFAULT_ORDER = "-created_at"
+DOCUMENT_COLUMNS = (User.document, User.locked_at, User.lockout_expires_at)
 
 
-def list_statement(
-    instance_id: str, filters: UserFilters, ordering: Ordering, page: Page, starting_after: str | None
-) -> Select[Any]:
-    conditions = filter_conditions(instance_id, filters)
-    if starting_after is not None:
-        if ordering.field != "created_at":
-            raise form_param_value_invalid("starting_after", "starting_after can only be combined with created_at ordering.")
-        if page.offset:
-            raise form_param_value_invalid("starting_after", "starting_after cannot be combined with offset.")
-        # An unknown cursor id leaves the bound NULL, and the page empty.
-        cursor_created_at = (
-            select(User.created_at).where(User.instance_id == instance_id, User.id == starting_after).scalar_subquery()
-        )
-        if ordering.descending:
-            after = or_(User.created_at < cursor_created_at, and_(User.created_at == cursor_created_at, User.id < starting_after))
-        else:
-            after = or_(User.created_at > cursor_created_at, and_(User.created_at == cursor_created_at, User.id > starting_after))
-        conditions.append(after)
+def _after_cursor(descending: bool) -> ColumnElement[bool]:
+    cursor = bindparam("starting_after")
+    # An unknown cursor id leaves the bound NULL, and the page empty.
+    cursor_created_at = select(User.created_at).where(User.instance_id == INSTANCE, User.id == cursor).scalar_subquery()
+    if descending:
+        return or_(User.created_at < cursor_created_at, and_(User.created_at == cursor_created_at, User.id < cursor))
+    return or_(User.created_at > cursor_created_at, and_(User.created_at == cursor_created_at, User.id > cursor))
+
+
+def _list_statement(values: dict[str, list[Any]], ordering: Ordering, with_cursor: bool) -> Select[Any]:
+    conditions = _conditions(values)
+    if with_cursor:
+        conditions.append(_after_cursor(ordering.descending))
     column = ORDER_COLUMNS[ordering.field]
     return (
-        select(User.document, User.locked_at, User.lockout_expires_at)
+        select(*DOCUMENT_COLUMNS)
         .where(*conditions)
         .order_by(ordering.apply(column), ordering.apply(User.id))
-        .limit(page.limit)
-        .offset(page.offset)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
-
-
-def count_statement(instance_id: str, filters: UserFilters) -> Select[Any]:
-    return select(func.count()).select_from(User).where(*filter_conditions(instance_id, filters))
-
-
-USER_DOCUMENT = select(User.document, User.locked_at, User.lockout_expires_at).where(
-    User.instance_id == bindparam("instance_id"), User.id == bindparam("user_id")
-)
 
 
 def current_document(document: bytes, locked_at: int | None, lockout_expires_at: int | None) -> bytes:
     """The stored JSON, with the lockout countdown brought up to date (the only time-dependent field)."""
     if locked_at is None or lockout_expires_at is None:
-        return document
+        return bytes(document)
     data = orjson.loads(document)
     remaining_ms = lockout_expires_at - now_ms()
     data["locked"] = remaining_ms > 0
@@ -219,16 +252,37 @@ def current_document(document: bytes, locked_at: int | None, lockout_expires_at:
     return orjson.dumps(data)
 
 
+async def list_user_documents(
+    reader: Reader, *, instance_id: str, filters: UserFilters, ordering: Ordering, page: Page, starting_after: str | None
+) -> list[bytes]:
+    if starting_after is not None:
+        if ordering.field != "created_at":
+            raise form_param_value_invalid("starting_after", "starting_after can only be combined with created_at ordering.")
+        if page.offset:
+            raise form_param_value_invalid("starting_after", "starting_after cannot be combined with offset.")
+    values = _bind_values(filters)
+    with_cursor = starting_after is not None
+    read = reader.prepared_by_shape(
+        ("users.list", _shape(values), ordering, with_cursor), lambda: _list_statement(values, ordering, with_cursor)
+    )
+    parameters = _parameters(instance_id, values) | {"limit": page.limit, "offset": page.offset}
+    if with_cursor:
+        parameters["starting_after"] = starting_after
+    return [current_document(*row) for row in await reader.fetch(read, parameters)]
+
+
+async def count_users(reader: Reader, *, instance_id: str, filters: UserFilters) -> int:
+    values = _bind_values(filters)
+    read = reader.prepared_by_shape(
+        ("users.count", _shape(values)), lambda: select(func.count()).select_from(User).where(*_conditions(values))
+    )
+    rows = await reader.fetch(read, _parameters(instance_id, values))
+    return int(rows[0][0])
+
+
+USER_DOCUMENT = select(*DOCUMENT_COLUMNS).where(User.instance_id == INSTANCE, User.id == bindparam("user_id"))
+
+
 async def fetch_user_document(reader: Reader, *, instance_id: str, user_id: str) -> bytes | None:
     rows = await reader.fetch(reader.prepared(USER_DOCUMENT), {"instance_id": instance_id, "user_id": user_id})
     return current_document(*rows[0]) if rows else None
-
-
-async def fetch_user_documents(reader: Reader, statement: Select[Any]) -> list[bytes]:
-    rows = await reader.fetch(CompiledRead(statement, reader.dialect))
-    return [current_document(*row) for row in rows]
-
-
-async def count_users(reader: Reader, statement: Select[Any]) -> int:
-    rows = await reader.fetch(CompiledRead(statement, reader.dialect))
-    return int(rows[0][0])

@@ -80,13 +80,15 @@ async def get_user_list(
     starting_after: str | None = None,
 ) -> ClerkJSONResponse:
     ordering = parse_order_by(order_by[0] if order_by else None, repository.ORDER_COLUMNS, repository.DEFAULT_ORDER)
-    statement = repository.list_statement(instance.id, filters, ordering, page, starting_after)
-    return ClerkJSONResponse(json_array(await repository.fetch_user_documents(reader, statement)))
+    documents = await repository.list_user_documents(
+        reader, instance_id=instance.id, filters=filters, ordering=ordering, page=page, starting_after=starting_after
+    )
+    return ClerkJSONResponse(json_array(documents))
 
 
 @router.get("/users/count", operation_id="GetUsersCount")
 async def get_users_count(instance: CurrentInstance, reader: DbReader, filters: Filters) -> ClerkJSONResponse:
-    total = await repository.count_users(reader, repository.count_statement(instance.id, filters))
+    total = await repository.count_users(reader, instance_id=instance.id, filters=filters)
     return ClerkJSONResponse({"object": "total_count", "total_count": total})
 
 

@@ -1,0 +1,116 @@
+"""GET /users and GET /users/count: every filter, ordering and the cursor."""
+
+import httpx
+import pytest
+
+from tests.builders import make_user
+
+
+@pytest.fixture
+async def people(client: httpx.AsyncClient) -> dict[str, dict]:
+    return {
+        "ada": await make_user(
+            client, email_address=["ada@analytical.org"], phone_number=["+14155550101"], username="ada_l",
+            first_name="Ada", last_name="Lovelace", external_id="ext-ada",
+        ),
+        "grace": await make_user(
+            client, email_address=["grace@navy.mil"], username="grace_h", first_name="Grace", last_name="Hopper",
+            web3_wallet=["0x52908400098527886E0F7030069857D2E4169EE7"], banned=True,
+        ),
+        "alan": await make_user(client, email_address=["alan@bletchley.uk"], first_name="Alan", last_name="Turing"),
+    }
+
+
+def ids(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [user["id"] for user in response.json()]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        pytest.param({"email_address": ["ADA@analytical.org", "alan@bletchley.uk"]}, ["alan", "ada"], id="email"),
+        pytest.param({"phone_number": "+14155550101"}, ["ada"], id="phone"),
+        pytest.param({"username": "GRACE_H"}, ["grace"], id="username"),
+        pytest.param({"external_id": "ext-ada"}, ["ada"], id="external-id"),
+        pytest.param({"external_id": "-ext-ada"}, ["alan", "grace"], id="external-id-excluded"),
+        pytest.param({"web3_wallet": "0x52908400098527886e0f7030069857d2e4169ee7"}, ["grace"], id="web3"),
+        pytest.param({"query": "lovelace"}, ["ada"], id="query-name"),
+        pytest.param({"query": "navy"}, ["grace"], id="query-email"),
+        pytest.param({"query": "5550101"}, ["ada"], id="query-phone"),
+        pytest.param({"email_address_query": "bletchley"}, ["alan"], id="email-query"),
+        pytest.param({"phone_number_query": "415"}, ["ada"], id="phone-query"),
+        pytest.param({"username_query": "_h"}, ["grace"], id="username-query"),
+        pytest.param({"name_query": "grace hop"}, ["grace"], id="name-query"),
+        pytest.param({"banned": "true"}, ["grace"], id="banned"),
+        pytest.param({"banned": "false"}, ["alan", "ada"], id="not-banned"),
+        pytest.param({"organization_id": "org_123"}, [], id="organization"),
+        pytest.param({"query": "100%"}, [], id="query-escapes-wildcards"),
+        pytest.param({"order_by": "first_name"}, ["ada", "alan", "grace"], id="order-first-name"),
+        pytest.param({"order_by": "-username"}, ["grace", "ada", "alan"], id="order-username-desc"),
+        pytest.param({"order_by": "+email_address"}, ["ada", "alan", "grace"], id="order-email"),
+        pytest.param({"order_by": ["created_at", "-first_name"]}, ["ada", "grace", "alan"], id="first-order-by-wins"),
+    ],
+)
+async def test_filters_and_ordering(
+    client: httpx.AsyncClient, people: dict[str, dict], params: dict, expected: list[str]
+) -> None:
+    assert ids(await client.get("/v1/users", params=params)) == [people[name]["id"] for name in expected]
+    if "order_by" not in params:
+        count = await client.get("/v1/users/count", params=params)
+        assert count.json() == {"object": "total_count", "total_count": len(expected)}
+
+
+async def test_user_id_include_and_exclude(client: httpx.AsyncClient, people: dict[str, dict]) -> None:
+    ada, grace = people["ada"]["id"], people["grace"]["id"]
+    assert ids(await client.get("/v1/users", params={"user_id": [ada, grace]})) == [grace, ada]
+    assert ids(await client.get("/v1/users", params={"user_id": [f"-{ada}"]})) == [people["alan"]["id"], grace]
+
+
+async def test_created_at_bounds(client: httpx.AsyncClient, people: dict[str, dict]) -> None:
+    grace = people["grace"]
+    after = ids(await client.get("/v1/users", params={"created_at_after": grace["created_at"] - 1}))
+    before = ids(await client.get("/v1/users", params={"created_at_before": grace["created_at"] + 1}))
+    assert grace["id"] in after and people["ada"]["id"] in before
+
+
+async def test_cursor_pages_through_everything(client: httpx.AsyncClient) -> None:
+    created = [(await make_user(client))["id"] for _ in range(5)]
+    for order, expected in (("-created_at", created[::-1]), ("+created_at", created)):
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params = {"limit": 2, "order_by": order, **({"starting_after": cursor} if cursor else {})}
+            page = ids(await client.get("/v1/users", params=params))
+            seen += page
+            if len(page) < 2:
+                break
+            cursor = page[-1]
+        assert seen == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        pytest.param({"limit": 0}, "form_param_value_invalid", id="limit-too-small"),
+        pytest.param({"limit": 501}, "form_param_value_invalid", id="limit-too-big"),
+        pytest.param({"offset": -1}, "form_param_value_invalid", id="negative-offset"),
+        pytest.param({"limit": "ten"}, "form_param_type_invalid", id="limit-not-a-number"),
+        pytest.param({"order_by": "password"}, "form_param_value_invalid", id="unknown-order"),
+        pytest.param({"starting_after": "user_x", "order_by": "first_name"}, "form_param_value_invalid", id="cursor-order"),
+        pytest.param({"starting_after": "user_x", "offset": 3}, "form_param_value_invalid", id="cursor-offset"),
+        pytest.param({"provider": "google"}, "form_conditional_param_missing", id="provider-alone"),
+        pytest.param({"email_address": [f"u{i}@x.co" for i in range(101)]}, "form_param_array_size_exceeded", id="too-many"),
+    ],
+)
+async def test_bad_parameters(client: httpx.AsyncClient, params: dict, code: str) -> None:
+    response = await client.get("/v1/users", params=params)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["code"] == code
+
+
+async def test_other_instances_users_are_never_listed(
+    client: httpx.AsyncClient, other_client: httpx.AsyncClient, people: dict[str, dict]
+) -> None:
+    assert ids(await other_client.get("/v1/users", params={"email_address": "ada@analytical.org"})) == []
+    assert (await other_client.get("/v1/users/count")).json()["total_count"] == 0
