@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.responses import Response
 
-from locum.api.auth import current_instance
+from locum.api.auth import InstanceAuthMiddleware
 from locum.api.errors import install_error_handlers
 from locum.api.routing import resource_router
 from locum.api.tracing import TracingMiddleware
@@ -70,22 +70,21 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="locum", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(InstanceAuthMiddleware)
     app.add_middleware(TracingMiddleware)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
-    v1 = resource_router(prefix="/v1", dependencies=[Depends(read_api_version), Depends(current_instance)])
+    v1 = resource_router(prefix="/v1", dependencies=[Depends(read_api_version)])
     v1.include_router(jwks.router)
     v1.include_router(users.router)
     v1.include_router(email_addresses.router)
     v1.include_router(phone_numbers.router)
     app.include_router(v1)
     # locum's own endpoints (what Clerk does in its dashboard or Frontend API), same secret-key auth
-    app.include_router(
-        locum_admin.router, prefix="/locum", dependencies=[Depends(current_instance)], include_in_schema=False
-    )
+    app.include_router(locum_admin.router, prefix="/locum", include_in_schema=False)
     app.include_router(images.router)
     return app
 

@@ -107,6 +107,16 @@ class TestAuth:
         assert response.json()["errors"][0]["code"] == code
 
 
+    async def test_key_is_checked_before_the_body(self, client: httpx.AsyncClient) -> None:
+        client.headers["Authorization"] = "Bearer sk_test_unknown"
+        response = await client.post("/v1/users", content=b"{nope", headers={"content-type": "application/json"})
+        assert response.status_code == 401
+
+    async def test_public_image_urls_need_no_key(self, client: httpx.AsyncClient) -> None:
+        client.headers.pop("Authorization")
+        assert (await client.get("/locum/images/default")).status_code == 200
+
+
 class TestListUsers:
     async def test_filters_by_email_case_insensitively(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client, email_address=["Grace@Example.com"])

@@ -1,19 +1,51 @@
-"""Bearer secret key -> instance. Every /v1 and /locum route depends on this."""
+"""Bearer secret key -> instance, checked before anything else looks at the request.
+
+A pure ASGI middleware authenticates every /v1 and /locum request (except the public image URLs)
+before routing and body parsing, as Clerk does: a bad key is a 401 whatever else is wrong with the
+request. Routes read the resolved instance through the CurrentInstance dependency.
+"""
 
 from fastapi import Request
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from locum.api.errors import authorization_header_format_invalid, clerk_key_invalid
+from locum.api.errors import ClerkError, authorization_header_format_invalid, clerk_key_invalid
 from locum.instances.registry import InstanceContext, InstanceRegistry
 
 BEARER_PREFIX = "bearer "
+PROTECTED_PREFIXES = ("/v1/", "/locum/")
+PUBLIC_PREFIXES = ("/locum/images/",)
 
 
-async def current_instance(request: Request) -> InstanceContext:
-    header = request.headers.get("authorization", "")
+def _requires_key(path: str) -> bool:
+    return path.startswith(PROTECTED_PREFIXES) and not path.startswith(PUBLIC_PREFIXES)
+
+
+async def _authenticate(registry: InstanceRegistry, header: str) -> InstanceContext:
     if header[: len(BEARER_PREFIX)].lower() != BEARER_PREFIX or not header[len(BEARER_PREFIX) :].strip():
         raise authorization_header_format_invalid()
-    registry: InstanceRegistry = request.app.state.registry
     instance = await registry.resolve(header[len(BEARER_PREFIX) :].strip())
     if instance is None:
         raise clerk_key_invalid()
+    return instance
+
+
+class InstanceAuthMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _requires_key(scope["path"]):
+            registry: InstanceRegistry = scope["app"].state.registry
+            try:
+                instance = await _authenticate(registry, Headers(scope=scope).get("authorization", ""))
+            except ClerkError as error:
+                await error.response()(scope, receive, send)
+                return
+            scope.setdefault("state", {})["instance"] = instance
+        await self.app(scope, receive, send)
+
+
+def current_instance(request: Request) -> InstanceContext:
+    instance: InstanceContext = request.state.instance
     return instance
