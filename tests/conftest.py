@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -25,6 +24,8 @@ from locum.settings import Settings
 from tests.contract.spec import validate_response
 
 TEST_ORIGIN = "http://locum.test"
+# Fixed, so a PostgreSQL test database reused between local runs still unseals its keys.
+TEST_MASTER_KEY = "bG9jdW0tdGVzdC1tYXN0ZXIta2V5LW5vdC1hLXNlY3I="
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +35,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(
         database_url=database_url,
         data_dir=data_dir,
-        master_key=Fernet.generate_key().decode(),
+        master_key=TEST_MASTER_KEY,
         public_url=TEST_ORIGIN,
     )
 

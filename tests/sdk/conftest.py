@@ -4,6 +4,7 @@ The SDK's typed models reject any response whose shape differs from what Clerk s
 tests catch serialization bugs the in-process tests can't. One server runs per test session.
 """
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -11,6 +12,9 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
 
 import httpx
 import pytest
@@ -45,15 +49,44 @@ class LocumServer:
         return f"{self.origin}/v1"
 
 
+def _admin_execute(database_url: str, statement: str) -> None:
+    async def run() -> None:
+        connection = await asyncpg.connect(database_url)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
+
+
+def own_database_url(data_dir: Path) -> str:
+    """A database for one server process: a SQLite file, or a new PostgreSQL database beside the
+    test database when LOCUM_TEST_DATABASE_URL is set (each process has its own default instance)."""
+    test_url = os.environ.get("LOCUM_TEST_DATABASE_URL")
+    if not test_url:
+        return f"sqlite:///{data_dir / 'server.db'}"
+    name = f"locum_server_{os.getpid()}_{free_port()}"
+    _admin_execute(test_url, f'CREATE DATABASE "{name}"')
+    return urlunsplit(urlsplit(test_url)._replace(path=f"/{name}"))
+
+
+def drop_own_database(database_url: str) -> None:
+    if database_url.startswith("postgresql"):
+        name = urlsplit(database_url).path.lstrip("/")
+        _admin_execute(os.environ["LOCUM_TEST_DATABASE_URL"], f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def start_server(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> LocumServer:
     port = free_port()
     secret_key = new_secret_key("development")
     locum_env = {
         "LOCUM_SECRET_KEY": secret_key,
         "LOCUM_DATA_DIR": str(data_dir),
-        "LOCUM_DATABASE_URL": os.environ.get("LOCUM_TEST_DATABASE_URL") or f"sqlite:///{data_dir / 'sdk.db'}",
         **(extra_env or {}),
     }
+    if "LOCUM_DATABASE_URL" not in locum_env:
+        locum_env["LOCUM_DATABASE_URL"] = own_database_url(data_dir)
     env = {**os.environ, **locum_env}
     log = data_dir / "server.log"
     with log.open("wb") as log_file:
@@ -83,6 +116,8 @@ def stop_server(server: LocumServer) -> None:
         server.process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         server.process.kill()
+        server.process.wait()
+    drop_own_database(server.environment["LOCUM_DATABASE_URL"])
 
 
 @pytest.fixture(scope="session")

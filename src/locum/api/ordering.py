@@ -13,7 +13,12 @@ class Ordering:
     descending: bool
 
     def apply(self, column: Any) -> Any:
-        return column.desc() if self.descending else column.asc()
+        ordered = column.desc() if self.descending else column.asc()
+        if getattr(getattr(column, "expression", column), "nullable", True) is False:
+            return ordered
+        # Nulls placed as PostgreSQL (Clerk's database) places them, on every dialect:
+        # last when ascending, first when descending.
+        return ordered.nulls_first() if self.descending else ordered.nulls_last()
 
 
 def parse_order_by(value: str | None, allowed: Mapping[str, Any], default: str) -> Ordering:
