@@ -53,3 +53,68 @@ def success_status(operation_id: str, spec_status: int) -> int:
         if deviation.operation_id == operation_id and deviation.spec_status == spec_status:
             return deviation.actual_status
     return spec_status
+
+
+@dataclass(frozen=True)
+class UndeclaredError:
+    """An error status Clerk answers for operations whose spec entry does not declare it.
+
+    The body is then checked against Clerk's error envelope (ClerkErrors); `codes`, when given,
+    limits which error codes may come with the status.
+    """
+
+    operation_ids: tuple[str, ...] | None  # None: every operation
+    status: int
+    reason: str
+    evidence: str
+    codes: frozenset[str] | None = None
+
+
+UNDECLARED_ERRORS: list[UndeclaredError] = [
+    UndeclaredError(
+        operation_ids=None,
+        status=401,
+        codes=frozenset({"clerk_key_invalid", "authorization_header_format_invalid"}),
+        reason="Every operation requires the secret key (the spec's global bearerAuth), and a missing or "
+        "wrong key is refused before the operation runs; the spec declares 401 on only some operations.",
+        evidence="bapi-2025-11-10.yml: top-level `security: [bearerAuth: []]`; CLERK-NOTES §2: the real "
+        "401 body for a bad key is code clerk_key_invalid (clerk-sdk-python issue #26).",
+    ),
+    UndeclaredError(
+        operation_ids=None,
+        status=400,
+        codes=frozenset({"api_version_invalid"}),
+        reason="An invalid Clerk-API-Version (or both the header and the query parameter) is refused for "
+        "every operation before it runs.",
+        evidence="Clerk's versioning docs and error catalogue: api_version_invalid [400] (CLERK-NOTES §1, §2).",
+    ),
+    UndeclaredError(
+        operation_ids=("BanUser", "UnbanUser", "LockUser", "UnlockUser"),
+        status=404,
+        codes=frozenset({"resource_not_found"}),
+        reason="An unknown user_id is resource_not_found, as on every other /users/{user_id} operation; "
+        "these four declare only 200 with 402 or 403.",
+        evidence="CLERK-NOTES §2: resource_not_found [404] for an unknown user id; GetUser, UpdateUser and "
+        "DeleteUser declare 404 for the same condition.",
+    ),
+    UndeclaredError(
+        operation_ids=("SetUserProfileImage",),
+        status=413,
+        codes=frozenset({"image_too_large"}),
+        reason="Uploads over the 10 MB limit the spec states for this operation are refused with 413, as "
+        "the spec declares for Clerk's other image uploads.",
+        evidence="bapi-2025-11-10.yml: 413 declared on UploadOrganizationLogo and UploadOAuthApplicationLogo; "
+        "Clerk's error catalogue: image_too_large [413] (CLERK-NOTES §2).",
+    ),
+]
+
+
+def undeclared_error(operation_id: str, status: int) -> UndeclaredError | None:
+    return next(
+        (
+            entry
+            for entry in UNDECLARED_ERRORS
+            if entry.status == status and (entry.operation_ids is None or operation_id in entry.operation_ids)
+        ),
+        None,
+    )

@@ -224,3 +224,20 @@ def test_every_deviation_names_a_declared_status():
     for deviation in deviations.DEVIATIONS:
         assert str(deviation.spec_status) in by_id[deviation.operation_id].statuses
         assert deviation.reason and deviation.evidence
+
+
+class TestUndeclaredErrors:
+    def envelope(self, code: str) -> dict:
+        return {"errors": [{"message": "m", "long_message": "l", "code": code}], "clerk_trace_id": "t"}
+
+    def test_a_bad_key_is_accepted_on_any_operation(self) -> None:
+        assert spec.validate_response("POST", "/v1/users/user_x/ban", 401, self.envelope("clerk_key_invalid")) == []
+
+    def test_listed_status_with_another_code_is_refused(self) -> None:
+        assert spec.validate_response("POST", "/v1/users/user_x/ban", 404, self.envelope("form_param_missing"))
+
+    def test_listed_status_on_an_unlisted_operation_is_refused(self) -> None:
+        assert spec.validate_response("DELETE", "/v1/users/user_x/profile_image", 413, self.envelope("image_too_large"))
+
+    def test_listed_status_needs_the_envelope(self) -> None:
+        assert spec.validate_response("POST", "/v1/users/user_x/lock", 404, {"errors": [{"code": "resource_not_found"}]})

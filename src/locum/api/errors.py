@@ -107,6 +107,12 @@ def request_body_too_large(limit_bytes: int) -> ClerkError:
     )
 
 
+def image_too_large(limit_bytes: int) -> ClerkError:
+    return ClerkError(
+        413, "image_too_large", "Image too large", f"The image must not be larger than {limit_bytes} bytes."
+    )
+
+
 def malformed_request_parameters(detail: str) -> ClerkError:
     return ClerkError(400, "malformed_request_parameters", "Malformed request parameters", detail)
 
@@ -125,8 +131,8 @@ def form_param_format_invalid(name: str, detail: str | None = None) -> ClerkErro
     )
 
 
-def form_param_value_invalid(name: str, detail: str | None = None) -> ClerkError:
-    return ClerkError(422, "form_param_value_invalid", "is invalid", detail or f"{name} is invalid.", _param(name))
+def form_param_value_invalid(name: str, detail: str | None = None, status: int = 422) -> ClerkError:
+    return ClerkError(status, "form_param_value_invalid", "is invalid", detail or f"{name} is invalid.", _param(name))
 
 
 def form_param_type_invalid(name: str, detail: str | None = None) -> ClerkError:
@@ -162,6 +168,117 @@ def form_identifier_exists(name: str) -> ClerkError:
         "That identifier is taken. Please try another.",
         f"That {name.replace('_', ' ')} is taken. Please try another.",
         _param(name),
+    )
+
+
+def bulk_size_exceeded(name: str, limit: int) -> ClerkError:
+    return ClerkError(
+        400,
+        "bulk_size_exceeded",
+        "bulk size exceeded",
+        f"{name} must not have more than {limit} entries.",
+        _param(name),
+    )
+
+
+def no_password_set() -> ClerkError:
+    return ClerkError(400, "no_password_set", "no password set", "The user does not have a password set.")
+
+
+def incorrect_password() -> ClerkError:
+    return ClerkError(
+        422,
+        "incorrect_password",
+        "Password is incorrect",
+        "The provided password is incorrect.",
+        _param("password"),
+    )
+
+
+def user_locked(expires_in_seconds: int | None, status: int = 403) -> ClerkError:
+    """The user is locked out; `expires_in_seconds` is None for a lock that lasts until unlocked."""
+    if expires_in_seconds is None:
+        return ClerkError(status, "user_locked", "Account locked", "This account is locked until unlocked.")
+    return ClerkError(
+        status,
+        "user_locked",
+        "Account locked",
+        f"This account is locked. Try again in {expires_in_seconds} seconds.",
+        {"lockout_expires_in_seconds": expires_in_seconds},
+    )
+
+
+def totp_disabled() -> ClerkError:
+    return ClerkError(
+        400, "totp_disabled", "TOTP is not enabled", "The user has neither TOTP nor backup codes set up."
+    )
+
+
+def totp_incorrect_code() -> ClerkError:
+    return ClerkError(
+        422, "totp_incorrect_code", "Incorrect code", "The TOTP or backup code is incorrect.", _param("code")
+    )
+
+
+def totp_invalid_length(digits: int) -> ClerkError:
+    return ClerkError(
+        422,
+        "totp_invalid_length",
+        "Invalid length",
+        f"A TOTP code must be {digits} digits long.",
+        _param("code"),
+    )
+
+
+def identification_deletion_failed() -> ClerkError:
+    return ClerkError(400, "identification_deletion_failed", "Deletion failed", "You cannot delete your last identification.")
+
+
+def delete_linked_identification_disallowed() -> ClerkError:
+    return ClerkError(
+        400,
+        "delete_linked_identification_disallowed",
+        "Deletion not allowed",
+        "This identification is linked to a connected account. Remove the connected account first.",
+    )
+
+
+def breaks_instance_invariant(description: str) -> ClerkError:
+    return ClerkError(
+        400,
+        "breaks_instance_invariant",
+        "Breaks instance invariant",
+        f"{description} - This invariant is determined by your user settings",
+    )
+
+
+def identification_create_second_factor_unverified() -> ClerkError:
+    return ClerkError(
+        400,
+        "identification_create_second_factor_unverified",
+        "Create failed",
+        "Unverified identifications cannot be a second factor",
+    )
+
+
+def identification_update_second_factor_unverified() -> ClerkError:
+    return ClerkError(
+        400,
+        "identification_update_second_factor_unverified",
+        "Update failed",
+        "Cannot update second factor attributes for unverified identification",
+    )
+
+
+def identification_update_failed() -> ClerkError:
+    return ClerkError(
+        400, "identification_update_failed", "Update failed", "You cannot set your last identification as second factor."
+    )
+
+
+def verification_already_verified() -> ClerkError:
+    return ClerkError(
+        400, "verification_already_verified", "This verification has already been verified.", "You need to send a new code."
     )
 
 

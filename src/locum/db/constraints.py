@@ -17,7 +17,11 @@ IDENTIFIER_TABLES = {
     "phone_numbers": "phone_number",
     "web3_wallets": "web3_wallet",
 }
-IDENTIFIER_COLUMNS = {("users", "username_normalized"): "username", ("users", "external_id"): "external_id"}
+IDENTIFIER_COLUMNS = {
+    ("users", "username_normalized"): "username",
+    ("users", "external_id"): "external_id",
+    ("external_accounts", "provider_user_id"): "provider_user_id",
+}
 
 
 @cache

@@ -119,7 +119,8 @@ def external_account_json(row: ExternalAccount) -> JSON:
             "status": "verified",
             "strategy": row.provider,
             "attempts": None,
-            "expire_at": None,
+            # Required and non-null in the spec; the OAuth flow finished when the account was linked.
+            "expire_at": row.created_at,
         },
     }
 
