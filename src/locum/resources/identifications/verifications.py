@@ -1,0 +1,153 @@
+"""One-time codes that prove control of an email address or phone number (prepare/attempt).
+
+Each prepare creates its own Verification with a fresh 6-digit code. The code is never stored
+(only its SHA-256) nor returned; locum delivers nothing, so it is logged at WARNING on the
+`locum.messages` logger for the developer to read.
+
+    prepare --> unverified --right code--> verified   (attempting it again: 400 verification_already_verified)
+                    |  wrong code: attempts + 1, stays unverified
+                    |--wrong code, MAX_CODE_ATTEMPTS-th attempt--> failed
+                    '--attempted at or after expire_at---------> expired
+
+An attempt reports a wrong, failed or expired code through `status` (HTTP 200), as the spec
+says. A right code also verifies the identification (strategy email_code / phone_code) unless it
+is verified already, and makes it primary when the user has no primary of its kind or only a
+reserved one (what Clerk does when a frontend verification completes).
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from locum.api.errors import not_found, verification_already_verified
+from locum.db.constraints import flush
+from locum.db.models import User, Verification
+from locum.kit.clock import now_ms
+from locum.kit.ids import new_id
+from locum.resources.identifications.schemas import AttemptVerificationBody
+from locum.resources.identifications.service import (
+    VERIFIED,
+    IdentificationKind,
+    Row,
+    get_row,
+    get_with_user,
+    is_verified,
+    saved,
+)
+from locum.resources.users.serializers import JSON
+
+CODE_DIGITS = 6
+CODE_TTL_MS = 10 * 60 * 1000
+# Clerk's one-time-code verifications fail after the third wrong attempt (attempts > 2).
+MAX_CODE_ATTEMPTS = 3
+
+messages = logging.getLogger("locum.messages")
+
+
+def code_digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def new_code() -> str:
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def verification_json(row: Verification) -> JSON:
+    return {
+        "object": "verification_otp",
+        "id": row.id,
+        "status": row.status,
+        "strategy": row.strategy,
+        "attempts": row.attempts,
+        "expire_at": row.expire_at,
+        "channel": row.channel,
+    }
+
+
+async def prepare(
+    session: AsyncSession, kind: IdentificationKind[Row], *, instance_id: str, row_id: str
+) -> JSON:
+    identification = await get_row(session, kind, instance_id=instance_id, row_id=row_id)
+    code = new_code()
+    at_ms = now_ms()
+    verification = Verification(
+        id=new_id("verification"),
+        instance_id=instance_id,
+        identification_id=identification.id,
+        strategy=kind.otp_strategy,
+        status="unverified",
+        attempts=0,
+        expire_at=at_ms + CODE_TTL_MS,
+        code_digest=code_digest(code),
+        channel=kind.channel,
+        created_at=at_ms,
+        updated_at=at_ms,
+    )
+    session.add(verification)
+    await flush(session)
+    messages.warning("verification code for %s: %s", kind.identifier(identification), code)
+    return verification_json(verification)
+
+
+def _check(verification: Verification, code: str, at_ms: int) -> None:
+    """Move a pending verification on by one attempt (see the module diagram)."""
+    if at_ms >= verification.expire_at:
+        verification.status = "expired"
+        return
+    verification.attempts += 1
+    if hmac.compare_digest(code_digest(code), verification.code_digest):
+        verification.status = VERIFIED
+    elif verification.attempts >= MAX_CODE_ATTEMPTS:
+        verification.status = "failed"
+
+
+def _finish_verification(
+    kind: IdentificationKind[Row], user: User, row: Row, verification: Verification
+) -> None:
+    row.verification_status, row.verification_strategy = VERIFIED, verification.strategy
+    row.verification_attempts, row.verification_expire_at = verification.attempts, verification.expire_at
+    row.updated_at = verification.updated_at
+    primary = next((other for other in kind.rows(user) if other.id == kind.primary_id(user)), None)
+    if primary is None or primary.reserved:
+        kind.set_primary(user, row.id)
+    # The user can now sign in with a verified identification: nothing of the kind stays reserved.
+    for other in kind.rows(user):
+        other.reserved = False
+
+
+async def attempt(
+    session: AsyncSession,
+    kind: IdentificationKind[Row],
+    *,
+    instance_id: str,
+    row_id: str,
+    body: AttemptVerificationBody,
+    origin: str,
+) -> JSON:
+    row, user = await get_with_user(session, kind, instance_id=instance_id, row_id=row_id)
+    verification = await session.scalar(
+        select(Verification).where(
+            Verification.instance_id == instance_id,
+            Verification.id == body.verification_id,
+            Verification.identification_id == row.id,
+        )
+    )
+    if verification is None:
+        raise not_found("verification")
+    if verification.status == VERIFIED:
+        raise verification_already_verified()
+    if verification.status != "unverified":
+        return verification_json(verification)
+    at_ms = now_ms()
+    _check(verification, body.code, at_ms)
+    verification.updated_at = at_ms
+    if verification.status == VERIFIED and not is_verified(row):
+        _finish_verification(kind, user, row, verification)
+        await saved(session, kind, user, row, origin=origin)
+    else:
+        await flush(session)
+    return verification_json(verification)
