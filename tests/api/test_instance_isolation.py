@@ -1,0 +1,169 @@
+"""Instance isolation on every operation: instance B's key never reaches instance A's data.
+
+A user with one of everything is built in instance A; then every implemented /v1 operation (and
+every /locum one) is called with B's key and A's ids. Each must answer 404 — or, for lists and
+bulk operations, find nothing — and A's user and event log must be exactly as they were. The
+table below must name every implemented operation, so a new operation can't skip this check.
+"""
+
+import io
+import re
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from PIL import Image
+
+from tests.builders import make_user
+from tests.conftest import RecordedEvents
+from tests.contract.test_coverage import implemented_operations
+
+PASSWORD = "correct horse battery"
+
+# operationId -> (body, what B gets back: "404" or "empty")
+CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
+    "GetUser": (None, "404"),
+    "UpdateUser": ({"first_name": "Mallory"}, "404"),
+    "DeleteUser": (None, "404"),
+    "UpdateUserMetadata": ({"public_metadata": {"owned": True}}, "404"),
+    "ReplaceUserMetadata": ({"private_metadata": {}}, "404"),
+    "BanUser": (None, "404"),
+    "UnbanUser": (None, "404"),
+    "LockUser": (None, "404"),
+    "UnlockUser": (None, "404"),
+    "VerifyPassword": ({"password": PASSWORD}, "404"),
+    "RemoveUserPassword": (None, "404"),
+    "SetUserPasswordCompromised": ({}, "404"),
+    "UnsetUserPasswordCompromised": (None, "404"),
+    "VerifyTOTP": ({"code": "000000"}, "404"),
+    "DisableMFA": (None, "404"),
+    "DeleteBackupCode": (None, "404"),
+    "DeleteTOTP": (None, "404"),
+    "SetUserProfileImage": (None, "404"),
+    "DeleteUserProfileImage": (None, "404"),
+    "UserPasskeyDelete": (None, "404"),
+    "UserWeb3WalletDelete": (None, "404"),
+    "DeleteExternalAccount": (None, "404"),
+    "ListUserTrustedDevices": (None, "404"),
+    "RevokeUserTrustedDevice": (None, "404"),
+    "GetOAuthAccessToken": (None, "404"),
+    "CreateEmailAddress": ({"user_id": "{user_id}", "email_address": "mallory@example.com"}, "404"),
+    "GetEmailAddress": (None, "404"),
+    "UpdateEmailAddress": ({"primary": True}, "404"),
+    "DeleteEmailAddress": (None, "404"),
+    "PrepareEmailAddressVerification": (None, "404"),
+    "AttemptEmailAddressVerification": ({"verification_id": "{verification_id}", "code": "000000"}, "404"),
+    "ReplaceUserEmailAddress": ({"email_address": "mallory@example.com"}, "404"),
+    "CreatePhoneNumber": ({"user_id": "{user_id}", "phone_number": "+14155550177"}, "404"),
+    "GetPhoneNumber": (None, "404"),
+    "UpdatePhoneNumber": ({"verified": False}, "404"),
+    "DeletePhoneNumber": (None, "404"),
+    "PreparePhoneNumberVerification": (None, "404"),
+    "AttemptPhoneNumberVerification": ({"verification_id": "{verification_id}", "code": "000000"}, "404"),
+    "ReplaceUserPhoneNumber": ({"phone_number": "+14155550177"}, "404"),
+    "UsersBan": ({"user_ids": ["{user_id}"]}, "empty"),
+    "UsersUnban": ({"user_ids": ["{user_id}"]}, "empty"),
+    "GetUserList": (None, "empty"),
+    "GetUsersCount": (None, "empty"),
+    # Not instance data: each instance has its own, checked below.
+    "GetJWKS": (None, "own"),
+    "CreateUser": (None, "own"),
+}
+LOCUM_CALLS = {
+    "external_accounts": {"provider": "oauth_github", "provider_user_id": "mallory"},
+    "passkeys": {"name": "Mallory's key"},
+    "web3_wallets": {"web3_wallet": "0x" + "d" * 40},
+    "trusted_devices": {"platform": "ios", "app_identifier": "com.mallory.app"},
+}
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+async def victim(client: httpx.AsyncClient) -> dict[str, str]:
+    """Instance A's user with one of each thing an operation can address; returns the path ids."""
+    user = await make_user(
+        client, phone_number=["+14155550123"], web3_wallet=["0x" + "a" * 40], password=PASSWORD,
+        totp_secret="JBSWY3DPEHPK3PXP", backup_codes=["code-one"], username="victim_user",
+    )
+    user_id = user["id"]
+    for collection, body in (
+        ("external_accounts", {"provider": "oauth_google", "provider_user_id": "g-1", "access_token": "ya29.token"}),
+        ("passkeys", {"name": "Laptop"}),
+    ):
+        assert (await client.post(f"/locum/users/{user_id}/{collection}", json=body)).status_code == 200
+    device = await client.post(f"/locum/users/{user_id}/trusted_devices", json={"platform": "ios", "app_identifier": "a.b"})
+    image = await client.post(f"/v1/users/{user_id}/profile_image", files={"file": ("a.png", png(), "image/png")})
+    assert image.status_code == 200
+    full = (await client.get(f"/v1/users/{user_id}")).json()
+    verification = await client.post(f"/v1/email_addresses/{full['primary_email_address_id']}/prepare_verification", json={"strategy": "email_code"})
+    return {
+        "user_id": user_id,
+        "email_address_id": full["primary_email_address_id"],
+        "phone_number_id": full["primary_phone_number_id"],
+        "web3_wallet_identification_id": full["primary_web3_wallet_id"],
+        "passkey_identification_id": full["passkeys"][0]["id"],
+        "external_account_id": full["external_accounts"][0]["id"],
+        "trusted_device_id": device.json()["id"],
+        "verification_id": verification.json()["id"],
+        "provider": "oauth_google",
+    }
+
+
+def fill(template: Any, ids: dict[str, str]) -> Any:
+    if isinstance(template, str):
+        return re.sub(r"\{(\w+)\}", lambda match: ids[match.group(1)], template)
+    if isinstance(template, list):
+        return [fill(item, ids) for item in template]
+    if isinstance(template, dict):
+        return {key: fill(value, ids) for key, value in template.items()}
+    return template
+
+
+def test_every_implemented_operation_is_listed(app: FastAPI) -> None:
+    assert set(implemented_operations(app)) == set(CALLS)
+
+
+async def test_another_instance_reaches_nothing(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    other_client: httpx.AsyncClient,
+    victim: dict[str, str],
+    recorded_events: RecordedEvents,
+) -> None:
+    before = (await client.get(f"/v1/users/{victim['user_id']}")).json()
+    events_before = await recorded_events()
+    leaks = []
+    for operation_id, (method, path) in implemented_operations(app).items():
+        body, expected = CALLS[operation_id]
+        url = "/v1" + fill(path, victim)
+        if operation_id == "SetUserProfileImage":
+            response = await other_client.post(url, files={"file": ("a.png", png(), "image/png")})
+        elif operation_id in ("GetUserList", "GetUsersCount"):
+            response = await other_client.get(url, params={"user_id": victim["user_id"]})
+        else:
+            response = await other_client.request(method, url, json=fill(body, victim))
+        if expected == "404" and response.status_code != 404:
+            leaks.append(f"{operation_id}: {response.status_code} {response.text[:200]}")
+        if expected == "empty" and response.json() not in ([], {"object": "total_count", "total_count": 0}):
+            leaks.append(f"{operation_id}: {response.text[:200]}")
+    for collection, body in LOCUM_CALLS.items():
+        response = await other_client.post(f"/locum/users/{victim['user_id']}/{collection}", json=body)
+        if response.status_code != 404:
+            leaks.append(f"/locum/{collection}: {response.status_code}")
+    assert not leaks, "\n".join(leaks)
+    assert (await client.get(f"/v1/users/{victim['user_id']}")).json() == before
+    assert await recorded_events() == events_before
+
+
+async def test_each_instance_has_its_own_signing_key(
+    client: httpx.AsyncClient, other_client: httpx.AsyncClient
+) -> None:
+    ours = (await client.get("/v1/jwks")).json()["keys"]
+    theirs = (await other_client.get("/v1/jwks")).json()["keys"]
+    assert {key["kid"] for key in ours}.isdisjoint(key["kid"] for key in theirs)
