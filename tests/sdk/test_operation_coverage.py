@@ -1,0 +1,56 @@
+"""Every operation locum implements is driven through the official SDK by some test in tests/sdk.
+
+The SDK names each method's Clerk operation (`operation_id="…"` in its hook context), and its
+`Clerk` class names the attribute of each group (`clerk.email_addresses`); this maps operationId
+-> `group.method` and looks for that call in the SDK tests' source.
+"""
+
+import ast
+import re
+from pathlib import Path
+
+from clerk_backend_api import Clerk
+from fastapi import FastAPI
+
+from tests.contract.test_coverage import implemented_operations
+
+TESTS_DIR = Path(__file__).parent
+
+
+def sdk_calls() -> dict[str, set[str]]:
+    """operationId -> the `group.method` calls (sync and async) that perform it."""
+    calls: dict[str, set[str]] = {}
+    for group, (module_name, class_name) in Clerk._sub_sdk_map.items():
+        module = __import__(module_name, fromlist=[class_name])
+        tree = ast.parse(Path(module.__file__).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.name == class_name:
+                for method in node.body:
+                    if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        for operation_id in re.findall(r"operation_id=['\"](\w+)['\"]", ast.unparse(method)):
+                            calls.setdefault(operation_id, set()).add(f"{group}.{method.name}")
+    return calls
+
+
+def calls_in_tests() -> set[str]:
+    """`group.method` for every call of the form `<anything>.group.method(...)` in tests/sdk."""
+    found = set()
+    for source in TESTS_DIR.glob("test_*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Attribute)
+            ):
+                found.add(f"{node.func.value.attr}.{node.func.attr}")
+    return found
+
+
+def test_every_implemented_operation_is_called_through_the_sdk(app: FastAPI) -> None:
+    performed_by, called = sdk_calls(), calls_in_tests()
+    missing = sorted(
+        operation_id
+        for operation_id in implemented_operations(app)
+        if not performed_by.get(operation_id, set()) & called
+    )
+    assert not missing, f"implemented operations no SDK test calls: {missing}"
