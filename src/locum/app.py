@@ -4,15 +4,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.responses import Response
 
 from locum.api.auth import InstanceAuthMiddleware
 from locum.api.errors import install_error_handlers
-from locum.api.routing import resource_router
 from locum.api.tracing import TracingMiddleware
-from locum.api.versioning import read_api_version
 from locum.db.engine import create_engine, create_sessionmaker
 from locum.db.migrate import upgrade
 from locum.db.reads import open_reader
@@ -77,12 +75,9 @@ def create_app(settings: Settings) -> FastAPI:
     async def healthz() -> Response:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
-    v1 = resource_router(prefix="/v1", dependencies=[Depends(read_api_version)])
-    v1.include_router(jwks.router)
-    v1.include_router(users.router)
-    v1.include_router(email_addresses.router)
-    v1.include_router(phone_numbers.router)
-    app.include_router(v1)
+    # Included one level deep: FastAPI matches nested routers level by level on every request.
+    for router in (jwks.router, *users.routers, email_addresses.router, phone_numbers.router):
+        app.include_router(router, prefix="/v1")
     # locum's own endpoints (what Clerk does in its dashboard or Frontend API), same secret-key auth
     app.include_router(locum_admin.router, prefix="/locum", include_in_schema=False)
     app.include_router(images.router)

@@ -2,7 +2,8 @@
 
 A pure ASGI middleware authenticates every /v1 and /locum request (except the public image URLs)
 before routing and body parsing, as Clerk does: a bad key is a 401 whatever else is wrong with the
-request. Routes read the resolved instance through the CurrentInstance dependency.
+request. It then checks the Clerk-API-Version of /v1 requests. Routes read the resolved instance
+through the CurrentInstance dependency.
 """
 
 from fastapi import Request
@@ -10,11 +11,13 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from locum.api.errors import ClerkError, authorization_header_format_invalid, clerk_key_invalid
+from locum.api.versioning import DEFAULT_VERSION, read_api_version
 from locum.instances.registry import InstanceContext, InstanceRegistry
 
 BEARER_PREFIX = "bearer "
 PROTECTED_PREFIXES = ("/v1/", "/locum/")
 PUBLIC_PREFIXES = ("/locum/images/",)
+VERSIONED_PREFIX = "/v1/"
 
 
 def _requires_key(path: str) -> bool:
@@ -39,13 +42,14 @@ class InstanceAuthMiddleware:
             registry: InstanceRegistry = scope["app"].state.registry
             try:
                 instance = await _authenticate(registry, Headers(scope=scope).get("authorization", ""))
+                version = read_api_version(scope) if scope["path"].startswith(VERSIONED_PREFIX) else DEFAULT_VERSION
             except ClerkError as error:
                 await error.response()(scope, receive, send)
                 return
-            scope.setdefault("state", {})["instance"] = instance
+            scope.setdefault("state", {}).update(instance=instance, api_version=version)
         await self.app(scope, receive, send)
 
 
-def current_instance(request: Request) -> InstanceContext:
+async def current_instance(request: Request) -> InstanceContext:
     instance: InstanceContext = request.state.instance
     return instance

@@ -11,24 +11,31 @@ from locum.instances.registry import InstanceContext
 from locum.settings import Settings
 
 
-def _db_session(request: Request) -> AsyncSession:
+async def _db_session(request: Request) -> AsyncSession:
     """The request's write session; LocumRoute commits it before responding and closes it."""
     session: AsyncSession = request.app.state.sessionmaker()
     request.state.db_session = session
     return session
 
 
-def _reader(request: Request) -> Reader:
+async def _reader(request: Request) -> Reader:
     reader: Reader = request.app.state.reader
     return reader
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+async def _api_version(request: Request) -> str:
+    """The Clerk-API-Version the request asked for (checked by the auth middleware)."""
+    version: str = request.state.api_version
+    return version
 
 
 DbSession = Annotated[AsyncSession, Depends(_db_session)]
 DbReader = Annotated[Reader, Depends(_reader)]
 CurrentInstance = Annotated[InstanceContext, Depends(current_instance)]
 AppSettings = Annotated[Settings, Depends(_settings)]
+ApiVersion = Annotated[str, Depends(_api_version)]

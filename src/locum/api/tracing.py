@@ -5,21 +5,24 @@ into error bodies (`clerk_trace_id`), the `Clerk-Trace-Id` response header and t
 """
 
 import logging
+import os
 import time
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from locum.kit.ids import random_base62
-
-TRACE_ID_LENGTH = 32
+TRACE_ID_BYTES = 16
 
 logger = logging.getLogger("locum.access")
 _trace_id: ContextVar[str] = ContextVar("locum_trace_id", default="")
 
 
+def new_trace_id() -> str:
+    return os.urandom(TRACE_ID_BYTES).hex()
+
+
 def trace_id() -> str:
-    return _trace_id.get() or random_base62(TRACE_ID_LENGTH)
+    return _trace_id.get() or new_trace_id()
 
 
 class TracingMiddleware:
@@ -30,7 +33,7 @@ class TracingMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        current = random_base62(TRACE_ID_LENGTH)
+        current = new_trace_id()
         token = _trace_id.set(current)
         started = time.perf_counter()
         status = 500

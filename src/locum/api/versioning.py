@@ -1,8 +1,7 @@
 """Clerk-API-Version: taken from the header or the `__clerk_api_version` query parameter."""
 
-from contextvars import ContextVar
-
-from fastapi import Request
+from starlette.datastructures import Headers, QueryParams
+from starlette.types import Scope
 
 from locum.api.errors import api_version_invalid
 
@@ -11,16 +10,11 @@ DEFAULT_VERSION = "2025-11-10"
 VERSION_HEADER = "clerk-api-version"
 VERSION_QUERY = "__clerk_api_version"
 
-_api_version: ContextVar[str] = ContextVar("locum_api_version", default=DEFAULT_VERSION)
 
-
-def api_version() -> str:
-    return _api_version.get()
-
-
-async def read_api_version(request: Request) -> str:
-    header = request.headers.get(VERSION_HEADER)
-    query = request.query_params.get(VERSION_QUERY)
+def read_api_version(scope: Scope) -> str:
+    """The version the request asks for (the default when it names none); raises api_version_invalid."""
+    header = Headers(scope=scope).get(VERSION_HEADER)
+    query = QueryParams(scope["query_string"]).get(VERSION_QUERY) if scope["query_string"] else None
     if header is not None and query is not None:
         raise api_version_invalid(
             f"Provide the API version either in the {VERSION_HEADER} header or the {VERSION_QUERY} query parameter, not both."
@@ -32,5 +26,4 @@ async def read_api_version(request: Request) -> str:
         raise api_version_invalid(
             f"{requested!r} is not a valid API version. Valid versions: {', '.join(RELEASED_VERSIONS)}."
         )
-    _api_version.set(requested)
     return requested

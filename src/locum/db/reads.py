@@ -104,8 +104,7 @@ class SqliteFileReader(CompilingReader):
         return cls(connection, dialect)
 
     async def fetch(self, read: CompiledRead, values: Mapping[str, Any] | None = None) -> list[Row]:
-        async with self._connection.execute(read.sql, read.parameters(values)) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._connection.execute_fetchall(read.sql, read.parameters(values)))
 
     async def close(self) -> None:
         await self._connection.close()

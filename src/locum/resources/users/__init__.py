@@ -1,3 +1,3 @@
-from locum.resources.users.routes import router
+from locum.resources.users.routes import routers
 
-__all__ = ["router"]
+__all__ = ["routers"]

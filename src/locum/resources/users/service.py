@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from locum.api.errors import (
     ClerkError,
     form_param_format_invalid,
+    form_param_unknown,
     form_param_value_invalid,
     not_found,
 )
@@ -36,6 +37,8 @@ from locum.outbox.events import EventType, record
 from locum.resources.users.schemas import CreateUserBody, UpdateUserBody
 from locum.resources.users.serializers import JSON, user_json
 
+METADATA_FIELDS = frozenset({"public_metadata", "private_metadata", "unsafe_metadata"})
+METADATA_ONLY_THROUGH_METADATA_ENDPOINTS = "2026-05-12"
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_BYTES = 72
 USER_GRAPH = (
@@ -290,9 +293,13 @@ def _set_primary(user: User, attribute: str, rows: list[Any], identification_id:
 
 
 async def update_user(
-    session: AsyncSession, *, instance_id: str, user_id: str, body: UpdateUserBody, origin: str
+    session: AsyncSession, *, instance_id: str, user_id: str, body: UpdateUserBody, origin: str, api_version: str
 ) -> JSON:
     given = body.model_fields_set
+    metadata_given = sorted(given & METADATA_FIELDS)
+    if metadata_given and api_version >= METADATA_ONLY_THROUGH_METADATA_ENDPOINTS:
+        # From 2026-05-12 Clerk takes metadata only through PATCH/PUT /users/{id}/metadata.
+        raise form_param_unknown(metadata_given[0])
     stored = await password_fields(
         password=body.password,
         digest=body.password_digest,
@@ -310,7 +317,7 @@ async def update_user(
             setattr(user, name, getattr(body, name))
     if "create_organizations_limit" in given:
         user.create_organizations_limit = body.create_organizations_limit
-    for name in ("public_metadata", "private_metadata", "unsafe_metadata"):
+    for name in METADATA_FIELDS:
         if name in given:
             setattr(user, name, getattr(body, name) or {})
     if "username" in given:

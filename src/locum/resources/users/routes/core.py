@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import Body, Depends, Query
 
 from locum.api.routing import resource_router
-from locum.api.deps import AppSettings, CurrentInstance, DbReader, DbSession
+from locum.api.deps import ApiVersion, AppSettings, CurrentInstance, DbReader, DbSession
 from locum.api.errors import not_found
 from locum.api.ordering import parse_order_by
 from locum.api.pagination import PageParams
@@ -17,7 +17,7 @@ router = resource_router()
 StrList = Annotated[list[str], Query()]
 
 
-def user_filters(
+async def user_filters(
     email_address: StrList = [],  # noqa: B006 (FastAPI copies list defaults)
     phone_number: StrList = [],  # noqa: B006
     external_id: StrList = [],  # noqa: B006
@@ -119,10 +119,16 @@ async def update_user(
     instance: CurrentInstance,
     session: DbSession,
     settings: AppSettings,
+    api_version: ApiVersion,
     body: Annotated[UpdateUserBody | None, Body()] = None,
 ) -> ClerkJSONResponse:
     user = await service.update_user(
-        session, instance_id=instance.id, user_id=user_id, body=body or UpdateUserBody(), origin=settings.origin
+        session,
+        instance_id=instance.id,
+        user_id=user_id,
+        body=body or UpdateUserBody(),
+        origin=settings.origin,
+        api_version=api_version,
     )
     return ClerkJSONResponse(user)
 
