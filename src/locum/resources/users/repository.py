@@ -7,7 +7,6 @@ parameters into SQL. Neither sees the other's side.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
 from typing import Any
 
 import orjson
@@ -20,35 +19,11 @@ from locum.db.models import EmailAddress, ExternalAccount, PhoneNumber, User, We
 from locum.db.reads import Reader
 from locum.kit.clock import now_ms
 from locum.kit.identifiers import email_lookup_key, normalize_phone, normalize_web3_wallet
+from locum.resources.users.schemas import UserFilters
 
 MAX_FILTER_VALUES = 100
 LIKE_ESCAPE = "\\"
 DEFAULT_ORDER = "-created_at"
-
-
-@dataclass(frozen=True)
-class UserFilters:
-    email_address: list[str] = field(default_factory=list)
-    phone_number: list[str] = field(default_factory=list)
-    external_id: list[str] = field(default_factory=list)
-    username: list[str] = field(default_factory=list)
-    web3_wallet: list[str] = field(default_factory=list)
-    user_id: list[str] = field(default_factory=list)
-    organization_id: list[str] = field(default_factory=list)
-    query: str | None = None
-    email_address_query: str | None = None
-    phone_number_query: str | None = None
-    username_query: str | None = None
-    name_query: str | None = None
-    banned: bool | None = None
-    last_active_at_before: int | None = None
-    last_active_at_after: int | None = None
-    created_at_before: int | None = None
-    created_at_after: int | None = None
-    last_sign_in_at_before: int | None = None
-    last_sign_in_at_after: int | None = None
-    provider: str | None = None
-    provider_user_id: list[str] = field(default_factory=list)
 
 
 INSTANCE = bindparam("instance_id")
@@ -127,15 +102,15 @@ SCALAR_FILTERS = ("banned", "last_active_at_before", "last_active_at_after", "cr
 
 
 def _check_sizes(filters: UserFilters) -> None:
-    for spec in fields(filters):
-        values = getattr(filters, spec.name)
+    for name in type(filters).model_fields:
+        values = getattr(filters, name)
         if isinstance(values, list) and len(values) > MAX_FILTER_VALUES:
             raise ClerkError(
                 422,
                 "form_param_array_size_exceeded",
                 "too many values",
-                f"{spec.name} accepts at most {MAX_FILTER_VALUES} values.",
-                {"param_name": spec.name},
+                f"{name} accepts at most {MAX_FILTER_VALUES} values.",
+                {"param_name": name},
             )
 
 

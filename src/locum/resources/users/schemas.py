@@ -6,7 +6,9 @@ from "null" through `model_fields_set`.
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 Metadata = dict[str, Any]
 IdentificationStatus = Literal["verified", "reserved"]
@@ -83,3 +85,49 @@ class MetadataBody(ClerkBody):
     public_metadata: Metadata | None = None
     private_metadata: Metadata | None = None
     unsafe_metadata: Metadata | None = None
+
+
+class UserFilters(BaseModel):
+    """The filters GET /users and GET /users/count share (array filters take repeated keys)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    email_address: list[str] = []
+    phone_number: list[str] = []
+    external_id: list[str] = []
+    username: list[str] = []
+    web3_wallet: list[str] = []
+    user_id: list[str] = []
+    organization_id: list[str] = []
+    query: str | None = None
+    email_address_query: str | None = None
+    phone_number_query: str | None = None
+    username_query: str | None = None
+    name_query: str | None = None
+    banned: bool | None = None
+    last_active_at_before: int | None = None
+    last_active_at_after: int | None = None
+    created_at_before: int | None = None
+    created_at_after: int | None = None
+    last_sign_in_at_before: int | None = None
+    last_sign_in_at_after: int | None = None
+    provider: str | None = None
+    provider_user_id: list[str] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _deprecated_since(cls, data: Any) -> Any:
+        # `last_active_at_since` is the deprecated name of `last_active_at_after`.
+        if isinstance(data, dict) and "last_active_at_since" in data:
+            data = dict(data)
+            since = data.pop("last_active_at_since")
+            data.setdefault("last_active_at_after", since)
+        return data
+
+
+class UserListParams(UserFilters):
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0)
+    # Only the first order_by counts, as Clerk documents.
+    order_by: list[str] = []
+    starting_after: str | None = None

@@ -1,0 +1,44 @@
+"""Query strings parsed into one Pydantic model per operation.
+
+FastAPI validates each declared query parameter separately, which costs more than the database
+read on list endpoints with two dozen filters; one model validation is a fraction of that. Array
+parameters come as repeated keys (`email_address=a&email_address=b`), as Clerk's SDKs send them.
+Validation errors surface as FastAPI's, so they get Clerk's envelope like any other.
+"""
+
+from typing import Any, TypeVar, get_origin
+
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+
+QueryModel = TypeVar("QueryModel", bound=BaseModel)
+
+
+def _is_list(model: type[BaseModel], name: str) -> bool:
+    annotation = model.model_fields[name].annotation
+    return get_origin(annotation) is list
+
+
+def parse_query(model: type[QueryModel], request: Request) -> QueryModel:
+    params = request.query_params
+    raw: dict[str, Any] = {}
+    for name in model.model_fields:
+        if name in params:
+            raw[name] = params.getlist(name) if _is_list(model, name) else params[name]
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": ("query", *error["loc"])} for error in exc.errors(include_url=False)]
+        ) from exc
+
+
+def query_model(model: type[QueryModel]) -> Any:
+    """`Annotated[Model, query_model(Model)]`: a dependency parsing the query string into `model`."""
+
+    async def parse(request: Request) -> QueryModel:
+        return parse_query(model, request)
+
+    return Depends(parse)
+
