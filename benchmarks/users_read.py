@@ -1,13 +1,15 @@
 """Read throughput of locum's user endpoints against the framework's ceiling, in one run.
 
 Starts a minimal FastAPI app and `locum serve` with the same uvicorn worker count, seeds 10,000 users
-from bcrypt digests (no hashing cost on create), then drives each endpoint with benchmarks/loadgen.py.
+from bcrypt digests (no hashing cost on create), then drives each endpoint with wrk (Debian package
+`wrk`; one thread) when it is installed, else with benchmarks/loadgen.py (slower: it caps the ceiling).
 """
 
 import argparse
 import asyncio
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -83,12 +85,30 @@ async def seed_users(api_url: str, secret_key: str) -> tuple[list[str], list[str
     return ids, emails
 
 
+def measure_with_wrk(port: int, paths: list[str], headers: dict[str, str], seconds: float, connections: int) -> tuple[int, float, int]:
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as listing:
+        listing.write("\n".join(paths))
+        listing.flush()
+        env = {**os.environ, "WRK_PATHS": listing.name, "WRK_AUTH": headers.get("Authorization", "")}
+        output = subprocess.run(
+            ["wrk", "-t1", f"-c{connections}", f"-d{round(seconds)}s", "-s", str(Path(__file__).parent / "wrk_paths.lua"),
+             f"http://{HOST}:{port}"],
+            env=env, capture_output=True, text=True, check=True,
+        ).stdout
+    requests, duration_us, errors = (int(v) for v in output.split("WRK_RESULT")[1].split())
+    return requests, duration_us / 1e6, errors
+
+
 def measure(name: str, port: int, paths: list[str], headers: dict[str, str], seconds: float, connections: int) -> float:
-    result = asyncio.run(run_load(HOST, port, paths, headers, seconds=seconds, connections=connections))
-    if result.non_2xx:
-        raise SystemExit(f"{name}: {result.non_2xx} non-2xx responses")
-    print(f"{name:<44} {result.per_second:>9,.0f} req/s  ({result.requests} requests)")
-    return result.per_second
+    if shutil.which("wrk"):
+        requests, elapsed, errors = measure_with_wrk(port, paths, headers, seconds, connections)
+    else:
+        result = asyncio.run(run_load(HOST, port, paths, headers, seconds=seconds, connections=connections))
+        requests, elapsed, errors = result.requests, result.seconds, result.non_2xx
+    if errors:
+        raise SystemExit(f"{name}: {errors} failed or non-2xx responses")
+    print(f"{name:<44} {requests / elapsed:>9,.0f} req/s  ({requests} requests)")
+    return requests / elapsed
 
 
 def main() -> None:
