@@ -32,7 +32,7 @@ async def get_default_avatar() -> Response:
 @router.get("/{image_id}")
 async def get_image(image_id: str, request: Request) -> Response:
     reader: Reader = request.app.state.reader
-    rows = await reader.fetch(reader.prepared(IMAGE_BY_ID), {"image_id": image_id})
+    rows = await reader.fetch_by_key(reader.prepared(IMAGE_BY_ID), {"image_id": image_id})
     if not rows:
         raise not_found("image")
     content_type, content = rows[0]

@@ -259,5 +259,5 @@ USER_DOCUMENT = select(*DOCUMENT_COLUMNS).where(User.instance_id == INSTANCE, Us
 
 
 async def fetch_user_document(reader: Reader, *, instance_id: str, user_id: str) -> bytes | None:
-    rows = await reader.fetch(reader.prepared(USER_DOCUMENT), {"instance_id": instance_id, "user_id": user_id})
+    rows = await reader.fetch_by_key(reader.prepared(USER_DOCUMENT), {"instance_id": instance_id, "user_id": user_id})
     return current_document(*rows[0]) if rows else None

@@ -77,7 +77,7 @@ _SECOND_FACTOR_STATE = select(User.totp_secret, User.backup_code_digests).where(
 
 
 async def _read(reader: Reader, statement: Executable, *, instance_id: str, user_id: str) -> tuple[Any, ...]:
-    rows = await reader.fetch(reader.prepared(statement), {"instance_id": instance_id, "user_id": user_id})
+    rows = await reader.fetch_by_key(reader.prepared(statement), {"instance_id": instance_id, "user_id": user_id})
     if not rows:
         raise not_found("user")
     return tuple(rows[0])
