@@ -19,7 +19,9 @@ class LoadResult:
         return self.requests / self.seconds
 
 
-async def _connection(host: str, port: int, next_request: Callable[[], bytes], stop_at: float, result: LoadResult) -> None:
+async def _connection(
+    host: str, port: int, next_request: Callable[[], bytes], stop_at: float, result: LoadResult
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while time.perf_counter() < stop_at:

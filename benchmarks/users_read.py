@@ -21,7 +21,7 @@ import bcrypt
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from loadgen import run_load  # noqa: E402
+from loadgen import run_load
 
 HOST = "127.0.0.1"
 USERS = 10_000
@@ -50,8 +50,21 @@ def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
 
 def start_ceiling(port: int, workers: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "ceiling_app:app", "--host", HOST, "--port", str(port),
-         "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "ceiling_app:app",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
         cwd=Path(__file__).parent,
     )
     wait_ready(f"http://{HOST}:{port}/v1/users/x", process)
@@ -61,9 +74,20 @@ def start_ceiling(port: int, workers: int) -> subprocess.Popen[bytes]:
 def start_locum(port: int, workers: int, database_url: str, secret_key: str, data_dir: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "LOCUM_SECRET_KEY": secret_key, "LOCUM_DATA_DIR": data_dir, "LOCUM_LOG_LEVEL": "warning"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "locum", "serve", "--port", str(port), "--workers", str(workers),
-         "--database-url", database_url],
-        env=env, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "locum",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--database-url",
+            database_url,
+        ],
+        env=env,
+        stderr=subprocess.DEVNULL,
     )
     wait_ready(f"http://{HOST}:{port}/healthz", process)
     return process
@@ -73,27 +97,48 @@ async def seed_users(api_url: str, secret_key: str) -> tuple[list[str], list[str
     ids: list[str] = []
     emails = [f"bench{i}@example.com" for i in range(USERS)]
     queue = iter(emails)
-    async with httpx.AsyncClient(base_url=api_url, headers={"Authorization": f"Bearer {secret_key}"}, timeout=60) as client:
+    async with httpx.AsyncClient(
+        base_url=api_url, headers={"Authorization": f"Bearer {secret_key}"}, timeout=60
+    ) as client:
+
         async def worker() -> None:
             for email in queue:
-                response = await client.post("/users", json={
-                    "email_address": [email], "password_digest": PASSWORD_DIGEST, "password_hasher": "bcrypt",
-                })
+                response = await client.post(
+                    "/users",
+                    json={
+                        "email_address": [email],
+                        "password_digest": PASSWORD_DIGEST,
+                        "password_hasher": "bcrypt",
+                    },
+                )
                 response.raise_for_status()
                 ids.append(response.json()["id"])
+
         await asyncio.gather(*(worker() for _ in range(SEED_CONCURRENCY)))
     return ids, emails
 
 
-def measure_with_wrk(port: int, paths: list[str], headers: dict[str, str], seconds: float, connections: int) -> tuple[int, float, int]:
+def measure_with_wrk(
+    port: int, paths: list[str], headers: dict[str, str], seconds: float, connections: int
+) -> tuple[int, float, int]:
     with tempfile.NamedTemporaryFile("w", suffix=".txt") as listing:
         listing.write("\n".join(paths))
         listing.flush()
         env = {**os.environ, "WRK_PATHS": listing.name, "WRK_AUTH": headers.get("Authorization", "")}
         output = subprocess.run(
-            ["wrk", "-t1", f"-c{connections}", f"-d{round(seconds)}s", "-s", str(Path(__file__).parent / "wrk_paths.lua"),
-             f"http://{HOST}:{port}"],
-            env=env, capture_output=True, text=True, check=True,
+            [
+                "wrk",
+                "-t1",
+                f"-c{connections}",
+                f"-d{round(seconds)}s",
+                "-s",
+                str(Path(__file__).parent / "wrk_paths.lua"),
+                f"http://{HOST}:{port}",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     requests, duration_us, errors = (int(v) for v in output.split("WRK_RESULT")[1].split())
     return requests, duration_us / 1e6, errors
@@ -128,15 +173,21 @@ def main() -> None:
         try:
             started = time.perf_counter()
             ids, emails = asyncio.run(seed_users(f"http://{HOST}:{locum_port}/v1", secret_key))
-            print(f"seeded {len(ids)} users in {time.perf_counter() - started:.1f}s "
-                  f"(workers={args.workers}, {database_url.split(':')[0]})")
+            print(
+                f"seeded {len(ids)} users in {time.perf_counter() - started:.1f}s "
+                f"(workers={args.workers}, {database_url.split(':')[0]})"
+            )
             auth = {"Authorization": f"Bearer {secret_key}"}
             sample = random.Random(7)
             by_id = [f"/v1/users/{user_id}" for user_id in sample.sample(ids, 2000)]
             by_email = [f"/v1/users?email_address={email}" for email in sample.sample(emails, 2000)]
-            ceiling_rps = measure("ceiling: FastAPI, bytes, no database", ceiling_port, by_id, {}, args.seconds, args.connections)
+            ceiling_rps = measure(
+                "ceiling: FastAPI, bytes, no database", ceiling_port, by_id, {}, args.seconds, args.connections
+            )
             get_rps = measure("locum GET /v1/users/{id}", locum_port, by_id, auth, args.seconds, args.connections)
-            list_rps = measure("locum GET /v1/users?email_address=…", locum_port, by_email, auth, args.seconds, args.connections)
+            list_rps = measure(
+                "locum GET /v1/users?email_address=…", locum_port, by_email, auth, args.seconds, args.connections
+            )
         finally:
             for process in (ceiling, locum):
                 process.terminate()

@@ -43,9 +43,7 @@ async def prepare(client: httpx.AsyncClient, email_id: str) -> dict[str, Any]:
     return verification
 
 
-async def attempt(
-    client: httpx.AsyncClient, email_id: str, verification_id: str, code: str
-) -> httpx.Response:
+async def attempt(client: httpx.AsyncClient, email_id: str, verification_id: str, code: str) -> httpx.Response:
     body = {"verification_id": verification_id, "code": code}
     return await client.post(f"/v1/email_addresses/{email_id}/attempt_verification", json=body)
 
@@ -79,9 +77,7 @@ class TestCreateEmailAddress:
         email = await add_email(client, user["id"])
         assert (await get_user(client, user["id"]))["primary_email_address_id"] == email["id"]
 
-    async def test_explicit_primary_false_keeps_first_email_secondary(
-        self, client: httpx.AsyncClient
-    ) -> None:
+    async def test_explicit_primary_false_keeps_first_email_secondary(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client, email_address=None, username="no_primary")
         await add_email(client, user["id"], verified=True, primary=False)
         assert (await get_user(client, user["id"]))["primary_email_address_id"] is None
@@ -138,9 +134,7 @@ class TestCreateEmailAddress:
     async def test_bad_input_is_422(self, client: httpx.AsyncClient, body: dict[str, Any], code: str) -> None:
         user = await make_user(client)
         request = {"user_id": user["id"], "email_address": unique_email()} | body
-        response = await client.post(
-            "/v1/email_addresses", json={k: v for k, v in request.items() if v is not None}
-        )
+        response = await client.post("/v1/email_addresses", json={k: v for k, v in request.items() if v is not None})
         assert response.status_code == 422, response.text
         assert error_code(response) == code
 
@@ -156,24 +150,16 @@ class TestGetEmailAddress:
         response = await client.get("/v1/email_addresses/idn_missing")
         assert response.status_code == 404 and error_code(response) == "resource_not_found"
 
-    async def test_other_instance_is_404(
-        self, client: httpx.AsyncClient, other_client: httpx.AsyncClient
-    ) -> None:
+    async def test_other_instance_is_404(self, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
         user = await make_user(client)
-        assert (
-            await other_client.get(f"/v1/email_addresses/{user['email_addresses'][0]['id']}")
-        ).status_code == 404
+        assert (await other_client.get(f"/v1/email_addresses/{user['email_addresses'][0]['id']}")).status_code == 404
 
 
 class TestUpdateEmailAddress:
-    async def test_verify_then_make_primary(
-        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
-    ) -> None:
+    async def test_verify_then_make_primary(self, client: httpx.AsyncClient, recorded_events: RecordedEvents) -> None:
         user = await make_user(client)
         email = await add_email(client, user["id"])
-        response = await client.patch(
-            f"/v1/email_addresses/{email['id']}", json={"verified": True, "primary": True}
-        )
+        response = await client.patch(f"/v1/email_addresses/{email['id']}", json={"verified": True, "primary": True})
         assert response.status_code == 200, response.text
         assert response.json()["verification"] == ADMIN_VERIFIED
         after = await get_user(client, user["id"])
@@ -206,15 +192,11 @@ class TestUpdateEmailAddress:
         )
         assert response.status_code == 400 and error_code(response) == "form_param_value_invalid"
 
-    async def test_no_change_records_no_event(
-        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
-    ) -> None:
+    async def test_no_change_records_no_event(self, client: httpx.AsyncClient, recorded_events: RecordedEvents) -> None:
         user = await make_user(client)
         before = await recorded_events()
         email = user["email_addresses"][0]
-        response = await client.patch(
-            f"/v1/email_addresses/{email['id']}", json={"verified": True, "primary": True}
-        )
+        response = await client.patch(f"/v1/email_addresses/{email['id']}", json={"verified": True, "primary": True})
         assert response.status_code == 200 and response.json() == email
         assert await recorded_events() == before
 
@@ -235,9 +217,7 @@ class TestUpdateEmailAddress:
 
 
 class TestDeleteEmailAddress:
-    async def test_deletes_and_records_event(
-        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
-    ) -> None:
+    async def test_deletes_and_records_event(self, client: httpx.AsyncClient, recorded_events: RecordedEvents) -> None:
         user = await make_user(client)
         email = await add_email(client, user["id"])
         response = await client.delete(f"/v1/email_addresses/{email['id']}")
@@ -258,9 +238,7 @@ class TestDeleteEmailAddress:
         await client.delete(f"/v1/email_addresses/{newer['id']}")
         assert (await get_user(client, user["id"]))["primary_email_address_id"] == older["id"]
 
-    async def test_deleting_primary_without_verified_successor_clears_it(
-        self, client: httpx.AsyncClient
-    ) -> None:
+    async def test_deleting_primary_without_verified_successor_clears_it(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client)
         await add_email(client, user["id"])
         await client.delete(f"/v1/email_addresses/{user['primary_email_address_id']}")
@@ -278,24 +256,18 @@ class TestDeleteEmailAddress:
     async def test_last_sign_in_identification_cannot_go(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client, phone_number=["+14155550100"])
         phone_id = user["phone_numbers"][0]["id"]
-        patched = await client.patch(
-            f"/v1/phone_numbers/{phone_id}", json={"reserved_for_second_factor": True}
-        )
+        patched = await client.patch(f"/v1/phone_numbers/{phone_id}", json={"reserved_for_second_factor": True})
         assert patched.status_code == 200, patched.text
         response = await client.delete(f"/v1/email_addresses/{user['email_addresses'][0]['id']}")
         assert response.status_code == 400 and error_code(response) == "identification_deletion_failed"
 
     async def test_a_username_is_enough_to_keep(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client, username="keeps_a_username")
-        assert (
-            await client.delete(f"/v1/email_addresses/{user['email_addresses'][0]['id']}")
-        ).status_code == 200
+        assert (await client.delete(f"/v1/email_addresses/{user['email_addresses'][0]['id']}")).status_code == 200
         after = await get_user(client, user["id"])
         assert after["email_addresses"] == [] and after["primary_email_address_id"] is None
 
-    async def test_linked_to_a_connected_account_cannot_go(
-        self, client: httpx.AsyncClient, app: FastAPI
-    ) -> None:
+    async def test_linked_to_a_connected_account_cannot_go(self, client: httpx.AsyncClient, app: FastAPI) -> None:
         user = await make_user(client, username="has_oauth_link")
         email_id = user["email_addresses"][0]["id"]
         async with app.state.sessionmaker() as session:
@@ -303,18 +275,14 @@ class TestDeleteEmailAddress:
             row.linked_to = [{"type": "oauth_google", "id": "idn_google"}]
             await session.commit()
         response = await client.delete(f"/v1/email_addresses/{email_id}")
-        assert (
-            response.status_code == 400 and error_code(response) == "delete_linked_identification_disallowed"
-        )
+        assert response.status_code == 400 and error_code(response) == "delete_linked_identification_disallowed"
 
     async def test_unknown_and_foreign_ids_are_404(
         self, client: httpx.AsyncClient, other_client: httpx.AsyncClient
     ) -> None:
         user = await make_user(client, username="two_identifiers")
         assert (await client.delete("/v1/email_addresses/idn_missing")).status_code == 404
-        assert (
-            await other_client.delete(f"/v1/email_addresses/{user['email_addresses'][0]['id']}")
-        ).status_code == 404
+        assert (await other_client.delete(f"/v1/email_addresses/{user['email_addresses'][0]['id']}")).status_code == 404
 
 
 class TestReplaceUserEmailAddress:
@@ -337,9 +305,7 @@ class TestReplaceUserEmailAddress:
         ("status", "reserved"),
         [pytest.param("reserved", True, id="reserved"), pytest.param("unverified", False, id="unverified")],
     )
-    async def test_identification_status(
-        self, client: httpx.AsyncClient, status: str, reserved: bool
-    ) -> None:
+    async def test_identification_status(self, client: httpx.AsyncClient, status: str, reserved: bool) -> None:
         user = await make_user(client)
         body = {"email_address": unique_email(), "identification_status": status}
         email = (await client.put(f"/v1/users/{user['id']}/email_address", json=body)).json()
@@ -349,9 +315,7 @@ class TestReplaceUserEmailAddress:
     async def test_same_address_can_replace_itself(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client)
         address = user["email_addresses"][0]["email_address"]
-        response = await client.put(
-            f"/v1/users/{user['id']}/email_address", json={"email_address": address.upper()}
-        )
+        response = await client.put(f"/v1/users/{user['id']}/email_address", json={"email_address": address.upper()})
         assert response.status_code == 200, response.text
         assert response.json()["id"] != user["email_addresses"][0]["id"]
 
@@ -373,9 +337,7 @@ class TestReplaceUserEmailAddress:
                 "form_param_value_invalid",
                 id="bad-status",
             ),
-            pytest.param(
-                {"email_address": "a@b.co", "primary": True}, "form_param_unknown", id="unknown-field"
-            ),
+            pytest.param({"email_address": "a@b.co", "primary": True}, "form_param_unknown", id="unknown-field"),
         ],
     )
     async def test_bad_input_is_422(self, client: httpx.AsyncClient, body: dict[str, Any], code: str) -> None:
@@ -418,10 +380,7 @@ class TestPrepareEmailAddressVerification:
         assert verification["id"].startswith("ver_") and code not in str(verification)
         async with app.state.sessionmaker() as session:
             row = await session.get_one(Verification, verification["id"])
-        assert (
-            row.identification_id == email["id"]
-            and row.code_digest == hashlib.sha256(code.encode()).hexdigest()
-        )
+        assert row.identification_id == email["id"] and row.code_digest == hashlib.sha256(code.encode()).hexdigest()
         assert await recorded_events() == before
         assert await get_user(client, user["id"]) == user
 
@@ -493,9 +452,7 @@ class TestAttemptEmailAddressVerification:
             verification = await prepare(client, email["id"])
             code = logged_code(caplog, email["email_address"])
             move_to(verification["expire_at"] - 1)
-            assert (await attempt(client, email["id"], verification["id"], wrong_code(code))).json()[
-                "attempts"
-            ] == 1
+            assert (await attempt(client, email["id"], verification["id"], wrong_code(code))).json()["attempts"] == 1
             move_to(verification["expire_at"])
             expired = (await attempt(client, email["id"], verification["id"], code)).json()
         assert expired["status"] == "expired" and expired["attempts"] == 1
@@ -523,9 +480,7 @@ class TestAttemptEmailAddressVerification:
         with caplog.at_level("WARNING", logger=MESSAGES_LOGGER):
             verification = await prepare(client, email["id"])
         before = await recorded_events()
-        right = await attempt(
-            client, email["id"], verification["id"], logged_code(caplog, email["email_address"])
-        )
+        right = await attempt(client, email["id"], verification["id"], logged_code(caplog, email["email_address"]))
         assert right.json()["status"] == "verified"
         assert await get_user(client, user["id"]) == user
         assert await recorded_events() == before
@@ -541,9 +496,7 @@ class TestAttemptEmailAddressVerification:
         response = await attempt(client, email["id"], verification["id"], code)
         assert response.status_code == 404 and error_code(response) == "resource_not_found"
 
-    async def test_unknown_ids_are_404(
-        self, client: httpx.AsyncClient, other_client: httpx.AsyncClient
-    ) -> None:
+    async def test_unknown_ids_are_404(self, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
         user = await make_user(client)
         email_id = user["email_addresses"][0]["id"]
         verification = await prepare(client, email_id)

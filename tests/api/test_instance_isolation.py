@@ -88,8 +88,13 @@ def png() -> bytes:
 async def victim(client: httpx.AsyncClient) -> dict[str, str]:
     """Instance A's user with one of each thing an operation can address; returns the path ids."""
     user = await make_user(
-        client, phone_number=["+14155550123"], web3_wallet=["0x" + "a" * 40], password=PASSWORD,
-        totp_secret="JBSWY3DPEHPK3PXP", backup_codes=["code-one"], username="victim_user",
+        client,
+        phone_number=["+14155550123"],
+        web3_wallet=["0x" + "a" * 40],
+        password=PASSWORD,
+        totp_secret="JBSWY3DPEHPK3PXP",
+        backup_codes=["code-one"],
+        username="victim_user",
     )
     user_id = user["id"]
     for collection, body in (
@@ -97,11 +102,15 @@ async def victim(client: httpx.AsyncClient) -> dict[str, str]:
         ("passkeys", {"name": "Laptop"}),
     ):
         assert (await client.post(f"/locum/users/{user_id}/{collection}", json=body)).status_code == 200
-    device = await client.post(f"/locum/users/{user_id}/trusted_devices", json={"platform": "ios", "app_identifier": "a.b"})
+    device = await client.post(
+        f"/locum/users/{user_id}/trusted_devices", json={"platform": "ios", "app_identifier": "a.b"}
+    )
     image = await client.post(f"/v1/users/{user_id}/profile_image", files={"file": ("a.png", png(), "image/png")})
     assert image.status_code == 200
     full = (await client.get(f"/v1/users/{user_id}")).json()
-    verification = await client.post(f"/v1/email_addresses/{full['primary_email_address_id']}/prepare_verification", json={"strategy": "email_code"})
+    verification = await client.post(
+        f"/v1/email_addresses/{full['primary_email_address_id']}/prepare_verification", json={"strategy": "email_code"}
+    )
     return {
         "user_id": user_id,
         "email_address_id": full["primary_email_address_id"],

@@ -11,9 +11,7 @@ from tests.conftest import RecordedEvents
 WALLET = "0x" + "c" * 40
 
 
-async def post(
-    client: httpx.AsyncClient, user_id: str, collection: str, body: dict[str, Any]
-) -> httpx.Response:
+async def post(client: httpx.AsyncClient, user_id: str, collection: str, body: dict[str, Any]) -> httpx.Response:
     return await client.post(f"/locum/users/{user_id}/{collection}", json=body)
 
 
@@ -85,9 +83,7 @@ class TestAddExternalAccount:
     async def test_without_email(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client)
         updated = (
-            await post(
-                client, user["id"], "external_accounts", {"provider": "oauth_x", "provider_user_id": "x1"}
-            )
+            await post(client, user["id"], "external_accounts", {"provider": "oauth_x", "provider_user_id": "x1"})
         ).json()
         assert updated["email_addresses"] == user["email_addresses"]
         assert updated["external_accounts"][0]["email_address"] == ""
@@ -223,9 +219,7 @@ class TestAddWeb3Wallet:
     async def test_taken_wallet(self, client: httpx.AsyncClient) -> None:
         await make_user(client, web3_wallet=[WALLET])
         user = await make_user(client)
-        response = await post(
-            client, user["id"], "web3_wallets", {"web3_wallet": WALLET.upper().replace("0X", "0x")}
-        )
+        response = await post(client, user["id"], "web3_wallets", {"web3_wallet": WALLET.upper().replace("0X", "0x")})
         assert response.status_code == 422 and error_code(response) == "form_identifier_exists"
 
     async def test_invalid_wallet(self, client: httpx.AsyncClient) -> None:
@@ -235,15 +229,11 @@ class TestAddWeb3Wallet:
 
     async def test_other_instance(self, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
         user = await make_user(client)
-        assert (
-            await post(other_client, user["id"], "web3_wallets", {"web3_wallet": WALLET})
-        ).status_code == 404
+        assert (await post(other_client, user["id"], "web3_wallets", {"web3_wallet": WALLET})).status_code == 404
 
 
 class TestAddTrustedDevice:
-    async def test_returns_active_device(
-        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
-    ) -> None:
+    async def test_returns_active_device(self, client: httpx.AsyncClient, recorded_events: RecordedEvents) -> None:
         user = await make_user(client)
         response = await post(
             client,
@@ -272,9 +262,7 @@ class TestAddTrustedDevice:
     @pytest.mark.parametrize(
         ("body", "code"),
         [
-            pytest.param(
-                {"platform": "windows", "app_identifier": "a"}, "form_param_value_invalid", id="platform"
-            ),
+            pytest.param({"platform": "windows", "app_identifier": "a"}, "form_param_value_invalid", id="platform"),
             pytest.param({"platform": "ios"}, "form_param_missing", id="no-app-identifier"),
         ],
     )
@@ -284,9 +272,7 @@ class TestAddTrustedDevice:
         assert response.status_code == 422 and error_code(response) == code
 
     async def test_unknown_user(self, client: httpx.AsyncClient) -> None:
-        response = await post(
-            client, "user_unknown", "trusted_devices", {"platform": "ios", "app_identifier": "a"}
-        )
+        response = await post(client, "user_unknown", "trusted_devices", {"platform": "ios", "app_identifier": "a"})
         assert response.status_code == 404 and error_code(response) == "resource_not_found"
 
     async def test_other_instance(self, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:

@@ -20,9 +20,7 @@ def new_number() -> str:
 
 
 async def add_phone(client: httpx.AsyncClient, user_id: str, **body: Any) -> dict[str, Any]:
-    response = await client.post(
-        "/v1/phone_numbers", json={"user_id": user_id, "phone_number": new_number(), **body}
-    )
+    response = await client.post("/v1/phone_numbers", json={"user_id": user_id, "phone_number": new_number(), **body})
     assert response.status_code == 200, response.text
     phone: dict[str, Any] = response.json()
     return phone
@@ -74,10 +72,7 @@ class TestCreatePhoneNumber:
         before = await recorded_events()
         body = {"user_id": user["id"], "phone_number": new_number(), "reserved_for_second_factor": True}
         response = await client.post("/v1/phone_numbers", json=body)
-        assert (
-            response.status_code == 400
-            and error_code(response) == "identification_create_second_factor_unverified"
-        )
+        assert response.status_code == 400 and error_code(response) == "identification_create_second_factor_unverified"
         assert await recorded_events() == before
 
     async def test_duplicate_is_form_identifier_exists(self, client: httpx.AsyncClient) -> None:
@@ -93,9 +88,7 @@ class TestCreatePhoneNumber:
     ) -> None:
         user = await make_user(other_client)
         for user_id in ("user_missing", user["id"]):
-            response = await client.post(
-                "/v1/phone_numbers", json={"user_id": user_id, "phone_number": new_number()}
-            )
+            response = await client.post("/v1/phone_numbers", json={"user_id": user_id, "phone_number": new_number()})
             assert response.status_code == 404 and error_code(response) == "resource_not_found"
 
     @pytest.mark.parametrize(
@@ -111,9 +104,7 @@ class TestCreatePhoneNumber:
     async def test_bad_input_is_422(self, client: httpx.AsyncClient, body: dict[str, Any], code: str) -> None:
         user = await make_user(client)
         request = {"user_id": user["id"], "phone_number": new_number()} | body
-        response = await client.post(
-            "/v1/phone_numbers", json={k: v for k, v in request.items() if v is not None}
-        )
+        response = await client.post("/v1/phone_numbers", json={k: v for k, v in request.items() if v is not None})
         assert response.status_code == 422, response.text
         assert error_code(response) == code
 
@@ -140,9 +131,7 @@ class TestUpdatePhoneNumber:
     ) -> None:
         user = await make_user(client, phone_number=[new_number()])
         phone = await add_phone(client, user["id"])
-        response = await patch_phone(
-            client, phone["id"], verified=True, primary=True, reserved_for_second_factor=True
-        )
+        response = await patch_phone(client, phone["id"], verified=True, primary=True, reserved_for_second_factor=True)
         assert response.status_code == 200, response.text
         updated = response.json()
         assert updated["verification"]["status"] == "verified"
@@ -166,10 +155,7 @@ class TestUpdatePhoneNumber:
         user = await make_user(client)
         phone = await add_phone(client, user["id"])
         response = await patch_phone(client, phone["id"], reserved_for_second_factor=True)
-        assert (
-            response.status_code == 400
-            and error_code(response) == "identification_update_second_factor_unverified"
-        )
+        assert response.status_code == 400 and error_code(response) == "identification_update_second_factor_unverified"
 
     async def test_last_sign_in_identification_cannot_be_second_factor(
         self, client: httpx.AsyncClient, recorded_events: RecordedEvents
@@ -197,9 +183,7 @@ class TestUpdatePhoneNumber:
 
 
 class TestDeletePhoneNumber:
-    async def test_deletes_and_moves_primary(
-        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
-    ) -> None:
+    async def test_deletes_and_moves_primary(self, client: httpx.AsyncClient, recorded_events: RecordedEvents) -> None:
         user = await make_user(client, phone_number=[new_number()])
         successor = await add_phone(client, user["id"], verified=True)
         response = await client.delete(f"/v1/phone_numbers/{user['primary_phone_number_id']}")
@@ -213,9 +197,7 @@ class TestDeletePhoneNumber:
         assert after["phone_numbers"] == [successor] and after["primary_phone_number_id"] == successor["id"]
         assert (await recorded_events())[-1] == ("user.updated", after)
 
-    async def test_deleting_the_default_second_factor_promotes_the_next(
-        self, client: httpx.AsyncClient
-    ) -> None:
+    async def test_deleting_the_default_second_factor_promotes_the_next(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client)
         first = await add_phone(client, user["id"], verified=True, reserved_for_second_factor=True)
         second = await add_phone(client, user["id"], verified=True, reserved_for_second_factor=True)
@@ -275,9 +257,7 @@ class TestReplaceUserPhoneNumber:
         [
             pytest.param({"phone_number": "555"}, "form_param_format_invalid", id="bad-phone"),
             pytest.param({}, "form_param_missing", id="missing-phone"),
-            pytest.param(
-                {"phone_number": "+14155552671", "verified": True}, "form_param_unknown", id="unknown-field"
-            ),
+            pytest.param({"phone_number": "+14155552671", "verified": True}, "form_param_unknown", id="unknown-field"),
         ],
     )
     async def test_bad_input_is_422(self, client: httpx.AsyncClient, body: dict[str, Any], code: str) -> None:
@@ -295,9 +275,7 @@ class TestReplaceUserPhoneNumber:
 
 
 class TestPreparePhoneNumberVerification:
-    async def test_sends_an_sms_code(
-        self, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
-    ) -> None:
+    async def test_sends_an_sms_code(self, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture) -> None:
         user = await make_user(client)
         phone = await add_phone(client, user["id"])
         with frozen_clock(1_800_000_000_000), caplog.at_level("WARNING", logger=MESSAGES_LOGGER):
@@ -305,13 +283,8 @@ class TestPreparePhoneNumberVerification:
         assert response.status_code == 200, response.text
         verification = response.json()
         code = logged_code(caplog, phone["phone_number"])
-        assert (
-            verification | {"status": "unverified", "strategy": "phone_code", "channel": "sms"}
-            == verification
-        )
-        assert (
-            verification["attempts"] == 0 and verification["expire_at"] == 1_800_000_000_000 + 10 * 60 * 1000
-        )
+        assert verification | {"status": "unverified", "strategy": "phone_code", "channel": "sms"} == verification
+        assert verification["attempts"] == 0 and verification["expire_at"] == 1_800_000_000_000 + 10 * 60 * 1000
         assert code not in response.text
 
     async def test_unknown_and_foreign_ids_are_404(
@@ -320,9 +293,7 @@ class TestPreparePhoneNumberVerification:
         user = await make_user(client)
         phone = await add_phone(client, user["id"])
         assert (await client.post("/v1/phone_numbers/idn_missing/prepare_verification")).status_code == 404
-        assert (
-            await other_client.post(f"/v1/phone_numbers/{phone['id']}/prepare_verification")
-        ).status_code == 404
+        assert (await other_client.post(f"/v1/phone_numbers/{phone['id']}/prepare_verification")).status_code == 404
 
 
 class TestAttemptPhoneNumberVerification:
@@ -335,9 +306,7 @@ class TestAttemptPhoneNumberVerification:
             verification = (await client.post(f"/v1/phone_numbers/{phone['id']}/prepare_verification")).json()
         code = logged_code(caplog, phone["phone_number"])
         url = f"/v1/phone_numbers/{phone['id']}/attempt_verification"
-        wrong = (
-            await client.post(url, json={"verification_id": verification["id"], "code": wrong_code(code)})
-        ).json()
+        wrong = (await client.post(url, json={"verification_id": verification["id"], "code": wrong_code(code)})).json()
         assert (wrong["status"], wrong["attempts"]) == ("unverified", 1)
         right = (await client.post(url, json={"verification_id": verification["id"], "code": code})).json()
         assert right == verification | {"status": "verified", "attempts": 2}
@@ -360,9 +329,7 @@ class TestAttemptPhoneNumberVerification:
             verification = (await client.post(f"/v1/phone_numbers/{phone['id']}/prepare_verification")).json()
             move_to(verification["expire_at"] + 1)
             body = {"verification_id": verification["id"], "code": logged_code(caplog, phone["phone_number"])}
-            expired = (
-                await client.post(f"/v1/phone_numbers/{phone['id']}/attempt_verification", json=body)
-            ).json()
+            expired = (await client.post(f"/v1/phone_numbers/{phone['id']}/attempt_verification", json=body)).json()
         assert expired["status"] == "expired"
         assert (await client.get(f"/v1/phone_numbers/{phone['id']}")).json()["verification"] is None
 
@@ -372,11 +339,7 @@ class TestAttemptPhoneNumberVerification:
         user = await make_user(client)
         phone = await add_phone(client, user["id"])
         url = f"/v1/phone_numbers/{phone['id']}/attempt_verification"
-        assert (
-            await client.post(url, json={"verification_id": "ver_missing", "code": "123456"})
-        ).status_code == 404
-        assert (
-            await other_client.post(url, json={"verification_id": "ver_missing", "code": "1"})
-        ).status_code == 404
+        assert (await client.post(url, json={"verification_id": "ver_missing", "code": "123456"})).status_code == 404
+        assert (await other_client.post(url, json={"verification_id": "ver_missing", "code": "1"})).status_code == 404
         missing = await client.post(url, json={"verification_id": "ver_missing"})
         assert missing.status_code == 400 and error_code(missing) == "form_param_missing"

@@ -10,9 +10,7 @@ WALLET_A = "0x" + "a" * 40
 WALLET_B = "0x" + "b" * 40
 
 
-async def attach(
-    client: httpx.AsyncClient, user_id: str, collection: str, body: dict[str, Any]
-) -> dict[str, Any]:
+async def attach(client: httpx.AsyncClient, user_id: str, collection: str, body: dict[str, Any]) -> dict[str, Any]:
     """POST to locum's own endpoint that adds to a user what Clerk's Frontend API would."""
     response = await client.post(f"/locum/users/{user_id}/{collection}", json=body)
     assert response.status_code == 200, response.text
@@ -56,9 +54,7 @@ class TestUserPasskeyDelete:
             pytest.param("another-users-passkey", id="another-users-passkey"),
         ],
     )
-    async def test_not_found(
-        self, client: httpx.AsyncClient, recorded_events: RecordedEvents, target: str
-    ) -> None:
+    async def test_not_found(self, client: httpx.AsyncClient, recorded_events: RecordedEvents, target: str) -> None:
         owner, other = await make_user(client), await make_user(client)
         passkey_id = (await attach(client, owner["id"], "passkeys", {"name": "Key"}))["passkeys"][0]["id"]
         before = await event_types(recorded_events)
@@ -114,9 +110,7 @@ class TestUserWeb3WalletDelete:
             (owner["id"], "idn_unknown"),
             (other["id"], wallet_id),
         ]:
-            await assert_not_found(
-                await client.delete(f"/v1/users/{user_id}/web3_wallets/{identification_id}")
-            )
+            await assert_not_found(await client.delete(f"/v1/users/{user_id}/web3_wallets/{identification_id}"))
         assert await event_types(recorded_events) == before
 
     async def test_other_instance(self, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
@@ -149,17 +143,13 @@ class TestDeleteExternalAccount:
             (owner["id"], "eac_unknown"),
             (other["id"], account_id),
         ]:
-            await assert_not_found(
-                await client.delete(f"/v1/users/{user_id}/external_accounts/{external_account_id}")
-            )
+            await assert_not_found(await client.delete(f"/v1/users/{user_id}/external_accounts/{external_account_id}"))
         assert await event_types(recorded_events) == before
 
     async def test_other_instance(self, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
         user = await make_user(client)
         account_id = (await google_account(client, user["id"]))["id"]
-        await assert_not_found(
-            await other_client.delete(f"/v1/users/{user['id']}/external_accounts/{account_id}")
-        )
+        await assert_not_found(await other_client.delete(f"/v1/users/{user['id']}/external_accounts/{account_id}"))
 
 
 async def trusted_device(client: httpx.AsyncClient, user_id: str, name: str = "iPhone") -> dict[str, Any]:
@@ -228,17 +218,13 @@ class TestRevokeUserTrustedDevice:
             (owner["id"], "td_unknown"),
             (other["id"], device_id),
         ]:
-            await assert_not_found(
-                await client.delete(f"/v1/users/{user_id}/trusted_devices/{trusted_device_id}")
-            )
+            await assert_not_found(await client.delete(f"/v1/users/{user_id}/trusted_devices/{trusted_device_id}"))
         assert (await client.get(f"/v1/users/{owner['id']}/trusted_devices")).json()["total_count"] == 1
 
     async def test_other_instance(self, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
         user = await make_user(client)
         device_id = (await trusted_device(client, user["id"]))["id"]
-        await assert_not_found(
-            await other_client.delete(f"/v1/users/{user['id']}/trusted_devices/{device_id}")
-        )
+        await assert_not_found(await other_client.delete(f"/v1/users/{user['id']}/trusted_devices/{device_id}"))
 
 
 class TestGetOAuthAccessToken:
@@ -304,9 +290,7 @@ class TestGetOAuthAccessToken:
             pytest.param("Google!", {}, "form_param_value_invalid", id="bad-provider"),
             pytest.param("oauth_google", {"limit": 0}, "form_param_value_invalid", id="limit-zero"),
             pytest.param("oauth_google", {"limit": 501}, "form_param_value_invalid", id="limit-over-500"),
-            pytest.param(
-                "oauth_google", {"paginated": "maybe"}, "form_param_type_invalid", id="bad-paginated"
-            ),
+            pytest.param("oauth_google", {"paginated": "maybe"}, "form_param_type_invalid", id="bad-paginated"),
         ],
     )
     async def test_bad_parameters(
@@ -323,6 +307,4 @@ class TestGetOAuthAccessToken:
     async def test_other_instance(self, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
         user = await make_user(client)
         await google_account(client, user["id"])
-        await assert_not_found(
-            await other_client.get(f"/v1/users/{user['id']}/oauth_access_tokens/oauth_google")
-        )
+        await assert_not_found(await other_client.get(f"/v1/users/{user['id']}/oauth_access_tokens/oauth_google"))

@@ -106,7 +106,6 @@ class TestAuth:
         assert response.status_code == 401
         assert response.json()["errors"][0]["code"] == code
 
-
     async def test_key_is_checked_before_the_body(self, client: httpx.AsyncClient) -> None:
         client.headers["Authorization"] = "Bearer sk_test_unknown"
         response = await client.post("/v1/users", content=b"{nope", headers={"content-type": "application/json"})

@@ -10,12 +10,22 @@ from tests.builders import make_user
 async def people(client: httpx.AsyncClient) -> dict[str, dict]:
     return {
         "ada": await make_user(
-            client, email_address=["ada@analytical.org"], phone_number=["+14155550101"], username="ada_l",
-            first_name="Ada", last_name="Lovelace", external_id="ext-ada",
+            client,
+            email_address=["ada@analytical.org"],
+            phone_number=["+14155550101"],
+            username="ada_l",
+            first_name="Ada",
+            last_name="Lovelace",
+            external_id="ext-ada",
         ),
         "grace": await make_user(
-            client, email_address=["grace@navy.mil"], username="grace_h", first_name="Grace", last_name="Hopper",
-            web3_wallet=["0x52908400098527886E0F7030069857D2E4169EE7"], banned=True,
+            client,
+            email_address=["grace@navy.mil"],
+            username="grace_h",
+            first_name="Grace",
+            last_name="Hopper",
+            web3_wallet=["0x52908400098527886E0F7030069857D2E4169EE7"],
+            banned=True,
         ),
         "alan": await make_user(client, email_address=["alan@bletchley.uk"], first_name="Alan", last_name="Turing"),
     }
@@ -98,10 +108,14 @@ async def test_cursor_pages_through_everything(client: httpx.AsyncClient) -> Non
         pytest.param({"offset": -1}, "form_param_value_invalid", id="negative-offset"),
         pytest.param({"limit": "ten"}, "form_param_type_invalid", id="limit-not-a-number"),
         pytest.param({"order_by": "password"}, "form_param_value_invalid", id="unknown-order"),
-        pytest.param({"starting_after": "user_x", "order_by": "first_name"}, "form_param_value_invalid", id="cursor-order"),
+        pytest.param(
+            {"starting_after": "user_x", "order_by": "first_name"}, "form_param_value_invalid", id="cursor-order"
+        ),
         pytest.param({"starting_after": "user_x", "offset": 3}, "form_param_value_invalid", id="cursor-offset"),
         pytest.param({"provider": "google"}, "form_conditional_param_missing", id="provider-alone"),
-        pytest.param({"email_address": [f"u{i}@x.co" for i in range(101)]}, "form_param_array_size_exceeded", id="too-many"),
+        pytest.param(
+            {"email_address": [f"u{i}@x.co" for i in range(101)]}, "form_param_array_size_exceeded", id="too-many"
+        ),
     ],
 )
 async def test_bad_parameters(client: httpx.AsyncClient, params: dict, code: str) -> None:

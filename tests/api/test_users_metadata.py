@@ -83,13 +83,9 @@ class TestUpdateUserMetadata:
         assert response.status_code == 404
         assert response.json()["errors"][0]["code"] == "resource_not_found"
 
-    async def test_other_instance_gets_404(
-        self, client: httpx.AsyncClient, other_client: httpx.AsyncClient
-    ) -> None:
+    async def test_other_instance_gets_404(self, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
         user = await make_user(client, **METADATA)
-        response = await other_client.patch(
-            f"/v1/users/{user['id']}/metadata", json={"public_metadata": {"a": 1}}
-        )
+        response = await other_client.patch(f"/v1/users/{user['id']}/metadata", json={"public_metadata": {"a": 1}})
         assert response.status_code == 404
         assert metadata_of((await client.get(f"/v1/users/{user['id']}")).json()) == METADATA
 
@@ -99,9 +95,7 @@ class TestUpdateUserMetadata:
         user = await make_user(client)
         bad = await client.patch(f"/v1/users/{user['id']}/metadata", json={"public_metadata": 1})
         assert bad.status_code == 422
-        updated = (
-            await client.patch(f"/v1/users/{user['id']}/metadata", json={"public_metadata": {"a": 1}})
-        ).json()
+        updated = (await client.patch(f"/v1/users/{user['id']}/metadata", json={"public_metadata": {"a": 1}})).json()
         assert await recorded_events() == [("user.created", user), ("user.updated", updated)]
 
 
@@ -122,9 +116,7 @@ class TestReplaceUserMetadata:
 
     async def test_keeps_nulls_inside_the_new_value(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client, **METADATA)
-        response = await client.put(
-            f"/v1/users/{user['id']}/metadata", json={"private_metadata": {"gone": None}}
-        )
+        response = await client.put(f"/v1/users/{user['id']}/metadata", json={"private_metadata": {"gone": None}})
         assert response.json()["private_metadata"] == {"gone": None}
 
     @pytest.mark.parametrize(
@@ -158,9 +150,7 @@ class TestReplaceUserMetadata:
         assert response.status_code == 404
         assert response.json()["errors"][0]["code"] == "resource_not_found"
 
-    async def test_other_instance_gets_404(
-        self, client: httpx.AsyncClient, other_client: httpx.AsyncClient
-    ) -> None:
+    async def test_other_instance_gets_404(self, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
         user = await make_user(client, **METADATA)
         response = await other_client.put(f"/v1/users/{user['id']}/metadata", json={"public_metadata": {}})
         assert response.status_code == 404
@@ -170,10 +160,6 @@ class TestReplaceUserMetadata:
         self, client: httpx.AsyncClient, recorded_events: RecordedEvents
     ) -> None:
         user = await make_user(client)
-        assert (
-            await client.put("/v1/users/user_missing/metadata", json={"public_metadata": {}})
-        ).status_code == 404
-        replaced = (
-            await client.put(f"/v1/users/{user['id']}/metadata", json={"public_metadata": {"b": 2}})
-        ).json()
+        assert (await client.put("/v1/users/user_missing/metadata", json={"public_metadata": {}})).status_code == 404
+        replaced = (await client.put(f"/v1/users/{user['id']}/metadata", json={"public_metadata": {"b": 2}})).json()
         assert await recorded_events() == [("user.created", user), ("user.updated", replaced)]

@@ -14,9 +14,7 @@ from tests.builders import make_user
 from tests.conftest import TEST_ORIGIN, RecordedEvents, api_client
 
 
-def image_bytes(
-    fmt: str, size: tuple[int, int] = (3, 2), color: tuple[int, int, int] = (200, 30, 90)
-) -> bytes:
+def image_bytes(fmt: str, size: tuple[int, int] = (3, 2), color: tuple[int, int, int] = (200, 30, 90)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, format=fmt)
     return buffer.getvalue()
@@ -53,9 +51,7 @@ def multipart_body(content: bytes, boundary: str = "locumboundary") -> tuple[byt
 async def upload(
     client: httpx.AsyncClient, user_id: str, content: bytes, content_type: str = "image/png"
 ) -> httpx.Response:
-    return await client.post(
-        f"/v1/users/{user_id}/profile_image", files={"file": ("avatar", content, content_type)}
-    )
+    return await client.post(f"/v1/users/{user_id}/profile_image", files={"file": ("avatar", content, content_type)})
 
 
 class TestSetUserProfileImage:
@@ -85,9 +81,7 @@ class TestSetUserProfileImage:
             pytest.param("WEBP", "image/webp", id="webp"),
         ],
     )
-    async def test_format_comes_from_the_bytes(
-        self, client: httpx.AsyncClient, fmt: str, content_type: str
-    ) -> None:
+    async def test_format_comes_from_the_bytes(self, client: httpx.AsyncClient, fmt: str, content_type: str) -> None:
         user = await make_user(client)
         content = image_bytes(fmt)
         response = await upload(client, user["id"], content, "application/octet-stream")
@@ -114,9 +108,7 @@ class TestSetUserProfileImage:
         await upload(client, owner["id"], image_bytes("GIF"))
         assert (await client.get(url)).status_code == 200
 
-    async def test_records_user_updated(
-        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
-    ) -> None:
+    async def test_records_user_updated(self, client: httpx.AsyncClient, recorded_events: RecordedEvents) -> None:
         user = await make_user(client)
         updated = (await upload(client, user["id"], image_bytes("PNG"))).json()
         assert (await recorded_events())[-1] == ("user.updated", updated)
@@ -129,12 +121,8 @@ class TestSetUserProfileImage:
                 "request_body_invalid",
                 id="text-as-png",
             ),
-            pytest.param(
-                {"file": ("a.bmp", image_bytes("BMP"), "image/bmp")}, "request_body_invalid", id="bmp"
-            ),
-            pytest.param(
-                {"file": ("a.png", noisy_png()[:4000], "image/png")}, "request_body_invalid", id="truncated"
-            ),
+            pytest.param({"file": ("a.bmp", image_bytes("BMP"), "image/bmp")}, "request_body_invalid", id="bmp"),
+            pytest.param({"file": ("a.png", noisy_png()[:4000], "image/png")}, "request_body_invalid", id="truncated"),
             pytest.param({"file": ("a.png", b"", "image/png")}, "request_body_invalid", id="empty-file"),
             pytest.param(
                 {"avatar": ("a.png", image_bytes("PNG"), "image/png")},
@@ -210,9 +198,7 @@ class TestSetUserProfileImage:
         assert response.status_code == 400
         assert response.json()["errors"][0]["code"] == "request_body_invalid"
 
-    async def test_file_over_10_mb_is_413(
-        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
-    ) -> None:
+    async def test_file_over_10_mb_is_413(self, client: httpx.AsyncClient, recorded_events: RecordedEvents) -> None:
         user = await make_user(client)
         response = await upload(client, user["id"], b"\0" * (MAX_IMAGE_BYTES + 1))
         assert response.status_code == 413
@@ -253,9 +239,7 @@ class TestSetUserProfileImage:
         assert response.status_code == 404
         assert response.json()["errors"][0]["code"] == "resource_not_found"
 
-    async def test_other_instance_user(
-        self, client: httpx.AsyncClient, other_client: httpx.AsyncClient
-    ) -> None:
+    async def test_other_instance_user(self, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
         user = await make_user(client)
         response = await upload(other_client, user["id"], image_bytes("PNG"))
         assert response.status_code == 404
@@ -300,9 +284,7 @@ class TestDeleteUserProfileImage:
         assert response.status_code == 404
         assert response.json()["errors"][0]["code"] == "resource_not_found"
 
-    async def test_other_instance_user(
-        self, client: httpx.AsyncClient, other_client: httpx.AsyncClient
-    ) -> None:
+    async def test_other_instance_user(self, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
         user = await make_user(client)
         await upload(client, user["id"], image_bytes("PNG"))
         response = await other_client.delete(f"/v1/users/{user['id']}/profile_image")

@@ -1,5 +1,5 @@
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import bcrypt
@@ -10,11 +10,10 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from locum.db.models import User
-from locum.instances.service import InstanceKeys
 from locum.kit import clock, passwords
 from locum.resources.users.serializers import LOCKOUT_DURATION_MS, MAX_VERIFICATION_ATTEMPTS
 from tests.builders import make_user
-from tests.conftest import TEST_ORIGIN, RecordedEvents, new_instance
+from tests.conftest import RecordedEvents
 
 PASSWORD = "correct horse battery"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -39,9 +38,7 @@ async def stored_password(app: FastAPI, user_id: str) -> tuple[str | None, str |
     async with app.state.sessionmaker() as session:
         row = (
             await session.execute(
-                select(User.password_digest, User.password_hasher, User.password_compromised).where(
-                    User.id == user_id
-                )
+                select(User.password_digest, User.password_hasher, User.password_compromised).where(User.id == user_id)
             )
         ).one()
     return row[0], row[1], row[2]
@@ -112,9 +109,7 @@ class TestUnknownAndForeignUsers:
 
 
 class TestBanUser:
-    async def test_bans_and_records_the_event(
-        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
-    ) -> None:
+    async def test_bans_and_records_the_event(self, client: httpx.AsyncClient, recorded_events: RecordedEvents) -> None:
         user = await make_user(client)
         response = await client.post(f"/v1/users/{user['id']}/ban")
         assert response.status_code == 200 and response.json()["banned"] is True
@@ -174,9 +169,7 @@ class TestUsersBan:
 class TestUsersUnban:
     async def test_unbans_known_users(self, client: httpx.AsyncClient) -> None:
         first, second = await make_user(client, banned=True), await make_user(client, banned=True)
-        response = await client.post(
-            "/v1/users/unban", json={"user_ids": [first["id"], second["id"], "user_x"]}
-        )
+        response = await client.post("/v1/users/unban", json={"user_ids": [first["id"], second["id"], "user_x"]})
         assert response.status_code == 200, response.text
         assert [(u["id"], u["banned"]) for u in response.json()] == [
             (first["id"], False),
@@ -189,9 +182,7 @@ class TestUsersUnban:
 
 
 class TestLockUser:
-    async def test_admin_lock_never_expires(
-        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
-    ) -> None:
+    async def test_admin_lock_never_expires(self, client: httpx.AsyncClient, recorded_events: RecordedEvents) -> None:
         user = await make_user(client, password=PASSWORD)
         response = await client.post(f"/v1/users/{user['id']}/lock")
         assert response.status_code == 200
@@ -287,9 +278,7 @@ class TestLockout:
         assert unlocked["verification_attempts_remaining"] == MAX_VERIFICATION_ATTEMPTS
         assert (await verify(client, user["id"], PASSWORD)).json() == {"verified": True}
 
-    async def test_success_resets_the_count(
-        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
-    ) -> None:
+    async def test_success_resets_the_count(self, client: httpx.AsyncClient, recorded_events: RecordedEvents) -> None:
         user = await make_user(client, password=PASSWORD)
         for _ in range(3):
             await verify(client, user["id"], "wrong")
@@ -299,9 +288,7 @@ class TestLockout:
         assert current["verification_attempts_remaining"] == MAX_VERIFICATION_ATTEMPTS
         assert (await recorded_events())[-1] == ("user.updated", current)
 
-    async def test_lockout_expires_after_the_cooldown(
-        self, client: httpx.AsyncClient, frozen_clock: int
-    ) -> None:
+    async def test_lockout_expires_after_the_cooldown(self, client: httpx.AsyncClient, frozen_clock: int) -> None:
         user = await make_user(client, password_digest=bcrypt_digest(PASSWORD), password_hasher="bcrypt")
         for _ in range(MAX_VERIFICATION_ATTEMPTS):
             await verify(client, user["id"], "wrong")
@@ -353,9 +340,7 @@ class TestSetUserPasswordCompromised:
         assert (await stored_password(app, user["id"]))[2] is True
         assert (await recorded_events())[-1] == ("user.updated", response.json())
 
-    async def test_without_password_is_400(
-        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
-    ) -> None:
+    async def test_without_password_is_400(self, client: httpx.AsyncClient, recorded_events: RecordedEvents) -> None:
         user = await make_user(client)
         response = await client.post(f"/v1/users/{user['id']}/password/set_compromised")
         assert response.status_code == 400 and error_code(response) == "no_password_set"
@@ -410,9 +395,7 @@ class TestVerifyTOTP:
         assert response.status_code == 422
         assert error_code(response) == ("totp_incorrect_code" if code is None else "totp_invalid_length")
 
-    async def test_short_imported_secret_still_works(
-        self, client: httpx.AsyncClient, frozen_clock: int
-    ) -> None:
+    async def test_short_imported_secret_still_works(self, client: httpx.AsyncClient, frozen_clock: int) -> None:
         class EightyBitTOTP(pyotp.TOTP):
             min_secret_length_bits = 80
 
@@ -443,10 +426,7 @@ class TestVerifyTOTP:
     async def test_concurrent_uses_of_one_backup_code_succeed_once(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client, backup_codes=BACKUP_CODES)
         responses = await asyncio.gather(
-            *(
-                client.post(f"/v1/users/{user['id']}/verify_totp", json={"code": BACKUP_CODES[1]})
-                for _ in range(5)
-            )
+            *(client.post(f"/v1/users/{user['id']}/verify_totp", json={"code": BACKUP_CODES[1]}) for _ in range(5))
         )
         assert sorted(r.status_code for r in responses) == [200, 422, 422, 422, 422]
 
@@ -476,9 +456,7 @@ class TestVerifyTOTP:
 
 
 class TestDisableMFA:
-    async def test_removes_every_factor(
-        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
-    ) -> None:
+    async def test_removes_every_factor(self, client: httpx.AsyncClient, recorded_events: RecordedEvents) -> None:
         user = await make_user(client, totp_secret=TOTP_SECRET, backup_codes=BACKUP_CODES)
         response = await client.delete(f"/v1/users/{user['id']}/mfa")
         assert response.status_code == 200 and response.json() == {"user_id": user["id"]}
@@ -503,9 +481,7 @@ class TestDisableMFA:
 
 
 class TestDeleteBackupCode:
-    async def test_removes_only_backup_codes(
-        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
-    ) -> None:
+    async def test_removes_only_backup_codes(self, client: httpx.AsyncClient, recorded_events: RecordedEvents) -> None:
         user = await make_user(client, totp_secret=TOTP_SECRET, backup_codes=BACKUP_CODES)
         response = await client.delete(f"/v1/users/{user['id']}/backup_code")
         assert response.status_code == 200 and response.json() == {"user_id": user["id"]}
@@ -522,9 +498,7 @@ class TestDeleteBackupCode:
 
 
 class TestDeleteTOTP:
-    async def test_removes_only_totp(
-        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
-    ) -> None:
+    async def test_removes_only_totp(self, client: httpx.AsyncClient, recorded_events: RecordedEvents) -> None:
         user = await make_user(client, totp_secret=TOTP_SECRET, backup_codes=BACKUP_CODES)
         response = await client.delete(f"/v1/users/{user['id']}/totp")
         assert response.status_code == 200 and response.json() == {"user_id": user["id"]}

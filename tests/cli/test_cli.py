@@ -43,7 +43,10 @@ def test_keys_honours_database_url_flag_and_secret_key(tmp_path: Path) -> None:
     secret = new_secret_key("development")
     database = tmp_path / "chosen.db"
     result = run_locum(
-        "keys", "--database-url", f"sqlite:///{database}", env={"LOCUM_DATA_DIR": str(tmp_path), "LOCUM_SECRET_KEY": secret}
+        "keys",
+        "--database-url",
+        f"sqlite:///{database}",
+        env={"LOCUM_DATA_DIR": str(tmp_path), "LOCUM_SECRET_KEY": secret},
     )
     assert result.returncode == 0, result.stderr
     assert dotenv(result.stdout)["CLERK_SECRET_KEY"] == secret
@@ -57,7 +60,9 @@ def test_serve_accepts_exactly_the_configured_key_and_signs_with_the_printed_jwt
         assert f"CLERK_SECRET_KEY={server.secret_key}" in log and "CLERK_PUBLISHABLE_KEY=pk_test_" in log
         ok = httpx.get(f"{server.api_url}/jwks", headers={"Authorization": f"Bearer {server.secret_key}"})
         assert ok.status_code == 200 and ok.headers["content-type"] == "application/json"
-        other = httpx.get(f"{server.api_url}/jwks", headers={"Authorization": f"Bearer {new_secret_key('development')}"})
+        other = httpx.get(
+            f"{server.api_url}/jwks", headers={"Authorization": f"Bearer {new_secret_key('development')}"}
+        )
         assert other.status_code == 401 and other.json()["errors"][0]["code"] == "clerk_key_invalid"
         printed = dotenv(run_locum("keys", env=server.environment).stdout)
         printed_key = load_pem_public_key(printed["CLERK_JWT_KEY"].encode())
@@ -70,7 +75,9 @@ def test_serve_accepts_exactly_the_configured_key_and_signs_with_the_printed_jwt
 def test_memory_database_serves(tmp_path: Path) -> None:
     server = start_server(tmp_path, extra_env={"LOCUM_DATABASE_URL": "sqlite:///:memory:"})
     try:
-        response = httpx.post(f"{server.api_url}/users", json={}, headers={"Authorization": f"Bearer {server.secret_key}"})
+        response = httpx.post(
+            f"{server.api_url}/users", json={}, headers={"Authorization": f"Bearer {server.secret_key}"}
+        )
         assert response.status_code == 200
     finally:
         stop_server(server)

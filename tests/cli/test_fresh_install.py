@@ -20,9 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTALL_TIMEOUT_S = 900
 READY_TIMEOUT_S = 60
 
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get("LOCUM_TEST_DATABASE_URL")), reason="runs once, in the SQLite pass"
-)
+pytestmark = pytest.mark.skipif(bool(os.environ.get("LOCUM_TEST_DATABASE_URL")), reason="runs once, in the SQLite pass")
 
 
 def serve_until_ready(locum: Path, workdir: Path, log: Path) -> float:
@@ -51,9 +49,7 @@ def serve_until_ready(locum: Path, workdir: Path, log: Path) -> float:
 def test_pip_install_then_serve_with_no_setup(tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "-q", str(REPO_ROOT)], check=True, timeout=INSTALL_TIMEOUT_S
-    )
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(REPO_ROOT)], check=True, timeout=INSTALL_TIMEOUT_S)
     workdir = tmp_path / "empty"
     workdir.mkdir()
     first = serve_until_ready(venv / "bin" / "locum", workdir, tmp_path / "first.log")

@@ -92,9 +92,7 @@ def match_operation(method: str, path: str) -> Operation | None:
     path = path.split("?", 1)[0]
     if path.startswith("/v1/"):
         path = path[len("/v1") :]
-    candidates = [
-        op for op in _operations() if op.method == method.upper() and op.pattern.fullmatch(path)
-    ]
+    candidates = [op for op in _operations() if op.method == method.upper() and op.pattern.fullmatch(path)]
     return max(candidates, key=lambda op: op.specificity, default=None)
 
 
@@ -138,9 +136,7 @@ def _registry() -> Registry:
 
 
 def _deviation(operation_id: str, status: int) -> Deviation | None:
-    return next(
-        (d for d in DEVIATIONS if d.operation_id == operation_id and d.actual_status == status), None
-    )
+    return next((d for d in DEVIATIONS if d.operation_id == operation_id and d.actual_status == status), None)
 
 
 def _replaced(operation_id: str, status: int) -> Deviation | None:
@@ -156,9 +152,7 @@ def _replaced(operation_id: str, status: int) -> Deviation | None:
 
 
 @functools.cache
-def _validator(
-    operation: Operation, spec_status: str, deviation: Deviation | None
-) -> Draft202012Validator | None:
+def _validator(operation: Operation, spec_status: str, deviation: Deviation | None) -> Draft202012Validator | None:
     """Validator for the JSON body, or None when the response has no JSON body."""
     if deviation is not None and deviation.schema is not None:
         schema = deviation.schema

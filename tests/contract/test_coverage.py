@@ -32,7 +32,9 @@ def implemented_operations(app: FastAPI) -> dict[str, tuple[str, str]]:
 def test_implemented_operations_sit_where_the_spec_puts_them(app: FastAPI) -> None:
     spec = {operation.operation_id: (operation.method, operation.path) for operation in operations()}
     misplaced = {
-        operation_id: place for operation_id, place in implemented_operations(app).items() if spec.get(operation_id) != place
+        operation_id: place
+        for operation_id, place in implemented_operations(app).items()
+        if spec.get(operation_id) != place
     }
     assert not misplaced, f"routes whose operationId, method or path differ from Clerk's spec: {misplaced}"
 
@@ -45,7 +47,9 @@ async def test_implemented_operations_answer(app: FastAPI, instance: InstanceKey
             url = "/v1" + re.sub(r"\{[^}]+\}", PLACEHOLDER, path)
             response = await client.request(method, url, json={} if method in ("POST", "PUT", "PATCH") else None)
             assert response.status_code < 500, f"{method} {path} -> {response.status_code}: {response.text}"
-            routed_404 = response.status_code == 404 and response.json()["errors"][0]["long_message"] == ROUTE_NOT_FOUND_MESSAGE
+            routed_404 = (
+                response.status_code == 404 and response.json()["errors"][0]["long_message"] == ROUTE_NOT_FOUND_MESSAGE
+            )
             if routed_404 or response.status_code == 405:
                 unreachable.append(f"{method} {path} -> {response.status_code}")
     assert not unreachable, "\n".join(unreachable)

@@ -24,7 +24,9 @@ async def test_upgrade_matches_models(tmp_path: Path) -> None:
         await upgrade(engine)
         async with engine.connect() as connection:
             differences = await connection.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata)
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
+                )
             )
         assert differences == []
     finally:

@@ -15,7 +15,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-
 import httpx
 import pytest
 from clerk_backend_api import Clerk

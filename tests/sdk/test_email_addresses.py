@@ -33,9 +33,7 @@ def test_replace_for_user(clerk: Clerk) -> None:
     )
     assert isinstance(replaced, models.EmailAddress) and replaced.reserved and replaced.verification is None
     after = clerk.users.get(user_id=user.id)
-    assert [e.id for e in after.email_addresses] == [
-        replaced.id
-    ] and after.primary_email_address_id == replaced.id
+    assert [e.id for e in after.email_addresses] == [replaced.id] and after.primary_email_address_id == replaced.id
 
 
 def test_prepare_and_attempt_verification(clerk: Clerk, server: LocumServer) -> None:
@@ -59,9 +57,7 @@ def test_prepare_and_attempt_verification(clerk: Clerk, server: LocumServer) -> 
     assert isinstance(verified, emailaddress.Otp) and verified.strategy == "email_code"
 
     with pytest.raises(models.ClerkErrors) as raised:
-        clerk.email_addresses.attempt_verification(
-            email_address_id=email.id, verification_id=prepared.id, code=code
-        )
+        clerk.email_addresses.attempt_verification(email_address_id=email.id, verification_id=prepared.id, code=code)
     assert raised.value.data.errors[0].code == "verification_already_verified"
 
 

@@ -34,9 +34,7 @@ def test_create_get_update_delete(clerk: Clerk) -> None:
     assert isinstance(created.verification, phonenumber.VerificationAdmin)
     assert clerk.phone_numbers.get(phone_number_id=created.id) == created
 
-    updated = clerk.phone_numbers.update(
-        phone_number_id=created.id, reserved_for_second_factor=False, primary=True
-    )
+    updated = clerk.phone_numbers.update(phone_number_id=created.id, reserved_for_second_factor=False, primary=True)
     assert not updated.reserved_for_second_factor and not updated.default_second_factor
     assert clerk.users.get(user_id=user.id).primary_phone_number_id == created.id
 
@@ -49,13 +47,9 @@ def test_replace_for_user(clerk: Clerk) -> None:
     user = clerk.users.create(email_address=[unique_email("sdkphone")], phone_number=[new_number()])
     number = new_number()
     replaced = clerk.phone_numbers.replace_for_user(user_id=user.id, phone_number=number)
-    assert isinstance(replaced, models.PhoneNumber) and isinstance(
-        replaced.verification, phonenumber.VerificationAdmin
-    )
+    assert isinstance(replaced, models.PhoneNumber) and isinstance(replaced.verification, phonenumber.VerificationAdmin)
     after = clerk.users.get(user_id=user.id)
-    assert [p.id for p in after.phone_numbers] == [
-        replaced.id
-    ] and after.primary_phone_number_id == replaced.id
+    assert [p.id for p in after.phone_numbers] == [replaced.id] and after.primary_phone_number_id == replaced.id
 
 
 def test_prepare_and_attempt_verification(clerk: Clerk, server: LocumServer) -> None:
@@ -71,17 +65,13 @@ def test_prepare_and_attempt_verification(clerk: Clerk, server: LocumServer) -> 
         phone_number_id=phone.id, verification_id=prepared.id, code=wrong_code(code)
     )
     assert (wrong.status, wrong.attempts) == ("unverified", 1)
-    right = clerk.phone_numbers.attempt_verification(
-        phone_number_id=phone.id, verification_id=prepared.id, code=code
-    )
+    right = clerk.phone_numbers.attempt_verification(phone_number_id=phone.id, verification_id=prepared.id, code=code)
     assert (right.status, right.attempts) == ("verified", 2)
     verified = clerk.phone_numbers.get(phone_number_id=phone.id).verification
     assert isinstance(verified, phonenumber.VerificationOTP) and verified.strategy == "phone_code"
 
     with pytest.raises(models.ClerkErrors) as raised:
-        clerk.phone_numbers.attempt_verification(
-            phone_number_id=phone.id, verification_id=prepared.id, code=code
-        )
+        clerk.phone_numbers.attempt_verification(phone_number_id=phone.id, verification_id=prepared.id, code=code)
     assert raised.value.data.errors[0].code == "verification_already_verified"
 
 

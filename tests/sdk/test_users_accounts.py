@@ -54,9 +54,7 @@ def test_set_and_delete_profile_image(clerk: Clerk) -> None:
     ("file", "code"),
     [
         pytest.param(None, "form_param_missing", id="no-file"),
-        pytest.param(
-            {"file_name": "a.png", "content": b"not an image"}, "request_body_invalid", id="not-an-image"
-        ),
+        pytest.param({"file_name": "a.png", "content": b"not an image"}, "request_body_invalid", id="not-an-image"),
     ],
 )
 def test_set_profile_image_errors_are_typed(clerk: Clerk, file: dict[str, Any] | None, code: str) -> None:
@@ -68,9 +66,7 @@ def test_set_profile_image_errors_are_typed(clerk: Clerk, file: dict[str, Any] |
 
 def test_profile_image_of_unknown_user(clerk: Clerk) -> None:
     with pytest.raises(models.ClerkErrors) as raised:
-        clerk.users.set_profile_image(
-            user_id="user_unknown", file={"file_name": "a.png", "content": png((0, 0, 0))}
-        )
+        clerk.users.set_profile_image(user_id="user_unknown", file={"file_name": "a.png", "content": png((0, 0, 0))})
     assert raised.value.data.errors[0].code == "resource_not_found"
     with pytest.raises(models.ClerkErrors):
         clerk.users.delete_profile_image(user_id="user_unknown")

@@ -240,4 +240,6 @@ class TestUndeclaredErrors:
         assert spec.validate_response("DELETE", "/v1/users/user_x/profile_image", 413, self.envelope("image_too_large"))
 
     def test_listed_status_needs_the_envelope(self) -> None:
-        assert spec.validate_response("POST", "/v1/users/user_x/lock", 404, {"errors": [{"code": "resource_not_found"}]})
+        assert spec.validate_response(
+            "POST", "/v1/users/user_x/lock", 404, {"errors": [{"code": "resource_not_found"}]}
+        )

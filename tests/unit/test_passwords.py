@@ -38,9 +38,7 @@ BCRYPT_DEVISE = "$2a$04$fGR9hISxmKXho8iZdyUO8et1FUpICaBllgMchXhszPMhdhZITCWlW"
 PHPASS_TEST = "$P$9IQRaTwmfeRo7ud9Fh4E2PdI0S3r.L0"
 FIREBASE_HASH = "lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ=="
 FIREBASE_SALT = "42xEC+ixf3L2lw=="
-FIREBASE_SIGNER_KEY = (
-    "jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA=="
-)
+FIREBASE_SIGNER_KEY = "jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA=="
 FIREBASE = f"{FIREBASE_HASH}${FIREBASE_SALT}${FIREBASE_SIGNER_KEY}$Bw==$8$14"
 WERKZEUG_SALT_AND_HASH = (
     "MrFNolo2hpGoM7su$c0e1aed04132871803f368cb8d0939bd5ad991a97536d89f833cbfaabe147bbb"
@@ -83,9 +81,7 @@ VECTORS = [
     pytest.param(
         "md5_salted", "correct horse", "f3a9c1e2$b70edfaa7411fec5845b5edd8dbba0ad", id="md5_salted-salt-first"
     ),
-    pytest.param(
-        "md5_salted", "correct horse", "NaCl$5af3612cb8ad14d34cd17b21ceeb449d", id="md5_salted-salt-last"
-    ),
+    pytest.param("md5_salted", "correct horse", "NaCl$5af3612cb8ad14d34cd17b21ceeb449d", id="md5_salted-salt-last"),
     pytest.param("phpass", "test12345", PHPASS_TEST, id="phpass-test-vector"),
     pytest.param("phpass", "correct horse", "$P$7abcdefgh2VYZdtak5vCGlIb7QB2jL/", id="phpass-wordpress"),
     pytest.param("md5_phpass", "phpbb user", "$H$7Zq3/xW8alfyamSONLnxKjQidOUwKx/", id="md5_phpass-H"),
@@ -112,8 +108,7 @@ VECTORS = [
     pytest.param(
         "pbkdf2_sha1",
         "correct horse",
-        "pbkdf2_sha1$1000$c0ffee00deadbeef"
-        "$88d3be5fd9541b132f4723d0113f2e67d9db2ecfbc08d9bb802fa1699923a08b$32",
+        "pbkdf2_sha1$1000$c0ffee00deadbeef$88d3be5fd9541b132f4723d0113f2e67d9db2ecfbc08d9bb802fa1699923a08b$32",
         id="pbkdf2_sha1-hex-salt",
     ),
     pytest.param(
@@ -155,9 +150,7 @@ VECTORS = [
         id="pbkdf2_sha512_hex",
     ),
     pytest.param("scrypt_firebase", "user1password", FIREBASE, id="scrypt_firebase-readme"),
-    pytest.param(
-        "scrypt_werkzeug", "correct horse", f"scrypt:1024:8:1${WERKZEUG_SALT_AND_HASH}", id="scrypt_werkzeug"
-    ),
+    pytest.param("scrypt_werkzeug", "correct horse", f"scrypt:1024:8:1${WERKZEUG_SALT_AND_HASH}", id="scrypt_werkzeug"),
     pytest.param(
         "scrypt_werkzeug",
         "correct horse",
@@ -198,13 +191,10 @@ VECTORS = [
     pytest.param(
         "sha512_symfony",
         "zero salt",
-        "sha512_symfony$3$0"
-        "$gvMf7dqPUaFn5OdSmeiDbcZ+5c41/HgDZ2CNwjfFUtaNae/op6YP2ay6lApZX3jsfdc7P2DBWHaDS9ObRk4vHg==",
+        "sha512_symfony$3$0$gvMf7dqPUaFn5OdSmeiDbcZ+5c41/HgDZ2CNwjfFUtaNae/op6YP2ay6lApZX3jsfdc7P2DBWHaDS9ObRk4vHg==",
         id="sha512_symfony-salt-php-deems-false",
     ),
-    pytest.param(
-        "ldap_ssha", "correct horse", "{SSHA}eGt7hN3VIj9DEkwmi2cNTnDwQzGKHwLEdwD+EQ==", id="ldap_ssha"
-    ),
+    pytest.param("ldap_ssha", "correct horse", "{SSHA}eGt7hN3VIj9DEkwmi2cNTnDwQzGKHwLEdwD+EQ==", id="ldap_ssha"),
     pytest.param("argon2i", "correct horse", ARGON2I, id="argon2i"),
     pytest.param("argon2id", "correct horse", ARGON2ID, id="argon2id"),
 ]
@@ -239,9 +229,7 @@ MALFORMED = [
     pytest.param("md5", "5f4dcc3b5aa765d61d8327deb882cg99", id="md5-not-hex"),
     pytest.param("md5", "0x5f4dcc3b5aa765d61d8327deb882cf", id="md5-0x"),
     pytest.param("md5", "5f4dcc3b5aa765d61d8327deb882cf99 ", id="md5-trailing-space"),
-    pytest.param(
-        "md5", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", id="md5-sha256-length"
-    ),
+    pytest.param("md5", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", id="md5-sha256-length"),
     pytest.param("md5_salted", "5f4dcc3b5aa765d61d8327deb882cf99", id="md5_salted-no-salt"),
     pytest.param("md5_salted", "$5f4dcc3b5aa765d61d8327deb882cf99", id="md5_salted-empty-salt"),
     pytest.param("md5_salted", "salt$5f4dcc3b5aa765d61d8327deb882cf9", id="md5_salted-short-hash"),
@@ -295,15 +283,9 @@ MALFORMED = [
         "pbkdf2_sha1$99999999999$salt$ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957",
         id="pbkdf2_sha1-iterations-too-many",
     ),
-    pytest.param(
-        "pbkdf2_sha1", "pbkdf2_sha1$2$$ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957", id="pbkdf2_sha1-empty-salt"
-    ),
-    pytest.param(
-        "pbkdf2_sha1", "pbkdf2_sha1$2$salt$ea6c014dc72d6f8ccd1ed92ace1d41f0d8de895", id="pbkdf2_sha1-odd-hex"
-    ),
-    pytest.param(
-        "pbkdf2_sha1", "pbkdf2_sha1$2$salt$6qkBTcctb4zNHtkqzh1B8NjeiVc=", id="pbkdf2_sha1-base64-hash"
-    ),
+    pytest.param("pbkdf2_sha1", "pbkdf2_sha1$2$$ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957", id="pbkdf2_sha1-empty-salt"),
+    pytest.param("pbkdf2_sha1", "pbkdf2_sha1$2$salt$ea6c014dc72d6f8ccd1ed92ace1d41f0d8de895", id="pbkdf2_sha1-odd-hex"),
+    pytest.param("pbkdf2_sha1", "pbkdf2_sha1$2$salt$6qkBTcctb4zNHtkqzh1B8NjeiVc=", id="pbkdf2_sha1-base64-hash"),
     pytest.param("pbkdf2_sha1", "pbkdf2_sha1$2$salt$ea6c014dc72d6f8c", id="pbkdf2_sha1-8-byte-hash"),
     pytest.param(
         "pbkdf2_sha1",
@@ -376,12 +358,8 @@ MALFORMED = [
         f"pbkdf2_sha512$1000$NaClSalt-512${PBKDF2_SHA512_HASH}00",
         id="pbkdf2_sha512-65-byte-hash",
     ),
-    pytest.param(
-        "pbkdf2_sha512", f"pbkdf2_sha512$1000$NaClSalt-512${SYMFONY_HASH}", id="pbkdf2_sha512-base64-hash"
-    ),
-    pytest.param(
-        "pbkdf2_sha512", f"pbkdf2_sha512_hex$1000$00ff${PBKDF2_SHA512_HASH}", id="pbkdf2_sha512-hex-prefix"
-    ),
+    pytest.param("pbkdf2_sha512", f"pbkdf2_sha512$1000$NaClSalt-512${SYMFONY_HASH}", id="pbkdf2_sha512-base64-hash"),
+    pytest.param("pbkdf2_sha512", f"pbkdf2_sha512_hex$1000$00ff${PBKDF2_SHA512_HASH}", id="pbkdf2_sha512-hex-prefix"),
     pytest.param(
         "pbkdf2_sha512_hex",
         f"pbkdf2_sha512_hex$1000$NaClSalt-512${PBKDF2_SHA512_HASH}",
@@ -403,9 +381,7 @@ MALFORMED = [
     pytest.param("scrypt_firebase", FIREBASE.replace("$8$14", "$9$14"), id="scrypt_firebase-9-rounds"),
     pytest.param("scrypt_firebase", FIREBASE.replace("$8$14", "$8$0"), id="scrypt_firebase-mem-cost-0"),
     pytest.param("scrypt_firebase", FIREBASE.replace("$8$14", "$8$15"), id="scrypt_firebase-mem-cost-15"),
-    pytest.param(
-        "scrypt_firebase", FIREBASE.replace("$8$14", "$eight$14"), id="scrypt_firebase-rounds-not-number"
-    ),
+    pytest.param("scrypt_firebase", FIREBASE.replace("$8$14", "$eight$14"), id="scrypt_firebase-rounds-not-number"),
     pytest.param("scrypt_firebase", FIREBASE.replace("$Bw==$", "$$"), id="scrypt_firebase-empty-separator"),
     pytest.param(
         "scrypt_firebase",
@@ -423,22 +399,16 @@ MALFORMED = [
         id="scrypt_werkzeug-n-not-power-of-two",
     ),
     pytest.param("scrypt_werkzeug", f"scrypt:1:8:1${WERKZEUG_SALT_AND_HASH}", id="scrypt_werkzeug-n-1"),
-    pytest.param(
-        "scrypt_werkzeug", f"scrypt:1024:8${WERKZEUG_SALT_AND_HASH}", id="scrypt_werkzeug-two-parameters"
-    ),
+    pytest.param("scrypt_werkzeug", f"scrypt:1024:8${WERKZEUG_SALT_AND_HASH}", id="scrypt_werkzeug-two-parameters"),
     pytest.param("scrypt_werkzeug", f"scrypt${WERKZEUG_SALT_AND_HASH}", id="scrypt_werkzeug-no-parameters"),
-    pytest.param(
-        "scrypt_werkzeug", f"scrypt:1048576:8:1${WERKZEUG_SALT_AND_HASH}", id="scrypt_werkzeug-too-much-work"
-    ),
+    pytest.param("scrypt_werkzeug", f"scrypt:1048576:8:1${WERKZEUG_SALT_AND_HASH}", id="scrypt_werkzeug-too-much-work"),
     pytest.param("scrypt_werkzeug", f"scrypt:1024:0:1${WERKZEUG_SALT_AND_HASH}", id="scrypt_werkzeug-r-0"),
     pytest.param(
         "scrypt_werkzeug",
         f"pbkdf2:sha256:600000${WERKZEUG_SALT_AND_HASH}",
         id="scrypt_werkzeug-pbkdf2-method",
     ),
-    pytest.param(
-        "scrypt_werkzeug", f"$$scrypt:1024:8:1${WERKZEUG_SALT_AND_HASH}", id="scrypt_werkzeug-two-dollars"
-    ),
+    pytest.param("scrypt_werkzeug", f"$$scrypt:1024:8:1${WERKZEUG_SALT_AND_HASH}", id="scrypt_werkzeug-two-dollars"),
     pytest.param(
         "scrypt_werkzeug", f"scrypt:1024:8:1${WERKZEUG_SALT_AND_HASH[:-2]}", id="scrypt_werkzeug-63-byte-hash"
     ),
@@ -448,9 +418,7 @@ MALFORMED = [
         id="scrypt_werkzeug-empty-salt",
     ),
     pytest.param("sha256", "5f4dcc3b5aa765d61d8327deb882cf99", id="sha256-md5-length"),
-    pytest.param(
-        "sha256", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a0", id="sha256-63-digits"
-    ),
+    pytest.param("sha256", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a0", id="sha256-63-digits"),
     pytest.param("sha256_salted", "NaCl$5af3612cb8ad14d34cd17b21ceeb449d", id="sha256_salted-md5-hash"),
     pytest.param(
         "sha256_salted",
@@ -462,9 +430,7 @@ MALFORMED = [
         f"sha512_symfony$5000$s3cr{{3t}}Salt${SYMFONY_HASH}",
         id="sha512_symfony-braces-in-salt",
     ),
-    pytest.param(
-        "sha512_symfony", f"sha512_symfony$0$s3cr3tSalt${SYMFONY_HASH}", id="sha512_symfony-0-iterations"
-    ),
+    pytest.param("sha512_symfony", f"sha512_symfony$0$s3cr3tSalt${SYMFONY_HASH}", id="sha512_symfony-0-iterations"),
     pytest.param("sha512_symfony", f"sha512_symfony$5000$${SYMFONY_HASH}", id="sha512_symfony-empty-salt"),
     pytest.param(
         "sha512_symfony", f"sha512_symfony$5000$s3cr3tSalt${PBKDF2_SHA512_HASH}", id="sha512_symfony-hex-hash"
@@ -475,13 +441,9 @@ MALFORMED = [
         id="sha512_symfony-32-byte-hash",
     ),
     pytest.param("sha512_symfony", f"sha512$5000$s3cr3tSalt${SYMFONY_HASH}", id="sha512_symfony-prefix"),
-    pytest.param(
-        "sha512_symfony", f"sha512_symfony$s3cr3tSalt${SYMFONY_HASH}", id="sha512_symfony-no-iterations"
-    ),
+    pytest.param("sha512_symfony", f"sha512_symfony$s3cr3tSalt${SYMFONY_HASH}", id="sha512_symfony-no-iterations"),
     pytest.param("ldap_ssha", "{SHA}eGt7hN3VIj9DEkwmi2cNTnDwQzGKHwLEdwD+EQ==", id="ldap_ssha-sha-scheme"),
-    pytest.param(
-        "ldap_ssha", "{ssha}eGt7hN3VIj9DEkwmi2cNTnDwQzGKHwLEdwD+EQ==", id="ldap_ssha-lower-case-scheme"
-    ),
+    pytest.param("ldap_ssha", "{ssha}eGt7hN3VIj9DEkwmi2cNTnDwQzGKHwLEdwD+EQ==", id="ldap_ssha-lower-case-scheme"),
     pytest.param("ldap_ssha", "{SSHA}eGt7hN3VIj9DEkwmi2cNTnDwQzE=", id="ldap_ssha-no-salt"),
     pytest.param("ldap_ssha", "{SSHA}eGt7hN3VIj9DEkwmi2cNTnDwQzGKHwLEdwD+EQ", id="ldap_ssha-unpadded"),
     pytest.param("ldap_ssha", "eGt7hN3VIj9DEkwmi2cNTnDwQzGKHwLEdwD+EQ==", id="ldap_ssha-no-scheme"),
@@ -493,9 +455,7 @@ MALFORMED = [
     pytest.param("argon2i", ARGON2I.replace("p=1", "p=0"), id="argon2i-no-lanes"),
     pytest.param("argon2i", ARGON2I.replace("t=1", "t=0"), id="argon2i-no-passes"),
     pytest.param("argon2i", ARGON2I.replace("t=1", "t=1000"), id="argon2i-too-many-passes"),
-    pytest.param(
-        "argon2i", ARGON2I.replace("Vr/2UPg/mW2Hwm0HffAUfQ", "Vr/2UPg/mW"), id="argon2i-7-byte-salt"
-    ),
+    pytest.param("argon2i", ARGON2I.replace("Vr/2UPg/mW2Hwm0HffAUfQ", "Vr/2UPg/mW"), id="argon2i-7-byte-salt"),
     pytest.param(
         "argon2i",
         ARGON2I.replace("Vr/2UPg/mW2Hwm0HffAUfQ", "Vr/2UPg/mW2Hw"),
@@ -506,9 +466,7 @@ MALFORMED = [
         ARGON2I.replace("Vr/2UPg/mW2Hwm0HffAUfQ", "Vr/2UPg/mW2Hwm0HffAUfQ=="),
         id="argon2i-padded-salt",
     ),
-    pytest.param(
-        "argon2i", ARGON2I.replace("m=8,t=1,p=1", "t=1,m=8,p=1"), id="argon2i-parameters-out-of-order"
-    ),
+    pytest.param("argon2i", ARGON2I.replace("m=8,t=1,p=1", "t=1,m=8,p=1"), id="argon2i-parameters-out-of-order"),
     pytest.param("argon2id", ARGON2I, id="argon2id-argon2i-digest"),
     pytest.param("argon2id", ARGON2ID.replace("$argon2id$", "$argon2d$"), id="argon2id-argon2d"),
     pytest.param("argon2id", ARGON2ID.replace("m=8", "m=4194304"), id="argon2id-4-gib"),
@@ -529,7 +487,7 @@ UNKNOWN_HASHERS = [
 
 
 def test_supported_hashers_are_clerks_but_awscognito() -> None:
-    assert SUPPORTED_HASHERS == {
+    assert {
         "argon2i",
         "argon2id",
         "bcrypt",
@@ -550,7 +508,7 @@ def test_supported_hashers_are_clerks_but_awscognito() -> None:
         "sha256",
         "sha256_salted",
         "sha512_symfony",
-    }
+    } == SUPPORTED_HASHERS
     assert LOCUM_HASHER in SUPPORTED_HASHERS
 
 

@@ -118,17 +118,19 @@ def malformed_request_parameters(detail: str) -> ClerkError:
 
 
 def form_param_missing(name: str, status: int = 422) -> ClerkError:
-    return ClerkError(status, "form_param_missing", f"{name} must be included", f"{name} must be included.", _param(name))
+    return ClerkError(
+        status, "form_param_missing", f"{name} must be included", f"{name} must be included.", _param(name)
+    )
 
 
 def form_param_unknown(name: str) -> ClerkError:
-    return ClerkError(422, "form_param_unknown", "is unknown", f"{name} is not a valid parameter for this request.", _param(name))
+    return ClerkError(
+        422, "form_param_unknown", "is unknown", f"{name} is not a valid parameter for this request.", _param(name)
+    )
 
 
 def form_param_format_invalid(name: str, detail: str | None = None) -> ClerkError:
-    return ClerkError(
-        422, "form_param_format_invalid", "is invalid", detail or f"{name} is invalid.", _param(name)
-    )
+    return ClerkError(422, "form_param_format_invalid", "is invalid", detail or f"{name} is invalid.", _param(name))
 
 
 def form_param_value_invalid(name: str, detail: str | None = None, status: int = 422) -> ClerkError:
@@ -209,9 +211,7 @@ def user_locked(expires_in_seconds: int | None, status: int = 403) -> ClerkError
 
 
 def totp_disabled() -> ClerkError:
-    return ClerkError(
-        400, "totp_disabled", "TOTP is not enabled", "The user has neither TOTP nor backup codes set up."
-    )
+    return ClerkError(400, "totp_disabled", "TOTP is not enabled", "The user has neither TOTP nor backup codes set up.")
 
 
 def totp_incorrect_code() -> ClerkError:
@@ -231,7 +231,9 @@ def totp_invalid_length(digits: int) -> ClerkError:
 
 
 def identification_deletion_failed() -> ClerkError:
-    return ClerkError(400, "identification_deletion_failed", "Deletion failed", "You cannot delete your last identification.")
+    return ClerkError(
+        400, "identification_deletion_failed", "Deletion failed", "You cannot delete your last identification."
+    )
 
 
 def delete_linked_identification_disallowed() -> ClerkError:
@@ -272,18 +274,26 @@ def identification_update_second_factor_unverified() -> ClerkError:
 
 def identification_update_failed() -> ClerkError:
     return ClerkError(
-        400, "identification_update_failed", "Update failed", "You cannot set your last identification as second factor."
+        400,
+        "identification_update_failed",
+        "Update failed",
+        "You cannot set your last identification as second factor.",
     )
 
 
 def verification_already_verified() -> ClerkError:
     return ClerkError(
-        400, "verification_already_verified", "This verification has already been verified.", "You need to send a new code."
+        400,
+        "verification_already_verified",
+        "This verification has already been verified.",
+        "You need to send a new code.",
     )
 
 
 def unhandled_error() -> ClerkError:
-    return ClerkError(500, "internal_clerk_error", "Oops, an unexpected error occurred", "An unexpected error occurred.")
+    return ClerkError(
+        500, "internal_clerk_error", "Oops, an unexpected error occurred", "An unexpected error occurred."
+    )
 
 
 def _validation_error(error: dict[str, Any]) -> ClerkError:

@@ -41,4 +41,3 @@ def query_model(model: type[QueryModel]) -> Any:
         return parse_query(model, request)
 
     return Depends(parse)
-

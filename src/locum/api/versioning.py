@@ -17,7 +17,8 @@ def read_api_version(scope: Scope) -> str:
     query = QueryParams(scope["query_string"]).get(VERSION_QUERY) if scope["query_string"] else None
     if header is not None and query is not None:
         raise api_version_invalid(
-            f"Provide the API version either in the {VERSION_HEADER} header or the {VERSION_QUERY} query parameter, not both."
+            f"Provide the API version either in the {VERSION_HEADER} header or the {VERSION_QUERY} "
+            "query parameter, not both."
         )
     requested = header if header is not None else query
     if requested is None:

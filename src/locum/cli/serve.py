@@ -26,9 +26,7 @@ def serve(
     settings = settings_with(host=host, port=port, database_url=database_url, workers=workers)
     logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT)
     if settings.workers == 1:
-        uvicorn.run(
-            create_app(settings), host=settings.host, port=settings.port, access_log=False, log_config=None
-        )
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, access_log=False, log_config=None)
         return
     if settings.is_memory_database:
         raise typer.BadParameter("several workers need a file or PostgreSQL database", param_hint="--workers")

@@ -8,11 +8,10 @@ the write lock up front (two deferred transactions upgrading to writers would fa
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
-
-import orjson
 
 from locum.settings import Settings
 

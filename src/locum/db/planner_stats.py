@@ -28,9 +28,13 @@ def _stat(columns: list[str], unique: bool) -> str:
 def write_planner_stats(connection: Connection) -> None:
     connection.exec_driver_sql("ANALYZE sqlite_schema")
     connection.exec_driver_sql("DELETE FROM sqlite_stat1")
-    tables = [row[0] for row in connection.exec_driver_sql(
-        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version'"
-    )]
+    tables = [
+        row[0]
+        for row in connection.exec_driver_sql(
+            "SELECT name FROM sqlite_schema "
+            "WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version'"
+        )
+    ]
     rows = []
     for table in tables:
         rows.append({"tbl": table, "idx": None, "stat": str(ASSUMED_ROWS)})

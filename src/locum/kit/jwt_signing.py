@@ -50,7 +50,9 @@ class SigningKey:
     @cached_property
     def public_pem_one_line(self) -> str:
         """The PEM public key without line breaks: CLERK_JWT_KEY in a dotenv file, as the SDKs strip them."""
-        pem = self.private_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ).decode()
+        pem = (
+            self.private_key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
         return pem.strip().replace("\n", "")

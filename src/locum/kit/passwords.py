@@ -64,9 +64,7 @@ _DECIMAL = re.compile(r"[1-9][0-9]{0,9}")
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
 _BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
 # The last character of the salt and of the hash carries bits bcrypt does not use, which are zero.
-_BCRYPT = re.compile(
-    r"\$2[aby]\$(?P<cost>[0-9]{2})\$[./A-Za-z0-9]{21}[.Oeu][./A-Za-z0-9]{30}[.CGKOSWaeimquy26]"
-)
+_BCRYPT = re.compile(r"\$2[aby]\$(?P<cost>[0-9]{2})\$[./A-Za-z0-9]{21}[.Oeu][./A-Za-z0-9]{30}[.CGKOSWaeimquy26]")
 _PHPASS_ALPHABET = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 # The checksum's last character encodes the last 2 bits of the MD5, hence one of the first four symbols.
 _PHPASS = re.compile(r"\$[PH]\$(?P<rounds>[./0-9A-Za-z])(?P<salt>[./0-9A-Za-z]{8})[./0-9A-Za-z]{21}[./01]")

@@ -16,13 +16,9 @@ from locum.resources.identifications.schemas import AttemptBody, request_body
 
 router = resource_router()
 
-CreateBody = Annotated[
-    CreateEmailAddressBody, Depends(request_body(CreateEmailAddressBody, invalid_status=422))
-]
+CreateBody = Annotated[CreateEmailAddressBody, Depends(request_body(CreateEmailAddressBody, invalid_status=422))]
 # UpdateEmailAddress declares no 422.
-UpdateBody = Annotated[
-    UpdateEmailAddressBody, Depends(request_body(UpdateEmailAddressBody, invalid_status=400))
-]
+UpdateBody = Annotated[UpdateEmailAddressBody, Depends(request_body(UpdateEmailAddressBody, invalid_status=400))]
 ReplaceBody = Annotated[
     ReplaceUserEmailAddressBody, Depends(request_body(ReplaceUserEmailAddressBody, invalid_status=422))
 ]
@@ -39,12 +35,8 @@ async def create_email_address(
 
 
 @router.get("/email_addresses/{email_address_id}", operation_id="GetEmailAddress")
-async def get_email_address(
-    email_address_id: str, instance: CurrentInstance, session: DbSession
-) -> ClerkJSONResponse:
-    email_address = await service.get(
-        session, EMAIL_ADDRESSES, instance_id=instance.id, row_id=email_address_id
-    )
+async def get_email_address(email_address_id: str, instance: CurrentInstance, session: DbSession) -> ClerkJSONResponse:
+    email_address = await service.get(session, EMAIL_ADDRESSES, instance_id=instance.id, row_id=email_address_id)
     return ClerkJSONResponse(email_address)
 
 
@@ -77,9 +69,7 @@ async def update_email_address(
     return ClerkJSONResponse(email_address)
 
 
-@router.post(
-    "/email_addresses/{email_address_id}/prepare_verification", operation_id="PrepareEmailAddressVerification"
-)
+@router.post("/email_addresses/{email_address_id}/prepare_verification", operation_id="PrepareEmailAddressVerification")
 async def prepare_email_address_verification(
     email_address_id: str, instance: CurrentInstance, session: DbSession
 ) -> ClerkJSONResponse:
@@ -89,9 +79,7 @@ async def prepare_email_address_verification(
     return ClerkJSONResponse(verification)
 
 
-@router.post(
-    "/email_addresses/{email_address_id}/attempt_verification", operation_id="AttemptEmailAddressVerification"
-)
+@router.post("/email_addresses/{email_address_id}/attempt_verification", operation_id="AttemptEmailAddressVerification")
 async def attempt_email_address_verification(
     email_address_id: str,
     instance: CurrentInstance,

@@ -63,6 +63,4 @@ def request_body(model: type[Parsed], *, invalid_status: int) -> Callable[..., A
 
 
 # Attempt*Verification declare no 422.
-AttemptBody = Annotated[
-    AttemptVerificationBody, Depends(request_body(AttemptVerificationBody, invalid_status=400))
-]
+AttemptBody = Annotated[AttemptVerificationBody, Depends(request_body(AttemptVerificationBody, invalid_status=400))]

@@ -93,12 +93,8 @@ def sign_in_identification_ids(user: User) -> list[str]:
     return [row_id for row_id in identification_ids(user) if row_id not in second_factor]
 
 
-async def get_row(
-    session: AsyncSession, kind: IdentificationKind[Row], *, instance_id: str, row_id: str
-) -> Row:
-    row = await session.scalar(
-        select(kind.model).where(kind.model.instance_id == instance_id, kind.model.id == row_id)
-    )
+async def get_row(session: AsyncSession, kind: IdentificationKind[Row], *, instance_id: str, row_id: str) -> Row:
+    row = await session.scalar(select(kind.model).where(kind.model.instance_id == instance_id, kind.model.id == row_id))
     if row is None:
         raise not_found(kind.noun)
     return row
@@ -116,9 +112,7 @@ async def get(session: AsyncSession, kind: IdentificationKind[Row], *, instance_
     return kind.render(await get_row(session, kind, instance_id=instance_id, row_id=row_id))
 
 
-async def saved(
-    session: AsyncSession, kind: IdentificationKind[Row], user: User, row: Row, *, origin: str
-) -> JSON:
+async def saved(session: AsyncSession, kind: IdentificationKind[Row], user: User, row: Row, *, origin: str) -> JSON:
     await save_user(session, user, origin=origin, event="user.updated")
     return kind.render(row)
 
@@ -131,9 +125,7 @@ def make_primary(kind: IdentificationKind[Row], user: User, row: Row) -> bool:
     if kind.primary_id(user) == row.id:
         return False
     if not _may_be_primary(kind, user, row):
-        raise breaks_instance_invariant(
-            f"You can't set an unverified {kind.noun} as a user's primary {kind.noun}."
-        )
+        raise breaks_instance_invariant(f"You can't set an unverified {kind.noun} as a user's primary {kind.noun}.")
     kind.set_primary(user, row.id)
     return True
 
@@ -164,9 +156,7 @@ async def create(
 ) -> JSON:
     user = await get_user_or_raise(session, instance_id=instance_id, user_id=body.user_id)
     at_ms = now_ms()
-    row = kind.build(
-        user, kind.identifier(body), status=VERIFIED if body.verified else "unverified", at_ms=at_ms
-    )
+    row = kind.build(user, kind.identifier(body), status=VERIFIED if body.verified else "unverified", at_ms=at_ms)
     kind.rows(user).append(row)
     if body.primary:
         make_primary(kind, user, row)
@@ -213,9 +203,7 @@ def _check_not_linked(rows: Sequence[Row]) -> None:
         raise delete_linked_identification_disallowed()
 
 
-async def _remove(
-    session: AsyncSession, kind: IdentificationKind[Row], user: User, rows: Sequence[Row]
-) -> None:
+async def _remove(session: AsyncSession, kind: IdentificationKind[Row], user: User, rows: Sequence[Row]) -> None:
     """Delete `rows` and their one-time codes, flushed now so a re-added identifier can't collide."""
     for row in rows:
         kind.rows(user).remove(row)  # delete-orphan: removing from the collection deletes the row

@@ -68,9 +68,7 @@ def verification_json(row: Verification) -> JSON:
     }
 
 
-async def prepare(
-    session: AsyncSession, kind: IdentificationKind[Row], *, instance_id: str, row_id: str
-) -> JSON:
+async def prepare(session: AsyncSession, kind: IdentificationKind[Row], *, instance_id: str, row_id: str) -> JSON:
     identification = await get_row(session, kind, instance_id=instance_id, row_id=row_id)
     code = new_code()
     at_ms = now_ms()
@@ -105,9 +103,7 @@ def _check(verification: Verification, code: str, at_ms: int) -> None:
         verification.status = "failed"
 
 
-def _finish_verification(
-    kind: IdentificationKind[Row], user: User, row: Row, verification: Verification
-) -> None:
+def _finish_verification(kind: IdentificationKind[Row], user: User, row: Row, verification: Verification) -> None:
     row.verification_status, row.verification_strategy = VERIFIED, verification.strategy
     row.verification_attempts, row.verification_expire_at = verification.attempts, verification.expire_at
     row.updated_at = verification.updated_at

@@ -1,7 +1,6 @@
-from locum.api.routing import resource_router
-
 from locum.api.deps import CurrentInstance
 from locum.api.responses import ClerkJSONResponse
+from locum.api.routing import resource_router
 
 router = resource_router(tags=["JWKS"])
 

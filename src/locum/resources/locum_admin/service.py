@@ -83,9 +83,7 @@ async def add_external_account(
     return await save_user(session, user, origin=origin, event="user.updated")
 
 
-async def add_passkey(
-    session: AsyncSession, *, instance_id: str, user_id: str, body: PasskeyBody, origin: str
-) -> JSON:
+async def add_passkey(session: AsyncSession, *, instance_id: str, user_id: str, body: PasskeyBody, origin: str) -> JSON:
     user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
     at_ms = now_ms()
     user.passkeys.append(
@@ -114,9 +112,7 @@ async def add_web3_wallet(
     return await save_user(session, user, origin=origin, event="user.updated")
 
 
-async def add_trusted_device(
-    session: AsyncSession, *, instance_id: str, user_id: str, body: TrustedDeviceBody
-) -> JSON:
+async def add_trusted_device(session: AsyncSession, *, instance_id: str, user_id: str, body: TrustedDeviceBody) -> JSON:
     """An active device; devices are not part of the user's JSON, so no user.updated is recorded."""
     await require_user(session, instance_id=instance_id, user_id=user_id)
     at_ms = now_ms()

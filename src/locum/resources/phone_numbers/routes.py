@@ -18,13 +18,9 @@ from locum.resources.phone_numbers.service import PHONE_NUMBERS
 
 router = resource_router()
 
-CreateBody = Annotated[
-    CreatePhoneNumberBody, Depends(request_body(CreatePhoneNumberBody, invalid_status=422))
-]
+CreateBody = Annotated[CreatePhoneNumberBody, Depends(request_body(CreatePhoneNumberBody, invalid_status=422))]
 # UpdatePhoneNumber declares no 422.
-UpdateBody = Annotated[
-    UpdatePhoneNumberBody, Depends(request_body(UpdatePhoneNumberBody, invalid_status=400))
-]
+UpdateBody = Annotated[UpdatePhoneNumberBody, Depends(request_body(UpdatePhoneNumberBody, invalid_status=400))]
 ReplaceBody = Annotated[
     ReplaceUserPhoneNumberBody, Depends(request_body(ReplaceUserPhoneNumberBody, invalid_status=422))
 ]
@@ -41,12 +37,8 @@ async def create_phone_number(
 
 
 @router.get("/phone_numbers/{phone_number_id}", operation_id="GetPhoneNumber")
-async def get_phone_number(
-    phone_number_id: str, instance: CurrentInstance, session: DbSession
-) -> ClerkJSONResponse:
-    phone_number = await identifications.get(
-        session, PHONE_NUMBERS, instance_id=instance.id, row_id=phone_number_id
-    )
+async def get_phone_number(phone_number_id: str, instance: CurrentInstance, session: DbSession) -> ClerkJSONResponse:
+    phone_number = await identifications.get(session, PHONE_NUMBERS, instance_id=instance.id, row_id=phone_number_id)
     return ClerkJSONResponse(phone_number)
 
 
@@ -74,21 +66,15 @@ async def update_phone_number(
     return ClerkJSONResponse(phone_number)
 
 
-@router.post(
-    "/phone_numbers/{phone_number_id}/prepare_verification", operation_id="PreparePhoneNumberVerification"
-)
+@router.post("/phone_numbers/{phone_number_id}/prepare_verification", operation_id="PreparePhoneNumberVerification")
 async def prepare_phone_number_verification(
     phone_number_id: str, instance: CurrentInstance, session: DbSession
 ) -> ClerkJSONResponse:
-    verification = await verifications.prepare(
-        session, PHONE_NUMBERS, instance_id=instance.id, row_id=phone_number_id
-    )
+    verification = await verifications.prepare(session, PHONE_NUMBERS, instance_id=instance.id, row_id=phone_number_id)
     return ClerkJSONResponse(verification)
 
 
-@router.post(
-    "/phone_numbers/{phone_number_id}/attempt_verification", operation_id="AttemptPhoneNumberVerification"
-)
+@router.post("/phone_numbers/{phone_number_id}/attempt_verification", operation_id="AttemptPhoneNumberVerification")
 async def attempt_phone_number_verification(
     phone_number_id: str,
     instance: CurrentInstance,

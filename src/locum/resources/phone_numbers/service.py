@@ -114,9 +114,7 @@ async def update_phone_number(
     )
 
 
-async def delete_phone_number(
-    session: AsyncSession, *, instance_id: str, phone_number_id: str, origin: str
-) -> JSON:
+async def delete_phone_number(session: AsyncSession, *, instance_id: str, phone_number_id: str, origin: str) -> JSON:
     return await identifications.remove(
         session,
         PHONE_NUMBERS,

@@ -53,14 +53,14 @@ def decode_image(content: bytes) -> DecodedImage:
     # ValueError, struct.error, …); any of them means "not an image we accept".
     try:
         image = PillowImage.open(io.BytesIO(content), formats=list(CONTENT_TYPES))
-    except Exception:  # noqa: BLE001 (see above)
+    except Exception:
         raise not_an_image() from None
     with image:
         if image.width * image.height > MAX_PIXELS:
             raise request_body_invalid(f"The image must not have more than {MAX_PIXELS} pixels.")
         try:
             image.load()
-        except Exception:  # noqa: BLE001 (see above)
+        except Exception:
             raise not_an_image() from None
         return DecodedImage(CONTENT_TYPES[str(image.format)], image.width, image.height, content)
 

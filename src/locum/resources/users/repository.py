@@ -97,8 +97,15 @@ CONDITIONS: dict[str, Callable[[Binds], ColumnElement[bool]]] = {
     ),
 }
 PATTERN_FILTERS = ("query", "email_address_query", "phone_number_query", "username_query", "name_query")
-SCALAR_FILTERS = ("banned", "last_active_at_before", "last_active_at_after", "created_at_before", "created_at_after",
-                  "last_sign_in_at_before", "last_sign_in_at_after")
+SCALAR_FILTERS = (
+    "banned",
+    "last_active_at_before",
+    "last_active_at_after",
+    "created_at_before",
+    "created_at_after",
+    "last_sign_in_at_before",
+    "last_sign_in_at_after",
+)
 
 
 def _check_sizes(filters: UserFilters) -> None:
@@ -228,11 +235,19 @@ def current_document(document: bytes, locked_at: int | None, lockout_expires_at:
 
 
 async def list_user_documents(
-    reader: Reader, *, instance_id: str, filters: UserFilters, ordering: Ordering, page: Page, starting_after: str | None
+    reader: Reader,
+    *,
+    instance_id: str,
+    filters: UserFilters,
+    ordering: Ordering,
+    page: Page,
+    starting_after: str | None,
 ) -> list[bytes]:
     if starting_after is not None:
         if ordering.field != "created_at":
-            raise form_param_value_invalid("starting_after", "starting_after can only be combined with created_at ordering.")
+            raise form_param_value_invalid(
+                "starting_after", "starting_after can only be combined with created_at ordering."
+            )
         if page.offset:
             raise form_param_value_invalid("starting_after", "starting_after cannot be combined with offset.")
     values = _bind_values(filters)

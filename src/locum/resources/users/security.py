@@ -70,9 +70,9 @@ class SetPasswordCompromisedBody(ClerkBody):
 
 
 _ONE_USER = (User.instance_id == bindparam("instance_id"), User.id == bindparam("user_id"))
-_PASSWORD_STATE = select(
-    User.password_digest, User.password_hasher, User.locked_at, User.lockout_expires_at
-).where(*_ONE_USER)
+_PASSWORD_STATE = select(User.password_digest, User.password_hasher, User.locked_at, User.lockout_expires_at).where(
+    *_ONE_USER
+)
 _SECOND_FACTOR_STATE = select(User.totp_secret, User.backup_code_digests).where(*_ONE_USER)
 
 
@@ -86,10 +86,7 @@ async def _read(reader: Reader, statement: Executable, *, instance_id: str, user
 async def _user_for_update(session: AsyncSession, *, instance_id: str, user_id: str) -> User:
     """The user, its row locked until commit so concurrent verifications count one after the other."""
     user = await session.scalar(
-        select(User)
-        .where(User.instance_id == instance_id, User.id == user_id)
-        .options(*USER_GRAPH)
-        .with_for_update()
+        select(User).where(User.instance_id == instance_id, User.id == user_id).options(*USER_GRAPH).with_for_update()
     )
     if user is None:
         raise not_found("user")
@@ -107,9 +104,7 @@ async def _change_user(
 # Ban
 
 
-async def set_banned(
-    session: AsyncSession, *, instance_id: str, user_id: str, banned: bool, origin: str
-) -> JSON:
+async def set_banned(session: AsyncSession, *, instance_id: str, user_id: str, banned: bool, origin: str) -> JSON:
     user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
     user.banned = banned
     return await save_user(session, user, origin=origin, event="user.updated")
@@ -151,15 +146,11 @@ def _unlock(user: User) -> None:
 
 async def lock_user(session: AsyncSession, *, instance_id: str, user_id: str, origin: str) -> JSON:
     """An administrator's lock: it lasts until the user is unlocked."""
-    return await _change_user(
-        session, instance_id=instance_id, user_id=user_id, origin=origin, change=_lock_forever
-    )
+    return await _change_user(session, instance_id=instance_id, user_id=user_id, origin=origin, change=_lock_forever)
 
 
 async def unlock_user(session: AsyncSession, *, instance_id: str, user_id: str, origin: str) -> JSON:
-    return await _change_user(
-        session, instance_id=instance_id, user_id=user_id, origin=origin, change=_unlock
-    )
+    return await _change_user(session, instance_id=instance_id, user_id=user_id, origin=origin, change=_unlock)
 
 
 def _lockout_error(locked_at: int | None, lockout_expires_at: int | None, at_ms: int) -> ClerkError | None:
@@ -257,17 +248,13 @@ def _unset_password_compromised(user: User) -> None:
     user.password_compromised = False
 
 
-async def set_password_compromised(
-    session: AsyncSession, *, instance_id: str, user_id: str, origin: str
-) -> JSON:
+async def set_password_compromised(session: AsyncSession, *, instance_id: str, user_id: str, origin: str) -> JSON:
     return await _change_user(
         session, instance_id=instance_id, user_id=user_id, origin=origin, change=_set_password_compromised
     )
 
 
-async def unset_password_compromised(
-    session: AsyncSession, *, instance_id: str, user_id: str, origin: str
-) -> JSON:
+async def unset_password_compromised(session: AsyncSession, *, instance_id: str, user_id: str, origin: str) -> JSON:
     return await _change_user(
         session, instance_id=instance_id, user_id=user_id, origin=origin, change=_unset_password_compromised
     )
@@ -309,9 +296,7 @@ async def verify_totp(
     """A current TOTP code or one of the backup codes; a matching backup code is used up."""
     if code is None:
         raise form_param_missing("code")
-    secret, stored_digests = await _read(
-        reader, _SECOND_FACTOR_STATE, instance_id=instance_id, user_id=user_id
-    )
+    secret, stored_digests = await _read(reader, _SECOND_FACTOR_STATE, instance_id=instance_id, user_id=user_id)
     digests = _digest_list(stored_digests)
     if secret is None and not digests:
         raise totp_disabled()

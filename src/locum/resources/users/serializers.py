@@ -17,7 +17,9 @@ def image_url(origin: str, image_id: str | None) -> str:
     return f"{origin}/locum/images/{image_id}" if image_id else f"{origin}{DEFAULT_AVATAR_PATH}"
 
 
-def verification_json(status: str | None, strategy: str | None, attempts: int | None, expire_at: int | None) -> JSON | None:
+def verification_json(
+    status: str | None, strategy: str | None, attempts: int | None, expire_at: int | None
+) -> JSON | None:
     if status is None or strategy is None:
         return None
     if strategy == "admin":
@@ -157,7 +159,9 @@ def user_json(user: User, origin: str) -> JSON:
     locked, lockout_expires_in_seconds = lockout_state(user, now_ms())
     has_image = user.image_id is not None
     url = image_url(origin, user.image_id)
-    two_factor = bool(user.totp_secret or user.backup_code_digests or any(p.reserved_for_second_factor for p in user.phone_numbers))
+    two_factor = bool(
+        user.totp_secret or user.backup_code_digests or any(p.reserved_for_second_factor for p in user.phone_numbers)
+    )
     return {
         "id": user.id,
         "object": "user",

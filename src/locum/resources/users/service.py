@@ -104,9 +104,13 @@ async def password_fields(
     if digest is None and hasher is None:
         return None
     if digest is None:
-        raise _form_error("form_param_missing", "password_digest", "password_digest must be included with password_hasher.")
+        raise _form_error(
+            "form_param_missing", "password_digest", "password_digest must be included with password_hasher."
+        )
     if hasher is None:
-        raise _form_error("form_param_missing", "password_hasher", "password_hasher must be included with password_digest.")
+        raise _form_error(
+            "form_param_missing", "password_hasher", "password_hasher must be included with password_digest."
+        )
     if hasher not in passwords.SUPPORTED_HASHERS:
         raise form_param_value_invalid("password_hasher", f"{hasher!r} is not a supported password hasher.")
     if not passwords.is_valid_digest(hasher, digest):
@@ -246,11 +250,15 @@ async def create_user(session: AsyncSession, *, instance_id: str, body: CreateUs
     phones = body.phone_number or []
     user.email_addresses = [
         new_email_address(user, address, status=status, at_ms=created_at)
-        for address, status in zip(emails, _statuses(emails, body.email_address_identification_status, "email_address"))
+        for address, status in zip(
+            emails, _statuses(emails, body.email_address_identification_status, "email_address"), strict=True
+        )
     ]
     user.phone_numbers = [
         new_phone_number(user, number, status=status, at_ms=created_at)
-        for number, status in zip(phones, _statuses(phones, body.phone_number_identification_status, "phone_number"))
+        for number, status in zip(
+            phones, _statuses(phones, body.phone_number_identification_status, "phone_number"), strict=True
+        )
     ]
     user.web3_wallets = [new_web3_wallet(user, address, at_ms=created_at) for address in body.web3_wallet or []]
     user.passkeys, user.external_accounts = [], []
@@ -274,7 +282,6 @@ async def create_user(session: AsyncSession, *, instance_id: str, body: CreateUs
         user.password_last_updated_at = created_at
     session.add(user)
     return await save_user(session, user, origin=origin, event="user.created")
-
 
 
 def _set_primary(user: User, attribute: str, rows: list[Any], identification_id: str, param: str) -> None:
@@ -327,11 +334,21 @@ async def update_user(
         else:
             user.username = user.username_normalized = None
     if body.primary_email_address_id is not None:
-        _set_primary(user, "primary_email_address_id", user.email_addresses, body.primary_email_address_id, "primary_email_address_id")
+        _set_primary(
+            user,
+            "primary_email_address_id",
+            user.email_addresses,
+            body.primary_email_address_id,
+            "primary_email_address_id",
+        )
     if body.primary_phone_number_id is not None:
-        _set_primary(user, "primary_phone_number_id", user.phone_numbers, body.primary_phone_number_id, "primary_phone_number_id")
+        _set_primary(
+            user, "primary_phone_number_id", user.phone_numbers, body.primary_phone_number_id, "primary_phone_number_id"
+        )
     if body.primary_web3_wallet_id is not None:
-        _set_primary(user, "primary_web3_wallet_id", user.web3_wallets, body.primary_web3_wallet_id, "primary_web3_wallet_id")
+        _set_primary(
+            user, "primary_web3_wallet_id", user.web3_wallets, body.primary_web3_wallet_id, "primary_web3_wallet_id"
+        )
     if body.profile_image_id is not None:
         image = await session.get(Image, body.profile_image_id)
         if image is None or image.instance_id != instance_id:

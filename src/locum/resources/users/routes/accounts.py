@@ -27,9 +27,7 @@ async def user_passkey_delete(
     return ClerkJSONResponse(deleted)
 
 
-@router.delete(
-    "/users/{user_id}/web3_wallets/{web3_wallet_identification_id}", operation_id="UserWeb3WalletDelete"
-)
+@router.delete("/users/{user_id}/web3_wallets/{web3_wallet_identification_id}", operation_id="UserWeb3WalletDelete")
 async def user_web3_wallet_delete(
     user_id: str,
     web3_wallet_identification_id: str,
@@ -47,9 +45,7 @@ async def user_web3_wallet_delete(
     return ClerkJSONResponse(deleted)
 
 
-@router.delete(
-    "/users/{user_id}/external_accounts/{external_account_id}", operation_id="DeleteExternalAccount"
-)
+@router.delete("/users/{user_id}/external_accounts/{external_account_id}", operation_id="DeleteExternalAccount")
 async def delete_external_account(
     user_id: str,
     external_account_id: str,
@@ -68,12 +64,8 @@ async def delete_external_account(
 
 
 @router.get("/users/{user_id}/trusted_devices", operation_id="ListUserTrustedDevices")
-async def list_user_trusted_devices(
-    user_id: str, instance: CurrentInstance, session: DbSession
-) -> ClerkJSONResponse:
-    return ClerkJSONResponse(
-        await accounts.list_trusted_devices(session, instance_id=instance.id, user_id=user_id)
-    )
+async def list_user_trusted_devices(user_id: str, instance: CurrentInstance, session: DbSession) -> ClerkJSONResponse:
+    return ClerkJSONResponse(await accounts.list_trusted_devices(session, instance_id=instance.id, user_id=user_id))
 
 
 @router.delete("/users/{user_id}/trusted_devices/{trusted_device_id}", operation_id="RevokeUserTrustedDevice")

@@ -2,13 +2,13 @@ from typing import Annotated
 
 from fastapi import Body
 
-from locum.api.routing import resource_router
 from locum.api.deps import ApiVersion, AppSettings, CurrentInstance, DbReader, DbSession
 from locum.api.errors import not_found
 from locum.api.ordering import parse_order_by
 from locum.api.pagination import Page
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse, json_array
+from locum.api.routing import resource_router
 from locum.resources.users import repository, service
 from locum.resources.users.schemas import CreateUserBody, UpdateUserBody, UserFilters, UserListParams
 

@@ -26,7 +26,5 @@ async def set_user_profile_image(
 async def delete_user_profile_image(
     user_id: str, instance: CurrentInstance, session: DbSession, settings: AppSettings
 ) -> ClerkJSONResponse:
-    user = await images.delete_profile_image(
-        session, instance_id=instance.id, user_id=user_id, origin=settings.origin
-    )
+    user = await images.delete_profile_image(session, instance_id=instance.id, user_id=user_id, origin=settings.origin)
     return ClerkJSONResponse(user)

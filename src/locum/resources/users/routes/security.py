@@ -76,9 +76,7 @@ async def lock_user(
 async def unlock_user(
     user_id: str, instance: CurrentInstance, session: DbSession, settings: AppSettings
 ) -> ClerkJSONResponse:
-    user = await security.unlock_user(
-        session, instance_id=instance.id, user_id=user_id, origin=settings.origin
-    )
+    user = await security.unlock_user(session, instance_id=instance.id, user_id=user_id, origin=settings.origin)
     return ClerkJSONResponse(user)
 
 
@@ -112,9 +110,7 @@ async def remove_user_password(
     # Validated only: there are no sessions yet for its option to act on.
     body: Annotated[RemovePasswordBody | None, Body()] = None,
 ) -> ClerkJSONResponse:
-    user = await security.remove_password(
-        session, instance_id=instance.id, user_id=user_id, origin=settings.origin
-    )
+    user = await security.remove_password(session, instance_id=instance.id, user_id=user_id, origin=settings.origin)
     return ClerkJSONResponse(user)
 
 
