@@ -9,7 +9,7 @@ malformed JSON and unknown routes are translated here too, so no FastAPI-shaped 
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -296,7 +296,7 @@ def unhandled_error() -> ClerkError:
     )
 
 
-def _validation_error(error: dict[str, Any]) -> ClerkError:
+def _validation_error(error: Mapping[str, Any]) -> ClerkError:
     location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "header")]
     name = ".".join(location) or "body"
     kind = error.get("type", "")
@@ -316,7 +316,7 @@ def _validation_error(error: dict[str, Any]) -> ClerkError:
     return form_param_value_invalid(name, f"{name}: {error.get('msg', 'is invalid')}.")
 
 
-def validation_errors(errors: Sequence[dict[str, Any]]) -> ClerkError:
+def validation_errors(errors: Sequence[Mapping[str, Any]]) -> ClerkError:
     items = [_validation_error(error) for error in errors]
     body_level = [item for item in items if item.status == 400]
     first, rest = (body_level[0], []) if body_level else (items[0], items[1:])

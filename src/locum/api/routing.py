@@ -4,7 +4,7 @@ Services only flush; the route commits once after the endpoint returns, and a fa
 rolls everything back (outbox events included, since they share the transaction).
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -16,7 +16,7 @@ from locum.db.constraints import IdentifierTaken, identifier_param_for
 
 
 class LocumRoute(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:

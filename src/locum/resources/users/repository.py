@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, false, func, or_, select
 
 from locum.api.errors import ClerkError, form_param_value_invalid
 from locum.api.ordering import Ordering
@@ -26,7 +26,7 @@ LIKE_ESCAPE = "\\"
 DEFAULT_ORDER = "-created_at"
 
 
-INSTANCE = bindparam("instance_id")
+INSTANCE: BindParameter[str] = bindparam("instance_id")
 Binds = list[BindParameter[Any]]
 
 
@@ -79,7 +79,7 @@ CONDITIONS: dict[str, Callable[[Binds], ColumnElement[bool]]] = {
     "external_id": lambda b: User.external_id.in_(b),
     "external_id_excluded": lambda b: or_(User.external_id.is_(None), User.external_id.not_in(b)),
     # Organizations arrive with their own issue; until then no user belongs to any.
-    "organization_id": lambda b: User.id.in_(select(User.id).where(False)),
+    "organization_id": lambda b: User.id.in_(select(User.id).where(false())),
     "query": _matches_query,
     "email_address_query": lambda b: _owned_by(EmailAddress, _contains(EmailAddress.email_address, b[0])),
     "phone_number_query": lambda b: _owned_by(PhoneNumber, _contains(PhoneNumber.phone_number, b[0])),
@@ -201,7 +201,7 @@ DOCUMENT_COLUMNS = (User.document, User.locked_at, User.lockout_expires_at)
 
 
 def _after_cursor(descending: bool) -> ColumnElement[bool]:
-    cursor = bindparam("starting_after")
+    cursor: BindParameter[str] = bindparam("starting_after")
     # An unknown cursor id leaves the bound NULL, and the page empty.
     cursor_created_at = select(User.created_at).where(User.instance_id == INSTANCE, User.id == cursor).scalar_subquery()
     if descending:

@@ -4,6 +4,7 @@ the route commits."""
 
 import base64
 import binascii
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -144,7 +145,7 @@ def check_totp_secret(secret: str) -> str:
     return cleaned
 
 
-def _statuses(values: list[str], statuses: list[str] | None, param: str) -> list[str]:
+def _statuses(values: list[str], statuses: Sequence[str] | None, param: str) -> Sequence[str]:
     if statuses is None:
         return ["verified"] * len(values)
     if len(statuses) != len(values):
