@@ -81,3 +81,20 @@ def test_memory_database_serves(tmp_path: Path) -> None:
         assert response.status_code == 200
     finally:
         stop_server(server)
+
+
+def test_several_workers_share_only_the_database(tmp_path: Path) -> None:
+    server = start_server(tmp_path, extra_args=("--workers", "2"))
+    try:
+        headers = {"Authorization": f"Bearer {server.secret_key}"}
+        with httpx.Client(base_url=server.api_url, headers=headers) as http:
+            created = http.post("/users", json={"email_address": ["workers@example.com"]}).json()
+            # New connections are spread over both workers; every one must see the user and the key.
+            for _ in range(20):
+                with httpx.Client(base_url=server.api_url, headers=headers) as fresh:
+                    assert fresh.get(f"/users/{created['id']}").json() == created
+        log = server.log.read_text()
+        assert log.count("CLERK_SECRET_KEY=") == 1, "keys are printed once, by the parent"
+        assert log.count("Started server process") == 2
+    finally:
+        stop_server(server)

@@ -76,7 +76,9 @@ def drop_own_database(database_url: str) -> None:
         _admin_execute(os.environ["LOCUM_TEST_DATABASE_URL"], f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def start_server(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> LocumServer:
+def start_server(
+    data_dir: Path, *, extra_env: dict[str, str] | None = None, extra_args: tuple[str, ...] = ()
+) -> LocumServer:
     port = free_port()
     secret_key = new_secret_key("development")
     locum_env = {
@@ -90,7 +92,7 @@ def start_server(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> 
     log = data_dir / "server.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "locum", "serve", "--port", str(port)],
+            [sys.executable, "-m", "locum", "serve", "--port", str(port), *extra_args],
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
