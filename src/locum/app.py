@@ -18,6 +18,7 @@ from locum.instances.registry import InstanceRegistry
 from locum.instances.service import InstanceKeys, ensure_default_instance
 from locum.kit.keys import publishable_key
 from locum.kit.sealing import Sealer, load_or_create_master_key
+from locum.logs import configure_logging
 from locum.resources import email_addresses, images, jwks, locum_admin, phone_numbers, users
 from locum.settings import Settings
 
@@ -86,4 +87,6 @@ def create_app(settings: Settings) -> FastAPI:
 
 def create_app_from_env() -> FastAPI:
     """Factory for uvicorn workers: settings come from LOCUM_* variables set by `locum serve`."""
-    return create_app(Settings())
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

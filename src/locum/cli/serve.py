@@ -1,5 +1,4 @@
 import asyncio
-import logging
 import os
 from typing import Annotated
 
@@ -9,9 +8,9 @@ import uvicorn
 from locum.app import create_app, prepare_database, startup_banner
 from locum.cli.options import DatabaseUrl, Host, Port, settings_with
 from locum.db.engine import create_engine
+from locum.instances.service import InstanceKeys
+from locum.logs import configure_logging
 from locum.settings import Settings
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def serve(
@@ -24,7 +23,7 @@ def serve(
 ) -> None:
     """Run the API server (migrations run first)."""
     settings = settings_with(host=host, port=port, database_url=database_url, workers=workers)
-    logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT)
+    configure_logging(settings.log_level)
     if settings.workers == 1:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, access_log=False, log_config=None)
         return
@@ -45,7 +44,7 @@ def serve(
     )
 
 
-async def _prepare(settings: Settings):  # type: ignore[no-untyped-def]
+async def _prepare(settings: Settings) -> InstanceKeys:
     engine = create_engine(settings)
     try:
         return await prepare_database(engine, settings)
