@@ -296,7 +296,8 @@ class TestLockout:
         assert (await client.get(f"/v1/users/{user['id']}")).json()["lockout_expires_in_seconds"] == 1
         assert error_code(await verify(client, user["id"], PASSWORD)) == "user_locked"
         clock.freeze(frozen_clock + LOCKOUT_DURATION_MS)
-        assert (await client.get(f"/v1/users/{user['id']}")).json()["locked"] is False
+        expired = (await client.get(f"/v1/users/{user['id']}")).json()
+        assert (expired["locked"], expired["verification_attempts_remaining"]) == (False, MAX_VERIFICATION_ATTEMPTS)
         # A failure after the cooldown starts a fresh count instead of locking again.
         assert error_code(await verify(client, user["id"], "wrong")) == "incorrect_password"
         current = (await client.get(f"/v1/users/{user['id']}")).json()

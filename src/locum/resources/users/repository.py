@@ -20,6 +20,7 @@ from locum.db.reads import Reader
 from locum.kit.clock import now_ms
 from locum.kit.identifiers import email_lookup_key, normalize_phone, normalize_web3_wallet
 from locum.resources.users.schemas import UserFilters
+from locum.resources.users.serializers import MAX_VERIFICATION_ATTEMPTS
 
 MAX_FILTER_VALUES = 100
 LIKE_ESCAPE = "\\"
@@ -224,13 +225,18 @@ def _list_statement(values: dict[str, list[Any]], ordering: Ordering, with_curso
 
 
 def current_document(document: bytes, locked_at: int | None, lockout_expires_at: int | None) -> bytes:
-    """The stored JSON, with the lockout countdown brought up to date (the only time-dependent field)."""
+    """The stored JSON, with the lockout brought up to date (the only time-dependent fields): an
+    expired lockout reads as unlocked with a fresh count of attempts, as the next write will store."""
     if locked_at is None or lockout_expires_at is None:
         return bytes(document)
     data = orjson.loads(document)
     remaining_ms = lockout_expires_at - now_ms()
-    data["locked"] = remaining_ms > 0
-    data["lockout_expires_in_seconds"] = -(-remaining_ms // 1000) if remaining_ms > 0 else None
+    if remaining_ms > 0:
+        data["lockout_expires_in_seconds"] = -(-remaining_ms // 1000)
+    else:
+        data.update(
+            locked=False, lockout_expires_in_seconds=None, verification_attempts_remaining=MAX_VERIFICATION_ATTEMPTS
+        )
     return orjson.dumps(data)
 
 
