@@ -46,7 +46,7 @@ def serve_until_ready(locum: Path, workdir: Path, log: Path) -> float:
         process.wait(timeout=10)
 
 
-def test_pip_install_then_serve_with_no_setup(tmp_path: Path) -> None:
+def test_pip_install_then_serve_with_no_setup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(REPO_ROOT)], check=True, timeout=INSTALL_TIMEOUT_S)
@@ -59,4 +59,5 @@ def test_pip_install_then_serve_with_no_setup(tmp_path: Path) -> None:
     second = serve_until_ready(venv / "bin" / "locum", workdir, tmp_path / "second.log")
     secret_line = next(line for line in printed.splitlines() if line.startswith("CLERK_SECRET_KEY="))
     assert secret_line in (tmp_path / "second.log").read_text().splitlines(), "the generated key must persist"
-    print(f"\nlocum serve, start-up to ready: first start {first:.2f}s, second start {second:.2f}s")
+    with capsys.disabled():
+        print(f"\nlocum serve, start-up to ready: first start {first:.2f}s, second start {second:.2f}s")
