@@ -9,7 +9,10 @@ import pytest
 from fastapi import FastAPI
 from PIL import Image
 
+from locum.app import create_app
+from locum.instances.service import InstanceKeys
 from locum.resources.users.images import MAX_BODY_BYTES, MAX_IMAGE_BYTES, MAX_PIXELS
+from locum.settings import Settings
 from tests.builders import make_user
 from tests.conftest import TEST_ORIGIN, RecordedEvents, api_client
 
@@ -290,3 +293,18 @@ class TestDeleteUserProfileImage:
         response = await other_client.delete(f"/v1/users/{user['id']}/profile_image")
         assert response.status_code == 404
         assert (await client.get(f"/v1/users/{user['id']}")).json()["has_image"] is True
+
+
+async def test_image_urls_follow_the_server_origin(
+    client: httpx.AsyncClient, settings: Settings, instance: InstanceKeys
+) -> None:
+    """A stored user read by a server started at another address names that address."""
+    user = await make_user(client)
+    await upload(client, user["id"], image_bytes("PNG"))
+    moved = create_app(settings.model_copy(update={"public_url": "http://moved.test:9"}))
+    async with moved.router.lifespan_context(moved), api_client(moved, instance.secret_key) as elsewhere:
+        single = (await elsewhere.get(f"/v1/users/{user['id']}")).json()
+        listed = (await elsewhere.get("/v1/users", params={"user_id": user["id"]})).json()[0]
+    for document in (single, listed):
+        assert document["image_url"].startswith("http://moved.test:9/locum/images/img_")
+        assert document["profile_image_url"] == document["image_url"]

@@ -20,7 +20,7 @@ from locum.db.reads import Reader
 from locum.kit.clock import now_ms
 from locum.kit.identifiers import email_lookup_key, normalize_phone, normalize_web3_wallet
 from locum.resources.users.schemas import UserFilters
-from locum.resources.users.serializers import MAX_VERIFICATION_ATTEMPTS
+from locum.resources.users.serializers import MAX_VERIFICATION_ATTEMPTS, with_origin
 
 MAX_FILTER_VALUES = 100
 LIKE_ESCAPE = "\\"
@@ -224,11 +224,13 @@ def _list_statement(values: dict[str, list[Any]], ordering: Ordering, with_curso
     )
 
 
-def current_document(document: bytes, locked_at: int | None, lockout_expires_at: int | None) -> bytes:
-    """The stored JSON, with the lockout brought up to date (the only time-dependent fields): an
-    expired lockout reads as unlocked with a fresh count of attempts, as the next write will store."""
+def current_document(origin: str, document: bytes, locked_at: int | None, lockout_expires_at: int | None) -> bytes:
+    """The stored JSON for this server's origin, with the lockout brought up to date (the only
+    time-dependent fields): an expired lockout reads as unlocked with a fresh count of attempts,
+    as the next write will store."""
+    document = with_origin(bytes(document), origin)
     if locked_at is None or lockout_expires_at is None:
-        return bytes(document)
+        return document
     data = orjson.loads(document)
     remaining_ms = lockout_expires_at - now_ms()
     if remaining_ms > 0:
@@ -244,6 +246,7 @@ async def list_user_documents(
     reader: Reader,
     *,
     instance_id: str,
+    origin: str,
     filters: UserFilters,
     ordering: Ordering,
     page: Page,
@@ -264,7 +267,7 @@ async def list_user_documents(
     parameters = _parameters(instance_id, values) | {"limit": page.limit, "offset": page.offset}
     if with_cursor:
         parameters["starting_after"] = starting_after
-    return [current_document(*row) for row in await reader.fetch(read, parameters)]
+    return [current_document(origin, *row) for row in await reader.fetch(read, parameters)]
 
 
 async def count_users(reader: Reader, *, instance_id: str, filters: UserFilters) -> int:
@@ -279,6 +282,6 @@ async def count_users(reader: Reader, *, instance_id: str, filters: UserFilters)
 USER_DOCUMENT = select(*DOCUMENT_COLUMNS).where(User.instance_id == INSTANCE, User.id == bindparam("user_id"))
 
 
-async def fetch_user_document(reader: Reader, *, instance_id: str, user_id: str) -> bytes | None:
+async def fetch_user_document(reader: Reader, *, instance_id: str, user_id: str, origin: str) -> bytes | None:
     rows = await reader.fetch_by_key(reader.prepared(USER_DOCUMENT), {"instance_id": instance_id, "user_id": user_id})
-    return current_document(*rows[0]) if rows else None
+    return current_document(origin, *rows[0]) if rows else None

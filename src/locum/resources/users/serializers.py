@@ -8,13 +8,23 @@ from locum.kit.clock import now_ms
 MAX_VERIFICATION_ATTEMPTS = 10
 LOCKOUT_DURATION_MS = 60 * 60 * 1000
 OTP_STRATEGIES = {"email_code", "phone_code", "reset_password_email_code"}
-DEFAULT_AVATAR_PATH = "/locum/images/default"
+IMAGES_PATH = "/locum/images"
+DEFAULT_AVATAR_PATH = f"{IMAGES_PATH}/default"
+# Stored documents name this origin instead of the server's, which may change between starts;
+# reads put the current origin back (see with_origin).
+STORED_ORIGIN = "locum://origin"
+_STORED_IMAGES_PREFIX = f'"{STORED_ORIGIN}{IMAGES_PATH}/'.encode()
 
 JSON = dict[str, Any]
 
 
 def image_url(origin: str, image_id: str | None) -> str:
-    return f"{origin}/locum/images/{image_id}" if image_id else f"{origin}{DEFAULT_AVATAR_PATH}"
+    return f"{origin}{IMAGES_PATH}/{image_id}" if image_id else f"{origin}{DEFAULT_AVATAR_PATH}"
+
+
+def with_origin(document: bytes, origin: str) -> bytes:
+    """A stored document with its image URLs pointing at `origin`."""
+    return document.replace(_STORED_IMAGES_PREFIX, f'"{origin}{IMAGES_PATH}/'.encode())
 
 
 def verification_json(

@@ -36,7 +36,7 @@ from locum.kit.identifiers import (
 from locum.kit.ids import new_id
 from locum.outbox.events import EventType, record
 from locum.resources.users.schemas import CreateUserBody, UpdateUserBody
-from locum.resources.users.serializers import JSON, user_json
+from locum.resources.users.serializers import JSON, STORED_ORIGIN, user_json
 
 METADATA_FIELDS = frozenset({"public_metadata", "private_metadata", "unsafe_metadata"})
 METADATA_ONLY_THROUGH_METADATA_ENDPOINTS = "2026-05-12"
@@ -70,7 +70,7 @@ async def save_user(session: AsyncSession, user: User, *, origin: str, event: Ev
     user.updated_at = now_ms()
     await flush(session)
     data = user_json(user, origin)
-    user.document = orjson.dumps(data)
+    user.document = orjson.dumps(user_json(user, STORED_ORIGIN))
     if event is not None:
         record(session, instance_id=user.instance_id, type=event, data=data)
     await flush(session)

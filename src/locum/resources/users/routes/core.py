@@ -20,15 +20,14 @@ Filters = Annotated[UserFilters, query_model(UserFilters)]
 
 @router.get("/users", operation_id="GetUserList")
 async def get_user_list(
-    instance: CurrentInstance,
-    reader: DbReader,
-    params: ListParams,
+    instance: CurrentInstance, reader: DbReader, settings: AppSettings, params: ListParams
 ) -> ClerkJSONResponse:
     order_by = params.order_by[0] if params.order_by else None
     ordering = parse_order_by(order_by, repository.ORDER_COLUMNS, repository.DEFAULT_ORDER)
     documents = await repository.list_user_documents(
         reader,
         instance_id=instance.id,
+        origin=settings.origin,
         filters=params,
         ordering=ordering,
         page=Page(limit=params.limit, offset=params.offset),
@@ -57,8 +56,12 @@ async def create_user(
 
 
 @router.get("/users/{user_id}", operation_id="GetUser")
-async def get_user(user_id: str, instance: CurrentInstance, reader: DbReader) -> ClerkJSONResponse:
-    document = await repository.fetch_user_document(reader, instance_id=instance.id, user_id=user_id)
+async def get_user(
+    user_id: str, instance: CurrentInstance, reader: DbReader, settings: AppSettings
+) -> ClerkJSONResponse:
+    document = await repository.fetch_user_document(
+        reader, instance_id=instance.id, user_id=user_id, origin=settings.origin
+    )
     if document is None:
         raise not_found("user")
     return ClerkJSONResponse(document)
