@@ -11,7 +11,7 @@ from starlette.responses import Response
 from locum.api.auth import InstanceAuthMiddleware
 from locum.api.errors import install_error_handlers
 from locum.api.tracing import TracingMiddleware
-from locum.db.engine import create_engine, create_sessionmaker
+from locum.db.engine import create_engine, create_read_sessionmaker, create_sessionmaker
 from locum.db.migrate import upgrade
 from locum.db.reads import open_reader
 from locum.instances.registry import InstanceRegistry
@@ -58,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
             logger.info("%s", startup_banner(settings, await prepare_database(engine, settings)))
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.read_sessionmaker = create_read_sessionmaker(engine)
         app.state.registry = InstanceRegistry(app.state.sessionmaker, sealer_for(settings))
         app.state.reader = await open_reader(settings, engine)
         try:

@@ -18,6 +18,13 @@ async def _db_session(request: Request) -> AsyncSession:
     return session
 
 
+async def _read_session(request: Request) -> AsyncSession:
+    """A session for requests that only read through the ORM: it never takes SQLite's write lock."""
+    session: AsyncSession = request.app.state.read_sessionmaker()
+    request.state.db_session = session
+    return session
+
+
 async def _reader(request: Request) -> Reader:
     reader: Reader = request.app.state.reader
     return reader
@@ -35,6 +42,7 @@ async def _api_version(request: Request) -> str:
 
 
 DbSession = Annotated[AsyncSession, Depends(_db_session)]
+DbReadSession = Annotated[AsyncSession, Depends(_read_session)]
 DbReader = Annotated[Reader, Depends(_reader)]
 CurrentInstance = Annotated[InstanceContext, Depends(current_instance)]
 AppSettings = Annotated[Settings, Depends(_settings)]

@@ -2,6 +2,7 @@
 
 SQLite: WAL, foreign keys, a busy timeout, and `BEGIN IMMEDIATE` so that a write transaction takes
 the write lock up front (two deferred transactions upgrading to writers would fail instead of wait).
+Read-only sessions (create_read_sessionmaker) begin deferred and never take that lock.
 `sqlite:///:memory:` shares one connection (StaticPool): every session must see the same database.
 """
 
@@ -17,6 +18,7 @@ from locum.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_POOL_SIZE = 10
+READ_ONLY_OPTION = "locum_read_only"
 
 
 def _json_dumps(value: Any) -> str:
@@ -52,8 +54,14 @@ def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for requests that only read through the ORM."""
+    return create_sessionmaker(engine.execution_options(**{READ_ONLY_OPTION: True}))

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from locum.api.deps import AppSettings, CurrentInstance, DbSession
+from locum.api.deps import AppSettings, CurrentInstance, DbReadSession, DbSession
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
 from locum.resources.email_addresses.schemas import (
@@ -35,7 +35,9 @@ async def create_email_address(
 
 
 @router.get("/email_addresses/{email_address_id}", operation_id="GetEmailAddress")
-async def get_email_address(email_address_id: str, instance: CurrentInstance, session: DbSession) -> ClerkJSONResponse:
+async def get_email_address(
+    email_address_id: str, instance: CurrentInstance, session: DbReadSession
+) -> ClerkJSONResponse:
     email_address = await service.get(session, EMAIL_ADDRESSES, instance_id=instance.id, row_id=email_address_id)
     return ClerkJSONResponse(email_address)
 

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from locum.api.deps import AppSettings, CurrentInstance, DbSession
+from locum.api.deps import AppSettings, CurrentInstance, DbReadSession, DbSession
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
 from locum.resources.identifications import service as identifications
@@ -37,7 +37,9 @@ async def create_phone_number(
 
 
 @router.get("/phone_numbers/{phone_number_id}", operation_id="GetPhoneNumber")
-async def get_phone_number(phone_number_id: str, instance: CurrentInstance, session: DbSession) -> ClerkJSONResponse:
+async def get_phone_number(
+    phone_number_id: str, instance: CurrentInstance, session: DbReadSession
+) -> ClerkJSONResponse:
     phone_number = await identifications.get(session, PHONE_NUMBERS, instance_id=instance.id, row_id=phone_number_id)
     return ClerkJSONResponse(phone_number)
 

@@ -1,6 +1,6 @@
 """A user's passkeys, web3 wallets, OAuth accounts and access tokens, and trusted devices."""
 
-from locum.api.deps import AppSettings, CurrentInstance, DbSession
+from locum.api.deps import AppSettings, CurrentInstance, DbReadSession, DbSession
 from locum.api.pagination import PageParams
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
@@ -64,7 +64,9 @@ async def delete_external_account(
 
 
 @router.get("/users/{user_id}/trusted_devices", operation_id="ListUserTrustedDevices")
-async def list_user_trusted_devices(user_id: str, instance: CurrentInstance, session: DbSession) -> ClerkJSONResponse:
+async def list_user_trusted_devices(
+    user_id: str, instance: CurrentInstance, session: DbReadSession
+) -> ClerkJSONResponse:
     return ClerkJSONResponse(await accounts.list_trusted_devices(session, instance_id=instance.id, user_id=user_id))
 
 
@@ -83,7 +85,7 @@ async def get_o_auth_access_token(
     user_id: str,
     provider: str,
     instance: CurrentInstance,
-    session: DbSession,
+    session: DbReadSession,
     page: PageParams,
     paginated: bool = False,
 ) -> ClerkJSONResponse:
