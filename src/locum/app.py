@@ -19,7 +19,21 @@ from locum.instances.service import InstanceKeys, ensure_default_instance
 from locum.kit.keys import publishable_key
 from locum.kit.sealing import Sealer, load_or_create_master_key
 from locum.logs import configure_logging
-from locum.resources import email_addresses, images, jwks, locum_admin, phone_numbers, users
+from locum.resources import (
+    email_addresses,
+    images,
+    instance_settings,
+    jwks,
+    locum_admin,
+    organization_domains,
+    organization_invitations,
+    organization_memberships,
+    organization_roles,
+    organizations,
+    phone_numbers,
+    role_sets,
+    users,
+)
 from locum.settings import Settings
 
 logger = logging.getLogger("locum")
@@ -78,7 +92,20 @@ def create_app(settings: Settings) -> FastAPI:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
     # Included one level deep: FastAPI matches nested routers level by level on every request.
-    for router in (jwks.router, *users.routers, email_addresses.router, phone_numbers.router):
+    v1_routers = (
+        jwks.router,
+        *users.routers,
+        email_addresses.router,
+        phone_numbers.router,
+        organizations.router,
+        organization_memberships.router,
+        organization_invitations.router,
+        organization_domains.router,
+        organization_roles.router,
+        role_sets.router,
+        instance_settings.router,
+    )
+    for router in v1_routers:
         app.include_router(router, prefix="/v1")
     # locum's own endpoints (what Clerk does in its dashboard or Frontend API), same secret-key auth
     app.include_router(locum_admin.router, prefix="/locum", include_in_schema=False)

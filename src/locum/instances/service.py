@@ -10,6 +10,7 @@ from locum.kit.ids import new_id
 from locum.kit.jwt_signing import new_private_key_pem
 from locum.kit.keys import is_secret_key_format, new_secret_key, secret_key_digest
 from locum.kit.sealing import Sealer
+from locum.resources.organizations.defaults import ensure_organization_defaults
 
 DEFAULT_ENVIRONMENT = "development"
 FRONTEND_API_DOMAIN = "locum.localhost"
@@ -64,6 +65,7 @@ async def create_instance(
         SigningKeyRow(kid=instance_id, instance_id=instance_id, sealed_private_key=sealer.seal(new_private_key_pem()))
     )
     await session.flush()
+    await ensure_organization_defaults(session, instance_id=instance_id)
     return InstanceKeys(instance_id, environment_type, _frontend_api_host(instance_id), secret_key)
 
 
@@ -90,4 +92,5 @@ async def ensure_default_instance(session: AsyncSession, sealer: Sealer, *, secr
         await session.execute(delete(InstanceSecretKey).where(InstanceSecretKey.instance_id == instance.id))
         await _add_secret_key(session, sealer, instance.id, secret_key)
         await session.flush()
+    await ensure_organization_defaults(session, instance_id=instance.id)
     return InstanceKeys(instance.id, instance.environment_type, instance.frontend_api_host, secret_key)

@@ -26,6 +26,13 @@ PREFIXES = {
     "image": "img",
     "event": "evt",
     "trace": "trace",
+    "organization": "org",
+    "organization_membership": "orgmem",
+    "organization_invitation": "orginv",
+    "organization_domain": "orgdmn",
+    "role": "role",
+    "permission": "perm",
+    "role_set": "rs",
 }
 
 

@@ -11,7 +11,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from locum.db.models import Event
 from locum.kit.ids import new_id
 
-EventType = Literal["user.created", "user.updated", "user.deleted"]
+EventType = Literal[
+    "user.created",
+    "user.updated",
+    "user.deleted",
+    "organization.created",
+    "organization.updated",
+    "organization.deleted",
+    "organizationMembership.created",
+    "organizationMembership.updated",
+    "organizationMembership.deleted",
+    "organizationInvitation.created",
+    "organizationInvitation.accepted",
+    "organizationInvitation.revoked",
+    "organizationDomain.created",
+    "organizationDomain.updated",
+    "organizationDomain.deleted",
+    "role.created",
+    "role.updated",
+    "role.deleted",
+    "permission.created",
+    "permission.updated",
+    "permission.deleted",
+]
 
 
 def record(session: AsyncSession, *, instance_id: str, type: EventType, data: dict[str, Any]) -> None:

@@ -3,6 +3,18 @@
 from locum.db.models.events import Event
 from locum.db.models.images import Image
 from locum.db.models.instances import Instance, InstanceSecretKey, SigningKeyRow
+from locum.db.models.organizations import (
+    Organization,
+    OrganizationDomain,
+    OrganizationInvitation,
+    OrganizationMembership,
+    OrganizationSettings,
+    Permission,
+    Role,
+    RolePermission,
+    RoleSet,
+    RoleSetRole,
+)
 from locum.db.models.users import (
     EmailAddress,
     ExternalAccount,
@@ -21,8 +33,18 @@ __all__ = [
     "Image",
     "Instance",
     "InstanceSecretKey",
+    "Organization",
+    "OrganizationDomain",
+    "OrganizationInvitation",
+    "OrganizationMembership",
+    "OrganizationSettings",
     "Passkey",
+    "Permission",
     "PhoneNumber",
+    "Role",
+    "RolePermission",
+    "RoleSet",
+    "RoleSetRole",
     "SigningKeyRow",
     "TrustedDevice",
     "User",

@@ -1,0 +1,3 @@
+from locum.resources.instance_settings.routes import router
+
+__all__ = ["router"]

@@ -1,0 +1,3 @@
+from locum.resources.organization_invitations.routes import router
+
+__all__ = ["router"]

@@ -1,0 +1,3 @@
+from locum.resources.organization_roles.routes import router
+
+__all__ = ["router"]

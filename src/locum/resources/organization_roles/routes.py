@@ -1,0 +1,3 @@
+from locum.api.routing import resource_router
+
+router = resource_router()

@@ -1,0 +1,3 @@
+from locum.resources.organizations.routes import router
+
+__all__ = ["router"]

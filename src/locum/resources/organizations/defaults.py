@@ -1,0 +1,88 @@
+"""What every instance starts with: Clerk's system permissions, the `org:admin` and `org:member`
+roles, the initial role set and the organization settings."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from locum.db.models import OrganizationSettings, Permission, Role, RoleSet
+from locum.kit.clock import now_ms
+from locum.kit.ids import new_id
+
+SYSTEM_PERMISSIONS = {
+    "org:sys_profile:manage": "Manage organization",
+    "org:sys_profile:delete": "Delete organization",
+    "org:sys_memberships:read": "Read members",
+    "org:sys_memberships:manage": "Manage members",
+    "org:sys_domains:read": "Read domains",
+    "org:sys_domains:manage": "Manage domains",
+    "org:sys_billing:read": "Read billing",
+    "org:sys_billing:manage": "Manage billing",
+    "org:sys_entconns:manage": "Manage enterprise connections",
+}
+ADMIN_ROLE = "org:admin"
+MEMBER_ROLE = "org:member"
+DEFAULT_ROLES = {
+    ADMIN_ROLE: ("Admin", "Offers full access to organization resources", list(SYSTEM_PERMISSIONS)),
+    MEMBER_ROLE: (
+        "Member",
+        "Offers read access to organization resources",
+        ["org:sys_memberships:read", "org:sys_billing:read"],
+    ),
+}
+# A role can be the creator role only with these (Clerk's rule).
+CREATOR_PERMISSIONS = frozenset({"org:sys_memberships:manage", "org:sys_memberships:read", "org:sys_profile:delete"})
+INITIAL_ROLE_SET_KEY = "role_set:default"
+
+
+async def ensure_organization_defaults(session: AsyncSession, *, instance_id: str) -> None:
+    """Seed the instance's organization defaults once; a no-op when they exist."""
+    if await session.get(OrganizationSettings, instance_id) is not None:
+        return
+    at_ms = now_ms()
+    permissions = {
+        key: Permission(
+            id=new_id("permission"),
+            instance_id=instance_id,
+            key=key,
+            name=name,
+            description=f"Permission to {name.lower()}.",
+            type="system",
+            created_at=at_ms,
+            updated_at=at_ms,
+        )
+        for key, name in SYSTEM_PERMISSIONS.items()
+    }
+    roles = {
+        key: Role(
+            id=new_id("role"),
+            instance_id=instance_id,
+            key=key,
+            name=name,
+            description=description,
+            permissions=[permissions[p] for p in granted],
+            created_at=at_ms,
+            updated_at=at_ms,
+        )
+        for key, (name, description, granted) in DEFAULT_ROLES.items()
+    }
+    session.add_all([*permissions.values(), *roles.values()])
+    session.add(
+        RoleSet(
+            id=new_id("role_set"),
+            instance_id=instance_id,
+            key=INITIAL_ROLE_SET_KEY,
+            name="Default role set",
+            description="The roles every organization starts with.",
+            type="initial",
+            default_role_id=roles[MEMBER_ROLE].id,
+            creator_role_id=roles[ADMIN_ROLE].id,
+            roles=list(roles.values()),
+            created_at=at_ms,
+            updated_at=at_ms,
+        )
+    )
+    session.add(
+        OrganizationSettings(
+            instance_id=instance_id, initial_role_set_key=INITIAL_ROLE_SET_KEY, domains_enrollment_modes=[]
+        )
+    )
+    await session.flush()

@@ -1,0 +1,56 @@
+"""Look-ups every organization operation shares: settings (and the enabled gate), an organization
+by id or slug, a role by key."""
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from locum.api.errors import ClerkError, form_param_value_invalid, not_found
+from locum.db.models import Organization, OrganizationSettings, Role
+
+
+def organizations_not_enabled() -> ClerkError:
+    return ClerkError(
+        403,
+        "organization_not_enabled_in_instance",
+        "Organizations feature is not enabled for this instance",
+        "The organizations feature is not enabled for this instance. Enable it in the organization settings.",
+    )
+
+
+async def get_settings(session: AsyncSession, *, instance_id: str) -> OrganizationSettings:
+    return await session.get_one(OrganizationSettings, instance_id)
+
+
+async def require_enabled(session: AsyncSession, *, instance_id: str) -> OrganizationSettings:
+    """The settings, or Clerk's 403 when organizations are switched off for the instance."""
+    settings = await get_settings(session, instance_id=instance_id)
+    if not settings.enabled:
+        raise organizations_not_enabled()
+    return settings
+
+
+async def get_organization_or_raise(
+    session: AsyncSession, *, instance_id: str, id_or_slug: str, for_update: bool = False
+) -> Organization:
+    """An organization by id or slug (Clerk accepts both); `for_update` locks its row on PostgreSQL,
+    serializing changes that check a limit against its members."""
+    statement = select(Organization).where(
+        Organization.instance_id == instance_id, or_(Organization.id == id_or_slug, Organization.slug == id_or_slug)
+    )
+    if for_update:
+        statement = statement.with_for_update()
+    organization = await session.scalar(statement)
+    if organization is None:
+        raise not_found("organization")
+    return organization
+
+
+async def get_role_by_key(session: AsyncSession, *, instance_id: str, key: str) -> Role | None:
+    return await session.scalar(select(Role).where(Role.instance_id == instance_id, Role.key == key))
+
+
+async def get_role_by_key_or_raise(session: AsyncSession, *, instance_id: str, key: str, param: str = "role") -> Role:
+    role = await get_role_by_key(session, instance_id=instance_id, key=key)
+    if role is None:
+        raise form_param_value_invalid(param, f"{key!r} is not a role of this instance.")
+    return role

@@ -1,0 +1,85 @@
+"""Organizations and memberships as Clerk renders them (the spec's Organization, OrganizationMembership)."""
+
+from typing import Any
+
+from locum.db.models import Organization, OrganizationMembership, Role, User
+from locum.resources.users.serializers import image_url
+
+JSON = dict[str, Any]
+
+
+def organization_json(
+    organization: Organization,
+    *,
+    origin: str,
+    members_count: int | None = None,
+    pending_invitations_count: int | None = None,
+    missing_member_with_elevated_permissions: bool | None = None,
+) -> JSON:
+    """Counts appear only when the caller computed them (Clerk includes members_count on request)."""
+    data: JSON = {
+        "object": "organization",
+        "id": organization.id,
+        "name": organization.name,
+        "slug": organization.slug,
+        "image_url": image_url(origin, organization.image_id),
+        "has_image": organization.image_id is not None,
+        "max_allowed_memberships": organization.max_allowed_memberships,
+        "admin_delete_enabled": organization.admin_delete_enabled,
+        "public_metadata": organization.public_metadata,
+        "private_metadata": organization.private_metadata,
+        "created_at": organization.created_at,
+        "updated_at": organization.updated_at,
+        "role_set_key": organization.role_set_key,
+    }
+    if organization.created_by is not None:
+        data["created_by"] = organization.created_by
+    if organization.last_active_at is not None:
+        data["last_active_at"] = organization.last_active_at
+    if members_count is not None:
+        data["members_count"] = members_count
+    if pending_invitations_count is not None:
+        data["pending_invitations_count"] = pending_invitations_count
+    if missing_member_with_elevated_permissions is not None:
+        data["missing_member_with_elevated_permissions"] = missing_member_with_elevated_permissions
+    return data
+
+
+def public_user_data(user: User, *, origin: str) -> JSON:
+    primary = next((e.email_address for e in user.email_addresses if e.id == user.primary_email_address_id), None)
+    url = image_url(origin, user.image_id)
+    return {
+        "user_id": user.id,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "profile_image_url": url,
+        "image_url": url,
+        "has_image": user.image_id is not None,
+        "identifier": primary or user.username,
+        "username": user.username,
+        "banned": user.banned,
+        "deprovisioned": False,
+    }
+
+
+def role_permission_keys(role: Role) -> list[str]:
+    return [permission.key for permission in role.permissions]
+
+
+def membership_json(
+    membership: OrganizationMembership, *, organization: JSON, role: Role, user: User, origin: str
+) -> JSON:
+    """`organization` is that organization's JSON (rendered once for a page of memberships)."""
+    return {
+        "id": membership.id,
+        "object": "organization_membership",
+        "role": role.key,
+        "role_name": role.name,
+        "permissions": role_permission_keys(role),
+        "public_metadata": membership.public_metadata,
+        "private_metadata": membership.private_metadata,
+        "organization": organization,
+        "public_user_data": public_user_data(user, origin=origin),
+        "created_at": membership.created_at,
+        "updated_at": membership.updated_at,
+    }

@@ -1,0 +1,3 @@
+from locum.resources.role_sets.routes import router
+
+__all__ = ["router"]
