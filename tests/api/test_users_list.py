@@ -2,7 +2,12 @@
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
+from locum.db.models import Organization, OrganizationMembership
+from locum.instances.service import InstanceKeys
+from locum.kit.ids import new_id
+from locum.resources.organizations.lookup import get_role_by_key
 from tests.builders import make_user
 
 
@@ -129,3 +134,29 @@ async def test_other_instances_users_are_never_listed(
 ) -> None:
     assert ids(await other_client.get("/v1/users", params={"email_address": "ada@analytical.org"})) == []
     assert (await other_client.get("/v1/users/count")).json()["total_count"] == 0
+
+
+async def test_organization_filters(
+    app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, people: dict[str, dict]
+) -> None:
+    async with app.state.sessionmaker() as session:
+        member_role = await get_role_by_key(session, instance_id=instance.instance_id, key="org:member")
+        assert member_role is not None
+        organization = Organization(
+            id=new_id("organization"), instance_id=instance.instance_id, name="Navy", slug="navy"
+        )
+        session.add(organization)
+        await session.flush()
+        session.add(
+            OrganizationMembership(
+                id=new_id("organization_membership"),
+                instance_id=instance.instance_id,
+                organization_id=organization.id,
+                user_id=people["grace"]["id"],
+                role_id=member_role.id,
+            )
+        )
+        await session.commit()
+    assert ids(await client.get("/v1/users", params={"organization_id": organization.id})) == [people["grace"]["id"]]
+    excluded = ids(await client.get("/v1/users", params={"organization_id": f"-{organization.id}"}))
+    assert excluded == [people["alan"]["id"], people["ada"]["id"]]

@@ -10,12 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, false, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, or_, select
 
 from locum.api.errors import ClerkError, form_param_value_invalid
 from locum.api.ordering import Ordering
 from locum.api.pagination import Page
-from locum.db.models import EmailAddress, ExternalAccount, PhoneNumber, User, Web3Wallet
+from locum.db.models import EmailAddress, ExternalAccount, OrganizationMembership, PhoneNumber, User, Web3Wallet
 from locum.db.reads import Reader
 from locum.kit.clock import now_ms
 from locum.kit.identifiers import email_lookup_key, normalize_phone, normalize_web3_wallet
@@ -51,6 +51,16 @@ def _split_signed(values: list[str]) -> tuple[list[str], list[str]]:
     return include, exclude
 
 
+def _members(organization_ids: Binds) -> Any:
+    return select(OrganizationMembership.user_id).where(
+        OrganizationMembership.instance_id == INSTANCE, OrganizationMembership.organization_id.in_(organization_ids)
+    )
+
+
+def _member_of(organization_ids: Binds) -> ColumnElement[bool]:
+    return User.id.in_(_members(organization_ids))
+
+
 def _matches_query(b: Binds) -> ColumnElement[bool]:
     (pattern,) = b
     return or_(
@@ -79,8 +89,8 @@ CONDITIONS: dict[str, Callable[[Binds], ColumnElement[bool]]] = {
     "user_id_excluded": lambda b: User.id.not_in(b),
     "external_id": lambda b: User.external_id.in_(b),
     "external_id_excluded": lambda b: or_(User.external_id.is_(None), User.external_id.not_in(b)),
-    # Organizations arrive with their own issue; until then no user belongs to any.
-    "organization_id": lambda b: User.id.in_(select(User.id).where(false())),
+    "organization_id": lambda b: _member_of(b),
+    "organization_id_excluded": lambda b: User.id.not_in(_members(b)),
     "query": _matches_query,
     "email_address_query": lambda b: _owned_by(EmailAddress, _contains(EmailAddress.email_address, b[0])),
     "phone_number_query": lambda b: _owned_by(PhoneNumber, _contains(PhoneNumber.phone_number, b[0])),
@@ -134,14 +144,12 @@ def _bind_values(filters: UserFilters) -> dict[str, list[Any]]:
         values["web3_wallet"] = [normalize_web3_wallet(v) or v for v in filters.web3_wallet]
     if filters.username:
         values["username"] = [v.lower() for v in filters.username]
-    for name in ("user_id", "external_id"):
+    for name in ("user_id", "external_id", "organization_id"):
         include, exclude = _split_signed(getattr(filters, name))
         if include:
             values[name] = include
         if exclude:
             values[f"{name}_excluded"] = exclude
-    if _split_signed(filters.organization_id)[0]:
-        values["organization_id"] = []
     for name in PATTERN_FILTERS:
         text = getattr(filters, name)
         if text:
