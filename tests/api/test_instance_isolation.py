@@ -69,7 +69,59 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     # Not instance data: each instance has its own, checked below.
     "GetJWKS": (None, "own"),
     "CreateUser": (None, "own"),
+    "ListOrganizations": (None, "empty"),
+    "CreateOrganization": (None, "own"),
+    "GetOrganization": (None, "404"),
+    "UpdateOrganization": ({"name": "Mallory Inc"}, "404"),
+    "DeleteOrganization": (None, "404"),
+    "MergeOrganizationMetadata": ({"public_metadata": {"owned": True}}, "404"),
+    "ReplaceOrganizationMetadata": ({"public_metadata": {}}, "404"),
+    "UploadOrganizationLogo": (None, "404"),
+    "DeleteOrganizationLogo": (None, "404"),
+    "CreateOrganizationMembership": ({"user_id": "{user_id}", "role": "org:member"}, "404"),
+    "ListOrganizationMemberships": (None, "404"),
+    "UpdateOrganizationMembership": ({"role": "org:member"}, "404"),
+    "DeleteOrganizationMembership": (None, "404"),
+    "UpdateOrganizationMembershipMetadata": ({"public_metadata": {"owned": True}}, "404"),
+    "UsersGetOrganizationMemberships": (None, "404"),
+    "InstanceGetOrganizationMemberships": (None, "empty"),
+    "CreateOrganizationInvitation": ({"email_address": "mallory@example.com", "role": "org:member"}, "404"),
+    "CreateOrganizationInvitationBulk": ([{"email_address": "mallory@example.com", "role": "org:member"}], "404"),
+    "ListOrganizationInvitations": (None, "404"),
+    "ListPendingOrganizationInvitations": (None, "404"),
+    "GetOrganizationInvitation": (None, "404"),
+    "RevokeOrganizationInvitation": ({}, "404"),
+    "ListInstanceOrganizationInvitations": (None, "empty"),
+    "UsersGetOrganizationInvitations": (None, "404"),
+    "CreateOrganizationDomain": ({"name": "mallory-corp.com"}, "404"),
+    "ListOrganizationDomains": (None, "empty"),
+    "UpdateOrganizationDomain": ({"enrollment_mode": "manual_invitation"}, "404"),
+    "DeleteOrganizationDomain": (None, "404"),
+    "VerifyOrganizationDomainOwnership": (None, "404"),
+    "ListAllOrganizationDomains": (None, "empty"),
+    "ListOrganizationRoles": (None, "own"),
+    "CreateOrganizationRole": (None, "own"),
+    "GetOrganizationRole": (None, "404"),
+    "UpdateOrganizationRole": ({"name": "Mallory"}, "404"),
+    "DeleteOrganizationRole": (None, "404"),
+    "AssignPermissionToOrganizationRole": (None, "404"),
+    "RemovePermissionFromOrganizationRole": (None, "404"),
+    "ListOrganizationPermissions": (None, "own"),
+    "CreateOrganizationPermission": (None, "own"),
+    "GetOrganizationPermission": (None, "404"),
+    "UpdateOrganizationPermission": ({"name": "Mallory"}, "404"),
+    "DeleteOrganizationPermission": (None, "404"),
+    "ListRoleSets": (None, "own"),
+    "CreateRoleSet": (None, "own"),
+    "GetRoleSet": (None, "404"),
+    "UpdateRoleSet": ({"name": "Mallory"}, "404"),
+    "ReplaceRoleSet": ({"dest_role_set_key": "role_set:default"}, "404"),
+    "AddRolesToRoleSet": ({"role_keys": ["org:member"]}, "404"),
+    "ReplaceRoleInRoleSet": ({"role_key": "org:member", "to_role_key": "org:admin"}, "404"),
+    "GetInstanceOrganizationSettings": (None, "own"),
+    "UpdateInstanceOrganizationSettings": (None, "own"),
 }
+EMPTY = ([], {"object": "total_count", "total_count": 0}, {"data": [], "total_count": 0})
 LOCUM_CALLS = {
     "external_accounts": {"provider": "oauth_github", "provider_user_id": "mallory"},
     "passkeys": {"name": "Mallory's key"},
@@ -108,6 +160,33 @@ async def victim(client: httpx.AsyncClient) -> dict[str, str]:
     image = await client.post(f"/v1/users/{user_id}/profile_image", files={"file": ("a.png", png(), "image/png")})
     assert image.status_code == 200
     full = (await client.get(f"/v1/users/{user_id}")).json()
+    organization = await client.post("/v1/organizations", json={"name": "Victim Corp", "created_by": user_id})
+    invitation = await client.post(
+        f"/v1/organizations/{organization.json()['id']}/invitations",
+        json={"email_address": "invitee@example.com", "role": "org:member"},
+    )
+    await client.patch("/v1/instance/organization_settings", json={"domains_enabled": True})
+    domain = await client.post(
+        f"/v1/organizations/{organization.json()['id']}/domains", json={"name": "victim-corp.com"}
+    )
+    permission = await client.post(
+        "/v1/organization_permissions", json={"name": "Read reports", "key": "org:reports:read", "description": "r"}
+    )
+    role = await client.post(
+        "/v1/organization_roles",
+        json={"name": "Auditor", "key": "org:auditor", "description": "a", "permissions": [permission.json()["id"]]},
+    )
+    role_set = await client.post(
+        "/v1/role_sets",
+        json={
+            "name": "Victim set",
+            "default_role_key": "org:member",
+            "creator_role_key": "org:admin",
+            "roles": ["org:admin", "org:member"],
+        },
+    )
+    for created in (organization, invitation, domain, permission, role, role_set):
+        assert created.status_code == 200, created.text
     verification = await client.post(
         f"/v1/email_addresses/{full['primary_email_address_id']}/prepare_verification", json={"strategy": "email_code"}
     )
@@ -121,6 +200,12 @@ async def victim(client: httpx.AsyncClient) -> dict[str, str]:
         "trusted_device_id": device.json()["id"],
         "verification_id": verification.json()["id"],
         "provider": "oauth_google",
+        "organization_id": organization.json()["id"],
+        "invitation_id": invitation.json()["id"],
+        "domain_id": domain.json()["id"],
+        "organization_role_id": role.json()["id"],
+        "permission_id": permission.json()["id"],
+        "role_set_key_or_id": role_set.json()["id"],
     }
 
 
@@ -151,15 +236,15 @@ async def test_another_instance_reaches_nothing(
     for operation_id, (method, path) in implemented_operations(app).items():
         body, expected = CALLS[operation_id]
         url = "/v1" + fill(path, victim)
-        if operation_id == "SetUserProfileImage":
-            response = await other_client.post(url, files={"file": ("a.png", png(), "image/png")})
+        if operation_id in ("SetUserProfileImage", "UploadOrganizationLogo"):
+            response = await other_client.request(method, url, files={"file": ("a.png", png(), "image/png")})
         elif operation_id in ("GetUserList", "GetUsersCount"):
             response = await other_client.get(url, params={"user_id": victim["user_id"]})
         else:
             response = await other_client.request(method, url, json=fill(body, victim))
         if expected == "404" and response.status_code != 404:
             leaks.append(f"{operation_id}: {response.status_code} {response.text[:200]}")
-        if expected == "empty" and response.json() not in ([], {"object": "total_count", "total_count": 0}):
+        if expected == "empty" and response.json() not in EMPTY:
             leaks.append(f"{operation_id}: {response.text[:200]}")
     for collection, body in LOCUM_CALLS.items():
         response = await other_client.post(f"/locum/users/{victim['user_id']}/{collection}", json=body)

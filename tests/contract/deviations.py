@@ -89,13 +89,39 @@ UNDECLARED_ERRORS: list[UndeclaredError] = [
         evidence="Clerk's versioning docs and error catalogue: api_version_invalid [400] (CLERK-NOTES §1, §2).",
     ),
     UndeclaredError(
-        operation_ids=("BanUser", "UnbanUser", "LockUser", "UnlockUser"),
+        operation_ids=None,
         status=404,
         codes=frozenset({"resource_not_found"}),
-        reason="An unknown user_id is resource_not_found, as on every other /users/{user_id} operation; "
-        "these four declare only 200 with 402 or 403.",
-        evidence="CLERK-NOTES §2: resource_not_found [404] for an unknown user id; GetUser, UpdateUser and "
-        "DeleteUser declare 404 for the same condition.",
+        reason="An id in the path that names nothing in the instance (or something of another instance) is "
+        "resource_not_found on every operation; the spec declares 404 on most such operations but not all "
+        "(e.g. BanUser, LockUser, ListOrganizationMemberships, UsersGetOrganizationMemberships).",
+        evidence="CLERK-NOTES §2: resource_not_found [404] for unknown user/organization/role/… ids; GetUser, "
+        "UpdateUser, DeleteUser, GetOrganization declare 404 for the same condition.",
+    ),
+    UndeclaredError(
+        operation_ids=None,
+        status=422,
+        codes=frozenset({"form_param_value_invalid", "form_param_type_invalid", "form_param_array_size_exceeded"}),
+        reason="A query parameter out of its declared bounds (limit 1..500, offset >= 0, …) is a 422 form error "
+        "on every list operation, including those that declare no 422.",
+        evidence="bapi-2025-11-10.yml: LimitParameter/OffsetParameter bounds; GetUserList and the other lists "
+        "declare 422 for invalid parameters; CLERK-NOTES §2 form error codes.",
+    ),
+    UndeclaredError(
+        operation_ids=None,
+        status=403,
+        codes=frozenset({"organization_not_enabled_in_instance"}),
+        reason="Every organization operation is refused while organizations are disabled in the instance "
+        "settings; the spec declares 403 on only some of them.",
+        evidence="CLERK-NOTES §2: organization_not_enabled_in_instance [403]; UpdateInstanceOrganizationSettings "
+        "`enabled`.",
+    ),
+    UndeclaredError(
+        operation_ids=("UpdateOrganizationMembership", "DeleteOrganizationMembership"),
+        status=400,
+        codes=frozenset({"organization_minimum_permissions_needed"}),
+        reason="The last member able to manage memberships cannot be demoted or removed.",
+        evidence="CLERK-NOTES §2: organization_minimum_permissions_needed [400].",
     ),
     UndeclaredError(
         operation_ids=("SetUserProfileImage",),
@@ -109,12 +135,9 @@ UNDECLARED_ERRORS: list[UndeclaredError] = [
 ]
 
 
-def undeclared_error(operation_id: str, status: int) -> UndeclaredError | None:
-    return next(
-        (
-            entry
-            for entry in UNDECLARED_ERRORS
-            if entry.status == status and (entry.operation_ids is None or operation_id in entry.operation_ids)
-        ),
-        None,
-    )
+def undeclared_errors(operation_id: str, status: int) -> list[UndeclaredError]:
+    return [
+        entry
+        for entry in UNDECLARED_ERRORS
+        if entry.status == status and (entry.operation_ids is None or operation_id in entry.operation_ids)
+    ]

@@ -22,7 +22,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from .deviations import DEVIATIONS, Deviation, undeclared_error
+from .deviations import DEVIATIONS, Deviation, undeclared_errors
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_DIR = Path(os.environ.get("LOCUM_CLERK_SPEC_DIR") or _REPO_ROOT.parent / "shared" / "clerk-spec")
@@ -212,13 +212,18 @@ def validate_response(method: str, path: str, status: int, body: Any) -> list[st
     deviation = _deviation(operation.operation_id, status)
     spec_status = str(deviation.spec_status if deviation is not None else status)
     if spec_status not in operation.statuses:
-        allowed = undeclared_error(operation.operation_id, status)
-        if allowed is None:
+        entries = undeclared_errors(operation.operation_id, status)
+        if not entries:
             return [f"{label}: status not declared (declared: {', '.join(sorted(operation.statuses))})"]
         problems = [f"{label}: {_describe(e)}" for e in _clerk_errors_validator().iter_errors(body)]
         codes = {error.get("code") for error in body.get("errors", [])} if isinstance(body, dict) else set()
-        if not problems and allowed.codes is not None and not codes <= allowed.codes:
-            problems.append(f"{label}: undeclared status with codes {sorted(codes)}, allowed {sorted(allowed.codes)}")
+        allowed: set[str] = set()
+        for entry in entries:
+            if entry.codes is None:
+                return problems
+            allowed |= entry.codes
+        if not problems and not codes <= allowed:
+            problems.append(f"{label}: undeclared status with codes {sorted(codes)}, allowed {sorted(allowed)}")
         return problems
     validator = _validator(operation, spec_status, deviation)
     if validator is None and status >= 400:

@@ -73,7 +73,9 @@ class Role(InstanceScoped, Timestamped, Base):
     name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     description: Mapped[str | None] = mapped_column(Text)
 
-    permissions: Mapped[list[Permission]] = relationship(secondary="role_permissions", order_by="Permission.created_at")
+    permissions: Mapped[list[Permission]] = relationship(
+        secondary="role_permissions", order_by="[Permission.created_at, Permission.key]"
+    )
 
 
 class RoleSetRole(Base):
@@ -99,7 +101,7 @@ class RoleSet(InstanceScoped, Timestamped, Base):
     default_role_id: Mapped[str | None] = _fk("roles", ondelete="SET NULL", index=False, nullable=True)
     creator_role_id: Mapped[str | None] = _fk("roles", ondelete="SET NULL", index=False, nullable=True)
 
-    roles: Mapped[list[Role]] = relationship(secondary="role_set_roles", order_by="Role.created_at")
+    roles: Mapped[list[Role]] = relationship(secondary="role_set_roles", order_by="[Role.created_at, Role.key]")
 
 
 class Organization(InstanceScoped, Timestamped, Base):

@@ -3,7 +3,7 @@
 from locum.api.deps import AppSettings, CurrentInstance, DbSession
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
-from locum.resources.locum_admin import service
+from locum.resources.locum_admin import invitations, service
 from locum.resources.locum_admin.schemas import (
     ExternalAccountBody,
     PasskeyBody,
@@ -54,3 +54,6 @@ async def add_trusted_device(
 ) -> ClerkJSONResponse:
     device = await service.add_trusted_device(session, instance_id=instance.id, user_id=user_id, body=body)
     return ClerkJSONResponse(device)
+
+
+router.include_router(invitations.router)

@@ -46,10 +46,11 @@ async def ensure_organization_defaults(session: AsyncSession, *, instance_id: st
             name=name,
             description=f"Permission to {name.lower()}.",
             type="system",
-            created_at=at_ms,
-            updated_at=at_ms,
+            # a millisecond apart, so lists ordered by creation keep Clerk's order
+            created_at=at_ms + position,
+            updated_at=at_ms + position,
         )
-        for key, name in SYSTEM_PERMISSIONS.items()
+        for position, (key, name) in enumerate(SYSTEM_PERMISSIONS.items())
     }
     roles = {
         key: Role(

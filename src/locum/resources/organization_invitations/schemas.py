@@ -1,0 +1,54 @@
+"""Request bodies and query models of the organization invitation operations (Clerk's shapes)."""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from locum.resources.users.schemas import ClerkBody
+
+InvitationStatus = Literal["pending", "accepted", "revoked", "expired"]
+MAX_EXPIRES_IN_DAYS = 365
+
+
+class CreateOrganizationInvitationBody(ClerkBody):
+    email_address: str
+    role: str
+    inviter_user_id: str | None = None
+    public_metadata: dict[str, Any] | None = None
+    private_metadata: dict[str, Any] | None = None
+    redirect_url: str | None = None
+    expires_in_days: int | None = Field(default=None, ge=1, le=MAX_EXPIRES_IN_DAYS)
+    notify: bool | None = None
+
+
+class RevokeOrganizationInvitationBody(ClerkBody):
+    requesting_user_id: str | None = None
+
+
+class AcceptOrganizationInvitationBody(ClerkBody):
+    """locum's own: what the invitee does through Clerk's Frontend API."""
+
+    user_id: str
+
+
+class PageQuery(BaseModel):
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0)
+
+
+class OrganizationInvitationListParams(PageQuery):
+    status: InvitationStatus | None = None
+    email_address: str | None = None
+    order_by: str | None = None
+
+
+class InstanceInvitationListParams(PageQuery):
+    status: InvitationStatus | None = None
+    query: str | None = None
+    order_by: str | None = None
+
+
+class UserInvitationListParams(PageQuery):
+    # Checked by the service: this operation declares 400, not 422, for a bad value.
+    status: str | None = None

@@ -1,0 +1,45 @@
+"""Roles and permissions as Clerk renders them (the spec's Role, Permission and DeletedObject)."""
+
+from typing import Any
+
+from locum.db.models import Permission, Role
+from locum.resources.organizations.defaults import CREATOR_PERMISSIONS
+
+JSON = dict[str, Any]
+
+
+def permission_json(permission: Permission) -> JSON:
+    return {
+        "object": "permission",
+        "id": permission.id,
+        "name": permission.name,
+        "key": permission.key,
+        "description": permission.description,
+        "type": permission.type,
+        "created_at": permission.created_at,
+        "updated_at": permission.updated_at,
+    }
+
+
+def is_creator_eligible(permission_keys: set[str]) -> bool:
+    return CREATOR_PERMISSIONS.issubset(permission_keys)
+
+
+def role_json(role: Role) -> JSON:
+    """`role.permissions` must be loaded; they are listed oldest first, as the relationship orders them."""
+    permissions = sorted(role.permissions, key=lambda p: (p.created_at, p.id))
+    return {
+        "object": "role",
+        "id": role.id,
+        "name": role.name,
+        "key": role.key,
+        "description": role.description,
+        "is_creator_eligible": is_creator_eligible({p.key for p in permissions}),
+        "permissions": [permission_json(p) for p in permissions],
+        "created_at": role.created_at,
+        "updated_at": role.updated_at,
+    }
+
+
+def deleted_json(kind: str, object_id: str) -> JSON:
+    return {"object": kind, "id": object_id, "deleted": True}

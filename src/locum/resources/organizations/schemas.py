@@ -1,0 +1,58 @@
+"""Request bodies and the list query of the Organizations operations, named after Clerk's shapes.
+
+PATCH bodies tell "not given" from "null" through `model_fields_set`; a null is treated as not given.
+"""
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from locum.resources.users.schemas import ClerkBody
+
+Metadata = dict[str, Any]
+MAX_ID_FILTER_VALUES = 100
+
+
+class CreateOrganizationBody(ClerkBody):
+    # Optional here so that a missing name is Clerk's form_param_missing on `name`, body or not.
+    name: str | None = None
+    created_by: str | None = None
+    private_metadata: Metadata | None = None
+    public_metadata: Metadata | None = None
+    slug: str | None = None
+    max_allowed_memberships: int | None = None
+    created_at: str | None = None
+    role_set_key: str | None = None
+
+
+class UpdateOrganizationBody(ClerkBody):
+    public_metadata: Metadata | None = None
+    private_metadata: Metadata | None = None
+    name: str | None = None
+    slug: str | None = None
+    max_allowed_memberships: int | None = None
+    admin_delete_enabled: bool | None = None
+    created_at: str | None = None
+    role_set_key: str | None = None
+
+
+class OrganizationMetadataBody(ClerkBody):
+    public_metadata: Metadata | None = None
+    private_metadata: Metadata | None = None
+
+
+class OrganizationCountsParams(BaseModel):
+    """The optional extras GET /organizations and GET /organizations/{id} compute on request."""
+
+    include_members_count: bool = False
+    include_missing_member_with_elevated_permissions: bool = False
+
+
+class OrganizationListParams(OrganizationCountsParams):
+    query: str | None = None
+    user_id: list[str] = Field([], max_length=MAX_ID_FILTER_VALUES)
+    organization_id: list[str] = Field([], max_length=MAX_ID_FILTER_VALUES)
+    order_by: str | None = None
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0)

@@ -1,0 +1,57 @@
+"""Request bodies and the list query of the Role Sets operations, named after Clerk's shapes."""
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from locum.db.models.organizations import KEY_LENGTH, NAME_LENGTH
+from locum.resources.users.schemas import ClerkBody
+
+MAX_ROLES_PER_REQUEST = 10
+
+RoleKeys = list[str]
+
+
+class RoleSetListParams(BaseModel):
+    query: str | None = None
+    order_by: str | None = None
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0)
+
+
+class CreateRoleSetBody(ClerkBody):
+    name: str = Field(min_length=1, max_length=NAME_LENGTH)
+    key: str | None = Field(None, max_length=KEY_LENGTH)
+    description: str | None = None
+    default_role_key: str
+    creator_role_key: str
+    type: Literal["initial", "custom"] = "custom"
+    roles: RoleKeys = Field(min_length=1, max_length=MAX_ROLES_PER_REQUEST)
+
+
+class UpdateRoleSetBody(ClerkBody):
+    """Every field is optional; null means "leave as is" except for `description`, which it clears."""
+
+    name: str | None = Field(None, min_length=1, max_length=NAME_LENGTH)
+    key: str | None = Field(None, max_length=KEY_LENGTH)
+    description: str | None = None
+    type: Literal["initial"] | None = None
+    default_role_key: str | None = None
+    creator_role_key: str | None = None
+
+
+class ReplaceRoleSetBody(ClerkBody):
+    dest_role_set_key: str
+    reassignment_mappings: dict[str, str] | None = None
+
+
+class AddRolesToRoleSetBody(ClerkBody):
+    role_keys: RoleKeys = Field(min_length=1, max_length=MAX_ROLES_PER_REQUEST)
+    default_role_key: str | None = None
+    creator_role_key: str | None = None
+
+
+class ReplaceRoleInRoleSetBody(ClerkBody):
+    role_key: str
+    to_role_key: str
