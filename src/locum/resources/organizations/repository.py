@@ -8,7 +8,8 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.ordering import Ordering
-from locum.db.models import Organization, OrganizationMembership, Permission, RolePermission
+from locum.db.models import Organization, OrganizationInvitation, OrganizationMembership, Permission, RolePermission
+from locum.kit.clock import now_ms
 from locum.resources.organizations.schemas import OrganizationListParams
 
 DEFAULT_ORDER = "-created_at"
@@ -108,6 +109,22 @@ async def members_counts(session: AsyncSession, *, organization_ids: list[str]) 
         select(OrganizationMembership.organization_id, func.count())
         .where(OrganizationMembership.organization_id.in_(organization_ids))
         .group_by(OrganizationMembership.organization_id)
+    )
+    counts = {organization_id: int(count) for organization_id, count in rows.tuples()}
+    return {organization_id: counts.get(organization_id, 0) for organization_id in organization_ids}
+
+
+async def pending_invitations_counts(session: AsyncSession, *, organization_ids: list[str]) -> dict[str, int]:
+    """Per organization: invitations still pending (status pending and not past their expiry)."""
+    at_ms = now_ms()
+    rows = await session.execute(
+        select(OrganizationInvitation.organization_id, func.count())
+        .where(
+            OrganizationInvitation.organization_id.in_(organization_ids),
+            OrganizationInvitation.status == "pending",
+            or_(OrganizationInvitation.expires_at.is_(None), OrganizationInvitation.expires_at > at_ms),
+        )
+        .group_by(OrganizationInvitation.organization_id)
     )
     counts = {organization_id: int(count) for organization_id, count in rows.tuples()}
     return {organization_id: counts.get(organization_id, 0) for organization_id in organization_ids}

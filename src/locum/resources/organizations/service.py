@@ -83,6 +83,11 @@ async def _render(
 ) -> list[JSON]:
     ids = [organization.id for organization in organizations]
     counts = await repository.members_counts(session, organization_ids=ids) if extras.include_members_count else {}
+    pending = (
+        await repository.pending_invitations_counts(session, organization_ids=ids)
+        if extras.include_members_count
+        else {}
+    )
     missing = (
         await repository.missing_elevated_members(session, organization_ids=ids)
         if extras.include_missing_member_with_elevated_permissions
@@ -93,6 +98,7 @@ async def _render(
             organization,
             origin=origin,
             members_count=counts.get(organization.id),
+            pending_invitations_count=pending.get(organization.id),
             missing_member_with_elevated_permissions=missing.get(organization.id),
         )
         for organization in organizations
