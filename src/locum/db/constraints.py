@@ -21,6 +21,10 @@ IDENTIFIER_COLUMNS = {
     ("users", "username_normalized"): "username",
     ("users", "external_id"): "external_id",
     ("external_accounts", "provider_user_id"): "provider_user_id",
+    ("organizations", "slug"): "slug",
+    ("roles", "key"): "key",
+    ("permissions", "key"): "key",
+    ("role_sets", "key"): "key",
 }
 
 

@@ -9,7 +9,6 @@ import unicodedata
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import (
@@ -22,6 +21,7 @@ from locum.api.errors import (
     form_param_value_invalid,
 )
 from locum.api.ordering import parse_order_by
+from locum.db.constraints import flush
 from locum.db.models import Image, Organization, OrganizationSettings, Role, RoleSet, User
 from locum.db.models.organizations import NAME_LENGTH
 from locum.kit.clock import now_ms
@@ -194,23 +194,13 @@ async def _role_set_or_raise(session: AsyncSession, *, instance_id: str, key: st
     return role_set
 
 
-async def _flush_organization(session: AsyncSession) -> None:
-    """Flush; two requests racing for one slug meet the unique constraint here (PostgreSQL)."""
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        if "slug" in str(exc.orig):
-            raise form_identifier_exists("slug") from exc
-        raise
-
-
 async def _save(
     session: AsyncSession, organization: Organization, *, origin: str, event: EventType, touch: bool = True
 ) -> JSON:
     """Stamp updated_at (unless `touch` is False: a new row is stamped already), flush, record `event`."""
     if touch:
         organization.updated_at = now_ms()
-    await _flush_organization(session)
+    await flush(session)
     data = organization_json(organization, origin=origin)
     record(session, instance_id=organization.instance_id, type=event, data=data)
     return data
