@@ -6,6 +6,7 @@ parameters come as repeated keys (`email_address=a&email_address=b`), as Clerk's
 Validation errors surface as FastAPI's, so they get Clerk's envelope like any other.
 """
 
+from collections.abc import Sequence
 from typing import Any, TypeVar, get_origin
 
 from fastapi import Depends, Request
@@ -41,3 +42,16 @@ def query_model(model: type[QueryModel]) -> Any:
         return parse_query(model, request)
 
     return Depends(parse)
+
+
+def split_signed(values: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Clerk's signed filter values: `+value`/`value` include, `-value` exclude. A `+` left unencoded
+    in a query string arrives as a space, so a leading space counts as `+` too."""
+    include, exclude = [], []
+    for raw in values:
+        value = raw.strip()
+        if value.startswith("-"):
+            exclude.append(value[1:])
+        else:
+            include.append(value.removeprefix("+"))
+    return include, exclude

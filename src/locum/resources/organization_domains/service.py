@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from locum.api.errors import ClerkError, form_param_format_invalid, not_found
 from locum.api.ordering import parse_order_by
 from locum.db.models import Organization, OrganizationDomain, OrganizationSettings
+from locum.db.text_search import contains
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 from locum.outbox.events import EventType, record
@@ -300,11 +301,6 @@ def _filter_conditions(filters: DomainFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 async def _page(
     session: AsyncSession,
     *,
@@ -361,7 +357,7 @@ async def list_all_organization_domains(
         if query.startswith("org_"):
             conditions.append(OrganizationDomain.organization_id == query)
         else:
-            conditions.append(OrganizationDomain.name.like(_like_pattern(query), escape="\\"))
+            conditions.append(contains(OrganizationDomain.name, query))
     column = ORDER_COLUMNS[ordering.field]
     tiebreak = OrganizationDomain.id.desc() if ordering.descending else OrganizationDomain.id.asc()
     return await _page(

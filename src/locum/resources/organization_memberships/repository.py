@@ -14,12 +14,12 @@ from sqlalchemy.orm import selectinload
 from locum.api.errors import ClerkError
 from locum.api.ordering import Ordering
 from locum.db.models import EmailAddress, Organization, OrganizationMembership, PhoneNumber, Role, User, Web3Wallet
+from locum.db.text_search import contains
 from locum.kit.identifiers import email_lookup_key, normalize_phone, normalize_web3_wallet
 from locum.resources.organization_memberships.schemas import MembershipListQuery, PageQuery
 from locum.resources.organizations.serializers import JSON, membership_json, organization_json
 
 MAX_FILTER_VALUES = 100
-LIKE_ESCAPE = "\\"
 DEFAULT_ORDER = "-created_at"
 
 
@@ -39,24 +39,19 @@ ORDER_COLUMNS: dict[str, Any] = {
 ROLE_WITH_PERMISSIONS = selectinload(OrganizationMembership.role).selectinload(Role.permissions)
 
 
-def _contains(column: Any, text: str) -> ColumnElement[bool]:
-    escaped = text.lower().replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", "\\%").replace("_", "\\_")
-    return func.lower(column).like(f"%{escaped}%", escape=LIKE_ESCAPE)
-
-
 def _user_owns(model: Any, instance_id: str, condition: ColumnElement[bool]) -> ColumnElement[bool]:
     return User.id.in_(select(model.user_id).where(model.instance_id == instance_id, condition))
 
 
 def _matches_query(instance_id: str, text: str) -> ColumnElement[bool]:
     return or_(
-        _contains(User.id, text),
-        _contains(User.username, text),
-        _contains(User.first_name, text),
-        _contains(User.last_name, text),
-        _user_owns(EmailAddress, instance_id, _contains(EmailAddress.email_address, text)),
-        _user_owns(PhoneNumber, instance_id, _contains(PhoneNumber.phone_number, text)),
-        _user_owns(Web3Wallet, instance_id, _contains(Web3Wallet.web3_wallet, text)),
+        contains(User.id, text),
+        contains(User.username, text),
+        contains(User.first_name, text),
+        contains(User.last_name, text),
+        _user_owns(EmailAddress, instance_id, contains(EmailAddress.email_address, text)),
+        _user_owns(PhoneNumber, instance_id, contains(PhoneNumber.phone_number, text)),
+        _user_owns(Web3Wallet, instance_id, contains(Web3Wallet.web3_wallet, text)),
     )
 
 
@@ -102,15 +97,15 @@ def filter_conditions(instance_id: str, filters: MembershipListQuery) -> list[Co
         conditions.append(_matches_query(instance_id, filters.query))
     if filters.email_address_query:
         text = filters.email_address_query
-        conditions.append(_user_owns(EmailAddress, instance_id, _contains(EmailAddress.email_address, text)))
+        conditions.append(_user_owns(EmailAddress, instance_id, contains(EmailAddress.email_address, text)))
     if filters.phone_number_query:
         text = filters.phone_number_query
-        conditions.append(_user_owns(PhoneNumber, instance_id, _contains(PhoneNumber.phone_number, text)))
+        conditions.append(_user_owns(PhoneNumber, instance_id, contains(PhoneNumber.phone_number, text)))
     if filters.username_query:
-        conditions.append(_contains(User.username, filters.username_query))
+        conditions.append(contains(User.username, filters.username_query))
     if filters.name_query:
         full_name = func.coalesce(User.first_name, "") + " " + func.coalesce(User.last_name, "")
-        conditions.append(_contains(full_name, filters.name_query))
+        conditions.append(contains(full_name, filters.name_query))
     if filters.last_active_at_before is not None:
         conditions.append(User.last_active_at < filters.last_active_at_before)
     if filters.last_active_at_after is not None:

@@ -7,17 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.ordering import parse_order_by
 from locum.db.models import Permission, Role
+from locum.db.text_search import contains
 from locum.resources.organization_roles.schemas import RoleListParams
 
 Listed = TypeVar("Listed", Role, Permission)
 
 DEFAULT_ORDER = "-created_at"
-LIKE_ESCAPE = "\\"
-
-
-def _contains(text: str) -> str:
-    escaped = text.lower().replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 async def list_page(
@@ -28,13 +23,8 @@ async def list_page(
     ordering = parse_order_by(params.order_by, columns, DEFAULT_ORDER)
     conditions = [model.instance_id == instance_id]
     if params.query:
-        pattern = _contains(params.query)
         conditions.append(
-            or_(
-                model.id == params.query,
-                func.lower(model.name).like(pattern, escape=LIKE_ESCAPE),
-                func.lower(model.key).like(pattern, escape=LIKE_ESCAPE),
-            )
+            or_(model.id == params.query, contains(model.name, params.query), contains(model.key, params.query))
         )
     total = await session.scalar(select(func.count()).select_from(model).where(*conditions))
     # Rows created in the same millisecond (the instance defaults) keep a stable order through the id.

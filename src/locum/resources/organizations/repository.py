@@ -1,6 +1,5 @@
 """Organization queries the lookups can't express: the filtered list and per-page counts."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,12 +7,13 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.ordering import Ordering
+from locum.api.query import split_signed
 from locum.db.models import Organization, OrganizationInvitation, OrganizationMembership, Permission, RolePermission
+from locum.db.text_search import contains
 from locum.kit.clock import now_ms
 from locum.resources.organizations.schemas import OrganizationListParams
 
 DEFAULT_ORDER = "-created_at"
-LIKE_ESCAPE = "\\"
 # A member holding a role with this permission can manage the organization's members.
 ELEVATED_PERMISSION = "org:sys_memberships:manage"
 
@@ -35,24 +35,6 @@ ORDER_COLUMNS: dict[str, Any] = {
 }
 
 
-def split_signed(values: Sequence[str]) -> tuple[list[str], list[str]]:
-    """`+value`/`value` include, `-value` exclude. A `+` left unencoded in a query string arrives as
-    a space, so a leading space counts as `+` too."""
-    include, exclude = [], []
-    for raw in values:
-        value = raw.strip()
-        if value.startswith("-"):
-            exclude.append(value[1:])
-        else:
-            include.append(value.removeprefix("+"))
-    return include, exclude
-
-
-def _contains(column: Any, text: str) -> ColumnElement[bool]:
-    escaped = text.lower().replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", "\\%").replace("_", "\\_")
-    return func.lower(column).like(f"%{escaped}%", escape=LIKE_ESCAPE)
-
-
 def _has_member_among(user_ids: list[str]) -> ColumnElement[bool]:
     return Organization.id.in_(
         select(OrganizationMembership.organization_id).where(OrganizationMembership.user_id.in_(user_ids))
@@ -65,8 +47,8 @@ def _filters(instance_id: str, params: OrganizationListParams) -> list[ColumnEle
         conditions.append(
             or_(
                 Organization.id == params.query,
-                _contains(Organization.name, params.query),
-                _contains(Organization.slug, params.query),
+                contains(Organization.name, params.query),
+                contains(Organization.slug, params.query),
             )
         )
     included_users, excluded_users = split_signed(params.user_id)

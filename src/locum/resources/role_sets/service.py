@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, selectinload
+from sqlalchemy.orm import selectinload
 
 from locum.api.errors import ClerkError, form_identifier_exists, form_param_value_invalid, not_found
 from locum.api.ordering import parse_order_by
@@ -23,6 +23,7 @@ from locum.db.models import (
     RolePermission,
     RoleSet,
 )
+from locum.db.text_search import contains
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 from locum.resources.organizations.defaults import CREATOR_PERMISSIONS
@@ -39,7 +40,6 @@ KEY_PREFIX = "role_set:"
 KEY_PATTERN = re.compile(r"^role_set:[a-z0-9_]+$")
 ORDER_COLUMNS = {"created_at": RoleSet.created_at, "name": RoleSet.name, "key": RoleSet.key}
 DEFAULT_ORDER = "-created_at"
-LIKE_ESCAPE = "\\"
 
 
 def missing_creator_role_permissions(param: str) -> ClerkError:
@@ -103,11 +103,6 @@ async def get_role_set(session: AsyncSession, *, instance_id: str, key_or_id: st
     return await render(session, await get_role_set_or_raise(session, instance_id=instance_id, key_or_id=key_or_id))
 
 
-def _contains(column: InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:
-    escaped = text.lower().replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", "\\%").replace("_", "\\_")
-    return func.lower(column).like(f"%{escaped}%", escape=LIKE_ESCAPE)
-
-
 async def list_role_sets(session: AsyncSession, *, instance_id: str, params: RoleSetListParams) -> JSON:
     await require_enabled(session, instance_id=instance_id)
     ordering = parse_order_by(params.order_by, ORDER_COLUMNS, DEFAULT_ORDER)
@@ -115,7 +110,7 @@ async def list_role_sets(session: AsyncSession, *, instance_id: str, params: Rol
     if params.query:
         # Exact match on the id, partial (case-insensitive) on name and key, as Clerk documents.
         conditions.append(
-            or_(RoleSet.id == params.query, _contains(RoleSet.name, params.query), _contains(RoleSet.key, params.query))
+            or_(RoleSet.id == params.query, contains(RoleSet.name, params.query), contains(RoleSet.key, params.query))
         )
     total = await session.scalar(select(func.count()).select_from(RoleSet).where(*conditions))
     page = await session.scalars(

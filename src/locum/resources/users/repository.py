@@ -15,15 +15,16 @@ from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, fu
 from locum.api.errors import ClerkError, form_param_value_invalid
 from locum.api.ordering import Ordering
 from locum.api.pagination import Page
+from locum.api.query import split_signed
 from locum.db.models import EmailAddress, ExternalAccount, OrganizationMembership, PhoneNumber, User, Web3Wallet
 from locum.db.reads import Reader
+from locum.db.text_search import contains, contains_pattern
 from locum.kit.clock import now_ms
 from locum.kit.identifiers import email_lookup_key, normalize_phone, normalize_web3_wallet
 from locum.resources.users.schemas import UserFilters
 from locum.resources.users.serializers import MAX_VERIFICATION_ATTEMPTS, with_origin
 
 MAX_FILTER_VALUES = 100
-LIKE_ESCAPE = "\\"
 DEFAULT_ORDER = "-created_at"
 
 
@@ -31,24 +32,8 @@ INSTANCE: BindParameter[str] = bindparam("instance_id")
 Binds = list[BindParameter[Any]]
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.lower().replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _contains(column: Any, pattern: BindParameter[Any]) -> ColumnElement[bool]:
-    return func.lower(column).like(pattern, escape=LIKE_ESCAPE)
-
-
 def _owned_by(model: Any, condition: ColumnElement[bool]) -> ColumnElement[bool]:
     return User.id.in_(select(model.user_id).where(model.instance_id == INSTANCE, condition))
-
-
-def _split_signed(values: list[str]) -> tuple[list[str], list[str]]:
-    """`+value`/`value` include, `-value` exclude (Clerk's convention for id filters)."""
-    include = [v.removeprefix("+") for v in values if not v.startswith("-")]
-    exclude = [v[1:] for v in values if v.startswith("-")]
-    return include, exclude
 
 
 def _members(organization_ids: Binds) -> Any:
@@ -64,14 +49,14 @@ def _member_of(organization_ids: Binds) -> ColumnElement[bool]:
 def _matches_query(b: Binds) -> ColumnElement[bool]:
     (pattern,) = b
     return or_(
-        _contains(User.id, pattern),
-        _contains(User.external_id, pattern),
-        _contains(User.username, pattern),
-        _contains(User.first_name, pattern),
-        _contains(User.last_name, pattern),
-        _owned_by(EmailAddress, _contains(EmailAddress.email_address, pattern)),
-        _owned_by(PhoneNumber, _contains(PhoneNumber.phone_number, pattern)),
-        _owned_by(Web3Wallet, _contains(Web3Wallet.web3_wallet, pattern)),
+        contains(User.id, pattern),
+        contains(User.external_id, pattern),
+        contains(User.username, pattern),
+        contains(User.first_name, pattern),
+        contains(User.last_name, pattern),
+        _owned_by(EmailAddress, contains(EmailAddress.email_address, pattern)),
+        _owned_by(PhoneNumber, contains(PhoneNumber.phone_number, pattern)),
+        _owned_by(Web3Wallet, contains(Web3Wallet.web3_wallet, pattern)),
     )
 
 
@@ -92,10 +77,10 @@ CONDITIONS: dict[str, Callable[[Binds], ColumnElement[bool]]] = {
     "organization_id": lambda b: _member_of(b),
     "organization_id_excluded": lambda b: User.id.not_in(_members(b)),
     "query": _matches_query,
-    "email_address_query": lambda b: _owned_by(EmailAddress, _contains(EmailAddress.email_address, b[0])),
-    "phone_number_query": lambda b: _owned_by(PhoneNumber, _contains(PhoneNumber.phone_number, b[0])),
-    "username_query": lambda b: _contains(User.username, b[0]),
-    "name_query": lambda b: _contains(_full_name(), b[0]),
+    "email_address_query": lambda b: _owned_by(EmailAddress, contains(EmailAddress.email_address, b[0])),
+    "phone_number_query": lambda b: _owned_by(PhoneNumber, contains(PhoneNumber.phone_number, b[0])),
+    "username_query": lambda b: contains(User.username, b[0]),
+    "name_query": lambda b: contains(_full_name(), b[0]),
     "banned": lambda b: User.banned == b[0],
     "last_active_at_before": lambda b: User.last_active_at < b[0],
     "last_active_at_after": lambda b: User.last_active_at > b[0],
@@ -145,7 +130,7 @@ def _bind_values(filters: UserFilters) -> dict[str, list[Any]]:
     if filters.username:
         values["username"] = [v.lower() for v in filters.username]
     for name in ("user_id", "external_id", "organization_id"):
-        include, exclude = _split_signed(getattr(filters, name))
+        include, exclude = split_signed(getattr(filters, name))
         if include:
             values[name] = include
         if exclude:
@@ -153,7 +138,7 @@ def _bind_values(filters: UserFilters) -> dict[str, list[Any]]:
     for name in PATTERN_FILTERS:
         text = getattr(filters, name)
         if text:
-            values[name] = [_like_pattern(text)]
+            values[name] = [contains_pattern(text)]
     for name in SCALAR_FILTERS:
         value = getattr(filters, name)
         if value is not None:
