@@ -6,16 +6,14 @@ bulk operations, find nothing — and A's user and event log must be exactly as 
 table below must name every implemented operation, so a new operation can't skip this check.
 """
 
-import io
 import re
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from PIL import Image
 
-from tests.builders import make_user
+from tests.builders import make_user, png_bytes
 from tests.conftest import RecordedEvents
 from tests.contract.test_coverage import implemented_operations
 
@@ -130,12 +128,6 @@ LOCUM_CALLS = {
 }
 
 
-def png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (4, 4), "red").save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 @pytest.fixture
 async def victim(client: httpx.AsyncClient) -> dict[str, str]:
     """Instance A's user with one of each thing an operation can address; returns the path ids."""
@@ -157,7 +149,7 @@ async def victim(client: httpx.AsyncClient) -> dict[str, str]:
     device = await client.post(
         f"/locum/users/{user_id}/trusted_devices", json={"platform": "ios", "app_identifier": "a.b"}
     )
-    image = await client.post(f"/v1/users/{user_id}/profile_image", files={"file": ("a.png", png(), "image/png")})
+    image = await client.post(f"/v1/users/{user_id}/profile_image", files={"file": ("a.png", png_bytes(), "image/png")})
     assert image.status_code == 200
     full = (await client.get(f"/v1/users/{user_id}")).json()
     organization = await client.post("/v1/organizations", json={"name": "Victim Corp", "created_by": user_id})
@@ -237,7 +229,7 @@ async def test_another_instance_reaches_nothing(
         body, expected = CALLS[operation_id]
         url = "/v1" + fill(path, victim)
         if operation_id in ("SetUserProfileImage", "UploadOrganizationLogo"):
-            response = await other_client.request(method, url, files={"file": ("a.png", png(), "image/png")})
+            response = await other_client.request(method, url, files={"file": ("a.png", png_bytes(), "image/png")})
         elif operation_id in ("GetUserList", "GetUsersCount"):
             response = await other_client.get(url, params={"user_id": victim["user_id"]})
         else:

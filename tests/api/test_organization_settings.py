@@ -1,16 +1,15 @@
-import io
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from PIL import Image
 from sqlalchemy import select
 
 from locum.db.models import Permission, Role
 from locum.instances.service import InstanceKeys
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
+from tests.builders import png_bytes
 from tests.conftest import RecordedEvents
 
 SETTINGS = "/v1/instance/organization_settings"
@@ -149,12 +148,6 @@ class TestUpdateInstanceOrganizationSettings:
         for creator_role in (role_id, "org:owner"):
             response = await other_client.patch(SETTINGS, json={"creator_role_id": creator_role})
             assert response.status_code == 422
-
-
-def png_bytes() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (2, 2)).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 class TestOrganizationsDisabled:

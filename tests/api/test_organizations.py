@@ -1,19 +1,17 @@
 import asyncio
-import io
 import re
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from PIL import Image
 from sqlalchemy import func, select
 
 from locum.db.models import OrganizationMembership
 from locum.instances.service import InstanceKeys
 from locum.resources.organizations.lookup import get_organization_or_raise, get_role_by_key_or_raise
 from locum.resources.organizations.members import add_membership
-from tests.builders import make_user
+from tests.builders import make_user, png_bytes
 from tests.conftest import TEST_ORIGIN, RecordedEvents, api_client
 
 
@@ -27,12 +25,6 @@ async def make_organization(client: httpx.AsyncClient, **body: Any) -> dict[str,
 def error_of(response: httpx.Response) -> dict[str, Any]:
     error: dict[str, Any] = response.json()["errors"][0]
     return error
-
-
-def png_bytes() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (4, 3), (10, 120, 200)).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 async def add_member(app: FastAPI, instance_id: str, *, organization_id: str, user_id: str) -> None:

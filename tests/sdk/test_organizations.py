@@ -2,28 +2,20 @@
 
 The SDK server's instance is shared by every SDK test: settings changed here are put back."""
 
-import io
 import itertools
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from clerk_backend_api import Clerk, models
-from PIL import Image
 
-from tests.builders import unique_email
+from tests.builders import png_bytes, unique_email
 
 _sequence = itertools.count(1)
 
 
 def unique_slug() -> str:
     return f"sdk-org-{next(_sequence)}"
-
-
-def png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (5, 5), (250, 200, 0)).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -69,7 +61,7 @@ def test_metadata(clerk: Clerk) -> None:
 
 def test_logo(clerk: Clerk) -> None:
     organization = clerk.organizations.create(request={"name": "Logo Org"})
-    content = png()
+    content = png_bytes()
     with_logo = clerk.organizations.upload_logo(
         organization_id=organization.id,
         file={"file_name": "logo.png", "content": content, "content_type": "image/png"},
