@@ -20,10 +20,14 @@ from locum.kit.keys import publishable_key
 from locum.kit.sealing import Sealer, load_or_create_master_key
 from locum.logs import configure_logging
 from locum.resources import (
+    actor_tokens,
+    clients,
     email_addresses,
+    frontend,
     images,
     instance_settings,
     jwks,
+    jwt_templates,
     locum_admin,
     organization_domains,
     organization_invitations,
@@ -32,6 +36,9 @@ from locum.resources import (
     organizations,
     phone_numbers,
     role_sets,
+    sessions,
+    sign_in_tokens,
+    testing_tokens,
     users,
 )
 from locum.settings import Settings
@@ -73,7 +80,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.read_sessionmaker = create_read_sessionmaker(engine)
-        app.state.registry = InstanceRegistry(app.state.sessionmaker, sealer_for(settings))
+        app.state.sealer = sealer_for(settings)
+        app.state.registry = InstanceRegistry(app.state.sessionmaker, app.state.sealer)
         app.state.reader = await open_reader(settings, engine)
         try:
             yield
@@ -104,11 +112,18 @@ def create_app(settings: Settings) -> FastAPI:
         organization_roles.router,
         role_sets.router,
         instance_settings.router,
+        clients.router,
+        sessions.router,
+        jwt_templates.router,
+        actor_tokens.router,
+        sign_in_tokens.router,
+        testing_tokens.router,
     )
     for router in v1_routers:
         app.include_router(router, prefix="/v1")
     # locum's own endpoints (what Clerk does in its dashboard or Frontend API), same secret-key auth
     app.include_router(locum_admin.router, prefix="/locum", include_in_schema=False)
+    app.include_router(frontend.router, prefix="/locum", include_in_schema=False)
     app.include_router(images.router)
     return app
 

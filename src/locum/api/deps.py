@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from locum.api.auth import current_instance
 from locum.db.reads import Reader
 from locum.instances.registry import InstanceContext
+from locum.kit.sealing import Sealer
 from locum.settings import Settings
 
 
@@ -35,6 +36,11 @@ async def _settings(request: Request) -> Settings:
     return settings
 
 
+async def _sealer(request: Request) -> Sealer:
+    sealer: Sealer = request.app.state.sealer
+    return sealer
+
+
 async def _api_version(request: Request) -> str:
     """The Clerk-API-Version the request asked for (checked by the auth middleware)."""
     version: str = request.state.api_version
@@ -47,3 +53,4 @@ DbReader = Annotated[Reader, Depends(_reader)]
 CurrentInstance = Annotated[InstanceContext, Depends(current_instance)]
 AppSettings = Annotated[Settings, Depends(_settings)]
 ApiVersion = Annotated[str, Depends(_api_version)]
+AppSealer = Annotated[Sealer, Depends(_sealer)]

@@ -29,6 +29,11 @@ class InstanceContext:
         return publishable_key(self.environment_type, self.frontend_api_host)
 
     @cached_property
+    def frontend_api_url(self) -> str:
+        """The `iss` of every token: Clerk's SDKs compare it with the host in the publishable key."""
+        return f"https://{self.frontend_api_host}"
+
+    @cached_property
     def jwks_document(self) -> bytes:
         return orjson.dumps({"keys": [key.public_jwk for key in self.signing_keys]})
 

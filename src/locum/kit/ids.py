@@ -33,6 +33,11 @@ PREFIXES = {
     "role": "role",
     "permission": "perm",
     "role_set": "rs",
+    "client": "client",
+    "session": "sess",
+    "actor_token": "act",
+    "sign_in_token": "sit",
+    "jwt_template": "jtmp",
 }
 
 

@@ -3,12 +3,19 @@
 import base64
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
+import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 RSA_KEY_BITS = 2048
 RSA_PUBLIC_EXPONENT = 65537
+SESSION_TOKEN_ALGORITHM = "RS256"
+
+# Clerk's `cat` header: which kind of token this is (the JS SDK refuses some kinds in some places).
+SESSION_TOKEN_CATEGORY = "cl_B7d4PD111AAA"
+TEMPLATE_TOKEN_CATEGORY = "cl_B7d4PD222AAA"
 
 
 def _b64url_uint(value: int) -> str:
@@ -35,6 +42,12 @@ class SigningKey:
             raise ValueError("signing keys must be RSA")
         return cls(kid=kid, private_key=key)
 
+    def sign(self, claims: dict[str, Any], *, category: str) -> str:
+        """An RS256 JWT; the parsed key object is passed, so PyJWT never re-reads a PEM."""
+        return jwt.encode(
+            claims, self.private_key, algorithm=SESSION_TOKEN_ALGORITHM, headers={"kid": self.kid, "cat": category}
+        )
+
     @cached_property
     def public_jwk(self) -> dict[str, str]:
         numbers = self.private_key.public_key().public_numbers()
@@ -42,7 +55,7 @@ class SigningKey:
             "use": "sig",
             "kty": "RSA",
             "kid": self.kid,
-            "alg": "RS256",
+            "alg": SESSION_TOKEN_ALGORITHM,
             "n": _b64url_uint(numbers.n),
             "e": _b64url_uint(numbers.e),
         }

@@ -33,6 +33,10 @@ EventType = Literal[
     "permission.created",
     "permission.updated",
     "permission.deleted",
+    "session.created",
+    "session.revoked",
+    "session.ended",
+    "session.removed",
 ]
 
 

@@ -15,6 +15,7 @@ from locum.db.models.organizations import (
     RoleSet,
     RoleSetRole,
 )
+from locum.db.models.sessions import ActorToken, Client, JwtTemplate, Session, SignInToken
 from locum.db.models.users import (
     EmailAddress,
     ExternalAccount,
@@ -27,12 +28,15 @@ from locum.db.models.users import (
 )
 
 __all__ = [
+    "ActorToken",
+    "Client",
     "EmailAddress",
     "Event",
     "ExternalAccount",
     "Image",
     "Instance",
     "InstanceSecretKey",
+    "JwtTemplate",
     "Organization",
     "OrganizationDomain",
     "OrganizationInvitation",
@@ -45,6 +49,8 @@ __all__ = [
     "RolePermission",
     "RoleSet",
     "RoleSetRole",
+    "Session",
+    "SignInToken",
     "SigningKeyRow",
     "TrustedDevice",
     "User",

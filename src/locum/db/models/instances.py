@@ -1,4 +1,4 @@
-from sqlalchemy import Boolean, ForeignKey, LargeBinary, String
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from locum.db.base import ID_LENGTH, Base, InstanceScoped, Timestamped
@@ -11,6 +11,11 @@ class Instance(Timestamped, Base):
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     environment_type: Mapped[str] = mapped_column(String(16))
     frontend_api_host: Mapped[str] = mapped_column(String(255))
+    # Either may be disabled (None), never both; Clerk's defaults are 7 days each.
+    session_max_lifetime_seconds: Mapped[int | None] = mapped_column(Integer, default=7 * 24 * 3600)
+    session_inactivity_timeout_seconds: Mapped[int | None] = mapped_column(Integer, default=7 * 24 * 3600)
+    # Bumped whenever signing keys change, so every process reloads its cached keys.
+    signing_keys_version: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class InstanceSecretKey(InstanceScoped, Timestamped, Base):

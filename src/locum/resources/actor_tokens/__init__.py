@@ -1,0 +1,3 @@
+from locum.resources.actor_tokens.routes import router
+
+__all__ = ["router"]

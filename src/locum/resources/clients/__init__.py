@@ -1,0 +1,3 @@
+from locum.resources.clients.routes import router
+
+__all__ = ["router"]

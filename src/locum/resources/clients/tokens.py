@@ -1,0 +1,36 @@
+"""Client tokens: the `__client` cookie Clerk's Frontend API sets, a JWT naming the client and its
+rotating token, signed with the instance key. POST /clients/verify accepts one."""
+
+import jwt
+
+from locum.api.errors import ClerkError
+from locum.db.models import Client
+from locum.instances.registry import InstanceContext
+
+
+def client_token_invalid() -> ClerkError:
+    return ClerkError(400, "token_invalid", "Invalid token", "The client token is invalid or no longer current.")
+
+
+def client_token(instance: InstanceContext, client: Client) -> str:
+    key = instance.active_signing_key
+    return jwt.encode(
+        {"id": client.id, "rotating_token": client.rotating_token},
+        key.private_key,
+        algorithm="RS256",
+        headers={"kid": key.kid},
+    )
+
+
+def read_client_token(instance: InstanceContext, token: str) -> tuple[str, str]:
+    """(client id, rotating token) from a token this instance signed; anything else is refused."""
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+        key = next(k for k in instance.signing_keys if k.kid == kid)
+        claims = jwt.decode(token, key.private_key.public_key(), algorithms=["RS256"])
+    except (jwt.InvalidTokenError, StopIteration) as exc:
+        raise client_token_invalid() from exc
+    client_id, rotating_token = claims.get("id"), claims.get("rotating_token")
+    if not isinstance(client_id, str) or not isinstance(rotating_token, str):
+        raise client_token_invalid()
+    return client_id, rotating_token

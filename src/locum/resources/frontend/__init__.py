@@ -1,0 +1,3 @@
+from locum.resources.frontend.routes import router
+
+__all__ = ["router"]

@@ -1,0 +1,3 @@
+from locum.resources.sessions.routes import router
+
+__all__ = ["router"]

@@ -1,0 +1,41 @@
+"""Request bodies and the list query of the Sessions operations."""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from locum.resources.users.schemas import ClerkBody
+
+MIN_TOKEN_LIFETIME_SECONDS = 30
+MAX_TOKEN_LIFETIME_SECONDS = 315_360_000
+
+ListableStatus = Literal["abandoned", "active", "ended", "expired", "removed", "replaced", "revoked"]
+
+
+class SessionListParams(BaseModel):
+    client_id: str | None = None
+    user_id: str | None = None
+    status: ListableStatus | None = None
+    paginated: bool = False
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0)
+
+
+class CreateSessionBody(ClerkBody):
+    # Optional here so that a missing user_id is Clerk's form_param_missing, body or not.
+    user_id: str | None = None
+    active_organization_id: str | None = None
+
+
+class CreateSessionTokenBody(ClerkBody):
+    expires_in_seconds: int | None = Field(None, ge=MIN_TOKEN_LIFETIME_SECONDS, le=MAX_TOKEN_LIFETIME_SECONDS)
+
+
+class RefreshSessionBody(ClerkBody):
+    expired_token: str
+    refresh_token: str
+    request_origin: str
+    request_headers: dict[str, Any] | None = None
+    format: Literal["token", "cookie"] | None = "token"
+    request_originating_ip: str | None = None

@@ -1,0 +1,3 @@
+from locum.resources.sign_in_tokens.routes import router
+
+__all__ = ["router"]
