@@ -28,3 +28,35 @@ def png_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (4, 3), (10, 120, 200)).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+async def make_session(client: httpx.AsyncClient, user_id: str, **overrides: Any) -> dict[str, Any]:
+    response = await client.post("/v1/sessions", json={"user_id": user_id, **overrides})
+    assert response.status_code == 200, response.text
+    session: dict[str, Any] = response.json()
+    return session
+
+
+async def make_member_with_permissions(
+    client: httpx.AsyncClient, permission_keys: list[str], role_key: str = "org:billing_admin"
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A user who is a member of a new organization through a role holding `permission_keys`;
+    returns (user, organization)."""
+    permission_ids = []
+    for key in permission_keys:
+        created = await client.post("/v1/organization_permissions", json={"name": key, "key": key, "description": ""})
+        assert created.status_code == 200, created.text
+        permission_ids.append(created.json()["id"])
+    role = await client.post(
+        "/v1/organization_roles",
+        json={"name": "Billing admin", "key": role_key, "description": "", "permissions": permission_ids},
+    )
+    assert role.status_code == 200, role.text
+    user = await make_user(client)
+    organization = await client.post("/v1/organizations", json={"name": "Acme"})
+    assert organization.status_code == 200, organization.text
+    membership = await client.post(
+        f"/v1/organizations/{organization.json()['id']}/memberships", json={"user_id": user["id"], "role": role_key}
+    )
+    assert membership.status_code == 200, membership.text
+    return user, organization.json()

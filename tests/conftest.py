@@ -69,7 +69,8 @@ async def _check_contract(response: httpx.Response) -> None:
         return
     await response.aread()
     body = orjson.loads(response.content) if response.content else None
-    problems = validate_response(response.request.method, path, response.status_code, body)
+    paginated = response.request.url.params.get("paginated") == "true"
+    problems = validate_response(response.request.method, path, response.status_code, body, paginated=paginated)
     if problems:
         raise ContractViolation("\n".join(problems))
     assert response.headers.get("content-type") == "application/json"

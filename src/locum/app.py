@@ -36,11 +36,11 @@ from locum.resources import (
     organizations,
     phone_numbers,
     role_sets,
-    sessions,
     sign_in_tokens,
     testing_tokens,
     users,
 )
+from locum.resources.sessions.routes import router as sessions_router
 from locum.settings import Settings
 
 logger = logging.getLogger("locum")
@@ -113,7 +113,7 @@ def create_app(settings: Settings) -> FastAPI:
         role_sets.router,
         instance_settings.router,
         clients.router,
-        sessions.router,
+        sessions_router,
         jwt_templates.router,
         actor_tokens.router,
         sign_in_tokens.router,

@@ -19,7 +19,7 @@ from tests.contract.test_coverage import implemented_operations
 
 PASSWORD = "correct horse battery"
 
-# operationId -> (body, what B gets back: "404" or "empty")
+# operationId -> (body, what B gets back: "404" or another refusal status, "empty", or "own" data)
 CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     "GetUser": (None, "404"),
     "UpdateUser": ({"first_name": "Mallory"}, "404"),
@@ -116,6 +116,29 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     "ReplaceRoleSet": ({"dest_role_set_key": "role_set:default"}, "404"),
     "AddRolesToRoleSet": ({"role_keys": ["org:member"]}, "404"),
     "ReplaceRoleInRoleSet": ({"role_key": "org:member", "to_role_key": "org:admin"}, "404"),
+    "GetSessionList": (None, "empty"),
+    "createSession": ({"user_id": "{user_id}"}, "404"),
+    "GetSession": (None, "404"),
+    "RevokeSession": (None, "404"),
+    "CreateSessionToken": (None, "404"),
+    "RefreshSession": (
+        {"expired_token": "{session_token}", "refresh_token": "{refresh_token}", "request_origin": "http://a.test"},
+        "401",
+    ),
+    "GetClientList": (None, "empty"),
+    "GetClient": (None, "404"),
+    "VerifyClient": ({"token": "{client_token}"}, "400"),
+    "ListJWTTemplates": (None, "empty"),
+    "CreateJWTTemplate": ({"name": "{template_name}", "claims": {}}, "own"),
+    "GetJWTTemplate": (None, "404"),
+    "UpdateJWTTemplate": ({"name": "mallory", "claims": {}}, "404"),
+    "DeleteJWTTemplate": (None, "404"),
+    "CreateSessionTokenFromTemplate": (None, "404"),
+    "CreateActorToken": ({"user_id": "{user_id}", "actor": {"sub": "user_mallory"}}, "422"),
+    "RevokeActorToken": (None, "404"),
+    "CreateSignInToken": ({"user_id": "{user_id}"}, "404"),
+    "RevokeSignInToken": (None, "404"),
+    "CreateTestingToken": (None, "own"),
     "GetInstanceOrganizationSettings": (None, "own"),
     "UpdateInstanceOrganizationSettings": (None, "own"),
 }
@@ -126,6 +149,13 @@ LOCUM_CALLS = {
     "web3_wallets": {"web3_wallet": "0x" + "d" * 40},
     "trusted_devices": {"platform": "ios", "app_identifier": "com.mallory.app"},
 }
+
+# what a browser would do with instance A's tokens, sent with B's key: (path, body, status)
+LOCUM_FRONTEND_CALLS = [
+    ("/locum/sessions/{session_id}/frontend_credentials", None, 404),
+    ("/locum/sign_in_tokens/consume", {"token": "{sign_in_token}"}, 400),
+    ("/locum/actor_tokens/consume", {"token": "{actor_token}"}, 400),
+]
 
 
 @pytest.fixture
@@ -179,6 +209,15 @@ async def victim(client: httpx.AsyncClient) -> dict[str, str]:
     )
     for created in (organization, invitation, domain, permission, role, role_set):
         assert created.status_code == 200, created.text
+    session = await client.post("/v1/sessions", json={"user_id": user_id})
+    assert session.status_code == 200, session.text
+    credentials = await client.post(f"/locum/sessions/{session.json()['id']}/frontend_credentials")
+    assert credentials.status_code == 200, credentials.text
+    template = await client.post("/v1/jwt_templates", json={"name": "victim_template", "claims": {"u": "{{user.id}}"}})
+    assert template.status_code == 200, template.text
+    actor_token = await client.post("/v1/actor_tokens", json={"user_id": user_id, "actor": {"sub": "user_admin"}})
+    sign_in_token = await client.post("/v1/sign_in_tokens", json={"user_id": user_id})
+    assert actor_token.status_code == sign_in_token.status_code == 200
     verification = await client.post(
         f"/v1/email_addresses/{full['primary_email_address_id']}/prepare_verification", json={"strategy": "email_code"}
     )
@@ -198,6 +237,17 @@ async def victim(client: httpx.AsyncClient) -> dict[str, str]:
         "organization_role_id": role.json()["id"],
         "permission_id": permission.json()["id"],
         "role_set_key_or_id": role_set.json()["id"],
+        "session_id": session.json()["id"],
+        "client_id": session.json()["client_id"],
+        "session_token": credentials.json()["session_token"],
+        "refresh_token": credentials.json()["refresh_token"],
+        "client_token": credentials.json()["client_token"],
+        "template_id": template.json()["id"],
+        "template_name": "victim_template",
+        "actor_token_id": actor_token.json()["id"],
+        "actor_token": actor_token.json()["token"],
+        "sign_in_token_id": sign_in_token.json()["id"],
+        "sign_in_token": sign_in_token.json()["token"],
     }
 
 
@@ -234,7 +284,7 @@ async def test_another_instance_reaches_nothing(
             response = await other_client.get(url, params={"user_id": victim["user_id"]})
         else:
             response = await other_client.request(method, url, json=fill(body, victim))
-        if expected == "404" and response.status_code != 404:
+        if expected.isdigit() and response.status_code != int(expected):
             leaks.append(f"{operation_id}: {response.status_code} {response.text[:200]}")
         if expected == "empty" and response.json() not in EMPTY:
             leaks.append(f"{operation_id}: {response.text[:200]}")
@@ -242,6 +292,10 @@ async def test_another_instance_reaches_nothing(
         response = await other_client.post(f"/locum/users/{victim['user_id']}/{collection}", json=body)
         if response.status_code != 404:
             leaks.append(f"/locum/{collection}: {response.status_code}")
+    for path, body, expected_status in LOCUM_FRONTEND_CALLS:
+        response = await other_client.post(fill(path, victim), json=fill(body, victim))
+        if response.status_code != expected_status:
+            leaks.append(f"{path}: {response.status_code} {response.text[:200]}")
     assert not leaks, "\n".join(leaks)
     assert (await client.get(f"/v1/users/{victim['user_id']}")).json() == before
     assert await recorded_events() == events_before

@@ -132,6 +132,13 @@ UNDECLARED_ERRORS: list[UndeclaredError] = [
         evidence="bapi-2025-11-10.yml: 413 declared on UploadOrganizationLogo and UploadOAuthApplicationLogo; "
         "Clerk's error catalogue: image_too_large [413] (CLERK-NOTES §2).",
     ),
+    UndeclaredError(
+        operation_ids=("createSession",),
+        status=403,
+        codes=frozenset({"user_banned"}),
+        reason="A banned user cannot sign in, so no session is created for one.",
+        evidence="CLERK-NOTES §2: user_banned [403] (Clerk's error catalogue); banning revokes the user's sessions.",
+    ),
 ]
 
 

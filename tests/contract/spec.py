@@ -157,14 +157,35 @@ def _validator(operation: Operation, spec_status: str, deviation: Deviation | No
     if deviation is not None and deviation.schema is not None:
         schema = deviation.schema
     else:
-        response = load_spec()["paths"][operation.path][operation.method.lower()]["responses"][spec_status]
-        if "$ref" in response:
-            response = load_spec()["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
-        media = (response.get("content") or {}).get("application/json")
-        if media is None:
+        spec_schema = _response_schema(operation, spec_status)
+        if spec_schema is None:
             return None
-        schema = media["schema"]
+        schema = spec_schema
     return Draft202012Validator(_convert(schema), registry=_registry())
+
+
+def _response_schema(operation: Operation, spec_status: str) -> Mapping[str, Any] | None:
+    response = load_spec()["paths"][operation.path][operation.method.lower()]["responses"][spec_status]
+    if "$ref" in response:
+        response = load_spec()["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
+    media = (response.get("content") or {}).get("application/json")
+    return None if media is None else media["schema"]
+
+
+@functools.cache
+def _paginated_validator(operation: Operation) -> Draft202012Validator | None:
+    """The envelope Clerk's SDKs expect from a bare-array list asked for with `paginated=true`
+    ({data, total_count}, CLERK-NOTES §3); None when the operation's 200 is not a bare array."""
+    schema = _response_schema(operation, "200")
+    if schema is None or schema.get("type") != "array":
+        return None
+    envelope = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["data", "total_count"],
+        "properties": {"data": schema, "total_count": {"type": "integer"}},
+    }
+    return Draft202012Validator(_convert(envelope), registry=_registry())
 
 
 @functools.cache
@@ -197,10 +218,11 @@ def _describe(error: ValidationError) -> str:
     return f"{where}: {cause.message}"
 
 
-def validate_response(method: str, path: str, status: int, body: Any) -> list[str]:
+def validate_response(method: str, path: str, status: int, body: Any, *, paginated: bool = False) -> list[str]:
     """Problems with a response against the spec and DEVIATIONS; an empty list means valid.
 
-    `body` is the decoded JSON body, or None when the response has none.
+    `body` is the decoded JSON body, or None when the response has none; `paginated` says the
+    request asked a bare-array list for Clerk's {data, total_count} envelope.
     """
     operation = match_operation(method, path)
     if operation is None:
@@ -226,6 +248,8 @@ def validate_response(method: str, path: str, status: int, body: Any) -> list[st
             problems.append(f"{label}: undeclared status with codes {sorted(codes)}, allowed {sorted(allowed)}")
         return problems
     validator = _validator(operation, spec_status, deviation)
+    if paginated and status == 200 and _paginated_validator(operation) is not None:
+        validator = _paginated_validator(operation)
     if validator is None and status >= 400:
         # Some error statuses are declared without content, yet Clerk always sends its envelope.
         validator = _clerk_errors_validator()

@@ -7,6 +7,7 @@ rolls everything back (outbox events included, since they share the transaction)
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
@@ -15,13 +16,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from locum.db.constraints import IdentifierTaken, identifier_param_for
 
 
+class ClerkRequest(Request):
+    """Bodies parsed by orjson, as Clerk's Go service parses them: an integer beyond 64 bits becomes a
+    float instead of a Python int that no JSON column or response could hold."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = orjson.loads(await self.body())
+        return self._json
+
+
 class LocumRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:
             try:
-                response = await handler(request)
+                response = await handler(ClerkRequest(request.scope, request.receive))
                 session: AsyncSession | None = getattr(request.state, "db_session", None)
                 if session is not None:
                     try:

@@ -25,6 +25,7 @@ IDENTIFIER_COLUMNS = {
     ("roles", "key"): "key",
     ("permissions", "key"): "key",
     ("role_sets", "key"): "key",
+    ("jwt_templates", "name"): "name",
 }
 
 

@@ -12,17 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from locum.api.errors import ClerkError
 from locum.instances.registry import InstanceContext
 from locum.kit.clock import now_ms
-from locum.kit.jwt_signing import SESSION_TOKEN_ALGORITHM, SESSION_TOKEN_CATEGORY
+from locum.kit.jwt_signing import SESSION_TOKEN_ALGORITHM
 from locum.kit.sealing import Sealer
 from locum.resources.sessions.lifetimes import ACTIVE_STATUSES, status_of
 from locum.resources.sessions.schemas import RefreshSessionBody
 from locum.resources.sessions.service import find_session, touch_session
-from locum.resources.sessions.tokens import (
-    DEFAULT_TOKEN_LIFETIME_SECONDS,
-    TokenSubject,
-    session_claims,
-    token_subject_statement,
-)
+from locum.resources.sessions.tokens import mint_session_token_within
 
 REFUSALS = {
     "expired_session_token_invalid": "The expired session token is not a valid session token of this instance.",
@@ -76,13 +71,7 @@ async def refresh_session(
     if status_of(session, now) not in ACTIVE_STATUSES:
         raise refused("session_refresh_inactive_session")
     await touch_session(db, session, origin=body.request_origin)
-    statement = token_subject_statement(db.get_bind().dialect.name)
-    row = (await db.execute(statement, {"instance_id": instance.id, "session_id": session_id})).one()
-    subject = TokenSubject.from_row(tuple(row), now)
-    token = instance.active_signing_key.sign(
-        session_claims(instance, subject, lifetime_seconds=DEFAULT_TOKEN_LIFETIME_SECONDS, now=now),
-        category=SESSION_TOKEN_CATEGORY,
-    )
+    token = await mint_session_token_within(db, instance, session_id=session_id, now=now)
     if body.format == "cookie":
         return {"object": "cookies", "cookies": [_cookie(token)]}
     return {"object": "token", "jwt": token}

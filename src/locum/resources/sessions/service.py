@@ -8,13 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import ClerkError, form_param_value_invalid, not_found
 from locum.db.constraints import flush
-from locum.db.models import Client, Instance, OrganizationMembership, Session, User
+from locum.db.models import Client, Instance, OrganizationMembership, Session
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 from locum.kit.sealing import Sealer
-from locum.outbox.events import EventType, record
-from locum.resources.sessions.lifetimes import ACTIVE_STATUSES, LifetimeSettings, deadlines, status_of
-from locum.resources.sessions.serializers import session_json
+from locum.resources.sessions.endings import end_session, record_session_event
+from locum.resources.sessions.lifetimes import LifetimeSettings, deadlines
+from locum.resources.users.service import get_user_or_raise, record_sign_in
 
 ROTATING_TOKEN_BYTES = 24
 REFRESH_TOKEN_BYTES = 32
@@ -33,13 +33,13 @@ def request_invalid_for_environment() -> ClerkError:
     )
 
 
-def _record(db: AsyncSession, instance_id: str, type: EventType, session: Session, now: int) -> None:
-    record(db, instance_id=instance_id, type=type, data=session_json(session, now))
-
-
-async def new_client(db: AsyncSession, *, instance_id: str) -> Client:
+def new_client(db: AsyncSession, *, instance_id: str, now: int) -> Client:
     client = Client(
-        id=new_id("client"), instance_id=instance_id, rotating_token=secrets.token_urlsafe(ROTATING_TOKEN_BYTES)
+        id=new_id("client"),
+        instance_id=instance_id,
+        rotating_token=secrets.token_urlsafe(ROTATING_TOKEN_BYTES),
+        created_at=now,
+        updated_at=now,
     )
     db.add(client)
     return client
@@ -58,9 +58,7 @@ async def start_session(
     authentication_strategy: str | None = None,
 ) -> Session:
     """A new active session on a new client: what a completed sign-in leaves behind."""
-    user = await db.scalar(select(User).where(User.instance_id == instance_id, User.id == user_id))
-    if user is None:
-        raise not_found("user")
+    user = await get_user_or_raise(db, instance_id=instance_id, user_id=user_id)
     if user.banned:
         raise user_banned()
     if active_organization_id is not None:
@@ -75,7 +73,7 @@ async def start_session(
             raise form_param_value_invalid("active_organization_id", "The user is not a member of this organization.")
     instance = await db.get_one(Instance, instance_id)
     now = now_ms()
-    client = await new_client(db, instance_id=instance_id, now=now)
+    client = new_client(db, instance_id=instance_id, now=now)
     expire_at, abandon_at = deadlines(
         LifetimeSettings.of(instance), created_at=now, last_active_at=now, max_duration_seconds=max_duration_seconds
     )
@@ -100,9 +98,9 @@ async def start_session(
     db.add(session)
     client.last_active_session_id = session.id
     client.last_authentication_strategy = authentication_strategy
-    user.last_sign_in_at = user.last_active_at = now
     await flush(db)
-    _record(db, instance_id, "session.created", session, now)
+    await record_sign_in(db, user, at_ms=now)
+    record_session_event(db, "session.created", session, now)
     return session
 
 
@@ -131,48 +129,13 @@ async def find_session(db: AsyncSession, *, instance_id: str, session_id: str, f
     return session
 
 
-def _end(db: AsyncSession, session: Session, status: str, now: int) -> bool:
-    """Moves a still-active session to `status` ("revoked", "ended", …); False if it already ended."""
-    if status_of(session, now) not in ACTIVE_STATUSES:
-        return False
-    session.status = status
-    session.updated_at = now
-    return True
-
-
 async def revoke_session(db: AsyncSession, *, instance_id: str, session_id: str) -> Session:
     session = await find_session(db, instance_id=instance_id, session_id=session_id, for_update=True)
     now = now_ms()
-    if _end(db, session, "revoked", now):
+    if end_session(session, "revoked", now):
         await flush(db)
-        _record(db, instance_id, "session.revoked", session, now)
+        record_session_event(db, "session.revoked", session, now)
     return session
-
-
-async def revoke_user_sessions(db: AsyncSession, *, instance_id: str, user_id: str) -> None:
-    """Ban, password removal, compromised password: every active session of the user is revoked."""
-    sessions = await db.scalars(
-        select(Session)
-        .where(Session.instance_id == instance_id, Session.user_id == user_id, Session.status.in_(ACTIVE_STATUSES))
-        .with_for_update()
-    )
-    now = now_ms()
-    for session in sessions.all():
-        if _end(db, session, "revoked", now):
-            _record(db, instance_id, "session.revoked", session, now)
-    await flush(db)
-
-
-async def record_removed_sessions(db: AsyncSession, *, instance_id: str, user_id: str) -> None:
-    """A deleted user's sessions go with it (the rows cascade); subscribers hear `session.removed`."""
-    now = now_ms()
-    for session in (
-        await db.scalars(select(Session).where(Session.instance_id == instance_id, Session.user_id == user_id))
-    ).all():
-        if status_of(session, now) in ACTIVE_STATUSES:
-            session.status = "removed"
-            session.updated_at = now
-            _record(db, instance_id, "session.removed", session, now)
 
 
 async def touch_session(db: AsyncSession, session: Session, *, origin: str | None = None) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Select, and_, bindparam, func, literal_column, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import ClerkError, not_found
 from locum.db.models import Organization, OrganizationMembership, Permission, Role, RolePermission, Session
@@ -206,4 +207,14 @@ async def mint_session_token(
     claims = session_claims(
         instance, subject, lifetime_seconds=expires_in_seconds or DEFAULT_TOKEN_LIFETIME_SECONDS, now=now
     )
+    return instance.active_signing_key.sign(claims, category=SESSION_TOKEN_CATEGORY)
+
+
+async def mint_session_token_within(db: AsyncSession, instance: InstanceContext, *, session_id: str, now: int) -> str:
+    """A session token read through `db`, for a session created or changed in this transaction
+    (refresh, sign-in) that the read path cannot see until it commits."""
+    statement = token_subject_statement(db.get_bind().dialect.name)
+    row = (await db.execute(statement, {"instance_id": instance.id, "session_id": session_id})).one()
+    subject = TokenSubject.from_row(tuple(row), now)
+    claims = session_claims(instance, subject, lifetime_seconds=DEFAULT_TOKEN_LIFETIME_SECONDS, now=now)
     return instance.active_signing_key.sign(claims, category=SESSION_TOKEN_CATEGORY)

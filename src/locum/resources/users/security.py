@@ -33,6 +33,7 @@ from locum.db.reads import Reader
 from locum.kit import passwords
 from locum.kit.backup_codes import find_matching
 from locum.kit.clock import now_ms
+from locum.resources.sessions.endings import revoke_user_sessions
 from locum.resources.users.schemas import ClerkBody
 from locum.resources.users.serializers import JSON, LOCKOUT_DURATION_MS, MAX_VERIFICATION_ATTEMPTS, user_json
 from locum.resources.users.service import USER_GRAPH, get_user_or_raise, save_user
@@ -107,6 +108,8 @@ async def _change_user(
 async def set_banned(session: AsyncSession, *, instance_id: str, user_id: str, banned: bool, origin: str) -> JSON:
     user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
     user.banned = banned
+    if banned:
+        await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id)
     return await save_user(session, user, origin=origin, event="user.updated")
 
 
@@ -128,6 +131,8 @@ async def set_banned_many(
         user = users.get(user_id)
         if user is not None:
             user.banned = banned
+            if banned:
+                await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id)
             saved.append(await save_user(session, user, origin=origin, event="user.updated"))
     return saved
 
@@ -228,9 +233,16 @@ async def verify_password(
     return {"verified": True}
 
 
-async def remove_password(session: AsyncSession, *, instance_id: str, user_id: str, origin: str) -> JSON:
-    """The user without a password; a user who has none is returned as is, and no event is recorded."""
+async def remove_password(
+    session: AsyncSession, *, instance_id: str, user_id: str, sign_out_of_other_sessions: bool, origin: str
+) -> JSON:
+    """The user without a password; a user who has none is returned as is, and no event is recorded.
+
+    A backend call has no "current" session, so signing out of the other sessions ends them all.
+    """
     user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    if sign_out_of_other_sessions:
+        await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id)
     if user.password_digest is None:
         return user_json(user, origin)
     user.password_digest = user.password_hasher = user.password_last_updated_at = None
@@ -248,10 +260,15 @@ def _unset_password_compromised(user: User) -> None:
     user.password_compromised = False
 
 
-async def set_password_compromised(session: AsyncSession, *, instance_id: str, user_id: str, origin: str) -> JSON:
-    return await _change_user(
+async def set_password_compromised(
+    session: AsyncSession, *, instance_id: str, user_id: str, revoke_all_sessions: bool, origin: str
+) -> JSON:
+    user = await _change_user(
         session, instance_id=instance_id, user_id=user_id, origin=origin, change=_set_password_compromised
     )
+    if revoke_all_sessions:
+        await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id)
+    return user
 
 
 async def unset_password_compromised(session: AsyncSession, *, instance_id: str, user_id: str, origin: str) -> JSON:

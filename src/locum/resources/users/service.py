@@ -35,6 +35,7 @@ from locum.kit.identifiers import (
 )
 from locum.kit.ids import new_id
 from locum.outbox.events import EventType, record
+from locum.resources.sessions.endings import record_removed_sessions, revoke_user_sessions
 from locum.resources.users.schemas import CreateUserBody, UpdateUserBody
 from locum.resources.users.serializers import JSON, STORED_ORIGIN, user_json
 
@@ -75,6 +76,12 @@ async def save_user(session: AsyncSession, user: User, *, origin: str, event: Ev
         record(session, instance_id=user.instance_id, type=event, data=data)
     await flush(session)
     return data
+
+
+async def record_sign_in(session: AsyncSession, user: User, *, at_ms: int) -> None:
+    """A new session: the user's sign-in and activity times move, silently (Clerk sends no event)."""
+    user.last_sign_in_at = user.last_active_at = at_ms
+    await save_user(session, user, origin=STORED_ORIGIN, event=None)
 
 
 def _form_error(code: str, param: str, message: str) -> ClerkError:
@@ -358,6 +365,9 @@ async def update_user(
     if stored is not None:
         user.password_digest, user.password_hasher = stored
         user.password_last_updated_at = at_ms
+        if body.sign_out_of_other_sessions:
+            # A backend call has no "current" session: the other sessions are all of them.
+            await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id)
         user.password_compromised = False
     if body.totp_secret is not None:
         user.totp_secret = check_totp_secret(body.totp_secret)
@@ -384,6 +394,7 @@ async def delete_user(session: AsyncSession, *, instance_id: str, user_id: str) 
     if user is None:
         raise not_found("user")
     deleted = deleted_user_json(user)
+    await record_removed_sessions(session, instance_id=instance_id, user_id=user_id)
     await session.delete(user)
     record(session, instance_id=instance_id, type="user.deleted", data=deleted)
     await flush(session)

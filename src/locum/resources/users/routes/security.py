@@ -107,10 +107,15 @@ async def remove_user_password(
     instance: CurrentInstance,
     session: DbSession,
     settings: AppSettings,
-    # Validated only: there are no sessions yet for its option to act on.
     body: Annotated[RemovePasswordBody | None, Body()] = None,
 ) -> ClerkJSONResponse:
-    user = await security.remove_password(session, instance_id=instance.id, user_id=user_id, origin=settings.origin)
+    user = await security.remove_password(
+        session,
+        instance_id=instance.id,
+        user_id=user_id,
+        sign_out_of_other_sessions=bool(body and body.sign_out_of_other_sessions),
+        origin=settings.origin,
+    )
     return ClerkJSONResponse(user)
 
 
@@ -120,11 +125,14 @@ async def set_user_password_compromised(
     instance: CurrentInstance,
     session: DbSession,
     settings: AppSettings,
-    # Validated only: there are no sessions yet for its option to act on.
     body: Annotated[SetPasswordCompromisedBody | None, Body()] = None,
 ) -> ClerkJSONResponse:
     user = await security.set_password_compromised(
-        session, instance_id=instance.id, user_id=user_id, origin=settings.origin
+        session,
+        instance_id=instance.id,
+        user_id=user_id,
+        revoke_all_sessions=bool(body and body.revoke_all_sessions),
+        origin=settings.origin,
     )
     return ClerkJSONResponse(user)
 

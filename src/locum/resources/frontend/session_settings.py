@@ -1,0 +1,41 @@
+"""The instance's session lifetimes, set in Clerk's dashboard (Sessions: maximum lifetime and
+inactivity timeout). They apply to sessions created afterwards; either may be disabled, not both."""
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from locum.api.errors import form_param_value_invalid
+from locum.db.constraints import flush
+from locum.db.models import Instance
+from locum.kit.clock import now_ms
+from locum.resources.frontend.schemas import SessionSettingsBody
+
+
+def session_settings_json(instance: Instance) -> dict[str, Any]:
+    return {
+        "object": "locum_session_settings",
+        "max_lifetime_seconds": instance.session_max_lifetime_seconds,
+        "inactivity_timeout_seconds": instance.session_inactivity_timeout_seconds,
+    }
+
+
+async def get_session_settings(db: AsyncSession, *, instance_id: str) -> dict[str, Any]:
+    return session_settings_json(await db.get_one(Instance, instance_id))
+
+
+async def update_session_settings(db: AsyncSession, *, instance_id: str, body: SessionSettingsBody) -> dict[str, Any]:
+    instance = await db.get_one(Instance, instance_id, with_for_update=True)
+    settings = {**session_settings_json(instance), **body.model_dump(include=body.model_fields_set)}
+    if settings["max_lifetime_seconds"] is None and settings["inactivity_timeout_seconds"] is None:
+        # This request disabled the last limit left: blame a field it set.
+        given = body.model_fields_set
+        param = "inactivity_timeout_seconds" if "inactivity_timeout_seconds" in given else "max_lifetime_seconds"
+        raise form_param_value_invalid(
+            param, "Sessions need a maximum lifetime or an inactivity timeout: both cannot be disabled."
+        )
+    instance.session_max_lifetime_seconds = settings["max_lifetime_seconds"]
+    instance.session_inactivity_timeout_seconds = settings["inactivity_timeout_seconds"]
+    instance.updated_at = now_ms()
+    await flush(db)
+    return session_settings_json(instance)

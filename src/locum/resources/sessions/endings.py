@@ -1,0 +1,54 @@
+"""Ending a user's sessions from elsewhere: bans, password changes, deletion.
+
+Kept apart from session creation so the users package can call it without an import cycle
+(creating a session updates the user's sign-in time through the users package).
+"""
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from locum.db.constraints import flush
+from locum.db.models import Session
+from locum.kit.clock import now_ms
+from locum.outbox.events import EventType, record
+from locum.resources.sessions.lifetimes import ACTIVE_STATUSES, status_of
+from locum.resources.sessions.serializers import session_json
+
+
+def record_session_event(db: AsyncSession, type: EventType, session: Session, now: int) -> None:
+    record(db, instance_id=session.instance_id, type=type, data=session_json(session, now))
+
+
+def end_session(session: Session, status: str, now: int) -> bool:
+    """Moves a still-active session to `status` ("revoked", "ended", …); False if it already ended."""
+    if status_of(session, now) not in ACTIVE_STATUSES:
+        return False
+    session.status = status
+    session.updated_at = now
+    return True
+
+
+async def revoke_user_sessions(db: AsyncSession, *, instance_id: str, user_id: str) -> None:
+    """Ban, password removal, compromised password: every active session of the user is revoked."""
+    sessions = await db.scalars(
+        select(Session)
+        .where(Session.instance_id == instance_id, Session.user_id == user_id, Session.status.in_(ACTIVE_STATUSES))
+        .with_for_update()
+    )
+    now = now_ms()
+    for session in sessions.all():
+        if end_session(session, "revoked", now):
+            record_session_event(db, "session.revoked", session, now)
+    await flush(db)
+
+
+async def record_removed_sessions(db: AsyncSession, *, instance_id: str, user_id: str) -> None:
+    """A deleted user's sessions go with it (the rows cascade); subscribers hear `session.removed`."""
+    now = now_ms()
+    for session in (
+        await db.scalars(select(Session).where(Session.instance_id == instance_id, Session.user_id == user_id))
+    ).all():
+        if status_of(session, now) in ACTIVE_STATUSES:
+            session.status = "removed"
+            session.updated_at = now
+            record_session_event(db, "session.removed", session, now)
