@@ -15,8 +15,8 @@ DatabaseUrl = Annotated[
         show_default=False,
     ),
 ]
-Host = Annotated[str | None, typer.Option(help="Interface to listen on (env LOCUM_HOST) [default: 127.0.0.1]")]
-Port = Annotated[int | None, typer.Option(help="Port to listen on (env LOCUM_PORT) [default: 8700]")]
+Host = Annotated[str | None, typer.Option(help="Interface to listen on (env LOCUM_HOST) \\[default: 127.0.0.1]")]
+Port = Annotated[int | None, typer.Option(help="Port to listen on (env LOCUM_PORT) \\[default: 8700]")]
 
 
 def settings_with(**overrides: Any) -> Settings:

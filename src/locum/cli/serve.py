@@ -18,7 +18,7 @@ def serve(
     port: Port = None,
     database_url: DatabaseUrl = None,
     workers: Annotated[
-        int | None, typer.Option(help="Worker processes (env LOCUM_WORKERS) [default: 1]", min=1)
+        int | None, typer.Option(help="Worker processes (env LOCUM_WORKERS) \\[default: 1]", min=1)
     ] = None,
 ) -> None:
     """Run the API server (migrations run first)."""

@@ -2,8 +2,15 @@
 
 A key not in memory is looked up in the database once (another process may have created the
 instance) and cached; unknown keys are not cached, so a later-created key is found.
+
+Signing keys change from other processes (`locum keys rotate`, another worker), so a cached
+instance older than KEYS_RECHECK_SECONDS re-reads its `signing_keys_version` (one small query)
+and reloads when it moved. Requests within that window do no I/O at all.
 """
 
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -11,10 +18,14 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from locum.db.engine import READ_ONLY_OPTION
 from locum.db.models import Instance, InstanceSecretKey, SigningKeyRow
 from locum.kit.jwt_signing import SigningKey
 from locum.kit.keys import digests_match, publishable_key, secret_key_digest
 from locum.kit.sealing import Sealer
+
+# How stale a process's view of an instance's signing keys may get (time.monotonic seconds).
+KEYS_RECHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -23,6 +34,7 @@ class InstanceContext:
     environment_type: str
     frontend_api_host: str
     signing_keys: tuple[SigningKey, ...] = field(default=())
+    signing_keys_version: int = 0
 
     @cached_property
     def publishable_key(self) -> str:
@@ -55,32 +67,60 @@ async def load_instance(session: AsyncSession, sealer: Sealer, instance_id: str)
         environment_type=instance.environment_type,
         frontend_api_host=instance.frontend_api_host,
         signing_keys=keys,
+        signing_keys_version=instance.signing_keys_version,
     )
+
+
+@dataclass
+class _Cached:
+    context: InstanceContext
+    checked_at: float
 
 
 class InstanceRegistry:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], sealer: Sealer) -> None:
         self._sessionmaker = sessionmaker
         self._sealer = sealer
-        self._by_digest: dict[str, InstanceContext] = {}
+        self._by_digest: dict[str, _Cached] = {}
 
     async def resolve(self, secret_key: str) -> InstanceContext | None:
         digest = secret_key_digest(secret_key)
-        context = self._by_digest.get(digest)
-        if context is None:
+        cached = self._by_digest.get(digest)
+        if cached is None:
             context = await self._load(digest)
-            if context is None:
-                return None
-            self._by_digest[digest] = context
-        return context
+            if context is not None:
+                self._by_digest[digest] = _Cached(context, time.monotonic())
+            return context
+        if time.monotonic() - cached.checked_at < KEYS_RECHECK_SECONDS:
+            return cached.context
+        return await self._recheck(digest, cached)
+
+    @asynccontextmanager
+    async def _read_session(self) -> AsyncIterator[AsyncSession]:
+        # Read-only, so on SQLite these look-ups never queue for the write lock (BEGIN IMMEDIATE).
+        async with self._sessionmaker() as session:
+            await session.connection(execution_options={READ_ONLY_OPTION: True})
+            yield session
 
     async def _load(self, digest: str) -> InstanceContext | None:
-        async with self._sessionmaker() as session:
+        async with self._read_session() as session:
             key_row = await session.scalar(select(InstanceSecretKey).where(InstanceSecretKey.digest == digest))
             if key_row is None or not digests_match(key_row.digest, digest):
                 return None
             return await load_instance(session, self._sealer, key_row.instance_id)
 
+    async def _recheck(self, digest: str, cached: _Cached) -> InstanceContext:
+        # Marked checked first: requests arriving meanwhile use the cached keys instead of querying too.
+        cached.checked_at = time.monotonic()
+        instance_id = cached.context.id
+        async with self._read_session() as session:
+            version = await session.scalar(select(Instance.signing_keys_version).where(Instance.id == instance_id))
+            if version == cached.context.signing_keys_version:
+                return cached.context
+            context = await load_instance(session, self._sealer, instance_id)
+        self._by_digest[digest] = _Cached(context, time.monotonic())
+        return context
+
     def forget(self) -> None:
-        """Drop every cached instance (after keys change in this process)."""
+        """Drop every cached instance, so the next request reads them afresh (after a change in this process)."""
         self._by_digest.clear()

@@ -1,11 +1,18 @@
-"""Creating instances and their keys; the default instance `locum serve` bootstraps."""
+"""Creating instances and their keys; the default instance `locum serve` bootstraps; signing-key rotation.
+
+Rotation is two steps, as with Clerk: `rotate_signing_key` adds a key that signs from then on while
+JWKS still lists the older ones (tokens they signed keep verifying), and `retire_signing_keys`
+drops all but the newest. Each change bumps `Instance.signing_keys_version`, which every serving
+process polls to reload its cached keys.
+"""
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.models import Instance, InstanceSecretKey, SigningKeyRow
+from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 from locum.kit.jwt_signing import new_private_key_pem
 from locum.kit.keys import is_secret_key_format, new_secret_key, secret_key_digest
@@ -94,3 +101,52 @@ async def ensure_default_instance(session: AsyncSession, sealer: Sealer, *, secr
         await session.flush()
     await ensure_organization_defaults(session, instance_id=instance.id)
     return InstanceKeys(instance.id, instance.environment_type, instance.frontend_api_host, secret_key)
+
+
+async def _bump_signing_keys_version(session: AsyncSession, instance_id: str) -> None:
+    # One UPDATE: atomic across processes, and it takes the row lock before the keys are read.
+    await session.execute(
+        update(Instance)
+        .where(Instance.id == instance_id)
+        .values(signing_keys_version=Instance.signing_keys_version + 1, updated_at=now_ms())
+    )
+
+
+async def rotate_signing_key(session: AsyncSession, sealer: Sealer, *, instance_id: str) -> str:
+    """Add a signing key that signs every token from now on; returns its kid. Older keys stay in JWKS."""
+    # Generated before the transaction writes anything: RSA key generation takes a while.
+    sealed_private_key = sealer.seal(new_private_key_pem())
+    await _bump_signing_keys_version(session, instance_id)
+    newest_created_at = await session.scalar(
+        select(func.max(SigningKeyRow.created_at)).where(SigningKeyRow.instance_id == instance_id)
+    )
+    kid = new_id("signing_key")
+    session.add(
+        SigningKeyRow(
+            kid=kid,
+            instance_id=instance_id,
+            sealed_private_key=sealed_private_key,
+            # Keys are ordered by creation: the new one must sort last even within one millisecond.
+            created_at=max(now_ms(), (newest_created_at or 0) + 1),
+        )
+    )
+    await session.flush()
+    return kid
+
+
+async def retire_signing_keys(session: AsyncSession, *, instance_id: str) -> list[str]:
+    """Remove every signing key but the newest; returns the retired kids, oldest first (none: no change)."""
+    # The instance row lock orders this after a concurrent rotation, whose new key then stays.
+    await session.execute(select(Instance.id).where(Instance.id == instance_id).with_for_update())
+    kids = (
+        await session.scalars(
+            select(SigningKeyRow.kid).where(SigningKeyRow.instance_id == instance_id).order_by(SigningKeyRow.created_at)
+        )
+    ).all()
+    retired = list(kids[:-1])
+    if retired:
+        await _bump_signing_keys_version(session, instance_id)
+        await session.execute(
+            delete(SigningKeyRow).where(SigningKeyRow.instance_id == instance_id, SigningKeyRow.kid.in_(retired))
+        )
+    return retired

@@ -14,6 +14,7 @@ RANDOM_BITS = 112
 
 PREFIXES = {
     "instance": "ins",
+    "signing_key": "ins",  # Clerk names JWKS keys by instance-like ins_ ids; SDKs compare kids, never parse them
     "secret_key": "sk",
     "user": "user",
     "email_address": "idn",

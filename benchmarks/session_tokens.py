@@ -1,0 +1,269 @@
+"""Session-token minting throughput against raw RSA signing of the same bytes, in one run.
+
+Starts `locum serve` (SQLite file by default), creates a user with a session, and a second user whose
+session has an active organization and a role with custom permissions (the heavier claim read). For
+each worker count and each session it drives POST /v1/sessions/{id}/tokens with wrk (Debian package
+`wrk`, one thread, a Lua script for the POST and its Authorization header) when it is installed, else
+with benchmarks/loadgen.py; then, for the same duration, it signs the header.payload of one of those
+tokens with `cryptography` (RSA-2048, PKCS#1 v1.5, SHA-256) in a loop on one core: the cost locum
+cannot avoid. The goal is at least half of that rate with one worker.
+"""
+
+import argparse
+import asyncio
+import base64
+import os
+import secrets
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+sys.path.insert(0, str(Path(__file__).parent))
+from loadgen import LoadResult, _connection
+
+HOST = "127.0.0.1"
+SECRET_KEY = "sk_test_" + "t" * 42
+RSA_KEY_BITS = 2048
+RSA_PUBLIC_EXPONENT = 65537
+GOAL_RATIO = 0.5
+# The role of the organization session: custom permissions over two features, as `o.per`/`o.fpm` encode.
+CUSTOM_PERMISSIONS = (("invoices", "read"), ("invoices", "create"), ("invoices", "delete"), ("reports", "read"))
+
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Authorization"] = os.getenv("WRK_AUTH")
+
+done = function(summary, latency, requests)
+  io.write(string.format("WRK_RESULT %d %d %d\\n", summary.requests, summary.duration,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout))
+end
+"""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    session_id: str
+    with_organization: bool
+
+
+@dataclass(frozen=True)
+class Measurement:
+    workers: int
+    scenario: str
+    tokens_per_second: float
+    signs_per_second: float
+
+    @property
+    def ratio(self) -> float:
+        return self.tokens_per_second / self.signs_per_second
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def locum_command(port: int, workers: int, database_url: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "locum",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--database-url",
+        database_url,
+    ]
+
+
+def start_locum(command: list[str], port: int, data_dir: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "LOCUM_SECRET_KEY": SECRET_KEY, "LOCUM_DATA_DIR": data_dir, "LOCUM_LOG_LEVEL": "warning"}
+    process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("locum serve exited early")
+        try:
+            if httpx.get(f"http://{HOST}:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("locum serve was not ready in 60s")
+
+
+def post(api: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = api.post(path, json=body)
+    if response.status_code != 200:
+        raise SystemExit(f"POST {path} answered {response.status_code}: {response.text}")
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def create_sessions(api: httpx.Client) -> list[Scenario]:
+    """A plain session, and one with an active organization whose role holds custom permissions.
+
+    Names carry a random tag: a database given with --database-url is reused by every worker count.
+    """
+    tag = secrets.token_hex(4)
+    plain_user = post(api, "/users", {"email_address": [f"plain{tag}@example.com"]})
+    plain = post(api, "/sessions", {"user_id": plain_user["id"]})
+
+    keys = [f"org:{feature}{tag}:{action}" for feature, action in CUSTOM_PERMISSIONS]
+    permission_ids = [
+        post(api, "/organization_permissions", {"name": key, "key": key, "description": ""})["id"] for key in keys
+    ]
+    role_key = f"org:accountant{tag}"
+    post(
+        api,
+        "/organization_roles",
+        {"name": "Accountant", "key": role_key, "description": "", "permissions": permission_ids},
+    )
+    member = post(api, "/users", {"email_address": [f"member{tag}@example.com"]})
+    organization = post(api, "/organizations", {"name": "Acme"})
+    post(api, f"/organizations/{organization['id']}/memberships", {"user_id": member["id"], "role": role_key})
+    with_organization = post(api, "/sessions", {"user_id": member["id"], "active_organization_id": organization["id"]})
+    return [
+        Scenario("plain session", plain["id"], with_organization=False),
+        Scenario("active organization, custom role", with_organization["id"], with_organization=True),
+    ]
+
+
+def minted_signing_input(api: httpx.Client, scenario: Scenario) -> bytes:
+    """base64url(header).base64url(claims) of a token locum mints for the session: what it signs."""
+    token: str = post(api, f"/sessions/{scenario.session_id}/tokens", {})["jwt"]
+    signing_input, _signature = token.rsplit(".", 1)
+    payload = signing_input.split(".")[1]
+    claims = orjson.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    if claims["sid"] != scenario.session_id or (scenario.with_organization and not claims.get("o", {}).get("fpm")):
+        raise SystemExit(f"{scenario.name}: unexpected claims {claims}")
+    return signing_input.encode()
+
+
+def wrk_command(url: str, script: str, seconds: float, connections: int) -> list[str]:
+    return ["wrk", "-t1", f"-c{connections}", f"-d{round(seconds)}s", "-s", script, url]
+
+
+def load_with_wrk(url: str, seconds: float, connections: int) -> tuple[int, float, int]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(WRK_SCRIPT)
+        script.flush()
+        command = wrk_command(url, script.name, seconds, connections)
+        print(f"  $ WRK_AUTH='Bearer {SECRET_KEY}' {shlex.join(command)}  # script: WRK_SCRIPT in this file")
+        env = {**os.environ, "WRK_AUTH": f"Bearer {SECRET_KEY}"}
+        output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    requests, duration_us, errors = (int(value) for value in output.split("WRK_RESULT")[1].split())
+    return requests, duration_us / 1e6, errors
+
+
+async def load_with_python(port: int, path: str, seconds: float, connections: int) -> LoadResult:
+    request = (
+        f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nAuthorization: Bearer {SECRET_KEY}\r\n"
+        "Content-Length: 0\r\n\r\n"
+    ).encode()
+    print(f"  $ benchmarks/loadgen.py connections={connections} seconds={seconds} POST {path}")
+    result = LoadResult(requests=0, seconds=seconds, non_2xx=0)
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(_connection(HOST, port, lambda: request, started + seconds, result) for _ in range(connections))
+    )
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def tokens_per_second(port: int, scenario: Scenario, seconds: float, connections: int) -> float:
+    path = f"/v1/sessions/{scenario.session_id}/tokens"
+    if shutil.which("wrk"):
+        requests, elapsed, errors = load_with_wrk(f"http://{HOST}:{port}{path}", seconds, connections)
+    else:
+        result = asyncio.run(load_with_python(port, path, seconds, connections))
+        requests, elapsed, errors = result.requests, result.seconds, result.non_2xx
+    if errors:
+        raise SystemExit(f"{scenario.name}: {errors} failed or non-2xx responses")
+    return requests / elapsed
+
+
+def signs_per_second(signing_input: bytes, seconds: float) -> float:
+    """RSA-2048 PKCS#1 v1.5 SHA-256 signatures of `signing_input`, back to back on one core."""
+    key = rsa.generate_private_key(public_exponent=RSA_PUBLIC_EXPONENT, key_size=RSA_KEY_BITS)
+    scheme, digest = padding.PKCS1v15(), hashes.SHA256()
+    signatures = 0
+    started = time.perf_counter()
+    stop_at = started + seconds
+    while time.perf_counter() < stop_at:
+        key.sign(signing_input, scheme, digest)
+        signatures += 1
+    return signatures / (time.perf_counter() - started)
+
+
+def measure_workers(
+    workers: int, database_url: str, data_dir: str, seconds: float, connections: int
+) -> list[Measurement]:
+    port = free_port()
+    command = locum_command(port, workers, database_url)
+    print(f"\n$ LOCUM_SECRET_KEY={SECRET_KEY} {shlex.join(command)}")
+    process = start_locum(command, port, data_dir)
+    measurements = []
+    try:
+        with httpx.Client(
+            base_url=f"http://{HOST}:{port}/v1", headers={"Authorization": f"Bearer {SECRET_KEY}"}, timeout=30
+        ) as api:
+            scenarios = create_sessions(api)
+            for scenario in scenarios:
+                signing_input = minted_signing_input(api, scenario)
+                print(f"- {scenario.name}: {len(signing_input)}-byte header.payload")
+                minted = tokens_per_second(port, scenario, seconds, connections)
+                # Right after the load, with the server idle: both figures see the same machine.
+                signed = signs_per_second(signing_input, seconds)
+                measurements.append(Measurement(workers, scenario.name, minted, signed))
+                print(f"  {minted:>8,.0f} tokens/s   {signed:>8,.0f} raw signs/s (1 core)   {minted / signed:.0%}")
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    return measurements
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to run (default: 1 2)")
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file per worker count")
+    args = parser.parse_args()
+
+    measurements: list[Measurement] = []
+    # One data directory, so every server unseals the keys with the same master key (one database).
+    with tempfile.TemporaryDirectory() as data_dir:
+        for workers in args.workers:
+            database_url = args.database_url or f"sqlite:///{data_dir}/bench-{workers}.db"
+            measurements += measure_workers(workers, database_url, data_dir, args.seconds, args.connections)
+
+    print(f"\nPOST /v1/sessions/{{id}}/tokens vs raw RSA-2048 signing of the same bytes (goal >= {GOAL_RATIO:.0%})")
+    print(f"{'workers':>7}  {'session':<34}{'tokens/s':>10}{'signs/s':>10}{'ratio':>8}")
+    for m in measurements:
+        verdict = "" if m.workers != 1 else ("  ok" if m.ratio >= GOAL_RATIO else "  below goal")
+        print(
+            f"{m.workers:>7}  {m.scenario:<34}{m.tokens_per_second:>10,.0f}{m.signs_per_second:>10,.0f}"
+            f"{m.ratio:>8.0%}{verdict}"
+        )
+
+
+if __name__ == "__main__":
+    main()
