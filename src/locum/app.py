@@ -99,9 +99,11 @@ def create_app(settings: Settings) -> FastAPI:
     async def healthz() -> Response:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
-    # Included one level deep: FastAPI matches nested routers level by level on every request.
+    # Included one level deep: FastAPI matches nested routers level by level on every request, and
+    # tries routes in order (~1 µs each), so the hottest paths come first: token minting, user reads.
     v1_routers = (
         jwks.router,
+        sessions_router,
         *users.routers,
         email_addresses.router,
         phone_numbers.router,
@@ -113,7 +115,6 @@ def create_app(settings: Settings) -> FastAPI:
         role_sets.router,
         instance_settings.router,
         clients.router,
-        sessions_router,
         jwt_templates.router,
         actor_tokens.router,
         sign_in_tokens.router,
