@@ -7,7 +7,7 @@ operation and status; a mismatch fails the test that provoked it.
 """
 
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy import select
 from locum.app import create_app
 from locum.db.models import Event
 from locum.instances.service import InstanceKeys, create_instance
+from locum.kit import clock
 from locum.settings import Settings
 from tests.contract.spec import validate_response
 
@@ -99,6 +100,17 @@ async def other_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     keys = await new_instance(app)
     async with api_client(app, keys.secret_key) as http:
         yield http
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[int]:
+    """locum's clock frozen at the real now (so tokens minted under it still verify); yields it."""
+    start = clock.now_ms()
+    clock.freeze(start)
+    try:
+        yield start
+    finally:
+        clock.freeze(None)
 
 
 RecordedEvents = Callable[[], Awaitable[list[tuple[str, dict[str, Any]]]]]

@@ -2,7 +2,6 @@
 revocation, bans), the credentials a browser holds afterwards, and the session lifetime settings."""
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -20,16 +19,6 @@ SECOND_MS = 1000
 HOUR_S = 3600
 WEEK_S = 7 * 24 * HOUR_S
 CREDENTIAL_KEYS = {"object", "session", "client", "session_token", "refresh_token", "client_token"}
-
-
-@pytest.fixture
-def frozen_clock() -> Iterator[int]:
-    start = clock.now_ms()
-    clock.freeze(start)
-    try:
-        yield start
-    finally:
-        clock.freeze(None)
 
 
 async def sign_in_token(client: httpx.AsyncClient, user_id: str, **body: Any) -> dict[str, Any]:

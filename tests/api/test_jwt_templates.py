@@ -1,6 +1,5 @@
 """JWT templates: CRUD, the rules on claims and signing keys, and tokens minted from a template."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -47,16 +46,6 @@ def rsa_key() -> rsa.RSAPrivateKey:
 @pytest.fixture(scope="module")
 def p256_key() -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
-
-
-@pytest.fixture
-def frozen_clock() -> Iterator[int]:
-    start = clock.now_ms()
-    clock.freeze(start)
-    try:
-        yield start
-    finally:
-        clock.freeze(None)
 
 
 async def make_template(client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:

@@ -1,7 +1,5 @@
 """Sessions: creation, reads, revocation, and the session tokens minted from them."""
 
-from collections.abc import Iterator
-
 import httpx
 import jwt
 import pytest
@@ -20,17 +18,6 @@ SESSION_KEYS = {
     "object", "id", "user_id", "client_id", "actor", "status", "last_active_organization_id", "last_active_at",
     "latest_activity", "expire_at", "abandon_at", "tasks", "updated_at", "created_at",
 }  # fmt: skip
-
-
-@pytest.fixture
-def frozen_clock() -> Iterator[int]:
-    """Now, frozen: tokens minted under it still verify against the real clock."""
-    start = clock.now_ms()
-    clock.freeze(start)
-    try:
-        yield start
-    finally:
-        clock.freeze(None)
 
 
 async def jwks_key(client: httpx.AsyncClient, kid: str) -> object:
