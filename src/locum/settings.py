@@ -1,14 +1,17 @@
 """Process settings, read once from LOCUM_* environment variables (or given explicitly)."""
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8700
 DEFAULT_DATA_DIR = Path(".locum")
 MEMORY_SQLITE_URL = "sqlite:///:memory:"
+# Svix's retry schedule, in seconds after the previous attempt (the first attempt is immediate).
+SVIX_RETRY_SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
 
 
 class Settings(BaseSettings):
@@ -24,6 +27,25 @@ class Settings(BaseSettings):
     public_url: str | None = None
     prepare_database: bool = True
     log_level: str = "info"
+    # The one-endpoint case: every event is delivered here, signed with this `whsec_…` secret if given.
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    # Seconds between delivery attempts; shorter schedules make tests and local loops fast.
+    webhook_retry_schedule: Annotated[tuple[int, ...], NoDecode] = SVIX_RETRY_SCHEDULE
+    # How often an idle delivery worker looks for work it was not woken for (another process's events).
+    worker_poll_seconds: float = Field(0.05, gt=0)
+    # Run the delivery worker inside `locum serve` (off when separate `locum worker` processes do it).
+    deliver_in_serve: bool = True
+    # smtp://user:password@host:port or smtps://…: emails are sent there as well as recorded.
+    smtp_url: str | None = None
+
+    @field_validator("webhook_retry_schedule", mode="before")
+    @classmethod
+    def _parse_schedule(cls, value: object) -> object:
+        """LOCUM_WEBHOOK_RETRY_SCHEDULE=5,300,1800: seconds, comma-separated."""
+        if isinstance(value, str):
+            return tuple(int(part) for part in value.split(",") if part.strip())
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -39,6 +39,13 @@ PREFIXES = {
     "actor_token": "act",
     "sign_in_token": "sit",
     "jwt_template": "jtmp",
+    # Svix's own prefixes for what locum delivers in its place
+    "webhook_endpoint": "ep",
+    "webhook_delivery": "msg",
+    "webhook_attempt": "atmpt",
+    "email": "ema",
+    "sms": "sms",
+    "template": "tmpl",
 }
 
 

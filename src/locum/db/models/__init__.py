@@ -3,6 +3,7 @@
 from locum.db.models.events import Event
 from locum.db.models.images import Image
 from locum.db.models.instances import Instance, InstanceSecretKey, SigningKeyRow
+from locum.db.models.messages import Message, Template
 from locum.db.models.organizations import (
     Organization,
     OrganizationDomain,
@@ -26,6 +27,7 @@ from locum.db.models.users import (
     Verification,
     Web3Wallet,
 )
+from locum.db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ActorToken",
@@ -37,6 +39,7 @@ __all__ = [
     "Instance",
     "InstanceSecretKey",
     "JwtTemplate",
+    "Message",
     "Organization",
     "OrganizationDomain",
     "OrganizationInvitation",
@@ -52,8 +55,12 @@ __all__ = [
     "Session",
     "SignInToken",
     "SigningKeyRow",
+    "Template",
     "TrustedDevice",
     "User",
     "Verification",
     "Web3Wallet",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

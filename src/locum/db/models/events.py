@@ -12,9 +12,17 @@ class Event(InstanceScoped, Base):
     """Outbox row: a Clerk webhook event recorded in the transaction of the change it reports."""
 
     __tablename__ = "events"
-    __table_args__ = (Index(None, "instance_id", "created_at"),)
+    __table_args__ = (
+        Index(None, "instance_id", "created_at"),
+        # The worker's queue of events not yet fanned out to webhook endpoints.
+        Index(None, "dispatched_at", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     type: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    # Clerk's `event_attributes` (the HTTP request that caused the event: client_ip, user_agent).
+    attributes: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
     created_at: Mapped[int] = mapped_column(BigInteger, default=now_ms)
+    # When the worker fanned it out to the endpoints (null: not yet).
+    dispatched_at: Mapped[int | None] = mapped_column(BigInteger)
