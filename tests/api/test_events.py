@@ -1,8 +1,11 @@
 """Events are recorded in the transaction of the change they report: never for a failed change."""
 
 import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
 
-from tests.builders import make_user
+from locum.db.models import Event
+from tests.builders import make_user, unique_email
 from tests.conftest import RecordedEvents
 
 
@@ -35,3 +38,14 @@ async def test_conflict_found_at_commit_rolls_back_the_event(
     assert response.json()["errors"][0]["meta"] == {"param_name": "username"}
     assert await recorded_events() == before
     assert (await client.get(f"/v1/users/{first['id']}")).json()["username"] == "unique_name"
+
+
+async def test_events_carry_the_http_request_that_caused_them(app: FastAPI, client: httpx.AsyncClient) -> None:
+    headers = {"User-Agent": "acme-backend/1.0", "X-Forwarded-For": "203.0.113.7, 10.0.0.1"}
+    user = (await client.post("/v1/users", json={"email_address": [unique_email()]}, headers=headers)).json()
+    async with app.state.sessionmaker() as db:
+        event = await db.scalar(
+            select(Event).where(Event.type == "user.created", Event.data["id"].as_string() == user["id"])
+        )
+    assert event is not None
+    assert event.attributes == {"http_request": {"client_ip": "203.0.113.7", "user_agent": "acme-backend/1.0"}}

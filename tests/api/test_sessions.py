@@ -60,9 +60,10 @@ class TestCreate:
         owning_client = (await client.get(f"/v1/clients/{session['client_id']}")).json()
         assert owning_client["session_ids"] == [session["id"]] and owning_client["sessions"] == [session]
         assert owning_client["last_active_session_id"] == session["id"]
-        assert ("session.created", session) in await recorded_events()
         refreshed_user = (await client.get(f"/v1/users/{user['id']}")).json()
         assert refreshed_user["last_sign_in_at"] == frozen_clock
+        # Clerk's session events carry the user as well.
+        assert ("session.created", {**session, "user": refreshed_user}) in await recorded_events()
 
     async def test_sets_the_active_organization_of_a_member(self, client: httpx.AsyncClient) -> None:
         user, organization = await make_member_with_permissions(client, [])
@@ -209,7 +210,9 @@ class TestUserLifecycle:
         assert (await client.get(f"/v1/sessions/{session['id']}")).status_code == 404
         assert (await client.get("/v1/sessions", params={"user_id": user["id"]})).json() == []
         removed = [data for kind, data in await recorded_events() if kind == "session.removed"]
-        assert [(data["id"], data["status"]) for data in removed] == [(session["id"], "removed")]
+        assert [(data["id"], data["status"], data["user"]["id"]) for data in removed] == [
+            (session["id"], "removed", user["id"])
+        ]
 
 
 class TestLifetimes:

@@ -1,7 +1,8 @@
-"""Per-request trace ids and the one access-log line per request.
+"""Per-request trace ids, the request's origin for webhook events, and one access-log line per request.
 
 A pure ASGI middleware (Starlette's BaseHTTPMiddleware costs a task per request). The trace id goes
-into error bodies (`clerk_trace_id`), the `Clerk-Trace-Id` response header and the log line.
+into error bodies (`clerk_trace_id`), the `Clerk-Trace-Id` response header and the log line; the
+caller's IP and user agent become the `event_attributes.http_request` of events the request records.
 """
 
 import logging
@@ -15,6 +16,7 @@ TRACE_ID_BYTES = 16
 
 logger = logging.getLogger("locum.access")
 _trace_id: ContextVar[str] = ContextVar("locum_trace_id", default="")
+_http_request: ContextVar[dict[str, str] | None] = ContextVar("locum_http_request", default=None)
 
 
 def new_trace_id() -> str:
@@ -23,6 +25,25 @@ def new_trace_id() -> str:
 
 def trace_id() -> str:
     return _trace_id.get() or new_trace_id()
+
+
+def current_http_request() -> dict[str, str] | None:
+    """{client_ip, user_agent} of the request being served, None outside a request."""
+    return _http_request.get()
+
+
+def _http_request_of(scope: Scope) -> dict[str, str]:
+    user_agent = ""
+    forwarded_for = ""
+    for name, value in scope["headers"]:
+        if name == b"user-agent":
+            user_agent = value.decode("latin-1")
+        elif name == b"x-forwarded-for":
+            forwarded_for = value.decode("latin-1")
+    client = scope.get("client")
+    # Behind a proxy the first X-Forwarded-For address is the caller's.
+    client_ip = forwarded_for.split(",")[0].strip() or (client[0] if client else "")
+    return {"client_ip": client_ip, "user_agent": user_agent}
 
 
 class TracingMiddleware:
@@ -35,6 +56,7 @@ class TracingMiddleware:
             return
         current = new_trace_id()
         token = _trace_id.set(current)
+        request_token = _http_request.set(_http_request_of(scope))
         started = time.perf_counter()
         status = 500
 
@@ -59,3 +81,4 @@ class TracingMiddleware:
                     current,
                 )
             _trace_id.reset(token)
+            _http_request.reset(request_token)

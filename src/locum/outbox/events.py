@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from locum.api.tracing import current_http_request
 from locum.db.models import Event
 from locum.kit.ids import new_id
 
@@ -37,8 +38,12 @@ EventType = Literal[
     "session.revoked",
     "session.ended",
     "session.removed",
+    "email.created",
+    "sms.created",
 ]
 
 
 def record(session: AsyncSession, *, instance_id: str, type: EventType, data: dict[str, Any]) -> None:
-    session.add(Event(id=new_id("event"), instance_id=instance_id, type=type, data=data))
+    http_request = current_http_request()
+    attributes = {"http_request": http_request} if http_request is not None else {}
+    session.add(Event(id=new_id("event"), instance_id=instance_id, type=type, data=data, attributes=attributes))

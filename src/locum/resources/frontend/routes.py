@@ -2,7 +2,7 @@
 signing in with a sign-in or actor token, a session's browser credentials, and the instance's
 session lifetimes (a dashboard setting at Clerk)."""
 
-from locum.api.deps import AppSealer, CurrentInstance, DbReadSession, DbSession
+from locum.api.deps import AppSealer, AppSettings, CurrentInstance, DbReadSession, DbSession
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
 from locum.resources.frontend import service, session_settings
@@ -13,17 +13,21 @@ router = resource_router(tags=["locum"])
 
 @router.post("/sign_in_tokens/consume")
 async def consume_sign_in_token(
-    body: ConsumeTokenBody, instance: CurrentInstance, db: DbSession, sealer: AppSealer
+    body: ConsumeTokenBody, instance: CurrentInstance, db: DbSession, sealer: AppSealer, settings: AppSettings
 ) -> ClerkJSONResponse:
-    signed_in = await service.sign_in_with_sign_in_token(db, sealer, instance, secret=body.token, origin=body.origin)
+    signed_in = await service.sign_in_with_sign_in_token(
+        db, sealer, instance, secret=body.token, browser_origin=body.origin, origin=settings.origin
+    )
     return ClerkJSONResponse(signed_in)
 
 
 @router.post("/actor_tokens/consume")
 async def consume_actor_token(
-    body: ConsumeTokenBody, instance: CurrentInstance, db: DbSession, sealer: AppSealer
+    body: ConsumeTokenBody, instance: CurrentInstance, db: DbSession, sealer: AppSealer, settings: AppSettings
 ) -> ClerkJSONResponse:
-    signed_in = await service.sign_in_with_actor_token(db, sealer, instance, secret=body.token, origin=body.origin)
+    signed_in = await service.sign_in_with_actor_token(
+        db, sealer, instance, secret=body.token, browser_origin=body.origin, origin=settings.origin
+    )
     return ClerkJSONResponse(signed_in)
 
 

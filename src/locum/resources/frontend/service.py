@@ -56,7 +56,7 @@ async def _signed_in(db: AsyncSession, sealer: Sealer, instance: InstanceContext
 
 
 async def sign_in_with_sign_in_token(
-    db: AsyncSession, sealer: Sealer, instance: InstanceContext, *, secret: str, origin: str | None
+    db: AsyncSession, sealer: Sealer, instance: InstanceContext, *, secret: str, browser_origin: str | None, origin: str
 ) -> dict[str, Any]:
     sign_in_token = await tickets.claim(db, SignInToken, instance_id=instance.id, secret=secret, now=now_ms())
     session = await start_session(
@@ -66,13 +66,14 @@ async def sign_in_with_sign_in_token(
         user_id=sign_in_token.user_id,
         active_organization_id=sign_in_token.organization_id,
         origin=origin,
+        browser_origin=browser_origin,
         authentication_strategy=TICKET_STRATEGY,
     )
     return await _signed_in(db, sealer, instance, session)
 
 
 async def sign_in_with_actor_token(
-    db: AsyncSession, sealer: Sealer, instance: InstanceContext, *, secret: str, origin: str | None
+    db: AsyncSession, sealer: Sealer, instance: InstanceContext, *, secret: str, browser_origin: str | None, origin: str
 ) -> dict[str, Any]:
     """An impersonation session: the actor lands in the session (and its tokens' `act` claim), and
     the session lasts no longer than the token's session_max_duration_in_seconds."""
@@ -84,6 +85,7 @@ async def sign_in_with_actor_token(
         user_id=actor_token.user_id,
         actor=actor_token.actor,
         origin=origin,
+        browser_origin=browser_origin,
         max_duration_seconds=actor_token.session_max_duration_seconds,
         authentication_strategy=TICKET_STRATEGY,
     )

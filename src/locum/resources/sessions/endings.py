@@ -4,19 +4,24 @@ Kept apart from session creation so the users package can call it without an imp
 (creating a session updates the user's sign-in time through the users package).
 """
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.constraints import flush
-from locum.db.models import Session
+from locum.db.models import Session, User
 from locum.kit.clock import now_ms
 from locum.outbox.events import EventType, record
 from locum.resources.sessions.lifetimes import ACTIVE_STATUSES, status_of
 from locum.resources.sessions.serializers import session_json
+from locum.resources.users.serializers import with_origin
 
 
-def record_session_event(db: AsyncSession, type: EventType, session: Session, now: int) -> None:
-    record(db, instance_id=session.instance_id, type=type, data=session_json(session, now))
+async def record_session_event(db: AsyncSession, type: EventType, session: Session, now: int, *, origin: str) -> None:
+    """Clerk's session events carry the session and its user (as GET /users/{id} renders it)."""
+    document = await db.scalar(select(User.document).where(User.id == session.user_id))
+    user = orjson.loads(with_origin(document, origin)) if document is not None else None
+    record(db, instance_id=session.instance_id, type=type, data={**session_json(session, now), "user": user})
 
 
 def end_session(session: Session, status: str, now: int) -> bool:
@@ -28,7 +33,7 @@ def end_session(session: Session, status: str, now: int) -> bool:
     return True
 
 
-async def revoke_user_sessions(db: AsyncSession, *, instance_id: str, user_id: str) -> None:
+async def revoke_user_sessions(db: AsyncSession, *, instance_id: str, user_id: str, origin: str) -> None:
     """Ban, password removal, compromised password: every active session of the user is revoked."""
     sessions = await db.scalars(
         select(Session)
@@ -38,11 +43,11 @@ async def revoke_user_sessions(db: AsyncSession, *, instance_id: str, user_id: s
     now = now_ms()
     for session in sessions.all():
         if end_session(session, "revoked", now):
-            record_session_event(db, "session.revoked", session, now)
+            await record_session_event(db, "session.revoked", session, now, origin=origin)
     await flush(db)
 
 
-async def record_removed_sessions(db: AsyncSession, *, instance_id: str, user_id: str) -> None:
+async def record_removed_sessions(db: AsyncSession, *, instance_id: str, user_id: str, origin: str) -> None:
     """A deleted user's sessions go with it (the rows cascade); subscribers hear `session.removed`."""
     now = now_ms()
     for session in (
@@ -51,4 +56,4 @@ async def record_removed_sessions(db: AsyncSession, *, instance_id: str, user_id
         if status_of(session, now) in ACTIVE_STATUSES:
             session.status = "removed"
             session.updated_at = now
-            record_session_event(db, "session.removed", session, now)
+            await record_session_event(db, "session.removed", session, now, origin=origin)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Body
 
-from locum.api.deps import AppSealer, CurrentInstance, DbReader, DbReadSession, DbSession
+from locum.api.deps import AppSealer, AppSettings, CurrentInstance, DbReader, DbReadSession, DbSession
 from locum.api.errors import form_param_missing
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
@@ -37,6 +37,7 @@ async def create_session(
     instance: CurrentInstance,
     db: DbSession,
     sealer: AppSealer,
+    settings: AppSettings,
     body: Annotated[CreateSessionBody | None, Body()] = None,
 ) -> ClerkJSONResponse:
     body = body or CreateSessionBody()
@@ -49,6 +50,7 @@ async def create_session(
         environment_type=instance.environment_type,
         user_id=body.user_id,
         active_organization_id=body.active_organization_id,
+        origin=settings.origin,
     )
     return ClerkJSONResponse(session_json(session, now_ms()))
 
@@ -60,8 +62,10 @@ async def get_session(session_id: str, instance: CurrentInstance, db: DbReadSess
 
 
 @router.post("/sessions/{session_id}/revoke", operation_id="RevokeSession")
-async def revoke_session(session_id: str, instance: CurrentInstance, db: DbSession) -> ClerkJSONResponse:
-    session = await service.revoke_session(db, instance_id=instance.id, session_id=session_id)
+async def revoke_session(
+    session_id: str, instance: CurrentInstance, db: DbSession, settings: AppSettings
+) -> ClerkJSONResponse:
+    session = await service.revoke_session(db, instance_id=instance.id, session_id=session_id, origin=settings.origin)
     return ClerkJSONResponse(session_json(session, now_ms()))
 
 

@@ -53,11 +53,16 @@ async def start_session(
     user_id: str,
     active_organization_id: str | None = None,
     actor: dict[str, Any] | None = None,
-    origin: str | None = None,
+    origin: str,
+    browser_origin: str | None = None,
     max_duration_seconds: int | None = None,
     authentication_strategy: str | None = None,
 ) -> Session:
-    """A new active session on a new client: what a completed sign-in leaves behind."""
+    """A new active session on a new client: what a completed sign-in leaves behind.
+
+    `origin` is locum's own (for the user JSON in the event); `browser_origin` is the app's, which
+    becomes the session tokens' `azp`.
+    """
     user = await get_user_or_raise(db, instance_id=instance_id, user_id=user_id)
     if user.banned:
         raise user_banned()
@@ -85,7 +90,7 @@ async def start_session(
         status="active",
         actor=actor,
         last_active_organization_id=active_organization_id,
-        origin=origin,
+        origin=browser_origin,
         last_active_at=now,
         expire_at=expire_at,
         abandon_at=abandon_at,
@@ -100,7 +105,7 @@ async def start_session(
     client.last_authentication_strategy = authentication_strategy
     await flush(db)
     await record_sign_in(db, user, at_ms=now)
-    record_session_event(db, "session.created", session, now)
+    await record_session_event(db, "session.created", session, now, origin=origin)
     return session
 
 
@@ -112,12 +117,18 @@ async def create_session(
     environment_type: str,
     user_id: str,
     active_organization_id: str | None,
+    origin: str,
 ) -> Session:
     """BAPI's POST /sessions: testing only, so development instances only (as Clerk)."""
     if environment_type != "development":
         raise request_invalid_for_environment()
     return await start_session(
-        db, sealer, instance_id=instance_id, user_id=user_id, active_organization_id=active_organization_id
+        db,
+        sealer,
+        instance_id=instance_id,
+        user_id=user_id,
+        active_organization_id=active_organization_id,
+        origin=origin,
     )
 
 
@@ -129,12 +140,12 @@ async def find_session(db: AsyncSession, *, instance_id: str, session_id: str, f
     return session
 
 
-async def revoke_session(db: AsyncSession, *, instance_id: str, session_id: str) -> Session:
+async def revoke_session(db: AsyncSession, *, instance_id: str, session_id: str, origin: str) -> Session:
     session = await find_session(db, instance_id=instance_id, session_id=session_id, for_update=True)
     now = now_ms()
     if end_session(session, "revoked", now):
         await flush(db)
-        record_session_event(db, "session.revoked", session, now)
+        await record_session_event(db, "session.revoked", session, now, origin=origin)
     return session
 
 

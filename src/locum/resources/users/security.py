@@ -108,9 +108,10 @@ async def _change_user(
 async def set_banned(session: AsyncSession, *, instance_id: str, user_id: str, banned: bool, origin: str) -> JSON:
     user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
     user.banned = banned
+    saved = await save_user(session, user, origin=origin, event="user.updated")
     if banned:
-        await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id)
-    return await save_user(session, user, origin=origin, event="user.updated")
+        await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
+    return saved
 
 
 async def set_banned_many(
@@ -131,9 +132,9 @@ async def set_banned_many(
         user = users.get(user_id)
         if user is not None:
             user.banned = banned
-            if banned:
-                await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id)
             saved.append(await save_user(session, user, origin=origin, event="user.updated"))
+            if banned:
+                await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
     return saved
 
 
@@ -242,7 +243,7 @@ async def remove_password(
     """
     user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
     if sign_out_of_other_sessions:
-        await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id)
+        await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
     if user.password_digest is None:
         return user_json(user, origin)
     user.password_digest = user.password_hasher = user.password_last_updated_at = None
@@ -267,7 +268,7 @@ async def set_password_compromised(
         session, instance_id=instance_id, user_id=user_id, origin=origin, change=_set_password_compromised
     )
     if revoke_all_sessions:
-        await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id)
+        await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
     return user
 
 

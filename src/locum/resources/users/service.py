@@ -365,9 +365,6 @@ async def update_user(
     if stored is not None:
         user.password_digest, user.password_hasher = stored
         user.password_last_updated_at = at_ms
-        if body.sign_out_of_other_sessions:
-            # A backend call has no "current" session: the other sessions are all of them.
-            await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id)
         user.password_compromised = False
     if body.totp_secret is not None:
         user.totp_secret = check_totp_secret(body.totp_secret)
@@ -379,7 +376,11 @@ async def update_user(
         user.legal_accepted_at = parse_time(body.legal_accepted_at, "legal_accepted_at")
     if body.created_at is not None:
         user.created_at = parse_time(body.created_at, "created_at")
-    return await save_user(session, user, origin=origin, event="user.updated")
+    saved = await save_user(session, user, origin=origin, event="user.updated")
+    if stored is not None and body.sign_out_of_other_sessions:
+        # A backend call has no "current" session: the other sessions are all of them.
+        await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
+    return saved
 
 
 def deleted_user_json(user: User) -> JSON:
@@ -389,12 +390,12 @@ def deleted_user_json(user: User) -> JSON:
     return deleted
 
 
-async def delete_user(session: AsyncSession, *, instance_id: str, user_id: str) -> JSON:
+async def delete_user(session: AsyncSession, *, instance_id: str, user_id: str, origin: str) -> JSON:
     user = await session.scalar(select(User).where(User.instance_id == instance_id, User.id == user_id))
     if user is None:
         raise not_found("user")
     deleted = deleted_user_json(user)
-    await record_removed_sessions(session, instance_id=instance_id, user_id=user_id)
+    await record_removed_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
     await session.delete(user)
     record(session, instance_id=instance_id, type="user.deleted", data=deleted)
     await flush(session)

@@ -88,5 +88,8 @@ async def update_user(
 
 
 @router.delete("/users/{user_id}", operation_id="DeleteUser")
-async def delete_user(user_id: str, instance: CurrentInstance, session: DbSession) -> ClerkJSONResponse:
-    return ClerkJSONResponse(await service.delete_user(session, instance_id=instance.id, user_id=user_id))
+async def delete_user(
+    user_id: str, instance: CurrentInstance, session: DbSession, settings: AppSettings
+) -> ClerkJSONResponse:
+    deleted = await service.delete_user(session, instance_id=instance.id, user_id=user_id, origin=settings.origin)
+    return ClerkJSONResponse(deleted)
