@@ -18,10 +18,12 @@ from locum.resources.users.serializers import with_origin
 
 
 async def record_session_event(db: AsyncSession, type: EventType, session: Session, now: int, *, origin: str) -> None:
-    """Clerk's session events carry the session and its user (as GET /users/{id} renders it)."""
+    """Clerk's session events carry the session and its user (as GET /users/{id} renders it); the
+    webhook Session has no `tasks`, which only the API's has."""
     document = await db.scalar(select(User.document).where(User.id == session.user_id))
     user = orjson.loads(with_origin(document, origin)) if document is not None else None
-    record(db, instance_id=session.instance_id, type=type, data={**session_json(session, now), "user": user})
+    data = {key: value for key, value in session_json(session, now).items() if key != "tasks"}
+    record(db, instance_id=session.instance_id, type=type, data={**data, "user": user})
 
 
 def end_session(session: Session, status: str, now: int) -> bool:
