@@ -38,6 +38,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         data_dir=data_dir,
         master_key=TEST_MASTER_KEY,
         public_url=TEST_ORIGIN,
+        # Tests that deliver drive a worker themselves; a background one would change rows under others.
+        deliver_in_serve=False,
     )
 
 

@@ -1,4 +1,5 @@
-"""Reading the one-time codes locum logs on `locum.messages` (it delivers no email or SMS), and a
+"""Reading the one-time codes locum sends: from /locum/messages, or from the line it logs on
+`locum.messages` for each code (test-mode codes included, though nothing is sent for those); and a
 frozen clock for expiry tests."""
 
 import re
@@ -7,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from locum.kit import clock
@@ -34,6 +36,16 @@ def server_logged_code(log: Path, identifier: str) -> str:
     while (code := _code_in(log.read_text(), identifier)) is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert code is not None, f"no verification code logged for {identifier}"
+    return code
+
+
+async def messaged_code(client: httpx.AsyncClient, to: str) -> str:
+    """The one-time code in the latest message to `to`, read from /locum/messages."""
+    response = await client.get("/locum/messages", params={"to": to, "limit": 1})
+    assert response.status_code == 200, response.text
+    messages = response.json()["data"]
+    assert messages and messages[0]["otp_code"], f"no message with a code to {to}"
+    code: str = messages[0]["otp_code"]
     return code
 
 

@@ -1,5 +1,6 @@
 """create_app(settings): the ASGI application, its lifespan and its routers."""
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ from locum.instances.service import InstanceKeys, ensure_default_instance
 from locum.kit.keys import publishable_key
 from locum.kit.sealing import Sealer, load_or_create_master_key
 from locum.logs import configure_logging
+from locum.outbox.worker import deliver_in_app
 from locum.resources import (
     actor_tokens,
     clients,
@@ -29,6 +31,7 @@ from locum.resources import (
     jwks,
     jwt_templates,
     locum_admin,
+    messages_admin,
     organization_domains,
     organization_invitations,
     organization_memberships,
@@ -37,10 +40,15 @@ from locum.resources import (
     phone_numbers,
     role_sets,
     sign_in_tokens,
+    svix,
+    templates,
     testing_tokens,
     users,
+    webhook_endpoints,
+    webhook_replay,
 )
 from locum.resources.sessions.routes import router as sessions_router
+from locum.resources.webhook_endpoints.service import ensure_environment_endpoint
 from locum.settings import Settings
 
 logger = logging.getLogger("locum")
@@ -50,11 +58,22 @@ def sealer_for(settings: Settings) -> Sealer:
     return Sealer(load_or_create_master_key(settings.master_key, settings.master_key_file))
 
 
-async def prepare_database(engine: AsyncEngine, settings: Settings) -> InstanceKeys:
-    """Migrate the schema and make sure the default instance exists; returns its keys."""
+async def prepare_database(engine: AsyncEngine, settings: Settings, *, apply_webhook_url: bool = False) -> InstanceKeys:
+    """Migrate the schema and make sure the default instance exists; returns its keys.
+
+    `apply_webhook_url` (for `locum serve` only) also makes the default instance's "environment"
+    endpoint match LOCUM_WEBHOOK_URL: other commands run from shells without that variable must
+    not remove it.
+    """
     await upgrade(engine)
+    sealer = sealer_for(settings)
     async with create_sessionmaker(engine)() as session:
-        keys = await ensure_default_instance(session, sealer_for(settings), secret_key=settings.secret_key)
+        keys = await ensure_default_instance(session, sealer, secret_key=settings.secret_key)
+        if apply_webhook_url:
+            webhook_secret = await ensure_environment_endpoint(
+                session, sealer, instance_id=keys.instance_id, url=settings.webhook_url, secret=settings.webhook_secret
+            )
+            keys = dataclasses.replace(keys, webhook_secret=webhook_secret)
         await session.commit()
     return keys
 
@@ -66,6 +85,14 @@ def startup_banner(settings: Settings, keys: InstanceKeys) -> str:
             f"CLERK_SECRET_KEY={keys.secret_key}",
             f"CLERK_PUBLISHABLE_KEY={publishable_key(keys.environment_type, keys.frontend_api_host)}",
             f"CLERK_API_URL={settings.origin}",
+            *(
+                [
+                    f"CLERK_WEBHOOK_SIGNING_SECRET={keys.webhook_secret}",
+                    f"(webhooks are delivered to LOCUM_WEBHOOK_URL={settings.webhook_url}, signed with that secret)",
+                ]
+                if keys.webhook_secret
+                else []
+            ),
         ]
     )
 
@@ -76,7 +103,8 @@ def create_app(settings: Settings) -> FastAPI:
         engine = create_engine(settings)
         # `sqlite:///:memory:` exists only inside this engine, so it is always prepared here.
         if settings.prepare_database or settings.is_memory_database:
-            logger.info("%s", startup_banner(settings, await prepare_database(engine, settings)))
+            keys = await prepare_database(engine, settings, apply_webhook_url=True)
+            logger.info("%s", startup_banner(settings, keys))
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.read_sessionmaker = create_read_sessionmaker(engine)
@@ -84,7 +112,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.registry = InstanceRegistry(app.state.sessionmaker, app.state.sealer)
         app.state.reader = await open_reader(settings, engine)
         try:
-            yield
+            async with deliver_in_app(app):
+                yield
         finally:
             await app.state.reader.close()
             await engine.dispose()
@@ -119,12 +148,17 @@ def create_app(settings: Settings) -> FastAPI:
         actor_tokens.router,
         sign_in_tokens.router,
         testing_tokens.router,
+        svix.router,
+        templates.router,
     )
     for router in v1_routers:
         app.include_router(router, prefix="/v1")
     # locum's own endpoints (what Clerk does in its dashboard or Frontend API), same secret-key auth
     app.include_router(locum_admin.router, prefix="/locum", include_in_schema=False)
     app.include_router(frontend.router, prefix="/locum", include_in_schema=False)
+    app.include_router(webhook_endpoints.router, prefix="/locum", include_in_schema=False)
+    app.include_router(webhook_replay.router, prefix="/locum", include_in_schema=False)
+    app.include_router(messages_admin.router, prefix="/locum", include_in_schema=False)
     app.include_router(images.router)
     return app
 

@@ -139,8 +139,18 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     "CreateSignInToken": ({"user_id": "{user_id}"}, "404"),
     "RevokeSignInToken": (None, "404"),
     "CreateTestingToken": (None, "own"),
+    "GetTemplateList": (None, "own"),
+    "GetTemplate": (None, "own"),
+    "UpsertTemplate": ({"name": "Mallory"}, "own"),
+    "RevertTemplate": (None, "own"),
+    "PreviewTemplate": ({}, "own"),
+    "ToggleTemplateDelivery": ({"delivered_by_clerk": False}, "own"),
     "GetInstanceOrganizationSettings": (None, "own"),
     "UpdateInstanceOrganizationSettings": (None, "own"),
+    # The instance's own Svix app: B creating or deleting one touches only B (see the svix check below).
+    "CreateSvixApp": (None, "own"),
+    "DeleteSvixApp": (None, "own"),
+    "GenerateSvixAuthURL": (None, "own"),
 }
 EMPTY = ([], {"object": "total_count", "total_count": 0}, {"data": [], "total_count": 0})
 LOCUM_CALLS = {
@@ -149,6 +159,15 @@ LOCUM_CALLS = {
     "web3_wallets": {"web3_wallet": "0x" + "d" * 40},
     "trusted_devices": {"platform": "ios", "app_identifier": "com.mallory.app"},
 }
+
+# A's webhook endpoint and message log through B's key (each must be 404): (method, path, body)
+LOCUM_WEBHOOK_CALLS = [
+    ("GET", "/locum/webhooks/endpoints/{webhook_endpoint_id}", None),
+    ("PATCH", "/locum/webhooks/endpoints/{webhook_endpoint_id}", {"enabled": False}),
+    ("POST", "/locum/webhooks/endpoints/{webhook_endpoint_id}/rotate_secret", None),
+    ("DELETE", "/locum/webhooks/endpoints/{webhook_endpoint_id}", None),
+    ("GET", "/locum/webhooks/messages?endpoint_id={webhook_endpoint_id}", None),
+]
 
 # what a browser would do with instance A's tokens, sent with B's key: (path, body, status)
 LOCUM_FRONTEND_CALLS = [
@@ -215,9 +234,14 @@ async def victim(client: httpx.AsyncClient) -> dict[str, str]:
     assert credentials.status_code == 200, credentials.text
     template = await client.post("/v1/jwt_templates", json={"name": "victim_template", "claims": {"u": "{{user.id}}"}})
     assert template.status_code == 200, template.text
+    override = await client.put("/v1/templates/email/verification_code", json={"name": "Victim's code"})
+    assert override.status_code == 200, override.text
     actor_token = await client.post("/v1/actor_tokens", json={"user_id": user_id, "actor": {"sub": "user_admin"}})
     sign_in_token = await client.post("/v1/sign_in_tokens", json={"user_id": user_id})
     assert actor_token.status_code == sign_in_token.status_code == 200
+    assert (await client.post("/v1/webhooks/svix")).status_code == 200
+    endpoint = await client.post("/locum/webhooks/endpoints", json={"url": "http://localhost:3000/victim"})
+    assert endpoint.status_code == 200, endpoint.text
     verification = await client.post(
         f"/v1/email_addresses/{full['primary_email_address_id']}/prepare_verification", json={"strategy": "email_code"}
     )
@@ -243,11 +267,14 @@ async def victim(client: httpx.AsyncClient) -> dict[str, str]:
         "refresh_token": credentials.json()["refresh_token"],
         "client_token": credentials.json()["client_token"],
         "template_id": template.json()["id"],
+        "template_type": "email",
+        "slug": "verification_code",
         "template_name": "victim_template",
         "actor_token_id": actor_token.json()["id"],
         "actor_token": actor_token.json()["token"],
         "sign_in_token_id": sign_in_token.json()["id"],
         "sign_in_token": sign_in_token.json()["token"],
+        "webhook_endpoint_id": endpoint.json()["id"],
     }
 
 
@@ -296,8 +323,17 @@ async def test_another_instance_reaches_nothing(
         response = await other_client.post(fill(path, victim), json=fill(body, victim))
         if response.status_code != expected_status:
             leaks.append(f"{path}: {response.status_code} {response.text[:200]}")
+    for method, path, body in LOCUM_WEBHOOK_CALLS:
+        response = await other_client.request(method, fill(path, victim), json=body)
+        if response.status_code != 404:
+            leaks.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
     assert not leaks, "\n".join(leaks)
+    # A's Svix app and endpoint are as they were, whatever B did with its own app.
+    assert (await client.post("/v1/webhooks/svix_url")).status_code == 200
+    endpoint = (await client.get(f"/locum/webhooks/endpoints/{victim['webhook_endpoint_id']}")).json()
+    assert endpoint["enabled"] is True
     assert (await client.get(f"/v1/users/{victim['user_id']}")).json() == before
+    assert (await client.get("/v1/templates/email/verification_code")).json()["name"] == "Victim's code"
     assert await recorded_events() == events_before
 
 

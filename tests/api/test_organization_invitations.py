@@ -129,7 +129,7 @@ class TestCreateOrganizationInvitation:
         query = parse_qs(url.query)
         assert query["x"] == ["1"] and query["__clerk_ticket"][0]
         assert f"invitation for Grace@example.com to Acme: {invitation['url']}" in caplog.messages
-        [(kind, data)] = await recorded_events()
+        [(kind, data)] = organization_events(await recorded_events())
         assert kind == "organizationInvitation.created"
         assert {key: value for key, value in data.items() if key != "data"} == invitation
         assert data["data"]["public_organization_data"]["id"] == org["id"]
@@ -202,7 +202,7 @@ class TestCreateOrganizationInvitation:
             f"/v1/organizations/{org['id']}/invitations", json={"email_address": "DUP@example.com", "role": "org:admin"}
         )
         assert (response.status_code, error_code(response)) == (400, "organization_invitation_not_unique")
-        assert len(await recorded_events()) == 1
+        assert len(organization_events(await recorded_events())) == 1
         await client.post(f"/v1/organizations/{org['id']}/invitations/{first['id']}/revoke")
         assert (await invite(client, org["id"], "dup@example.com"))["status"] == "pending"
 
@@ -391,7 +391,7 @@ class TestRevokeOrganizationInvitation:
         ]
         again = await client.post(url, json={})
         assert (again.status_code, error_code(again)) == (404, "organization_invitation_not_pending")
-        assert len(await recorded_events()) == 2
+        assert len(organization_events(await recorded_events())) == 2
 
     async def test_requesting_user_must_manage_memberships(
         self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient

@@ -16,7 +16,8 @@ from locum.instances.registry import InstanceContext, InstanceRegistry
 
 BEARER_PREFIX = "bearer "
 PROTECTED_PREFIXES = ("/v1/", "/locum/")
-PUBLIC_PREFIXES = ("/locum/images/",)
+# Public: image URLs, and the webhook dashboard, which checks the capability in its own `key`.
+PUBLIC_PREFIXES = ("/locum/images/", "/locum/webhooks/dashboard")
 VERSIONED_PREFIX = "/v1/"
 
 

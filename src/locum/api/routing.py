@@ -14,6 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.constraints import IdentifierTaken, identifier_param_for
+from locum.outbox.events import has_outbox_work
+from locum.outbox.worker import wake_delivery_worker
 
 
 class ClerkRequest(Request):
@@ -42,6 +44,9 @@ class LocumRoute(APIRoute):
                         if param is None:
                             raise
                         raise IdentifierTaken(param) from exc
+                    if has_outbox_work(session):
+                        # Committed events go out at once instead of at the worker's next poll.
+                        wake_delivery_worker(request.app)
                 return response
             finally:
                 session = getattr(request.state, "db_session", None)

@@ -1,13 +1,18 @@
-"""The `locum` command: `locum serve`, `locum keys` (and `locum keys rotate` / `retire`)."""
+"""The `locum` command: `locum serve`, `locum worker` (webhook and email delivery), `locum keys` (and
+`locum keys rotate` / `retire`), `locum webhooks` (add / list / remove endpoints)."""
 
 import typer
 
 from locum.cli.keys import keys
 from locum.cli.serve import serve
+from locum.cli.webhooks import webhooks
+from locum.cli.worker import worker
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="A self-hostable Clerk Backend API.")
 cli.command()(serve)
+cli.command()(worker)
 cli.add_typer(keys, name="keys")
+cli.add_typer(webhooks, name="webhooks")
 
 
 def main() -> None:

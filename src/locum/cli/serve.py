@@ -47,7 +47,7 @@ def serve(
 async def _prepare(settings: Settings) -> InstanceKeys:
     engine = create_engine(settings)
     try:
-        return await prepare_database(engine, settings)
+        return await prepare_database(engine, settings, apply_webhook_url=True)
     finally:
         await engine.dispose()
 

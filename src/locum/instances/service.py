@@ -30,6 +30,8 @@ class InstanceKeys:
     environment_type: str
     frontend_api_host: str
     secret_key: str
+    # The LOCUM_WEBHOOK_URL endpoint's signing secret, once prepare_database(apply_webhook_url=True) set it up.
+    webhook_secret: str | None = None
 
 
 def _frontend_api_host(instance_id: str) -> str:

@@ -1,7 +1,9 @@
 """Clerk webhook events, recorded in the outbox in the same transaction as the change.
 
 Event type names follow Clerk's webhook catalogue (`user.created`, …); `data` is the same JSON the
-API returns for the object. Delivery is a separate concern (it reads committed rows only).
+API returns for the object. Delivery is a separate concern (it reads committed rows only); a
+session that recorded events, or re-queued deliveries, is marked so that whoever commits it can wake
+an in-process delivery worker at once instead of letting it find the rows on its next poll.
 """
 
 from typing import Any, Literal
@@ -11,6 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from locum.api.tracing import current_http_request
 from locum.db.models import Event
 from locum.kit.ids import new_id
+
+# Key in AsyncSession.info: the session's transaction leaves work for the delivery worker.
+OUTBOX_WORK_KEY = "locum_outbox_work"
 
 EventType = Literal[
     "user.created",
@@ -47,3 +52,13 @@ def record(session: AsyncSession, *, instance_id: str, type: EventType, data: di
     http_request = current_http_request()
     attributes = {"http_request": http_request} if http_request is not None else {}
     session.add(Event(id=new_id("event"), instance_id=instance_id, type=type, data=data, attributes=attributes))
+    mark_outbox_work(session)
+
+
+def mark_outbox_work(session: AsyncSession) -> None:
+    session.info[OUTBOX_WORK_KEY] = True
+
+
+def has_outbox_work(session: AsyncSession) -> bool:
+    """Whether this session recorded events or re-queued deliveries (check it after the commit)."""
+    return bool(session.info.get(OUTBOX_WORK_KEY, False))

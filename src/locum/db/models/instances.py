@@ -16,6 +16,8 @@ class Instance(Timestamped, Base):
     session_inactivity_timeout_seconds: Mapped[int | None] = mapped_column(Integer, default=7 * 24 * 3600)
     # Bumped whenever signing keys change, so every process reloads its cached keys.
     signing_keys_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Whether the instance has its "Svix app" (CreateSvixApp / DeleteSvixApp; locum delivers itself).
+    svix_app_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class InstanceSecretKey(InstanceScoped, Timestamped, Base):

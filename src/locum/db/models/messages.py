@@ -27,7 +27,8 @@ class Message(InstanceScoped, Timestamped, Base):
     body_plain: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     identification_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
-    # queued (to be sent by locum), sent, failed, or delivered_elsewhere (delivered_by_clerk=false)
+    # queued (to be sent by locum), sending (claimed by an SMTP sender), sent, failed, or
+    # delivered_elsewhere (delivered_by_clerk=false: locum only records it)
     status: Mapped[str] = mapped_column(String(24), default="queued")
     delivered_by_clerk: Mapped[bool] = mapped_column(Boolean, default=True)
     data: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)

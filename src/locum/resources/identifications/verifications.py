@@ -1,8 +1,10 @@
 """One-time codes that prove control of an email address or phone number (prepare/attempt).
 
 Each prepare creates its own Verification with a fresh 6-digit code. The code is never stored
-(only its SHA-256) nor returned; locum delivers nothing, so it is logged at WARNING on the
-`locum.messages` logger for the developer to read.
+(only its SHA-256) nor returned: it goes out as Clerk's `verification_code` email or SMS (see
+locum.messages), and is logged at WARNING on the `locum.messages` logger for the developer to read.
+In Clerk's test mode (a `+clerk_test` address, a 555-0100..0199 number) the code is always 424242
+and no message is sent.
 
     prepare --> unverified --right code--> verified   (attempting it again: 400 verification_already_verified)
                     |  wrong code: attempts + 1, stays unverified
@@ -25,9 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import not_found, verification_already_verified
 from locum.db.constraints import flush
-from locum.db.models import User, Verification
+from locum.db.models import Instance, User, Verification
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
+from locum.messages import TEST_MODE_CODE, is_test_recipient, request_variables, send_email, send_sms
+from locum.messages.test_mode import Channel
 from locum.resources.identifications.schemas import AttemptVerificationBody
 from locum.resources.identifications.service import (
     VERIFIED,
@@ -70,7 +74,11 @@ def verification_json(row: Verification) -> JSON:
 
 async def prepare(session: AsyncSession, kind: IdentificationKind[Row], *, instance_id: str, row_id: str) -> JSON:
     identification = await get_row(session, kind, instance_id=instance_id, row_id=row_id)
-    code = new_code()
+    identifier = kind.identifier(identification)
+    channel: Channel = "email" if kind.object == "email_address" else "sms"
+    instance = await session.get_one(Instance, instance_id)
+    test_recipient = is_test_recipient(instance, channel, identifier)
+    code = TEST_MODE_CODE if test_recipient else new_code()
     at_ms = now_ms()
     verification = Verification(
         id=new_id("verification"),
@@ -87,7 +95,17 @@ async def prepare(session: AsyncSession, kind: IdentificationKind[Row], *, insta
     )
     session.add(verification)
     await flush(session)
-    messages.warning("verification code for %s: %s", kind.identifier(identification), code)
+    messages.warning("verification code for %s: %s%s", identifier, code, " (test mode)" if test_recipient else "")
+    send = send_email if channel == "email" else send_sms
+    await send(
+        session,
+        instance_id=instance_id,
+        slug="verification_code",
+        to_address=identifier,
+        variables={"otp_code": code, **request_variables(at_ms)},
+        user_id=identification.user_id,
+        identification_id=identification.id,
+    )
     return verification_json(verification)
 
 

@@ -5,8 +5,9 @@
        '--expires_at passes--> expired   (computed on read; nothing is stored)
 
 Only pending invitations can be revoked or accepted (otherwise 404 organization_invitation_not_pending).
-Pending invitations count towards the organization's membership limit, as Clerk counts them. locum
-sends no email: the invitation link is logged at WARNING on `locum.messages`.
+Pending invitations count towards the organization's membership limit, as Clerk counts them. Unless
+`notify` is false, each invitation goes out as Clerk's `organization_invitation` email (locum.messages);
+its link is also logged at WARNING on `locum.messages`.
 """
 
 import logging
@@ -38,6 +39,7 @@ from locum.db.models import (
 from locum.kit.clock import now_ms
 from locum.kit.identifiers import email_lookup_key, normalize_email
 from locum.kit.ids import new_id
+from locum.messages import send_email
 from locum.outbox.events import record
 from locum.resources.organization_invitations import repository
 from locum.resources.organization_invitations.schemas import (
@@ -51,6 +53,7 @@ from locum.resources.organization_invitations.serializers import (
     effective_status,
     event_json,
     invitation_url,
+    public_organization_data,
 )
 from locum.resources.organizations import lookup
 from locum.resources.organizations.members import add_membership, already_a_member, check_room_for
@@ -216,13 +219,42 @@ async def create_invitations(
             data=event_json(data, organization, origin=origin),
         )
         if body.notify is not False:
-            messages.warning(
-                "invitation for %s to %s: %s",
-                invitation.email_address,
-                organization.name,
-                invitation_url(invitation, origin=origin),
-            )
+            await _send_invitation_email(session, invitation, organization, rendered=data, origin=origin)
     return rendered
+
+
+def _inviter_name(rendered: JSON) -> str:
+    """How the invitation email names the inviter: full name, else their primary identifier."""
+    inviter = rendered["public_inviter_data"]
+    if inviter is None:
+        return ""
+    full_name = " ".join(part for part in (inviter["first_name"], inviter["last_name"]) if part)
+    return full_name or str(inviter["identifier"])
+
+
+async def _send_invitation_email(
+    session: AsyncSession,
+    invitation: OrganizationInvitation,
+    organization: Organization,
+    *,
+    rendered: JSON,
+    origin: str,
+) -> None:
+    """Clerk's organization_invitation email; `rendered` is the invitation as the API shows it."""
+    url = invitation_url(invitation, origin=origin)
+    messages.warning("invitation for %s to %s: %s", invitation.email_address, organization.name, url)
+    public_organization = public_organization_data(organization, origin=origin)
+    await send_email(
+        session,
+        instance_id=invitation.instance_id,
+        slug="organization_invitation",
+        to_address=invitation.email_address,
+        variables={
+            "action_url": url,
+            "inviter_name": _inviter_name(rendered),
+            "org": {"name": organization.name, "image_url": public_organization["image_url"]},
+        },
+    )
 
 
 async def list_organization_invitations(

@@ -1,0 +1,162 @@
+"""`locum webhooks`: add, list and remove the default instance's webhook endpoints."""
+
+import asyncio
+from collections.abc import AsyncIterator, Coroutine, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from locum.api.errors import ClerkError
+from locum.app import prepare_database, sealer_for
+from locum.cli.options import DatabaseUrl, settings_with
+from locum.db.engine import create_engine, create_sessionmaker
+from locum.kit.sealing import Sealer
+from locum.resources.webhook_endpoints import service
+from locum.settings import Settings
+
+webhooks = typer.Typer(
+    help="The default instance's webhook endpoints (LOCUM_WEBHOOK_URL adds one more at `locum serve`).",
+    no_args_is_help=True,
+)
+
+# What each service parameter is called on the command line, for error messages.
+OPTION_NAMES = {"url": "URL", "event_types": "--events", "secret": "--secret", "description": "--description"}
+LIST_COLUMNS = ("ID", "URL", "EVENTS", "ENABLED", "SECRET")
+ALL_EVENTS = "*"
+
+Events = Annotated[
+    str | None,
+    typer.Option(
+        "--events",
+        help="Comma-separated event types, e.g. user.created,user.updated \\[default: all]",
+        show_default=False,
+    ),
+]
+Secret = Annotated[
+    str | None,
+    typer.Option(help="A fixed whsec_… signing secret \\[default: a new random one]", show_default=False),
+]
+Description = Annotated[str | None, typer.Option(help="A note shown beside the endpoint", show_default=False)]
+
+Result = TypeVar("Result")
+
+
+def _settings(context: typer.Context, database_url: str | None) -> Settings:
+    """--database-url given after the subcommand wins over one given before it."""
+    given_before: dict[str, Any] = context.obj or {}
+    return settings_with(database_url=database_url or given_before.get("database_url"))
+
+
+@webhooks.callback()
+def options(context: typer.Context, database_url: DatabaseUrl = None) -> None:
+    context.obj = {"database_url": database_url}
+
+
+@asynccontextmanager
+async def _default_instance(settings: Settings) -> AsyncIterator[tuple[AsyncSession, Sealer, str]]:
+    """A session on the migrated database, the sealer and the default instance's id; committed when the block ends."""
+    engine = create_engine(settings)
+    try:
+        instance_keys = await prepare_database(engine, settings)
+        async with create_sessionmaker(engine)() as session:
+            yield session, sealer_for(settings), instance_keys.instance_id
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+def _run(work: Coroutine[Any, Any, Result]) -> Result:
+    """Run a coroutine; a refusal from the service becomes a usage error naming the option at fault."""
+    try:
+        return asyncio.run(work)
+    except ClerkError as error:
+        if error.status == 404:
+            typer.echo(f"Error: {error.long_message}", err=True)
+            raise typer.Exit(1) from None
+        param = str((error.meta or {}).get("param_name", ""))
+        raise typer.BadParameter(error.long_message, param_hint=OPTION_NAMES.get(param, param)) from None
+
+
+@webhooks.command()
+def add(
+    context: typer.Context,
+    url: Annotated[str, typer.Argument(help="Where to POST the events (http:// or https://, localhost is fine)")],
+    events: Events = None,
+    secret: Secret = None,
+    description: Description = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Add an endpoint; print its id and its signing secret (CLERK_WEBHOOK_SIGNING_SECRET for @clerk/backend)."""
+    event_types = [name.strip() for name in events.split(",") if name.strip()] if events else None
+    endpoint = _run(
+        _add(_settings(context, database_url), url=url, event_types=event_types, secret=secret, description=description)
+    )
+    typer.echo(endpoint["id"])
+    typer.echo(endpoint["secret"])
+    typer.echo(f"Added {endpoint['url']}: `locum serve` delivers to it, signed with the secret above.", err=True)
+
+
+@webhooks.command(name="list")
+def list_endpoints(context: typer.Context, database_url: DatabaseUrl = None) -> None:
+    """Print the endpoints, newest first, with their signing secrets."""
+    endpoints = _run(_list(_settings(context, database_url)))
+    if not endpoints:
+        typer.echo("No webhook endpoints.", err=True)
+        return
+    for line in _table([_row(endpoint) for endpoint in endpoints]):
+        typer.echo(line)
+
+
+@webhooks.command()
+def remove(
+    context: typer.Context,
+    endpoint_id: Annotated[str, typer.Argument(metavar="ID", help="The endpoint's id (ep_…), as `list` prints it")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Remove an endpoint, with its pending deliveries and its delivery history."""
+    _run(_remove(_settings(context, database_url), endpoint_id=endpoint_id))
+    typer.echo(f"Removed {endpoint_id}.", err=True)
+
+
+def _row(endpoint: dict[str, Any]) -> tuple[str, ...]:
+    reason = endpoint["disabled_reason"]
+    enabled = "yes" if endpoint["enabled"] else f"no ({reason})" if reason else "no"
+    events = ",".join(endpoint["event_types"]) or ALL_EVENTS
+    return endpoint["id"], endpoint["url"], events, enabled, endpoint["secret"]
+
+
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[column]) for row in (LIST_COLUMNS, *rows)) for column in range(len(LIST_COLUMNS))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in (LIST_COLUMNS, *rows)
+    ]
+
+
+async def _add(
+    settings: Settings, *, url: str, event_types: list[str] | None, secret: str | None, description: str | None
+) -> dict[str, Any]:
+    async with _default_instance(settings) as (session, sealer, instance_id):
+        return await service.create_endpoint(
+            session,
+            sealer,
+            instance_id=instance_id,
+            url=url,
+            event_types=event_types,
+            description=description,
+            secret=secret,
+            source="cli",
+        )
+
+
+async def _list(settings: Settings) -> list[dict[str, Any]]:
+    async with _default_instance(settings) as (session, sealer, instance_id):
+        endpoints, _ = await service.list_endpoints(session, sealer, instance_id=instance_id)
+        return endpoints
+
+
+async def _remove(settings: Settings, *, endpoint_id: str) -> None:
+    async with _default_instance(settings) as (session, _, instance_id):
+        await service.delete_endpoint(session, instance_id=instance_id, endpoint_id=endpoint_id)

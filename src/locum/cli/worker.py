@@ -1,0 +1,57 @@
+"""`locum worker`: webhook delivery as a process of its own, beside `locum serve` or several of them.
+
+It does not migrate the database (`locum serve` does, once): until the schema exists it logs the
+error and retries. It needs the server's master key (LOCUM_MASTER_KEY, or LOCUM_DATA_DIR where
+`locum serve` keeps it) to unseal the endpoints' signing secrets. SIGTERM and SIGINT stop it
+gracefully: attempts in flight get a few seconds to finish, the rest are given back to the queue.
+"""
+
+import asyncio
+import logging
+import signal
+
+import typer
+
+from locum.app import sealer_for
+from locum.cli.options import DatabaseUrl, settings_with
+from locum.db.engine import create_engine, create_sessionmaker
+from locum.logs import configure_logging
+from locum.outbox.worker import run_worker
+from locum.settings import Settings
+
+try:
+    # The loop `locum serve` runs on too (uvicorn's); ~15% less time a delivery than asyncio's own.
+    from uvloop import run as run_event_loop
+except ImportError:  # uvicorn[standard] brings uvloop everywhere but on Windows
+    from asyncio import run as run_event_loop
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+MEMORY_DATABASE_REFUSAL = "a worker delivers from the server's database: give a file or PostgreSQL one"
+NO_MASTER_KEY = "no master key to unseal endpoint secrets with: the server's data directory holds it"
+
+logger = logging.getLogger("locum")
+
+
+def worker(database_url: DatabaseUrl = None) -> None:
+    """Deliver webhooks (fan out new events, send due deliveries, retry) until SIGTERM or Ctrl-C."""
+    settings = settings_with(database_url=database_url)
+    if settings.is_memory_database:
+        raise typer.BadParameter(MEMORY_DATABASE_REFUSAL, param_hint="--database-url")
+    # A worker must use the server's key: a new one would unseal nothing.
+    if not settings.master_key and not settings.master_key_file.exists():
+        raise typer.BadParameter(NO_MASTER_KEY, param_hint="LOCUM_DATA_DIR or LOCUM_MASTER_KEY")
+    configure_logging(settings.log_level)
+    run_event_loop(_deliver(settings))
+
+
+async def _deliver(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for stop_signal in STOP_SIGNALS:
+        loop.add_signal_handler(stop_signal, stop.set)
+    engine = create_engine(settings)
+    logger.info("locum worker is delivering webhooks from %s", engine.url.render_as_string(hide_password=True))
+    try:
+        await run_worker(create_sessionmaker(engine), sealer_for(settings), settings, stop=stop)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,239 @@
+"""The delivery worker: fan out new events, attempt due deliveries, store the outcomes; repeat.
+
+It runs inside `locum serve` (deliver_in_app, when settings.deliver_in_serve) and alone as
+`locum worker`; any number of them may share a database (see repository.py for the leases that
+keep them from attempting one delivery twice at once).
+
+Each pass is one short transaction: store the attempts that finished, fan out a batch of events,
+lease due deliveries. The worker holds up to MAX_HELD leased deliveries, MAX_IN_FLIGHT of them
+being attempted (tasks, outside any transaction) and the rest queued: an attempt that ends starts
+the next queued one at once, so sending never waits for the database, and the next pass stores a
+batch of outcomes in one go. Between passes the worker waits until enough attempts have ended or
+the queue runs low, for `wake` (set in-process after a request commits an event:
+wake_delivery_worker) or for settings.worker_poll_seconds (events committed by other processes).
+
+Stopping waits STOP_GRACE_SECONDS for the attempts in flight, then abandons the rest and gives
+their leases back, with those of the queued deliveries; a worker killed outright leaves leases
+that expire after LEASE_MS, after which any worker attempts those deliveries again (delivery is
+at least once, as with Svix).
+"""
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import NamedTuple
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+
+from locum.kit.clock import now_ms
+from locum.kit.sealing import Sealer
+from locum.messages import run_email_sender
+from locum.outbox.delivery import DELIVERY_TIMEOUT_SECONDS, AttemptOutcome, LeasedDelivery, Transports, attempt
+from locum.outbox.dispatch import FAN_OUT_BATCH_SIZE, fan_out
+from locum.outbox.repository import SigningKeys, lease_due, record_outcomes, release_leases
+from locum.settings import Settings
+
+logger = logging.getLogger("locum.outbox")
+
+MAX_IN_FLIGHT = 64
+MAX_HELD = 4 * MAX_IN_FLIGHT
+# Outcomes stored together; fewer would spend the worker's time on transactions.
+STORE_BATCH_SIZE = MAX_IN_FLIGHT // 2
+LEASE_MS = 60_000
+# A queued delivery is attempted only while its lease outlasts a whole attempt and its storing.
+ATTEMPT_LEASE_MARGIN_MS = round(DELIVERY_TIMEOUT_SECONDS * 1000) + 15_000
+STOP_GRACE_SECONDS = 5.0
+ERROR_BACKOFF_SECONDS = 1.0
+UNATTEMPTED_ERROR = "locum could not attempt this delivery (see its log)"
+
+
+class PassResult(NamedTuple):
+    fanned_out: int
+    leased: int
+
+
+class DeliveryWorker:
+    """One worker's state: the deliveries it holds (queued, in flight) and outcomes not stored yet.
+
+    `run` is the loop; `step` and `drain` are its parts, which tests call to deliver deterministically.
+    """
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sealer: Sealer,
+        settings: Settings,
+        transports: Transports,
+        *,
+        wake: asyncio.Event,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._keys = SigningKeys(sealer)
+        self._schedule = settings.webhook_retry_schedule
+        self._poll_seconds = settings.worker_poll_seconds
+        self._transports = transports
+        self._wake = wake
+        self._queued: deque[LeasedDelivery] = deque()
+        self._in_flight: dict[str, tuple[LeasedDelivery, asyncio.Task[None]]] = {}
+        self._finished: list[AttemptOutcome] = []
+        # Leases to give back: queued too long, or abandoned when stopping.
+        self._unused: list[LeasedDelivery] = []
+        self._stopping = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    result = await self.step()
+                except Exception:
+                    logger.exception("webhook delivery pass failed; retrying in %g s", ERROR_BACKOFF_SECONDS)
+                    await _first_set((stop,), ERROR_BACKOFF_SECONDS)
+                    continue
+                # A full batch means more events may be waiting to be fanned out.
+                if result.fanned_out < FAN_OUT_BATCH_SIZE:
+                    await _first_set((stop, self._wake), self._poll_seconds)
+        finally:
+            try:
+                await self.drain(timeout=STOP_GRACE_SECONDS)
+            except Exception:
+                logger.exception("could not store the last webhook attempts; their deliveries will be retried")
+
+    async def step(self) -> PassResult:
+        """One pass: store finished attempts, fan out a batch of events, lease due deliveries."""
+        finished, self._finished = self._finished, []
+        unused, self._unused = self._unused, []
+        room = MAX_HELD - len(self._queued) - len(self._in_flight)
+        try:
+            async with self._sessionmaker() as session, session.begin():
+                at_ms = now_ms()
+                await record_outcomes(session, finished, schedule=self._schedule, at_ms=at_ms)
+                await release_leases(session, unused)
+                fanned_out = await fan_out(session, at_ms=at_ms)
+                leased = []
+                if room > 0:
+                    leased = await lease_due(session, self._keys, at_ms=at_ms, limit=room, lease_ms=LEASE_MS)
+        except BaseException:
+            # Stored by the next pass instead: the lease guard makes a late store harmless.
+            self._finished[:0] = finished
+            self._unused[:0] = unused
+            raise
+        self._queued.extend(leased)
+        self._start_queued()
+        return PassResult(fanned_out, len(leased))
+
+    def _start_queued(self) -> None:
+        while self._queued and len(self._in_flight) < MAX_IN_FLIGHT and not self._stopping:
+            delivery = self._queued.popleft()
+            if delivery.leased_until - now_ms() < ATTEMPT_LEASE_MARGIN_MS:
+                self._unused.append(delivery)
+                continue
+            self._in_flight[delivery.id] = (delivery, asyncio.create_task(self._attempt(delivery)))
+
+    async def drain(self, *, timeout: float | None = None) -> None:
+        """Attempt every delivery held and store the outcomes. With a `timeout`, no queued delivery
+        is started and attempts still running after `timeout` seconds are abandoned: their
+        deliveries, and the queued ones, are due again at once."""
+        if timeout is None:
+            while self._in_flight:
+                await asyncio.wait([task for _, task in self._in_flight.values()])
+        else:
+            self._stopping = True
+            try:
+                if self._in_flight:
+                    await asyncio.wait([task for _, task in self._in_flight.values()], timeout=timeout)
+                await self._abandon_held()
+            finally:
+                self._stopping = False
+        finished, self._finished = self._finished, []
+        unused, self._unused = self._unused, []
+        if finished or unused:
+            await self._store(finished, unused)
+
+    async def _abandon_held(self) -> None:
+        tasks = [task for _, task in self._in_flight.values()]
+        self._unused += [delivery for delivery, _ in self._in_flight.values()] + list(self._queued)
+        self._queued.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._in_flight.clear()
+
+    async def _store(self, finished: Sequence[AttemptOutcome], unused: Sequence[LeasedDelivery]) -> None:
+        async with self._sessionmaker() as session, session.begin():
+            await record_outcomes(session, finished, schedule=self._schedule, at_ms=now_ms())
+            await release_leases(session, unused)
+
+    async def _attempt(self, delivery: LeasedDelivery) -> None:
+        try:
+            outcome = await attempt(self._transports, delivery)
+        except Exception:
+            # A fault of locum's, not the endpoint's; it still counts as a failed attempt.
+            logger.exception("webhook delivery %s could not be attempted", delivery.id)
+            outcome = AttemptOutcome(delivery, now_ms(), None, "", UNATTEMPTED_ERROR, 0)
+        self._finished.append(outcome)
+        del self._in_flight[delivery.id]
+        self._start_queued()
+        if len(self._finished) >= STORE_BATCH_SIZE or len(self._queued) < MAX_IN_FLIGHT or not self._in_flight:
+            self._wake.set()
+
+
+async def _first_set(events: Sequence[asyncio.Event], timeout: float) -> None:
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
+
+
+async def run_worker(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    sealer: Sealer,
+    settings: Settings,
+    *,
+    stop: asyncio.Event,
+    wake: asyncio.Event | None = None,
+) -> None:
+    """Deliver webhooks (and queued emails, when LOCUM_SMTP_URL is set) until `stop` is set; errors
+    are logged and the loops go on."""
+    async with Transports(MAX_IN_FLIGHT) as transports:
+        worker = DeliveryWorker(sessionmaker, sealer, settings, transports, wake=wake or asyncio.Event())
+        await asyncio.gather(worker.run(stop), run_email_sender(sessionmaker, settings, stop=stop))
+
+
+@asynccontextmanager
+async def deliver_in_app(app: Starlette) -> AsyncIterator[None]:
+    """A worker beside the app while the block runs, if settings.deliver_in_serve.
+
+    For create_app's lifespan, once app.state holds the sessionmaker and the sealer. Not on
+    `sqlite:///:memory:`: every session shares its one connection, so the worker's transactions
+    would run inside the requests' ones.
+    """
+    settings: Settings = app.state.settings
+    if not settings.deliver_in_serve:
+        yield
+        return
+    if settings.is_memory_database:
+        logger.warning("webhooks are not delivered on sqlite:///:memory: (use a file or PostgreSQL database)")
+        yield
+        return
+    stop = asyncio.Event()
+    app.state.delivery_wake = wake = asyncio.Event()
+    task = asyncio.create_task(run_worker(app.state.sessionmaker, app.state.sealer, settings, stop=stop, wake=wake))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+def wake_delivery_worker(app: Starlette) -> None:
+    """Have the app's worker look for work now (after a commit that recorded events)."""
+    wake: asyncio.Event | None = getattr(app.state, "delivery_wake", None)
+    if wake is not None:
+        wake.set()

@@ -1,0 +1,3 @@
+from locum.resources.messages_admin.routes import router
+
+__all__ = ["router"]

@@ -1,0 +1,3 @@
+from locum.resources.svix.routes import router
+
+__all__ = ["router"]

@@ -1,0 +1,3 @@
+from locum.resources.templates.routes import router
+
+__all__ = ["router"]

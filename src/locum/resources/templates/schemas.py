@@ -1,0 +1,42 @@
+"""Request bodies and the list query of the Email & SMS Templates operations (all optional, as the
+spec declares them; what the template type allows is checked by the service)."""
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from locum.resources.users.schemas import ClerkBody
+
+NAME_MAX_LENGTH = 255
+# The local part of an email address, as Clerk's from/reply-to names are.
+LOCAL_PART_MAX_LENGTH = 64
+
+LocalPart = Annotated[str, Field(max_length=LOCAL_PART_MAX_LENGTH)]
+
+
+class TemplateListParams(BaseModel):
+    paginated: bool = False
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0)
+
+
+class UpsertTemplateBody(ClerkBody):
+    name: Annotated[str, Field(min_length=1, max_length=NAME_MAX_LENGTH)] | None = None
+    subject: str | None = None
+    markup: str | None = None
+    body: str | None = None
+    delivered_by_clerk: bool | None = None
+    from_email_name: LocalPart | None = None
+    reply_to_email_name: LocalPart | None = None
+
+
+class PreviewTemplateBody(ClerkBody):
+    subject: str | None = None
+    body: str | None = None
+    from_email_name: LocalPart | None = None
+    reply_to_email_name: LocalPart | None = None
+
+
+class ToggleTemplateDeliveryBody(ClerkBody):
+    delivered_by_clerk: bool

@@ -1,0 +1,231 @@
+"""Email & SMS Templates rules: list, get, upsert, revert, preview and toggle delivery.
+
+Templates are addressed by type (`email` or `sms`; anything else is 400) and by the slug of one of
+Clerk's system templates (locum.messages.catalogue; any other slug is 404). Upsert and toggle write
+the instance's override, starting from what the instance sees now; revert deletes it (reverting a
+template that has no override changes nothing and answers the system template). Overrides are
+written with the instance row locked, so two first writes of one template can't both insert.
+
+A body must keep the template's required variables (`{{otp_code}}`, …) and be a template locum can
+render (rendering.py); otherwise 422. Subject and sender names belong to email templates only.
+"""
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from locum.api.errors import (
+    ClerkError,
+    form_param_format_invalid,
+    form_param_value_invalid,
+    not_found,
+)
+from locum.db.constraints import flush
+from locum.db.models import Instance, Template
+from locum.kit.clock import now_ms
+from locum.kit.ids import new_id
+from locum.messages.catalogue import SYSTEM_TEMPLATES, TEMPLATE_TYPES, TemplateType, system_templates
+from locum.messages.rendering import CompiledTemplate, TemplateSyntaxError, compile_template
+from locum.messages.service import request_variables
+from locum.messages.templates import EffectiveTemplate, app_variables, from_email_address, get_override
+from locum.resources.templates.schemas import (
+    PreviewTemplateBody,
+    TemplateListParams,
+    ToggleTemplateDeliveryBody,
+    UpsertTemplateBody,
+)
+from locum.resources.templates.serializers import JSON, template_json
+
+_LOCAL_PART = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._+-]{0,62}[A-Za-z0-9])?")
+EMAIL_ONLY_FIELDS = ("subject", "from_email_name", "reply_to_email_name")
+
+
+def template_type_or_raise(template_type: str) -> TemplateType:
+    for known in TEMPLATE_TYPES:
+        if template_type == known:
+            return known
+    raise form_param_value_invalid(
+        "template_type", f"template_type must be one of {', '.join(TEMPLATE_TYPES)}.", status=400
+    )
+
+
+async def _effective_or_raise(
+    session: AsyncSession, *, instance_id: str, template_type: str, slug: str
+) -> EffectiveTemplate:
+    known_type = template_type_or_raise(template_type)
+    system = SYSTEM_TEMPLATES.get((known_type, slug))
+    if system is None:
+        raise not_found("template")
+    override = await get_override(session, instance_id=instance_id, template_type=known_type, slug=slug)
+    return EffectiveTemplate(system, override)
+
+
+async def _lock_instance(session: AsyncSession, instance_id: str) -> None:
+    await session.execute(select(Instance.id).where(Instance.id == instance_id).with_for_update())
+
+
+async def list_templates(
+    session: AsyncSession, *, instance_id: str, template_type: str, params: TemplateListParams
+) -> tuple[list[JSON], int | None]:
+    """The page in Clerk's order (position), and the total count when `paginated` asked for it."""
+    known_type = template_type_or_raise(template_type)
+    overrides = {
+        row.slug: row
+        for row in await session.scalars(
+            select(Template).where(Template.instance_id == instance_id, Template.template_type == known_type)
+        )
+    }
+    systems = system_templates(known_type)
+    page = systems[params.offset : params.offset + params.limit]
+    templates = [template_json(EffectiveTemplate(system, overrides.get(system.slug))) for system in page]
+    return templates, len(systems) if params.paginated else None
+
+
+async def get_template(session: AsyncSession, *, instance_id: str, template_type: str, slug: str) -> JSON:
+    template = await _effective_or_raise(session, instance_id=instance_id, template_type=template_type, slug=slug)
+    return template_json(template)
+
+
+def _compiled(param: str, source: str) -> CompiledTemplate:
+    try:
+        return compile_template(source)
+    except TemplateSyntaxError as exc:
+        raise form_param_value_invalid(param, f"{param} is not a valid template: {exc}.") from None
+
+
+def _check_email_only(template_type: TemplateType, fields: dict[str, Any]) -> None:
+    if template_type == "email":
+        return
+    for name in EMAIL_ONLY_FIELDS:
+        if fields.get(name) is not None:
+            raise form_param_value_invalid(name, f"{name} applies to email templates only.")
+
+
+def _check_sender(name: str, value: str | None, *, allow_empty: bool) -> None:
+    if value is None or (allow_empty and value == ""):
+        return
+    if not _LOCAL_PART.fullmatch(value):
+        raise form_param_format_invalid(name, f"{name} must be the local part of an email address, like 'hello'.")
+
+
+def _missing_required(template: EffectiveTemplate, body: CompiledTemplate) -> ClerkError | None:
+    missing = [name for name in template.system.required_variables if name not in body.variables]
+    if not missing:
+        return None
+    variables = ", ".join(f"{{{{{name}}}}}" for name in missing)
+    return form_param_value_invalid("body", f"body must contain the required variables: {variables}.")
+
+
+def _new_override(instance_id: str, template: EffectiveTemplate, at_ms: int) -> Template:
+    """An override holding what the instance sees now."""
+    return Template(
+        id=new_id("template"),
+        instance_id=instance_id,
+        template_type=template.template_type,
+        slug=template.slug,
+        name=template.name,
+        subject=template.subject,
+        markup=template.markup,
+        body=template.body,
+        from_email_name=template.from_email_name if template.template_type == "email" else None,
+        reply_to_email_name=template.reply_to_email_name,
+        delivered_by_clerk=template.delivered_by_clerk,
+        enabled=template.enabled,
+        created_at=at_ms,
+        updated_at=at_ms,
+    )
+
+
+async def _writable(
+    session: AsyncSession, *, instance_id: str, template_type: str, slug: str
+) -> tuple[EffectiveTemplate, Template]:
+    """The template and its override, added to the session when there was none."""
+    await _lock_instance(session, instance_id)
+    current = await _effective_or_raise(session, instance_id=instance_id, template_type=template_type, slug=slug)
+    if current.override is not None:
+        return current, current.override
+    override = _new_override(instance_id, current, now_ms())
+    session.add(override)
+    return EffectiveTemplate(current.system, override), override
+
+
+async def upsert_template(
+    session: AsyncSession, *, instance_id: str, template_type: str, slug: str, body: UpsertTemplateBody
+) -> JSON:
+    current = await _effective_or_raise(session, instance_id=instance_id, template_type=template_type, slug=slug)
+    fields = body.model_dump(exclude_unset=True)
+    _check_email_only(current.template_type, fields)
+    _check_sender("from_email_name", body.from_email_name, allow_empty=False)
+    _check_sender("reply_to_email_name", body.reply_to_email_name, allow_empty=True)
+    if body.subject is not None:
+        _compiled("subject", body.subject)
+    if body.body is not None:
+        problem = _missing_required(current, _compiled("body", body.body))
+        if problem is not None:
+            raise problem
+    template, override = await _writable(session, instance_id=instance_id, template_type=template_type, slug=slug)
+    if body.name is not None:
+        override.name = body.name
+    if body.subject is not None:
+        override.subject = body.subject
+    if body.body is not None and body.body != override.body:
+        override.body = body.body
+        # Markup generates a body; a body written directly has none unless it comes along.
+        override.markup = body.markup or ""
+    elif "markup" in fields:
+        override.markup = body.markup or ""
+    if body.delivered_by_clerk is not None:
+        override.delivered_by_clerk = body.delivered_by_clerk
+    if body.from_email_name is not None:
+        override.from_email_name = body.from_email_name
+    if body.reply_to_email_name is not None:
+        override.reply_to_email_name = body.reply_to_email_name or None
+    override.updated_at = now_ms()
+    await flush(session)
+    return template_json(template)
+
+
+async def revert_template(session: AsyncSession, *, instance_id: str, template_type: str, slug: str) -> JSON:
+    template = await _effective_or_raise(session, instance_id=instance_id, template_type=template_type, slug=slug)
+    if template.override is not None:
+        await session.delete(template.override)
+        await flush(session)
+    return template_json(EffectiveTemplate(template.system, None))
+
+
+async def toggle_delivery(
+    session: AsyncSession, *, instance_id: str, template_type: str, slug: str, body: ToggleTemplateDeliveryBody
+) -> JSON:
+    template, override = await _writable(session, instance_id=instance_id, template_type=template_type, slug=slug)
+    if override.delivered_by_clerk != body.delivered_by_clerk:
+        override.delivered_by_clerk = body.delivered_by_clerk
+        override.updated_at = now_ms()
+    await flush(session)
+    return template_json(template)
+
+
+async def preview_template(
+    session: AsyncSession, *, instance_id: str, template_type: str, slug: str, body: PreviewTemplateBody
+) -> JSON:
+    """The template (with the body's changes) rendered with sample values for its variables."""
+    template = await _effective_or_raise(session, instance_id=instance_id, template_type=template_type, slug=slug)
+    _check_email_only(template.template_type, body.model_dump(exclude_unset=True))
+    _check_sender("from_email_name", body.from_email_name, allow_empty=False)
+    _check_sender("reply_to_email_name", body.reply_to_email_name, allow_empty=True)
+    instance = await session.get_one(Instance, instance_id)
+    variables = {**app_variables(instance), **request_variables(now_ms()), **template.system.sample}
+    source = body.body if body.body is not None else template.body
+    if template.template_type == "sms":
+        return {"body": _compiled("body", source).render(variables, escape=False)}
+    subject = body.subject if body.subject is not None else template.subject or ""
+    preview: JSON = {
+        "subject": _compiled("subject", subject).render(variables, escape=False),
+        "body": _compiled("body", source).render(variables, escape=True),
+        "from_email_address": from_email_address(instance, body.from_email_name or template.from_email_name),
+    }
+    reply_to = body.reply_to_email_name if body.reply_to_email_name is not None else template.reply_to_email_name
+    if reply_to:
+        preview["reply_to_email_address"] = from_email_address(instance, reply_to)
+    return preview

@@ -1,0 +1,3 @@
+from locum.resources.webhook_endpoints.routes import router
+
+__all__ = ["router"]

@@ -1,0 +1,43 @@
+"""Request bodies and query strings of locum's webhook endpoint and message API (/locum/webhooks/…).
+
+Rules on the values (URL form, known event types, secret format) live in the service, which also
+applies them to LOCUM_WEBHOOK_URL and the CLI. On update, an omitted field keeps its value; `null`
+clears `description` and `event_types` (every type) and is refused for `url` and `enabled`.
+"""
+
+from pydantic import BaseModel, Field
+
+from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from locum.resources.users.schemas import ClerkBody
+
+
+class CreateWebhookEndpointBody(ClerkBody):
+    url: str
+    # Omitted or empty: every event type.
+    event_types: list[str] | None = None
+    description: str | None = None
+    # A fixed `whsec_…` signing secret (e.g. one the app already verifies with); generated if omitted.
+    secret: str | None = None
+
+
+class UpdateWebhookEndpointBody(ClerkBody):
+    url: str | None = None
+    event_types: list[str] | None = None
+    description: str | None = None
+    enabled: bool | None = None
+
+
+class RotateWebhookEndpointSecretBody(ClerkBody):
+    secret: str | None = None
+
+
+class WebhookEndpointListParams(BaseModel):
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0)
+
+
+class WebhookMessageListParams(BaseModel):
+    endpoint_id: str | None = None
+    event_type: str | None = None
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0)

@@ -1,0 +1,83 @@
+"""Webhook endpoints and messages as locum's API renders them.
+
+A message is an outbox event as Svix would show it: its svix-id, and the Clerk envelope exactly as
+it is delivered, with each endpoint's delivery and attempts.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from locum.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from locum.outbox.delivery import envelope_body
+from locum.outbox.signing import message_id
+
+JSON = dict[str, Any]
+
+
+def event_envelope(event: Event) -> JSON:
+    """The body every endpoint receives for `event`, built by the worker's own code."""
+    envelope: JSON = orjson.loads(
+        envelope_body(
+            event_type=event.type,
+            data=event.data,
+            created_at=event.created_at,
+            instance_id=event.instance_id,
+            attributes=event.attributes,
+        )
+    )
+    return envelope
+
+
+def webhook_endpoint_json(endpoint: WebhookEndpoint, *, secret: str) -> JSON:
+    return {
+        "object": "locum_webhook_endpoint",
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "event_types": endpoint.event_types,
+        "enabled": endpoint.enabled,
+        "disabled_reason": endpoint.disabled_reason,
+        "source": endpoint.source,
+        "secret": secret,
+        "created_at": endpoint.created_at,
+        "updated_at": endpoint.updated_at,
+    }
+
+
+def deleted_webhook_endpoint_json(endpoint_id: str) -> JSON:
+    return {"object": "locum_webhook_endpoint", "id": endpoint_id, "deleted": True}
+
+
+def webhook_attempt_json(attempt: WebhookAttempt) -> JSON:
+    return {
+        "id": attempt.id,
+        "attempted_at": attempt.attempted_at,
+        "response_status": attempt.response_status,
+        "response_excerpt": attempt.response_excerpt,
+        "error": attempt.error,
+        "duration_ms": attempt.duration_ms,
+    }
+
+
+def webhook_delivery_json(delivery: WebhookDelivery, attempts: Sequence[WebhookAttempt]) -> JSON:
+    return {
+        "endpoint_id": delivery.endpoint_id,
+        "status": delivery.status,
+        "attempt_count": delivery.attempt_count,
+        "next_attempt_at": delivery.next_attempt_at,
+        "attempts": [webhook_attempt_json(attempt) for attempt in attempts],
+    }
+
+
+def webhook_message_json(event: Event, deliveries: Sequence[JSON]) -> JSON:
+    return {
+        "object": "locum_webhook_message",
+        "id": message_id(event.id),
+        "event_id": event.id,
+        "event_type": event.type,
+        "created_at": event.created_at,
+        "payload": event_envelope(event),
+        "deliveries": list(deliveries),
+    }

@@ -1,0 +1,3 @@
+from locum.resources.webhook_replay.routes import router
+
+__all__ = ["router"]

@@ -1,0 +1,689 @@
+"""Webhook delivery in-process: fan-out, signatures, retries, disabling, replay, the worker loop.
+
+The app here has a database of its own (so no other test's endpoints or events reach these
+workers) and runs no worker itself (deliver_in_serve off): each test drives a DeliveryWorker step
+by step, which makes retries deterministic under the frozen clock, or runs the real loop. The
+receiver is a real HTTP server on loopback; every delivery is verified with Svix's own library.
+"""
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+from fastapi import FastAPI
+from sqlalchemy import delete, select, update
+from starlette.applications import Starlette
+from svix.webhooks import WebhookVerificationError
+
+from locum.app import create_app
+from locum.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from locum.instances.service import InstanceKeys, create_instance
+from locum.kit import clock
+from locum.kit.sealing import Sealer
+from locum.outbox.delivery import EMPTY_EVENT_ATTRIBUTES, RESPONSE_EXCERPT_CHARS, UNSEALABLE_SECRET_ERROR, Transports
+from locum.outbox.events import has_outbox_work, mark_outbox_work
+from locum.outbox.signing import USER_AGENT
+from locum.outbox.worker import MAX_IN_FLIGHT, DeliveryWorker, deliver_in_app, run_worker, wake_delivery_worker
+from locum.settings import Settings
+from tests.builders import make_user
+from tests.conftest import TEST_MASTER_KEY, TEST_ORIGIN, api_client
+from tests.sdk.conftest import drop_own_database, free_port, own_database_url
+from tests.webhook_delivery import Endpoint, WebhookReceiver, add_endpoint, always, held_until
+
+RETRY_SCHEDULE = (1, 1)
+MS = 1000
+# Long enough that only a wake (or an attempt finishing) moves the loop, never the poll.
+SLOW_POLL_SECONDS = 60.0
+
+
+@pytest.fixture(scope="module")
+def delivery_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    data_dir: Path = tmp_path_factory.mktemp("webhook-delivery")
+    database_url = own_database_url(data_dir)
+    yield Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        master_key=TEST_MASTER_KEY,
+        public_url=TEST_ORIGIN,
+        deliver_in_serve=False,
+        webhook_retry_schedule=RETRY_SCHEDULE,
+    )
+    drop_own_database(database_url)
+
+
+@pytest.fixture(scope="module")
+async def delivery_app(delivery_settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(delivery_settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def keys(delivery_app: FastAPI) -> AsyncIterator[InstanceKeys]:
+    async with delivery_app.state.sessionmaker() as session:
+        instance_keys = await create_instance(session, delivery_app.state.sealer)
+        await session.commit()
+    yield instance_keys
+    # Later tests' receivers may reuse this test's ports: its endpoints must not receive anything more.
+    async with delivery_app.state.sessionmaker() as session:
+        endpoints = WebhookEndpoint.instance_id == instance_keys.instance_id
+        await session.execute(update(WebhookEndpoint).where(endpoints).values(enabled=False))
+        await session.commit()
+
+
+@pytest.fixture
+async def client(delivery_app: FastAPI, keys: InstanceKeys) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(delivery_app, keys.secret_key) as http:
+        yield http
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as running:
+        yield running
+
+
+def new_worker(app: FastAPI, settings: Settings, transports: Transports) -> DeliveryWorker:
+    return DeliveryWorker(app.state.sessionmaker, app.state.sealer, settings, transports, wake=asyncio.Event())
+
+
+@pytest.fixture
+async def worker(delivery_app: FastAPI, delivery_settings: Settings) -> AsyncIterator[DeliveryWorker]:
+    async with Transports(MAX_IN_FLIGHT) as transports:
+        delivery_worker = new_worker(delivery_app, delivery_settings, transports)
+        yield delivery_worker
+        await delivery_worker.drain()
+
+
+async def deliver_due(worker: DeliveryWorker) -> None:
+    """Fan out and attempt everything due now, and store the outcomes."""
+    while True:
+        result = await worker.step()
+        await worker.drain()
+        if not result.fanned_out and not result.leased:
+            return
+
+
+async def endpoint(
+    app: FastAPI, keys: InstanceKeys, url: str, *, event_types: tuple[str, ...] = (), enabled: bool = True
+) -> Endpoint:
+    async with app.state.sessionmaker() as session:
+        added = add_endpoint(
+            session, app.state.sealer, instance_id=keys.instance_id, url=url, event_types=event_types, enabled=enabled
+        )
+        await session.commit()
+    return added
+
+
+async def rows(app: FastAPI, statement: Any) -> list[Any]:
+    async with app.state.sessionmaker() as session:
+        return list(await session.scalars(statement))
+
+
+async def delivery_of(app: FastAPI, event_id: str, endpoint_id: str) -> WebhookDelivery:
+    [delivery] = await rows(
+        app,
+        select(WebhookDelivery).where(WebhookDelivery.event_id == event_id, WebhookDelivery.endpoint_id == endpoint_id),
+    )
+    return delivery
+
+
+async def attempts_of(app: FastAPI, delivery_id: str) -> list[WebhookAttempt]:
+    return await rows(
+        app,
+        select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_id).order_by(WebhookAttempt.attempted_at),
+    )
+
+
+async def events_of(app: FastAPI, keys: InstanceKeys) -> list[Event]:
+    return await rows(
+        app, select(Event).where(Event.instance_id == keys.instance_id).order_by(Event.created_at, Event.id)
+    )
+
+
+async def endpoint_row(app: FastAPI, endpoint_id: str) -> WebhookEndpoint:
+    [row] = await rows(app, select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id))
+    return row
+
+
+def svix_id_of(event_id: str) -> str:
+    return "msg_" + event_id.removeprefix("evt_")
+
+
+class TestFanOutAndSigning:
+    async def test_user_creation_is_delivered_once_in_clerks_envelope(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+    ) -> None:
+        hook = await endpoint(delivery_app, keys, receiver.url)
+        user = await make_user(client)
+        await deliver_due(worker)
+        await deliver_due(worker)
+
+        [request] = receiver.wait_for(1)
+        [event] = await events_of(delivery_app, keys)
+        payload = request.verified(hook.secret)
+        assert list(payload) == ["data", "object", "type", "timestamp", "instance_id", "event_attributes"]
+        assert payload == {
+            "data": user,
+            "object": "event",
+            "type": "user.created",
+            "timestamp": event.created_at,
+            "instance_id": keys.instance_id,
+            "event_attributes": event.attributes or EMPTY_EVENT_ATTRIBUTES,
+        }
+        assert request.svix_id == svix_id_of(event.id)
+        assert request.headers["content-type"] == "application/json"
+        assert request.headers["user-agent"] == USER_AGENT
+        assert abs(int(request.headers["svix-timestamp"]) - clock.now_ms() // MS) <= 5
+        assert event.dispatched_at is not None
+        delivery = await delivery_of(delivery_app, event.id, hook.id)
+        assert (delivery.status, delivery.attempt_count, delivery.next_attempt_at, delivery.leased_until) == (
+            "succeeded",
+            1,
+            None,
+            None,
+        )
+        [attempt] = await attempts_of(delivery_app, delivery.id)
+        assert (attempt.response_status, attempt.response_excerpt, attempt.error) == (200, "ok", None)
+        assert attempt.duration_ms >= 0 and attempt.instance_id == keys.instance_id
+        assert len(receiver.requests) == 1
+
+    async def test_event_type_filter_selects_events(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+    ) -> None:
+        deletions = await endpoint(delivery_app, keys, receiver.url + "/deletions", event_types=("user.deleted",))
+        everything = await endpoint(delivery_app, keys, receiver.url + "/all")
+        user = await make_user(client)
+        assert (await client.delete(f"/v1/users/{user['id']}")).status_code == 200
+        await deliver_due(worker)
+
+        received = receiver.wait_for(3)
+        expected = [
+            ("/webhooks/all", "user.created"),
+            ("/webhooks/all", "user.deleted"),
+            ("/webhooks/deletions", "user.deleted"),
+        ]
+        assert sorted((request.path, request.payload["type"]) for request in received) == expected
+        for request in received:
+            request.verified(deletions.secret if request.path.endswith("/deletions") else everything.secret)
+
+    async def test_disabled_endpoint_gets_nothing(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+    ) -> None:
+        disabled = await endpoint(delivery_app, keys, receiver.url, enabled=False)
+        await make_user(client)
+        await deliver_due(worker)
+        assert receiver.requests == []
+        assert await rows(delivery_app, select(WebhookDelivery).where(WebhookDelivery.endpoint_id == disabled.id)) == []
+        assert [event.dispatched_at is not None for event in await events_of(delivery_app, keys)] == [True]
+
+    async def test_two_endpoints_get_one_svix_id_with_their_own_signatures(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+    ) -> None:
+        first = await endpoint(delivery_app, keys, receiver.url + "/first")
+        second = await endpoint(delivery_app, keys, receiver.url + "/second")
+        await make_user(client)
+        await deliver_due(worker)
+
+        requests = {request.path: request for request in receiver.wait_for(2)}
+        to_first, to_second = requests["/webhooks/first"], requests["/webhooks/second"]
+        assert to_first.svix_id == to_second.svix_id
+        assert to_first.body == to_second.body
+        assert to_first.headers["svix-signature"] != to_second.headers["svix-signature"]
+        assert to_first.verified(first.secret) == to_second.verified(second.secret)
+        with pytest.raises(WebhookVerificationError):
+            to_first.verified(second.secret)
+
+
+class TestRetries:
+    async def test_failed_attempts_are_recorded_and_retried_on_schedule(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+        frozen_clock: int,
+    ) -> None:
+        hook = await endpoint(delivery_app, keys, receiver.url)
+        receiver.fail_next(2, status=503)
+        receiver.response_body = b"\x00" + "é".encode() * 3000
+        await make_user(client)
+        await deliver_due(worker)
+        clock.freeze(frozen_clock + RETRY_SCHEDULE[0] * MS - 1)
+        await deliver_due(worker)
+        assert len(receiver.requests) == 1
+        clock.freeze(frozen_clock + RETRY_SCHEDULE[0] * MS)
+        await deliver_due(worker)
+        clock.freeze(frozen_clock + sum(RETRY_SCHEDULE) * MS)
+        await deliver_due(worker)
+
+        received = receiver.wait_for(3)
+        assert len({request.svix_id for request in received}) == 1
+        for request in received:
+            request.verified(hook.secret)
+        [event] = await events_of(delivery_app, keys)
+        delivery = await delivery_of(delivery_app, event.id, hook.id)
+        assert (delivery.status, delivery.attempt_count) == ("succeeded", 3)
+        attempts = await attempts_of(delivery_app, delivery.id)
+        assert [attempt.attempted_at - frozen_clock for attempt in attempts] == [0, 1000, 2000]
+        assert [attempt.response_status for attempt in attempts] == [503, 503, 200]
+        assert attempts[0].response_excerpt == "é" * RESPONSE_EXCERPT_CHARS
+        assert all(attempt.error is None and attempt.duration_ms >= 0 for attempt in attempts)
+
+    async def test_network_errors_are_recorded_as_failed_attempts(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        worker: DeliveryWorker,
+        frozen_clock: int,
+    ) -> None:
+        hook = await endpoint(delivery_app, keys, f"http://127.0.0.1:{free_port()}/nobody-listens")
+        await make_user(client)
+        await deliver_due(worker)
+        [event] = await events_of(delivery_app, keys)
+        delivery = await delivery_of(delivery_app, event.id, hook.id)
+        assert (delivery.status, delivery.next_attempt_at) == ("pending", frozen_clock + RETRY_SCHEDULE[0] * MS)
+        [attempt] = await attempts_of(delivery_app, delivery.id)
+        assert attempt.response_status is None and attempt.response_excerpt == ""
+        assert attempt.error is not None and attempt.error.startswith("ConnectError")
+
+    async def test_a_secret_sealed_with_another_master_key_fails_only_its_endpoint(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+    ) -> None:
+        async with delivery_app.state.sessionmaker() as session:
+            foreign = Sealer(Fernet.generate_key())
+            unreadable = add_endpoint(session, foreign, instance_id=keys.instance_id, url=receiver.url + "/unreadable")
+            await session.commit()
+        await endpoint(delivery_app, keys, receiver.url + "/fine")
+        await make_user(client)
+        await deliver_due(worker)
+
+        assert [request.path for request in receiver.requests] == ["/webhooks/fine"]
+        [event] = await events_of(delivery_app, keys)
+        delivery = await delivery_of(delivery_app, event.id, unreadable.id)
+        assert (delivery.status, delivery.attempt_count) == ("pending", 1)
+        [attempt] = await attempts_of(delivery_app, delivery.id)
+        assert attempt.response_status is None and attempt.error == UNSEALABLE_SECRET_ERROR
+
+    async def test_exhausted_schedule_fails_the_delivery_and_disables_the_endpoint(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+        frozen_clock: int,
+    ) -> None:
+        hook = await endpoint(delivery_app, keys, receiver.url)
+        receiver.respond = always(500)
+        await make_user(client)
+        await deliver_due(worker)
+        clock.freeze(frozen_clock + 1000)
+        await deliver_due(worker)
+        # A second event, attempted once, still has retries left when the first one runs out.
+        clock.freeze(frozen_clock + 1500)
+        await make_user(client)
+        await deliver_due(worker)
+        clock.freeze(frozen_clock + 2000)
+        await deliver_due(worker)
+
+        first, second = await events_of(delivery_app, keys)
+        attempted = [svix_id_of(event.id) for event in (first, first, second, first)]
+        assert [request.svix_id for request in receiver.wait_for(4)] == attempted
+        exhausted = await delivery_of(delivery_app, first.id, hook.id)
+        assert (exhausted.status, exhausted.attempt_count, exhausted.next_attempt_at) == ("failed", 3, None)
+        cut_short = await delivery_of(delivery_app, second.id, hook.id)
+        assert (cut_short.status, cut_short.attempt_count, cut_short.next_attempt_at) == ("failed", 1, None)
+        row = await endpoint_row(delivery_app, hook.id)
+        assert (row.enabled, row.disabled_reason) == (False, "failing")
+        clock.freeze(frozen_clock + 10_000)
+        await make_user(client)
+        await deliver_due(worker)
+        assert len(receiver.requests) == 4
+
+    async def test_a_success_since_the_first_attempt_keeps_the_endpoint_enabled(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+        frozen_clock: int,
+    ) -> None:
+        hook = await endpoint(delivery_app, keys, receiver.url)
+        doomed = await make_user(client)
+        receiver.respond = lambda request: 500 if request.payload["data"]["id"] == doomed["id"] else 200
+        await deliver_due(worker)
+        clock.freeze(frozen_clock + 500)
+        await make_user(client)
+        await deliver_due(worker)
+        for at in (1000, 2000):
+            clock.freeze(frozen_clock + at)
+            await deliver_due(worker)
+
+        first, _ = await events_of(delivery_app, keys)
+        assert (await delivery_of(delivery_app, first.id, hook.id)).status == "failed"
+        row = await endpoint_row(delivery_app, hook.id)
+        assert (row.enabled, row.disabled_reason) == (True, None)
+
+
+class TestLeases:
+    async def test_a_leased_delivery_is_not_attempted_by_another_worker(
+        self,
+        delivery_app: FastAPI,
+        delivery_settings: Settings,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+    ) -> None:
+        await endpoint(delivery_app, keys, receiver.url)
+        answered = threading.Event()
+        receiver.respond = held_until(answered)
+        await make_user(client)
+        assert (await worker.step()).leased == 1
+        async with Transports(MAX_IN_FLIGHT) as transports:
+            assert (await new_worker(delivery_app, delivery_settings, transports).step()).leased == 0
+        answered.set()
+        await worker.drain()
+        assert len(receiver.requests) == 1
+
+    async def test_an_endpoint_deleted_during_an_attempt_leaves_nothing_to_store(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+    ) -> None:
+        deleted = await endpoint(delivery_app, keys, receiver.url + "/deleted")
+        answered = threading.Event()
+        receiver.respond = held_until(answered)
+        await make_user(client)
+        assert (await worker.step()).leased == 1
+        async with delivery_app.state.sessionmaker() as session:
+            await session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == deleted.id))
+            await session.commit()
+        answered.set()
+        await worker.drain()
+
+        await endpoint(delivery_app, keys, receiver.url + "/kept")
+        await make_user(client)
+        await deliver_due(worker)
+        assert [request.path for request in receiver.requests] == ["/webhooks/deleted", "/webhooks/kept"]
+        # The deleted endpoint's attempt had no delivery left to belong to.
+        attempts = await rows(
+            delivery_app, select(WebhookAttempt).where(WebhookAttempt.instance_id == keys.instance_id)
+        )
+        assert [attempt.response_status for attempt in attempts] == [200]
+
+    async def test_abandoned_attempts_give_their_lease_back(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+    ) -> None:
+        hook = await endpoint(delivery_app, keys, receiver.url)
+        answered = threading.Event()
+        receiver.respond = held_until(answered)
+        await make_user(client)
+        assert (await worker.step()).leased == 1
+        await asyncio.to_thread(receiver.wait_for, 1)
+        await worker.drain(timeout=0.05)
+        answered.set()
+
+        [event] = await events_of(delivery_app, keys)
+        delivery = await delivery_of(delivery_app, event.id, hook.id)
+        assert (delivery.status, delivery.attempt_count, delivery.leased_until) == ("pending", 0, None)
+        assert await attempts_of(delivery_app, delivery.id) == []
+        await deliver_due(worker)
+        assert (await delivery_of(delivery_app, event.id, hook.id)).status == "succeeded"
+
+
+class TestReplay:
+    async def test_replaying_a_message_redelivers_it_with_the_same_svix_id(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+    ) -> None:
+        hook = await endpoint(delivery_app, keys, receiver.url)
+        await make_user(client)
+        await deliver_due(worker)
+        [event] = await events_of(delivery_app, keys)
+
+        response = await client.post(f"/locum/webhooks/messages/{event.id}/replay")
+        assert response.status_code == 200
+        assert response.json() == {"object": "locum_replay", "queued": 1}
+        await deliver_due(worker)
+        first, again = receiver.wait_for(2)
+        assert first.svix_id == again.svix_id == svix_id_of(event.id)
+        assert again.verified(hook.secret) == first.verified(hook.secret)
+        delivery = await delivery_of(delivery_app, event.id, hook.id)
+        assert (delivery.status, delivery.attempt_count) == ("succeeded", 1)
+        assert len(await attempts_of(delivery_app, delivery.id)) == 2
+
+    async def test_a_replay_during_an_attempt_is_not_overwritten_by_its_outcome(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+        frozen_clock: int,
+    ) -> None:
+        # Under the frozen clock the replay lands in the very millisecond of the lease.
+        hook = await endpoint(delivery_app, keys, receiver.url)
+        answered = threading.Event()
+        receiver.respond = held_until(answered, status=500)
+        await make_user(client)
+        assert (await worker.step()).leased == 1
+        [event] = await events_of(delivery_app, keys)
+        replayed = await client.post(f"/locum/webhooks/messages/{event.id}/replay")
+        assert replayed.json() == {"object": "locum_replay", "queued": 1}
+        answered.set()
+        await worker.drain()
+
+        delivery = await delivery_of(delivery_app, event.id, hook.id)
+        assert (delivery.status, delivery.attempt_count, delivery.leased_until) == ("pending", 0, None)
+        receiver.respond = always(200)
+        await deliver_due(worker)
+        delivery = await delivery_of(delivery_app, event.id, hook.id)
+        assert (delivery.status, delivery.attempt_count) == ("succeeded", 1)
+        statuses = [attempt.response_status for attempt in await attempts_of(delivery_app, delivery.id)]
+        assert sorted(statuses) == [200, 500]
+
+    async def test_replaying_to_one_endpoint_creates_its_missing_delivery(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+    ) -> None:
+        first = await endpoint(delivery_app, keys, receiver.url + "/first")
+        await make_user(client)
+        await deliver_due(worker)
+        late = await endpoint(delivery_app, keys, receiver.url + "/late")
+        [event] = await events_of(delivery_app, keys)
+
+        response = await client.post(f"/locum/webhooks/messages/{event.id}/replay", json={"endpoint_id": late.id})
+        assert response.json() == {"object": "locum_replay", "queued": 1}
+        await deliver_due(worker)
+        assert [request.path for request in receiver.wait_for(2)] == ["/webhooks/first", "/webhooks/late"]
+        assert (await delivery_of(delivery_app, event.id, late.id)).status == "succeeded"
+        assert (await delivery_of(delivery_app, event.id, first.id)).attempt_count == 1
+
+    async def test_replay_since_requeues_failed_and_undelivered_messages(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+        frozen_clock: int,
+    ) -> None:
+        failing = await endpoint(delivery_app, keys, receiver.url + "/failing")
+        receiver.respond = always(500)
+        await make_user(client)
+        for at in (0, 1000, 2000):
+            clock.freeze(frozen_clock + at)
+            await deliver_due(worker)
+        assert not (await endpoint_row(delivery_app, failing.id)).enabled
+        refused = await client.post("/locum/webhooks/replay", json={"since": frozen_clock, "endpoint_id": failing.id})
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["code"] == "form_param_value_invalid"
+
+        # The app fixed its endpoint and enabled it again; a second endpoint was added meanwhile.
+        async with delivery_app.state.sessionmaker() as session:
+            await session.execute(
+                update(WebhookEndpoint)
+                .where(WebhookEndpoint.id == failing.id)
+                .values(enabled=True, disabled_reason=None)
+            )
+            await session.commit()
+        added = await endpoint(delivery_app, keys, receiver.url + "/added")
+        receiver.respond = always(200)
+        clock.freeze(frozen_clock + 3000)
+        await make_user(client)
+        await deliver_due(worker)
+        [first, second] = await events_of(delivery_app, keys)
+        assert (await delivery_of(delivery_app, second.id, failing.id)).status == "succeeded"
+
+        response = await client.post("/locum/webhooks/replay", json={"since": frozen_clock})
+        assert response.json() == {"object": "locum_replay", "queued": 2}
+        await deliver_due(worker)
+        replayed = receiver.requests[-2:]
+        assert sorted((request.path, request.svix_id) for request in replayed) == sorted(
+            [("/webhooks/failing", svix_id_of(first.id)), ("/webhooks/added", svix_id_of(first.id))]
+        )
+        assert (await delivery_of(delivery_app, first.id, failing.id)).status == "succeeded"
+        assert (await delivery_of(delivery_app, first.id, added.id)).status == "succeeded"
+        response = await client.post("/locum/webhooks/replay", json={"since": frozen_clock + 3000})
+        assert response.json() == {"object": "locum_replay", "queued": 0}
+
+    async def test_replay_errors(
+        self, delivery_app: FastAPI, keys: InstanceKeys, client: httpx.AsyncClient, receiver: WebhookReceiver
+    ) -> None:
+        await endpoint(delivery_app, keys, receiver.url)
+        await make_user(client)
+        [event] = await events_of(delivery_app, keys)
+        missing = await client.post("/locum/webhooks/messages/evt_missing/replay")
+        assert missing.status_code == 404 and missing.json()["errors"][0]["code"] == "resource_not_found"
+        unknown_endpoint = await client.post(
+            f"/locum/webhooks/messages/{event.id}/replay", json={"endpoint_id": "ep_missing"}
+        )
+        assert unknown_endpoint.status_code == 404
+        invalid = await client.post("/locum/webhooks/replay", json={"since": -1})
+        assert invalid.status_code == 422 and invalid.json()["errors"][0]["meta"] == {"param_name": "since"}
+        unauthenticated = await client.post("/locum/webhooks/replay", json={"since": 0}, headers={"Authorization": ""})
+        assert unauthenticated.status_code == 401
+
+    async def test_another_instances_message_is_not_found(
+        self, delivery_app: FastAPI, keys: InstanceKeys, client: httpx.AsyncClient
+    ) -> None:
+        await make_user(client)
+        [event] = await events_of(delivery_app, keys)
+        async with delivery_app.state.sessionmaker() as session:
+            other = await create_instance(session, delivery_app.state.sealer)
+            await session.commit()
+        async with api_client(delivery_app, other.secret_key) as other_client:
+            response = await other_client.post(f"/locum/webhooks/messages/{event.id}/replay")
+        assert response.status_code == 404
+
+
+class TestWorkerLoop:
+    async def test_the_loop_delivers_when_woken_and_stops_cleanly(
+        self,
+        delivery_app: FastAPI,
+        delivery_settings: Settings,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+    ) -> None:
+        hook = await endpoint(delivery_app, keys, receiver.url)
+        stop, wake = asyncio.Event(), asyncio.Event()
+        settings = delivery_settings.model_copy(update={"worker_poll_seconds": SLOW_POLL_SECONDS})
+        loop = asyncio.create_task(
+            run_worker(delivery_app.state.sessionmaker, delivery_app.state.sealer, settings, stop=stop, wake=wake)
+        )
+        await make_user(client)
+        wake.set()
+        [request] = await asyncio.to_thread(receiver.wait_for, 1)
+        request.verified(hook.secret)
+        stop.set()
+        await asyncio.wait_for(loop, timeout=10)
+
+    async def test_deliver_in_app_runs_a_worker_that_requests_wake(
+        self,
+        delivery_app: FastAPI,
+        delivery_settings: Settings,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+    ) -> None:
+        await endpoint(delivery_app, keys, receiver.url)
+        serving = Starlette()
+        serving.state.settings = delivery_settings.model_copy(
+            update={"deliver_in_serve": True, "worker_poll_seconds": SLOW_POLL_SECONDS}
+        )
+        serving.state.sessionmaker = delivery_app.state.sessionmaker
+        serving.state.sealer = delivery_app.state.sealer
+        async with deliver_in_app(serving):
+            await make_user(client)
+            wake_delivery_worker(serving)
+            await asyncio.to_thread(receiver.wait_for, 1)
+
+    async def test_deliver_in_app_does_nothing_when_serve_does_not_deliver(self, delivery_app: FastAPI) -> None:
+        async with deliver_in_app(delivery_app):
+            assert getattr(delivery_app.state, "delivery_wake", None) is None
+        wake_delivery_worker(delivery_app)
+
+    async def test_deliver_in_app_leaves_a_memory_database_alone(self, caplog: pytest.LogCaptureFixture) -> None:
+        serving = Starlette()
+        serving.state.settings = Settings(database_url="sqlite:///:memory:", deliver_in_serve=True)
+        async with deliver_in_app(serving):
+            assert getattr(serving.state, "delivery_wake", None) is None
+        assert "not delivered on sqlite:///:memory:" in caplog.text
+
+    async def test_sessions_that_record_events_or_replays_are_marked(self, delivery_app: FastAPI) -> None:
+        async with delivery_app.state.sessionmaker() as session:
+            assert not has_outbox_work(session)
+            mark_outbox_work(session)
+            assert has_outbox_work(session)
