@@ -2,7 +2,7 @@
 
 On by default in development instances (Clerk: "Defaults to true for development instances"), off
 in production ones. Test email addresses carry the `+clerk_test` subaddress
-(`jane+clerk_test@example.com`); test phone numbers are the fictional +1 (XXX) 555-0100 to
+(`jane+clerk_test@example.com`); test phone numbers are the fictional +1 (any area code) 555-0100 to
 555-0199. Their one-time code is always TEST_MODE_CODE, and no email or SMS is recorded, sent or
 announced (`email.created`/`sms.created`).
 """
