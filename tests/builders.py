@@ -60,3 +60,9 @@ async def make_member_with_permissions(
     )
     assert membership.status_code == 200, membership.text
     return user, organization.json()
+
+
+def clerk_error(response: httpx.Response) -> tuple[int, str, str | None]:
+    """(status, code, meta.param_name) of the first error in a Clerk error envelope."""
+    error = response.json()["errors"][0]
+    return response.status_code, error["code"], (error.get("meta") or {}).get("param_name")

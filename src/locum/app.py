@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from locum.api.auth import InstanceAuthMiddleware
 from locum.api.errors import install_error_handlers
+from locum.api.guards import RequestTargetMiddleware, UnhandledErrorMiddleware
 from locum.api.tracing import TracingMiddleware
 from locum.db.engine import create_engine, create_read_sessionmaker, create_sessionmaker
 from locum.db.migrate import upgrade
@@ -121,7 +122,10 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="locum", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     install_error_handlers(app)
+    # Added innermost first: tracing, then unhandled errors, then auth, then the request target.
+    app.add_middleware(RequestTargetMiddleware)
     app.add_middleware(InstanceAuthMiddleware)
+    app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(TracingMiddleware)
 
     @app.get("/healthz", include_in_schema=False)

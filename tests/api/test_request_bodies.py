@@ -1,8 +1,13 @@
-"""JSON request bodies are parsed as Clerk parses them."""
+"""JSON request bodies are parsed as Clerk parses them, and held to the bounds of api/bodies.py."""
+
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
+import pytest
 
-from tests.builders import unique_email
+from locum.api.bodies import MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH, MAX_LIST_LENGTH, METADATA_MAX_BYTES
+from tests.builders import clerk_error, make_user, unique_email
 
 
 async def test_an_integer_beyond_64_bits_becomes_a_float(client: httpx.AsyncClient) -> None:
@@ -17,3 +22,164 @@ async def test_an_integer_beyond_64_bits_becomes_a_float(client: httpx.AsyncClie
 async def test_malformed_json_is_refused(client: httpx.AsyncClient) -> None:
     response = await client.post("/v1/users", content=b"{bad", headers={"content-type": "application/json"})
     assert response.status_code == 400 and response.json()["errors"][0]["code"] == "request_body_invalid"
+
+
+def users_body_with_nested_metadata(depth: int) -> bytes:
+    """A CreateUser body whose public_metadata is `depth` objects deep (built as text: encoders stop earlier)."""
+    metadata = b'{"a":' * (depth - 1) + b"{}" + b"}" * (depth - 1)
+    return b'{"email_address": ["' + unique_email().encode() + b'"], "public_metadata": ' + metadata + b"}"
+
+
+class TestBodySize:
+    async def test_a_body_over_the_limit_is_refused_before_it_is_read(self, client: httpx.AsyncClient) -> None:
+        declared_only = await client.post(
+            "/v1/users",
+            content=b"{}",
+            headers={"content-type": "application/json", "content-length": str(MAX_JSON_BODY_BYTES + 1)},
+        )
+        assert clerk_error(declared_only) == (413, "request_body_too_large", None)
+        assert declared_only.headers["connection"] == "close"
+
+    async def test_a_streamed_body_over_the_limit_is_refused(self, client: httpx.AsyncClient) -> None:
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b'{"first_name": "'
+            for _ in range(MAX_JSON_BODY_BYTES // 1024 + 1):
+                yield b"x" * 1024
+            yield b'"}'
+
+        response = await client.post("/v1/users", content=chunks(), headers={"content-type": "application/json"})
+        assert clerk_error(response) == (413, "request_body_too_large", None)
+
+    async def test_a_body_at_the_limit_is_read(self, client: httpx.AsyncClient) -> None:
+        padding = " " * (MAX_JSON_BODY_BYTES - 200)
+        body = f'{{"email_address": ["{unique_email()}"]{padding}}}'.encode()
+        response = await client.post("/v1/users", content=body, headers={"content-type": "application/json"})
+        assert response.status_code == 200, response.text
+
+
+class TestBodyShape:
+    @pytest.mark.parametrize("body", [b"null", b"42", b'"text"', b"true"])
+    async def test_a_body_that_is_not_an_object_is_refused(self, client: httpx.AsyncClient, body: bytes) -> None:
+        response = await client.post("/v1/users", content=body, headers={"content-type": "application/json"})
+        assert clerk_error(response) == (400, "request_body_invalid", None)
+
+    async def test_no_body_at_all_means_no_parameters(self, client: httpx.AsyncClient) -> None:
+        user = await make_user(client)
+        response = await client.patch(f"/v1/users/{user['id']}")
+        assert response.status_code == 200, response.text
+
+    @pytest.mark.parametrize("depth", [MAX_JSON_DEPTH, MAX_JSON_DEPTH + 1, 253, 1024])
+    async def test_metadata_nesting_is_bounded(self, client: httpx.AsyncClient, depth: int) -> None:
+        # The body is one level, public_metadata the next: metadata `depth - 1` deep makes a body `depth` deep.
+        response = await client.post(
+            "/v1/users",
+            content=users_body_with_nested_metadata(depth - 1),
+            headers={"content-type": "application/json"},
+        )
+        if depth <= MAX_JSON_DEPTH:
+            assert response.status_code == 200, response.text
+        else:
+            assert clerk_error(response) == (422, "form_param_value_invalid", "public_metadata")
+
+    async def test_nesting_beyond_the_parser_is_invalid_json(self, client: httpx.AsyncClient) -> None:
+        body = b'{"public_metadata": ' + b"[" * 1100 + b"]" * 1100 + b"}"
+        response = await client.post("/v1/users", content=body, headers={"content-type": "application/json"})
+        assert clerk_error(response) == (400, "request_body_invalid", None)
+
+    @pytest.mark.parametrize(
+        ("body", "param"),
+        [
+            pytest.param({"first_name": "Ada\x00"}, "first_name", id="string-field"),
+            pytest.param({"public_metadata": {"note": "a\x00b"}}, "public_metadata", id="metadata-value"),
+            pytest.param({"public_metadata": {"deep": [{"k\x00": 1}]}}, "public_metadata", id="metadata-key"),
+            pytest.param({"email_address": ["a\x00@example.com"]}, "email_address", id="list-item"),
+        ],
+    )
+    async def test_nul_characters_are_refused(
+        self, client: httpx.AsyncClient, body: dict[str, Any], param: str
+    ) -> None:
+        response = await client.post("/v1/users", json={"email_address": [unique_email()], **body})
+        assert clerk_error(response) == (422, "form_param_format_invalid", param)
+
+
+class TestStrictTypes:
+    @pytest.mark.parametrize(
+        ("body", "param"),
+        [
+            pytest.param({"banned": "yes"}, "banned", id="string-for-boolean"),
+            pytest.param({"locked": 1}, "locked", id="integer-for-boolean"),
+            pytest.param({"create_organizations_limit": "3"}, "create_organizations_limit", id="string-for-integer"),
+            pytest.param({"create_organizations_limit": 3.0}, "create_organizations_limit", id="float-for-integer"),
+            pytest.param({"first_name": 7}, "first_name", id="integer-for-string"),
+        ],
+    )
+    async def test_values_of_the_wrong_type_are_refused(
+        self, client: httpx.AsyncClient, body: dict[str, Any], param: str
+    ) -> None:
+        response = await client.post("/v1/users", json={"email_address": [unique_email()], **body})
+        assert clerk_error(response) == (422, "form_param_type_invalid", param)
+
+    async def test_true_booleans_are_accepted(self, client: httpx.AsyncClient) -> None:
+        user = await make_user(client, banned=True)
+        assert user["banned"] is True
+
+
+class TestFieldBounds:
+    @pytest.mark.parametrize(
+        ("body", "code", "param"),
+        [
+            pytest.param({"first_name": "x" * 256}, "form_param_max_length_exceeded", "first_name", id="long-name"),
+            pytest.param({"external_id": "x" * 256}, "form_param_max_length_exceeded", "external_id", id="external-id"),
+            pytest.param({"locale": "x" * 33}, "form_param_max_length_exceeded", "locale", id="locale"),
+            pytest.param(
+                {"create_organizations_limit": 2**31},
+                "form_param_value_invalid",
+                "create_organizations_limit",
+                id="int32",
+            ),
+            pytest.param(
+                {"create_organizations_limit": 2**63},
+                "form_param_value_invalid",
+                "create_organizations_limit",
+                id="int64",
+            ),
+            pytest.param(
+                {"email_address": [unique_email() for _ in range(MAX_LIST_LENGTH + 1)]},
+                "form_param_array_size_exceeded",
+                "email_address",
+                id="long-list",
+            ),
+        ],
+    )
+    async def test_values_beyond_their_bounds_are_refused(
+        self, client: httpx.AsyncClient, body: dict[str, Any], code: str, param: str
+    ) -> None:
+        response = await client.post("/v1/users", json={"email_address": [unique_email()], **body})
+        assert clerk_error(response) == (422, code, param)
+
+    async def test_values_at_their_bounds_are_stored(self, client: httpx.AsyncClient) -> None:
+        user = await make_user(client, first_name="x" * 255, create_organizations_limit=2**31 - 1)
+        assert user["first_name"] == "x" * 255 and user["create_organizations_limit"] == 2**31 - 1
+
+    async def test_an_organization_limit_beyond_32_bits_is_refused(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/v1/organizations", json={"name": "Acme", "max_allowed_memberships": 2**31})
+        assert clerk_error(response) == (422, "form_param_value_invalid", "max_allowed_memberships")
+
+
+class TestMetadataSize:
+    @pytest.mark.parametrize("field", ["public_metadata", "private_metadata", "unsafe_metadata"])
+    async def test_metadata_over_8_kb_is_refused(self, client: httpx.AsyncClient, field: str) -> None:
+        too_large = {"blob": "x" * METADATA_MAX_BYTES}
+        response = await client.post("/v1/users", json={"email_address": [unique_email()], field: too_large})
+        assert clerk_error(response) == (422, "form_param_exceeds_allowed_size", field)
+
+    async def test_metadata_of_8_kb_is_stored(self, client: httpx.AsyncClient) -> None:
+        exactly = {"blob": "x" * (METADATA_MAX_BYTES - len(b'{"blob":""}'))}
+        user = await make_user(client, public_metadata=exactly)
+        assert user["public_metadata"] == exactly
+
+    async def test_organization_metadata_is_bounded_too(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(
+            "/v1/organizations", json={"name": "Acme", "private_metadata": {"blob": "x" * METADATA_MAX_BYTES}}
+        )
+        assert clerk_error(response) == (422, "form_param_exceeds_allowed_size", "private_metadata")

@@ -101,11 +101,37 @@ UNDECLARED_ERRORS: list[UndeclaredError] = [
     UndeclaredError(
         operation_ids=None,
         status=422,
-        codes=frozenset({"form_param_value_invalid", "form_param_type_invalid", "form_param_array_size_exceeded"}),
-        reason="A query parameter out of its declared bounds (limit 1..500, offset >= 0, …) is a 422 form error "
-        "on every list operation, including those that declare no 422.",
+        codes=frozenset(
+            {
+                "form_param_value_invalid",
+                "form_param_type_invalid",
+                "form_param_format_invalid",
+                "form_param_array_size_exceeded",
+                "form_param_max_length_exceeded",
+                "form_param_exceeds_allowed_size",
+            }
+        ),
+        reason="A parameter out of its bounds (limit 1..500, offset and timestamps within 64 bits, string "
+        "lengths, list sizes, 8 KB of metadata, no NUL characters, strict types) is a 422 form error on every "
+        "operation, including those that declare no 422.",
         evidence="bapi-2025-11-10.yml: LimitParameter/OffsetParameter bounds; GetUserList and the other lists "
-        "declare 422 for invalid parameters; CLERK-NOTES §2 form error codes.",
+        "declare 422 for invalid parameters; CLERK-NOTES §2 form error codes; Clerk's metadata docs (8 KB).",
+    ),
+    UndeclaredError(
+        operation_ids=None,
+        status=413,
+        codes=frozenset({"request_body_too_large"}),
+        reason="A request body over locum's limit is refused before it is read whole, on every operation.",
+        evidence="CLERK-NOTES §2: request_body_too_large [413] in Clerk's error catalogue.",
+    ),
+    UndeclaredError(
+        operation_ids=None,
+        status=400,
+        codes=frozenset({"request_body_invalid", "malformed_request_parameters"}),
+        reason="A body that is not JSON or not an object (e.g. `null`), and a path or query holding a NUL "
+        "character, are refused on every operation before it runs.",
+        evidence="CLERK-NOTES §2: request_body_invalid [400] and malformed_request_parameters [400] in Clerk's "
+        "error catalogue.",
     ),
     UndeclaredError(
         operation_ids=None,

@@ -8,7 +8,6 @@ Named constructors below cover the conditions Clerk names; FastAPI's request val
 malformed JSON and unknown routes are translated here too, so no FastAPI-shaped body ever leaves.
 """
 
-import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,7 +19,9 @@ from locum.api.responses import ClerkJSONResponse
 from locum.api.tracing import trace_id
 from locum.db.constraints import IdentifierTaken
 
-logger = logging.getLogger("locum.errors")
+# Pydantic error types raised by api/bodies.py's validators.
+ARRAY_TOO_LONG = "array_too_long"
+METADATA_TOO_LARGE = "metadata_too_large"
 
 
 class ClerkError(Exception):
@@ -55,6 +56,15 @@ class ClerkError(Exception):
 
     def response(self) -> ClerkJSONResponse:
         return ClerkJSONResponse(self.body(), status_code=self.status, headers=self.headers)
+
+
+class RequestRefused(StarletteHTTPException):
+    """A ClerkError raised while the request body is read: FastAPI re-raises HTTPExceptions from body
+    parsing and turns every other exception into a bare 400."""
+
+    def __init__(self, error: ClerkError) -> None:
+        super().__init__(error.status, error.message)
+        self.error = error
 
 
 def _param(name: str) -> dict[str, Any]:
@@ -102,8 +112,13 @@ def request_body_invalid(detail: str = "The request body is invalid.") -> ClerkE
 
 
 def request_body_too_large(limit_bytes: int) -> ClerkError:
+    # The rest of the body is never read: closing tells the client to stop sending it.
     return ClerkError(
-        413, "request_body_too_large", "Request body too large", f"The request body exceeds {limit_bytes} bytes."
+        413,
+        "request_body_too_large",
+        "Request body too large",
+        f"The request body exceeds {limit_bytes} bytes.",
+        headers={"Connection": "close"},
     )
 
 
@@ -151,6 +166,20 @@ def form_param_max_length_exceeded(name: str, limit: int) -> ClerkError:
         f"{name} must not be longer than {limit} characters.",
         _param(name),
     )
+
+
+def form_param_array_size_exceeded(name: str, limit: int) -> ClerkError:
+    return ClerkError(
+        422,
+        "form_param_array_size_exceeded",
+        "too many items",
+        f"{name} must not have more than {limit} items.",
+        _param(name),
+    )
+
+
+def form_param_exceeds_allowed_size(name: str, detail: str) -> ClerkError:
+    return ClerkError(422, "form_param_exceeds_allowed_size", "exceeds the allowed size", detail, _param(name))
 
 
 def form_param_min_length_exceeded(name: str, limit: int) -> ClerkError:
@@ -307,6 +336,10 @@ def _validation_error(error: Mapping[str, Any]) -> ClerkError:
         return form_param_missing(name)
     if kind == "extra_forbidden":
         return form_param_unknown(name)
+    if kind == ARRAY_TOO_LONG:
+        return form_param_array_size_exceeded(name, int(context.get("max_length", 0)))
+    if kind == METADATA_TOO_LARGE:
+        return form_param_exceeds_allowed_size(name, f"{name} must not be larger than {context.get('limit')} bytes.")
     if kind in ("string_too_long", "too_long"):
         return form_param_max_length_exceeded(name, int(context.get("max_length", 0)))
     if kind in ("string_too_short", "too_short"):
@@ -334,6 +367,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http_error(_request: Request, exc: Exception) -> ClerkJSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        if isinstance(exc, RequestRefused):
+            return exc.error.response()
         if exc.status_code == 404:
             return route_not_found().response()
         if exc.status_code == 405:
@@ -344,12 +379,7 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, IdentifierTaken)
         return form_identifier_exists(exc.param).response()
 
-    async def on_unhandled(_request: Request, exc: Exception) -> ClerkJSONResponse:
-        logger.exception("unhandled error", exc_info=exc)
-        return unhandled_error().response()
-
     app.add_exception_handler(ClerkError, on_clerk_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(IdentifierTaken, on_identifier_taken)
-    app.add_exception_handler(Exception, on_unhandled)

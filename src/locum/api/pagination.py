@@ -5,6 +5,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
+from locum.api.bodies import INT64_MAX
+
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 500
 
@@ -17,7 +19,7 @@ class Page:
 
 async def _page(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
 ) -> Page:
     return Page(limit=limit, offset=offset)
 

@@ -13,6 +13,8 @@ from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
+from locum.api.bodies import INT64_MAX, INT64_MIN
+
 QueryModel = TypeVar("QueryModel", bound=BaseModel)
 
 
@@ -28,11 +30,30 @@ def parse_query(model: type[QueryModel], request: Request) -> QueryModel:
         if name in params:
             raw[name] = params.getlist(name) if _is_list(model, name) else params[name]
     try:
-        return model.model_validate(raw)
+        parsed = model.model_validate(raw)
     except ValidationError as exc:
         raise RequestValidationError(
             [{**error, "loc": ("query", *error["loc"])} for error in exc.errors(include_url=False)]
         ) from exc
+    out_of_range = [_out_of_range(name, value) for name, value in parsed if _is_beyond_64_bits(value)]
+    if out_of_range:
+        raise RequestValidationError(out_of_range)
+    return parsed
+
+
+def _is_beyond_64_bits(value: Any) -> bool:
+    # Both databases hold 64-bit integers at most; a larger offset or timestamp would fail in the driver.
+    values = value if isinstance(value, list) else [value]
+    return any(isinstance(item, int) and not INT64_MIN <= item <= INT64_MAX for item in values)
+
+
+def _out_of_range(name: str, value: Any) -> dict[str, Any]:
+    return {
+        "type": "less_than_equal",
+        "loc": ("query", name),
+        "msg": f"Input should be between {INT64_MIN} and {INT64_MAX}",
+        "input": value,
+    }
 
 
 def query_model(model: type[QueryModel]) -> Any:

@@ -13,18 +13,42 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from locum.api.bodies import MAX_JSON_BODY_BYTES, check_json_body
+from locum.api.errors import RequestRefused, request_body_too_large
 from locum.db.constraints import IdentifierTaken, identifier_param_for
 from locum.outbox.events import has_outbox_work
 from locum.outbox.worker import wake_delivery_worker
 
 
 class ClerkRequest(Request):
-    """Bodies parsed by orjson, as Clerk's Go service parses them: an integer beyond 64 bits becomes a
-    float instead of a Python int that no JSON column or response could hold."""
+    """Bodies read within MAX_JSON_BODY_BYTES and parsed by orjson, then held to api/bodies.py's bounds.
+
+    FastAPI turns any other exception raised while it reads the body into a bare 400, so refusals
+    travel as RequestRefused (an HTTPException, which FastAPI lets through).
+    """
+
+    async def body(self) -> bytes:
+        if not hasattr(self, "_body"):
+            declared = self.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_JSON_BODY_BYTES:
+                raise RequestRefused(request_body_too_large(MAX_JSON_BODY_BYTES))
+            chunks = []
+            received = 0
+            async for chunk in self.stream():
+                received += len(chunk)
+                if received > MAX_JSON_BODY_BYTES:
+                    raise RequestRefused(request_body_too_large(MAX_JSON_BODY_BYTES))
+                chunks.append(chunk)
+            self._body = b"".join(chunks)
+        return self._body
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = orjson.loads(await self.body())
+            parsed = orjson.loads(await self.body())
+            problem = check_json_body(parsed)
+            if problem is not None:
+                raise RequestRefused(problem)
+            self._json = parsed
         return self._json
 
 

@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from locum.resources.users.schemas import ClerkBody
+from locum.api.bodies import ClerkBody
 
 DEFAULT_EXPIRES_IN_SECONDS = 3600
 DEFAULT_SESSION_MAX_DURATION_SECONDS = 1800

@@ -5,13 +5,13 @@ from typing import Annotated
 from fastapi import Body
 from pydantic import BaseModel, Field
 
+from locum.api.bodies import ClerkBody, LongText
 from locum.api.deps import CurrentInstance, DbReadSession
 from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
 from locum.resources.clients import service
-from locum.resources.users.schemas import ClerkBody
 
 router = resource_router(tags=["Clients"])
 
@@ -23,7 +23,7 @@ class ClientListParams(BaseModel):
 
 
 class VerifyClientBody(ClerkBody):
-    token: str
+    token: LongText
 
 
 @router.get("/clients", operation_id="GetClientList")

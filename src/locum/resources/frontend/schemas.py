@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from locum.resources.users.schemas import ClerkBody
+from locum.api.bodies import ClerkBody, LongText
 
 # scheme://host[:port], nothing after: what a browser sends as Origin, and what becomes the token's azp.
 ORIGIN_PATTERN = r"^https?://[^/\s?#]+$"
@@ -11,7 +11,7 @@ MAX_SESSION_SETTING_SECONDS = 315_360_000
 
 
 class ConsumeTokenBody(ClerkBody):
-    token: str
+    token: LongText
     origin: str | None = Field(None, pattern=ORIGIN_PATTERN)
 
 

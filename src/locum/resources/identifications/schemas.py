@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import Body, Depends
 from pydantic import ValidationError
 
+from locum.api.bodies import ClerkBody
 from locum.api.errors import ClerkError, validation_errors
-from locum.resources.users.schemas import ClerkBody
 
 IdentificationStatus = Literal["verified", "reserved", "unverified"]
 Parsed = TypeVar("Parsed", bound=ClerkBody)

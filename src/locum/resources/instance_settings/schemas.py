@@ -3,14 +3,14 @@ a role key, and locum accepts a role id too)."""
 
 from typing import Literal
 
-from locum.resources.users.schemas import ClerkBody
+from locum.api.bodies import ClerkBody, Int32
 
 DomainEnrollmentMode = Literal["manual_invitation", "automatic_invitation", "automatic_suggestion"]
 
 
 class UpdateOrganizationSettingsBody(ClerkBody):
     enabled: bool | None = None
-    max_allowed_memberships: int | None = None
+    max_allowed_memberships: Int32 | None = None
     admin_delete_enabled: bool | None = None
     domains_enabled: bool | None = None
     slug_disabled: bool | None = None

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from locum.api.bodies import ClerkBody, LongText
 from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from locum.resources.sessions.schemas import MAX_TOKEN_LIFETIME_SECONDS, MIN_TOKEN_LIFETIME_SECONDS
-from locum.resources.users.schemas import ClerkBody
 
 NAME_MAX_LENGTH = 255
 MAX_CLOCK_SKEW_SECONDS = 300
@@ -28,7 +28,7 @@ class JWTTemplateBody(ClerkBody):
     custom_signing_key: bool | None = None
     # Read only with custom_signing_key=true.
     signing_algorithm: str | None = None
-    signing_key: str | None = None
+    signing_key: LongText | None = None
 
 
 class JWTTemplateListParams(BaseModel):

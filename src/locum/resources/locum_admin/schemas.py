@@ -1,10 +1,10 @@
 """Bodies of locum's own endpoints: what Clerk's Frontend API would attach to a user."""
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from locum.resources.users.schemas import ClerkBody
+from locum.api.bodies import ClerkBody, LongText, Metadata
 
 NAME_LENGTH = 255
 
@@ -15,15 +15,15 @@ class ExternalAccountBody(ClerkBody):
     email_address: str | None = None
     first_name: str | None = Field(default=None, max_length=NAME_LENGTH)
     last_name: str | None = Field(default=None, max_length=NAME_LENGTH)
-    avatar_url: str | None = None
+    avatar_url: LongText | None = None
     username: str | None = Field(default=None, max_length=NAME_LENGTH)
     # Space-separated, as Clerk renders `approved_scopes`.
-    approved_scopes: str | None = None
-    access_token: str | None = None
+    approved_scopes: LongText | None = None
+    access_token: LongText | None = None
     # Returned as given by GetOAuthAccessToken's `expires_at`.
     access_token_expires_at: int | None = None
-    id_token: str | None = None
-    public_metadata: dict[str, Any] | None = None
+    id_token: LongText | None = None
+    public_metadata: Metadata | None = None
     label: str | None = Field(default=None, max_length=NAME_LENGTH)
 
 

@@ -1,11 +1,11 @@
 """Request bodies and query models of the organization invitation operations (Clerk's shapes)."""
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from locum.api.bodies import ClerkBody, LongText, Metadata
 from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from locum.resources.users.schemas import ClerkBody
 
 InvitationStatus = Literal["pending", "accepted", "revoked", "expired"]
 MAX_EXPIRES_IN_DAYS = 365
@@ -15,9 +15,9 @@ class CreateOrganizationInvitationBody(ClerkBody):
     email_address: str
     role: str
     inviter_user_id: str | None = None
-    public_metadata: dict[str, Any] | None = None
-    private_metadata: dict[str, Any] | None = None
-    redirect_url: str | None = None
+    public_metadata: Metadata | None = None
+    private_metadata: Metadata | None = None
+    redirect_url: LongText | None = None
     expires_in_days: int | None = Field(default=None, ge=1, le=MAX_EXPIRES_IN_DAYS)
     notify: bool | None = None
 

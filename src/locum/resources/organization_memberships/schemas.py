@@ -2,8 +2,8 @@
 
 from pydantic import BaseModel, Field
 
+from locum.api.bodies import ClerkBody, Metadata
 from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from locum.resources.users.schemas import ClerkBody, Metadata
 
 
 class CreateMembershipBody(ClerkBody):

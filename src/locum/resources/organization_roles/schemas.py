@@ -8,9 +8,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from locum.api.bodies import ClerkBody, LongText
 from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from locum.db.models.organizations import KEY_LENGTH, NAME_LENGTH
-from locum.resources.users.schemas import ClerkBody
 
 Name = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH)]
 Key = Annotated[str, Field(min_length=1, max_length=KEY_LENGTH)]
@@ -19,7 +19,7 @@ Key = Annotated[str, Field(min_length=1, max_length=KEY_LENGTH)]
 class CreateOrganizationRoleBody(ClerkBody):
     name: Name
     key: Key
-    description: str | None = None
+    description: LongText | None = None
     # Permission ids, as the spec names them.
     permissions: list[str] | None = None
     include_in_initial_role_set: bool | None = None
@@ -28,7 +28,7 @@ class CreateOrganizationRoleBody(ClerkBody):
 class UpdateOrganizationRoleBody(ClerkBody):
     name: Name | None = None
     key: Key | None = None
-    description: str | None = None
+    description: LongText | None = None
     # Replaces the role's permissions when given.
     permissions: list[str] | None = None
 
@@ -36,13 +36,13 @@ class UpdateOrganizationRoleBody(ClerkBody):
 class CreateOrganizationPermissionBody(ClerkBody):
     name: Name
     key: Key
-    description: str = ""
+    description: LongText = ""
 
 
 class UpdateOrganizationPermissionBody(ClerkBody):
     name: Name | None = None
     key: Key | None = None
-    description: str | None = None
+    description: LongText | None = None
 
 
 class RoleListParams(BaseModel):

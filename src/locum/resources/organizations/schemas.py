@@ -3,14 +3,11 @@
 PATCH bodies tell "not given" from "null" through `model_fields_set`; a null is treated as not given.
 """
 
-from typing import Any
-
 from pydantic import BaseModel, Field
 
+from locum.api.bodies import ClerkBody, Int32, Metadata
 from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from locum.resources.users.schemas import ClerkBody
 
-Metadata = dict[str, Any]
 MAX_ID_FILTER_VALUES = 100
 
 
@@ -21,7 +18,7 @@ class CreateOrganizationBody(ClerkBody):
     private_metadata: Metadata | None = None
     public_metadata: Metadata | None = None
     slug: str | None = None
-    max_allowed_memberships: int | None = None
+    max_allowed_memberships: Int32 | None = None
     created_at: str | None = None
     role_set_key: str | None = None
 
@@ -31,7 +28,7 @@ class UpdateOrganizationBody(ClerkBody):
     private_metadata: Metadata | None = None
     name: str | None = None
     slug: str | None = None
-    max_allowed_memberships: int | None = None
+    max_allowed_memberships: Int32 | None = None
     admin_delete_enabled: bool | None = None
     created_at: str | None = None
     role_set_key: str | None = None

@@ -4,9 +4,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from locum.api.bodies import ClerkBody, LongText
 from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from locum.db.models.organizations import KEY_LENGTH, NAME_LENGTH
-from locum.resources.users.schemas import ClerkBody
 
 MAX_ROLES_PER_REQUEST = 10
 
@@ -23,7 +23,7 @@ class RoleSetListParams(BaseModel):
 class CreateRoleSetBody(ClerkBody):
     name: str = Field(min_length=1, max_length=NAME_LENGTH)
     key: str | None = Field(None, max_length=KEY_LENGTH)
-    description: str | None = None
+    description: LongText | None = None
     default_role_key: str
     creator_role_key: str
     type: Literal["initial", "custom"] = "custom"
@@ -35,7 +35,7 @@ class UpdateRoleSetBody(ClerkBody):
 
     name: str | None = Field(None, min_length=1, max_length=NAME_LENGTH)
     key: str | None = Field(None, max_length=KEY_LENGTH)
-    description: str | None = None
+    description: LongText | None = None
     type: Literal["initial"] | None = None
     default_role_key: str | None = None
     creator_role_key: str | None = None

@@ -4,8 +4,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from locum.api.bodies import ClerkBody, LongText
 from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from locum.resources.users.schemas import ClerkBody
 
 MIN_TOKEN_LIFETIME_SECONDS = 30
 MAX_TOKEN_LIFETIME_SECONDS = 315_360_000
@@ -33,9 +33,9 @@ class CreateSessionTokenBody(ClerkBody):
 
 
 class RefreshSessionBody(ClerkBody):
-    expired_token: str
-    refresh_token: str
-    request_origin: str
+    expired_token: LongText
+    refresh_token: LongText
+    request_origin: LongText
     request_headers: dict[str, Any] | None = None
     format: Literal["token", "cookie"] | None = "token"
     request_originating_ip: str | None = None

@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from locum.resources.users.schemas import ClerkBody
+from locum.api.bodies import ClerkBody
 
 DEFAULT_EXPIRES_IN_SECONDS = 2_592_000
 # Ten years: Clerk states no maximum; this keeps millisecond deadlines far inside a 64-bit column.

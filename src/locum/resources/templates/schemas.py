@@ -5,8 +5,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from locum.api.bodies import ClerkBody, LongText
 from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from locum.resources.users.schemas import ClerkBody
 
 NAME_MAX_LENGTH = 255
 # The local part of an email address, as Clerk's from/reply-to names are.
@@ -23,17 +23,17 @@ class TemplateListParams(BaseModel):
 
 class UpsertTemplateBody(ClerkBody):
     name: Annotated[str, Field(min_length=1, max_length=NAME_MAX_LENGTH)] | None = None
-    subject: str | None = None
-    markup: str | None = None
-    body: str | None = None
+    subject: LongText | None = None
+    markup: LongText | None = None
+    body: LongText | None = None
     delivered_by_clerk: bool | None = None
     from_email_name: LocalPart | None = None
     reply_to_email_name: LocalPart | None = None
 
 
 class PreviewTemplateBody(ClerkBody):
-    subject: str | None = None
-    body: str | None = None
+    subject: LongText | None = None
+    body: LongText | None = None
     from_email_name: LocalPart | None = None
     reply_to_email_name: LocalPart | None = None
 

@@ -4,33 +4,30 @@ Bodies forbid unknown fields (Clerk answers form_param_unknown). PATCH bodies te
 from "null" through `model_fields_set`.
 """
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from locum.api.bodies import ClerkBody, Int32, LongText, Metadata
 from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
-Metadata = dict[str, Any]
 IdentificationStatus = Literal["verified", "reserved"]
-
-
-class ClerkBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+LOCALE_MAX_LENGTH = 32
 
 
 class CreateUserBody(ClerkBody):
     external_id: str | None = None
     first_name: str | None = None
     last_name: str | None = None
-    locale: str | None = None
+    locale: Annotated[str, Field(max_length=LOCALE_MAX_LENGTH)] | None = None
     email_address: list[str] | None = None
     email_address_identification_status: list[IdentificationStatus] | None = None
     phone_number: list[str] | None = None
     phone_number_identification_status: list[IdentificationStatus] | None = None
     web3_wallet: list[str] | None = None
     username: str | None = None
-    password: str | None = None
-    password_digest: str | None = None
+    password: LongText | None = None
+    password_digest: LongText | None = None
     password_hasher: str | None = None
     skip_password_checks: bool | None = None
     skip_password_requirement: bool | None = None
@@ -44,7 +41,7 @@ class CreateUserBody(ClerkBody):
     skip_legal_checks: bool | None = None
     skip_user_requirement: bool | None = None
     create_organization_enabled: bool | None = None
-    create_organizations_limit: int | None = None
+    create_organizations_limit: Int32 | None = None
     created_at: str | None = None
     bypass_client_trust: bool | None = None
     banned: bool | None = None
@@ -55,15 +52,15 @@ class UpdateUserBody(ClerkBody):
     external_id: str | None = None
     first_name: str | None = None
     last_name: str | None = None
-    locale: str | None = None
+    locale: Annotated[str, Field(max_length=LOCALE_MAX_LENGTH)] | None = None
     primary_email_address_id: str | None = None
     notify_primary_email_address_changed: bool | None = None
     primary_phone_number_id: str | None = None
     primary_web3_wallet_id: str | None = None
     username: str | None = None
     profile_image_id: str | None = None
-    password: str | None = None
-    password_digest: str | None = None
+    password: LongText | None = None
+    password_digest: LongText | None = None
     password_hasher: str | None = None
     skip_password_checks: bool | None = None
     sign_out_of_other_sessions: bool | None = None
@@ -76,7 +73,7 @@ class UpdateUserBody(ClerkBody):
     create_organization_enabled: bool | None = None
     legal_accepted_at: str | None = None
     skip_legal_checks: bool | None = None
-    create_organizations_limit: int | None = None
+    create_organizations_limit: Int32 | None = None
     created_at: str | None = None
     bypass_client_trust: bool | None = None
 

@@ -16,6 +16,7 @@ from sqlalchemy import Executable, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
+from locum.api.bodies import ClerkBody, LongText
 from locum.api.errors import (
     ClerkError,
     bulk_size_exceeded,
@@ -34,7 +35,6 @@ from locum.kit import passwords
 from locum.kit.backup_codes import find_matching
 from locum.kit.clock import now_ms
 from locum.resources.sessions.endings import revoke_user_sessions
-from locum.resources.users.schemas import ClerkBody
 from locum.resources.users.serializers import JSON, LOCKOUT_DURATION_MS, MAX_VERIFICATION_ATTEMPTS, user_json
 from locum.resources.users.service import USER_GRAPH, get_user_or_raise, save_user
 
@@ -55,7 +55,7 @@ class UserIdsBody(ClerkBody):
 
 
 class VerifyPasswordBody(ClerkBody):
-    password: str | None = None
+    password: LongText | None = None
 
 
 class VerifyTOTPBody(ClerkBody):

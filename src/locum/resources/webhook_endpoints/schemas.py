@@ -7,28 +7,28 @@ clears `description` and `event_types` (every type) and is refused for `url` and
 
 from pydantic import BaseModel, Field
 
+from locum.api.bodies import ClerkBody, LongText
 from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from locum.resources.users.schemas import ClerkBody
 
 
 class CreateWebhookEndpointBody(ClerkBody):
-    url: str
+    url: LongText
     # Omitted or empty: every event type.
     event_types: list[str] | None = None
-    description: str | None = None
+    description: LongText | None = None
     # A fixed `whsec_…` signing secret (e.g. one the app already verifies with); generated if omitted.
-    secret: str | None = None
+    secret: LongText | None = None
 
 
 class UpdateWebhookEndpointBody(ClerkBody):
-    url: str | None = None
+    url: LongText | None = None
     event_types: list[str] | None = None
-    description: str | None = None
+    description: LongText | None = None
     enabled: bool | None = None
 
 
 class RotateWebhookEndpointSecretBody(ClerkBody):
-    secret: str | None = None
+    secret: LongText | None = None
 
 
 class WebhookEndpointListParams(BaseModel):

@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from locum.resources.users.schemas import ClerkBody
+from locum.api.bodies import ClerkBody
 
 
 class ReplayMessageBody(ClerkBody):

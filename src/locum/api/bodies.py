@@ -1,0 +1,108 @@
+"""Request bodies, parsed one way, and the bounds every body is held to before any service sees it.
+
+The bounds are what lets both databases give the same answer: SQLite stores a megabyte `first_name`,
+a NUL character or an integer past 64 bits where PostgreSQL refuses them with an error, and JSON
+nested a few hundred levels deep can be stored but never rendered again (orjson stops at 254 levels).
+So locum refuses them at the door, with Clerk's error codes:
+
+- the whole JSON body: at most MAX_JSON_BODY_BYTES (413 `request_body_too_large`, answered before the
+  body is read whole); an object (an array for bulk operations, never `null`) at most MAX_JSON_DEPTH
+  levels deep, with no NUL character in any string or key (422, naming the top-level parameter);
+- each field of a ClerkBody: strict types as Clerk's Go service decodes them (no `"yes"` for a boolean,
+  no `1.0` for an integer), integers within 64 bits (32 for Int32 fields), strings at most
+  MAX_STRING_LENGTH characters unless the field says more, lists at most MAX_LIST_LENGTH items unless
+  the field says fewer;
+- metadata: at most METADATA_MAX_BYTES of JSON per field, as Clerk documents (8 KB).
+"""
+
+from typing import Annotated, Any
+
+import orjson
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from locum.api.errors import (
+    ARRAY_TOO_LONG,
+    METADATA_TOO_LARGE,
+    ClerkError,
+    form_param_format_invalid,
+    form_param_value_invalid,
+    request_body_invalid,
+)
+
+MAX_JSON_BODY_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 64
+# Most text columns are 255 characters; longer fields declare their own bound (LongText).
+MAX_STRING_LENGTH = 255
+MAX_LONG_TEXT_LENGTH = 64 * 1024
+MAX_LIST_LENGTH = 100
+METADATA_MAX_BYTES = 8 * 1024
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+INT32_MAX = 2**31 - 1
+
+
+def _within_metadata_size(value: dict[str, Any]) -> dict[str, Any]:
+    if len(orjson.dumps(value)) > METADATA_MAX_BYTES:
+        raise PydanticCustomError(
+            METADATA_TOO_LARGE, "must not be larger than {limit} bytes as JSON", {"limit": METADATA_MAX_BYTES}
+        )
+    return value
+
+
+Metadata = Annotated[dict[str, Any], AfterValidator(_within_metadata_size)]
+# Integers stored in 32-bit columns (limits and counts).
+Int32 = Annotated[int, Field(ge=0, le=INT32_MAX)]
+# Free text, keys and tokens that live in unbounded columns.
+LongText = Annotated[str, Field(max_length=MAX_LONG_TEXT_LENGTH)]
+
+
+class ClerkBody(BaseModel):
+    """Base of every JSON request body: unknown fields are refused (form_param_unknown), types are strict."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, str_max_length=MAX_STRING_LENGTH)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _bounded(cls, value: Any) -> Any:
+        if isinstance(value, list) and len(value) > MAX_LIST_LENGTH:
+            raise PydanticCustomError(
+                ARRAY_TOO_LONG, "List should have at most {max_length} items", {"max_length": MAX_LIST_LENGTH}
+            )
+        if isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
+            raise PydanticCustomError(
+                "less_than_equal", "Input should be between {low} and {high}", {"low": INT64_MIN, "high": INT64_MAX}
+            )
+        return value
+
+
+def check_json_body(body: Any) -> ClerkError | None:
+    """Why a parsed JSON body cannot be accepted (None when it can); errors name the top-level parameter.
+
+    Iterative, since orjson parses up to 1,024 levels and Python's recursion limit is lower.
+    """
+    if not isinstance(body, dict | list):
+        return request_body_invalid("The request body must be a JSON object (or an array, for bulk operations).")
+    pending: list[tuple[Any, int, str | None]] = [(body, 1, None)]
+    while pending:
+        value, depth, param = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return _nul_character(param)
+        elif isinstance(value, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                return form_param_value_invalid(
+                    param or "body", f"{param} is nested more than {MAX_JSON_DEPTH} levels deep."
+                )
+            if isinstance(value, list):
+                pending.extend((child, depth + 1, param) for child in value)
+                continue
+            for key, child in value.items():
+                if "\x00" in key:
+                    return _nul_character(param)
+                pending.append((child, depth + 1, param or key))
+    return None
+
+
+def _nul_character(param: str | None) -> ClerkError:
+    name = param or "body"
+    return form_param_format_invalid(name, f"{name} must not contain NUL characters.")
