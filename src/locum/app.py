@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from locum.api.auth import InstanceAuthMiddleware
 from locum.api.errors import install_error_handlers
+from locum.api.rate_limits import RATE_LIMITS_CLERK, RateLimitMiddleware
 from locum.api.tracing import TracingMiddleware
 from locum.db.engine import create_engine, create_read_sessionmaker, create_sessionmaker
 from locum.db.migrate import upgrade
@@ -121,6 +122,9 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="locum", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     install_error_handlers(app)
+    # Added first, so it runs last, once InstanceAuthMiddleware has found the instance.
+    if settings.rate_limits == RATE_LIMITS_CLERK:
+        app.add_middleware(RateLimitMiddleware)
     app.add_middleware(InstanceAuthMiddleware)
     app.add_middleware(TracingMiddleware)
 

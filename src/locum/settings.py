@@ -1,7 +1,7 @@
 """Process settings, read once from LOCUM_* environment variables (or given explicitly)."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     log_level: str = "info"
     header_timeout_seconds: float = Field(DEFAULT_HEADER_TIMEOUT_SECONDS, gt=0)
     keep_alive_timeout_seconds: float = Field(DEFAULT_KEEP_ALIVE_TIMEOUT_SECONDS, gt=0)
+    # "clerk": Clerk's Backend API rate limits, answered with 429 (locum.api.rate_limits).
+    rate_limits: Literal["off", "clerk"] = "off"
     # The one-endpoint case: every event is delivered here, signed with this `whsec_…` secret if given.
     webhook_url: str | None = None
     webhook_secret: str | None = None
