@@ -6,8 +6,8 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 
+from locum.api.http_protocol import HeaderTimeoutProtocol
 from locum.app import create_app, prepare_database, startup_banner
-from locum.cli.http_protocol import HeaderTimeoutProtocol
 from locum.cli.options import DatabaseUrl, Host, Port, settings_with
 from locum.db.engine import create_engine
 from locum.instances.service import InstanceKeys

@@ -5,6 +5,10 @@ before the first request or while headers arrive: a connection that never finish
 stays open forever, and a client sending one byte now and then holds it as long as it likes.
 Here every request must complete its headers within `header_timeout_seconds` of its first byte
 (of the connection, for the first request); data arriving meanwhile does not move the deadline.
+
+With several workers each process imports this module while it unpickles its uvicorn config,
+before it can answer the supervisor's health check (5 s): it must stay light, importing nothing
+of locum's.
 """
 
 import asyncio
