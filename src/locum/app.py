@@ -12,6 +12,7 @@ from starlette.responses import Response
 from locum.api.auth import InstanceAuthMiddleware
 from locum.api.errors import install_error_handlers
 from locum.api.guards import RequestTargetMiddleware, UnhandledErrorMiddleware
+from locum.api.rate_limits import RATE_LIMITS_CLERK, RateLimitMiddleware
 from locum.api.tracing import TracingMiddleware
 from locum.db.engine import create_engine, create_read_sessionmaker, create_sessionmaker
 from locum.db.migrate import upgrade
@@ -122,8 +123,11 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="locum", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     install_error_handlers(app)
-    # Added innermost first: tracing, then unhandled errors, then auth, then the request target.
+    # Added innermost first. Requests meet tracing, unhandled errors, auth, then rate limits (which need
+    # the instance auth found), then the request target check.
     app.add_middleware(RequestTargetMiddleware)
+    if settings.rate_limits == RATE_LIMITS_CLERK:
+        app.add_middleware(RateLimitMiddleware)
     app.add_middleware(InstanceAuthMiddleware)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(TracingMiddleware)

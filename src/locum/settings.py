@@ -1,7 +1,7 @@
 """Process settings, read once from LOCUM_* environment variables (or given explicitly)."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -12,6 +12,10 @@ DEFAULT_DATA_DIR = Path(".locum")
 MEMORY_SQLITE_URL = "sqlite:///:memory:"
 # Svix's retry schedule, in seconds after the previous attempt (the first attempt is immediate).
 SVIX_RETRY_SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
+# A request's headers must all arrive within this time of its first byte (of the connection's opening).
+DEFAULT_HEADER_TIMEOUT_SECONDS = 10.0
+# A connection idle this long after a response is closed (uvicorn's own default).
+DEFAULT_KEEP_ALIVE_TIMEOUT_SECONDS = 5.0
 
 
 class Settings(BaseSettings):
@@ -27,6 +31,10 @@ class Settings(BaseSettings):
     public_url: str | None = None
     prepare_database: bool = True
     log_level: str = "info"
+    header_timeout_seconds: float = Field(DEFAULT_HEADER_TIMEOUT_SECONDS, gt=0)
+    keep_alive_timeout_seconds: float = Field(DEFAULT_KEEP_ALIVE_TIMEOUT_SECONDS, gt=0)
+    # "clerk": Clerk's Backend API rate limits, answered with 429 (locum.api.rate_limits).
+    rate_limits: Literal["off", "clerk"] = "off"
     # The one-endpoint case: every event is delivered here, signed with this `whsec_…` secret if given.
     webhook_url: str | None = None
     webhook_secret: str | None = None

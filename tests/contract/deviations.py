@@ -90,6 +90,16 @@ UNDECLARED_ERRORS: list[UndeclaredError] = [
     ),
     UndeclaredError(
         operation_ids=None,
+        status=429,
+        codes=frozenset({"too_many_requests"}),
+        reason="With LOCUM_RATE_LIMITS=clerk, any operation but GetJWKS can be refused for going over Clerk's "
+        "rate limits; the spec declares 429 on only a few operations.",
+        evidence="Clerk's rate limits page (clerk-docs docs/guides/how-clerk-works/system-limits.mdx): limits per "
+        "instance on every Backend API request but GET /v1/jwks, answered 429 with Retry-After; error catalogue "
+        "(data/api_errors.json): too_many_requests [429]. CLERK-NOTES §2, §12.",
+    ),
+    UndeclaredError(
+        operation_ids=None,
         status=404,
         codes=frozenset({"resource_not_found"}),
         reason="An id in the path that names nothing in the instance (or something of another instance) is "

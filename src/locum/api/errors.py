@@ -122,6 +122,16 @@ def request_body_too_large(limit_bytes: int) -> ClerkError:
     )
 
 
+def too_many_requests(retry_after_seconds: int) -> ClerkError:
+    return ClerkError(
+        429,
+        "too_many_requests",
+        "Too many requests",
+        "Too many requests, retry later",
+        headers={"Retry-After": str(retry_after_seconds)},
+    )
+
+
 def image_too_large(limit_bytes: int) -> ClerkError:
     return ClerkError(
         413, "image_too_large", "Image too large", f"The image must not be larger than {limit_bytes} bytes."

@@ -1,10 +1,12 @@
 import asyncio
+import functools
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 
+from locum.api.http_protocol import HeaderTimeoutProtocol
 from locum.app import create_app, prepare_database, startup_banner
 from locum.cli.options import DatabaseUrl, Host, Port, settings_with
 from locum.db.engine import create_engine
@@ -25,7 +27,7 @@ def serve(
     settings = settings_with(host=host, port=port, database_url=database_url, workers=workers)
     configure_logging(settings.log_level)
     if settings.workers == 1:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, access_log=False, log_config=None)
+        uvicorn.run(create_app(settings), **_server_options(settings))
         return
     if settings.is_memory_database:
         raise typer.BadParameter("several workers need a file or PostgreSQL database", param_hint="--workers")
@@ -33,15 +35,19 @@ def serve(
     typer.echo(startup_banner(settings, keys), err=True)
     # Workers are fresh processes: they read their settings from the environment.
     os.environ.update(_worker_environment(settings))
-    uvicorn.run(
-        "locum.app:create_app_from_env",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        access_log=False,
-        log_config=None,
-    )
+    uvicorn.run("locum.app:create_app_from_env", factory=True, workers=settings.workers, **_server_options(settings))
+
+
+def _server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for one worker and for several (whose processes receive them pickled)."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "access_log": False,
+        "log_config": None,
+        "http": functools.partial(HeaderTimeoutProtocol, header_timeout_seconds=settings.header_timeout_seconds),
+        "timeout_keep_alive": settings.keep_alive_timeout_seconds,
+    }
 
 
 async def _prepare(settings: Settings) -> InstanceKeys:

@@ -41,5 +41,5 @@ def matches(code: str, digest: str) -> bool:
 
 
 def find_matching(code: str, digests: list[str]) -> int | None:
-    """Index of the digest `code` matches, or None. CPU-bound: call it in a thread."""
+    """Index of the digest `code` matches, or None. CPU-bound: run it through `locum.kit.hashing`."""
     return next((index for index, digest in enumerate(digests) if matches(code, digest)), None)

@@ -25,7 +25,7 @@ it, and replaced by our argon2id after the first successful verification (`needs
 | argon2i, argon2id    | PHC string, `$argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash>`    |
 
 Clerk also lists `awscognito`, which needs the AWS Cognito user pool itself: it is not supported.
-Everything here is CPU-bound and synchronous: call it in a thread.
+Everything here is CPU-bound and synchronous: run it through `locum.kit.hashing`.
 """
 
 import base64
@@ -42,6 +42,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 LOCUM_HASHER = "argon2id"
 
 _ARGON2 = PasswordHasher()
+# What one hash, or one verification of a digest of ours, allocates while it runs.
+ARGON2_MEMORY_BYTES = _ARGON2.memory_cost * 1024
 
 # A parsed digest waiting for the UTF-8 password; parsers return None for a malformed digest.
 _Checker = Callable[[bytes], bool]

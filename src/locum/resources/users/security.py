@@ -14,7 +14,6 @@ import orjson
 import pyotp
 from sqlalchemy import Executable, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.concurrency import run_in_threadpool
 
 from locum.api.bodies import ClerkBody, LongText
 from locum.api.errors import (
@@ -34,6 +33,7 @@ from locum.db.reads import Reader
 from locum.kit import passwords
 from locum.kit.backup_codes import find_matching
 from locum.kit.clock import now_ms
+from locum.kit.hashing import run_hashing
 from locum.resources.sessions.endings import revoke_user_sessions
 from locum.resources.users.serializers import JSON, LOCKOUT_DURATION_MS, MAX_VERIFICATION_ATTEMPTS, user_json
 from locum.resources.users.service import USER_GRAPH, get_user_or_raise, save_user
@@ -206,11 +206,11 @@ async def verify_password(
         raise locked
     if digest is None or hasher is None:
         raise no_password_set()
-    verified = await run_in_threadpool(passwords.verify_password, password, digest, hasher)
+    verified = await run_hashing(passwords.verify_password, password, digest, hasher)
     # An imported (or outdated) digest is replaced by our own once the password is known.
     upgraded = None
     if verified and passwords.needs_rehash(hasher, digest):
-        upgraded = await run_in_threadpool(passwords.hash_password, password)
+        upgraded = await run_hashing(passwords.hash_password, password)
 
     user = await _user_for_update(session, instance_id=instance_id, user_id=user_id)
     at_ms = now_ms()
@@ -322,7 +322,7 @@ async def verify_totp(
         return {"verified": True, "code_type": "totp"}
     if not digests:
         raise totp_incorrect_code() if TOTP_CODE.fullmatch(code) else totp_invalid_length(TOTP_DIGITS)
-    index = await run_in_threadpool(find_matching, code, digests)
+    index = await run_hashing(find_matching, code, digests)
     if index is None:
         raise totp_incorrect_code()
 

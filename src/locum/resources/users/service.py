@@ -11,7 +11,6 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
-from starlette.concurrency import run_in_threadpool
 
 from locum.api.errors import (
     ClerkError,
@@ -25,6 +24,7 @@ from locum.db.models import EmailAddress, Image, PhoneNumber, User, Web3Wallet
 from locum.kit import passwords
 from locum.kit.backup_codes import digest_backup_codes
 from locum.kit.clock import now_ms
+from locum.kit.hashing import run_hashing
 from locum.kit.identifiers import (
     email_lookup_key,
     normalize_email,
@@ -108,7 +108,7 @@ async def password_fields(
     if password is not None:
         if not skip_checks:
             check_password_policy(password)
-        return await run_in_threadpool(passwords.hash_password, password), passwords.LOCUM_HASHER
+        return await run_hashing(passwords.hash_password, password), passwords.LOCUM_HASHER
     if digest is None and hasher is None:
         return None
     if digest is None:
@@ -276,7 +276,7 @@ async def create_user(session: AsyncSession, *, instance_id: str, body: CreateUs
     if body.totp_secret is not None:
         user.totp_secret = check_totp_secret(body.totp_secret)
     if body.backup_codes:
-        user.backup_code_digests = await run_in_threadpool(digest_backup_codes, body.backup_codes)
+        user.backup_code_digests = await run_hashing(digest_backup_codes, body.backup_codes)
     if user.totp_secret or user.backup_code_digests:
         user.mfa_enabled_at = created_at
     stored = await password_fields(
@@ -321,7 +321,7 @@ async def update_user(
         hasher=body.password_hasher,
         skip_checks=bool(body.skip_password_checks),
     )
-    backup_digests = await run_in_threadpool(digest_backup_codes, body.backup_codes) if body.backup_codes else None
+    backup_digests = await run_hashing(digest_backup_codes, body.backup_codes) if body.backup_codes else None
     user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
     at_ms = now_ms()
     for name in ("external_id", "first_name", "last_name", "locale"):
