@@ -1,11 +1,13 @@
 """JSON request bodies are parsed as Clerk parses them, and held to the bounds of api/bodies.py."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
+from locum.api import routing
 from locum.api.bodies import MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH, MAX_LIST_LENGTH, METADATA_MAX_BYTES
 from tests.builders import clerk_error, make_user, unique_email
 
@@ -49,6 +51,20 @@ class TestBodySize:
 
         response = await client.post("/v1/users", content=chunks(), headers={"content-type": "application/json"})
         assert clerk_error(response) == (413, "request_body_too_large", None)
+
+    async def test_a_body_that_stops_arriving_times_out(
+        self, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(routing, "BODY_READ_TIMEOUT_SECONDS", 0.2)
+
+        async def stalled() -> AsyncIterator[bytes]:
+            yield b'{"first_name": "'
+            await asyncio.sleep(5)
+            yield b'"}'
+
+        response = await client.post("/v1/users", content=stalled(), headers={"content-type": "application/json"})
+        assert clerk_error(response) == (408, "request_timeout", None)
+        assert response.headers["connection"] == "close"
 
     async def test_a_body_at_the_limit_is_read(self, client: httpx.AsyncClient) -> None:
         padding = " " * (MAX_JSON_BODY_BYTES - 200)

@@ -129,6 +129,15 @@ UNDECLARED_ERRORS: list[UndeclaredError] = [
     ),
     UndeclaredError(
         operation_ids=None,
+        status=408,
+        codes=frozenset({"request_timeout"}),
+        reason="A request body that stops arriving is cut off after 30 seconds on every operation, so a slow "
+        "client cannot hold a connection forever.",
+        evidence="HTTP 408 Request Timeout (RFC 9110 §15.5.9). Clerk's error catalogue names no code for it, "
+        "so locum's is request_timeout.",
+    ),
+    UndeclaredError(
+        operation_ids=None,
         status=413,
         codes=frozenset({"request_body_too_large"}),
         reason="A request body over locum's limit is refused before it is read whole, on every operation.",

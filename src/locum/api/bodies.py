@@ -31,6 +31,7 @@ from locum.api.errors import (
 )
 
 MAX_JSON_BODY_BYTES = 1024 * 1024
+BODY_READ_TIMEOUT_SECONDS = 30
 MAX_JSON_DEPTH = 64
 # Most text columns are 255 characters; longer fields declare their own bound (LongText).
 MAX_STRING_LENGTH = 255

@@ -132,6 +132,16 @@ def too_many_requests(retry_after_seconds: int) -> ClerkError:
     )
 
 
+def request_body_timeout(limit_seconds: float) -> ClerkError:
+    return ClerkError(
+        408,
+        "request_timeout",
+        "Request timeout",
+        f"The request body did not arrive within {limit_seconds} seconds.",
+        headers={"Connection": "close"},
+    )
+
+
 def image_too_large(limit_bytes: int) -> ClerkError:
     return ClerkError(
         413, "image_too_large", "Image too large", f"The image must not be larger than {limit_bytes} bytes."

@@ -4,6 +4,7 @@ Services only flush; the route commits once after the endpoint returns, and a fa
 rolls everything back (outbox events included, since they share the transaction).
 """
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -13,15 +14,16 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.bodies import MAX_JSON_BODY_BYTES, check_json_body
-from locum.api.errors import RequestRefused, request_body_too_large
+from locum.api.bodies import BODY_READ_TIMEOUT_SECONDS, MAX_JSON_BODY_BYTES, check_json_body
+from locum.api.errors import RequestRefused, request_body_timeout, request_body_too_large
 from locum.db.constraints import IdentifierTaken, identifier_param_for
 from locum.outbox.events import has_outbox_work
 from locum.outbox.worker import wake_delivery_worker
 
 
 class ClerkRequest(Request):
-    """Bodies read within MAX_JSON_BODY_BYTES and parsed by orjson, then held to api/bodies.py's bounds.
+    """Bodies read within MAX_JSON_BODY_BYTES and BODY_READ_TIMEOUT_SECONDS (a client trickling its body
+    would hold the connection forever), parsed by orjson, then held to api/bodies.py's bounds.
 
     FastAPI turns any other exception raised while it reads the body into a bare 400, so refusals
     travel as RequestRefused (an HTTPException, which FastAPI lets through).
@@ -32,15 +34,22 @@ class ClerkRequest(Request):
             declared = self.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > MAX_JSON_BODY_BYTES:
                 raise RequestRefused(request_body_too_large(MAX_JSON_BODY_BYTES))
-            chunks = []
-            received = 0
-            async for chunk in self.stream():
-                received += len(chunk)
-                if received > MAX_JSON_BODY_BYTES:
-                    raise RequestRefused(request_body_too_large(MAX_JSON_BODY_BYTES))
-                chunks.append(chunk)
-            self._body = b"".join(chunks)
+            try:
+                async with asyncio.timeout(BODY_READ_TIMEOUT_SECONDS):
+                    self._body = await self._read_bounded_body()
+            except TimeoutError:
+                raise RequestRefused(request_body_timeout(BODY_READ_TIMEOUT_SECONDS)) from None
         return self._body
+
+    async def _read_bounded_body(self) -> bytes:
+        chunks = []
+        received = 0
+        async for chunk in self.stream():
+            received += len(chunk)
+            if received > MAX_JSON_BODY_BYTES:
+                raise RequestRefused(request_body_too_large(MAX_JSON_BODY_BYTES))
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
