@@ -17,10 +17,11 @@ from locum.api.tracing import TracingMiddleware
 from locum.db.engine import create_engine, create_read_sessionmaker, create_sessionmaker
 from locum.db.migrate import upgrade
 from locum.db.reads import open_reader
+from locum.instances.master_key import open_sealer
 from locum.instances.registry import InstanceRegistry
 from locum.instances.service import InstanceKeys, ensure_default_instance
 from locum.kit.keys import publishable_key
-from locum.kit.sealing import Sealer, load_or_create_master_key
+from locum.kit.sealing import Sealer
 from locum.logs import configure_logging
 from locum.outbox.worker import deliver_in_app
 from locum.resources import (
@@ -56,19 +57,18 @@ from locum.settings import Settings
 logger = logging.getLogger("locum")
 
 
-def sealer_for(settings: Settings) -> Sealer:
-    return Sealer(load_or_create_master_key(settings.master_key, settings.master_key_file))
-
-
-async def prepare_database(engine: AsyncEngine, settings: Settings, *, apply_webhook_url: bool = False) -> InstanceKeys:
+async def prepare_database(
+    engine: AsyncEngine, settings: Settings, *, sealer: Sealer, apply_webhook_url: bool = False
+) -> InstanceKeys:
     """Migrate the schema and make sure the default instance exists; returns its keys.
+
+    `sealer` comes from open_sealer, which has checked it against the database before migrating.
 
     `apply_webhook_url` (for `locum serve` only) also makes the default instance's "environment"
     endpoint match LOCUM_WEBHOOK_URL: other commands run from shells without that variable must
     not remove it.
     """
-    await upgrade(engine)
-    sealer = sealer_for(settings)
+    await upgrade(engine, sealer=sealer)
     async with create_sessionmaker(engine)() as session:
         keys = await ensure_default_instance(session, sealer, secret_key=settings.secret_key)
         if apply_webhook_url:
@@ -103,14 +103,15 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
+        sealer = await open_sealer(engine, settings)
         # `sqlite:///:memory:` exists only inside this engine, so it is always prepared here.
         if settings.prepare_database or settings.is_memory_database:
-            keys = await prepare_database(engine, settings, apply_webhook_url=True)
+            keys = await prepare_database(engine, settings, sealer=sealer, apply_webhook_url=True)
             logger.info("%s", startup_banner(settings, keys))
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.read_sessionmaker = create_read_sessionmaker(engine)
-        app.state.sealer = sealer_for(settings)
+        app.state.sealer = sealer
         app.state.registry = InstanceRegistry(app.state.sessionmaker, app.state.sealer)
         app.state.reader = await open_reader(settings, engine)
         try:

@@ -7,6 +7,7 @@ from locum.cli.keys import keys
 from locum.cli.serve import serve
 from locum.cli.webhooks import webhooks
 from locum.cli.worker import worker
+from locum.instances.master_key import MasterKeyRefused
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="A self-hostable Clerk Backend API.")
 cli.command()(serve)
@@ -16,4 +17,9 @@ cli.add_typer(webhooks, name="webhooks")
 
 
 def main() -> None:
-    cli()
+    try:
+        cli()
+    except MasterKeyRefused as refusal:
+        # One line, no traceback: the message says which key is wrong and what to do.
+        typer.echo(f"Error: {refusal}", err=True)
+        raise SystemExit(1) from None

@@ -8,11 +8,13 @@ from typing import Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.app import prepare_database, sealer_for
+from locum.app import prepare_database
 from locum.cli.options import DatabaseUrl, Host, Port, settings_with
 from locum.db.engine import create_engine, create_sessionmaker
+from locum.instances.master_key import open_sealer
 from locum.instances.registry import load_instance
 from locum.instances.service import InstanceKeys, retire_signing_keys, rotate_signing_key
+from locum.kit.sealing import Sealer
 from locum.settings import Settings
 
 # Serving processes recheck their keys every KEYS_RECHECK_SECONDS (instances/registry.py).
@@ -55,21 +57,22 @@ def retire(context: typer.Context, host: Host = None, port: Port = None, databas
 
 
 @asynccontextmanager
-async def _default_instance(settings: Settings) -> AsyncIterator[tuple[AsyncSession, InstanceKeys]]:
-    """A session on the migrated database and its default instance; committed when the block ends."""
+async def _default_instance(settings: Settings) -> AsyncIterator[tuple[AsyncSession, Sealer, InstanceKeys]]:
+    """A session on the migrated database, the sealer and the default instance; committed when the block ends."""
     engine = create_engine(settings)
     try:
-        instance_keys = await prepare_database(engine, settings)
+        sealer = await open_sealer(engine, settings)
+        instance_keys = await prepare_database(engine, settings, sealer=sealer)
         async with create_sessionmaker(engine)() as session:
-            yield session, instance_keys
+            yield session, sealer, instance_keys
             await session.commit()
     finally:
         await engine.dispose()
 
 
 async def _dotenv_lines(settings: Settings) -> list[str]:
-    async with _default_instance(settings) as (session, instance_keys):
-        instance = await load_instance(session, sealer_for(settings), instance_keys.instance_id)
+    async with _default_instance(settings) as (session, sealer, instance_keys):
+        instance = await load_instance(session, sealer, instance_keys.instance_id)
     return [
         f"CLERK_SECRET_KEY={instance_keys.secret_key}",
         f"CLERK_PUBLISHABLE_KEY={instance.publishable_key}",
@@ -79,10 +82,10 @@ async def _dotenv_lines(settings: Settings) -> list[str]:
 
 
 async def _rotate(settings: Settings) -> str:
-    async with _default_instance(settings) as (session, instance_keys):
-        return await rotate_signing_key(session, sealer_for(settings), instance_id=instance_keys.instance_id)
+    async with _default_instance(settings) as (session, sealer, instance_keys):
+        return await rotate_signing_key(session, sealer, instance_id=instance_keys.instance_id)
 
 
 async def _retire(settings: Settings) -> list[str]:
-    async with _default_instance(settings) as (session, instance_keys):
+    async with _default_instance(settings) as (session, _, instance_keys):
         return await retire_signing_keys(session, instance_id=instance_keys.instance_id)

@@ -10,6 +10,7 @@ from locum.api.http_protocol import HeaderTimeoutProtocol
 from locum.app import create_app, prepare_database, startup_banner
 from locum.cli.options import DatabaseUrl, Host, Port, settings_with
 from locum.db.engine import create_engine
+from locum.instances.master_key import open_sealer
 from locum.instances.service import InstanceKeys
 from locum.logs import configure_logging
 from locum.settings import Settings
@@ -27,6 +28,9 @@ def serve(
     settings = settings_with(host=host, port=port, database_url=database_url, workers=workers)
     configure_logging(settings.log_level)
     if settings.workers == 1:
+        if not settings.is_memory_database:
+            # Refused here, before uvicorn runs the app: its start-up failures come with a traceback.
+            asyncio.run(_check_master_key(settings))
         uvicorn.run(create_app(settings), **_server_options(settings))
         return
     if settings.is_memory_database:
@@ -50,10 +54,19 @@ def _server_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+async def _check_master_key(settings: Settings) -> None:
+    engine = create_engine(settings)
+    try:
+        await open_sealer(engine, settings)
+    finally:
+        await engine.dispose()
+
+
 async def _prepare(settings: Settings) -> InstanceKeys:
     engine = create_engine(settings)
     try:
-        return await prepare_database(engine, settings, apply_webhook_url=True)
+        sealer = await open_sealer(engine, settings)
+        return await prepare_database(engine, settings, sealer=sealer, apply_webhook_url=True)
     finally:
         await engine.dispose()
 

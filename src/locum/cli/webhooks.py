@@ -9,9 +9,10 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import ClerkError
-from locum.app import prepare_database, sealer_for
+from locum.app import prepare_database
 from locum.cli.options import DatabaseUrl, settings_with
 from locum.db.engine import create_engine, create_sessionmaker
+from locum.instances.master_key import open_sealer
 from locum.kit.sealing import Sealer
 from locum.resources.webhook_endpoints import service
 from locum.settings import Settings
@@ -59,9 +60,10 @@ async def _default_instance(settings: Settings) -> AsyncIterator[tuple[AsyncSess
     """A session on the migrated database, the sealer and the default instance's id; committed when the block ends."""
     engine = create_engine(settings)
     try:
-        instance_keys = await prepare_database(engine, settings)
+        sealer = await open_sealer(engine, settings)
+        instance_keys = await prepare_database(engine, settings, sealer=sealer)
         async with create_sessionmaker(engine)() as session:
-            yield session, sealer_for(settings), instance_keys.instance_id
+            yield session, sealer, instance_keys.instance_id
             await session.commit()
     finally:
         await engine.dispose()

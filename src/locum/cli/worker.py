@@ -12,9 +12,9 @@ import signal
 
 import typer
 
-from locum.app import sealer_for
 from locum.cli.options import DatabaseUrl, settings_with
 from locum.db.engine import create_engine, create_sessionmaker
+from locum.instances.master_key import open_sealer
 from locum.logs import configure_logging
 from locum.outbox.worker import run_worker
 from locum.settings import Settings
@@ -50,8 +50,9 @@ async def _deliver(settings: Settings) -> None:
     for stop_signal in STOP_SIGNALS:
         loop.add_signal_handler(stop_signal, stop.set)
     engine = create_engine(settings)
-    logger.info("locum worker is delivering webhooks from %s", engine.url.render_as_string(hide_password=True))
     try:
-        await run_worker(create_sessionmaker(engine), sealer_for(settings), settings, stop=stop)
+        sealer = await open_sealer(engine, settings, may_create_key=False)
+        logger.info("locum worker is delivering webhooks from %s", engine.url.render_as_string(hide_password=True))
+        await run_worker(create_sessionmaker(engine), sealer, settings, stop=stop)
     finally:
         await engine.dispose()

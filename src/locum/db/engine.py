@@ -4,8 +4,14 @@ SQLite: WAL, foreign keys, a busy timeout, and `BEGIN IMMEDIATE` so that a write
 the write lock up front (two deferred transactions upgrading to writers would fail instead of wait).
 Read-only sessions (create_read_sessionmaker) begin deferred and never take that lock.
 `sqlite:///:memory:` shares one connection (StaticPool): every session must see the same database.
+
+A SQLite file is made readable by its owner only (0600) before SQLite opens it: SQLite gives its
+-wal and -shm files the database file's mode. Errors carry no values (hide_parameters, and
+db/redaction for what the driver adds): they are logged, and values are password digests, emails
+and other secrets.
 """
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +20,14 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from locum.db.redaction import redact_errors
+from locum.kit.sealing import PRIVATE_FILE_MODE, make_private_directory
 from locum.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_POOL_SIZE = 10
 READ_ONLY_OPTION = "locum_read_only"
+SQLITE_COMPANION_SUFFIXES = ("", "-wal", "-shm", "-journal")
 
 
 def _json_dumps(value: Any) -> str:
@@ -26,18 +35,34 @@ def _json_dumps(value: Any) -> str:
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    options: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+    options: dict[str, Any] = {
+        "json_serializer": _json_dumps,
+        "json_deserializer": orjson.loads,
+        "hide_parameters": True,
+    }
     if settings.is_memory_database:
         options.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
     elif settings.is_sqlite:
-        Path(settings.effective_database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        _make_private_database_file(Path(settings.effective_database_url.removeprefix("sqlite:///")))
         options.update(connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     else:
         options.update(pool_size=POSTGRES_POOL_SIZE, pool_pre_ping=False)
     engine = create_async_engine(settings.async_database_url, **options)
+    redact_errors(engine)
     if settings.is_sqlite:
         _configure_sqlite(engine, wal=not settings.is_memory_database)
     return engine
+
+
+def _make_private_database_file(path: Path) -> None:
+    """The database file exists, mode 0600 (SQLite takes an empty file for a new database), and so do
+    the companion files a previous locum may have left readable to others."""
+    make_private_directory(path.parent)
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+    for suffix in SQLITE_COMPANION_SUFFIXES:
+        companion = path.with_name(path.name + suffix)
+        if companion.exists() and companion.stat().st_mode & ~PRIVATE_FILE_MODE & 0o777:
+            companion.chmod(PRIVATE_FILE_MODE)
 
 
 def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:

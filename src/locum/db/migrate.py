@@ -1,4 +1,8 @@
-"""Run Alembic migrations on an async engine (at start, and from tests)."""
+"""Run Alembic migrations on an async engine (at start, and from tests).
+
+Revisions that seal existing plaintext secrets find the master key's sealer in the Alembic config's
+attributes (`sealer`): a database holding such rows can only be upgraded through `upgrade` here.
+"""
 
 from pathlib import Path
 from typing import Any
@@ -10,23 +14,25 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import locum.migrations
 from locum.db.planner_stats import write_planner_stats
+from locum.kit.sealing import Sealer
 
 MIGRATIONS_DIR = Path(locum.migrations.__file__).parent
 
 
-def alembic_config(connection: Any) -> Config:
+def alembic_config(connection: Any, sealer: Sealer | None = None) -> Config:
     config = Config(str(MIGRATIONS_DIR / "alembic.ini"))
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
+    config.attributes["sealer"] = sealer
     return config
 
 
-def _upgrade(connection: Connection, revision: str) -> None:
-    command.upgrade(alembic_config(connection), revision)
+def _upgrade(connection: Connection, revision: str, sealer: Sealer | None) -> None:
+    command.upgrade(alembic_config(connection, sealer), revision)
     if connection.dialect.name == "sqlite":
         write_planner_stats(connection)
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "head", *, sealer: Sealer | None = None) -> None:
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade, revision)
+        await connection.run_sync(_upgrade, revision, sealer)

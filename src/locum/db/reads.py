@@ -19,6 +19,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from locum.db.engine import SQLITE_BUSY_TIMEOUT_MS
+from locum.db.redaction import redact
 from locum.settings import Settings
 
 Row = Sequence[Any]
@@ -155,7 +156,11 @@ class AsyncpgReader(CompilingReader):
         return cls(pool, dialect)
 
     async def fetch(self, read: CompiledRead, values: Mapping[str, Any] | None = None) -> list[Row]:
-        return list(await self._pool.fetch(read.sql, *read.parameters(values)))
+        try:
+            return list(await self._pool.fetch(read.sql, *read.parameters(values)))
+        except asyncpg.PostgresError as error:
+            redact(error)
+            raise
 
     async def close(self) -> None:
         await self._pool.close()

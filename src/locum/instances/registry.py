@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from locum.db.engine import READ_ONLY_OPTION
 from locum.db.models import Instance, InstanceSecretKey, SigningKeyRow
 from locum.kit.jwt_signing import SigningKey
-from locum.kit.keys import digests_match, publishable_key, secret_key_digest
+from locum.kit.keys import digests_match, publishable_key, secret_digest
 from locum.kit.sealing import Sealer
 
 # How stale a process's view of an instance's signing keys may get (time.monotonic seconds).
@@ -84,7 +84,7 @@ class InstanceRegistry:
         self._by_digest: dict[str, _Cached] = {}
 
     async def resolve(self, secret_key: str) -> InstanceContext | None:
-        digest = secret_key_digest(secret_key)
+        digest = secret_digest(secret_key)
         cached = self._by_digest.get(digest)
         if cached is None:
             context = await self._load(digest)

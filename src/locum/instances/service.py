@@ -15,7 +15,7 @@ from locum.db.models import Instance, InstanceSecretKey, SigningKeyRow
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 from locum.kit.jwt_signing import new_private_key_pem
-from locum.kit.keys import is_secret_key_format, new_secret_key, secret_key_digest
+from locum.kit.keys import is_secret_key_format, new_secret_key, secret_digest
 from locum.kit.sealing import Sealer
 from locum.resources.organizations.defaults import ensure_organization_defaults
 
@@ -44,7 +44,7 @@ async def _add_secret_key(session: AsyncSession, sealer: Sealer, instance_id: st
         InstanceSecretKey(
             id=new_id("secret_key"),
             instance_id=instance_id,
-            digest=secret_key_digest(secret_key),
+            digest=secret_digest(secret_key),
             sealed_key=sealer.seal(secret_key),
         )
     )
@@ -97,7 +97,7 @@ async def ensure_default_instance(session: AsyncSession, sealer: Sealer, *, secr
     ).all()
     if secret_key is None:
         secret_key = sealer.unseal(keys[0].sealed_key)
-    elif [row.digest for row in keys] != [secret_key_digest(secret_key)]:
+    elif [row.digest for row in keys] != [secret_digest(secret_key)]:
         await session.execute(delete(InstanceSecretKey).where(InstanceSecretKey.instance_id == instance.id))
         await _add_secret_key(session, sealer, instance.id, secret_key)
         await session.flush()

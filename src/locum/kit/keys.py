@@ -1,7 +1,8 @@
 """Clerk API keys: secret keys (`sk_test_…`) and publishable keys (`pk_test_…`).
 
-A secret key is looked up by its SHA-256 digest (a fast, unsalted hash is right for 250 bits of
-randomness) and compared in constant time.
+A secret key, like any random secret locum only compares (sign-in and actor tokens), is looked up
+by its SHA-256 digest (a fast, unsalted hash is right for 250 bits of randomness) and compared in
+constant time.
 """
 
 import base64
@@ -23,7 +24,7 @@ def is_secret_key_format(key: str) -> bool:
     return len(parts) == 3 and parts[0] == "sk" and parts[1] in ("test", "live") and bool(parts[2])
 
 
-def secret_key_digest(key: str) -> str:
+def secret_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 

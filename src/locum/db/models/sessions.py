@@ -1,4 +1,9 @@
-"""Clients, sessions, and the tokens that start or shape them (actor, sign-in, JWT templates)."""
+"""Clients, sessions, and the tokens that start or shape them (actor, sign-in, JWT templates).
+
+Secrets locum shows again (client rotating tokens, refresh tokens, custom signing keys) are sealed
+with the master key; single-use tickets (actor and sign-in tokens) are shown once, at creation, so
+only their SHA-256 digest is kept, and a ticket is found by it.
+"""
 
 from typing import Any
 
@@ -8,17 +13,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 from locum.db.base import ID_LENGTH, Base, InstanceScoped, Timestamped
 from locum.db.types import JsonDocument
 
-TOKEN_LENGTH = 128
+TOKEN_DIGEST_LENGTH = 64
 
 
 class Client(InstanceScoped, Timestamped, Base):
-    """A browser or device: Clerk's `__client` cookie names it and its rotating token."""
+    """A browser or device: Clerk's `__client` cookie names it and its rotating token (sealed: a
+    session's client token is handed out again by /locum/sessions/{id}/frontend_credentials)."""
 
     __tablename__ = "clients"
     __table_args__ = (Index(None, "instance_id", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
-    rotating_token: Mapped[str] = mapped_column(String(TOKEN_LENGTH))
+    sealed_rotating_token: Mapped[bytes] = mapped_column(LargeBinary)
     last_active_session_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     last_authentication_strategy: Mapped[str | None] = mapped_column(String(64))
 
@@ -57,12 +63,12 @@ class Session(InstanceScoped, Timestamped, Base):
 
 class ActorToken(InstanceScoped, Timestamped, Base):
     __tablename__ = "actor_tokens"
-    __table_args__ = (UniqueConstraint("instance_id", "token"),)
+    __table_args__ = (UniqueConstraint("instance_id", "token_digest"),)
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("users.id", ondelete="CASCADE"), index=True)
     actor: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
-    token: Mapped[str] = mapped_column(String(TOKEN_LENGTH))
+    token_digest: Mapped[str] = mapped_column(String(TOKEN_DIGEST_LENGTH))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     expires_at: Mapped[int] = mapped_column(BigInteger)
     session_max_duration_seconds: Mapped[int] = mapped_column(Integer)
@@ -70,14 +76,14 @@ class ActorToken(InstanceScoped, Timestamped, Base):
 
 class SignInToken(InstanceScoped, Timestamped, Base):
     __tablename__ = "sign_in_tokens"
-    __table_args__ = (UniqueConstraint("instance_id", "token"),)
+    __table_args__ = (UniqueConstraint("instance_id", "token_digest"),)
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("users.id", ondelete="CASCADE"), index=True)
     organization_id: Mapped[str | None] = mapped_column(
         String(ID_LENGTH), ForeignKey("organizations.id", ondelete="SET NULL")
     )
-    token: Mapped[str] = mapped_column(String(TOKEN_LENGTH))
+    token_digest: Mapped[str] = mapped_column(String(TOKEN_DIGEST_LENGTH))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     expires_at: Mapped[int] = mapped_column(BigInteger)
 

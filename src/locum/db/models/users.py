@@ -44,7 +44,8 @@ class User(InstanceScoped, Timestamped, Base):
     password_hasher: Mapped[str | None] = mapped_column(String(32))
     password_last_updated_at: Mapped[int | None] = mapped_column(BigInteger)
     password_compromised: Mapped[bool] = mapped_column(Boolean, default=False)
-    totp_secret: Mapped[str | None] = mapped_column(String(128))
+    # Sealed with the master key: a TOTP code is checked against the secret itself.
+    sealed_totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
     backup_code_digests: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
     mfa_enabled_at: Mapped[int | None] = mapped_column(BigInteger)
     mfa_disabled_at: Mapped[int | None] = mapped_column(BigInteger)
@@ -143,7 +144,8 @@ class Passkey(InstanceScoped, Timestamped, Base):
 
 
 class ExternalAccount(InstanceScoped, Timestamped, Base):
-    """An OAuth account (e.g. `oauth_google`) linked to a user, with its provider tokens."""
+    """An OAuth account (e.g. `oauth_google`) linked to a user, with its provider tokens (sealed with
+    the master key: GetOAuthAccessToken returns them)."""
 
     __tablename__ = "external_accounts"
     __table_args__ = (UniqueConstraint("instance_id", "provider", "provider_user_id"),)
@@ -162,10 +164,9 @@ class ExternalAccount(InstanceScoped, Timestamped, Base):
     phone_number: Mapped[str | None] = mapped_column(String(32))
     label: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     public_metadata: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
-    access_token: Mapped[str | None] = mapped_column(Text)
+    sealed_access_token: Mapped[bytes | None] = mapped_column(LargeBinary)
     access_token_expires_at: Mapped[int | None] = mapped_column(BigInteger)
-    id_token: Mapped[str | None] = mapped_column(Text)
-    token_secret: Mapped[str | None] = mapped_column(Text)
+    sealed_id_token: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class TrustedDevice(InstanceScoped, Timestamped, Base):

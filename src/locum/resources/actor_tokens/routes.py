@@ -24,8 +24,8 @@ async def create_actor_token(
 ) -> ClerkJSONResponse:
     if body is None:
         raise form_param_missing("user_id")
-    actor_token = await service.create_actor_token(db, instance_id=instance.id, body=body)
-    return ClerkJSONResponse(created_actor_token_json(actor_token, origin=settings.origin))
+    actor_token, secret = await service.create_actor_token(db, instance_id=instance.id, body=body)
+    return ClerkJSONResponse(created_actor_token_json(actor_token, secret, origin=settings.origin))
 
 
 @router.post("/actor_tokens/{actor_token_id}/revoke", operation_id="RevokeActorToken")

@@ -18,10 +18,10 @@ def actor_token_json(actor_token: ActorToken) -> dict[str, Any]:
     }
 
 
-def created_actor_token_json(actor_token: ActorToken, *, origin: str) -> dict[str, Any]:
+def created_actor_token_json(actor_token: ActorToken, secret: str, *, origin: str) -> dict[str, Any]:
     """Only the create response carries the secret, and the URL that contains it."""
     return {
         **actor_token_json(actor_token),
-        "token": actor_token.token,
-        "url": consume_url(origin, "actor_tokens", actor_token.token),
+        "token": secret,
+        "url": consume_url(origin, "actor_tokens", secret),
     }

@@ -9,6 +9,7 @@ from locum.db.constraints import flush
 from locum.db.models import ActorToken, User
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
+from locum.kit.keys import secret_digest
 from locum.resources.actor_tokens.schemas import CreateActorTokenBody
 from locum.resources.frontend import tickets
 from locum.resources.frontend.tickets import PENDING, new_secret
@@ -25,16 +26,20 @@ def user_not_found() -> ClerkError:
     )
 
 
-async def create_actor_token(db: AsyncSession, *, instance_id: str, body: CreateActorTokenBody) -> ActorToken:
+async def create_actor_token(
+    db: AsyncSession, *, instance_id: str, body: CreateActorTokenBody
+) -> tuple[ActorToken, str]:
+    """The new token and its secret, which only this response shows."""
     if await db.scalar(select(User.id).where(User.instance_id == instance_id, User.id == body.user_id)) is None:
         raise user_not_found()
     now = now_ms()
+    secret = new_secret()
     actor_token = ActorToken(
         id=new_id("actor_token"),
         instance_id=instance_id,
         user_id=body.user_id,
         actor=body.actor.model_dump(),
-        token=new_secret(),
+        token_digest=secret_digest(secret),
         status=PENDING,
         expires_at=now + body.expires_in_seconds * 1000,
         session_max_duration_seconds=body.session_max_duration_in_seconds,
@@ -43,7 +48,7 @@ async def create_actor_token(db: AsyncSession, *, instance_id: str, body: Create
     )
     db.add(actor_token)
     await flush(db)
-    return actor_token
+    return actor_token, secret
 
 
 async def revoke_actor_token(db: AsyncSession, *, instance_id: str, actor_token_id: str) -> ActorToken:

@@ -6,7 +6,7 @@ from fastapi import Body
 from pydantic import BaseModel, Field
 
 from locum.api.bodies import ClerkBody, LongText
-from locum.api.deps import CurrentInstance, DbReadSession
+from locum.api.deps import AppSealer, CurrentInstance, DbReadSession
 from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
@@ -39,9 +39,9 @@ async def list_clients(
 
 @router.post("/clients/verify", operation_id="VerifyClient")
 async def verify_client(
-    instance: CurrentInstance, db: DbReadSession, body: Annotated[VerifyClientBody, Body()]
+    instance: CurrentInstance, db: DbReadSession, sealer: AppSealer, body: Annotated[VerifyClientBody, Body()]
 ) -> ClerkJSONResponse:
-    return ClerkJSONResponse(await service.verify_client(db, instance, body.token))
+    return ClerkJSONResponse(await service.verify_client(db, sealer, instance, body.token))
 
 
 @router.get("/clients/{client_id}", operation_id="GetClient")

@@ -10,6 +10,7 @@ from locum.api.errors import not_found
 from locum.db.models import Client, Session
 from locum.instances.registry import InstanceContext
 from locum.kit.clock import now_ms
+from locum.kit.sealing import Sealer
 from locum.resources.clients.tokens import client_token_invalid, read_client_token
 from locum.resources.sessions.serializers import session_json
 
@@ -65,12 +66,12 @@ async def get_client(db: AsyncSession, *, instance_id: str, client_id: str) -> d
     return rendered
 
 
-async def verify_client(db: AsyncSession, instance: InstanceContext, token: str) -> dict[str, Any]:
+async def verify_client(db: AsyncSession, sealer: Sealer, instance: InstanceContext, token: str) -> dict[str, Any]:
     client_id, rotating_token = read_client_token(instance, token)
     client = await db.scalar(select(Client).where(Client.instance_id == instance.id, Client.id == client_id))
     if client is None:
         raise not_found("client")
-    if not hmac.compare_digest(client.rotating_token, rotating_token):
+    if not hmac.compare_digest(sealer.unseal(client.sealed_rotating_token), rotating_token):
         raise client_token_invalid()
     (rendered,) = await _with_sessions(db, [client])
     return rendered

@@ -6,16 +6,17 @@ import jwt
 from locum.api.errors import ClerkError
 from locum.db.models import Client
 from locum.instances.registry import InstanceContext
+from locum.kit.sealing import Sealer
 
 
 def client_token_invalid() -> ClerkError:
     return ClerkError(400, "token_invalid", "Invalid token", "The client token is invalid or no longer current.")
 
 
-def client_token(instance: InstanceContext, client: Client) -> str:
+def client_token(instance: InstanceContext, sealer: Sealer, client: Client) -> str:
     key = instance.active_signing_key
     return jwt.encode(
-        {"id": client.id, "rotating_token": client.rotating_token},
+        {"id": client.id, "rotating_token": sealer.unseal(client.sealed_rotating_token)},
         key.private_key,
         algorithm="RS256",
         headers={"kid": key.kid},

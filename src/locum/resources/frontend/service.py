@@ -42,7 +42,7 @@ async def _credentials(
         "client": client_document,
         "session_token": await mint_session_token_within(db, instance, session_id=session.id, now=now),
         "refresh_token": sealer.unseal(session.sealed_refresh_token),
-        "client_token": client_token(instance, client),
+        "client_token": client_token(instance, sealer, client),
     }
 
 

@@ -5,9 +5,11 @@
        '--expires_at passes--> still "pending" in JSON (Clerk's status enum has no "expired"),
                                but can no longer be consumed
 
-A consume locks the token's row (SELECT … FOR UPDATE on PostgreSQL; SQLite takes its single write
-lock when the transaction begins), so of two concurrent consumes one signs in and the other finds
-the token accepted. The refusals use the codes of Clerk's Frontend API ticket strategy.
+Only the SHA-256 digest of a ticket's secret is stored (the secret is shown once, when the ticket
+is created), and a consume finds the ticket by that digest. A consume locks the token's row
+(SELECT … FOR UPDATE on PostgreSQL; SQLite takes its single write lock when the transaction
+begins), so of two concurrent consumes one signs in and the other finds the token accepted. The
+refusals use the codes of Clerk's Frontend API ticket strategy.
 """
 
 import secrets
@@ -21,6 +23,7 @@ from locum.api.errors import ClerkError, not_found
 from locum.db.constraints import flush
 from locum.db.models import ActorToken, SignInToken
 from locum.kit.clock import now_ms
+from locum.kit.keys import secret_digest
 
 PENDING = "pending"
 ACCEPTED = "accepted"
@@ -76,7 +79,9 @@ async def revoke(
 async def claim(db: AsyncSession, model: type[Ticket], *, instance_id: str, secret: str, now: int) -> Ticket:
     """The pending, unexpired ticket with this secret, now accepted; ticket_invalid / ticket_expired otherwise."""
     ticket = await db.scalar(
-        select(model).where(model.instance_id == instance_id, model.token == secret).with_for_update()
+        select(model)
+        .where(model.instance_id == instance_id, model.token_digest == secret_digest(secret))
+        .with_for_update()
     )
     if ticket is None or ticket.status != PENDING:
         raise ticket_invalid()

@@ -1,6 +1,6 @@
 """locum's own endpoints, mounted at /locum with secret-key auth: JSON in, Clerk-shaped JSON out."""
 
-from locum.api.deps import AppSettings, CurrentInstance, DbSession
+from locum.api.deps import AppSealer, AppSettings, CurrentInstance, DbSession
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
 from locum.resources.locum_admin import invitations, service
@@ -20,10 +20,11 @@ async def add_external_account(
     body: ExternalAccountBody,
     instance: CurrentInstance,
     session: DbSession,
+    sealer: AppSealer,
     settings: AppSettings,
 ) -> ClerkJSONResponse:
     user = await service.add_external_account(
-        session, instance_id=instance.id, user_id=user_id, body=body, origin=settings.origin
+        session, sealer, instance_id=instance.id, user_id=user_id, body=body, origin=settings.origin
     )
     return ClerkJSONResponse(user)
 

@@ -10,6 +10,7 @@ from locum.db.models import EmailAddress, ExternalAccount, Passkey, TrustedDevic
 from locum.kit.clock import now_ms
 from locum.kit.identifiers import email_lookup_key, normalize_email
 from locum.kit.ids import new_id
+from locum.kit.sealing import Sealer
 from locum.resources.locum_admin.schemas import (
     ExternalAccountBody,
     PasskeyBody,
@@ -40,8 +41,12 @@ def _linked_email(user: User, address: str, *, provider: str, account_id: str, a
     return email
 
 
+def _sealed(sealer: Sealer, token: str | None) -> bytes | None:
+    return None if token is None else sealer.seal(token)
+
+
 async def add_external_account(
-    session: AsyncSession, *, instance_id: str, user_id: str, body: ExternalAccountBody, origin: str
+    session: AsyncSession, sealer: Sealer, *, instance_id: str, user_id: str, body: ExternalAccountBody, origin: str
 ) -> JSON:
     provider = oauth_provider(body.provider)
     user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
@@ -70,9 +75,9 @@ async def add_external_account(
         username=body.username,
         label=body.label,
         public_metadata=body.public_metadata or {},
-        access_token=body.access_token,
+        sealed_access_token=_sealed(sealer, body.access_token),
         access_token_expires_at=body.access_token_expires_at,
-        id_token=body.id_token,
+        sealed_id_token=_sealed(sealer, body.id_token),
         created_at=at_ms,
         updated_at=at_ms,
     )

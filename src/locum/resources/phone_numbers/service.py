@@ -59,7 +59,7 @@ def _reassign_default_second_factor(user: User, _removed: Sequence[PhoneNumber],
 
 def _disable_mfa_if_second_factor_removed(user: User, removed: Sequence[PhoneNumber], at_ms: int) -> None:
     if any(phone.reserved_for_second_factor for phone in removed):
-        user.totp_secret = None
+        user.sealed_totp_secret = None
         user.backup_code_digests = []
         user.mfa_disabled_at = at_ms
 

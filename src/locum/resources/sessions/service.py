@@ -33,11 +33,11 @@ def request_invalid_for_environment() -> ClerkError:
     )
 
 
-def new_client(db: AsyncSession, *, instance_id: str, now: int) -> Client:
+def new_client(db: AsyncSession, sealer: Sealer, *, instance_id: str, now: int) -> Client:
     client = Client(
         id=new_id("client"),
         instance_id=instance_id,
-        rotating_token=secrets.token_urlsafe(ROTATING_TOKEN_BYTES),
+        sealed_rotating_token=sealer.seal(secrets.token_urlsafe(ROTATING_TOKEN_BYTES)),
         created_at=now,
         updated_at=now,
     )
@@ -78,7 +78,7 @@ async def start_session(
             raise form_param_value_invalid("active_organization_id", "The user is not a member of this organization.")
     instance = await db.get_one(Instance, instance_id)
     now = now_ms()
-    client = new_client(db, instance_id=instance_id, now=now)
+    client = new_client(db, sealer, instance_id=instance_id, now=now)
     expire_at, abandon_at = deadlines(
         LifetimeSettings.of(instance), created_at=now, last_active_at=now, max_duration_seconds=max_duration_seconds
     )

@@ -24,8 +24,8 @@ async def create_sign_in_token(
 ) -> ClerkJSONResponse:
     if body is None:
         raise form_param_missing("user_id")
-    sign_in_token = await service.create_sign_in_token(db, instance_id=instance.id, body=body)
-    return ClerkJSONResponse(created_sign_in_token_json(sign_in_token, origin=settings.origin))
+    sign_in_token, secret = await service.create_sign_in_token(db, instance_id=instance.id, body=body)
+    return ClerkJSONResponse(created_sign_in_token_json(sign_in_token, secret, origin=settings.origin))
 
 
 @router.post("/sign_in_tokens/{sign_in_token_id}/revoke", operation_id="RevokeSignInToken")

@@ -17,10 +17,10 @@ def sign_in_token_json(sign_in_token: SignInToken) -> dict[str, Any]:
     }
 
 
-def created_sign_in_token_json(sign_in_token: SignInToken, *, origin: str) -> dict[str, Any]:
+def created_sign_in_token_json(sign_in_token: SignInToken, secret: str, *, origin: str) -> dict[str, Any]:
     """Only the create response carries the secret, and the URL that contains it."""
     return {
         **sign_in_token_json(sign_in_token),
-        "token": sign_in_token.token,
-        "url": consume_url(origin, "sign_in_tokens", sign_in_token.token),
+        "token": secret,
+        "url": consume_url(origin, "sign_in_tokens", secret),
     }

@@ -9,6 +9,7 @@ from locum.db.constraints import flush
 from locum.db.models import OrganizationMembership, SignInToken, User
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
+from locum.kit.keys import secret_digest
 from locum.resources.frontend import tickets
 from locum.resources.frontend.tickets import PENDING, new_secret
 from locum.resources.organization_invitations.service import not_a_member
@@ -32,7 +33,10 @@ async def _organization_to_activate(db: AsyncSession, *, instance_id: str, user_
     return organization.id
 
 
-async def create_sign_in_token(db: AsyncSession, *, instance_id: str, body: CreateSignInTokenBody) -> SignInToken:
+async def create_sign_in_token(
+    db: AsyncSession, *, instance_id: str, body: CreateSignInTokenBody
+) -> tuple[SignInToken, str]:
+    """The new token and its secret, which only this response shows."""
     if await db.scalar(select(User.id).where(User.instance_id == instance_id, User.id == body.user_id)) is None:
         raise not_found("user")
     organization_id = (
@@ -42,12 +46,13 @@ async def create_sign_in_token(db: AsyncSession, *, instance_id: str, body: Crea
     )
     now = now_ms()
     expires_in_seconds = body.expires_in_seconds or DEFAULT_EXPIRES_IN_SECONDS
+    secret = new_secret()
     sign_in_token = SignInToken(
         id=new_id("sign_in_token"),
         instance_id=instance_id,
         user_id=body.user_id,
         organization_id=organization_id,
-        token=new_secret(),
+        token_digest=secret_digest(secret),
         status=PENDING,
         expires_at=now + expires_in_seconds * 1000,
         created_at=now,
@@ -55,7 +60,7 @@ async def create_sign_in_token(db: AsyncSession, *, instance_id: str, body: Crea
     )
     db.add(sign_in_token)
     await flush(db)
-    return sign_in_token
+    return sign_in_token, secret
 
 
 async def revoke_sign_in_token(db: AsyncSession, *, instance_id: str, sign_in_token_id: str) -> SignInToken:

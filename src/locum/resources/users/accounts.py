@@ -11,6 +11,7 @@ from locum.api.pagination import Page
 from locum.db.constraints import flush
 from locum.db.models import ExternalAccount, TrustedDevice, User
 from locum.kit.clock import now_ms
+from locum.kit.sealing import Sealer
 from locum.resources.users.serializers import JSON, trusted_device_json
 from locum.resources.users.service import get_user_or_raise, save_user
 
@@ -119,32 +120,37 @@ async def revoke_trusted_device(
     return trusted_device_json(device)
 
 
-def oauth_access_token_json(row: ExternalAccount) -> JSON:
+def oauth_access_token_json(row: ExternalAccount, sealer: Sealer, *, sealed_access_token: bytes) -> JSON:
     token: JSON = {
         "object": "oauth_access_token",
         "external_account_id": row.id,
         "provider_user_id": row.provider_user_id,
-        "token": row.access_token,
+        "token": sealer.unseal(sealed_access_token),
         "expires_at": row.access_token_expires_at,
         "provider": row.provider,
         "public_metadata": row.public_metadata,
         "label": row.label,
         "scopes": row.approved_scopes.split(),
     }
-    if row.id_token is not None:
-        token["id_token"] = row.id_token
+    if row.sealed_id_token is not None:
+        token["id_token"] = sealer.unseal(row.sealed_id_token)
     return token
 
 
 async def oauth_access_tokens(
-    session: AsyncSession, *, instance_id: str, user_id: str, provider: str, page: Page
+    session: AsyncSession, sealer: Sealer, *, instance_id: str, user_id: str, provider: str, page: Page
 ) -> tuple[list[JSON], int]:
     """(one page of tokens, how many there are) for the user's accounts of `provider` holding a token."""
     provider = oauth_provider(provider)
     user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
-    tokens = [
-        oauth_access_token_json(row)
+    holding = [
+        (row, row.sealed_access_token)
         for row in user.external_accounts
-        if row.provider == provider and row.access_token is not None
+        if row.provider == provider and row.sealed_access_token is not None
     ]
-    return tokens[page.offset : page.offset + page.limit], len(tokens)
+    # Only the page's tokens are unsealed.
+    tokens = [
+        oauth_access_token_json(row, sealer, sealed_access_token=sealed)
+        for row, sealed in holding[page.offset : page.offset + page.limit]
+    ]
+    return tokens, len(holding)

@@ -34,6 +34,7 @@ from locum.kit import passwords
 from locum.kit.backup_codes import find_matching
 from locum.kit.clock import now_ms
 from locum.kit.hashing import run_hashing
+from locum.kit.sealing import Sealer
 from locum.resources.sessions.endings import revoke_user_sessions
 from locum.resources.users.serializers import JSON, LOCKOUT_DURATION_MS, MAX_VERIFICATION_ATTEMPTS, user_json
 from locum.resources.users.service import USER_GRAPH, get_user_or_raise, save_user
@@ -74,7 +75,7 @@ _ONE_USER = (User.instance_id == bindparam("instance_id"), User.id == bindparam(
 _PASSWORD_STATE = select(User.password_digest, User.password_hasher, User.locked_at, User.lockout_expires_at).where(
     *_ONE_USER
 )
-_SECOND_FACTOR_STATE = select(User.totp_secret, User.backup_code_digests).where(*_ONE_USER)
+_SECOND_FACTOR_STATE = select(User.sealed_totp_secret, User.backup_code_digests).where(*_ONE_USER)
 
 
 async def _read(reader: Reader, statement: Executable, *, instance_id: str, user_id: str) -> tuple[Any, ...]:
@@ -284,7 +285,7 @@ async def unset_password_compromised(session: AsyncSession, *, instance_id: str,
 def mfa_enabled(user: User) -> bool:
     """Whether any second factor is set up (the User JSON's `two_factor_enabled`)."""
     second_factor_phone = any(phone.reserved_for_second_factor for phone in user.phone_numbers)
-    return bool(user.totp_secret or user.backup_code_digests or second_factor_phone)
+    return bool(user.sealed_totp_secret is not None or user.backup_code_digests or second_factor_phone)
 
 
 class _StoredTOTP(pyotp.TOTP):
@@ -309,16 +310,23 @@ def _digest_list(value: Any) -> list[str]:
 
 
 async def verify_totp(
-    session: AsyncSession, reader: Reader, *, instance_id: str, user_id: str, code: str | None, origin: str
+    session: AsyncSession,
+    reader: Reader,
+    sealer: Sealer,
+    *,
+    instance_id: str,
+    user_id: str,
+    code: str | None,
+    origin: str,
 ) -> JSON:
     """A current TOTP code or one of the backup codes; a matching backup code is used up."""
     if code is None:
         raise form_param_missing("code")
-    secret, stored_digests = await _read(reader, _SECOND_FACTOR_STATE, instance_id=instance_id, user_id=user_id)
+    sealed_secret, stored_digests = await _read(reader, _SECOND_FACTOR_STATE, instance_id=instance_id, user_id=user_id)
     digests = _digest_list(stored_digests)
-    if secret is None and not digests:
+    if sealed_secret is None and not digests:
         raise totp_disabled()
-    if secret is not None and _totp_matches(secret, code, now_ms()):
+    if sealed_secret is not None and _totp_matches(sealer.unseal(sealed_secret), code, now_ms()):
         return {"verified": True, "code_type": "totp"}
     if not digests:
         raise totp_incorrect_code() if TOTP_CODE.fullmatch(code) else totp_invalid_length(TOTP_DIGITS)
@@ -355,8 +363,8 @@ async def remove_second_factors(
     user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
     was_enabled = mfa_enabled(user)
     removed = False
-    if totp and user.totp_secret is not None:
-        user.totp_secret, removed = None, True
+    if totp and user.sealed_totp_secret is not None:
+        user.sealed_totp_secret, removed = None, True
     if backup_codes and user.backup_code_digests:
         user.backup_code_digests, removed = [], True
     if phone_numbers:

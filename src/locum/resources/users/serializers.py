@@ -170,7 +170,9 @@ def user_json(user: User, origin: str) -> JSON:
     has_image = user.image_id is not None
     url = image_url(origin, user.image_id)
     two_factor = bool(
-        user.totp_secret or user.backup_code_digests or any(p.reserved_for_second_factor for p in user.phone_numbers)
+        user.sealed_totp_secret is not None
+        or user.backup_code_digests
+        or any(p.reserved_for_second_factor for p in user.phone_numbers)
     )
     return {
         "id": user.id,
@@ -195,7 +197,7 @@ def user_json(user: User, origin: str) -> JSON:
         "passkeys": [passkey_json(row) for row in user.passkeys],
         "password_enabled": user.password_digest is not None,
         "two_factor_enabled": two_factor,
-        "totp_enabled": user.totp_secret is not None,
+        "totp_enabled": user.sealed_totp_secret is not None,
         "backup_code_enabled": bool(user.backup_code_digests),
         "mfa_enabled_at": user.mfa_enabled_at,
         "mfa_disabled_at": user.mfa_disabled_at,

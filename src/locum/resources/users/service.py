@@ -34,6 +34,7 @@ from locum.kit.identifiers import (
     username_problem,
 )
 from locum.kit.ids import new_id
+from locum.kit.sealing import Sealer
 from locum.outbox.events import EventType, record
 from locum.resources.sessions.endings import record_removed_sessions, revoke_user_sessions
 from locum.resources.users.schemas import CreateUserBody, UpdateUserBody
@@ -224,7 +225,9 @@ def new_web3_wallet(user: User, address: str, *, at_ms: int) -> Web3Wallet:
     )
 
 
-async def create_user(session: AsyncSession, *, instance_id: str, body: CreateUserBody, origin: str) -> JSON:
+async def create_user(
+    session: AsyncSession, sealer: Sealer, *, instance_id: str, body: CreateUserBody, origin: str
+) -> JSON:
     created_at = parse_time(body.created_at, "created_at") if body.created_at else now_ms()
     user = User(
         id=new_id("user"),
@@ -274,10 +277,10 @@ async def create_user(session: AsyncSession, *, instance_id: str, body: CreateUs
     user.primary_phone_number_id = user.phone_numbers[0].id if user.phone_numbers else None
     user.primary_web3_wallet_id = user.web3_wallets[0].id if user.web3_wallets else None
     if body.totp_secret is not None:
-        user.totp_secret = check_totp_secret(body.totp_secret)
+        user.sealed_totp_secret = sealer.seal(check_totp_secret(body.totp_secret))
     if body.backup_codes:
         user.backup_code_digests = await run_hashing(digest_backup_codes, body.backup_codes)
-    if user.totp_secret or user.backup_code_digests:
+    if user.sealed_totp_secret is not None or user.backup_code_digests:
         user.mfa_enabled_at = created_at
     stored = await password_fields(
         password=body.password,
@@ -308,7 +311,14 @@ def _set_primary(user: User, attribute: str, rows: list[Any], identification_id:
 
 
 async def update_user(
-    session: AsyncSession, *, instance_id: str, user_id: str, body: UpdateUserBody, origin: str, api_version: str
+    session: AsyncSession,
+    sealer: Sealer,
+    *,
+    instance_id: str,
+    user_id: str,
+    body: UpdateUserBody,
+    origin: str,
+    api_version: str,
 ) -> JSON:
     given = body.model_fields_set
     metadata_given = sorted(given & METADATA_FIELDS)
@@ -367,7 +377,7 @@ async def update_user(
         user.password_last_updated_at = at_ms
         user.password_compromised = False
     if body.totp_secret is not None:
-        user.totp_secret = check_totp_secret(body.totp_secret)
+        user.sealed_totp_secret = sealer.seal(check_totp_secret(body.totp_secret))
     if backup_digests is not None:
         user.backup_code_digests = backup_digests
     if (body.totp_secret is not None or backup_digests) and user.mfa_enabled_at is None:

@@ -1,6 +1,6 @@
 """A user's passkeys, web3 wallets, OAuth accounts and access tokens, and trusted devices."""
 
-from locum.api.deps import AppSettings, CurrentInstance, DbReadSession, DbSession
+from locum.api.deps import AppSealer, AppSettings, CurrentInstance, DbReadSession, DbSession
 from locum.api.pagination import PageParams
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
@@ -86,11 +86,12 @@ async def get_o_auth_access_token(
     provider: str,
     instance: CurrentInstance,
     session: DbReadSession,
+    sealer: AppSealer,
     page: PageParams,
     paginated: bool = False,
 ) -> ClerkJSONResponse:
     tokens, total_count = await accounts.oauth_access_tokens(
-        session, instance_id=instance.id, user_id=user_id, provider=provider, page=page
+        session, sealer, instance_id=instance.id, user_id=user_id, provider=provider, page=page
     )
     # The spec shows a bare array; with paginated=true Clerk's SDKs expect {data, total_count}.
     return ClerkJSONResponse({"data": tokens, "total_count": total_count} if paginated else tokens)

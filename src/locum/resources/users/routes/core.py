@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import Body
 
-from locum.api.deps import ApiVersion, AppSettings, CurrentInstance, DbReader, DbSession
+from locum.api.deps import ApiVersion, AppSealer, AppSettings, CurrentInstance, DbReader, DbSession
 from locum.api.errors import not_found
 from locum.api.ordering import parse_order_by
 from locum.api.pagination import Page
@@ -46,11 +46,12 @@ async def get_users_count(instance: CurrentInstance, reader: DbReader, filters: 
 async def create_user(
     instance: CurrentInstance,
     session: DbSession,
+    sealer: AppSealer,
     settings: AppSettings,
     body: Annotated[CreateUserBody | None, Body()] = None,
 ) -> ClerkJSONResponse:
     user = await service.create_user(
-        session, instance_id=instance.id, body=body or CreateUserBody(), origin=settings.origin
+        session, sealer, instance_id=instance.id, body=body or CreateUserBody(), origin=settings.origin
     )
     return ClerkJSONResponse(user)
 
@@ -72,12 +73,14 @@ async def update_user(
     user_id: str,
     instance: CurrentInstance,
     session: DbSession,
+    sealer: AppSealer,
     settings: AppSettings,
     api_version: ApiVersion,
     body: Annotated[UpdateUserBody | None, Body()] = None,
 ) -> ClerkJSONResponse:
     user = await service.update_user(
         session,
+        sealer,
         instance_id=instance.id,
         user_id=user_id,
         body=body or UpdateUserBody(),

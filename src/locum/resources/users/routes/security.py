@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import Body
 
-from locum.api.deps import AppSettings, CurrentInstance, DbReader, DbSession
+from locum.api.deps import AppSealer, AppSettings, CurrentInstance, DbReader, DbSession
 from locum.api.errors import ClerkError
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
@@ -153,12 +153,14 @@ async def verify_totp(
     instance: CurrentInstance,
     session: DbSession,
     reader: DbReader,
+    sealer: AppSealer,
     settings: AppSettings,
     body: Annotated[VerifyTOTPBody | None, Body()] = None,
 ) -> ClerkJSONResponse:
     result = await security.verify_totp(
         session,
         reader,
+        sealer,
         instance_id=instance.id,
         user_id=user_id,
         code=(body or VerifyTOTPBody()).code,
