@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import ClerkError
 from locum.db.constraints import flush
+from locum.db.locking import kept
 from locum.db.models import ActorToken, User
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
@@ -26,7 +27,8 @@ def user_not_found() -> ClerkError:
 
 
 async def create_actor_token(db: AsyncSession, *, instance_id: str, body: CreateActorTokenBody) -> ActorToken:
-    if await db.scalar(select(User.id).where(User.instance_id == instance_id, User.id == body.user_id)) is None:
+    # Kept until commit (db/locking.py): the token must not outlive a user deleted meanwhile.
+    if await db.scalar(kept(select(User.id).where(User.instance_id == instance_id, User.id == body.user_id))) is None:
         raise user_not_found()
     now = now_ms()
     actor_token = ActorToken(

@@ -5,9 +5,10 @@
        '--expires_at passes--> still "pending" in JSON (Clerk's status enum has no "expired"),
                                but can no longer be consumed
 
-A consume locks the token's row (SELECT … FOR UPDATE on PostgreSQL; SQLite takes its single write
-lock when the transaction begins), so of two concurrent consumes one signs in and the other finds
-the token accepted. The refusals use the codes of Clerk's Frontend API ticket strategy.
+A consume locks the token's row (db/locking.py; SQLite takes its single write lock when the
+transaction begins), so of two concurrent consumes one signs in and the other finds the token
+accepted. It locks the token's user first, as the session it starts must, since locks are taken
+user before token. The refusals use the codes of Clerk's Frontend API ticket strategy.
 """
 
 import secrets
@@ -19,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import ClerkError, not_found
 from locum.db.constraints import flush
+from locum.db.locking import locked
 from locum.db.models import ActorToken, SignInToken
 from locum.kit.clock import now_ms
+from locum.resources.users.service import get_user
 
 PENDING = "pending"
 ACCEPTED = "accepted"
@@ -60,9 +63,7 @@ async def revoke(
     db: AsyncSession, model: type[Ticket], *, instance_id: str, ticket_id: str, kind: str, code: str
 ) -> Ticket:
     """BAPI's revoke: only a pending ticket can be; `kind` names it in messages, `code` is Clerk's refusal."""
-    ticket = await db.scalar(
-        select(model).where(model.instance_id == instance_id, model.id == ticket_id).with_for_update()
-    )
+    ticket = await db.scalar(locked(select(model).where(model.instance_id == instance_id, model.id == ticket_id)))
     if ticket is None:
         raise not_found(kind)
     if ticket.status != PENDING:
@@ -75,9 +76,11 @@ async def revoke(
 
 async def claim(db: AsyncSession, model: type[Ticket], *, instance_id: str, secret: str, now: int) -> Ticket:
     """The pending, unexpired ticket with this secret, now accepted; ticket_invalid / ticket_expired otherwise."""
-    ticket = await db.scalar(
-        select(model).where(model.instance_id == instance_id, model.token == secret).with_for_update()
-    )
+    user_id = await db.scalar(select(model.user_id).where(model.instance_id == instance_id, model.token == secret))
+    if user_id is None:
+        raise ticket_invalid()
+    await get_user(db, instance_id=instance_id, user_id=user_id, for_update=True)
+    ticket = await db.scalar(locked(select(model).where(model.instance_id == instance_id, model.token == secret)))
     if ticket is None or ticket.status != PENDING:
         raise ticket_invalid()
     if ticket.expires_at <= now:
