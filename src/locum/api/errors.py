@@ -13,11 +13,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from locum.api.responses import ClerkJSONResponse
 from locum.api.tracing import trace_id
 from locum.db.constraints import IdentifierTaken
+from locum.db.locking import is_lock_conflict
 
 # Pydantic error types raised by api/bodies.py's validators.
 ARRAY_TOO_LONG = "array_too_long"
@@ -339,6 +341,15 @@ def verification_already_verified() -> ClerkError:
     )
 
 
+def conflict() -> ClerkError:
+    return ClerkError(
+        409,
+        "conflict",
+        "Conflict",
+        "The request collided with a concurrent request for the same data and was not applied; try it again.",
+    )
+
+
 def unhandled_error() -> ClerkError:
     return ClerkError(
         500, "internal_clerk_error", "Oops, an unexpected error occurred", "An unexpected error occurred."
@@ -399,7 +410,15 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, IdentifierTaken)
         return form_identifier_exists(exc.param).response()
 
+    async def on_database_error(_request: Request, exc: Exception) -> ClerkJSONResponse:
+        assert isinstance(exc, DBAPIError)
+        if not is_lock_conflict(exc):
+            raise exc  # a bug: answered as one, further out
+        # The transaction was rolled back whole: nothing of it was applied.
+        return conflict().response()
+
     app.add_exception_handler(ClerkError, on_clerk_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(IdentifierTaken, on_identifier_taken)
+    app.add_exception_handler(DBAPIError, on_database_error)

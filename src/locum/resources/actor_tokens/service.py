@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import ClerkError
 from locum.db.constraints import flush
+from locum.db.locking import kept
 from locum.db.models import ActorToken, User
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
@@ -30,7 +31,8 @@ async def create_actor_token(
     db: AsyncSession, *, instance_id: str, body: CreateActorTokenBody
 ) -> tuple[ActorToken, str]:
     """The new token and its secret, which only this response shows."""
-    if await db.scalar(select(User.id).where(User.instance_id == instance_id, User.id == body.user_id)) is None:
+    # Kept until commit (db/locking.py): the token must not outlive a user deleted meanwhile.
+    if await db.scalar(kept(select(User.id).where(User.instance_id == instance_id, User.id == body.user_id))) is None:
         raise user_not_found()
     now = now_ms()
     secret = new_secret()

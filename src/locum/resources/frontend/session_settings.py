@@ -3,10 +3,12 @@ inactivity timeout). They apply to sessions created afterwards; either may be di
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_param_value_invalid
 from locum.db.constraints import flush
+from locum.db.locking import locked
 from locum.db.models import Instance
 from locum.kit.clock import now_ms
 from locum.resources.frontend.schemas import SessionSettingsBody
@@ -25,7 +27,7 @@ async def get_session_settings(db: AsyncSession, *, instance_id: str) -> dict[st
 
 
 async def update_session_settings(db: AsyncSession, *, instance_id: str, body: SessionSettingsBody) -> dict[str, Any]:
-    instance = await db.get_one(Instance, instance_id, with_for_update=True)
+    instance = (await db.scalars(locked(select(Instance).where(Instance.id == instance_id)))).one()
     settings = {**session_settings_json(instance), **body.model_dump(include=body.model_fields_set)}
     if settings["max_lifetime_seconds"] is None and settings["inactivity_timeout_seconds"] is None:
         # This request disabled the last limit left: blame a field it set.

@@ -7,9 +7,10 @@
 
 Only the SHA-256 digest of a ticket's secret is stored (the secret is shown once, when the ticket
 is created), and a consume finds the ticket by that digest. A consume locks the token's row
-(SELECT … FOR UPDATE on PostgreSQL; SQLite takes its single write lock when the transaction
-begins), so of two concurrent consumes one signs in and the other finds the token accepted. The
-refusals use the codes of Clerk's Frontend API ticket strategy.
+(db/locking.py; SQLite takes its single write lock when the transaction begins), so of two
+concurrent consumes one signs in and the other finds the token accepted. It locks the token's user
+first, as the session it starts must, since locks are taken user before token. The refusals use
+the codes of Clerk's Frontend API ticket strategy.
 """
 
 import secrets
@@ -21,9 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import ClerkError, not_found
 from locum.db.constraints import flush
+from locum.db.locking import locked
 from locum.db.models import ActorToken, SignInToken
 from locum.kit.clock import now_ms
 from locum.kit.keys import secret_digest
+from locum.resources.users.service import get_user
 
 PENDING = "pending"
 ACCEPTED = "accepted"
@@ -63,9 +66,7 @@ async def revoke(
     db: AsyncSession, model: type[Ticket], *, instance_id: str, ticket_id: str, kind: str, code: str
 ) -> Ticket:
     """BAPI's revoke: only a pending ticket can be; `kind` names it in messages, `code` is Clerk's refusal."""
-    ticket = await db.scalar(
-        select(model).where(model.instance_id == instance_id, model.id == ticket_id).with_for_update()
-    )
+    ticket = await db.scalar(locked(select(model).where(model.instance_id == instance_id, model.id == ticket_id)))
     if ticket is None:
         raise not_found(kind)
     if ticket.status != PENDING:
@@ -78,10 +79,15 @@ async def revoke(
 
 async def claim(db: AsyncSession, model: type[Ticket], *, instance_id: str, secret: str, now: int) -> Ticket:
     """The pending, unexpired ticket with this secret, now accepted; ticket_invalid / ticket_expired otherwise."""
+    digest = secret_digest(secret)
+    user_id = await db.scalar(
+        select(model.user_id).where(model.instance_id == instance_id, model.token_digest == digest)
+    )
+    if user_id is None:
+        raise ticket_invalid()
+    await get_user(db, instance_id=instance_id, user_id=user_id, for_update=True)
     ticket = await db.scalar(
-        select(model)
-        .where(model.instance_id == instance_id, model.token_digest == secret_digest(secret))
-        .with_for_update()
+        locked(select(model).where(model.instance_id == instance_id, model.token_digest == digest))
     )
     if ticket is None or ticket.status != PENDING:
         raise ticket_invalid()

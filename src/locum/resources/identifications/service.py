@@ -37,7 +37,7 @@ from locum.resources.identifications.schemas import (
     UpdateIdentificationBody,
 )
 from locum.resources.users.serializers import JSON
-from locum.resources.users.service import get_user_or_raise, save_user
+from locum.resources.users.service import get_user, get_user_or_raise, save_user
 
 Row = TypeVar("Row", EmailAddress, PhoneNumber)
 # A kind's own rule, run on the loaded user and row before saving; True when it changed something.
@@ -103,9 +103,19 @@ async def get_row(session: AsyncSession, kind: IdentificationKind[Row], *, insta
 async def get_with_user(
     session: AsyncSession, kind: IdentificationKind[Row], *, instance_id: str, row_id: str
 ) -> tuple[Row, User]:
-    """The row and its user with every collection loaded (the row is the one in the user's list)."""
-    row = await get_row(session, kind, instance_id=instance_id, row_id=row_id)
-    return row, await get_user_or_raise(session, instance_id=instance_id, user_id=row.user_id)
+    """The row and its user locked for a change, every collection loaded (the row is the one in the
+    user's list). The row is found again in the locked user's list: a concurrent request may have
+    removed it while this one waited for the lock."""
+    owner_id = await session.scalar(
+        select(kind.model.user_id).where(kind.model.instance_id == instance_id, kind.model.id == row_id)
+    )
+    if owner_id is None:
+        raise not_found(kind.noun)
+    user = await get_user(session, instance_id=instance_id, user_id=owner_id, for_update=True)
+    row = next((row for row in kind.rows(user) if row.id == row_id), None) if user is not None else None
+    if user is None or row is None:
+        raise not_found(kind.noun)
+    return row, user
 
 
 async def get(session: AsyncSession, kind: IdentificationKind[Row], *, instance_id: str, row_id: str) -> JSON:
@@ -154,7 +164,7 @@ async def create(
     origin: str,
     rule: Rule[Row] | None = None,
 ) -> JSON:
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=body.user_id)
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=body.user_id, for_update=True)
     at_ms = now_ms()
     row = kind.build(user, kind.identifier(body), status=VERIFIED if body.verified else "unverified", at_ms=at_ms)
     kind.rows(user).append(row)
@@ -250,7 +260,7 @@ async def replace(
     removal_rule: RemovalRule[Row] | None = None,
 ) -> JSON:
     """Delete every identification of the kind and add the body's one as the only, primary one."""
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     at_ms = now_ms()
     row = kind.build(user, kind.identifier(body), status=body.identification_status, at_ms=at_ms)
     replaced = list(kind.rows(user))

@@ -63,7 +63,7 @@ async def _role(session: AsyncSession, *, instance_id: str, key_or_id: str, para
 async def update_organization_settings(
     session: AsyncSession, *, instance_id: str, body: UpdateOrganizationSettingsBody
 ) -> JSON:
-    settings = await get_settings(session, instance_id=instance_id)
+    settings = await get_settings(session, instance_id=instance_id, for_update=True)
     if body.max_allowed_memberships is not None and body.max_allowed_memberships < 0:
         raise form_param_value_invalid("max_allowed_memberships", "max_allowed_memberships must be 0 or more.")
     if body.creator_role_id is not None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import ClerkError, form_param_missing, form_param_value_invalid, not_found
 from locum.db.constraints import flush
+from locum.db.locking import locked
 from locum.db.models import JwtTemplate
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
@@ -68,10 +69,11 @@ def _apply_signing(template: JwtTemplate, sealer: Sealer, body: JWTTemplateBody)
         template.signing_algorithm, template.sealed_signing_key = SESSION_TOKEN_ALGORITHM, None
 
 
-async def get_template_or_raise(db: AsyncSession, *, instance_id: str, template_id: str) -> JwtTemplate:
-    template = await db.scalar(
-        select(JwtTemplate).where(JwtTemplate.instance_id == instance_id, JwtTemplate.id == template_id)
-    )
+async def get_template_or_raise(
+    db: AsyncSession, *, instance_id: str, template_id: str, for_update: bool = False
+) -> JwtTemplate:
+    statement = select(JwtTemplate).where(JwtTemplate.instance_id == instance_id, JwtTemplate.id == template_id)
+    template = await db.scalar(locked(statement) if for_update else statement)
     if template is None:
         raise not_found("JWT template")
     return template
@@ -123,7 +125,7 @@ async def create_template(db: AsyncSession, sealer: Sealer, *, instance_id: str,
 async def update_template(
     db: AsyncSession, sealer: Sealer, *, instance_id: str, template_id: str, body: JWTTemplateBody
 ) -> JSON:
-    template = await get_template_or_raise(db, instance_id=instance_id, template_id=template_id)
+    template = await get_template_or_raise(db, instance_id=instance_id, template_id=template_id, for_update=True)
     _check_claims(body.claims)
     template.name = body.name
     template.claims = body.claims
@@ -139,7 +141,7 @@ async def update_template(
 
 
 async def delete_template(db: AsyncSession, *, instance_id: str, template_id: str) -> JSON:
-    template = await get_template_or_raise(db, instance_id=instance_id, template_id=template_id)
+    template = await get_template_or_raise(db, instance_id=instance_id, template_id=template_id, for_update=True)
     await db.delete(template)
     await flush(db)
     return deleted_jwt_template_json(template_id)

@@ -17,9 +17,15 @@ from locum.resources.locum_admin.schemas import (
     TrustedDeviceBody,
     Web3WalletBody,
 )
-from locum.resources.users.accounts import oauth_provider, require_user
+from locum.resources.users.accounts import oauth_provider
 from locum.resources.users.serializers import JSON, trusted_device_json
-from locum.resources.users.service import get_user_or_raise, new_email_address, new_web3_wallet, save_user
+from locum.resources.users.service import (
+    get_user_or_raise,
+    keep_user_or_raise,
+    new_email_address,
+    new_web3_wallet,
+    save_user,
+)
 
 
 def _linked_email(user: User, address: str, *, provider: str, account_id: str, at_ms: int) -> EmailAddress:
@@ -49,7 +55,7 @@ async def add_external_account(
     session: AsyncSession, sealer: Sealer, *, instance_id: str, user_id: str, body: ExternalAccountBody, origin: str
 ) -> JSON:
     provider = oauth_provider(body.provider)
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     taken = await session.scalar(
         select(ExternalAccount.id).where(
             ExternalAccount.instance_id == instance_id,
@@ -89,7 +95,7 @@ async def add_external_account(
 
 
 async def add_passkey(session: AsyncSession, *, instance_id: str, user_id: str, body: PasskeyBody, origin: str) -> JSON:
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     at_ms = now_ms()
     user.passkeys.append(
         Passkey(
@@ -109,7 +115,7 @@ async def add_web3_wallet(
     session: AsyncSession, *, instance_id: str, user_id: str, body: Web3WalletBody, origin: str
 ) -> JSON:
     """A verified wallet; the first one becomes primary. Taken addresses fail as form_identifier_exists."""
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     wallet = new_web3_wallet(user, body.web3_wallet, at_ms=now_ms())
     user.web3_wallets.append(wallet)
     if user.primary_web3_wallet_id is None:
@@ -119,7 +125,7 @@ async def add_web3_wallet(
 
 async def add_trusted_device(session: AsyncSession, *, instance_id: str, user_id: str, body: TrustedDeviceBody) -> JSON:
     """An active device; devices are not part of the user's JSON, so no user.updated is recorded."""
-    await require_user(session, instance_id=instance_id, user_id=user_id)
+    await keep_user_or_raise(session, instance_id=instance_id, user_id=user_id)
     at_ms = now_ms()
     device = TrustedDevice(
         id=new_id("trusted_device"),

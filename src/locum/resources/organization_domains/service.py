@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import ClerkError, form_param_format_invalid, not_found
 from locum.api.ordering import parse_order_by
+from locum.db.locking import locked
 from locum.db.models import Organization, OrganizationDomain, OrganizationSettings
 from locum.db.text_search import contains
 from locum.kit.clock import now_ms
@@ -202,15 +203,18 @@ async def create_domain(
     return _record(session, domain, organization, type="organizationDomain.created", origin=origin)
 
 
-async def _get_domain_or_raise(
+async def _locked_domain_or_raise(
     session: AsyncSession, *, instance_id: str, organization_id: str, domain_id: str
 ) -> tuple[Organization, OrganizationDomain]:
+    """The domain locked for a change, and its organization."""
     organization = await get_organization_or_raise(session, instance_id=instance_id, id_or_slug=organization_id)
     domain = await session.scalar(
-        select(OrganizationDomain).where(
-            OrganizationDomain.instance_id == instance_id,
-            OrganizationDomain.organization_id == organization.id,
-            OrganizationDomain.id == domain_id,
+        locked(
+            select(OrganizationDomain).where(
+                OrganizationDomain.instance_id == instance_id,
+                OrganizationDomain.organization_id == organization.id,
+                OrganizationDomain.id == domain_id,
+            )
         )
     )
     if domain is None:
@@ -228,7 +232,7 @@ async def update_domain(
     origin: str,
 ) -> JSON:
     settings = await require_enabled(session, instance_id=instance_id)
-    organization, domain = await _get_domain_or_raise(
+    organization, domain = await _locked_domain_or_raise(
         session, instance_id=instance_id, organization_id=organization_id, domain_id=domain_id
     )
     _require_domains_enabled(settings)
@@ -244,7 +248,7 @@ async def update_domain(
 
 async def delete_domain(session: AsyncSession, *, instance_id: str, organization_id: str, domain_id: str) -> JSON:
     settings = await require_enabled(session, instance_id=instance_id)
-    _organization, domain = await _get_domain_or_raise(
+    _organization, domain = await _locked_domain_or_raise(
         session, instance_id=instance_id, organization_id=organization_id, domain_id=domain_id
     )
     _require_domains_enabled(settings)
@@ -260,7 +264,7 @@ async def verify_ownership(
 ) -> JSON:
     """Marks ownership verified by manual override; on an already verified domain, a no-op."""
     settings = await require_enabled(session, instance_id=instance_id)
-    organization, domain = await _get_domain_or_raise(
+    organization, domain = await _locked_domain_or_raise(
         session, instance_id=instance_id, organization_id=organization_id, domain_id=domain_id
     )
     _require_domains_enabled(settings)

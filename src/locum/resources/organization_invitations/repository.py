@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from locum.api.errors import not_found
 from locum.api.ordering import Ordering
+from locum.db.locking import locked
 from locum.db.models import Organization, OrganizationInvitation, User
 from locum.resources.organization_invitations.schemas import PageQuery
 from locum.resources.organization_invitations.serializers import EXPIRED, PENDING, invitation_json
@@ -89,8 +90,15 @@ async def page(
 
 
 async def get_invitation_or_raise(
-    session: AsyncSession, *, instance_id: str, invitation_id: str, organization_id: str | None = None
+    session: AsyncSession,
+    *,
+    instance_id: str,
+    invitation_id: str,
+    organization_id: str | None = None,
+    for_update: bool = False,
 ) -> OrganizationInvitation:
+    """The invitation with its role; `for_update` locks it, for a status change (its organization
+    must be locked first, see db/locking.py)."""
     statement = (
         select(OrganizationInvitation)
         .where(OrganizationInvitation.instance_id == instance_id, OrganizationInvitation.id == invitation_id)
@@ -98,10 +106,22 @@ async def get_invitation_or_raise(
     )
     if organization_id is not None:
         statement = statement.where(OrganizationInvitation.organization_id == organization_id)
-    invitation = await session.scalar(statement)
+    invitation = await session.scalar(locked(statement) if for_update else statement)
     if invitation is None:
         raise not_found("organization invitation")
     return invitation
+
+
+async def organization_of(session: AsyncSession, *, instance_id: str, invitation_id: str) -> str:
+    """The id of the invitation's organization, whose lock comes before the invitation's."""
+    organization_id = await session.scalar(
+        select(OrganizationInvitation.organization_id).where(
+            OrganizationInvitation.instance_id == instance_id, OrganizationInvitation.id == invitation_id
+        )
+    )
+    if organization_id is None:
+        raise not_found("organization invitation")
+    return organization_id
 
 
 async def pending_count(session: AsyncSession, *, organization_id: str, at_ms: int) -> int:

@@ -340,9 +340,11 @@ async def revoke_invitation(
     origin: str,
 ) -> JSON:
     await lookup.require_enabled(session, instance_id=instance_id)
-    organization = await lookup.get_organization_or_raise(session, instance_id=instance_id, id_or_slug=organization_id)
+    organization = await lookup.get_organization_or_raise(
+        session, instance_id=instance_id, id_or_slug=organization_id, for_update=True
+    )
     invitation = await repository.get_invitation_or_raise(
-        session, instance_id=instance_id, invitation_id=invitation_id, organization_id=organization.id
+        session, instance_id=instance_id, invitation_id=invitation_id, organization_id=organization.id, for_update=True
     )
     if requesting_user_id is not None:
         await _require_manager(session, organization, requesting_user_id)
@@ -368,9 +370,12 @@ async def accept_invitation(
     """The invitee (who must own the invited email address) joins with the invited role; the
     invitation's metadata moves to the new membership, as Clerk moves it."""
     await lookup.require_enabled(session, instance_id=instance_id)
-    invitation = await repository.get_invitation_or_raise(session, instance_id=instance_id, invitation_id=invitation_id)
+    organization_id = await repository.organization_of(session, instance_id=instance_id, invitation_id=invitation_id)
     organization = await lookup.get_organization_or_raise(
-        session, instance_id=instance_id, id_or_slug=invitation.organization_id, for_update=True
+        session, instance_id=instance_id, id_or_slug=organization_id, for_update=True
+    )
+    invitation = await repository.get_invitation_or_raise(
+        session, instance_id=instance_id, invitation_id=invitation_id, organization_id=organization.id, for_update=True
     )
     at_ms = now_ms()
     if effective_status(invitation, at_ms=at_ms) != PENDING:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from locum.api.errors import ClerkError, not_found
 from locum.api.ordering import Ordering, parse_order_by
 from locum.db.constraints import flush
+from locum.db.locking import locked
 from locum.db.models import Organization, OrganizationMembership, Permission, Role, RolePermission, User
 from locum.kit.clock import now_ms
 from locum.kit.metadata import deep_merge
@@ -63,16 +64,19 @@ async def create_membership(
 async def _locked_membership(
     session: AsyncSession, *, instance_id: str, organization_id: str, user_id: str
 ) -> tuple[Organization, OrganizationMembership]:
-    """The membership (role and permissions loaded), its organization's row locked; a user who is
-    unknown or not a member is a 404 either way."""
+    """The membership (role and permissions loaded) locked, and its organization, locked first; a
+    user who is unknown or not a member is a 404 either way."""
     await require_enabled(session, instance_id=instance_id)
     organization = await get_organization_or_raise(
         session, instance_id=instance_id, id_or_slug=organization_id, for_update=True
     )
+    # Locked too: a user's deletion removes its memberships without the organization's lock.
     membership = await session.scalar(
-        select(OrganizationMembership)
-        .where(OrganizationMembership.organization_id == organization.id, OrganizationMembership.user_id == user_id)
-        .options(repository.ROLE_WITH_PERMISSIONS)
+        locked(
+            select(OrganizationMembership)
+            .where(OrganizationMembership.organization_id == organization.id, OrganizationMembership.user_id == user_id)
+            .options(repository.ROLE_WITH_PERMISSIONS)
+        )
     )
     if membership is None:
         raise not_found("organization membership")

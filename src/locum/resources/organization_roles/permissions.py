@@ -1,6 +1,6 @@
 """Organization permission rules: key format (`org:<feature>:<action>`, `org:sys_` reserved),
 uniqueness, and system permissions that can't be changed. Every operation checks organizations are
-enabled."""
+enabled; every change first locks the organization settings, as changes of roles do."""
 
 import re
 
@@ -69,7 +69,7 @@ async def _ensure_key_free(session: AsyncSession, *, instance_id: str, key: str)
 
 
 async def _modifiable(session: AsyncSession, *, instance_id: str, permission_id: str) -> Permission:
-    await require_enabled(session, instance_id=instance_id)
+    await require_enabled(session, instance_id=instance_id, for_update=True)
     permission = await get_permission_or_raise(session, instance_id=instance_id, permission_id=permission_id)
     if permission.type == SYSTEM_TYPE:
         raise system_permission_not_modifiable()
@@ -88,7 +88,7 @@ async def get_permission(session: AsyncSession, *, instance_id: str, permission_
 
 
 async def create_permission(session: AsyncSession, *, instance_id: str, body: CreateOrganizationPermissionBody) -> JSON:
-    await require_enabled(session, instance_id=instance_id)
+    await require_enabled(session, instance_id=instance_id, for_update=True)
     validate_permission_key(body.key)
     await _ensure_key_free(session, instance_id=instance_id, key=body.key)
     at_ms = now_ms()

@@ -1,5 +1,6 @@
 """Organization role rules: key format and uniqueness, the instance's role quota, the creator role's
-required permissions, and what blocks a deletion. Every operation checks organizations are enabled."""
+required permissions, and what blocks a deletion. Every operation checks organizations are enabled;
+every change first locks the organization settings, so changes of roles run one at a time."""
 
 import re
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from locum.api.errors import ClerkError, form_identifier_exists, form_param_format_invalid, not_found
 from locum.db.constraints import flush
+from locum.db.locking import locked_for_delete
 from locum.db.models import (
     OrganizationInvitation,
     OrganizationMembership,
@@ -115,10 +117,12 @@ def validate_role_key(key: str) -> None:
         )
 
 
-async def get_role_or_raise(session: AsyncSession, *, instance_id: str, role_id: str) -> Role:
-    role = await session.scalar(
-        select(Role).where(Role.instance_id == instance_id, Role.id == role_id).options(*WITH_PERMISSIONS)
-    )
+async def get_role_or_raise(session: AsyncSession, *, instance_id: str, role_id: str, for_delete: bool = False) -> Role:
+    """The role with its permissions. `for_delete` locks it against the memberships and invitations
+    being granted it meanwhile (they keep the role, see db/locking.py), so that the checks before a
+    deletion see every holder."""
+    statement = select(Role).where(Role.instance_id == instance_id, Role.id == role_id).options(*WITH_PERMISSIONS)
+    role = await session.scalar(locked_for_delete(statement) if for_delete else statement)
     if role is None:
         raise not_found("organization role")
     return role
@@ -173,7 +177,7 @@ async def get_role(session: AsyncSession, *, instance_id: str, role_id: str) -> 
 
 
 async def create_role(session: AsyncSession, *, instance_id: str, body: CreateOrganizationRoleBody) -> JSON:
-    settings = await require_enabled(session, instance_id=instance_id)
+    settings = await require_enabled(session, instance_id=instance_id, for_update=True)
     validate_role_key(body.key)
     count = await session.scalar(select(func.count()).select_from(Role).where(Role.instance_id == instance_id))
     if settings.max_allowed_roles > 0 and int(count or 0) >= settings.max_allowed_roles:
@@ -211,7 +215,7 @@ async def create_role(session: AsyncSession, *, instance_id: str, body: CreateOr
 async def update_role(
     session: AsyncSession, *, instance_id: str, role_id: str, body: UpdateOrganizationRoleBody
 ) -> JSON:
-    settings = await require_enabled(session, instance_id=instance_id)
+    settings = await require_enabled(session, instance_id=instance_id, for_update=True)
     role = await get_role_or_raise(session, instance_id=instance_id, role_id=role_id)
     if body.key is not None and body.key != role.key:
         validate_role_key(body.key)
@@ -235,8 +239,8 @@ async def update_role(
 
 
 async def delete_role(session: AsyncSession, *, instance_id: str, role_id: str) -> JSON:
-    settings = await require_enabled(session, instance_id=instance_id)
-    role = await get_role_or_raise(session, instance_id=instance_id, role_id=role_id)
+    settings = await require_enabled(session, instance_id=instance_id, for_update=True)
+    role = await get_role_or_raise(session, instance_id=instance_id, role_id=role_id, for_delete=True)
     if await _is_creator_role(session, settings, role):
         raise role_is_creator_role()
     if settings.domains_default_role_key == role.key:
@@ -257,7 +261,7 @@ async def delete_role(session: AsyncSession, *, instance_id: str, role_id: str) 
 
 
 async def assign_permission(session: AsyncSession, *, instance_id: str, role_id: str, permission_id: str) -> JSON:
-    await require_enabled(session, instance_id=instance_id)
+    await require_enabled(session, instance_id=instance_id, for_update=True)
     role = await get_role_or_raise(session, instance_id=instance_id, role_id=role_id)
     permission = await get_permission_or_raise(session, instance_id=instance_id, permission_id=permission_id)
     if any(p.id == permission.id for p in role.permissions):
@@ -267,7 +271,7 @@ async def assign_permission(session: AsyncSession, *, instance_id: str, role_id:
 
 
 async def remove_permission(session: AsyncSession, *, instance_id: str, role_id: str, permission_id: str) -> JSON:
-    settings = await require_enabled(session, instance_id=instance_id)
+    settings = await require_enabled(session, instance_id=instance_id, for_update=True)
     role = await get_role_or_raise(session, instance_id=instance_id, role_id=role_id)
     permission = await get_permission_or_raise(session, instance_id=instance_id, permission_id=permission_id)
     if not any(p.id == permission.id for p in role.permissions):

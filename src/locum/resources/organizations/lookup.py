@@ -5,6 +5,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import ClerkError, form_param_value_invalid, not_found
+from locum.db.locking import kept, locked
 from locum.db.models import Organization, OrganizationSettings, Role
 
 
@@ -17,13 +18,26 @@ def organizations_not_enabled() -> ClerkError:
     )
 
 
-async def get_settings(session: AsyncSession, *, instance_id: str) -> OrganizationSettings:
-    return await session.get_one(OrganizationSettings, instance_id)
+def role_not_found(key: str, *, param: str = "role") -> ClerkError:
+    return form_param_value_invalid(param, f"{key!r} is not a role of this instance.")
 
 
-async def require_enabled(session: AsyncSession, *, instance_id: str) -> OrganizationSettings:
+async def get_settings(session: AsyncSession, *, instance_id: str, for_update: bool = False) -> OrganizationSettings:
+    """The instance's organization settings; `for_update` locks them until commit, which every change
+    of the organization configuration (settings, roles, permissions, role sets) does first, so those
+    changes run one at a time per instance."""
+    if not for_update:
+        return await session.get_one(OrganizationSettings, instance_id)
+    return (
+        await session.scalars(
+            locked(select(OrganizationSettings).where(OrganizationSettings.instance_id == instance_id))
+        )
+    ).one()
+
+
+async def require_enabled(session: AsyncSession, *, instance_id: str, for_update: bool = False) -> OrganizationSettings:
     """The settings, or Clerk's 403 when organizations are switched off for the instance."""
-    settings = await get_settings(session, instance_id=instance_id)
+    settings = await get_settings(session, instance_id=instance_id, for_update=for_update)
     if not settings.enabled:
         raise organizations_not_enabled()
     return settings
@@ -32,25 +46,26 @@ async def require_enabled(session: AsyncSession, *, instance_id: str) -> Organiz
 async def get_organization_or_raise(
     session: AsyncSession, *, instance_id: str, id_or_slug: str, for_update: bool = False
 ) -> Organization:
-    """An organization by id or slug (Clerk accepts both); `for_update` locks its row on PostgreSQL,
-    serializing changes that check a limit against its members."""
+    """An organization by id or slug (Clerk accepts both). `for_update` locks its row until commit:
+    changes of the organization, and of its memberships, invitations and domains, take that lock
+    first, so they see each other's results (metadata merges, membership limits, the last admin)."""
     statement = select(Organization).where(
         Organization.instance_id == instance_id, or_(Organization.id == id_or_slug, Organization.slug == id_or_slug)
     )
-    if for_update:
-        statement = statement.with_for_update()
-    organization = await session.scalar(statement)
+    organization = await session.scalar(locked(statement) if for_update else statement)
     if organization is None:
         raise not_found("organization")
     return organization
 
 
 async def get_role_by_key(session: AsyncSession, *, instance_id: str, key: str) -> Role | None:
-    return await session.scalar(select(Role).where(Role.instance_id == instance_id, Role.key == key))
+    """The role, kept (db/locking.py) until commit: callers grant it to a new membership or
+    invitation, whose reference must not lose the role to a concurrent deletion."""
+    return await session.scalar(kept(select(Role).where(Role.instance_id == instance_id, Role.key == key)))
 
 
 async def get_role_by_key_or_raise(session: AsyncSession, *, instance_id: str, key: str, param: str = "role") -> Role:
     role = await get_role_by_key(session, instance_id=instance_id, key=key)
     if role is None:
-        raise form_param_value_invalid(param, f"{key!r} is not a role of this instance.")
+        raise role_not_found(key, param=param)
     return role

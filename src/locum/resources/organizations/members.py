@@ -8,10 +8,12 @@ from sqlalchemy.orm import selectinload
 
 from locum.api.errors import ClerkError, not_found
 from locum.db.constraints import flush
+from locum.db.locking import kept
 from locum.db.models import Organization, OrganizationMembership, Role, User
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 from locum.outbox.events import record
+from locum.resources.organizations.lookup import role_not_found
 from locum.resources.organizations.serializers import JSON, membership_json, organization_json
 from locum.resources.users.service import USER_GRAPH
 
@@ -61,10 +63,12 @@ async def add_membership(
 
     The caller must hold the organization row locked (get_organization_or_raise(for_update=True)) so
     that concurrent additions can't pass the membership limit together on PostgreSQL; SQLite
-    serializes writers anyway. Unknown user -> 404; already a member -> 400; over the limit -> 403.
+    serializes writers anyway. The user and the role are kept (db/locking.py) until commit, so that
+    neither can be deleted under the new membership. Unknown user -> 404; already a member -> 400;
+    over the limit -> 403.
     """
     user = await session.scalar(
-        select(User).where(User.instance_id == organization.instance_id, User.id == user_id).options(*USER_GRAPH)
+        kept(select(User).where(User.instance_id == organization.instance_id, User.id == user_id).options(*USER_GRAPH))
     )
     if user is None:
         raise not_found("user")
@@ -76,6 +80,11 @@ async def add_membership(
     if existing is not None:
         raise already_a_member()
     await check_room_for(session, organization)
+    loaded_role = (
+        await session.scalars(kept(select(Role).where(Role.id == role.id).options(selectinload(Role.permissions))))
+    ).one_or_none()
+    if loaded_role is None:
+        raise role_not_found(role.key)
     at_ms = now_ms()
     membership = OrganizationMembership(
         id=new_id("organization_membership"),
@@ -90,9 +99,6 @@ async def add_membership(
     )
     session.add(membership)
     await flush(session)
-    loaded_role = (
-        await session.scalars(select(Role).where(Role.id == role.id).options(selectinload(Role.permissions)))
-    ).one()
     data = membership_json(
         membership,
         organization=organization_json(organization, origin=origin),

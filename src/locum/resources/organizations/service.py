@@ -22,6 +22,7 @@ from locum.api.errors import (
 )
 from locum.api.ordering import parse_order_by
 from locum.db.constraints import flush
+from locum.db.locking import kept
 from locum.db.models import Image, Organization, OrganizationSettings, Role, RoleSet, User
 from locum.db.models.organizations import NAME_LENGTH
 from locum.kit.clock import now_ms
@@ -236,7 +237,7 @@ async def create_organization(
         else None
     )
     if body.created_by is not None:
-        creator = select(User.id).where(User.instance_id == instance_id, User.id == body.created_by)
+        creator = kept(select(User.id).where(User.instance_id == instance_id, User.id == body.created_by))
         if await session.scalar(creator) is None:
             raise creator_not_found()
     slug = (
@@ -281,7 +282,9 @@ async def update_organization(
     if metadata_given and api_version >= METADATA_ONLY_THROUGH_METADATA_ENDPOINTS:
         # From 2026-05-12 Clerk takes metadata only through the /metadata endpoints.
         raise form_param_unknown(metadata_given[0])
-    organization = await get_organization_or_raise(session, instance_id=instance_id, id_or_slug=organization_id)
+    organization = await get_organization_or_raise(
+        session, instance_id=instance_id, id_or_slug=organization_id, for_update=True
+    )
     changes: dict[str, Any] = {}
     if "name" in given:
         changes["name"] = _check_name(body.name)
@@ -307,7 +310,9 @@ async def update_organization(
 async def delete_organization(session: AsyncSession, *, instance_id: str, organization_id: str) -> JSON:
     """Memberships, invitations and domains go with it (ON DELETE CASCADE)."""
     await require_enabled(session, instance_id=instance_id)
-    organization = await get_organization_or_raise(session, instance_id=instance_id, id_or_slug=organization_id)
+    organization = await get_organization_or_raise(
+        session, instance_id=instance_id, id_or_slug=organization_id, for_update=True
+    )
     await _drop_image(session, organization)
     await session.execute(delete(Organization).where(Organization.id == organization.id))
     deleted = {"object": "organization", "id": organization.id, "slug": organization.slug, "deleted": True}
@@ -319,7 +324,9 @@ async def merge_metadata(
     session: AsyncSession, *, instance_id: str, organization_id: str, body: OrganizationMetadataBody, origin: str
 ) -> JSON:
     await require_enabled(session, instance_id=instance_id)
-    organization = await get_organization_or_raise(session, instance_id=instance_id, id_or_slug=organization_id)
+    organization = await get_organization_or_raise(
+        session, instance_id=instance_id, id_or_slug=organization_id, for_update=True
+    )
     for name in METADATA_FIELDS:
         patch = getattr(body, name)
         if patch is not None:
@@ -331,7 +338,9 @@ async def replace_metadata(
     session: AsyncSession, *, instance_id: str, organization_id: str, body: OrganizationMetadataBody, origin: str
 ) -> JSON:
     await require_enabled(session, instance_id=instance_id)
-    organization = await get_organization_or_raise(session, instance_id=instance_id, id_or_slug=organization_id)
+    organization = await get_organization_or_raise(
+        session, instance_id=instance_id, id_or_slug=organization_id, for_update=True
+    )
     for name in METADATA_FIELDS:
         replacement = getattr(body, name)
         if replacement is not None:
@@ -351,7 +360,9 @@ async def set_logo(
 ) -> JSON:
     """Store the image and show it as the logo; the previous logo's image is deleted."""
     await require_enabled(session, instance_id=instance_id)
-    organization = await get_organization_or_raise(session, instance_id=instance_id, id_or_slug=organization_id)
+    organization = await get_organization_or_raise(
+        session, instance_id=instance_id, id_or_slug=organization_id, for_update=True
+    )
     at_ms = now_ms()
     stored = Image(
         id=new_id("image"),
@@ -374,7 +385,9 @@ async def set_logo(
 async def delete_logo(session: AsyncSession, *, instance_id: str, organization_id: str, origin: str) -> JSON:
     """Remove the logo; an organization without one is returned unchanged and no event is recorded."""
     await require_enabled(session, instance_id=instance_id)
-    organization = await get_organization_or_raise(session, instance_id=instance_id, id_or_slug=organization_id)
+    organization = await get_organization_or_raise(
+        session, instance_id=instance_id, id_or_slug=organization_id, for_update=True
+    )
     if organization.image_id is None:
         return organization_json(organization, origin=origin)
     await _drop_image(session, organization)

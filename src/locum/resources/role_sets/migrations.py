@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_param_missing, form_param_value_invalid
 from locum.db.constraints import flush
+from locum.db.locking import locked
 from locum.db.models import Organization, OrganizationInvitation, OrganizationMembership, RoleSet
 from locum.kit.clock import now_ms
 from locum.resources.organizations.lookup import require_enabled
@@ -38,7 +39,14 @@ async def held_role_ids(session: AsyncSession, organization_ids: Select[str]) ->
 
 
 async def reassign_roles(session: AsyncSession, organization_ids: Select[str], role_ids: Mapping[str, str]) -> None:
-    """Give every member and pending invitation holding a key of `role_ids` the role it maps to."""
+    """Give every member and pending invitation holding a key of `role_ids` the role it maps to.
+
+    The organizations are locked first, in id order: changes of their memberships lock the
+    organization before the membership (db/locking.py).
+    """
+    await session.execute(
+        locked(select(Organization.id).where(Organization.id.in_(organization_ids)).order_by(Organization.id))
+    )
     at_ms = now_ms()
     for source, dest in role_ids.items():
         if source == dest:
@@ -93,7 +101,7 @@ async def replace_role_set(
 ) -> JSON:
     """Move the organizations using a set to another one, remapping their roles, then delete the
     set. Replacing the initial set makes the destination initial."""
-    settings = await require_enabled(session, instance_id=instance_id)
+    settings = await require_enabled(session, instance_id=instance_id, for_update=True)
     source = await get_role_set_or_raise(session, instance_id=instance_id, key_or_id=key_or_id)
     dest = await session.scalar(
         select(RoleSet).where(RoleSet.instance_id == instance_id, RoleSet.key == body.dest_role_set_key)
@@ -127,7 +135,7 @@ async def replace_role_in_role_set(
 ) -> JSON:
     """Swap one role of a set for another: holders of the old role get the new one, which joins
     the set if needed and takes over as default or creator role where the old one was."""
-    await require_enabled(session, instance_id=instance_id)
+    await require_enabled(session, instance_id=instance_id, for_update=True)
     role_set = await get_role_set_or_raise(session, instance_id=instance_id, key_or_id=key_or_id)
     removed = role_in(role_set.roles, body.role_key, param="role_key")
     (replacement,) = await resolve_roles(session, instance_id=instance_id, keys=[body.to_role_key], param="to_role_key")

@@ -2,6 +2,7 @@
 
 An organization names its set by key (`Organization.role_set_key`); NULL means the instance's
 initial set, of which there is exactly one (its key is also kept in the organization settings).
+Every change first locks the organization settings, so changes of role sets run one at a time.
 """
 
 import re
@@ -211,9 +212,8 @@ async def make_initial(session: AsyncSession, role_set: RoleSet, settings: Organ
 
 
 async def create_role_set(session: AsyncSession, *, instance_id: str, body: CreateRoleSetBody) -> JSON:
-    settings = await require_enabled(session, instance_id=instance_id)
-    # Lock the settings row: concurrent creations can't pass the quota together on PostgreSQL.
-    await session.refresh(settings, with_for_update=True)
+    # The settings lock (db/locking.py) keeps concurrent creations from passing the quota together.
+    settings = await require_enabled(session, instance_id=instance_id, for_update=True)
     count = await session.scalar(select(func.count()).select_from(RoleSet).where(RoleSet.instance_id == instance_id))
     if int(count or 0) >= settings.max_role_sets_allowed:
         raise role_sets_quota_exceeded(settings.max_role_sets_allowed)
@@ -243,7 +243,7 @@ async def create_role_set(session: AsyncSession, *, instance_id: str, body: Crea
 
 
 async def update_role_set(session: AsyncSession, *, instance_id: str, key_or_id: str, body: UpdateRoleSetBody) -> JSON:
-    settings = await require_enabled(session, instance_id=instance_id)
+    settings = await require_enabled(session, instance_id=instance_id, for_update=True)
     role_set = await get_role_set_or_raise(session, instance_id=instance_id, key_or_id=key_or_id)
     await set_default_and_creator(
         session, role_set, default_role_key=body.default_role_key, creator_role_key=body.creator_role_key
@@ -273,7 +273,7 @@ async def update_role_set(session: AsyncSession, *, instance_id: str, key_or_id:
 async def add_roles_to_role_set(
     session: AsyncSession, *, instance_id: str, key_or_id: str, body: AddRolesToRoleSetBody
 ) -> JSON:
-    await require_enabled(session, instance_id=instance_id)
+    await require_enabled(session, instance_id=instance_id, for_update=True)
     role_set = await get_role_set_or_raise(session, instance_id=instance_id, key_or_id=key_or_id)
     added = await resolve_roles(session, instance_id=instance_id, keys=body.role_keys, param="role_keys")
     present = {role.id for role in role_set.roles}

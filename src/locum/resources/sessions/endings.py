@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.constraints import flush
+from locum.db.locking import locked
 from locum.db.models import Session, User
 from locum.kit.clock import now_ms
 from locum.outbox.events import EventType, record
@@ -38,9 +39,11 @@ def end_session(session: Session, status: str, now: int) -> bool:
 async def revoke_user_sessions(db: AsyncSession, *, instance_id: str, user_id: str, origin: str) -> None:
     """Ban, password removal, compromised password: every active session of the user is revoked."""
     sessions = await db.scalars(
-        select(Session)
-        .where(Session.instance_id == instance_id, Session.user_id == user_id, Session.status.in_(ACTIVE_STATUSES))
-        .with_for_update()
+        locked(
+            select(Session)
+            .where(Session.instance_id == instance_id, Session.user_id == user_id, Session.status.in_(ACTIVE_STATUSES))
+            .order_by(Session.id)
+        )
     )
     now = now_ms()
     for session in sessions.all():
@@ -52,9 +55,12 @@ async def revoke_user_sessions(db: AsyncSession, *, instance_id: str, user_id: s
 async def record_removed_sessions(db: AsyncSession, *, instance_id: str, user_id: str, origin: str) -> None:
     """A deleted user's sessions go with it (the rows cascade); subscribers hear `session.removed`."""
     now = now_ms()
-    for session in (
-        await db.scalars(select(Session).where(Session.instance_id == instance_id, Session.user_id == user_id))
-    ).all():
+    sessions = await db.scalars(
+        locked(
+            select(Session).where(Session.instance_id == instance_id, Session.user_id == user_id).order_by(Session.id)
+        )
+    )
+    for session in sessions.all():
         if status_of(session, now) in ACTIVE_STATUSES:
             session.status = "removed"
             session.updated_at = now

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import ClerkError, form_param_value_invalid, not_found
 from locum.db.constraints import flush
+from locum.db.locking import locked
 from locum.db.models import Client, Instance, OrganizationMembership, Session
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
@@ -63,7 +64,7 @@ async def start_session(
     `origin` is locum's own (for the user JSON in the event); `browser_origin` is the app's, which
     becomes the session tokens' `azp`.
     """
-    user = await get_user_or_raise(db, instance_id=instance_id, user_id=user_id)
+    user = await get_user_or_raise(db, instance_id=instance_id, user_id=user_id, for_update=True)
     if user.banned:
         raise user_banned()
     if active_organization_id is not None:
@@ -134,7 +135,7 @@ async def create_session(
 
 async def find_session(db: AsyncSession, *, instance_id: str, session_id: str, for_update: bool = False) -> Session:
     statement = select(Session).where(Session.instance_id == instance_id, Session.id == session_id)
-    session = await db.scalar(statement.with_for_update() if for_update else statement)
+    session = await db.scalar(locked(statement) if for_update else statement)
     if session is None:
         raise not_found("session")
     return session

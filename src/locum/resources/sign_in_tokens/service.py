@@ -4,9 +4,8 @@ resources/frontend; the life cycle is drawn in resources/frontend/tickets.py."""
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.errors import not_found
 from locum.db.constraints import flush
-from locum.db.models import OrganizationMembership, SignInToken, User
+from locum.db.models import OrganizationMembership, SignInToken
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 from locum.kit.keys import secret_digest
@@ -15,6 +14,7 @@ from locum.resources.frontend.tickets import PENDING, new_secret
 from locum.resources.organization_invitations.service import not_a_member
 from locum.resources.organizations import lookup
 from locum.resources.sign_in_tokens.schemas import DEFAULT_EXPIRES_IN_SECONDS, CreateSignInTokenBody
+from locum.resources.users.service import keep_user_or_raise
 
 
 async def _organization_to_activate(db: AsyncSession, *, instance_id: str, user_id: str, org_id: str) -> str:
@@ -37,8 +37,7 @@ async def create_sign_in_token(
     db: AsyncSession, *, instance_id: str, body: CreateSignInTokenBody
 ) -> tuple[SignInToken, str]:
     """The new token and its secret, which only this response shows."""
-    if await db.scalar(select(User.id).where(User.instance_id == instance_id, User.id == body.user_id)) is None:
-        raise not_found("user")
+    await keep_user_or_raise(db, instance_id=instance_id, user_id=body.user_id)
     organization_id = (
         await _organization_to_activate(db, instance_id=instance_id, user_id=body.user_id, org_id=body.org_id)
         if body.org_id is not None

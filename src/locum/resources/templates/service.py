@@ -23,6 +23,7 @@ from locum.api.errors import (
     not_found,
 )
 from locum.db.constraints import flush
+from locum.db.locking import locked
 from locum.db.models import Instance, Template
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
@@ -62,8 +63,13 @@ async def _effective_or_raise(
     return EffectiveTemplate(system, override)
 
 
-async def _lock_instance(session: AsyncSession, instance_id: str) -> None:
-    await session.execute(select(Instance.id).where(Instance.id == instance_id).with_for_update())
+async def _locked_effective_or_raise(
+    session: AsyncSession, *, instance_id: str, template_type: str, slug: str
+) -> EffectiveTemplate:
+    """The template for a change, read under the instance's lock: changes of an instance's templates
+    (creating, changing or deleting its override) run one at a time."""
+    await session.execute(locked(select(Instance.id).where(Instance.id == instance_id)))
+    return await _effective_or_raise(session, instance_id=instance_id, template_type=template_type, slug=slug)
 
 
 async def list_templates(
@@ -138,12 +144,10 @@ def _new_override(instance_id: str, template: EffectiveTemplate, at_ms: int) -> 
     )
 
 
-async def _writable(
-    session: AsyncSession, *, instance_id: str, template_type: str, slug: str
+def _writable(
+    session: AsyncSession, *, instance_id: str, current: EffectiveTemplate
 ) -> tuple[EffectiveTemplate, Template]:
     """The template and its override, added to the session when there was none."""
-    await _lock_instance(session, instance_id)
-    current = await _effective_or_raise(session, instance_id=instance_id, template_type=template_type, slug=slug)
     if current.override is not None:
         return current, current.override
     override = _new_override(instance_id, current, now_ms())
@@ -154,7 +158,7 @@ async def _writable(
 async def upsert_template(
     session: AsyncSession, *, instance_id: str, template_type: str, slug: str, body: UpsertTemplateBody
 ) -> JSON:
-    current = await _effective_or_raise(session, instance_id=instance_id, template_type=template_type, slug=slug)
+    current = await _locked_effective_or_raise(session, instance_id=instance_id, template_type=template_type, slug=slug)
     fields = body.model_dump(exclude_unset=True)
     _check_email_only(current.template_type, fields)
     _check_sender("from_email_name", body.from_email_name, allow_empty=False)
@@ -165,7 +169,7 @@ async def upsert_template(
         problem = _missing_required(current, _compiled("body", body.body))
         if problem is not None:
             raise problem
-    template, override = await _writable(session, instance_id=instance_id, template_type=template_type, slug=slug)
+    template, override = _writable(session, instance_id=instance_id, current=current)
     if body.name is not None:
         override.name = body.name
     if body.subject is not None:
@@ -188,7 +192,9 @@ async def upsert_template(
 
 
 async def revert_template(session: AsyncSession, *, instance_id: str, template_type: str, slug: str) -> JSON:
-    template = await _effective_or_raise(session, instance_id=instance_id, template_type=template_type, slug=slug)
+    template = await _locked_effective_or_raise(
+        session, instance_id=instance_id, template_type=template_type, slug=slug
+    )
     if template.override is not None:
         await session.delete(template.override)
         await flush(session)
@@ -198,7 +204,8 @@ async def revert_template(session: AsyncSession, *, instance_id: str, template_t
 async def toggle_delivery(
     session: AsyncSession, *, instance_id: str, template_type: str, slug: str, body: ToggleTemplateDeliveryBody
 ) -> JSON:
-    template, override = await _writable(session, instance_id=instance_id, template_type=template_type, slug=slug)
+    current = await _locked_effective_or_raise(session, instance_id=instance_id, template_type=template_type, slug=slug)
+    template, override = _writable(session, instance_id=instance_id, current=current)
     if override.delivered_by_clerk != body.delivered_by_clerk:
         override.delivered_by_clerk = body.delivered_by_clerk
         override.updated_at = now_ms()

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from locum.api.errors import form_param_value_invalid, not_found
 from locum.api.pagination import Page
 from locum.db.constraints import flush
+from locum.db.locking import locked
 from locum.db.models import ExternalAccount, TrustedDevice, User
 from locum.kit.clock import now_ms
 from locum.kit.sealing import Sealer
@@ -34,7 +35,7 @@ def oauth_provider(value: str) -> str:
 async def delete_passkey(
     session: AsyncSession, *, instance_id: str, user_id: str, passkey_id: str, origin: str
 ) -> JSON:
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     passkey = next((row for row in user.passkeys if row.id == passkey_id), None)
     if passkey is None:
         raise not_found("passkey")
@@ -47,7 +48,7 @@ async def delete_web3_wallet(
     session: AsyncSession, *, instance_id: str, user_id: str, web3_wallet_id: str, origin: str
 ) -> JSON:
     """Remove the wallet; if it was primary, the oldest remaining verified wallet becomes primary."""
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     wallet = next((row for row in user.web3_wallets if row.id == web3_wallet_id), None)
     if wallet is None:
         raise not_found("web3 wallet")
@@ -63,7 +64,7 @@ async def delete_external_account(
     session: AsyncSession, *, instance_id: str, user_id: str, external_account_id: str, origin: str
 ) -> JSON:
     """Unlink the account; identifications it brought stay, without their link to it."""
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     account = next((row for row in user.external_accounts if row.id == external_account_id), None)
     if account is None:
         raise not_found("external account")
@@ -105,11 +106,13 @@ async def revoke_trusted_device(
     """Only an active device can be revoked; a revoked one is as gone as it is from the list."""
     await require_user(session, instance_id=instance_id, user_id=user_id)
     device = await session.scalar(
-        select(TrustedDevice).where(
-            TrustedDevice.instance_id == instance_id,
-            TrustedDevice.user_id == user_id,
-            TrustedDevice.id == trusted_device_id,
-            TrustedDevice.status == "active",
+        locked(
+            select(TrustedDevice).where(
+                TrustedDevice.instance_id == instance_id,
+                TrustedDevice.user_id == user_id,
+                TrustedDevice.id == trusted_device_id,
+                TrustedDevice.status == "active",
+            )
         )
     )
     if device is None:

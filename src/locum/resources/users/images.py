@@ -134,7 +134,7 @@ async def _drop_if_unused(session: AsyncSession, user: User, image_id: str | Non
 async def set_profile_image(
     session: AsyncSession, *, instance_id: str, user_id: str, image: DecodedImage, origin: str
 ) -> JSON:
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     at_ms = now_ms()
     stored = Image(
         id=new_id("image"),
@@ -154,7 +154,7 @@ async def set_profile_image(
 
 async def delete_profile_image(session: AsyncSession, *, instance_id: str, user_id: str, origin: str) -> JSON:
     """Remove the image; a user without one is returned unchanged and no event is recorded."""
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     if user.image_id is None:
         return user_json(user, origin)
     await _drop_if_unused(session, user, user.image_id)

@@ -16,7 +16,7 @@ METADATA_FIELDS = ("public_metadata", "private_metadata", "unsafe_metadata")
 async def update_user_metadata(
     session: AsyncSession, *, instance_id: str, user_id: str, body: MetadataBody, origin: str
 ) -> JSON:
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     for name in METADATA_FIELDS:
         patch = getattr(body, name)
         if patch is not None:
@@ -27,7 +27,7 @@ async def update_user_metadata(
 async def replace_user_metadata(
     session: AsyncSession, *, instance_id: str, user_id: str, body: MetadataBody, origin: str
 ) -> JSON:
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     for name in METADATA_FIELDS:
         replacement = getattr(body, name)
         if replacement is not None:

@@ -28,6 +28,7 @@ from locum.api.errors import (
     totp_invalid_length,
     user_locked,
 )
+from locum.db.locking import locked
 from locum.db.models import User
 from locum.db.reads import Reader
 from locum.kit import passwords
@@ -85,20 +86,10 @@ async def _read(reader: Reader, statement: Executable, *, instance_id: str, user
     return tuple(rows[0])
 
 
-async def _user_for_update(session: AsyncSession, *, instance_id: str, user_id: str) -> User:
-    """The user, its row locked until commit so concurrent verifications count one after the other."""
-    user = await session.scalar(
-        select(User).where(User.instance_id == instance_id, User.id == user_id).options(*USER_GRAPH).with_for_update()
-    )
-    if user is None:
-        raise not_found("user")
-    return user
-
-
 async def _change_user(
     session: AsyncSession, *, instance_id: str, user_id: str, origin: str, change: Callable[[User], None]
 ) -> JSON:
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     change(user)
     return await save_user(session, user, origin=origin, event="user.updated")
 
@@ -107,7 +98,7 @@ async def _change_user(
 
 
 async def set_banned(session: AsyncSession, *, instance_id: str, user_id: str, banned: bool, origin: str) -> JSON:
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     user.banned = banned
     saved = await save_user(session, user, origin=origin, event="user.updated")
     if banned:
@@ -124,8 +115,14 @@ async def set_banned_many(
     if len(body.user_ids) > BULK_MAX_USERS:
         raise bulk_size_exceeded("user_ids", BULK_MAX_USERS)
     requested = list(dict.fromkeys(body.user_ids))
+    # Locked in id order, so that two bulk requests over overlapping users can't deadlock.
     found = await session.scalars(
-        select(User).where(User.instance_id == instance_id, User.id.in_(requested)).options(*USER_GRAPH)
+        locked(
+            select(User)
+            .where(User.instance_id == instance_id, User.id.in_(requested))
+            .options(*USER_GRAPH)
+            .order_by(User.id)
+        )
     )
     users = {user.id: user for user in found}
     saved = []
@@ -202,9 +199,9 @@ async def verify_password(
     digest, hasher, locked_at, lockout_expires_at = await _read(
         reader, _PASSWORD_STATE, instance_id=instance_id, user_id=user_id
     )
-    locked = _lockout_error(locked_at, lockout_expires_at, now_ms())
-    if locked is not None:
-        raise locked
+    lockout = _lockout_error(locked_at, lockout_expires_at, now_ms())
+    if lockout is not None:
+        raise lockout
     if digest is None or hasher is None:
         raise no_password_set()
     verified = await run_hashing(passwords.verify_password, password, digest, hasher)
@@ -213,11 +210,11 @@ async def verify_password(
     if verified and passwords.needs_rehash(hasher, digest):
         upgraded = await run_hashing(passwords.hash_password, password)
 
-    user = await _user_for_update(session, instance_id=instance_id, user_id=user_id)
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     at_ms = now_ms()
-    locked = _lockout_error(user.locked_at, user.lockout_expires_at, at_ms)
-    if locked is not None:  # locked by attempts that finished while this one was verifying
-        raise locked
+    lockout = _lockout_error(user.locked_at, user.lockout_expires_at, at_ms)
+    if lockout is not None:  # locked by attempts that finished while this one was verifying
+        raise lockout
     if user.password_digest is None:
         raise no_password_set()
     before = (user.failed_verification_attempts, user.locked_at, user.password_digest)
@@ -242,7 +239,7 @@ async def remove_password(
 
     A backend call has no "current" session, so signing out of the other sessions ends them all.
     """
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     if sign_out_of_other_sessions:
         await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
     if user.password_digest is None:
@@ -334,7 +331,7 @@ async def verify_totp(
     if index is None:
         raise totp_incorrect_code()
 
-    user = await _user_for_update(session, instance_id=instance_id, user_id=user_id)
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     if digests[index] not in user.backup_code_digests:  # used up by a concurrent request, or replaced
         raise totp_incorrect_code()
     was_enabled = mfa_enabled(user)
@@ -360,7 +357,7 @@ async def remove_second_factors(
     phone_numbers: bool = False,
 ) -> JSON:
     """{user_id} after removing the chosen factors; an event is recorded only if one was removed."""
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     was_enabled = mfa_enabled(user)
     removed = False
     if totp and user.sealed_totp_secret is not None:

@@ -20,6 +20,7 @@ from locum.api.errors import (
     not_found,
 )
 from locum.db.constraints import flush
+from locum.db.locking import kept, locked, locked_for_delete
 from locum.db.models import EmailAddress, Image, PhoneNumber, User, Web3Wallet
 from locum.kit import passwords
 from locum.kit.backup_codes import digest_backup_codes
@@ -53,18 +54,29 @@ USER_GRAPH = (
 )
 
 
-async def get_user(session: AsyncSession, *, instance_id: str, user_id: str) -> User | None:
-    """The user with every collection its JSON needs, loaded up front (no lazy loads under asyncio)."""
-    return await session.scalar(
-        select(User).where(User.instance_id == instance_id, User.id == user_id).options(*USER_GRAPH)
-    )
+async def get_user(session: AsyncSession, *, instance_id: str, user_id: str, for_update: bool = False) -> User | None:
+    """The user with every collection its JSON needs, loaded up front (no lazy loads under asyncio).
+
+    `for_update` locks the row until commit (db/locking.py): every change of a user re-renders its
+    whole document from what was read, so a change read without the lock would undo a concurrent one.
+    """
+    statement = select(User).where(User.instance_id == instance_id, User.id == user_id).options(*USER_GRAPH)
+    return await session.scalar(locked(statement) if for_update else statement)
 
 
-async def get_user_or_raise(session: AsyncSession, *, instance_id: str, user_id: str) -> User:
-    user = await get_user(session, instance_id=instance_id, user_id=user_id)
+async def get_user_or_raise(session: AsyncSession, *, instance_id: str, user_id: str, for_update: bool = False) -> User:
+    user = await get_user(session, instance_id=instance_id, user_id=user_id, for_update=for_update)
     if user is None:
         raise not_found("user")
     return user
+
+
+async def keep_user_or_raise(session: AsyncSession, *, instance_id: str, user_id: str) -> None:
+    """Check the user exists and keep it from being deleted until commit: for inserting a row that
+    references it (a deletion in between would fail the insert's foreign key)."""
+    found = await session.scalar(kept(select(User.id).where(User.instance_id == instance_id, User.id == user_id)))
+    if found is None:
+        raise not_found("user")
 
 
 async def save_user(session: AsyncSession, user: User, *, origin: str, event: EventType | None) -> JSON:
@@ -332,7 +344,7 @@ async def update_user(
         skip_checks=bool(body.skip_password_checks),
     )
     backup_digests = await run_hashing(digest_backup_codes, body.backup_codes) if body.backup_codes else None
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     at_ms = now_ms()
     for name in ("external_id", "first_name", "last_name", "locale"):
         if name in given:
@@ -401,7 +413,9 @@ def deleted_user_json(user: User) -> JSON:
 
 
 async def delete_user(session: AsyncSession, *, instance_id: str, user_id: str, origin: str) -> JSON:
-    user = await session.scalar(select(User).where(User.instance_id == instance_id, User.id == user_id))
+    user = await session.scalar(
+        locked_for_delete(select(User).where(User.instance_id == instance_id, User.id == user_id))
+    )
     if user is None:
         raise not_found("user")
     deleted = deleted_user_json(user)

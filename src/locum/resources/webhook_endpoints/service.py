@@ -23,6 +23,7 @@ from locum.api.errors import (
     not_found,
 )
 from locum.db.constraints import flush
+from locum.db.locking import locked
 from locum.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
@@ -142,10 +143,13 @@ def _new_endpoint(
     )
 
 
-async def get_endpoint_or_raise(db: AsyncSession, *, instance_id: str, endpoint_id: str) -> WebhookEndpoint:
-    endpoint = await db.scalar(
-        select(WebhookEndpoint).where(WebhookEndpoint.instance_id == instance_id, WebhookEndpoint.id == endpoint_id)
+async def get_endpoint_or_raise(
+    db: AsyncSession, *, instance_id: str, endpoint_id: str, for_update: bool = False
+) -> WebhookEndpoint:
+    statement = select(WebhookEndpoint).where(
+        WebhookEndpoint.instance_id == instance_id, WebhookEndpoint.id == endpoint_id
     )
+    endpoint = await db.scalar(locked(statement) if for_update else statement)
     if endpoint is None:
         raise not_found(ENDPOINT_RESOURCE)
     return endpoint
@@ -201,7 +205,7 @@ async def create_endpoint(
 async def update_endpoint(
     db: AsyncSession, sealer: Sealer, *, instance_id: str, endpoint_id: str, body: UpdateWebhookEndpointBody
 ) -> JSON:
-    endpoint = await get_endpoint_or_raise(db, instance_id=instance_id, endpoint_id=endpoint_id)
+    endpoint = await get_endpoint_or_raise(db, instance_id=instance_id, endpoint_id=endpoint_id, for_update=True)
     given = body.model_fields_set
     for required in ("url", "enabled"):
         if required in given and getattr(body, required) is None:
@@ -224,7 +228,7 @@ async def rotate_endpoint_secret(
     db: AsyncSession, sealer: Sealer, *, instance_id: str, endpoint_id: str, secret: str | None
 ) -> JSON:
     """A new signing secret (`secret`, or a generated one); deliveries from now on, retries included, use it."""
-    endpoint = await get_endpoint_or_raise(db, instance_id=instance_id, endpoint_id=endpoint_id)
+    endpoint = await get_endpoint_or_raise(db, instance_id=instance_id, endpoint_id=endpoint_id, for_update=True)
     endpoint.sealed_secret = sealer.seal(new_endpoint_secret() if secret is None else _checked_secret(secret))
     endpoint.updated_at = now_ms()
     await flush(db)
@@ -233,7 +237,7 @@ async def rotate_endpoint_secret(
 
 async def delete_endpoint(db: AsyncSession, *, instance_id: str, endpoint_id: str) -> JSON:
     """Deletes the endpoint with its deliveries and their attempts (foreign keys cascade)."""
-    endpoint = await get_endpoint_or_raise(db, instance_id=instance_id, endpoint_id=endpoint_id)
+    endpoint = await get_endpoint_or_raise(db, instance_id=instance_id, endpoint_id=endpoint_id, for_update=True)
     await db.delete(endpoint)
     await flush(db)
     return deleted_webhook_endpoint_json(endpoint_id)
