@@ -18,12 +18,13 @@ from typing import Any, Self, TypeVar
 
 import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Text, cast, insert, literal, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from svix.webhooks import Webhook
 
 from locum.db.engine import create_engine, create_sessionmaker
-from locum.db.models import Instance, WebhookEndpoint
+from locum.db.models import Event, Instance, WebhookEndpoint
 from locum.kit.ids import new_id
 from locum.kit.sealing import Sealer
 from locum.outbox.signing import new_endpoint_secret
@@ -67,6 +68,38 @@ def add_endpoint(
     )
     session.add(endpoint)
     return Endpoint(endpoint.id, secret)
+
+
+def stored_json(session: AsyncSession, text: str) -> ColumnElement[Any]:
+    """`text` as a JSON column keeps it, whatever a JSON library makes of it: a row written by hand,
+    or by a locum that accepted more than it could render."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(literal(text, Text), JSONB)
+    return literal(text, Text)
+
+
+async def store_event(
+    session: AsyncSession,
+    *,
+    instance_id: str,
+    created_at: int,
+    data_json: str,
+    attributes_json: str = "{}",
+    type: str = "user.updated",
+) -> str:
+    """An outbox event stored with exactly this JSON text (the caller commits); returns its id."""
+    event_id = new_id("event")
+    await session.execute(
+        insert(Event).values(
+            id=event_id,
+            instance_id=instance_id,
+            type=type,
+            data=stored_json(session, data_json),
+            attributes=stored_json(session, attributes_json),
+            created_at=created_at,
+        )
+    )
+    return event_id
 
 
 def on_database(database_url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:

@@ -399,6 +399,7 @@ class TestListWebhookMessages:
                 "instance_id": instance.instance_id,
                 "event_attributes": {"http_request": HTTP_REQUEST},
             },
+            "error": None,
             "deliveries": [],
         }
         assert updated["deliveries"] == [

@@ -27,6 +27,7 @@ from locum.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpo
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 from locum.kit.sealing import Sealer
+from locum.outbox.isolation import json_text
 from locum.outbox.signing import SECRET_PREFIX, new_endpoint_secret
 from locum.resources.webhook_endpoints.event_types import WEBHOOK_EVENT_TYPES
 from locum.resources.webhook_endpoints.schemas import UpdateWebhookEndpointBody
@@ -330,8 +331,20 @@ async def list_messages(
     if event_type is not None:
         filters.append(Event.type == event_type)
     events = (
-        await db.scalars(
-            select(Event).where(*filters).order_by(Event.created_at.desc(), Event.id.desc()).limit(limit).offset(offset)
+        await db.execute(
+            select(
+                Event.id,
+                Event.instance_id,
+                Event.type,
+                Event.created_at,
+                Event.error,
+                json_text(Event.data).label("data"),
+                json_text(Event.attributes).label("attributes"),
+            )
+            .where(*filters)
+            .order_by(Event.created_at.desc(), Event.id.desc())
+            .limit(limit)
+            .offset(offset)
         )
     ).all()
     total = int(await db.scalar(select(func.count()).select_from(Event).where(*filters)) or 0)
