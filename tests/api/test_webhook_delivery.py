@@ -46,7 +46,15 @@ from locum.settings import Settings
 from tests.builders import make_user
 from tests.conftest import TEST_MASTER_KEY, TEST_ORIGIN, api_client
 from tests.sdk.conftest import drop_own_database, free_port, own_database_url
-from tests.webhook_delivery import Endpoint, WebhookReceiver, add_endpoint, always, held_until, store_event
+from tests.webhook_delivery import (
+    TOO_DEEP_TO_READ,
+    Endpoint,
+    WebhookReceiver,
+    add_endpoint,
+    always,
+    held_until,
+    store_event,
+)
 
 RETRY_SCHEDULE = (1, 1)
 MS = 1000
@@ -173,10 +181,6 @@ def nested(depth: int) -> Any:
     for _ in range(depth):
         value = {"a": value}
     return value
-
-
-# Deeper than orjson reads (1,024 levels); PostgreSQL's jsonb and SQLite's text keep it all the same.
-TOO_DEEP_TO_READ = "[" * 1100 + "]" * 1100
 
 
 class Unrenderable(NamedTuple):

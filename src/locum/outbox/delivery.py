@@ -30,8 +30,6 @@ RESPONSE_EXCERPT_CHARS = 1000
 RESPONSE_EXCERPT_BYTES = 4 * RESPONSE_EXCERPT_CHARS
 UNSEALABLE_SECRET_ERROR = "Not sent: the endpoint's signing secret does not unseal with this master key"
 UNRENDERABLE_EVENT_ERROR = "Not sent: the event cannot be rendered as JSON"
-# What orjson raises for JSON it cannot read (JSONDecodeError) or write (JSONEncodeError).
-RENDERING_ERRORS = (orjson.JSONDecodeError, orjson.JSONEncodeError)
 MS_PER_SECOND = 1000
 # Events recorded outside a request (by a CLI command) have no request to show; Clerk always sends the object.
 EMPTY_EVENT_ATTRIBUTES = {"http_request": {"client_ip": "", "user_agent": ""}}
@@ -63,7 +61,7 @@ def stored_envelope_body(
 ) -> bytes:
     """envelope_body for an event whose JSON columns were read as text (isolation.json_text).
 
-    Raises one of RENDERING_ERRORS when the event cannot be rendered: see unrenderable_event_error.
+    Raises one of isolation.RENDERING_ERRORS when the event cannot be rendered: see unrenderable_event_error.
     """
     return envelope_body(
         event_type=event_type,

@@ -7,7 +7,8 @@ follow two rules:
   cannot read (nested too deep, a number beyond a double: a row written by hand, or by a locum
   that accepted more than it could render) is that row's error instead of a failed query. On
   PostgreSQL the driver would decode jsonb itself, for the whole result at once.
-- A batch that fails for a reason nobody foresaw is done again one row at a time (`each_alone`),
+- A batch that fails for a reason nobody foresaw is done again one row at a time (`at_once_or_alone`,
+  `each_alone`),
   each row in a transaction of its own: a row that fails alone is logged with its id and marked
   failed, and the others go on. A failure that says nothing about the row (`is_transient`: the
   database is unreachable, busy or out of room, a deadlock) fails no row; the pass stops and the
@@ -18,8 +19,9 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import ColumnElement, Text, cast
-from sqlalchemy.exc import DBAPIError, InterfaceError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 logger = logging.getLogger("locum.outbox")
@@ -31,6 +33,9 @@ TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "40", "53", "57"})
 # SQLite primary result codes: BUSY, LOCKED, NOMEM, IOERR, FULL, CANTOPEN.
 TRANSIENT_SQLITE_CODES = frozenset({5, 6, 7, 10, 13, 14})
 SQLITE_PRIMARY_CODE_MASK = 0xFF
+# What orjson raises for JSON it cannot read (JSONDecodeError) or write (JSONEncodeError: nested
+# too deep, an integer beyond 64 bits).
+RENDERING_ERRORS = (orjson.JSONDecodeError, orjson.JSONEncodeError)
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -56,7 +61,7 @@ def describe(error: BaseException) -> str:
 
 def is_transient(error: BaseException) -> bool:
     """Whether `error` says nothing about the row being handled, so that no row may be failed for it."""
-    if isinstance(error, (OSError, TimeoutError, InterfaceError)):
+    if isinstance(error, OSError):
         return True
     if not isinstance(error, DBAPIError):
         return False
@@ -66,7 +71,26 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(sqlstate, str):
         return sqlstate[:2] in TRANSIENT_SQLSTATE_CLASSES
     sqlite_code = getattr(error.orig, "sqlite_errorcode", None)
-    return isinstance(sqlite_code, int) and sqlite_code & SQLITE_PRIMARY_CODE_MASK in TRANSIENT_SQLITE_CODES
+    return isinstance(sqlite_code, int) and (sqlite_code & SQLITE_PRIMARY_CODE_MASK) in TRANSIENT_SQLITE_CODES
+
+
+async def at_once_or_alone(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    at_once: Callable[[AsyncSession], Awaitable[Result]],
+    alone: Callable[[], Awaitable[Result]],
+    what: str,
+) -> Result:
+    """`at_once(session)` in one transaction; if that fails, and not transiently, `alone()` instead
+    (the same work row by row, with each_alone)."""
+    try:
+        async with sessionmaker() as session, session.begin():
+            return await at_once(session)
+    except Exception as error:
+        if is_transient(error):
+            raise
+        logger.exception("%s failed; going through its rows one at a time", what)
+    return await alone()
 
 
 async def each_alone(

@@ -33,14 +33,13 @@ from locum.kit.ids import new_id
 from locum.kit.sealing import Sealer
 from locum.outbox.delivery import (
     MS_PER_SECOND,
-    RENDERING_ERRORS,
     AttemptOutcome,
     LeasedDelivery,
     stored_envelope_body,
     unrenderable_event_error,
 )
 from locum.outbox.dispatch import PENDING, is_postgresql
-from locum.outbox.isolation import json_text
+from locum.outbox.isolation import RENDERING_ERRORS, json_text
 from locum.outbox.signing import message_id, signing_key
 
 logger = logging.getLogger("locum.outbox")

@@ -38,7 +38,7 @@ from locum.kit.sealing import Sealer
 from locum.messages import run_email_sender
 from locum.outbox.delivery import DELIVERY_TIMEOUT_SECONDS, AttemptOutcome, LeasedDelivery, Transports, attempt
 from locum.outbox.dispatch import FAN_OUT_BATCH_SIZE, fail_event, fan_out, undispatched_event_ids
-from locum.outbox.isolation import each_alone, is_transient
+from locum.outbox.isolation import at_once_or_alone, each_alone, is_transient
 from locum.outbox.repository import (
     SigningKeys,
     due_delivery_ids,
@@ -257,15 +257,16 @@ class DeliveryWorker:
         self._in_flight.clear()
 
     async def _store(self, finished: Sequence[AttemptOutcome], unused: Sequence[LeasedDelivery]) -> None:
-        try:
-            async with self._sessionmaker() as session, session.begin():
-                await record_outcomes(session, finished, schedule=self._schedule, at_ms=now_ms())
-                await release_leases(session, unused)
-        except Exception as error:
-            if is_transient(error):
-                raise
-            logger.exception("storing webhook attempts failed; storing them one at a time")
-            await self._store_row_by_row(finished, unused, at_ms=now_ms())
+        async def store(session: AsyncSession) -> None:
+            await record_outcomes(session, finished, schedule=self._schedule, at_ms=now_ms())
+            await release_leases(session, unused)
+
+        await at_once_or_alone(
+            self._sessionmaker,
+            at_once=store,
+            alone=lambda: self._store_row_by_row(finished, unused, at_ms=now_ms()),
+            what="storing webhook attempts",
+        )
 
     async def _attempt(self, delivery: LeasedDelivery) -> None:
         try:

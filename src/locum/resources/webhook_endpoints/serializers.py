@@ -12,7 +12,8 @@ import orjson
 from sqlalchemy import Row
 
 from locum.db.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from locum.outbox.delivery import RENDERING_ERRORS, stored_envelope_body, unrenderable_event_error
+from locum.outbox.delivery import stored_envelope_body, unrenderable_event_error
+from locum.outbox.isolation import RENDERING_ERRORS
 from locum.outbox.signing import message_id
 
 JSON = dict[str, Any]
