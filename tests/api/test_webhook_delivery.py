@@ -54,6 +54,7 @@ from tests.webhook_delivery import (
     always,
     held_until,
     store_event,
+    stored_json,
 )
 
 RETRY_SCHEDULE = (1, 1)
@@ -830,6 +831,35 @@ class TestOneBadEventStopsNothing:
         failed = await delivery_of(delivery_app, bad_id, hook.id)
         assert (failed.status, failed.attempt_count) == ("failed", 1)
         assert len(await attempts_of(delivery_app, failed.id)) == 3
+
+    async def test_an_endpoint_whose_event_types_cannot_be_read_gets_nothing_and_stops_nothing(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+    ) -> None:
+        unreadable = await endpoint(delivery_app, keys, receiver.url + "/unreadable")
+        async with delivery_app.state.sessionmaker() as session:
+            await session.execute(
+                update(WebhookEndpoint)
+                .where(WebhookEndpoint.id == unreadable.id)
+                .values(event_types=stored_json(session, TOO_DEEP_TO_READ))
+            )
+            await session.commit()
+        await endpoint(delivery_app, keys, receiver.url + "/fine")
+        await make_user(client)
+        await deliver_due(worker)
+
+        assert [request.path for request in receiver.wait_for(1)] == ["/webhooks/fine"]
+        [event_id] = await event_ids_of(delivery_app, keys)
+        replayed = await client.post(f"/locum/webhooks/messages/{event_id}/replay")
+        assert replayed.json() == {"object": "locum_replay", "queued": 1}
+        since = await client.post("/locum/webhooks/replay", json={"since": 0})
+        assert since.json() == {"object": "locum_replay", "queued": 0}
+        to_it = await client.post(f"/locum/webhooks/messages/{event_id}/replay", json={"endpoint_id": unreadable.id})
+        assert to_it.json() == {"object": "locum_replay", "queued": 0}
 
     async def test_a_fault_fanning_out_one_event_fails_only_that_event(
         self,

@@ -15,7 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from locum.api.errors import form_param_value_invalid, not_found
 from locum.db.models import Event, WebhookDelivery, WebhookEndpoint
 from locum.kit.clock import now_ms
-from locum.outbox.dispatch import PENDING, insert_deliveries_ignoring_existing, new_delivery_row, wants
+from locum.outbox.dispatch import (
+    PENDING,
+    insert_deliveries_ignoring_existing,
+    new_delivery_row,
+    read_event_types,
+    stored_event_types,
+    wants,
+)
 from locum.outbox.events import mark_outbox_work
 from locum.outbox.repository import FAILED, new_version
 
@@ -23,8 +30,9 @@ Endpoint = tuple[str, list[str]]
 
 
 async def _endpoints(session: AsyncSession, *, instance_id: str, endpoint_id: str | None) -> list[Endpoint]:
-    """(id, event_types) of the enabled endpoints to replay to: all of them, or the one asked for."""
-    query = select(WebhookEndpoint.id, WebhookEndpoint.event_types, WebhookEndpoint.enabled).where(
+    """(id, event_types) of the enabled endpoints to replay to: all of them, or the one asked for.
+    An endpoint whose stored event types cannot be read is left out (it gets no events)."""
+    query = select(WebhookEndpoint.id, stored_event_types().label("event_types"), WebhookEndpoint.enabled).where(
         WebhookEndpoint.instance_id == instance_id
     )
     if endpoint_id is not None:
@@ -35,9 +43,11 @@ async def _endpoints(session: AsyncSession, *, instance_id: str, endpoint_id: st
             raise form_param_value_invalid(
                 "endpoint_id", "This webhook endpoint is disabled: enable it before replaying messages to it."
             )
-        return [(endpoint.id, endpoint.event_types or [])]
-    rows = await session.execute(query.where(WebhookEndpoint.enabled.is_(True)))
-    return [(row.id, row.event_types or []) for row in rows]
+        rows = [endpoint]
+    else:
+        rows = list(await session.execute(query.where(WebhookEndpoint.enabled.is_(True))))
+    readable = [(row.id, read_event_types(row.event_types)) for row in rows]
+    return [(endpoint_id, event_types) for endpoint_id, event_types in readable if event_types is not None]
 
 
 def _restart_cycle(at_ms: int) -> dict[str, object]:

@@ -56,6 +56,18 @@ def _endpoint_state(endpoint: JSON) -> str:
     return f'<span class="failed">disabled{reason}</span>'
 
 
+def _event_types(event_types: list[str] | None) -> str:
+    if event_types is None:
+        return '<span class="failed">cannot be read: set them again (it gets no events meanwhile)</span>'
+    return _text(", ".join(event_types) or "all")
+
+
+def _secret(secret: str | None) -> str:
+    if secret is None:
+        return '<span class="failed">does not unseal with this master key: rotate it</span>'
+    return f"<details><summary>Reveal</summary><code>{_text(secret)}</code></details>"
+
+
 def _endpoints_section(endpoints: Sequence[JSON]) -> str:
     if not endpoints:
         return (
@@ -67,10 +79,10 @@ def _endpoints_section(endpoints: Sequence[JSON]) -> str:
             [
                 f"<code>{_text(endpoint['url'])}</code><br><span class=muted>{_text(endpoint['id'])}</span>",
                 _text(endpoint["description"]),
-                _text(", ".join(endpoint["event_types"]) or "all"),
+                _event_types(endpoint["event_types"]),
                 _endpoint_state(endpoint),
                 _text(endpoint["source"]),
-                f"<details><summary>Reveal</summary><code>{_text(endpoint['secret'])}</code></details>",
+                _secret(endpoint["secret"]),
             ]
         )
         for endpoint in endpoints

@@ -19,13 +19,14 @@ from locum.outbox.signing import message_id
 JSON = dict[str, Any]
 
 
-def webhook_endpoint_json(endpoint: WebhookEndpoint, *, secret: str) -> JSON:
+def webhook_endpoint_json(endpoint: WebhookEndpoint, *, event_types: list[str] | None, secret: str | None) -> JSON:
+    """`event_types` and `secret` as read apart from the row: None when they cannot be read."""
     return {
         "object": "locum_webhook_endpoint",
         "id": endpoint.id,
         "url": endpoint.url,
         "description": endpoint.description,
-        "event_types": endpoint.event_types,
+        "event_types": event_types,
         "enabled": endpoint.enabled,
         "disabled_reason": endpoint.disabled_reason,
         "source": endpoint.source,
