@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+import httpx
 import orjson
 import pytest
-from sqlalchemy import ColumnElement, Text, cast, insert, literal, select
+from fastapi import FastAPI
+from sqlalchemy import ColumnElement, Text, cast, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from svix.webhooks import Webhook
@@ -29,7 +31,7 @@ from locum.kit.ids import new_id
 from locum.kit.sealing import Sealer
 from locum.outbox.signing import new_endpoint_secret
 from locum.settings import Settings
-from tests.conftest import TEST_MASTER_KEY
+from tests.conftest import TEST_MASTER_KEY, api_client
 
 HOST = "127.0.0.1"
 HEADER_END = b"\r\n\r\n"
@@ -104,6 +106,24 @@ async def store_event(
         )
     )
     return event_id
+
+
+async def store_event_types(app: FastAPI, endpoint_id: str, text: str) -> None:
+    """The endpoint's `event_types` replaced by exactly this JSON text."""
+    async with app.state.sessionmaker() as session:
+        await session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id)
+            .values(event_types=stored_json(session, text))
+        )
+        await session.commit()
+
+
+async def open_dashboard(app: FastAPI, client: httpx.AsyncClient) -> httpx.Response:
+    """The webhook dashboard of `client`'s instance, opened as a browser opens its Svix app's URL."""
+    svix_url = (await client.post("/v1/webhooks/svix")).json()["svix_url"]
+    async with api_client(app, None, check_contract=False) as browser:
+        return await browser.get(svix_url)
 
 
 def on_database(database_url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:

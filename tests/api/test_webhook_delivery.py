@@ -53,8 +53,9 @@ from tests.webhook_delivery import (
     add_endpoint,
     always,
     held_until,
+    open_dashboard,
     store_event,
-    stored_json,
+    store_event_types,
 )
 
 RETRY_SCHEDULE = (1, 1)
@@ -244,12 +245,6 @@ async def two_users_created(
     await make_user(client)
     first_id, second_id = await event_ids_of(app, keys)
     return hook, first_id, second_id
-
-
-async def open_dashboard(app: FastAPI, client: httpx.AsyncClient) -> httpx.Response:
-    svix_url = (await client.post("/v1/webhooks/svix")).json()["svix_url"]
-    async with api_client(app, None, check_contract=False) as browser:
-        return await browser.get(svix_url)
 
 
 class TestFanOutAndSigning:
@@ -841,13 +836,7 @@ class TestOneBadEventStopsNothing:
         worker: DeliveryWorker,
     ) -> None:
         unreadable = await endpoint(delivery_app, keys, receiver.url + "/unreadable")
-        async with delivery_app.state.sessionmaker() as session:
-            await session.execute(
-                update(WebhookEndpoint)
-                .where(WebhookEndpoint.id == unreadable.id)
-                .values(event_types=stored_json(session, TOO_DEEP_TO_READ))
-            )
-            await session.commit()
+        await store_event_types(delivery_app, unreadable.id, TOO_DEEP_TO_READ)
         await endpoint(delivery_app, keys, receiver.url + "/fine")
         await make_user(client)
         await deliver_due(worker)

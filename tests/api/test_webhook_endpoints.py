@@ -16,7 +16,7 @@ from locum.kit.ids import new_id
 from locum.kit.sealing import Sealer
 from locum.resources.webhook_endpoints.service import ensure_environment_endpoint
 from tests.conftest import api_client
-from tests.webhook_delivery import TOO_DEEP_TO_READ, add_endpoint, stored_json
+from tests.webhook_delivery import TOO_DEEP_TO_READ, add_endpoint, open_dashboard, store_event_types
 
 ENDPOINT_KEYS = {
     "object", "id", "url", "description", "event_types", "enabled", "disabled_reason", "source", "secret",
@@ -478,12 +478,6 @@ class TestListWebhookMessages:
             assert (await anonymous.get("/locum/webhooks/messages")).status_code == 401
 
 
-async def open_dashboard(app: FastAPI, client: httpx.AsyncClient) -> httpx.Response:
-    svix_url = (await client.post("/v1/webhooks/svix")).json()["svix_url"]
-    async with api_client(app, None, check_contract=False) as browser:
-        return await browser.get(svix_url)
-
-
 class TestEndpointsLocumCannotFullyRead:
     """Rows a database may hold (another master key, a hand edit): every view and change still answers."""
 
@@ -518,13 +512,7 @@ class TestEndpointsLocumCannotFullyRead:
         self, app: FastAPI, client: httpx.AsyncClient, stored: str
     ) -> None:
         endpoint = await make_endpoint(client)
-        async with app.state.sessionmaker() as session:
-            await session.execute(
-                update(WebhookEndpoint)
-                .where(WebhookEndpoint.id == endpoint["id"])
-                .values(event_types=stored_json(session, stored))
-            )
-            await session.commit()
+        await store_event_types(app, endpoint["id"], stored)
         listed = await client.get("/locum/webhooks/endpoints")
         assert listed.status_code == 200, listed.text
         assert listed.json()["data"] == [{**endpoint, "event_types": None}]
