@@ -7,12 +7,11 @@ follow two rules:
   cannot read (nested too deep, a number beyond a double: a row written by hand, or by a locum
   that accepted more than it could render) is that row's error instead of a failed query. On
   PostgreSQL the driver would decode jsonb itself, for the whole result at once.
-- A batch that fails for a reason nobody foresaw is done again one row at a time (`at_once_or_alone`,
-  `each_alone`),
-  each row in a transaction of its own: a row that fails alone is logged with its id and marked
-  failed, and the others go on. A failure that says nothing about the row (`is_transient`: the
-  database is unreachable, busy or out of room, a deadlock) fails no row; the pass stops and the
-  worker tries again later.
+- A batch that fails for a reason nobody foresaw is done again one row at a time
+  (`at_once_or_alone`, `each_alone`), each row in a transaction of its own: a row that fails
+  alone is logged with its id and marked failed, and the others go on. A failure that says
+  nothing about the row (`is_transient`: the database is unreachable, busy or out of room, a
+  deadlock) fails no row; the pass stops and the worker tries again later.
 """
 
 import logging
@@ -112,17 +111,26 @@ async def each_alone(
         try:
             async with sessionmaker() as session, session.begin():
                 results.append(await work(session, item))
-            continue
         except Exception as error:
             if is_transient(error):
                 raise
             logger.exception("%s failed on its own; marking it failed", name(item))
-            reason = describe(error)
-        try:
-            async with sessionmaker() as session, session.begin():
-                await fail(session, item, reason)
-        except Exception as error:
-            if is_transient(error):
-                raise
-            logger.exception("%s could not be marked failed either; it is left for the next pass", name(item))
+            await _mark_failed(sessionmaker, item, describe(error), fail=fail, name=name)
     return results
+
+
+async def _mark_failed(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    item: Item,
+    error: str,
+    *,
+    fail: Callable[[AsyncSession, Item, str], Awaitable[None]],
+    name: Callable[[Item], str],
+) -> None:
+    try:
+        async with sessionmaker() as session, session.begin():
+            await fail(session, item, error)
+    except Exception as failure:
+        if is_transient(failure):
+            raise
+        logger.exception("%s could not be marked failed either; it is left for the next pass", name(item))
