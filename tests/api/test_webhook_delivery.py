@@ -816,7 +816,9 @@ class TestOneBadEventStopsNothing:
         await deliver_due(worker)
         replayed = await client.post(f"/locum/webhooks/messages/{bad_id}/replay")
         assert replayed.json() == {"object": "locum_replay", "queued": 1}
+        assert await event_error(delivery_app, bad_id) is None
         await deliver_due(worker)
+        assert await event_error(delivery_app, bad_id) is not None
         since = await client.post("/locum/webhooks/replay", json={"since": frozen_clock - 1})
         assert since.json() == {"object": "locum_replay", "queued": 1}
         await make_user(client)
@@ -884,6 +886,13 @@ class TestOneBadEventStopsNothing:
             (created_id, None),
             (poisoned_id, error),
         ]
+        # Once the fault is gone, replaying the event delivers it and clears its error.
+        monkeypatch.undo()
+        replayed = await client.post(f"/locum/webhooks/messages/{poisoned_id}/replay")
+        assert replayed.json() == {"object": "locum_replay", "queued": 1}
+        await deliver_due(worker)
+        assert [request.svix_id for request in receiver.wait_for(2)][1:] == [svix_id_of(poisoned_id)]
+        assert await event_error(delivery_app, poisoned_id) is None
 
     async def test_a_fault_leasing_one_delivery_fails_only_that_delivery(
         self,

@@ -4,7 +4,9 @@ Replaying re-queues deliveries in the caller's transaction: existing ones start 
 (pending, attempt count 0, due now, the retry schedule from its start) and endpoints that never had
 the event get a delivery. Only enabled endpoints whose filter wants the event are replayed to; an
 endpoint disabled for failing has to be enabled again first, as in Svix. The svix-id stays the
-event's, so receivers can tell a replay from a new message.
+event's, so receivers can tell a replay from a new message. A replayed event that had failed for
+every endpoint (it could not be rendered or fanned out) loses its error: the worker records it
+again if the event still fails.
 """
 
 from typing import Any
@@ -75,6 +77,19 @@ async def _add_missing_deliveries(
     return len(rows)
 
 
+async def _forget_errors(session: AsyncSession, events: Select[tuple[str]]) -> None:
+    """Clear the error of those `events` (ids) that now have a delivery queued afresh."""
+    queued_afresh = select(WebhookDelivery.event_id).where(
+        WebhookDelivery.status == PENDING, WebhookDelivery.attempt_count == 0
+    )
+    await session.execute(
+        update(Event)
+        .where(Event.id.in_(events), Event.id.in_(queued_afresh), Event.error.is_not(None))
+        .values(error=None),
+        execution_options={"synchronize_session": False},
+    )
+
+
 async def replay_event(session: AsyncSession, *, instance_id: str, event_id: str, endpoint_id: str | None) -> int:
     """Re-queue one event to every enabled endpoint that wants it (or to one); returns how many."""
     event_type = await session.scalar(select(Event.type).where(Event.instance_id == instance_id, Event.id == event_id))
@@ -104,6 +119,7 @@ async def replay_event(session: AsyncSession, *, instance_id: str, event_id: str
         events=select(Event.id, Event.type).where(Event.id == event_id),
         at_ms=at_ms,
     )
+    await _forget_errors(session, select(Event.id).where(Event.id == event_id))
     mark_outbox_work(session)
     return restarted.rowcount + added
 
@@ -134,5 +150,6 @@ async def replay_since(session: AsyncSession, *, instance_id: str, since: int, e
         events=select(Event.id, Event.type).where(Event.instance_id == instance_id, Event.created_at >= since),
         at_ms=at_ms,
     )
+    await _forget_errors(session, events_since)
     mark_outbox_work(session)
     return restarted.rowcount + added
