@@ -16,19 +16,22 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+import httpx
 import orjson
 import pytest
-from sqlalchemy import select
+from fastapi import FastAPI
+from sqlalchemy import ColumnElement, Text, cast, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from svix.webhooks import Webhook
 
 from locum.db.engine import create_engine, create_sessionmaker
-from locum.db.models import Instance, WebhookEndpoint
+from locum.db.models import Event, Instance, WebhookEndpoint
 from locum.kit.ids import new_id
 from locum.kit.sealing import Sealer
 from locum.outbox.signing import new_endpoint_secret
 from locum.settings import Settings
-from tests.conftest import TEST_MASTER_KEY
+from tests.conftest import TEST_MASTER_KEY, api_client
 
 HOST = "127.0.0.1"
 HEADER_END = b"\r\n\r\n"
@@ -67,6 +70,60 @@ def add_endpoint(
     )
     session.add(endpoint)
     return Endpoint(endpoint.id, secret)
+
+
+# Deeper than orjson reads (1,024 levels); PostgreSQL's jsonb and SQLite's text keep it all the same.
+TOO_DEEP_TO_READ = "[" * 1100 + "]" * 1100
+
+
+def stored_json(session: AsyncSession, text: str) -> ColumnElement[Any]:
+    """`text` as a JSON column keeps it, whatever a JSON library makes of it: a row written by hand,
+    or by a locum that accepted more than it could render."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(literal(text, Text), JSONB)
+    return literal(text, Text)
+
+
+async def store_event(
+    session: AsyncSession,
+    *,
+    instance_id: str,
+    created_at: int,
+    data_json: str,
+    attributes_json: str = "{}",
+    type: str = "user.updated",
+) -> str:
+    """An outbox event stored with exactly this JSON text (the caller commits); returns its id."""
+    event_id = new_id("event")
+    await session.execute(
+        insert(Event).values(
+            id=event_id,
+            instance_id=instance_id,
+            type=type,
+            data=stored_json(session, data_json),
+            attributes=stored_json(session, attributes_json),
+            created_at=created_at,
+        )
+    )
+    return event_id
+
+
+async def store_event_types(app: FastAPI, endpoint_id: str, text: str) -> None:
+    """The endpoint's `event_types` replaced by exactly this JSON text."""
+    async with app.state.sessionmaker() as session:
+        await session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id)
+            .values(event_types=stored_json(session, text))
+        )
+        await session.commit()
+
+
+async def open_dashboard(app: FastAPI, client: httpx.AsyncClient) -> httpx.Response:
+    """The webhook dashboard of `client`'s instance, opened as a browser opens its Svix app's URL."""
+    svix_url = (await client.post("/v1/webhooks/svix")).json()["svix_url"]
+    async with api_client(app, None, check_contract=False) as browser:
+        return await browser.get(svix_url)
 
 
 def on_database(database_url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:

@@ -19,14 +19,18 @@ import httpx
 import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from locum.db.models import Message
+from locum.instances.service import InstanceKeys
 from locum.kit import clock
+from locum.kit.ids import new_id
+from locum.messages import smtp
 from locum.messages.smtp import MAX_SEND_ATTEMPTS, RETRY_DELAYS_MS, run_email_sender, send_queued_emails
 from locum.settings import Settings
 from tests.builders import make_user, unique_email
 from tests.verification_codes import frozen_clock, messaged_code
+from tests.webhook_delivery import TOO_DEEP_TO_READ, stored_json
 
 USERNAME, PASSWORD = "locum", "s3cret:pass"
 DELIVERY_WAIT_S = 10
@@ -112,6 +116,39 @@ async def send_code(client: httpx.AsyncClient, address: str | None = None) -> tu
     return email_address["email_address"], await messaged_code(client, email_address["email_address"])
 
 
+async def queue_email(app: FastAPI, instance: InstanceKeys, *, to_address: str, data_json: str = "{}") -> str:
+    """An email row as a database may hold it (written by hand, or by an older locum), first in the queue."""
+    message_id = new_id("email")
+    async with app.state.sessionmaker() as session:
+        await session.execute(
+            insert(Message).values(
+                id=message_id,
+                instance_id=instance.instance_id,
+                kind="email",
+                slug="verification_code",
+                from_address="notifications@locum.test",
+                to_address=to_address,
+                subject="Hello",
+                body="<p>Hello</p>",
+                body_plain="Hello",
+                status="queued",
+                delivered_by_clerk=True,
+                data=stored_json(session, data_json),
+                send_attempts=0,
+                created_at=0,
+                updated_at=0,
+            )
+        )
+        await session.commit()
+    return message_id
+
+
+async def message_by_id(client: httpx.AsyncClient, message_id: str) -> dict[str, Any]:
+    response = await client.get(f"/locum/messages/{message_id}")
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
 async def message_to(client: httpx.AsyncClient, address: str) -> dict[str, Any]:
     [message] = (await client.get("/locum/messages", params={"to": address})).json()["data"]
     return dict(message)
@@ -173,6 +210,80 @@ async def test_a_refused_recipient_does_not_stop_the_others(
     assert (failed["status"], failed["send_attempts"]) == ("queued", 1)
     assert "550" in failed["error"] and "No such mailbox" in failed["error"]
     assert (await message_to(client, accepted))["status"] == "sent"
+
+
+@pytest.mark.parametrize(
+    ("to_address", "reason"),
+    [
+        pytest.param("jörg@example.com", "SMTPUTF8", id="an-address-the-server-cannot-take"),
+        pytest.param("", "No recipient", id="no-address"),
+        pytest.param("a@example.com\r\nBcc: b@example.com", "linefeed", id="a-header-python-refuses"),
+    ],
+)
+async def test_an_email_that_cannot_be_sent_fails_and_the_next_is_sent(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    instance: InstanceKeys,
+    inbox: tuple[Inbox, Settings],
+    to_address: str,
+    reason: str,
+) -> None:
+    handler, settings = inbox
+    unsendable_id = await queue_email(app, instance, to_address=to_address)
+    address, code = await send_code(client)
+    await drain(app, settings)
+
+    [received] = handler.to(address)
+    assert code in received["Subject"]
+    assert (await message_to(client, address))["status"] == "sent"
+    unsendable = await message_by_id(client, unsendable_id)
+    assert unsendable["status"] == "failed" and reason in unsendable["error"]
+    await drain(app, settings)
+    assert len(handler.to(address)) == 1
+
+
+async def test_an_email_whose_data_cannot_be_read_is_sent_and_listed(
+    app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys, inbox: tuple[Inbox, Settings]
+) -> None:
+    handler, settings = inbox
+    address = unique_email("smtp")
+    message_id = await queue_email(app, instance, to_address=address, data_json=TOO_DEEP_TO_READ)
+    await drain(app, settings)
+
+    assert len(handler.to(address)) == 1
+    message = await message_by_id(client, message_id)
+    assert (message["status"], message["data"], message["otp_code"]) == ("sent", None, None)
+    listed = await client.get("/locum/messages")
+    assert listed.status_code == 200 and message in listed.json()["data"]
+
+
+async def test_a_database_fault_with_one_email_fails_only_that_email(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    instance: InstanceKeys,
+    inbox: tuple[Inbox, Settings],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    handler, settings = inbox
+    unstorable_id = await queue_email(app, instance, to_address=unique_email("smtp"))
+    mime = smtp._mime
+
+    def unstorable_claim(message: Message) -> EmailMessage:
+        # No BIGINT holds this: the database refuses the claim of this one row.
+        if message.id == unstorable_id:
+            message.updated_at = 2**70
+        return mime(message)
+
+    monkeypatch.setattr(smtp, "_mime", unstorable_claim)
+    address, _ = await send_code(client)
+    with caplog.at_level("ERROR", logger="locum.outbox"):
+        await drain(app, settings)
+
+    assert len(handler.to(address)) == 1
+    unstorable = await message_by_id(client, unstorable_id)
+    assert (unstorable["status"], unstorable["send_attempts"]) == ("failed", 0)
+    assert any(unstorable_id in record.getMessage() for record in caplog.records)
 
 
 async def test_retries_on_schedule_then_fails(app: FastAPI, client: httpx.AsyncClient) -> None:

@@ -7,12 +7,15 @@ receiver is a real HTTP server on loopback; every delivery is verified with Svix
 """
 
 import asyncio
+import dataclasses
+import logging
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
+import orjson
 import pytest
 from cryptography.fernet import Fernet
 from fastapi import FastAPI
@@ -25,7 +28,17 @@ from locum.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpo
 from locum.instances.service import InstanceKeys, create_instance
 from locum.kit import clock
 from locum.kit.sealing import Sealer
-from locum.outbox.delivery import EMPTY_EVENT_ATTRIBUTES, RESPONSE_EXCERPT_CHARS, UNSEALABLE_SECRET_ERROR, Transports
+from locum.outbox import dispatch, repository
+from locum.outbox import worker as worker_module
+from locum.outbox.delivery import (
+    EMPTY_EVENT_ATTRIBUTES,
+    RESPONSE_EXCERPT_CHARS,
+    UNRENDERABLE_EVENT_ERROR,
+    UNSEALABLE_SECRET_ERROR,
+    AttemptOutcome,
+    LeasedDelivery,
+    Transports,
+)
 from locum.outbox.events import has_outbox_work, mark_outbox_work
 from locum.outbox.signing import USER_AGENT
 from locum.outbox.worker import MAX_IN_FLIGHT, DeliveryWorker, deliver_in_app, run_worker, wake_delivery_worker
@@ -33,7 +46,17 @@ from locum.settings import Settings
 from tests.builders import make_user
 from tests.conftest import TEST_MASTER_KEY, TEST_ORIGIN, api_client
 from tests.sdk.conftest import drop_own_database, free_port, own_database_url
-from tests.webhook_delivery import Endpoint, WebhookReceiver, add_endpoint, always, held_until
+from tests.webhook_delivery import (
+    TOO_DEEP_TO_READ,
+    Endpoint,
+    WebhookReceiver,
+    add_endpoint,
+    always,
+    held_until,
+    open_dashboard,
+    store_event,
+    store_event_types,
+)
 
 RETRY_SCHEDULE = (1, 1)
 MS = 1000
@@ -153,6 +176,75 @@ async def endpoint_row(app: FastAPI, endpoint_id: str) -> WebhookEndpoint:
 
 def svix_id_of(event_id: str) -> str:
     return "msg_" + event_id.removeprefix("evt_")
+
+
+def nested(depth: int) -> Any:
+    value: Any = {}
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+class Unrenderable(NamedTuple):
+    """An event's data and attributes as a database may hold them, and what orjson says about them."""
+
+    data: str
+    attributes: str
+    reason: str
+
+
+TOO_DEEP = Unrenderable(TOO_DEEP_TO_READ, "{}", "depth limit exceeded")
+
+
+@pytest.fixture(
+    params=[
+        # Storable on its own, one level too deep once inside Clerk's envelope (what locum accepted).
+        pytest.param(
+            Unrenderable(orjson.dumps(nested(253)).decode(), "{}", "Recursion limit reached"),
+            id="deeper-than-the-writer",
+        ),
+        pytest.param(TOO_DEEP, id="deeper-than-the-reader"),
+        pytest.param(Unrenderable('{"n": 1e400}', "{}", "number is infinity"), id="number-beyond-a-double"),
+        pytest.param(
+            Unrenderable("{}", f'{{"http_request": {TOO_DEEP_TO_READ}}}', "depth limit exceeded"),
+            id="unreadable-attributes",
+        ),
+    ]
+)
+def unrenderable(request: pytest.FixtureRequest) -> Unrenderable:
+    event: Unrenderable = request.param
+    return event
+
+
+async def event_ids_of(app: FastAPI, keys: InstanceKeys) -> list[str]:
+    """Ids only: an event's stored JSON may be more than the ORM can read."""
+    return await rows(
+        app, select(Event.id).where(Event.instance_id == keys.instance_id).order_by(Event.created_at, Event.id)
+    )
+
+
+async def event_error(app: FastAPI, event_id: str) -> str | None:
+    [error] = await rows(app, select(Event.error).where(Event.id == event_id))
+    return error
+
+
+async def store_unrenderable_event(app: FastAPI, keys: InstanceKeys, *, at_ms: int, event: Unrenderable) -> str:
+    async with app.state.sessionmaker() as session:
+        stored = {"data_json": event.data, "attributes_json": event.attributes}
+        event_id = await store_event(session, instance_id=keys.instance_id, created_at=at_ms, **stored)
+        await session.commit()
+    return event_id
+
+
+async def two_users_created(
+    app: FastAPI, keys: InstanceKeys, client: httpx.AsyncClient, receiver: WebhookReceiver
+) -> tuple[Endpoint, str, str]:
+    """An endpoint, then two user.created events: (the endpoint, the first event's id, the second's)."""
+    hook = await endpoint(app, keys, receiver.url)
+    await make_user(client)
+    await make_user(client)
+    first_id, second_id = await event_ids_of(app, keys)
+    return hook, first_id, second_id
 
 
 class TestFanOutAndSigning:
@@ -626,6 +718,268 @@ class TestReplay:
         async with api_client(delivery_app, other.secret_key) as other_client:
             response = await other_client.post(f"/locum/webhooks/messages/{event.id}/replay")
         assert response.status_code == 404
+
+
+class TestOneBadEventStopsNothing:
+    """Events a worker cannot render, fan out, lease or store fail alone, with their error; every
+    other event goes on, in this pass and after a restart."""
+
+    async def test_an_unrenderable_event_fails_and_the_next_ones_are_delivered(
+        self,
+        delivery_app: FastAPI,
+        delivery_settings: Settings,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+        frozen_clock: int,
+        unrenderable: Unrenderable,
+    ) -> None:
+        hook = await endpoint(delivery_app, keys, receiver.url)
+        bad_id = await store_unrenderable_event(delivery_app, keys, at_ms=frozen_clock - 1, event=unrenderable)
+        await make_user(client)
+        await deliver_due(worker)
+
+        _, created_id = await event_ids_of(delivery_app, keys)
+        assert [request.svix_id for request in receiver.wait_for(1)] == [svix_id_of(created_id)]
+        failed = await delivery_of(delivery_app, bad_id, hook.id)
+        assert (failed.status, failed.attempt_count, failed.next_attempt_at, failed.leased_until) == (
+            "failed",
+            1,
+            None,
+            None,
+        )
+        [attempt] = await attempts_of(delivery_app, failed.id)
+        assert attempt.response_status is None and attempt.error is not None
+        assert attempt.error.startswith(UNRENDERABLE_EVENT_ERROR) and unrenderable.reason in attempt.error
+        assert await event_error(delivery_app, bad_id) == attempt.error
+        # locum's fault, not the endpoint's: it stays enabled.
+        assert (await endpoint_row(delivery_app, hook.id)).enabled
+
+        async with Transports(MAX_IN_FLIGHT) as transports:
+            restarted = new_worker(delivery_app, delivery_settings, transports)
+            await deliver_due(restarted)
+            await make_user(client)
+            await deliver_due(restarted)
+        assert len(receiver.wait_for(2)) == len(receiver.requests) == 2
+        assert (await delivery_of(delivery_app, bad_id, hook.id)).attempt_count == 1
+
+    async def test_the_admin_views_show_it_failed(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+        frozen_clock: int,
+        unrenderable: Unrenderable,
+    ) -> None:
+        hook = await endpoint(delivery_app, keys, receiver.url)
+        bad_id = await store_unrenderable_event(delivery_app, keys, at_ms=frozen_clock - 1, event=unrenderable)
+        # Before any worker saw it, the views render it all the same.
+        listed = await client.get("/locum/webhooks/messages")
+        assert listed.status_code == 200, listed.text
+        [waiting] = listed.json()["data"]
+        assert (waiting["event_id"], waiting["payload"], waiting["deliveries"]) == (bad_id, None, [])
+        assert waiting["error"].startswith(UNRENDERABLE_EVENT_ERROR) and unrenderable.reason in waiting["error"]
+        await make_user(client)
+        await deliver_due(worker)
+
+        listed = await client.get("/locum/webhooks/messages")
+        assert listed.status_code == 200, listed.text
+        created, bad = listed.json()["data"]
+        assert created["error"] is None and created["payload"]["type"] == "user.created"
+        assert bad["event_id"] == bad_id and bad["payload"] is None
+        [delivery] = bad["deliveries"]
+        assert (delivery["endpoint_id"], delivery["status"]) == (hook.id, "failed")
+        assert delivery["attempts"][0]["error"] == bad["error"] == await event_error(delivery_app, bad_id)
+        only_bad = await client.get(
+            "/locum/webhooks/messages", params={"endpoint_id": hook.id, "limit": 1, "offset": 1}
+        )
+        assert [message["event_id"] for message in only_bad.json()["data"]] == [bad_id]
+        dashboard = await open_dashboard(delivery_app, client)
+        assert dashboard.status_code == 200
+        assert "failed" in dashboard.text and unrenderable.reason in dashboard.text
+        assert (await client.get("/locum/messages")).status_code == 200
+
+    async def test_replaying_it_fails_it_again_and_blocks_nothing(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+        frozen_clock: int,
+    ) -> None:
+        hook = await endpoint(delivery_app, keys, receiver.url)
+        bad_id = await store_unrenderable_event(delivery_app, keys, at_ms=frozen_clock - 1, event=TOO_DEEP)
+        await deliver_due(worker)
+        replayed = await client.post(f"/locum/webhooks/messages/{bad_id}/replay")
+        assert replayed.json() == {"object": "locum_replay", "queued": 1}
+        assert await event_error(delivery_app, bad_id) is None
+        await deliver_due(worker)
+        assert await event_error(delivery_app, bad_id) is not None
+        since = await client.post("/locum/webhooks/replay", json={"since": frozen_clock - 1})
+        assert since.json() == {"object": "locum_replay", "queued": 1}
+        await make_user(client)
+        await deliver_due(worker)
+
+        assert len(receiver.wait_for(1)) == len(receiver.requests) == 1
+        failed = await delivery_of(delivery_app, bad_id, hook.id)
+        assert (failed.status, failed.attempt_count) == ("failed", 1)
+        assert len(await attempts_of(delivery_app, failed.id)) == 3
+
+    async def test_an_endpoint_whose_event_types_cannot_be_read_gets_nothing_and_stops_nothing(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+    ) -> None:
+        unreadable = await endpoint(delivery_app, keys, receiver.url + "/unreadable")
+        await store_event_types(delivery_app, unreadable.id, TOO_DEEP_TO_READ)
+        await endpoint(delivery_app, keys, receiver.url + "/fine")
+        await make_user(client)
+        await deliver_due(worker)
+
+        assert [request.path for request in receiver.wait_for(1)] == ["/webhooks/fine"]
+        [event_id] = await event_ids_of(delivery_app, keys)
+        replayed = await client.post(f"/locum/webhooks/messages/{event_id}/replay")
+        assert replayed.json() == {"object": "locum_replay", "queued": 1}
+        since = await client.post("/locum/webhooks/replay", json={"since": 0})
+        assert since.json() == {"object": "locum_replay", "queued": 0}
+        to_it = await client.post(f"/locum/webhooks/messages/{event_id}/replay", json={"endpoint_id": unreadable.id})
+        assert to_it.json() == {"object": "locum_replay", "queued": 0}
+
+    async def test_a_fault_fanning_out_one_event_fails_only_that_event(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+        monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        _, poisoned_id, created_id = await two_users_created(delivery_app, keys, client, receiver)
+        new_delivery_row = dispatch.new_delivery_row
+
+        def to_a_missing_endpoint(*, event_id: str, **row: Any) -> dict[str, Any]:
+            # The database refuses this row (no such endpoint), as it may refuse one nobody foresaw.
+            if event_id == poisoned_id:
+                row["endpoint_id"] = "ep_missing"
+            return new_delivery_row(event_id=event_id, **row)
+
+        monkeypatch.setattr(dispatch, "new_delivery_row", to_a_missing_endpoint)
+        with caplog.at_level(logging.ERROR, logger="locum.outbox"):
+            await deliver_due(worker)
+
+        receiver.wait_for(1)
+        assert [request.svix_id for request in receiver.requests] == [svix_id_of(created_id)]
+        error = await event_error(delivery_app, poisoned_id)
+        assert error is not None and "foreign key" in error.lower()
+        assert await rows(delivery_app, select(WebhookDelivery.id).where(WebhookDelivery.event_id == poisoned_id)) == []
+        assert any(poisoned_id in record.getMessage() for record in caplog.records)
+        listed = (await client.get("/locum/webhooks/messages")).json()["data"]
+        assert [(message["event_id"], message["error"]) for message in listed] == [
+            (created_id, None),
+            (poisoned_id, error),
+        ]
+        # Once the fault is gone, replaying the event delivers it and clears its error.
+        monkeypatch.undo()
+        replayed = await client.post(f"/locum/webhooks/messages/{poisoned_id}/replay")
+        assert replayed.json() == {"object": "locum_replay", "queued": 1}
+        await deliver_due(worker)
+        assert [request.svix_id for request in receiver.wait_for(2)][1:] == [svix_id_of(poisoned_id)]
+        assert await event_error(delivery_app, poisoned_id) is None
+
+    async def test_a_fault_leasing_one_delivery_fails_only_that_delivery(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+        monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        hook, poisoned_id, created_id = await two_users_created(delivery_app, keys, client, receiver)
+        message_id = repository.message_id
+
+        def faulty_message_id(event_id: str) -> str:
+            if event_id == poisoned_id:
+                raise RuntimeError("unforeseen")
+            return message_id(event_id)
+
+        monkeypatch.setattr(repository, "message_id", faulty_message_id)
+        with caplog.at_level(logging.ERROR, logger="locum.outbox"):
+            await deliver_due(worker)
+
+        assert [request.svix_id for request in receiver.wait_for(1)] == [svix_id_of(created_id)]
+        failed = await delivery_of(delivery_app, poisoned_id, hook.id)
+        assert (failed.status, failed.attempt_count, failed.leased_until) == ("failed", 1, None)
+        [attempt] = await attempts_of(delivery_app, failed.id)
+        assert attempt.error == "RuntimeError: unforeseen"
+        assert any(failed.id in record.getMessage() for record in caplog.records)
+        assert (await delivery_of(delivery_app, created_id, hook.id)).status == "succeeded"
+
+    async def test_a_fault_storing_one_outcome_fails_only_that_delivery(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        hook, poisoned_id, created_id = await two_users_created(delivery_app, keys, client, receiver)
+        attempt = worker_module.attempt
+
+        async def unstorable_attempt(transports: Transports, delivery: LeasedDelivery) -> AttemptOutcome:
+            outcome = await attempt(transports, delivery)
+            if delivery.message_id != svix_id_of(poisoned_id):
+                return outcome
+            # The database refuses its attempt row (no such instance).
+            return dataclasses.replace(outcome, delivery=dataclasses.replace(delivery, instance_id="ins_missing"))
+
+        monkeypatch.setattr(worker_module, "attempt", unstorable_attempt)
+        await deliver_due(worker)
+        await deliver_due(worker)
+
+        assert len(receiver.wait_for(2)) == len(receiver.requests) == 2
+        failed = await delivery_of(delivery_app, poisoned_id, hook.id)
+        assert (failed.status, failed.leased_until) == ("failed", None)
+        [attempt_row] = await attempts_of(delivery_app, failed.id)
+        assert attempt_row.error is not None and "foreign key" in attempt_row.error.lower()
+        assert (await delivery_of(delivery_app, created_id, hook.id)).status == "succeeded"
+
+    async def test_the_loop_goes_on_past_an_event_it_cannot_deliver(
+        self,
+        delivery_app: FastAPI,
+        delivery_settings: Settings,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        frozen_clock: int,
+    ) -> None:
+        await endpoint(delivery_app, keys, receiver.url)
+        await store_unrenderable_event(delivery_app, keys, at_ms=frozen_clock - 1, event=TOO_DEEP)
+        stop, wake = asyncio.Event(), asyncio.Event()
+        settings = delivery_settings.model_copy(update={"worker_poll_seconds": SLOW_POLL_SECONDS})
+        loop = asyncio.create_task(
+            run_worker(delivery_app.state.sessionmaker, delivery_app.state.sealer, settings, stop=stop, wake=wake)
+        )
+        await make_user(client)
+        wake.set()
+        [request] = await asyncio.to_thread(receiver.wait_for, 1)
+        assert request.payload["type"] == "user.created"
+        await make_user(client)
+        wake.set()
+        await asyncio.to_thread(receiver.wait_for, 2)
+        assert not loop.done()
+        stop.set()
+        await asyncio.wait_for(loop, timeout=10)
 
 
 class TestWorkerLoop:

@@ -6,14 +6,17 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from sqlalchemy import event, func, select, update
 
 from locum.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from locum.instances.service import InstanceKeys
 from locum.kit.ids import new_id
+from locum.kit.sealing import Sealer
 from locum.resources.webhook_endpoints.service import ensure_environment_endpoint
 from tests.conftest import api_client
+from tests.webhook_delivery import TOO_DEEP_TO_READ, add_endpoint, open_dashboard, store_event_types
 
 ENDPOINT_KEYS = {
     "object", "id", "url", "description", "event_types", "enabled", "disabled_reason", "source", "secret",
@@ -399,6 +402,7 @@ class TestListWebhookMessages:
                 "instance_id": instance.instance_id,
                 "event_attributes": {"http_request": HTTP_REQUEST},
             },
+            "error": None,
             "deliveries": [],
         }
         assert updated["deliveries"] == [
@@ -472,6 +476,56 @@ class TestListWebhookMessages:
     async def test_requires_the_secret_key(self, app: FastAPI) -> None:
         async with api_client(app, None) as anonymous:
             assert (await anonymous.get("/locum/webhooks/messages")).status_code == 401
+
+
+class TestEndpointsLocumCannotFullyRead:
+    """Rows a database may hold (another master key, a hand edit): every view and change still answers."""
+
+    async def test_a_secret_sealed_with_another_master_key_shows_as_null(
+        self, app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys
+    ) -> None:
+        async with app.state.sessionmaker() as session:
+            foreign = add_endpoint(
+                session, Sealer(Fernet.generate_key()), instance_id=instance.instance_id, url="http://localhost/x"
+            )
+            await session.commit()
+        listed = await client.get("/locum/webhooks/endpoints")
+        assert listed.status_code == 200, listed.text
+        assert [(endpoint["id"], endpoint["secret"]) for endpoint in listed.json()["data"]] == [(foreign.id, None)]
+        assert (await client.get(f"/locum/webhooks/endpoints/{foreign.id}")).json()["secret"] is None
+        disabled = await client.patch(f"/locum/webhooks/endpoints/{foreign.id}", json={"enabled": False})
+        assert disabled.status_code == 200 and disabled.json()["secret"] is None
+        dashboard = await open_dashboard(app, client)
+        assert dashboard.status_code == 200 and "does not unseal" in dashboard.text
+        rotated = await client.post(f"/locum/webhooks/endpoints/{foreign.id}/rotate_secret", json={})
+        assert rotated.json()["secret"].startswith("whsec_")
+
+    @pytest.mark.parametrize(
+        "stored",
+        [
+            pytest.param('"user.created"', id="no-list"),
+            pytest.param("[1]", id="no-event-types"),
+            pytest.param(TOO_DEEP_TO_READ, id="unreadable"),
+        ],
+    )
+    async def test_event_types_that_cannot_be_read_show_as_null_until_set_again(
+        self, app: FastAPI, client: httpx.AsyncClient, stored: str
+    ) -> None:
+        endpoint = await make_endpoint(client)
+        await store_event_types(app, endpoint["id"], stored)
+        listed = await client.get("/locum/webhooks/endpoints")
+        assert listed.status_code == 200, listed.text
+        assert listed.json()["data"] == [{**endpoint, "event_types": None}]
+        assert (await client.get(f"/locum/webhooks/endpoints/{endpoint['id']}")).json()["event_types"] is None
+        dashboard = await open_dashboard(app, client)
+        assert dashboard.status_code == 200 and "cannot be read" in dashboard.text
+        rotated = await client.post(f"/locum/webhooks/endpoints/{endpoint['id']}/rotate_secret", json={})
+        assert rotated.status_code == 200 and rotated.json()["event_types"] is None
+        path = f"/locum/webhooks/endpoints/{endpoint['id']}"
+        fixed = await client.patch(path, json={"event_types": ["user.created"]})
+        assert fixed.status_code == 200 and fixed.json()["event_types"] == ["user.created"]
+        deleted = await client.delete(path)
+        assert deleted.status_code == 200
 
 
 class TestEnvironmentEndpoint:

@@ -4,9 +4,16 @@ import base64
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from locum.cli.webhooks import UNREADABLE_EVENTS, UNSEALABLE_SECRET
+from locum.db.models import WebhookEndpoint
+from locum.kit.sealing import Sealer
 from tests.cli.test_cli import run_locum
 from tests.sdk.conftest import start_server, stop_server
+from tests.webhook_delivery import TOO_DEEP_TO_READ, on_database, stored_json
 
 FIXED_SECRET = "whsec_" + base64.b64encode(b"a fixed secret of 32 bytes......").decode()
 
@@ -50,6 +57,28 @@ def test_add_list_remove(env: dict[str, str]) -> None:
     assert run_locum("webhooks", "remove", fixed_id, env=env).returncode == 0
     emptied = run_locum("webhooks", "list", env=env)
     assert emptied.returncode == 0 and emptied.stdout == "" and "No webhook endpoints" in emptied.stderr
+
+
+def test_list_shows_what_it_cannot_read(env: dict[str, str]) -> None:
+    added = run_locum("webhooks", "add", "http://localhost:3000/api/webhooks", env=env)
+    assert added.returncode == 0, added.stderr
+    endpoint_id, _ = added.stdout.split()
+
+    async def unreadable(session: AsyncSession) -> None:
+        await session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id)
+            .values(
+                sealed_secret=Sealer(Fernet.generate_key()).seal(FIXED_SECRET),
+                event_types=stored_json(session, TOO_DEEP_TO_READ),
+            )
+        )
+
+    on_database(env["LOCUM_DATABASE_URL"], unreadable)
+    listed = run_locum("webhooks", "list", env=env)
+    assert listed.returncode == 0, listed.stderr
+    [row] = listed.stdout.splitlines()[1:]
+    assert UNREADABLE_EVENTS in row and UNSEALABLE_SECRET in row
 
 
 def test_database_url_option_before_or_after_the_subcommand(tmp_path: Path) -> None:

@@ -26,6 +26,9 @@ webhooks = typer.Typer(
 OPTION_NAMES = {"url": "URL", "event_types": "--events", "secret": "--secret", "description": "--description"}
 LIST_COLUMNS = ("ID", "URL", "EVENTS", "ENABLED", "SECRET")
 ALL_EVENTS = "*"
+# Shown in place of what a stored endpoint holds but this locum cannot read.
+UNREADABLE_EVENTS = "(unreadable: set them again)"
+UNSEALABLE_SECRET = "(sealed with another master key: rotate it)"
 
 Events = Annotated[
     str | None,
@@ -125,8 +128,9 @@ def remove(
 def _row(endpoint: dict[str, Any]) -> tuple[str, ...]:
     reason = endpoint["disabled_reason"]
     enabled = "yes" if endpoint["enabled"] else f"no ({reason})" if reason else "no"
-    events = ",".join(endpoint["event_types"]) or ALL_EVENTS
-    return endpoint["id"], endpoint["url"], events, enabled, endpoint["secret"]
+    event_types, secret = endpoint["event_types"], endpoint["secret"]
+    events = UNREADABLE_EVENTS if event_types is None else ",".join(event_types) or ALL_EVENTS
+    return endpoint["id"], endpoint["url"], events, enabled, UNSEALABLE_SECRET if secret is None else secret
 
 
 def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:

@@ -46,9 +46,12 @@ def sms_event_json(message: Message) -> JSON:
     }
 
 
-def message_json(message: Message) -> JSON:
-    """locum's view of a message, with the one-time code (if any) at the top for tests to read."""
-    otp_code = message.data.get("otp_code")
+def message_json(message: Message, *, data: Any) -> JSON:
+    """locum's view of a message, with the one-time code (if any) at the top for tests to read.
+
+    `data` is the message's stored data as read apart from the row (None when it cannot be read).
+    """
+    otp_code = data.get("otp_code") if isinstance(data, dict) else None
     return {
         "object": "locum_message",
         "id": message.id,
@@ -66,7 +69,7 @@ def message_json(message: Message) -> JSON:
         "error": message.error,
         "user_id": message.user_id,
         "identification_id": message.identification_id,
-        "data": message.data,
+        "data": data,
         "created_at": message.created_at,
         "updated_at": message.updated_at,
     }

@@ -10,6 +10,13 @@ after a delay, or `failed` after MAX_SEND_ATTEMPTS. No transaction stays open du
 A sender that dies mid-batch leaves its emails `sending`; they are claimed again once their claim
 is older than CLAIM_LEASE_MS, so an email may then be sent twice, never lost.
 
+One email never holds up the others (see locum.outbox.isolation): an email that cannot be built
+or sent as it is (a header Python refuses, a recipient the server cannot take, any fault of its
+own) fails at once with its error, and the batch goes on; only a refusal by the server is
+retried, and only a broken connection makes the rest of the batch wait for a retry. Claiming
+never reads an email's `data`, and a claim or a record that fails for one row is done again one
+row at a time.
+
 `run_email_sender` is the loop a delivery worker runs beside webhook delivery; `send_queued_emails`
 is one pass of it.
 """
@@ -23,12 +30,14 @@ from email.utils import formatdate, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
-from sqlalchemy import ColumnElement, and_, case, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import defer
 
 from locum.db.models import Message
 from locum.kit.clock import now_ms
 from locum.messages.service import FAILED, QUEUED, SENDING, SENT
+from locum.outbox.isolation import at_once_or_alone, describe, each_alone
 from locum.settings import Settings
 
 logger = logging.getLogger("locum.messages")
@@ -41,7 +50,6 @@ CLAIM_LEASE_MS = 10 * 60_000
 SMTP_TIMEOUT_SECONDS = 30
 # Sent in EHLO; the default (the machine's FQDN) can take a DNS lookup.
 EHLO_HOSTNAME = "localhost"
-ERROR_MAX_LENGTH = 1000
 # A server's refusal of one email (the others in the batch still go out over the same connection).
 _REFUSALS = (
     aiosmtplib.SMTPSenderRefused,
@@ -49,6 +57,8 @@ _REFUSALS = (
     aiosmtplib.SMTPRecipientsRefused,
     aiosmtplib.SMTPDataError,
 )
+# The connection's fault, not the email's: the emails left in the batch wait for a retry.
+_CONNECTION_FAULTS = (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPResponseException, OSError)
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,17 @@ class _Claimed:
     mime: EmailMessage
 
 
+@dataclass(frozen=True)
+class _Failure:
+    error: str
+    # The email cannot be sent as it is: no retry would help.
+    final: bool = False
+
+    @classmethod
+    def of(cls, error: Exception, *, final: bool = False) -> "_Failure":
+        return cls(describe(error), final=final)
+
+
 def _mime(message: Message) -> EmailMessage:
     mime = EmailMessage()
     mime["From"] = message.from_address
@@ -102,7 +123,7 @@ def _retry_delay_ms() -> ColumnElement[int]:
     )
 
 
-async def _claim(session: AsyncSession, at_ms: int) -> list[_Claimed]:
+def _due(at_ms: int) -> Select[tuple[Message]]:
     due = or_(
         and_(
             Message.status == QUEUED,
@@ -111,31 +132,67 @@ async def _claim(session: AsyncSession, at_ms: int) -> list[_Claimed]:
         ),
         and_(Message.status == SENDING, Message.updated_at <= at_ms - CLAIM_LEASE_MS),
     )
-    rows = (
-        await session.scalars(
-            select(Message)
-            .where(Message.kind == "email", due)
-            .order_by(Message.created_at, Message.id)
-            .limit(BATCH_SIZE)
-            .with_for_update(skip_locked=True)
-        )
-    ).all()
+    return (
+        select(Message).where(Message.kind == "email", due).order_by(Message.created_at, Message.id).limit(BATCH_SIZE)
+    )
+
+
+async def _claim(session: AsyncSession, at_ms: int, *, message_ids: list[str] | None = None) -> list[_Claimed]:
+    """Claim a batch of due emails (of `message_ids` only, if given); those that cannot be built fail."""
+    due = _due(at_ms)
+    if message_ids is not None:
+        due = due.where(Message.id.in_(message_ids))
+    # `data` (the template's variables) is not needed to send, and is the one column a hand-written
+    # row could hold unreadable.
+    rows = (await session.scalars(due.options(defer(Message.data)).with_for_update(skip_locked=True))).all()
     claimed = []
     for row in rows:
         row.updated_at = at_ms
         try:
             claimed.append(_Claimed(row.id, _mime(row)))
-        except ValueError as exc:
+        except Exception as exc:
             # No server could take it (e.g. a header Python's email package refuses): no retry helps.
-            row.status, row.error = FAILED, f"ValueError: {exc}"[:ERROR_MAX_LENGTH]
+            logger.exception("email %s cannot be built; it fails", row.id)
+            row.status, row.error = FAILED, describe(exc)
         else:
             row.status = SENDING
     return claimed
 
 
-async def _send(target: SmtpTarget, emails: list[_Claimed]) -> dict[str, str | None]:
-    """id -> None when the server accepted the email, else the error."""
-    outcomes: dict[str, str | None] = {}
+async def _claim_one_at_a_time(sessionmaker: async_sessionmaker[AsyncSession], at_ms: int) -> list[_Claimed]:
+    async with sessionmaker() as session, session.begin():
+        message_ids = list(await session.scalars(_due(at_ms).with_only_columns(Message.id)))
+    claimed = await each_alone(
+        sessionmaker,
+        message_ids,
+        work=lambda session, message_id: _claim(session, at_ms, message_ids=[message_id]),
+        fail=_fail,
+        name=lambda message_id: f"email {message_id}",
+    )
+    return [email for one in claimed for email in one]
+
+
+async def _record_one_at_a_time(
+    sessionmaker: async_sessionmaker[AsyncSession], outcomes: dict[str, _Failure | None], at_ms: int
+) -> None:
+    await each_alone(
+        sessionmaker,
+        outcomes.items(),
+        work=lambda session, outcome: _record(session, dict([outcome]), at_ms),
+        fail=lambda session, outcome, error: _fail(session, outcome[0], error),
+        name=lambda outcome: f"email {outcome[0]}",
+    )
+
+
+async def _fail(session: AsyncSession, message_id: str, error: str) -> None:
+    await session.execute(
+        update(Message).where(Message.id == message_id).values(status=FAILED, error=error, updated_at=now_ms())
+    )
+
+
+async def _send(target: SmtpTarget, emails: list[_Claimed]) -> dict[str, _Failure | None]:
+    """id -> None when the server accepted the email, else why not."""
+    outcomes: dict[str, _Failure | None] = {}
     try:
         async with aiosmtplib.SMTP(
             hostname=target.hostname,
@@ -153,25 +210,31 @@ async def _send(target: SmtpTarget, emails: list[_Claimed]) -> dict[str, str | N
                     outcomes[email.id] = None
                 except _REFUSALS as exc:
                     # The server refused this email; the connection is still good for the next.
-                    outcomes[email.id] = f"{type(exc).__name__}: {exc}"
+                    outcomes[email.id] = _Failure.of(exc)
+                except _CONNECTION_FAULTS:
+                    raise
+                except Exception as exc:
+                    # This email's own fault (a recipient the server has no SMTPUTF8 for, none at all, …).
+                    logger.exception("email %s cannot be sent; it fails", email.id)
+                    outcomes[email.id] = _Failure.of(exc, final=True)
     except (aiosmtplib.SMTPException, OSError) as exc:
         for email in emails:
-            outcomes.setdefault(email.id, f"{type(exc).__name__}: {exc}")
+            outcomes.setdefault(email.id, _Failure.of(exc))
     return outcomes
 
 
-async def _record(session: AsyncSession, outcomes: dict[str, str | None], at_ms: int) -> None:
-    for message_id, error in outcomes.items():
+async def _record(session: AsyncSession, outcomes: dict[str, _Failure | None], at_ms: int) -> None:
+    for message_id, failure in outcomes.items():
         sent = update(Message).where(Message.id == message_id, Message.status == SENDING)
-        if error is None:
+        if failure is None:
             await session.execute(sent.values(status=SENT, error=None, updated_at=at_ms))
         else:
             attempts = Message.send_attempts + 1
             await session.execute(
                 sent.values(
-                    status=case((attempts >= MAX_SEND_ATTEMPTS, FAILED), else_=QUEUED),
+                    status=FAILED if failure.final else case((attempts >= MAX_SEND_ATTEMPTS, FAILED), else_=QUEUED),
                     send_attempts=attempts,
-                    error=error[:ERROR_MAX_LENGTH],
+                    error=failure.error,
                     updated_at=at_ms,
                 )
             )
@@ -183,14 +246,24 @@ async def send_queued_emails(sessionmaker: async_sessionmaker[AsyncSession], set
     if not settings.smtp_url:
         return 0
     target = SmtpTarget.from_url(settings.smtp_url)
-    async with sessionmaker() as session, session.begin():
-        claimed = await _claim(session, now_ms())
+    at_ms = now_ms()
+    claimed = await at_once_or_alone(
+        sessionmaker,
+        at_once=lambda session: _claim(session, at_ms),
+        alone=lambda: _claim_one_at_a_time(sessionmaker, at_ms),
+        what="claiming queued emails",
+    )
     if not claimed:
         return 0
     outcomes = await _send(target, claimed)
-    async with sessionmaker() as session, session.begin():
-        await _record(session, outcomes, now_ms())
-    return sum(error is None for error in outcomes.values())
+    at_ms = now_ms()
+    await at_once_or_alone(
+        sessionmaker,
+        at_once=lambda session: _record(session, outcomes, at_ms),
+        alone=lambda: _record_one_at_a_time(sessionmaker, outcomes, at_ms),
+        what="recording sent emails",
+    )
+    return sum(failure is None for failure in outcomes.values())
 
 
 async def run_email_sender(

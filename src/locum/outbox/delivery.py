@@ -18,6 +18,7 @@ import httpx
 import orjson
 
 from locum.kit.clock import now_ms
+from locum.outbox.isolation import ERROR_TEXT_CHARS, describe, storable_text
 from locum.outbox.signing import webhook_headers
 
 # Svix gives an endpoint ~15 s to answer.
@@ -27,8 +28,8 @@ TIMEOUTS = httpx.Timeout(DELIVERY_TIMEOUT_SECONDS).as_dict()
 RESPONSE_EXCERPT_CHARS = 1000
 # UTF-8 needs at most 4 bytes a character: enough bytes for the excerpt whatever the body holds.
 RESPONSE_EXCERPT_BYTES = 4 * RESPONSE_EXCERPT_CHARS
-ERROR_TEXT_CHARS = 1000
 UNSEALABLE_SECRET_ERROR = "Not sent: the endpoint's signing secret does not unseal with this master key"
+UNRENDERABLE_EVENT_ERROR = "Not sent: the event cannot be rendered as JSON"
 MS_PER_SECOND = 1000
 # Events recorded outside a request (by a CLI command) have no request to show; Clerk always sends the object.
 EMPTY_EVENT_ATTRIBUTES = {"http_request": {"client_ip": "", "user_agent": ""}}
@@ -53,6 +54,26 @@ def envelope_body(
             "event_attributes": attributes or EMPTY_EVENT_ATTRIBUTES,
         }
     )
+
+
+def stored_envelope_body(
+    *, event_type: str, data: str, created_at: int, instance_id: str, attributes: str | None
+) -> bytes:
+    """envelope_body for an event whose JSON columns were read as text (isolation.json_text).
+
+    Raises one of isolation.RENDERING_ERRORS when the event cannot be rendered: see unrenderable_event_error.
+    """
+    return envelope_body(
+        event_type=event_type,
+        data=orjson.loads(data),
+        created_at=created_at,
+        instance_id=instance_id,
+        attributes=orjson.loads(attributes) if attributes is not None else None,
+    )
+
+
+def unrenderable_event_error(error: Exception) -> str:
+    return storable_text(f"{UNRENDERABLE_EVENT_ERROR}: {describe(error)}", ERROR_TEXT_CHARS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,11 +147,6 @@ class Transports:
             await transport.aclose()
 
 
-def storable_text(text: str, limit: int) -> str:
-    # PostgreSQL text cannot hold NUL characters, and receivers may answer anything.
-    return text.replace("\x00", "")[:limit]
-
-
 async def _read_excerpt(response: httpx.Response) -> str:
     """The start of the response body, without reading more of it than the excerpt needs."""
     received = bytearray()
@@ -139,11 +155,6 @@ async def _read_excerpt(response: httpx.Response) -> str:
         if len(received) >= RESPONSE_EXCERPT_BYTES:
             break
     return storable_text(bytes(received).decode("utf-8", errors="replace"), RESPONSE_EXCERPT_CHARS)
-
-
-def _describe(error: Exception) -> str:
-    detail = str(error)
-    return storable_text(f"{type(error).__name__}: {detail}" if detail else type(error).__name__, ERROR_TEXT_CHARS)
 
 
 async def _post(transport: httpx.AsyncHTTPTransport, request: httpx.Request) -> tuple[int, str]:
@@ -177,6 +188,6 @@ async def attempt(transports: Transports, delivery: LeasedDelivery) -> AttemptOu
     except TimeoutError:
         error = f"No response within {DELIVERY_TIMEOUT_SECONDS:g} s"
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        error = _describe(exc)
+        error = describe(exc)
     duration_ms = round((time.monotonic() - started) * MS_PER_SECOND)
     return AttemptOutcome(delivery, attempted_at, status, excerpt, error, duration_ms)

@@ -6,18 +6,27 @@ fanned out completely or not at all. On PostgreSQL the events are taken FOR UPDA
 concurrent workers split the backlog instead of fanning out the same events; SQLite's single
 writer (BEGIN IMMEDIATE) serializes them. The unique (event_id, endpoint_id) constraint is the
 backstop either way: a delivery that already exists (a replay got there first) is left alone.
+
+An event whose fan-out fails on its own is given up (`fail_event`): it is marked dispatched, with
+its error, so that it never holds up the events after it (see isolation.py). An endpoint whose
+stored `event_types` cannot be read gets no event until they are set again.
 """
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Insert, select, update
+import orjson
+from sqlalchemy import ColumnElement, Insert, Select, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.models import Event, WebhookDelivery, WebhookEndpoint
 from locum.kit.ids import new_id
+from locum.outbox.isolation import json_text
+
+logger = logging.getLogger("locum.outbox")
 
 FAN_OUT_BATCH_SIZE = 500
 PENDING = "pending"
@@ -29,6 +38,25 @@ def is_postgresql(session: AsyncSession) -> bool:
 
 def wants(event_types: Sequence[str], event_type: str) -> bool:
     return not event_types or event_type in event_types
+
+
+def read_event_types(stored: str) -> list[str] | None:
+    """An endpoint's filter from its `event_types` as stored text (isolation.json_text); None when
+    that is no list of event types."""
+    try:
+        event_types = orjson.loads(stored)
+    except orjson.JSONDecodeError:
+        return None
+    if event_types is None:
+        return []
+    if isinstance(event_types, list) and all(isinstance(event_type, str) for event_type in event_types):
+        return event_types
+    return None
+
+
+def stored_event_types() -> ColumnElement[str]:
+    """The endpoints' `event_types` column, to select and read with read_event_types."""
+    return json_text(WebhookEndpoint.event_types)
 
 
 def insert_deliveries_ignoring_existing(session: AsyncSession) -> Insert:
@@ -59,27 +87,44 @@ async def enabled_endpoints_by_instance(
 ) -> dict[str, list[tuple[str, list[str]]]]:
     """{instance_id: [(endpoint_id, event_types), …]} of the enabled endpoints of those instances."""
     rows = await session.execute(
-        select(WebhookEndpoint.instance_id, WebhookEndpoint.id, WebhookEndpoint.event_types)
+        select(WebhookEndpoint.instance_id, WebhookEndpoint.id, stored_event_types())
         .where(WebhookEndpoint.instance_id.in_(set(instance_ids)), WebhookEndpoint.enabled.is_(True))
         .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
     )
     endpoints: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
-    for instance_id, endpoint_id, event_types in rows:
-        endpoints[instance_id].append((endpoint_id, event_types or []))
+    for instance_id, endpoint_id, stored in rows:
+        event_types = read_event_types(stored)
+        if event_types is None:
+            logger.warning("webhook endpoint %s: its event_types cannot be read; it gets no events", endpoint_id)
+            continue
+        endpoints[instance_id].append((endpoint_id, event_types))
     return endpoints
 
 
-async def fan_out(session: AsyncSession, *, at_ms: int, limit: int = FAN_OUT_BATCH_SIZE) -> int:
-    """Fan out up to `limit` undispatched events, oldest first; returns how many were taken.
-
-    Runs in the caller's transaction (nothing is committed here).
-    """
-    query = (
+def _undispatched(limit: int) -> Select[tuple[str, str, str]]:
+    return (
         select(Event.id, Event.instance_id, Event.type)
         .where(Event.dispatched_at.is_(None))
         .order_by(Event.created_at, Event.id)
         .limit(limit)
     )
+
+
+async def undispatched_event_ids(session: AsyncSession, *, limit: int = FAN_OUT_BATCH_SIZE) -> list[str]:
+    return list(await session.scalars(_undispatched(limit).with_only_columns(Event.id)))
+
+
+async def fan_out(
+    session: AsyncSession, *, at_ms: int, limit: int = FAN_OUT_BATCH_SIZE, event_ids: Sequence[str] | None = None
+) -> int:
+    """Fan out up to `limit` undispatched events (of `event_ids` only, if given), oldest first;
+    returns how many were taken.
+
+    Runs in the caller's transaction (nothing is committed here).
+    """
+    query = _undispatched(limit)
+    if event_ids is not None:
+        query = query.where(Event.id.in_(event_ids))
     if is_postgresql(session):
         query = query.with_for_update(skip_locked=True)
     events = (await session.execute(query)).all()
@@ -99,3 +144,13 @@ async def fan_out(session: AsyncSession, *, at_ms: int, limit: int = FAN_OUT_BAT
         execution_options={"synchronize_session": False},
     )
     return len(events)
+
+
+async def fail_event(session: AsyncSession, event_id: str, *, error: str, at_ms: int) -> None:
+    """Give up on an event for every endpoint: it is not fanned out (again), and `error` says why."""
+    await session.execute(
+        update(Event)
+        .where(Event.id == event_id)
+        .values(error=error, dispatched_at=func.coalesce(Event.dispatched_at, at_ms)),
+        execution_options={"synchronize_session": False},
+    )

@@ -4,7 +4,9 @@ Replaying re-queues deliveries in the caller's transaction: existing ones start 
 (pending, attempt count 0, due now, the retry schedule from its start) and endpoints that never had
 the event get a delivery. Only enabled endpoints whose filter wants the event are replayed to; an
 endpoint disabled for failing has to be enabled again first, as in Svix. The svix-id stays the
-event's, so receivers can tell a replay from a new message.
+event's, so receivers can tell a replay from a new message. A replayed event that had failed for
+every endpoint (it could not be rendered or fanned out) loses its error: the worker records it
+again if the event still fails.
 """
 
 from typing import Any
@@ -15,7 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from locum.api.errors import form_param_value_invalid, not_found
 from locum.db.models import Event, WebhookDelivery, WebhookEndpoint
 from locum.kit.clock import now_ms
-from locum.outbox.dispatch import PENDING, insert_deliveries_ignoring_existing, new_delivery_row, wants
+from locum.outbox.dispatch import (
+    PENDING,
+    insert_deliveries_ignoring_existing,
+    new_delivery_row,
+    read_event_types,
+    stored_event_types,
+    wants,
+)
 from locum.outbox.events import mark_outbox_work
 from locum.outbox.repository import FAILED, new_version
 
@@ -23,8 +32,9 @@ Endpoint = tuple[str, list[str]]
 
 
 async def _endpoints(session: AsyncSession, *, instance_id: str, endpoint_id: str | None) -> list[Endpoint]:
-    """(id, event_types) of the enabled endpoints to replay to: all of them, or the one asked for."""
-    query = select(WebhookEndpoint.id, WebhookEndpoint.event_types, WebhookEndpoint.enabled).where(
+    """(id, event_types) of the enabled endpoints to replay to: all of them, or the one asked for.
+    An endpoint whose stored event types cannot be read is left out (it gets no events)."""
+    query = select(WebhookEndpoint.id, stored_event_types().label("event_types"), WebhookEndpoint.enabled).where(
         WebhookEndpoint.instance_id == instance_id
     )
     if endpoint_id is not None:
@@ -35,9 +45,11 @@ async def _endpoints(session: AsyncSession, *, instance_id: str, endpoint_id: st
             raise form_param_value_invalid(
                 "endpoint_id", "This webhook endpoint is disabled: enable it before replaying messages to it."
             )
-        return [(endpoint.id, endpoint.event_types or [])]
-    rows = await session.execute(query.where(WebhookEndpoint.enabled.is_(True)))
-    return [(row.id, row.event_types or []) for row in rows]
+        rows = [endpoint]
+    else:
+        rows = list(await session.execute(query.where(WebhookEndpoint.enabled.is_(True))))
+    readable = [(row.id, read_event_types(row.event_types)) for row in rows]
+    return [(endpoint_id, event_types) for endpoint_id, event_types in readable if event_types is not None]
 
 
 def _restart_cycle(at_ms: int) -> dict[str, object]:
@@ -63,6 +75,19 @@ async def _add_missing_deliveries(
     if rows:
         await session.execute(insert_deliveries_ignoring_existing(session), rows)
     return len(rows)
+
+
+async def _forget_errors(session: AsyncSession, events: Select[tuple[str]]) -> None:
+    """Clear the error of those `events` (ids) that now have a delivery queued afresh."""
+    queued_afresh = select(WebhookDelivery.event_id).where(
+        WebhookDelivery.status == PENDING, WebhookDelivery.attempt_count == 0
+    )
+    await session.execute(
+        update(Event)
+        .where(Event.id.in_(events), Event.id.in_(queued_afresh), Event.error.is_not(None))
+        .values(error=None),
+        execution_options={"synchronize_session": False},
+    )
 
 
 async def replay_event(session: AsyncSession, *, instance_id: str, event_id: str, endpoint_id: str | None) -> int:
@@ -94,6 +119,7 @@ async def replay_event(session: AsyncSession, *, instance_id: str, event_id: str
         events=select(Event.id, Event.type).where(Event.id == event_id),
         at_ms=at_ms,
     )
+    await _forget_errors(session, select(Event.id).where(Event.id == event_id))
     mark_outbox_work(session)
     return restarted.rowcount + added
 
@@ -124,5 +150,6 @@ async def replay_since(session: AsyncSession, *, instance_id: str, since: int, e
         events=select(Event.id, Event.type).where(Event.instance_id == instance_id, Event.created_at >= since),
         at_ms=at_ms,
     )
+    await _forget_errors(session, events_since)
     mark_outbox_work(session)
     return restarted.rowcount + added

@@ -5,8 +5,9 @@ A delivery's status (attempts are counted per cycle; a replay starts a new cycle
     (fan-out, replay) ──> pending ──2xx──> succeeded ──replay──> pending
                            │   ^
                            │   └── failure, schedule not exhausted: next_attempt_at = now + interval
-                           └──── failure, schedule exhausted ──> failed ──replay──> pending
-                                 (or its endpoint is disabled)
+                           ├──── failure, schedule exhausted ──> failed ──replay──> pending
+                           │     (or its endpoint is disabled)
+                           └──── locum cannot make it ──────────> failed
 
 A worker leases due deliveries (leased_until = now + lease) in a short transaction, attempts them
 outside any transaction, then stores the outcomes in another. Every write of an outcome is guarded
@@ -14,20 +15,31 @@ by the lease it was attempted under, so a worker whose lease ran out (it hung, a
 the delivery over) changes nothing but its own attempt record. When a delivery exhausts the
 schedule and its endpoint has had no success since that delivery's first attempt, the endpoint is
 disabled, as Svix disables endpoints that keep failing, and its other pending deliveries fail.
+
+A delivery locum itself cannot make (its event cannot be rendered; an unforeseen fault while
+leasing it or storing its outcome) fails at once (`fail_deliveries`), with an attempt recording
+why: retrying would not help, and it is not the endpoint's fault, so the endpoint stays enabled.
 """
 
 import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, bindparam, case, insert, or_, select, update
+from sqlalchemy import BigInteger, ColumnElement, Select, bindparam, case, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from locum.kit.ids import new_id
 from locum.kit.sealing import Sealer
-from locum.outbox.delivery import MS_PER_SECOND, AttemptOutcome, LeasedDelivery, envelope_body
+from locum.outbox.delivery import (
+    MS_PER_SECOND,
+    AttemptOutcome,
+    LeasedDelivery,
+    stored_envelope_body,
+    unrenderable_event_error,
+)
 from locum.outbox.dispatch import PENDING, is_postgresql
+from locum.outbox.isolation import RENDERING_ERRORS, json_text
 from locum.outbox.signing import message_id, signing_key
 
 logger = logging.getLogger("locum.outbox")
@@ -89,22 +101,16 @@ class SigningKeys:
                 self._keys.clear()
             try:
                 self._keys[sealed_secret] = signing_key(self._sealer.unseal(sealed_secret))
-            except ValueError:
+            except (ValueError, TypeError):
                 logger.error("webhook endpoint %s: its secret does not unseal with this master key", endpoint_id)
                 self._keys[sealed_secret] = None
         return self._keys[sealed_secret]
 
 
-async def lease_due(
-    session: AsyncSession, keys: SigningKeys, *, at_ms: int, limit: int, lease_ms: int
-) -> list[LeasedDelivery]:
-    """Lease up to `limit` due deliveries of enabled endpoints, most overdue first.
-
-    Runs in the caller's transaction; the leases hold once it commits. Each event's body is
-    serialized once, however many of its deliveries are leased together.
-    """
+def _due(at_ms: int, limit: int) -> Select[tuple[str]]:
+    """Due deliveries of enabled endpoints, most overdue first."""
     enabled_endpoints = select(WebhookEndpoint.id).where(WebhookEndpoint.enabled.is_(True))
-    due = (
+    return (
         select(WebhookDelivery.id)
         .where(
             WebhookDelivery.status == PENDING,
@@ -115,6 +121,31 @@ async def lease_due(
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
         .limit(limit)
     )
+
+
+async def due_delivery_ids(session: AsyncSession, *, at_ms: int, limit: int) -> list[str]:
+    return list(await session.scalars(_due(at_ms, limit)))
+
+
+async def lease_due(
+    session: AsyncSession,
+    keys: SigningKeys,
+    *,
+    at_ms: int,
+    limit: int,
+    lease_ms: int,
+    delivery_ids: Sequence[str] | None = None,
+) -> list[LeasedDelivery]:
+    """Lease up to `limit` due deliveries of enabled endpoints (of `delivery_ids` only, if given),
+    most overdue first.
+
+    Runs in the caller's transaction; the leases hold once it commits. Each event's body is
+    serialized once, however many of its deliveries are leased together; the deliveries of an
+    event that cannot be rendered fail instead (and the event records why).
+    """
+    due = _due(at_ms, limit)
+    if delivery_ids is not None:
+        due = due.where(WebhookDelivery.id.in_(delivery_ids))
     if is_postgresql(session):
         due = due.with_for_update(skip_locked=True)
     ids = list(await session.scalars(due))
@@ -142,20 +173,37 @@ async def lease_due(
         )
     ).all()
     events = await session.execute(
-        select(Event.id, Event.instance_id, Event.type, Event.data, Event.attributes, Event.created_at).where(
-            Event.id.in_({delivery.event_id for delivery in deliveries})
-        )
+        select(
+            Event.id,
+            Event.instance_id,
+            Event.type,
+            json_text(Event.data),
+            json_text(Event.attributes),
+            Event.created_at,
+        ).where(Event.id.in_({delivery.event_id for delivery in deliveries}))
     )
-    bodies = {
-        event.id: envelope_body(
-            event_type=event.type,
-            data=event.data,
-            created_at=event.created_at,
-            instance_id=event.instance_id,
-            attributes=event.attributes,
+    bodies: dict[str, bytes] = {}
+    unrenderable: dict[str, str] = {}
+    for event_id, instance_id, event_type, data, attributes, created_at in events:
+        try:
+            bodies[event_id] = stored_envelope_body(
+                event_type=event_type,
+                data=data,
+                created_at=created_at,
+                instance_id=instance_id,
+                attributes=attributes,
+            )
+        except RENDERING_ERRORS as error:
+            unrenderable[event_id] = unrenderable_event_error(error)
+    for event_id, error in unrenderable.items():
+        logger.error("event %s cannot be rendered; its deliveries fail: %s", event_id, error)
+        await _fail_event_rendering(
+            session,
+            event_id,
+            [delivery.id for delivery in deliveries if delivery.event_id == event_id],
+            error=error,
+            at_ms=at_ms,
         )
-        for event in events
-    }
     return [
         LeasedDelivery(
             id=delivery.id,
@@ -173,6 +221,55 @@ async def lease_due(
         # An event deleted meanwhile (its instance was) takes its deliveries along.
         if delivery.event_id in bodies
     ]
+
+
+async def _fail_event_rendering(
+    session: AsyncSession, event_id: str, delivery_ids: Sequence[str], *, error: str, at_ms: int
+) -> None:
+    await session.execute(
+        update(Event).where(Event.id == event_id).values(error=error),
+        execution_options={"synchronize_session": False},
+    )
+    await fail_deliveries(session, delivery_ids, error=error, at_ms=at_ms)
+
+
+async def fail_deliveries(session: AsyncSession, delivery_ids: Sequence[str], *, error: str, at_ms: int) -> None:
+    """Give up on deliveries locum cannot make: failed now, with an attempt recording `error`."""
+    rows = (
+        await session.execute(
+            select(WebhookDelivery.id, WebhookDelivery.instance_id).where(WebhookDelivery.id.in_(delivery_ids))
+        )
+    ).all()
+    if not rows:
+        return
+    await session.execute(
+        insert(WebhookAttempt.__table__),
+        [
+            {
+                "id": new_id("webhook_attempt"),
+                "instance_id": instance_id,
+                "delivery_id": delivery_id,
+                "attempted_at": at_ms,
+                "response_status": None,
+                "response_excerpt": "",
+                "error": error,
+                "duration_ms": 0,
+            }
+            for delivery_id, instance_id in rows
+        ],
+    )
+    await session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_([delivery_id for delivery_id, _ in rows]))
+        .values(
+            status=FAILED,
+            attempt_count=WebhookDelivery.attempt_count + 1,
+            next_attempt_at=None,
+            leased_until=None,
+            updated_at=new_version(at_ms),
+        ),
+        execution_options={"synchronize_session": False},
+    )
 
 
 async def record_outcomes(

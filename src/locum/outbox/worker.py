@@ -12,6 +12,11 @@ batch of outcomes in one go. Between passes the worker waits until enough attemp
 the queue runs low, for `wake` (set in-process after a request commits an event:
 wake_delivery_worker) or for settings.worker_poll_seconds (events committed by other processes).
 
+A pass that fails for a reason of one of its rows is done again row by row (isolation.each_alone):
+the row is marked failed (an event with its error, a delivery with an attempt saying why) and the
+others go on; a transient failure (the database away or busy) only makes the loop try again after
+ERROR_BACKOFF_SECONDS.
+
 Stopping waits STOP_GRACE_SECONDS for the attempts in flight, then abandons the rest and gives
 their leases back, with those of the queued deliveries; a worker killed outright leaves leases
 that expire after LEASE_MS, after which any worker attempts those deliveries again (delivery is
@@ -32,8 +37,16 @@ from locum.kit.clock import now_ms
 from locum.kit.sealing import Sealer
 from locum.messages import run_email_sender
 from locum.outbox.delivery import DELIVERY_TIMEOUT_SECONDS, AttemptOutcome, LeasedDelivery, Transports, attempt
-from locum.outbox.dispatch import FAN_OUT_BATCH_SIZE, fan_out
-from locum.outbox.repository import SigningKeys, lease_due, record_outcomes, release_leases
+from locum.outbox.dispatch import FAN_OUT_BATCH_SIZE, fail_event, fan_out, undispatched_event_ids
+from locum.outbox.isolation import at_once_or_alone, each_alone, is_transient
+from locum.outbox.repository import (
+    SigningKeys,
+    due_delivery_ids,
+    fail_deliveries,
+    lease_due,
+    record_outcomes,
+    release_leases,
+)
 from locum.settings import Settings
 
 logger = logging.getLogger("locum.outbox")
@@ -108,22 +121,103 @@ class DeliveryWorker:
         unused, self._unused = self._unused, []
         room = MAX_HELD - len(self._queued) - len(self._in_flight)
         try:
-            async with self._sessionmaker() as session, session.begin():
-                at_ms = now_ms()
-                await record_outcomes(session, finished, schedule=self._schedule, at_ms=at_ms)
-                await release_leases(session, unused)
-                fanned_out = await fan_out(session, at_ms=at_ms)
-                leased = []
-                if room > 0:
-                    leased = await lease_due(session, self._keys, at_ms=at_ms, limit=room, lease_ms=LEASE_MS)
+            fanned_out, leased = await self._pass(finished, unused, room)
+        except Exception as error:
+            if is_transient(error):
+                self._keep_for_next_pass(finished, unused)
+                raise
+            logger.exception("webhook delivery pass failed; going through its rows one at a time")
+            fanned_out, leased = await self._pass_row_by_row(finished, unused, room)
         except BaseException:
-            # Stored by the next pass instead: the lease guard makes a late store harmless.
-            self._finished[:0] = finished
-            self._unused[:0] = unused
+            self._keep_for_next_pass(finished, unused)
             raise
         self._queued.extend(leased)
         self._start_queued()
         return PassResult(fanned_out, len(leased))
+
+    def _keep_for_next_pass(self, finished: Sequence[AttemptOutcome], unused: Sequence[LeasedDelivery]) -> None:
+        # Stored by the next pass instead: the lease guard makes a late store harmless.
+        self._finished[:0] = finished
+        self._unused[:0] = unused
+
+    async def _pass(
+        self, finished: Sequence[AttemptOutcome], unused: Sequence[LeasedDelivery], room: int
+    ) -> tuple[int, list[LeasedDelivery]]:
+        async with self._sessionmaker() as session, session.begin():
+            at_ms = now_ms()
+            await record_outcomes(session, finished, schedule=self._schedule, at_ms=at_ms)
+            await release_leases(session, unused)
+            fanned_out = await fan_out(session, at_ms=at_ms)
+            leased = []
+            if room > 0:
+                leased = await lease_due(session, self._keys, at_ms=at_ms, limit=room, lease_ms=LEASE_MS)
+        return fanned_out, leased
+
+    async def _pass_row_by_row(
+        self, finished: Sequence[AttemptOutcome], unused: Sequence[LeasedDelivery], room: int
+    ) -> tuple[int, list[LeasedDelivery]]:
+        """The pass again, each outcome, lease, event and delivery in a transaction of its own."""
+        at_ms = now_ms()
+        await self._store_row_by_row(finished, unused, at_ms=at_ms)
+
+        async def fail_dispatch(session: AsyncSession, event_id: str, error: str) -> None:
+            await fail_event(session, event_id, error=error, at_ms=at_ms)
+
+        async with self._sessionmaker() as session, session.begin():
+            event_ids = await undispatched_event_ids(session)
+        fanned_out = await each_alone(
+            self._sessionmaker,
+            event_ids,
+            work=lambda session, event_id: fan_out(session, at_ms=at_ms, event_ids=[event_id]),
+            fail=fail_dispatch,
+            name=lambda event_id: f"event {event_id}",
+        )
+        if room <= 0:
+            return sum(fanned_out), []
+
+        async def fail_lease(session: AsyncSession, delivery_id: str, error: str) -> None:
+            await fail_deliveries(session, [delivery_id], error=error, at_ms=at_ms)
+
+        async with self._sessionmaker() as session, session.begin():
+            delivery_ids = await due_delivery_ids(session, at_ms=at_ms, limit=room)
+        leased = await each_alone(
+            self._sessionmaker,
+            delivery_ids,
+            work=lambda session, delivery_id: lease_due(
+                session, self._keys, at_ms=at_ms, limit=1, lease_ms=LEASE_MS, delivery_ids=[delivery_id]
+            ),
+            fail=fail_lease,
+            name=lambda delivery_id: f"webhook delivery {delivery_id}",
+        )
+        return sum(fanned_out), [delivery for one in leased for delivery in one]
+
+    async def _store_row_by_row(
+        self, finished: Sequence[AttemptOutcome], unused: Sequence[LeasedDelivery], *, at_ms: int
+    ) -> None:
+        """Each outcome and lease in a transaction of its own. Outcomes not stored when a transient
+        failure stops this are lost: their leases run out and their deliveries are attempted again,
+        as after a crash."""
+
+        async def fail_outcome(session: AsyncSession, outcome: AttemptOutcome, error: str) -> None:
+            await fail_deliveries(session, [outcome.delivery.id], error=error, at_ms=at_ms)
+
+        async def keep_lease(_session: AsyncSession, _delivery: LeasedDelivery, _error: str) -> None:
+            """Nothing to mark: the lease runs out by itself."""
+
+        await each_alone(
+            self._sessionmaker,
+            finished,
+            work=lambda session, outcome: record_outcomes(session, [outcome], schedule=self._schedule, at_ms=at_ms),
+            fail=fail_outcome,
+            name=lambda outcome: f"webhook delivery {outcome.delivery.id}",
+        )
+        await each_alone(
+            self._sessionmaker,
+            unused,
+            work=lambda session, delivery: release_leases(session, [delivery]),
+            fail=keep_lease,
+            name=lambda delivery: f"webhook delivery {delivery.id}",
+        )
 
     def _start_queued(self) -> None:
         while self._queued and len(self._in_flight) < MAX_IN_FLIGHT and not self._stopping:
@@ -163,9 +257,16 @@ class DeliveryWorker:
         self._in_flight.clear()
 
     async def _store(self, finished: Sequence[AttemptOutcome], unused: Sequence[LeasedDelivery]) -> None:
-        async with self._sessionmaker() as session, session.begin():
+        async def store(session: AsyncSession) -> None:
             await record_outcomes(session, finished, schedule=self._schedule, at_ms=now_ms())
             await release_leases(session, unused)
+
+        await at_once_or_alone(
+            self._sessionmaker,
+            at_once=store,
+            alone=lambda: self._store_row_by_row(finished, unused, at_ms=now_ms()),
+            what="storing webhook attempts",
+        )
 
     async def _attempt(self, delivery: LeasedDelivery) -> None:
         try:

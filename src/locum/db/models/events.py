@@ -1,6 +1,6 @@
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, String
+from sqlalchemy import BigInteger, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from locum.db.base import ID_LENGTH, Base, InstanceScoped
@@ -26,3 +26,5 @@ class Event(InstanceScoped, Base):
     created_at: Mapped[int] = mapped_column(BigInteger, default=now_ms)
     # When the worker fanned it out to the endpoints (null: not yet).
     dispatched_at: Mapped[int | None] = mapped_column(BigInteger)
+    # Why it failed for every endpoint (it could not be rendered or fanned out); null otherwise.
+    error: Mapped[str | None] = mapped_column(Text)

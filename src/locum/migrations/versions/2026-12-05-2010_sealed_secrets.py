@@ -9,7 +9,7 @@ are on. Only the ticket tables, which nothing references, are rebuilt (their uni
 changes).
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-05 20:10
 
 """
@@ -22,7 +22,7 @@ from alembic import context, op
 
 # revision identifiers, used by Alembic.
 revision: str = '0006'
-down_revision: Union[str, Sequence[str], None] = '0004'
+down_revision: Union[str, Sequence[str], None] = '0005'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

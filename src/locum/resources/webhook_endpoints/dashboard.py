@@ -56,6 +56,18 @@ def _endpoint_state(endpoint: JSON) -> str:
     return f'<span class="failed">disabled{reason}</span>'
 
 
+def _event_types(event_types: list[str] | None) -> str:
+    if event_types is None:
+        return '<span class="failed">cannot be read: set them again (it gets no events meanwhile)</span>'
+    return _text(", ".join(event_types) or "all")
+
+
+def _secret(secret: str | None) -> str:
+    if secret is None:
+        return '<span class="failed">does not unseal with this master key: rotate it</span>'
+    return f"<details><summary>Reveal</summary><code>{_text(secret)}</code></details>"
+
+
 def _endpoints_section(endpoints: Sequence[JSON]) -> str:
     if not endpoints:
         return (
@@ -67,10 +79,10 @@ def _endpoints_section(endpoints: Sequence[JSON]) -> str:
             [
                 f"<code>{_text(endpoint['url'])}</code><br><span class=muted>{_text(endpoint['id'])}</span>",
                 _text(endpoint["description"]),
-                _text(", ".join(endpoint["event_types"]) or "all"),
+                _event_types(endpoint["event_types"]),
                 _endpoint_state(endpoint),
                 _text(endpoint["source"]),
-                f"<details><summary>Reveal</summary><code>{_text(endpoint['secret'])}</code></details>",
+                _secret(endpoint["secret"]),
             ]
         )
         for endpoint in endpoints
@@ -110,17 +122,26 @@ def _delivery(delivery: JSON, endpoint_urls: dict[str, str]) -> str:
 
 def _message(message: JSON, endpoint_urls: dict[str, str]) -> str:
     deliveries = message["deliveries"]
-    outcome = ", ".join(_status(delivery["status"]) for delivery in deliveries) or (
-        '<span class="muted">not fanned out yet</span>'
-    )
+    outcome = ", ".join(_status(delivery["status"]) for delivery in deliveries)
+    if not outcome:
+        outcome = _status("failed") if message["error"] else '<span class="muted">not fanned out yet</span>'
+
     body = "".join(_delivery(delivery, endpoint_urls) for delivery in deliveries)
-    payload = orjson.dumps(message["payload"], option=orjson.OPT_INDENT_2).decode()
+    error = f'<p class="failed">{_text(message["error"])}</p>' if message["error"] else ""
     return (
         '<details class="message"><summary>'
         f"{_text(format_ms(message['created_at']))} · <strong>{_text(message['event_type'])}</strong> · "
         f"<code>{_text(message['id'])}</code> · {outcome}</summary>"
-        f"{body}<details><summary>Payload</summary><pre>{_text(payload)}</pre></details></details>"
+        f"{error}{body}{_payload(message['payload'])}</details>"
     )
+
+
+def _payload(payload: orjson.Fragment | None) -> str:
+    if payload is None:
+        return ""
+    # The payload as delivered (rendered, so it parses and renders again), indented for reading.
+    indented = orjson.dumps(orjson.loads(orjson.dumps(payload)), option=orjson.OPT_INDENT_2).decode()
+    return f"<details><summary>Payload</summary><pre>{_text(indented)}</pre></details>"
 
 
 def render_dashboard(*, instance_id: str, endpoints: Sequence[JSON], messages: Sequence[JSON], total: int) -> str:

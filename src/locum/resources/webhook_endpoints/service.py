@@ -4,6 +4,10 @@ An endpoint's URL must be absolute http(s) (localhost is fine: this is a develop
 event types must be in Clerk's catalogue (none means all), and its secret is `whsec_…` (generated
 when not given, sealed at rest, shown on every read like Svix's "reveal secret"). Sources: "api"
 and "cli" for endpoints added by hand, "environment" for the one LOCUM_WEBHOOK_URL configures.
+
+Every read and change answers for any stored row: a secret sealed with another master key shows
+as null (rotate it to get a new one), and stored event types that are no list of event types show
+as null (set them again); such an endpoint gets no events meanwhile (see outbox.dispatch).
 """
 
 import base64
@@ -12,8 +16,9 @@ from collections.abc import Sequence
 from typing import Literal
 
 import httpx
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from locum.api.errors import (
     ClerkError,
@@ -28,6 +33,8 @@ from locum.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpo
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 from locum.kit.sealing import Sealer
+from locum.outbox.dispatch import read_event_types, stored_event_types
+from locum.outbox.isolation import json_text
 from locum.outbox.signing import SECRET_PREFIX, new_endpoint_secret
 from locum.resources.webhook_endpoints.event_types import WEBHOOK_EVENT_TYPES
 from locum.resources.webhook_endpoints.schemas import UpdateWebhookEndpointBody
@@ -120,8 +127,17 @@ def _checked_secret(secret: str) -> str:
     return secret
 
 
-def _endpoint_json(endpoint: WebhookEndpoint, sealer: Sealer) -> JSON:
-    return webhook_endpoint_json(endpoint, secret=sealer.unseal(endpoint.sealed_secret))
+def _endpoint_json(endpoint: WebhookEndpoint, sealer: Sealer, *, event_types: list[str] | None) -> JSON:
+    try:
+        secret: str | None = sealer.unseal(endpoint.sealed_secret)
+    except ValueError:
+        secret = None
+    return webhook_endpoint_json(endpoint, event_types=event_types, secret=secret)
+
+
+def _with_stored_event_types() -> Select[tuple[WebhookEndpoint, str]]:
+    """Endpoints with their event types as stored text (for read_event_types), the JSON column unread."""
+    return select(WebhookEndpoint, stored_event_types()).options(defer(WebhookEndpoint.event_types))
 
 
 def _new_endpoint(
@@ -146,8 +162,11 @@ def _new_endpoint(
 async def get_endpoint_or_raise(
     db: AsyncSession, *, instance_id: str, endpoint_id: str, for_update: bool = False
 ) -> WebhookEndpoint:
-    statement = select(WebhookEndpoint).where(
-        WebhookEndpoint.instance_id == instance_id, WebhookEndpoint.id == endpoint_id
+    """The endpoint, its `event_types` not loaded (assigning them is fine; get_endpoint reads them)."""
+    statement = (
+        select(WebhookEndpoint)
+        .options(defer(WebhookEndpoint.event_types))
+        .where(WebhookEndpoint.instance_id == instance_id, WebhookEndpoint.id == endpoint_id)
     )
     endpoint = await db.scalar(locked(statement) if for_update else statement)
     if endpoint is None:
@@ -156,21 +175,31 @@ async def get_endpoint_or_raise(
 
 
 async def get_endpoint(db: AsyncSession, sealer: Sealer, *, instance_id: str, endpoint_id: str) -> JSON:
-    return _endpoint_json(await get_endpoint_or_raise(db, instance_id=instance_id, endpoint_id=endpoint_id), sealer)
+    row = (
+        await db.execute(
+            _with_stored_event_types().where(
+                WebhookEndpoint.instance_id == instance_id, WebhookEndpoint.id == endpoint_id
+            )
+        )
+    ).first()
+    if row is None:
+        raise not_found(ENDPOINT_RESOURCE)
+    endpoint, stored = row
+    return _endpoint_json(endpoint, sealer, event_types=read_event_types(stored))
 
 
 async def list_endpoints(
     db: AsyncSession, sealer: Sealer, *, instance_id: str, limit: int | None = None, offset: int = 0
 ) -> tuple[list[JSON], int]:
     """A page of the instance's endpoints, newest first (all of them without `limit`), and their total count."""
-    rows = await db.scalars(
-        select(WebhookEndpoint)
+    rows = await db.execute(
+        _with_stored_event_types()
         .where(WebhookEndpoint.instance_id == instance_id)
         .order_by(WebhookEndpoint.created_at.desc(), WebhookEndpoint.id.desc())
         .limit(limit)
         .offset(offset)
     )
-    endpoints = [_endpoint_json(row, sealer) for row in rows.all()]
+    endpoints = [_endpoint_json(row, sealer, event_types=read_event_types(stored)) for row, stored in rows.all()]
     total = await db.scalar(
         select(func.count()).select_from(WebhookEndpoint).where(WebhookEndpoint.instance_id == instance_id)
     )
@@ -199,7 +228,7 @@ async def create_endpoint(
     )
     db.add(endpoint)
     await flush(db)
-    return _endpoint_json(endpoint, sealer)
+    return _endpoint_json(endpoint, sealer, event_types=endpoint.event_types)
 
 
 async def update_endpoint(
@@ -221,7 +250,7 @@ async def update_endpoint(
         endpoint.disabled_reason = None if body.enabled else MANUALLY_DISABLED
     endpoint.updated_at = now_ms()
     await flush(db)
-    return _endpoint_json(endpoint, sealer)
+    return await get_endpoint(db, sealer, instance_id=instance_id, endpoint_id=endpoint_id)
 
 
 async def rotate_endpoint_secret(
@@ -232,7 +261,7 @@ async def rotate_endpoint_secret(
     endpoint.sealed_secret = sealer.seal(new_endpoint_secret() if secret is None else _checked_secret(secret))
     endpoint.updated_at = now_ms()
     await flush(db)
-    return _endpoint_json(endpoint, sealer)
+    return await get_endpoint(db, sealer, instance_id=instance_id, endpoint_id=endpoint_id)
 
 
 async def delete_endpoint(db: AsyncSession, *, instance_id: str, endpoint_id: str) -> JSON:
@@ -270,6 +299,7 @@ async def ensure_environment_endpoint(
     existing = (
         await session.scalars(
             select(WebhookEndpoint)
+            .options(defer(WebhookEndpoint.event_types))
             .where(WebhookEndpoint.instance_id == instance_id, WebhookEndpoint.source == ENVIRONMENT_SOURCE)
             .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
         )
@@ -334,8 +364,20 @@ async def list_messages(
     if event_type is not None:
         filters.append(Event.type == event_type)
     events = (
-        await db.scalars(
-            select(Event).where(*filters).order_by(Event.created_at.desc(), Event.id.desc()).limit(limit).offset(offset)
+        await db.execute(
+            select(
+                Event.id,
+                Event.instance_id,
+                Event.type,
+                Event.created_at,
+                Event.error,
+                json_text(Event.data).label("data"),
+                json_text(Event.attributes).label("attributes"),
+            )
+            .where(*filters)
+            .order_by(Event.created_at.desc(), Event.id.desc())
+            .limit(limit)
+            .offset(offset)
         )
     ).all()
     total = int(await db.scalar(select(func.count()).select_from(Event).where(*filters)) or 0)
