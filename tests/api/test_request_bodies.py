@@ -199,3 +199,25 @@ class TestMetadataSize:
             "/v1/organizations", json={"name": "Acme", "private_metadata": {"blob": "x" * METADATA_MAX_BYTES}}
         )
         assert clerk_error(response) == (422, "form_param_exceeds_allowed_size", "private_metadata")
+
+    async def test_merges_cannot_grow_metadata_past_8_kb(self, client: httpx.AsyncClient) -> None:
+        half = "x" * (METADATA_MAX_BYTES // 2)
+        user = await make_user(client, public_metadata={"first": half})
+        path = f"/v1/users/{user['id']}/metadata"
+        response = await client.patch(path, json={"public_metadata": {"second": half}})
+        assert clerk_error(response) == (422, "form_param_exceeds_allowed_size", "public_metadata")
+        replaced = await client.patch(path, json={"public_metadata": {"first": None, "second": half}})
+        assert replaced.status_code == 200 and replaced.json()["public_metadata"] == {"second": half}
+
+    async def test_organization_and_membership_merges_are_bounded_too(self, client: httpx.AsyncClient) -> None:
+        half = "x" * (METADATA_MAX_BYTES // 2)
+        organization = (await client.post("/v1/organizations", json={"name": "Acme"})).json()
+        user = await make_user(client)
+        path = f"/v1/organizations/{organization['id']}"
+        joined = await client.post(f"{path}/memberships", json={"user_id": user["id"], "role": "org:member"})
+        assert joined.status_code == 200, joined.text
+        for target in (f"{path}/metadata", f"{path}/memberships/{user['id']}/metadata"):
+            first = await client.patch(target, json={"private_metadata": {"first": half}})
+            assert first.status_code == 200, first.text
+            second = await client.patch(target, json={"private_metadata": {"second": half}})
+            assert clerk_error(second) == (422, "form_param_exceeds_allowed_size", "private_metadata")

@@ -12,7 +12,8 @@ So locum refuses them at the door, with Clerk's error codes:
   no `1.0` for an integer), integers within 64 bits (32 for Int32 fields), strings at most
   MAX_STRING_LENGTH characters unless the field says more, lists at most MAX_LIST_LENGTH items unless
   the field says fewer;
-- metadata: at most METADATA_MAX_BYTES of JSON per field, as Clerk documents (8 KB).
+- metadata: at most METADATA_MAX_BYTES of JSON per field, as Clerk documents (8 KB), in a body and
+  after a merge into what is stored.
 """
 
 from typing import Annotated, Any
@@ -25,10 +26,12 @@ from locum.api.errors import (
     ARRAY_TOO_LONG,
     METADATA_TOO_LARGE,
     ClerkError,
+    form_param_exceeds_allowed_size,
     form_param_format_invalid,
     form_param_value_invalid,
     request_body_invalid,
 )
+from locum.kit.metadata import deep_merge
 
 MAX_JSON_BODY_BYTES = 1024 * 1024
 BODY_READ_TIMEOUT_SECONDS = 30
@@ -74,6 +77,17 @@ class ClerkBody(BaseModel):
                 "less_than_equal", "Input should be between {low} and {high}", {"low": INT64_MIN, "high": INT64_MAX}
             )
         return value
+
+
+def merged_metadata(current: dict[str, Any], patch: dict[str, Any], *, param: str) -> dict[str, Any]:
+    """`patch` deep-merged into `current` (kit/metadata.py), refused when the result outgrows the size
+    a field of metadata may have: merges one at a time could otherwise grow it without bound."""
+    merged = deep_merge(current, patch)
+    if len(orjson.dumps(merged)) > METADATA_MAX_BYTES:
+        raise form_param_exceeds_allowed_size(
+            param, f"{param} would be larger than {METADATA_MAX_BYTES} bytes after this merge."
+        )
+    return merged
 
 
 def check_json_body(body: Any) -> ClerkError | None:

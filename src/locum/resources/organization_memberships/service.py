@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from locum.api.bodies import merged_metadata
 from locum.api.errors import ClerkError, not_found
 from locum.api.ordering import Ordering, parse_order_by
 from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import Organization, OrganizationMembership, Permission, Role, RolePermission, User
 from locum.kit.clock import now_ms
-from locum.kit.metadata import deep_merge
 from locum.outbox.events import record
 from locum.resources.organization_memberships import repository
 from locum.resources.organization_memberships.schemas import (
@@ -149,9 +149,13 @@ async def update_membership_metadata(
     )
     # A field sent as null is left alone, as for users' metadata.
     if body.public_metadata is not None:
-        membership.public_metadata = deep_merge(membership.public_metadata or {}, body.public_metadata)
+        membership.public_metadata = merged_metadata(
+            membership.public_metadata or {}, body.public_metadata, param="public_metadata"
+        )
     if body.private_metadata is not None:
-        membership.private_metadata = deep_merge(membership.private_metadata or {}, body.private_metadata)
+        membership.private_metadata = merged_metadata(
+            membership.private_metadata or {}, body.private_metadata, param="private_metadata"
+        )
     return await _save(session, membership, origin=origin)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from locum.api.bodies import merged_metadata
 from locum.api.errors import (
     ClerkError,
     form_identifier_exists,
@@ -27,7 +28,6 @@ from locum.db.models import Image, Organization, OrganizationSettings, Role, Rol
 from locum.db.models.organizations import NAME_LENGTH
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
-from locum.kit.metadata import deep_merge
 from locum.outbox.events import EventType, record
 from locum.resources.organizations import repository
 from locum.resources.organizations.lookup import (
@@ -330,7 +330,7 @@ async def merge_metadata(
     for name in METADATA_FIELDS:
         patch = getattr(body, name)
         if patch is not None:
-            setattr(organization, name, deep_merge(getattr(organization, name) or {}, patch))
+            setattr(organization, name, merged_metadata(getattr(organization, name) or {}, patch, param=name))
     return await _save(session, organization, origin=origin, event="organization.updated")
 
 

@@ -5,7 +5,7 @@ A field sent as `null` is treated as not sent, in both: Clerk reads the body int
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.kit.metadata import deep_merge
+from locum.api.bodies import merged_metadata
 from locum.resources.users.schemas import MetadataBody
 from locum.resources.users.serializers import JSON
 from locum.resources.users.service import get_user_or_raise, save_user
@@ -20,7 +20,7 @@ async def update_user_metadata(
     for name in METADATA_FIELDS:
         patch = getattr(body, name)
         if patch is not None:
-            setattr(user, name, deep_merge(getattr(user, name) or {}, patch))
+            setattr(user, name, merged_metadata(getattr(user, name) or {}, patch, param=name))
     return await save_user(session, user, origin=origin, event="user.updated")
 
 
