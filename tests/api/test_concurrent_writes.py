@@ -17,6 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from locum.api.routing import LOCK_CONFLICT_ATTEMPTS
 from locum.db.models import OrganizationMembership, User
 from locum.instances.service import InstanceKeys
 from locum.resources.users import service as users_service
@@ -318,7 +319,7 @@ class TestChangesRacingADeletionFindItGone:
             assert fetched["primary_email_address_id"] == user["primary_email_address_id"]
 
 
-class TestLockConflictsAnswerConflict:
+class TestLockConflictsAreRetriedThenAnswerConflict:
     async def test_a_transaction_the_database_gave_up_on_is_a_409(
         self, client: httpx.AsyncClient, settings: Settings, instance: InstanceKeys, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -331,3 +332,39 @@ class TestLockConflictsAnswerConflict:
         monkeypatch.setattr(users_service, "update_user", collide)
         response = await client.patch(f"/v1/users/{user['id']}", json={"first_name": "Ada"})
         assert response.status_code == 409 and response.json()["errors"][0]["code"] == "conflict"
+
+    async def test_a_conflict_that_clears_is_retried_unseen(
+        self, client: httpx.AsyncClient, settings: Settings, instance: InstanceKeys, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        error = await lock_conflict(settings, instance.instance_id)
+        user = await make_user(client)
+        update_user = users_service.update_user
+        calls = 0
+
+        async def collide_once(*args: Any, **kwargs: Any) -> Any:
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                raise error
+            return await update_user(*args, **kwargs)
+
+        monkeypatch.setattr(users_service, "update_user", collide_once)
+        response = await client.patch(f"/v1/users/{user['id']}", json={"first_name": "Ada"})
+        assert response.status_code == 200 and response.json()["first_name"] == "Ada"
+        assert calls == 2
+
+    async def test_a_conflict_is_retried_a_bounded_number_of_times(
+        self, client: httpx.AsyncClient, settings: Settings, instance: InstanceKeys, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        error = await lock_conflict(settings, instance.instance_id)
+        user = await make_user(client)
+        calls = 0
+
+        async def always_collide(*_args: Any, **_kwargs: Any) -> None:
+            nonlocal calls
+            calls += 1
+            raise error
+
+        monkeypatch.setattr(users_service, "update_user", always_collide)
+        response = await client.patch(f"/v1/users/{user['id']}", json={"first_name": "Ada"})
+        assert response.status_code == 409 and calls == LOCK_CONFLICT_ATTEMPTS

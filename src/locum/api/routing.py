@@ -1,7 +1,9 @@
 """LocumRoute: one write transaction per request, committed before the response leaves.
 
 Services only flush; the route commits once after the endpoint returns, and a failure anywhere
-rolls everything back (outbox events included, since they share the transaction).
+rolls everything back (outbox events included, since they share the transaction). A transaction the
+database ended for a lock conflict is run again, up to LOCK_CONFLICT_ATTEMPTS times, before the
+client sees 409 `conflict`.
 """
 
 import asyncio
@@ -11,14 +13,18 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.bodies import BODY_READ_TIMEOUT_SECONDS, MAX_JSON_BODY_BYTES, check_json_body
 from locum.api.errors import RequestRefused, request_body_timeout, request_body_too_large
 from locum.db.constraints import IdentifierTaken, identifier_param_for
+from locum.db.locking import is_lock_conflict
 from locum.outbox.events import has_outbox_work
 from locum.outbox.worker import wake_delivery_worker
+
+# A request whose transaction lost a lock conflict (deadlock, lock timeout) runs again, this often at most.
+LOCK_CONFLICT_ATTEMPTS = 3
 
 
 class ClerkRequest(Request):
@@ -51,6 +57,11 @@ class ClerkRequest(Request):
             chunks.append(chunk)
         return b"".join(chunks)
 
+    @property
+    def is_replayable(self) -> bool:
+        """Whether the handler can run again: the body was read whole (and kept), or not touched."""
+        return hasattr(self, "_body") or not self._stream_consumed
+
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             parsed = orjson.loads(await self.body())
@@ -65,9 +76,9 @@ class LocumRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
-        async def handle(request: Request) -> Response:
+        async def attempt(request: ClerkRequest) -> Response:
             try:
-                response = await handler(ClerkRequest(request.scope, request.receive))
+                response = await handler(request)
                 session: AsyncSession | None = getattr(request.state, "db_session", None)
                 if session is not None:
                     try:
@@ -84,7 +95,21 @@ class LocumRoute(APIRoute):
             finally:
                 session = getattr(request.state, "db_session", None)
                 if session is not None:
+                    request.state.db_session = None
                     await session.close()
+
+        async def handle(request: Request) -> Response:
+            clerk_request = ClerkRequest(request.scope, request.receive)
+            for _ in range(LOCK_CONFLICT_ATTEMPTS - 1):
+                try:
+                    return await attempt(clerk_request)
+                except DBAPIError as exc:
+                    # The database rolled the whole transaction back, so running the request again is
+                    # safe, if its body can be read again.
+                    if not (is_lock_conflict(exc) and clerk_request.is_replayable):
+                        raise
+            # A conflict in the last attempt is answered 409 conflict (api/errors.py).
+            return await attempt(clerk_request)
 
         return handle
 
