@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from locum.api.responses import ClerkJSONResponse
 from locum.api.tracing import trace_id
 from locum.db.constraints import IdentifierTaken
-from locum.db.locking import is_lock_conflict
+from locum.db.failures import is_lock_conflict
 
 # Pydantic error types raised by api/bodies.py's validators.
 ARRAY_TOO_LONG = "array_too_long"

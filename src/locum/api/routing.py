@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from locum.api.bodies import BODY_READ_TIMEOUT_SECONDS, MAX_JSON_BODY_BYTES, check_json_body
 from locum.api.errors import RequestRefused, request_body_timeout, request_body_too_large
 from locum.db.constraints import IdentifierTaken, identifier_param_for
-from locum.db.locking import is_lock_conflict
+from locum.db.failures import is_lock_conflict
 from locum.outbox.events import has_outbox_work
 from locum.outbox.worker import wake_delivery_worker
 

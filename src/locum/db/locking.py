@@ -31,20 +31,13 @@ deleting that row, and a deletion locks its row first and then waits only for th
 cascades to (which lie below it: a user's deletion removes the user's memberships).
 
 A deadlock or lock timeout that still happens (the database ends one of the transactions) is
-answered as a conflict the client may retry, never as a server error (is_lock_conflict).
+run again, then answered as a conflict, never as a server error (db/failures.py, api/routing.py).
 """
 
 from typing import Any, TypeVar
 
 from sqlalchemy import Select
-from sqlalchemy.exc import DBAPIError
 
-# PostgreSQL: deadlock_detected, serialization_failure, lock_not_available.
-POSTGRES_LOCK_CONFLICTS = frozenset({"40P01", "40001", "55P03"})
-# SQLite: SQLITE_BUSY, SQLITE_LOCKED (the busy timeout ran out waiting for the writer).
-SQLITE_LOCK_CONFLICTS = frozenset({5, 6})
-
-SQLITE_PRIMARY_CODE_MASK = 0xFF
 Statement = TypeVar("Statement", bound=Select[Any])
 
 
@@ -58,11 +51,3 @@ def locked_for_delete(statement: Statement) -> Statement:
 
 def kept(statement: Statement) -> Statement:
     return statement.with_for_update(read=True, key_share=True).execution_options(populate_existing=True)
-
-
-def is_lock_conflict(exc: DBAPIError) -> bool:
-    """Whether the database gave up on this transaction because another one held what it needed."""
-    if getattr(exc.orig, "sqlstate", None) in POSTGRES_LOCK_CONFLICTS:
-        return True
-    sqlite_code = getattr(exc.orig, "sqlite_errorcode", None)
-    return sqlite_code is not None and sqlite_code & SQLITE_PRIMARY_CODE_MASK in SQLITE_LOCK_CONFLICTS

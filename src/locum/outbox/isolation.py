@@ -23,15 +23,11 @@ from sqlalchemy import ColumnElement, Text, cast
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from locum.db.failures import is_transient
+
 logger = logging.getLogger("locum.outbox")
 
 ERROR_TEXT_CHARS = 1000
-# PostgreSQL SQLSTATE classes: connection exception, transaction rollback (deadlock, serialization),
-# insufficient resources, operator intervention.
-TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "40", "53", "57"})
-# SQLite primary result codes: BUSY, LOCKED, NOMEM, IOERR, FULL, CANTOPEN.
-TRANSIENT_SQLITE_CODES = frozenset({5, 6, 7, 10, 13, 14})
-SQLITE_PRIMARY_CODE_MASK = 0xFF
 # What orjson raises for JSON it cannot read (JSONDecodeError) or write (JSONEncodeError: nested
 # too deep, an integer beyond 64 bits).
 RENDERING_ERRORS = (orjson.JSONDecodeError, orjson.JSONEncodeError)
@@ -56,21 +52,6 @@ def describe(error: BaseException) -> str:
         error = error.orig
     detail = str(error)
     return storable_text(f"{type(error).__name__}: {detail}" if detail else type(error).__name__, ERROR_TEXT_CHARS)
-
-
-def is_transient(error: BaseException) -> bool:
-    """Whether `error` says nothing about the row being handled, so that no row may be failed for it."""
-    if isinstance(error, OSError):
-        return True
-    if not isinstance(error, DBAPIError):
-        return False
-    if error.connection_invalidated:
-        return True
-    sqlstate = getattr(error.orig, "sqlstate", None)
-    if isinstance(sqlstate, str):
-        return sqlstate[:2] in TRANSIENT_SQLSTATE_CLASSES
-    sqlite_code = getattr(error.orig, "sqlite_errorcode", None)
-    return isinstance(sqlite_code, int) and (sqlite_code & SQLITE_PRIMARY_CODE_MASK) in TRANSIENT_SQLITE_CODES
 
 
 async def at_once_or_alone(

@@ -33,12 +33,13 @@ from typing import NamedTuple
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
+from locum.db.failures import is_transient
 from locum.kit.clock import now_ms
 from locum.kit.sealing import Sealer
 from locum.messages import run_email_sender
 from locum.outbox.delivery import DELIVERY_TIMEOUT_SECONDS, AttemptOutcome, LeasedDelivery, Transports, attempt
 from locum.outbox.dispatch import FAN_OUT_BATCH_SIZE, fail_event, fan_out, undispatched_event_ids
-from locum.outbox.isolation import at_once_or_alone, each_alone, is_transient
+from locum.outbox.isolation import at_once_or_alone, each_alone
 from locum.outbox.repository import (
     SigningKeys,
     due_delivery_ids,
