@@ -221,3 +221,10 @@ class TestMetadataSize:
             assert first.status_code == 200, first.text
             second = await client.patch(target, json={"private_metadata": {"second": half}})
             assert clerk_error(second) == (422, "form_param_exceeds_allowed_size", "private_metadata")
+
+
+async def test_metadata_integers_past_64_bits_signed_are_kept(client: httpx.AsyncClient) -> None:
+    # Below 2**64 orjson keeps them as integers; no column holds metadata values as typed numbers.
+    user = await make_user(client, public_metadata={"n": 2**63})
+    fetched = await client.get(f"/v1/users/{user['id']}")
+    assert user["public_metadata"] == fetched.json()["public_metadata"] == {"n": 2**63}
