@@ -23,16 +23,43 @@ from locum.instances.service import InstanceKeys, create_instance
 from locum.kit import clock
 from locum.settings import Settings
 from tests.contract.spec import validate_response
+from tests.postgres import (
+    TEST_DATABASE_VARIABLE,
+    configured_database_url,
+    create_database_beside,
+    database_name,
+    drop_database,
+)
 
 TEST_ORIGIN = "http://locum.test"
+RUN_DATABASE_URL = pytest.StashKey[str]()
 # Fixed, so a PostgreSQL test database reused between local runs still unseals its keys.
 TEST_MASTER_KEY = "bG9jdW0tdGVzdC1tYXN0ZXIta2V5LW5vdC1hLXNlY3I="
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own: workers running delivery
+    passes or migrating at once must not share one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    run_url = configured_database_url()
+    if worker and run_url:
+        config.stash[RUN_DATABASE_URL] = run_url
+        own_url = create_database_beside(run_url, f"{database_name(run_url)}_{worker}")
+        os.environ[TEST_DATABASE_VARIABLE] = own_url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run_url = config.stash.get(RUN_DATABASE_URL, None)
+    if run_url is not None:
+        own_url = os.environ[TEST_DATABASE_VARIABLE]
+        os.environ[TEST_DATABASE_VARIABLE] = run_url
+        drop_database(run_url, own_url)
 
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir: Path = tmp_path_factory.mktemp("locum")
-    database_url = os.environ.get("LOCUM_TEST_DATABASE_URL") or f"sqlite:///{data_dir / 'test.db'}"
+    database_url = configured_database_url() or f"sqlite:///{data_dir / 'test.db'}"
     return Settings(
         database_url=database_url,
         data_dir=data_dir,

@@ -22,8 +22,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LOCUM_", extra="ignore")
 
     host: str = DEFAULT_HOST
-    port: int = Field(DEFAULT_PORT, ge=1, le=65535)
-    workers: int = Field(1, ge=1)
+    port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1)
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str = ""
     secret_key: str | None = None
@@ -31,8 +31,8 @@ class Settings(BaseSettings):
     public_url: str | None = None
     prepare_database: bool = True
     log_level: str = "info"
-    header_timeout_seconds: float = Field(DEFAULT_HEADER_TIMEOUT_SECONDS, gt=0)
-    keep_alive_timeout_seconds: float = Field(DEFAULT_KEEP_ALIVE_TIMEOUT_SECONDS, gt=0)
+    header_timeout_seconds: float = Field(default=DEFAULT_HEADER_TIMEOUT_SECONDS, gt=0)
+    keep_alive_timeout_seconds: float = Field(default=DEFAULT_KEEP_ALIVE_TIMEOUT_SECONDS, gt=0)
     # "clerk": Clerk's Backend API rate limits, answered with 429 (locum.api.rate_limits).
     rate_limits: Literal["off", "clerk"] = "off"
     # The one-endpoint case: every event is delivered here, signed with this `whsec_…` secret if given.
@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     # Seconds between delivery attempts; shorter schedules make tests and local loops fast.
     webhook_retry_schedule: Annotated[tuple[int, ...], NoDecode] = SVIX_RETRY_SCHEDULE
     # How often an idle delivery worker looks for work it was not woken for (another process's events).
-    worker_poll_seconds: float = Field(0.05, gt=0)
+    worker_poll_seconds: float = Field(default=0.05, gt=0)
     # Run the delivery worker inside `locum serve` (off when separate `locum worker` processes do it).
     deliver_in_serve: bool = True
     # smtp://user:password@host:port or smtps://…: emails are sent there as well as recorded.

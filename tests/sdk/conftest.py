@@ -4,7 +4,6 @@ The SDK's typed models reject any response whose shape differs from what Clerk s
 tests catch serialization bugs the in-process tests can't. One server runs per test session.
 """
 
-import asyncio
 import os
 import socket
 import subprocess
@@ -12,15 +11,14 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import httpx
 import pytest
 from clerk_backend_api import Clerk
 from clerk_backend_api.utils import BackoffStrategy, RetryConfig
 
 from locum.kit.keys import new_secret_key
+from tests.postgres import configured_database_url, create_database_beside, drop_database
 
 READY_TIMEOUT_S = 30
 # The SDK retries 5xx for up to an hour by default: a test must fail fast instead.
@@ -48,32 +46,19 @@ class LocumServer:
         return f"{self.origin}/v1"
 
 
-def _admin_execute(database_url: str, statement: str) -> None:
-    async def run() -> None:
-        connection = await asyncpg.connect(database_url)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(run())
-
-
 def own_database_url(data_dir: Path) -> str:
     """A database for one server process: a SQLite file, or a new PostgreSQL database beside the
     test database when LOCUM_TEST_DATABASE_URL is set (each process has its own default instance)."""
-    test_url = os.environ.get("LOCUM_TEST_DATABASE_URL")
+    test_url = configured_database_url()
     if not test_url:
         return f"sqlite:///{data_dir / 'server.db'}"
-    name = f"locum_server_{os.getpid()}_{free_port()}"
-    _admin_execute(test_url, f'CREATE DATABASE "{name}"')
-    return urlunsplit(urlsplit(test_url)._replace(path=f"/{name}"))
+    return create_database_beside(test_url, f"locum_server_{os.getpid()}_{free_port()}")
 
 
 def drop_own_database(database_url: str) -> None:
-    if database_url.startswith("postgresql"):
-        name = urlsplit(database_url).path.lstrip("/")
-        _admin_execute(os.environ["LOCUM_TEST_DATABASE_URL"], f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    test_url = configured_database_url()
+    if test_url and database_url.startswith("postgresql"):
+        drop_database(test_url, database_url)
 
 
 def start_server(

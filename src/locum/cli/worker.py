@@ -9,6 +9,8 @@ gracefully: attempts in flight get a few seconds to finish, the rest are given b
 import asyncio
 import logging
 import signal
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import typer
 
@@ -19,6 +21,8 @@ from locum.logs import configure_logging
 from locum.outbox.worker import run_worker
 from locum.settings import Settings
 
+# The two runners' signatures differ (uvloop's takes a loop_factory); the worker calls them alike.
+run_event_loop: Callable[[Coroutine[Any, Any, None]], None]
 try:
     # The loop `locum serve` runs on too (uvicorn's); ~15% less time a delivery than asyncio's own.
     from uvloop import run as run_event_loop

@@ -13,8 +13,8 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, Protocol
 
 import aiosqlite
-import asyncpg
-from sqlalchemy import Executable
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
+from sqlalchemy import ReturnsRows
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -30,7 +30,7 @@ POSTGRES_READ_POOL_SIZE = 5
 class CompiledRead:
     """A statement compiled once for a dialect; executed with a mapping of its bind names."""
 
-    def __init__(self, statement: Executable, dialect: Dialect) -> None:
+    def __init__(self, statement: ReturnsRows, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
         self.sql = str(compiled)
         self._names = tuple(compiled.positiontup or ())
@@ -44,9 +44,9 @@ class CompiledRead:
 class Reader(Protocol):
     dialect: Dialect
 
-    def prepared(self, statement: Executable) -> CompiledRead: ...
+    def prepared(self, statement: ReturnsRows) -> CompiledRead: ...
 
-    def prepared_by_shape(self, shape: Hashable, build: Callable[[], Executable]) -> CompiledRead: ...
+    def prepared_by_shape(self, shape: Hashable, build: Callable[[], ReturnsRows]) -> CompiledRead: ...
 
     async def fetch(self, read: CompiledRead, values: Mapping[str, Any] | None = None) -> list[Row]: ...
 
@@ -62,10 +62,10 @@ class CompilingReader(ABC):
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
-        self._prepared: dict[int, tuple[Executable, CompiledRead]] = {}
+        self._prepared: dict[int, tuple[ReturnsRows, CompiledRead]] = {}
         self._by_shape: dict[Hashable, CompiledRead] = {}
 
-    def prepared(self, statement: Executable) -> CompiledRead:
+    def prepared(self, statement: ReturnsRows) -> CompiledRead:
         """`statement` compiled once and kept: for module-level statements with bind parameters."""
         cached = self._prepared.get(id(statement))
         if cached is None or cached[0] is not statement:
@@ -79,7 +79,7 @@ class CompilingReader(ABC):
     async def fetch_by_key(self, read: CompiledRead, values: Mapping[str, Any]) -> list[Row]:
         return await self.fetch(read, values)
 
-    def prepared_by_shape(self, shape: Hashable, build: Callable[[], Executable]) -> CompiledRead:
+    def prepared_by_shape(self, shape: Hashable, build: Callable[[], ReturnsRows]) -> CompiledRead:
         """The statement `build` makes for this shape, built and compiled once per shape.
 
         For queries assembled per request (list filters): the shape names what varies in the SQL

@@ -11,7 +11,7 @@ error, the constraint, table and column. SQLite's messages name columns, never v
 
 import re
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine

@@ -123,7 +123,7 @@ def _retry_delay_ms() -> ColumnElement[int]:
     )
 
 
-def _due(at_ms: int) -> Select[tuple[Message]]:
+def _due(at_ms: int) -> Select[Message]:
     due = or_(
         and_(
             Message.status == QUEUED,

@@ -15,10 +15,10 @@ stored `event_types` cannot be read gets no event until they are set again.
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import ColumnElement, Insert, Select, func, select, update
+from sqlalchemy import ColumnElement, Insert, Select, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,7 +61,8 @@ def stored_event_types() -> ColumnElement[str]:
 
 def insert_deliveries_ignoring_existing(session: AsyncSession) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING for webhook_deliveries, in the session's dialect."""
-    table = WebhookDelivery.__table__
+    # SQLAlchemy types a model's __table__ as any FromClause; each of locum's models maps a Table.
+    table = cast(Table, WebhookDelivery.__table__)
     if is_postgresql(session):
         return postgresql.insert(table).on_conflict_do_nothing()
     return sqlite.insert(table).on_conflict_do_nothing()
@@ -101,7 +102,7 @@ async def enabled_endpoints_by_instance(
     return endpoints
 
 
-def _undispatched(limit: int) -> Select[tuple[str, str, str]]:
+def _undispatched(limit: int) -> Select[str, str, str]:
     return (
         select(Event.id, Event.instance_id, Event.type)
         .where(Event.dispatched_at.is_(None))

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, Text, cast
+from sqlalchemy import ColumnElement, SQLColumnExpression, Text, cast
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -36,7 +36,7 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
-def json_text(column: ColumnElement[Any]) -> ColumnElement[str]:
+def json_text(column: SQLColumnExpression[Any]) -> ColumnElement[str]:
     """A JSON column as its stored text, for parsing row by row."""
     return cast(column, Text)
 

@@ -9,9 +9,9 @@ every endpoint (it could not be rendered or fanned out) loses its error: the wor
 again if the event still fails.
 """
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import CursorResult, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_param_value_invalid, not_found
@@ -57,7 +57,7 @@ def _restart_cycle(at_ms: int) -> dict[str, object]:
 
 
 async def _add_missing_deliveries(
-    session: AsyncSession, *, instance_id: str, endpoints: list[Endpoint], events: Select[Any], at_ms: int
+    session: AsyncSession, *, instance_id: str, endpoints: list[Endpoint], events: Select[str, str], at_ms: int
 ) -> int:
     """Deliveries for the `events` (id, type) that an endpoint wants but never got; returns how many."""
     rows = []
@@ -77,7 +77,7 @@ async def _add_missing_deliveries(
     return len(rows)
 
 
-async def _forget_errors(session: AsyncSession, events: Select[tuple[str]]) -> None:
+async def _forget_errors(session: AsyncSession, events: Select[str]) -> None:
     """Clear the error of those `events` (ids) that now have a delivery queued afresh."""
     queued_afresh = select(WebhookDelivery.event_id).where(
         WebhookDelivery.status == PENDING, WebhookDelivery.attempt_count == 0
@@ -121,7 +121,8 @@ async def replay_event(session: AsyncSession, *, instance_id: str, event_id: str
     )
     await _forget_errors(session, select(Event.id).where(Event.id == event_id))
     mark_outbox_work(session)
-    return restarted.rowcount + added
+    # An UPDATE's result is a CursorResult, with a rowcount; execute() is typed for any statement.
+    return cast(CursorResult[Any], restarted).rowcount + added
 
 
 async def replay_since(session: AsyncSession, *, instance_id: str, since: int, endpoint_id: str | None) -> int:
@@ -152,4 +153,5 @@ async def replay_since(session: AsyncSession, *, instance_id: str, since: int, e
     )
     await _forget_errors(session, events_since)
     mark_outbox_work(session)
-    return restarted.rowcount + added
+    # An UPDATE's result is a CursorResult, with a rowcount; execute() is typed for any statement.
+    return cast(CursorResult[Any], restarted).rowcount + added

@@ -23,9 +23,9 @@ why: retrying would not help, and it is not the endpoint's fault, so the endpoin
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, ColumnElement, Select, bindparam, case, insert, or_, select, update
+from sqlalchemy import BigInteger, ColumnElement, Select, Table, bindparam, case, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -50,7 +50,9 @@ DISABLED_FOR_FAILING = "failing"
 # Unsealed signing keys kept per worker; endpoints are few, so this is only a bound.
 MAX_CACHED_SIGNING_KEYS = 1024
 
-_deliveries = WebhookDelivery.__table__
+# SQLAlchemy types a model's __table__ as any FromClause; each of locum's models maps a Table.
+_deliveries = cast(Table, WebhookDelivery.__table__)
+_attempts = cast(Table, WebhookAttempt.__table__)
 # The row is as it was leased: no replay (or disabling) changed it during the attempt.
 _unchanged = _deliveries.c.updated_at == bindparam("b_version", type_=BigInteger)
 
@@ -107,7 +109,7 @@ class SigningKeys:
         return self._keys[sealed_secret]
 
 
-def _due(at_ms: int, limit: int) -> Select[tuple[str]]:
+def _due(at_ms: int, limit: int) -> Select[str]:
     """Due deliveries of enabled endpoints, most overdue first."""
     enabled_endpoints = select(WebhookEndpoint.id).where(WebhookEndpoint.enabled.is_(True))
     return (
@@ -195,13 +197,13 @@ async def lease_due(
             )
         except RENDERING_ERRORS as error:
             unrenderable[event_id] = unrenderable_event_error(error)
-    for event_id, error in unrenderable.items():
-        logger.error("event %s cannot be rendered; its deliveries fail: %s", event_id, error)
+    for event_id, rendering_error in unrenderable.items():
+        logger.error("event %s cannot be rendered; its deliveries fail: %s", event_id, rendering_error)
         await _fail_event_rendering(
             session,
             event_id,
             [delivery.id for delivery in deliveries if delivery.event_id == event_id],
-            error=error,
+            error=rendering_error,
             at_ms=at_ms,
         )
     return [
@@ -243,7 +245,7 @@ async def fail_deliveries(session: AsyncSession, delivery_ids: Sequence[str], *,
     if not rows:
         return
     await session.execute(
-        insert(WebhookAttempt.__table__),
+        insert(_attempts),
         [
             {
                 "id": new_id("webhook_attempt"),
@@ -288,7 +290,7 @@ async def record_outcomes(
     if not outcomes:
         return
     await session.execute(
-        insert(WebhookAttempt.__table__),
+        insert(_attempts),
         [
             {
                 "id": new_id("webhook_attempt"),

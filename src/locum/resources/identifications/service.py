@@ -29,7 +29,7 @@ from locum.api.errors import (
     not_found,
 )
 from locum.db.constraints import flush
-from locum.db.models import EmailAddress, PhoneNumber, User, Verification
+from locum.db.models import EmailAddress, Passkey, PhoneNumber, User, Verification, Web3Wallet
 from locum.kit.clock import now_ms
 from locum.resources.identifications.schemas import (
     CreateIdentificationBody,
@@ -83,7 +83,12 @@ def is_verified(row: EmailAddress | PhoneNumber) -> bool:
 
 def identification_ids(user: User) -> list[str]:
     """Every identification of the user, as Clerk counts them; a username is one too."""
-    rows = (*user.email_addresses, *user.phone_numbers, *user.web3_wallets, *user.passkeys)
+    rows: tuple[EmailAddress | PhoneNumber | Web3Wallet | Passkey, ...] = (
+        *user.email_addresses,
+        *user.phone_numbers,
+        *user.web3_wallets,
+        *user.passkeys,
+    )
     return [row.id for row in rows] + (["username"] if user.username else [])
 
 

@@ -16,7 +16,7 @@ from locum.outbox.isolation import RENDERING_ERRORS, json_text
 from locum.resources.messages_admin.schemas import MessageListParams
 
 
-def _with_stored_data() -> Select[tuple[Message, str]]:
+def _with_stored_data() -> Select[Message, str]:
     return select(Message, json_text(Message.data)).options(defer(Message.data))
 
 

@@ -33,8 +33,8 @@ class CreateRoleSetBody(ClerkBody):
 class UpdateRoleSetBody(ClerkBody):
     """Every field is optional; null means "leave as is" except for `description`, which it clears."""
 
-    name: str | None = Field(None, min_length=1, max_length=NAME_LENGTH)
-    key: str | None = Field(None, max_length=KEY_LENGTH)
+    name: str | None = Field(default=None, min_length=1, max_length=NAME_LENGTH)
+    key: str | None = Field(default=None, max_length=KEY_LENGTH)
     description: LongText | None = None
     type: Literal["initial"] | None = None
     default_role_key: str | None = None

@@ -10,7 +10,7 @@ from locum.api.errors import form_param_value_invalid, not_found
 from locum.api.pagination import Page
 from locum.db.constraints import flush
 from locum.db.locking import locked
-from locum.db.models import ExternalAccount, TrustedDevice, User
+from locum.db.models import EmailAddress, ExternalAccount, PhoneNumber, TrustedDevice, User
 from locum.kit.clock import now_ms
 from locum.kit.sealing import Sealer
 from locum.resources.users.serializers import JSON, trusted_device_json
@@ -69,7 +69,8 @@ async def delete_external_account(
     if account is None:
         raise not_found("external account")
     user.external_accounts.remove(account)
-    for identification in [*user.email_addresses, *user.phone_numbers]:
+    identifications: list[EmailAddress | PhoneNumber] = [*user.email_addresses, *user.phone_numbers]
+    for identification in identifications:
         links = [link for link in identification.linked_to if link.get("id") != account.id]
         if len(links) != len(identification.linked_to):
             identification.linked_to = links

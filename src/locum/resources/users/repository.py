@@ -203,7 +203,9 @@ def _after_cursor(descending: bool) -> ColumnElement[bool]:
     return or_(User.created_at > cursor_created_at, and_(User.created_at == cursor_created_at, User.id > cursor))
 
 
-def _list_statement(values: dict[str, list[Any]], ordering: Ordering, with_cursor: bool) -> Select[Any]:
+def _list_statement(
+    values: dict[str, list[Any]], ordering: Ordering, with_cursor: bool
+) -> Select[bytes, int | None, int | None]:
     conditions = _conditions(values)
     if with_cursor:
         conditions.append(_after_cursor(ordering.descending))

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 import pyotp
-from sqlalchemy import Executable, bindparam, select
+from sqlalchemy import ReturnsRows, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.bodies import ClerkBody, LongText
@@ -79,7 +79,7 @@ _PASSWORD_STATE = select(User.password_digest, User.password_hasher, User.locked
 _SECOND_FACTOR_STATE = select(User.sealed_totp_secret, User.backup_code_digests).where(*_ONE_USER)
 
 
-async def _read(reader: Reader, statement: Executable, *, instance_id: str, user_id: str) -> tuple[Any, ...]:
+async def _read(reader: Reader, statement: ReturnsRows, *, instance_id: str, user_id: str) -> tuple[Any, ...]:
     rows = await reader.fetch_by_key(reader.prepared(statement), {"instance_id": instance_id, "user_id": user_id})
     if not rows:
         raise not_found("user")

@@ -61,7 +61,7 @@ def webhook_delivery_json(delivery: WebhookDelivery, attempts: Sequence[WebhookA
     }
 
 
-def webhook_message_json(event: Row[Any], deliveries: Sequence[JSON]) -> JSON:
+def webhook_message_json(event: Row[*tuple[Any, ...]], deliveries: Sequence[JSON]) -> JSON:
     """`event`: its id, instance_id, type, created_at and error, and its data and attributes as
     stored text (isolation.json_text)."""
     payload: orjson.Fragment | None = None

@@ -135,7 +135,7 @@ def _endpoint_json(endpoint: WebhookEndpoint, sealer: Sealer, *, event_types: li
     return webhook_endpoint_json(endpoint, event_types=event_types, secret=secret)
 
 
-def _with_stored_event_types() -> Select[tuple[WebhookEndpoint, str]]:
+def _with_stored_event_types() -> Select[WebhookEndpoint, str]:
     """Endpoints with their event types as stored text (for read_event_types), the JSON column unread."""
     return select(WebhookEndpoint, stored_event_types()).options(defer(WebhookEndpoint.event_types))
 
