@@ -23,6 +23,13 @@ async def make_user(client: httpx.AsyncClient, **overrides: Any) -> dict[str, An
     return user
 
 
+async def make_organization(client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
+    response = await client.post("/v1/organizations", json={"name": "Acme", **body})
+    assert response.status_code == 200, response.text
+    organization: dict[str, Any] = response.json()
+    return organization
+
+
 def png_bytes() -> bytes:
     """A small valid PNG image, for upload tests."""
     buffer = io.BytesIO()

@@ -23,7 +23,7 @@ from locum.instances.service import InstanceKeys
 from locum.resources.users import service as users_service
 from locum.resources.users.serializers import MAX_VERIFICATION_ATTEMPTS
 from locum.settings import Settings
-from tests.builders import make_user, unique_email
+from tests.builders import make_organization, make_user, unique_email
 
 CONCURRENT_MERGES = 50
 # The concurrent field updates run on several rows at once, so that a race shows on at least one.
@@ -88,13 +88,6 @@ async def lock_conflict(settings: Settings, instance_id: str) -> DBAPIError:
             return raised.value
     finally:
         await engine.dispose()
-
-
-async def make_organization(client: httpx.AsyncClient, name: str = "Acme") -> dict[str, Any]:
-    response = await client.post("/v1/organizations", json={"name": name})
-    assert response.status_code == 200, response.text
-    organization: dict[str, Any] = response.json()
-    return organization
 
 
 async def make_membership(client: httpx.AsyncClient) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -167,7 +160,7 @@ class TestConcurrentFieldUpdatesAllShow:
             assert {name: document[name] for name in fields} == {name: getattr(row, name) for name in fields}
 
     async def test_organization_fields_show_in_get_and_in_the_list_query(self, client: httpx.AsyncClient) -> None:
-        organizations = [await make_organization(client, f"Org {n}") for n in range(CONCURRENT_ROWS)]
+        organizations = [await make_organization(client, name=f"Org {n}") for n in range(CONCURRENT_ROWS)]
         changes = {
             organization["id"]: {
                 "name": f"Renamed {n}",

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from locum.instances.service import create_instance
-from tests.builders import make_user, unique_email
+from tests.builders import make_organization, make_user, unique_email
 from tests.conftest import RecordedEvents, api_client
 from tests.contract.webhook_spec import validate_event_data, webhooks_spec_available
 from tests.verification_codes import MESSAGES_LOGGER, frozen_clock, logged_code, messaged_code
@@ -62,13 +62,6 @@ async def attempt(client: httpx.AsyncClient, collection: str, row_id: str, verif
     assert response.status_code == 200, response.text
     status: str = response.json()["status"]
     return status
-
-
-async def make_organization(client: httpx.AsyncClient, name: str, created_by: str) -> dict[str, Any]:
-    response = await client.post("/v1/organizations", json={"name": name, "created_by": created_by})
-    assert response.status_code == 200, response.text
-    organization: dict[str, Any] = response.json()
-    return organization
 
 
 class TestVerificationCodeEmail:
@@ -208,7 +201,7 @@ class TestOrganizationInvitationEmail:
         self, client: httpx.AsyncClient, recorded_events: RecordedEvents
     ) -> None:
         inviter = await make_user(client, first_name="Ada", last_name="Lovelace")
-        organization = await make_organization(client, "Babbage & Lovelace's", inviter["id"])
+        organization = await make_organization(client, name="Babbage & Lovelace's", created_by=inviter["id"])
         response = await client.post(
             f"/v1/organizations/{organization['id']}/invitations",
             json={"email_address": "grace@example.com", "role": "org:member", "inviter_user_id": inviter["id"]},
@@ -238,7 +231,7 @@ class TestOrganizationInvitationEmail:
 
     async def test_without_an_inviter_and_with_notify_false(self, client: httpx.AsyncClient) -> None:
         creator = await make_user(client)
-        organization = await make_organization(client, "Acme", creator["id"])
+        organization = await make_organization(client, name="Acme", created_by=creator["id"])
         url = f"/v1/organizations/{organization['id']}/invitations"
         invited = await client.post(url, json={"email_address": "alan@example.com", "role": "org:member"})
         quiet = await client.post(
@@ -276,7 +269,7 @@ class TestTestMode:
 
     async def test_test_address_gets_no_invitation(self, client: httpx.AsyncClient) -> None:
         creator = await make_user(client)
-        organization = await make_organization(client, "Acme", creator["id"])
+        organization = await make_organization(client, name="Acme", created_by=creator["id"])
         response = await client.post(
             f"/v1/organizations/{organization['id']}/invitations",
             json={"email_address": "bob+clerk_test@example.com", "role": "org:member"},

@@ -11,15 +11,8 @@ from locum.db.models import OrganizationMembership
 from locum.instances.service import InstanceKeys
 from locum.resources.organizations.lookup import get_organization_or_raise, get_role_by_key_or_raise
 from locum.resources.organizations.members import add_membership
-from tests.builders import make_user, png_bytes
+from tests.builders import make_organization, make_user, png_bytes
 from tests.conftest import TEST_ORIGIN, RecordedEvents, api_client
-
-
-async def make_organization(client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
-    response = await client.post("/v1/organizations", json={"name": "Acme", **body})
-    assert response.status_code == 200, response.text
-    organization: dict[str, Any] = response.json()
-    return organization
 
 
 def error_of(response: httpx.Response) -> dict[str, Any]:

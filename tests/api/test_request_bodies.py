@@ -9,7 +9,7 @@ import pytest
 
 from locum.api import routing
 from locum.api.bodies import MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH, MAX_LIST_LENGTH, METADATA_MAX_BYTES
-from tests.builders import clerk_error, make_user, unique_email
+from tests.builders import clerk_error, make_organization, make_user, unique_email
 
 
 async def test_an_integer_beyond_64_bits_becomes_a_float(client: httpx.AsyncClient) -> None:
@@ -211,7 +211,7 @@ class TestMetadataSize:
 
     async def test_organization_and_membership_merges_are_bounded_too(self, client: httpx.AsyncClient) -> None:
         half = "x" * (METADATA_MAX_BYTES // 2)
-        organization = (await client.post("/v1/organizations", json={"name": "Acme"})).json()
+        organization = await make_organization(client)
         user = await make_user(client)
         path = f"/v1/organizations/{organization['id']}"
         joined = await client.post(f"{path}/memberships", json={"user_id": user["id"], "role": "org:member"})

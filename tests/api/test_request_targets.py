@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.builders import clerk_error, make_user
+from tests.builders import clerk_error, make_organization, make_user
 
 BEYOND_INT64 = str(2**63)
 BEYOND_UINT64 = "99999999999999999999999"
@@ -13,10 +13,7 @@ BEYOND_UINT64 = "99999999999999999999999"
 
 @pytest.fixture
 async def organization(client: httpx.AsyncClient) -> dict[str, Any]:
-    response = await client.post("/v1/organizations", json={"name": "Acme"})
-    assert response.status_code == 200, response.text
-    created: dict[str, Any] = response.json()
-    return created
+    return await make_organization(client)
 
 
 class TestQueryIntegers:

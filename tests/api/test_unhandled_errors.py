@@ -3,7 +3,6 @@ keep-alive connection usable (served by a real uvicorn server, since only a real
 
 import asyncio
 import logging
-import socket
 from collections.abc import AsyncIterator
 
 import orjson
@@ -13,12 +12,7 @@ from fastapi import FastAPI
 
 from locum.app import create_app
 from locum.settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.sdk.conftest import free_port
 
 
 @pytest.fixture
