@@ -6,7 +6,9 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.auth import current_instance
+from locum.api.tracing import current_http_request
 from locum.db.reads import Reader
+from locum.instances.context import RequestContext
 from locum.instances.registry import InstanceContext
 from locum.kit.sealing import Sealer
 from locum.settings import Settings
@@ -47,6 +49,16 @@ async def _api_version(request: Request) -> str:
     return version
 
 
+async def _request_context(request: Request) -> RequestContext:
+    settings: Settings = request.app.state.settings
+    return RequestContext(
+        instance=request.state.instance,
+        origin=settings.origin,
+        api_version=request.state.api_version,
+        http_request=current_http_request(),
+    )
+
+
 DbSession = Annotated[AsyncSession, Depends(_db_session)]
 DbReadSession = Annotated[AsyncSession, Depends(_read_session)]
 DbReader = Annotated[Reader, Depends(_reader)]
@@ -54,3 +66,4 @@ CurrentInstance = Annotated[InstanceContext, Depends(current_instance)]
 AppSettings = Annotated[Settings, Depends(_settings)]
 ApiVersion = Annotated[str, Depends(_api_version)]
 AppSealer = Annotated[Sealer, Depends(_sealer)]
+Context = Annotated[RequestContext, Depends(_request_context)]

@@ -25,7 +25,3 @@ def json_response(content: Any, status_code: int = 200) -> ClerkJSONResponse:
 def json_array(documents: list[bytes]) -> bytes:
     """Join pre-rendered JSON documents into a JSON array without parsing them."""
     return b"[" + b",".join(documents) + b"]"
-
-
-def paginated_documents(documents: list[bytes], total_count: int) -> bytes:
-    return b'{"data":' + json_array(documents) + b',"total_count":' + str(total_count).encode() + b"}"

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from locum.db.engine import SQLITE_BUSY_TIMEOUT_MS
 from locum.db.redaction import redact
+from locum.db.scoping import check_compiled_read
 from locum.settings import Settings
 
 Row = Sequence[Any]
@@ -31,6 +32,7 @@ class CompiledRead:
     """A statement compiled once for a dialect; executed with a mapping of its bind names."""
 
     def __init__(self, statement: ReturnsRows, dialect: Dialect) -> None:
+        check_compiled_read(statement)
         compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
         self.sql = str(compiled)
         self._names = tuple(compiled.positiontup or ())

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from locum.db.engine import READ_ONLY_OPTION
 from locum.db.models import Instance, InstanceSecretKey, SigningKeyRow
+from locum.db.scoping import across_instances
 from locum.kit.jwt_signing import SigningKey
 from locum.kit.keys import digests_match, publishable_key, secret_digest
 from locum.kit.sealing import Sealer
@@ -104,7 +105,10 @@ class InstanceRegistry:
 
     async def _load(self, digest: str) -> InstanceContext | None:
         async with self._read_session() as session:
-            key_row = await session.scalar(select(InstanceSecretKey).where(InstanceSecretKey.digest == digest))
+            # The key names the instance: this look-up is the one that finds it.
+            key_row = await session.scalar(
+                across_instances(select(InstanceSecretKey).where(InstanceSecretKey.digest == digest))
+            )
             if key_row is None or not digests_match(key_row.digest, digest):
                 return None
             return await load_instance(session, self._sealer, key_row.instance_id)

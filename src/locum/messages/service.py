@@ -28,7 +28,7 @@ from locum.messages.rendering import compile_template
 from locum.messages.serializers import email_event_json, sms_event_json
 from locum.messages.templates import EffectiveTemplate, app_variables, effective_template, from_email_address
 from locum.messages.test_mode import is_test_recipient
-from locum.outbox.events import record
+from locum.outbox.events import record_for
 
 QUEUED = "queued"
 SENDING = "sending"
@@ -88,7 +88,7 @@ async def send_email(
     data = email_event_json(
         message, from_email_name=template.from_email_name, reply_to_email_name=template.reply_to_email_name
     )
-    record(session, instance_id=instance_id, type="email.created", data=data)
+    record_for(session, instance_id=instance_id, type="email.created", data=data)
     return message
 
 
@@ -123,7 +123,7 @@ async def send_sms(
         identification_id=identification_id,
     )
     session.add(message)
-    record(session, instance_id=instance_id, type="sms.created", data=sms_event_json(message))
+    record_for(session, instance_id=instance_id, type="sms.created", data=sms_event_json(message))
     return message
 
 

@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.tracing import current_http_request
 from locum.db.models import Event
+from locum.instances.context import RequestContext
 from locum.kit.ids import new_id
 
 # Key in AsyncSession.info: the session's transaction leaves work for the delivery worker.
@@ -48,10 +48,11 @@ EventType = Literal[
 ]
 
 
-def record(session: AsyncSession, *, instance_id: str, type: EventType, data: dict[str, Any]) -> None:
-    http_request = current_http_request()
-    attributes = {"http_request": http_request} if http_request is not None else {}
-    session.add(Event(id=new_id("event"), instance_id=instance_id, type=type, data=data, attributes=attributes))
+def record(session: AsyncSession, context: RequestContext, type: EventType, data: dict[str, Any]) -> None:
+    """Record `type` for the context's instance; the caller's address and user agent go along."""
+    http_request = context.http_request
+    attributes = {"http_request": dict(http_request)} if http_request is not None else {}
+    session.add(Event(id=new_id("event"), instance_id=context.instance_id, type=type, data=data, attributes=attributes))
     mark_outbox_work(session)
 
 
@@ -62,3 +63,13 @@ def mark_outbox_work(session: AsyncSession) -> None:
 def has_outbox_work(session: AsyncSession) -> bool:
     """Whether this session recorded events or re-queued deliveries (check it after the commit)."""
     return bool(session.info.get(OUTBOX_WORK_KEY, False))
+
+
+def record_for(session: AsyncSession, *, instance_id: str, type: EventType, data: dict[str, Any]) -> None:
+    """MIGRATION ONLY (issue 10): `record` for callers not yet given a RequestContext."""
+    from locum.api.tracing import current_http_request
+
+    http_request = current_http_request()
+    attributes = {"http_request": http_request} if http_request is not None else {}
+    session.add(Event(id=new_id("event"), instance_id=instance_id, type=type, data=data, attributes=attributes))
+    mark_outbox_work(session)

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from locum.api.bodies import ClerkBody, LongText
 from locum.api.deps import AppSealer, CurrentInstance, DbReadSession
-from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from locum.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from locum.api.errors import not_found
 from locum.db.models import Image
 from locum.db.reads import Reader
+from locum.db.scoping import across_instances
 
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 DEFAULT_AVATAR_SVG = (
@@ -21,7 +22,8 @@ DEFAULT_AVATAR_SVG = (
 
 router = APIRouter(prefix="/locum/images", tags=["locum"])
 
-IMAGE_BY_ID = select(Image.content_type, Image.content).where(Image.id == bindparam("image_id"))
+# Image URLs are public and carry no instance: the random id is the capability.
+IMAGE_BY_ID = across_instances(select(Image.content_type, Image.content).where(Image.id == bindparam("image_id")))
 
 
 @router.get("/default")

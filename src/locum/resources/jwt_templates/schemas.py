@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from locum.api.bodies import ClerkBody, LongText
-from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from locum.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 from locum.resources.sessions.schemas import MAX_TOKEN_LIFETIME_SECONDS, MIN_TOKEN_LIFETIME_SECONDS
 
 NAME_MAX_LENGTH = 255

@@ -7,8 +7,9 @@ here. Mounted at /locum with the secret key, like every /locum endpoint.
 from typing import Annotated
 
 from locum.api.deps import CurrentInstance, DbReadSession
+from locum.api.paging import list_document
 from locum.api.query import query_model
-from locum.api.responses import ClerkJSONResponse, paginated_documents
+from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
 from locum.resources.messages_admin import service
 from locum.resources.messages_admin.schemas import MessageListParams
@@ -21,7 +22,7 @@ ListParams = Annotated[MessageListParams, query_model(MessageListParams)]
 @router.get("/messages")
 async def list_messages(instance: CurrentInstance, db: DbReadSession, params: ListParams) -> ClerkJSONResponse:
     messages, total_count = await service.list_messages(db, instance_id=instance.id, params=params)
-    return ClerkJSONResponse(paginated_documents(messages, total_count))
+    return ClerkJSONResponse(list_document(messages, total_count))
 
 
 @router.get("/messages/{message_id}")

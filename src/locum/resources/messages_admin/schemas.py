@@ -2,7 +2,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from locum.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 
 class MessageListParams(BaseModel):

@@ -16,7 +16,7 @@ from locum.db.models import Organization, OrganizationDomain, OrganizationSettin
 from locum.db.text_search import contains
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
-from locum.outbox.events import EventType, record
+from locum.outbox.events import EventType, record_for
 from locum.resources.organization_domains.schemas import (
     AllOrganizationDomainsListParams,
     CreateOrganizationDomainBody,
@@ -149,7 +149,7 @@ def _record(
     session: AsyncSession, domain: OrganizationDomain, organization: Organization, *, type: EventType, origin: str
 ) -> JSON:
     data = organization_domain_json(domain, organization=organization, origin=origin)
-    record(session, instance_id=domain.instance_id, type=type, data=data)
+    record_for(session, instance_id=domain.instance_id, type=type, data=data)
     return data
 
 
@@ -255,7 +255,7 @@ async def delete_domain(session: AsyncSession, *, instance_id: str, organization
     await session.delete(domain)
     await session.flush()
     deleted = deleted_organization_domain_json(domain.id)
-    record(session, instance_id=instance_id, type="organizationDomain.deleted", data=deleted)
+    record_for(session, instance_id=instance_id, type="organizationDomain.deleted", data=deleted)
     return deleted
 
 

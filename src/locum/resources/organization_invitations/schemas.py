@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from locum.api.bodies import ClerkBody, LongText, Metadata
-from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from locum.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 InvitationStatus = Literal["pending", "accepted", "revoked", "expired"]
 MAX_EXPIRES_IN_DAYS = 365

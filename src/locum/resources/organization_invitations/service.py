@@ -40,7 +40,7 @@ from locum.kit.clock import now_ms
 from locum.kit.identifiers import email_lookup_key, normalize_email
 from locum.kit.ids import new_id
 from locum.messages import send_email
-from locum.outbox.events import record
+from locum.outbox.events import record_for
 from locum.resources.organization_invitations import repository
 from locum.resources.organization_invitations.schemas import (
     CreateOrganizationInvitationBody,
@@ -212,7 +212,7 @@ async def create_invitations(
     invitations = [await _create_one(session, organization, body, at_ms=at_ms) for body in bodies]
     rendered = await repository.render(session, invitations, origin=origin, at_ms=at_ms)
     for invitation, body, data in zip(invitations, bodies, rendered, strict=True):
-        record(
+        record_for(
             session,
             instance_id=instance_id,
             type="organizationInvitation.created",
@@ -355,7 +355,7 @@ async def revoke_invitation(
     invitation.updated_at = at_ms
     await flush(session)
     (data,) = await repository.render(session, [invitation], origin=origin, at_ms=at_ms)
-    record(
+    record_for(
         session,
         instance_id=instance_id,
         type="organizationInvitation.revoked",
@@ -398,5 +398,5 @@ async def accept_invitation(
     await flush(session)
     (data,) = await repository.render(session, [invitation], origin=origin, at_ms=at_ms)
     event: dict[str, Any] = {**event_json(data, organization, origin=origin), "user_id": user.id}
-    record(session, instance_id=instance_id, type="organizationInvitation.accepted", data=event)
+    record_for(session, instance_id=instance_id, type="organizationInvitation.accepted", data=event)
     return data

@@ -3,7 +3,7 @@
 from pydantic import BaseModel, Field
 
 from locum.api.bodies import ClerkBody, Metadata
-from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from locum.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 
 class CreateMembershipBody(ClerkBody):

@@ -17,7 +17,7 @@ from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import Organization, OrganizationMembership, Permission, Role, RolePermission, User
 from locum.kit.clock import now_ms
-from locum.outbox.events import record
+from locum.outbox.events import record_for
 from locum.resources.organization_memberships import repository
 from locum.resources.organization_memberships.schemas import (
     CreateMembershipBody,
@@ -116,7 +116,7 @@ async def _save(session: AsyncSession, membership: OrganizationMembership, *, or
     membership.updated_at = now_ms()
     await flush(session)
     data = await _render_one(session, membership, origin=origin)
-    record(session, instance_id=membership.instance_id, type="organizationMembership.updated", data=data)
+    record_for(session, instance_id=membership.instance_id, type="organizationMembership.updated", data=data)
     return data
 
 
@@ -171,7 +171,7 @@ async def delete_membership(
     data = await _render_one(session, membership, origin=origin)
     await session.delete(membership)
     await flush(session)
-    record(session, instance_id=instance_id, type="organizationMembership.deleted", data=data)
+    record_for(session, instance_id=instance_id, type="organizationMembership.deleted", data=data)
     return data
 
 

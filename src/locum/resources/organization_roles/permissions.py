@@ -18,7 +18,7 @@ from locum.db.constraints import flush
 from locum.db.models import Permission
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
-from locum.outbox.events import record
+from locum.outbox.events import record_for
 from locum.resources.organization_roles.listing import list_page
 from locum.resources.organization_roles.schemas import (
     CreateOrganizationPermissionBody,
@@ -105,7 +105,7 @@ async def create_permission(session: AsyncSession, *, instance_id: str, body: Cr
     session.add(permission)
     await flush(session)
     data = permission_json(permission)
-    record(session, instance_id=instance_id, type="permission.created", data=data)
+    record_for(session, instance_id=instance_id, type="permission.created", data=data)
     return data
 
 
@@ -124,7 +124,7 @@ async def update_permission(
     permission.updated_at = now_ms()
     await flush(session)
     data = permission_json(permission)
-    record(session, instance_id=instance_id, type="permission.updated", data=data)
+    record_for(session, instance_id=instance_id, type="permission.updated", data=data)
     return data
 
 
@@ -134,5 +134,5 @@ async def delete_permission(session: AsyncSession, *, instance_id: str, permissi
     await session.delete(permission)
     await flush(session)
     data = deleted_json("permission", permission.id)
-    record(session, instance_id=instance_id, type="permission.deleted", data=data)
+    record_for(session, instance_id=instance_id, type="permission.deleted", data=data)
     return data

@@ -21,7 +21,7 @@ from locum.db.models import (
 )
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
-from locum.outbox.events import record
+from locum.outbox.events import record_for
 from locum.resources.organization_roles.listing import list_page
 from locum.resources.organization_roles.permissions import get_permission_or_raise
 from locum.resources.organization_roles.schemas import (
@@ -161,7 +161,7 @@ async def _changed(session: AsyncSession, role: Role) -> JSON:
     role.updated_at = now_ms()
     await flush(session)
     data = role_json(role)
-    record(session, instance_id=role.instance_id, type="role.updated", data=data)
+    record_for(session, instance_id=role.instance_id, type="role.updated", data=data)
     return data
 
 
@@ -208,7 +208,7 @@ async def create_role(session: AsyncSession, *, instance_id: str, body: CreateOr
         role_set.updated_at = at_ms
     await flush(session)
     data = role_json(role)
-    record(session, instance_id=instance_id, type="role.created", data=data)
+    record_for(session, instance_id=instance_id, type="role.created", data=data)
     return data
 
 
@@ -256,7 +256,7 @@ async def delete_role(session: AsyncSession, *, instance_id: str, role_id: str) 
     await session.delete(role)
     await flush(session)
     data = deleted_json("role", role.id)
-    record(session, instance_id=instance_id, type="role.deleted", data=data)
+    record_for(session, instance_id=instance_id, type="role.deleted", data=data)
     return data
 
 

@@ -12,7 +12,7 @@ from locum.db.locking import kept
 from locum.db.models import Organization, OrganizationMembership, Role, User
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
-from locum.outbox.events import record
+from locum.outbox.events import record_for
 from locum.resources.organizations.lookup import role_not_found
 from locum.resources.organizations.serializers import JSON, membership_json, organization_json
 from locum.resources.users.service import USER_GRAPH
@@ -106,5 +106,5 @@ async def add_membership(
         user=user,
         origin=origin,
     )
-    record(session, instance_id=organization.instance_id, type="organizationMembership.created", data=data)
+    record_for(session, instance_id=organization.instance_id, type="organizationMembership.created", data=data)
     return data

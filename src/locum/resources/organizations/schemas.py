@@ -6,7 +6,7 @@ PATCH bodies tell "not given" from "null" through `model_fields_set`; a null is 
 from pydantic import BaseModel, Field
 
 from locum.api.bodies import ClerkBody, Int32, Metadata
-from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from locum.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 MAX_ID_FILTER_VALUES = 100
 

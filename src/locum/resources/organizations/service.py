@@ -28,7 +28,7 @@ from locum.db.models import Image, Organization, OrganizationSettings, Role, Rol
 from locum.db.models.organizations import NAME_LENGTH
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
-from locum.outbox.events import EventType, record
+from locum.outbox.events import EventType, record_for
 from locum.resources.organizations import repository
 from locum.resources.organizations.lookup import (
     get_organization_or_raise,
@@ -203,7 +203,7 @@ async def _save(
         organization.updated_at = now_ms()
     await flush(session)
     data = organization_json(organization, origin=origin)
-    record(session, instance_id=organization.instance_id, type=event, data=data)
+    record_for(session, instance_id=organization.instance_id, type=event, data=data)
     return data
 
 
@@ -316,7 +316,7 @@ async def delete_organization(session: AsyncSession, *, instance_id: str, organi
     await _drop_image(session, organization)
     await session.execute(delete(Organization).where(Organization.id == organization.id))
     deleted = {"object": "organization", "id": organization.id, "slug": organization.slug, "deleted": True}
-    record(session, instance_id=instance_id, type="organization.deleted", data=deleted)
+    record_for(session, instance_id=instance_id, type="organization.deleted", data=deleted)
     return deleted
 
 

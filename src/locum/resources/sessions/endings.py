@@ -12,7 +12,7 @@ from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import Session, User
 from locum.kit.clock import now_ms
-from locum.outbox.events import EventType, record
+from locum.outbox.events import EventType, record_for
 from locum.resources.sessions.lifetimes import ACTIVE_STATUSES, status_of
 from locum.resources.sessions.serializers import session_json
 from locum.resources.users.serializers import with_origin
@@ -24,7 +24,7 @@ async def record_session_event(db: AsyncSession, type: EventType, session: Sessi
     document = await db.scalar(select(User.document).where(User.id == session.user_id))
     user = orjson.loads(with_origin(document, origin)) if document is not None else None
     data = {key: value for key, value in session_json(session, now).items() if key != "tasks"}
-    record(db, instance_id=session.instance_id, type=type, data={**data, "user": user})
+    record_for(db, instance_id=session.instance_id, type=type, data={**data, "user": user})
 
 
 def end_session(session: Session, status: str, now: int) -> bool:

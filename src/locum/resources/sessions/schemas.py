@@ -5,7 +5,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from locum.api.bodies import ClerkBody, LongText
-from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from locum.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 MIN_TOKEN_LIFETIME_SECONDS = 30
 MAX_TOKEN_LIFETIME_SECONDS = 315_360_000

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from locum.api.bodies import ClerkBody, LongText
-from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from locum.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 NAME_MAX_LENGTH = 255
 # The local part of an email address, as Clerk's from/reply-to names are.

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_param_value_invalid, not_found
-from locum.api.pagination import Page
+from locum.api.paging import PageQuery
 from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import EmailAddress, ExternalAccount, PhoneNumber, TrustedDevice, User
@@ -142,7 +142,7 @@ def oauth_access_token_json(row: ExternalAccount, sealer: Sealer, *, sealed_acce
 
 
 async def oauth_access_tokens(
-    session: AsyncSession, sealer: Sealer, *, instance_id: str, user_id: str, provider: str, page: Page
+    session: AsyncSession, sealer: Sealer, *, instance_id: str, user_id: str, provider: str, page: PageQuery
 ) -> tuple[list[JSON], int]:
     """(one page of tokens, how many there are) for the user's accounts of `provider` holding a token."""
     provider = oauth_provider(provider)

@@ -14,7 +14,7 @@ from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, fu
 
 from locum.api.errors import ClerkError, form_param_value_invalid
 from locum.api.ordering import Ordering
-from locum.api.pagination import Page
+from locum.api.paging import PageQuery
 from locum.api.query import split_signed
 from locum.db.models import EmailAddress, ExternalAccount, OrganizationMembership, PhoneNumber, User, Web3Wallet
 from locum.db.reads import Reader
@@ -244,7 +244,7 @@ async def list_user_documents(
     origin: str,
     filters: UserFilters,
     ordering: Ordering,
-    page: Page,
+    page: PageQuery,
     starting_after: str | None,
 ) -> list[bytes]:
     if starting_after is not None:

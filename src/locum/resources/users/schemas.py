@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from locum.api.bodies import ClerkBody, Int32, LongText, Metadata
-from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from locum.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 IdentificationStatus = Literal["verified", "reserved"]
 LOCALE_MAX_LENGTH = 32

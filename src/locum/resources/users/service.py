@@ -36,7 +36,7 @@ from locum.kit.identifiers import (
 )
 from locum.kit.ids import new_id
 from locum.kit.sealing import Sealer
-from locum.outbox.events import EventType, record
+from locum.outbox.events import EventType, record_for
 from locum.resources.sessions.endings import record_removed_sessions, revoke_user_sessions
 from locum.resources.users.schemas import CreateUserBody, UpdateUserBody
 from locum.resources.users.serializers import JSON, STORED_ORIGIN, user_json
@@ -86,7 +86,7 @@ async def save_user(session: AsyncSession, user: User, *, origin: str, event: Ev
     data = user_json(user, origin)
     user.document = orjson.dumps(user_json(user, STORED_ORIGIN))
     if event is not None:
-        record(session, instance_id=user.instance_id, type=event, data=data)
+        record_for(session, instance_id=user.instance_id, type=event, data=data)
     await flush(session)
     return data
 
@@ -421,6 +421,6 @@ async def delete_user(session: AsyncSession, *, instance_id: str, user_id: str, 
     deleted = deleted_user_json(user)
     await record_removed_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
     await session.delete(user)
-    record(session, instance_id=instance_id, type="user.deleted", data=deleted)
+    record_for(session, instance_id=instance_id, type="user.deleted", data=deleted)
     await flush(session)
     return deleted

@@ -8,7 +8,7 @@ clears `description` and `event_types` (every type) and is refused for `url` and
 from pydantic import BaseModel, Field
 
 from locum.api.bodies import ClerkBody, LongText
-from locum.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from locum.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 
 class CreateWebhookEndpointBody(ClerkBody):

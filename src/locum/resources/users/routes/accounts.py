@@ -1,7 +1,7 @@
 """A user's passkeys, web3 wallets, OAuth accounts and access tokens, and trusted devices."""
 
 from locum.api.deps import AppSealer, AppSettings, CurrentInstance, DbReadSession, DbSession
-from locum.api.pagination import PageParams
+from locum.api.paging import PageParams
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
 from locum.resources.users import accounts

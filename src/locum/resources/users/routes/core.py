@@ -5,7 +5,7 @@ from fastapi import Body
 from locum.api.deps import ApiVersion, AppSealer, AppSettings, CurrentInstance, DbReader, DbSession
 from locum.api.errors import not_found
 from locum.api.ordering import parse_order_by
-from locum.api.pagination import Page
+from locum.api.paging import PageQuery
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse, json_array
 from locum.api.routing import resource_router
@@ -30,7 +30,7 @@ async def get_user_list(
         origin=settings.origin,
         filters=params,
         ordering=ordering,
-        page=Page(limit=params.limit, offset=params.offset),
+        page=PageQuery(limit=params.limit, offset=params.offset),
         starting_after=params.starting_after,
     )
     return ClerkJSONResponse(json_array(documents))

@@ -1,0 +1,112 @@
+"""The one way to page a list: Clerk's limit/offset bounds, counting, a stable order, both envelopes.
+
+Every list operation's query model extends `PageQuery` (and `PaginatedQuery` where Clerk offers
+`paginated=true`); its repository pages a statement with `page_of`, whose ORDER BY ends with the
+listed model's id in the same direction as the requested order, so rows created in the same
+millisecond keep one order across pages. Its service answers with `list_body` (or `list_document`
+for pre-rendered JSON): a bare array, or `{data, total_count}` when the operation always wraps or
+the caller asked for `paginated=true`.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from locum.api.bodies import INT64_MAX
+from locum.api.ordering import Ordering
+from locum.api.responses import json_array
+
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 500
+
+Item = TypeVar("Item")
+JSON = dict[str, Any]
+
+
+class PageQuery(BaseModel):
+    """limit/offset as Clerk declares them on every list operation."""
+
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=INT64_MAX)
+
+
+class PaginatedQuery(PageQuery):
+    """A list that answers a bare array unless the caller asks for `paginated=true`."""
+
+    paginated: bool = False
+
+
+async def _page_query(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
+) -> PageQuery:
+    return PageQuery(limit=limit, offset=offset)
+
+
+PageParams = Annotated[PageQuery, Depends(_page_query)]
+
+
+@dataclass(frozen=True)
+class Page(Generic[Item]):
+    items: list[Item]
+    total_count: int
+
+
+def count_of(statement: Select[Any]) -> Select[int]:
+    """SELECT count(*) of the rows `statement` returns (its ORDER BY, LIMIT and OFFSET dropped)."""
+    return select(func.count()).select_from(statement.order_by(None).limit(None).offset(None).subquery())
+
+
+def counting(entity: Any) -> Select[int]:
+    """SELECT count(*) FROM `entity`, for the caller's WHERE (correlated counts, capacity checks)."""
+    return select(func.count()).select_from(entity)
+
+
+def ordered(statement: Select[Any], ordering: Ordering, column: Any, id_column: Any) -> Select[Any]:
+    """`statement` ordered by `column`, ties broken by `id_column` in the same direction."""
+    tie_break = id_column.desc() if ordering.descending else id_column.asc()
+    return statement.order_by(ordering.apply(column), tie_break)
+
+
+def window(statement: Select[Any], page: PageQuery) -> Select[Any]:
+    return statement.limit(page.limit).offset(page.offset)
+
+
+async def page_of(
+    session: AsyncSession,
+    statement: Select[Any],
+    page: PageQuery,
+    *,
+    ordering: Ordering,
+    column: Any,
+    id_column: Any,
+) -> Page[Any]:
+    """One page of `statement`'s rows (scalars) and the count of all of them."""
+    total = await session.scalar(count_of(statement))
+    rows = await session.scalars(window(ordered(statement, ordering, column, id_column), page))
+    return Page(list(rows), int(total or 0))
+
+
+def list_body(items: Sequence[Any], total_count: int | None) -> Any:
+    """A bare array, or Clerk's `{data, total_count}` when a total is given."""
+    if total_count is None:
+        return list(items)
+    return {"data": list(items), "total_count": total_count}
+
+
+def list_document(documents: list[bytes], total_count: int | None) -> bytes:
+    """`list_body` for documents already rendered to JSON bytes (joined without re-parsing)."""
+    array = json_array(documents)
+    if total_count is None:
+        return array
+    return b'{"data":' + array + b',"total_count":' + str(total_count).encode() + b"}"
+
+
+def total_count_body(total_count: int) -> JSON:
+    """Clerk's `{object: total_count, total_count}` answer to the count operations."""
+    return {"object": "total_count", "total_count": total_count}
