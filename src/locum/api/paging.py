@@ -20,12 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from locum.api.bodies import INT64_MAX
 from locum.api.ordering import Ordering
 from locum.api.responses import json_array
+from locum.kit.json_types import JSON
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 500
 
 Item = TypeVar("Item")
-JSON = dict[str, Any]
 
 
 class PageQuery(BaseModel):

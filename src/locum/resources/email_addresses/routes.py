@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from locum.api.bodies import request_body
 from locum.api.deps import AppSettings, CurrentInstance, DbReadSession, DbSession
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
@@ -12,7 +13,7 @@ from locum.resources.email_addresses.schemas import (
 )
 from locum.resources.email_addresses.service import EMAIL_ADDRESSES
 from locum.resources.identifications import service, verifications
-from locum.resources.identifications.schemas import AttemptBody, request_body
+from locum.resources.identifications.schemas import AttemptBody
 
 router = resource_router()
 

@@ -4,11 +4,11 @@ from typing import Annotated
 
 from fastapi import Body, Depends
 
+from locum.api.bodies import request_body
 from locum.api.deps import AppSealer, AppSettings, CurrentInstance, DbReader, DbReadSession, DbSession
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
-from locum.resources.identifications.schemas import request_body
 from locum.resources.jwt_templates import service
 from locum.resources.jwt_templates.schemas import JWTTemplateBody, JWTTemplateListParams
 from locum.resources.jwt_templates.tokens import mint_template_token

@@ -2,12 +2,13 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from locum.api.bodies import request_body
 from locum.api.deps import AppSettings, CurrentInstance, DbReadSession, DbSession
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
 from locum.resources.identifications import service as identifications
 from locum.resources.identifications import verifications
-from locum.resources.identifications.schemas import AttemptBody, request_body
+from locum.resources.identifications.schemas import AttemptBody
 from locum.resources.phone_numbers import service
 from locum.resources.phone_numbers.schemas import (
     CreatePhoneNumberBody,

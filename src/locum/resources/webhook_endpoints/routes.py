@@ -9,11 +9,11 @@ from typing import Annotated
 from fastapi import Depends
 from starlette.responses import HTMLResponse
 
+from locum.api.bodies import request_body
 from locum.api.deps import AppSealer, CurrentInstance, DbReadSession, DbSession
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
-from locum.resources.identifications.schemas import request_body
 from locum.resources.webhook_endpoints import service
 from locum.resources.webhook_endpoints.dashboard import DASHBOARD_MESSAGE_LIMIT, render_dashboard
 from locum.resources.webhook_endpoints.dashboard_access import dashboard_instance_or_raise
