@@ -2,7 +2,8 @@
 
 A repository is built from the session and the instance it acts for; `select()` is already
 filtered on the instance, `scope(OtherModel)` is the condition to add for another model a query
-joins or nests, and `get_or_raise` answers the group's own Clerk not-found error. A group's
+joins or nests, `add(**values)` inserts a row of the instance, and `get_or_raise` answers the
+group's own Clerk not-found error. A group's
 repository subclasses it with its model and error and holds only that group's queries.
 """
 
@@ -14,6 +15,8 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.base import Base, InstanceScoped
+from locum.kit.clock import now_ms
+from locum.kit.ids import new_id
 
 Model = TypeVar("Model", bound=Base)
 Lock = Callable[[Select[Any]], Select[Any]]
@@ -21,6 +24,8 @@ Lock = Callable[[Select[Any]], Select[Any]]
 
 class InstanceRepository(ABC, Generic[Model]):
     model: ClassVar[type[Any]]
+    # The kind of id (kit/ids.py) a new row of the model gets.
+    id_kind: ClassVar[str]
 
     def __init__(self, session: AsyncSession, instance_id: str) -> None:
         self.session = session
@@ -35,6 +40,17 @@ class InstanceRepository(ABC, Generic[Model]):
     def select(self, *columns: Any) -> Select[Any]:
         """SELECT the model (or `columns` of it) of this instance."""
         return select(*(columns or (self.model,))).where(self.scope())
+
+    def add(self, **values: Any) -> Model:
+        """A new row of this instance, with a fresh id and created/updated now unless `values` say
+        otherwise, added to the session."""
+        at_ms = now_ms()
+        row: Model = self.model(
+            **{"id": new_id(self.id_kind), "instance_id": self.instance_id, "created_at": at_ms, "updated_at": at_ms}
+            | values
+        )
+        self.session.add(row)
+        return row
 
     @abstractmethod
     def not_found(self, id: str) -> Exception:
