@@ -16,7 +16,7 @@ So locum refuses them at the door, with Clerk's error codes:
   after a merge into what is stored.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 import orjson
@@ -91,6 +91,22 @@ def merged_metadata(current: dict[str, Any], patch: dict[str, Any], *, param: st
             param, f"{param} would be larger than {METADATA_MAX_BYTES} bytes after this merge."
         )
     return merged
+
+
+def merge_metadata_fields(row: Any, body: BaseModel, fields: Sequence[str]) -> None:
+    """A metadata PATCH: each of `fields` the body gives (not null) is deep-merged into the row's."""
+    for name in fields:
+        patch = getattr(body, name)
+        if patch is not None:
+            setattr(row, name, merged_metadata(getattr(row, name) or {}, patch, param=name))
+
+
+def replace_metadata_fields(row: Any, body: BaseModel, fields: Sequence[str]) -> None:
+    """A metadata PUT: each of `fields` the body gives (not null) replaces the row's."""
+    for name in fields:
+        replacement = getattr(body, name)
+        if replacement is not None:
+            setattr(row, name, replacement)
 
 
 def check_json_body(body: Any) -> ClerkError | None:

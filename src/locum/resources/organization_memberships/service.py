@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from locum.api.bodies import merged_metadata
+from locum.api.bodies import merge_metadata_fields
 from locum.api.errors import ClerkError, not_found
 from locum.api.ordering import Ordering, parse_order_by
 from locum.db.constraints import flush
@@ -147,15 +147,7 @@ async def update_membership_metadata(
     _, membership = await _locked_membership(
         session, instance_id=instance_id, organization_id=organization_id, user_id=user_id
     )
-    # A field sent as null is left alone, as for users' metadata.
-    if body.public_metadata is not None:
-        membership.public_metadata = merged_metadata(
-            membership.public_metadata or {}, body.public_metadata, param="public_metadata"
-        )
-    if body.private_metadata is not None:
-        membership.private_metadata = merged_metadata(
-            membership.private_metadata or {}, body.private_metadata, param="private_metadata"
-        )
+    merge_metadata_fields(membership, body, ("public_metadata", "private_metadata"))
     return await _save(session, membership, origin=origin)
 
 

@@ -8,6 +8,7 @@ from locum.api.deps import ApiVersion, AppSettings, CurrentInstance, DbReadSessi
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
+from locum.resources.images.uploads import read_image_upload
 from locum.resources.organizations import service
 from locum.resources.organizations.schemas import (
     CreateOrganizationBody,
@@ -16,7 +17,6 @@ from locum.resources.organizations.schemas import (
     OrganizationMetadataBody,
     UpdateOrganizationBody,
 )
-from locum.resources.users.images import read_image_upload
 
 router = resource_router()
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.bodies import merged_metadata
+from locum.api.bodies import merge_metadata_fields, replace_metadata_fields
 from locum.api.errors import (
     ClerkError,
     form_identifier_exists,
@@ -29,6 +29,8 @@ from locum.db.models.organizations import NAME_LENGTH
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 from locum.outbox.events import EventType, record_for
+from locum.resources.images.repository import ImageRepository
+from locum.resources.images.uploads import DecodedImage
 from locum.resources.organizations import repository
 from locum.resources.organizations.lookup import (
     get_organization_or_raise,
@@ -44,7 +46,6 @@ from locum.resources.organizations.schemas import (
     UpdateOrganizationBody,
 )
 from locum.resources.organizations.serializers import JSON, organization_json
-from locum.resources.users.images import DecodedImage
 from locum.resources.users.service import METADATA_ONLY_THROUGH_METADATA_ENDPOINTS, parse_time
 
 SLUG_PATTERN = re.compile(r"[a-z0-9-]+")
@@ -327,10 +328,7 @@ async def merge_metadata(
     organization = await get_organization_or_raise(
         session, instance_id=instance_id, id_or_slug=organization_id, for_update=True
     )
-    for name in METADATA_FIELDS:
-        patch = getattr(body, name)
-        if patch is not None:
-            setattr(organization, name, merged_metadata(getattr(organization, name) or {}, patch, param=name))
+    merge_metadata_fields(organization, body, METADATA_FIELDS)
     return await _save(session, organization, origin=origin, event="organization.updated")
 
 
@@ -341,10 +339,7 @@ async def replace_metadata(
     organization = await get_organization_or_raise(
         session, instance_id=instance_id, id_or_slug=organization_id, for_update=True
     )
-    for name in METADATA_FIELDS:
-        replacement = getattr(body, name)
-        if replacement is not None:
-            setattr(organization, name, replacement)
+    replace_metadata_fields(organization, body, METADATA_FIELDS)
     return await _save(session, organization, origin=origin, event="organization.updated")
 
 
@@ -363,18 +358,7 @@ async def set_logo(
     organization = await get_organization_or_raise(
         session, instance_id=instance_id, id_or_slug=organization_id, for_update=True
     )
-    at_ms = now_ms()
-    stored = Image(
-        id=new_id("image"),
-        instance_id=instance_id,
-        content_type=image.content_type,
-        width=image.width,
-        height=image.height,
-        content=image.content,
-        created_at=at_ms,
-        updated_at=at_ms,
-    )
-    session.add(stored)
+    stored = ImageRepository(session, instance_id).store(image)
     await _drop_image(session, organization)
     organization.image_id = stored.id
     data = await _save(session, organization, origin=origin, event="organization.updated")

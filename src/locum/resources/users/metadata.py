@@ -5,7 +5,7 @@ A field sent as `null` is treated as not sent, in both: Clerk reads the body int
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.bodies import merged_metadata
+from locum.api.bodies import merge_metadata_fields, replace_metadata_fields
 from locum.resources.users.schemas import MetadataBody
 from locum.resources.users.serializers import JSON
 from locum.resources.users.service import get_user_or_raise, save_user
@@ -17,10 +17,7 @@ async def update_user_metadata(
     session: AsyncSession, *, instance_id: str, user_id: str, body: MetadataBody, origin: str
 ) -> JSON:
     user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
-    for name in METADATA_FIELDS:
-        patch = getattr(body, name)
-        if patch is not None:
-            setattr(user, name, merged_metadata(getattr(user, name) or {}, patch, param=name))
+    merge_metadata_fields(user, body, METADATA_FIELDS)
     return await save_user(session, user, origin=origin, event="user.updated")
 
 
@@ -28,8 +25,5 @@ async def replace_user_metadata(
     session: AsyncSession, *, instance_id: str, user_id: str, body: MetadataBody, origin: str
 ) -> JSON:
     user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
-    for name in METADATA_FIELDS:
-        replacement = getattr(body, name)
-        if replacement is not None:
-            setattr(user, name, replacement)
+    replace_metadata_fields(user, body, METADATA_FIELDS)
     return await save_user(session, user, origin=origin, event="user.updated")

@@ -5,6 +5,7 @@ from fastapi import Request
 from locum.api.deps import AppSettings, CurrentInstance, DbSession
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
+from locum.resources.images.uploads import read_image_upload
 from locum.resources.users import images
 
 router = resource_router()
@@ -15,7 +16,7 @@ async def set_user_profile_image(
     user_id: str, request: Request, instance: CurrentInstance, session: DbSession, settings: AppSettings
 ) -> ClerkJSONResponse:
     # Read and decode the upload before the first query, so the write transaction stays short.
-    image = await images.read_image_upload(request)
+    image = await read_image_upload(request)
     user = await images.set_profile_image(
         session, instance_id=instance.id, user_id=user_id, image=image, origin=settings.origin
     )
