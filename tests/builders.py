@@ -1,11 +1,22 @@
-"""Small builders for test data, driven through the API."""
+"""The shared test helpers: builders of test data (through the API, or as rows where a test is not
+about the API that makes them) and readers of Clerk's error envelope."""
 
 import io
 import itertools
+import socket
+import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
+from fastapi import FastAPI
 from PIL import Image
+from sqlalchemy import select, update
+
+from locum.db.models import Organization, OrganizationMembership, OrganizationSettings, Role
+from locum.kit.ids import new_id
+from tests.conftest import RecordedEvents
 
 _sequence = itertools.count(1)
 
@@ -30,11 +41,16 @@ async def make_organization(client: httpx.AsyncClient, **body: Any) -> dict[str,
     return organization
 
 
-def png_bytes() -> bytes:
-    """A small valid PNG image, for upload tests."""
+def image_bytes(fmt: str, size: tuple[int, int] = (3, 2), color: tuple[int, int, int] = (200, 30, 90)) -> bytes:
+    """A small valid image in Pillow's format `fmt` ("PNG", "GIF", …), for upload tests."""
     buffer = io.BytesIO()
-    Image.new("RGB", (4, 3), (10, 120, 200)).save(buffer, format="PNG")
+    Image.new("RGB", size, color).save(buffer, format=fmt)
     return buffer.getvalue()
+
+
+def png_bytes(color: tuple[int, int, int] = (10, 120, 200)) -> bytes:
+    """A small valid PNG image, for upload tests."""
+    return image_bytes("PNG", (4, 3), color)
 
 
 async def make_session(client: httpx.AsyncClient, user_id: str, **overrides: Any) -> dict[str, Any]:
@@ -42,6 +58,13 @@ async def make_session(client: httpx.AsyncClient, user_id: str, **overrides: Any
     assert response.status_code == 200, response.text
     session: dict[str, Any] = response.json()
     return session
+
+
+async def sign_in_token(client: httpx.AsyncClient, user_id: str, **body: Any) -> dict[str, Any]:
+    response = await client.post("/v1/sign_in_tokens", json={"user_id": user_id, **body})
+    assert response.status_code == 200, response.text
+    created: dict[str, Any] = response.json()
+    return created
 
 
 async def make_member_with_permissions(
@@ -67,6 +90,85 @@ async def make_member_with_permissions(
     )
     assert membership.status_code == 200, membership.text
     return user, organization.json()
+
+
+async def insert_organization(
+    app: FastAPI,
+    instance_id: str,
+    *,
+    name: str = "Acme",
+    max_allowed_memberships: int = 0,
+    members: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """An organization row (and memberships: user id -> role key) inserted directly, for tests that
+    are not about CreateOrganization; returns its id, name and slug."""
+    organization_id = new_id("organization")
+    slug = f"org-{organization_id[-10:].lower()}"
+    async with app.state.sessionmaker() as session:
+        session.add(
+            Organization(
+                id=organization_id,
+                instance_id=instance_id,
+                name=name,
+                slug=slug,
+                max_allowed_memberships=max_allowed_memberships,
+            )
+        )
+        for user_id, role_key in (members or {}).items():
+            role_id = await session.scalar(select(Role.id).where(Role.instance_id == instance_id, Role.key == role_key))
+            assert role_id is not None
+            session.add(
+                OrganizationMembership(
+                    id=new_id("organization_membership"),
+                    instance_id=instance_id,
+                    organization_id=organization_id,
+                    user_id=user_id,
+                    role_id=role_id,
+                )
+            )
+        await session.commit()
+    return {"id": organization_id, "name": name, "slug": slug}
+
+
+async def set_organization_settings(app: FastAPI, instance_id: str, **values: Any) -> None:
+    """Writes the instance's organization settings row directly."""
+    async with app.state.sessionmaker() as session:
+        await session.execute(
+            update(OrganizationSettings).where(OrganizationSettings.instance_id == instance_id).values(**values)
+        )
+        await session.commit()
+
+
+async def event_types(recorded_events: RecordedEvents) -> list[str]:
+    """The types of the events recorded for the test's instance, oldest first."""
+    return [kind for kind, _ in await recorded_events()]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(condition: Callable[[], bool], what: str, *, within_s: float) -> None:
+    """Polls `condition` until it holds; fails the test with `what` after `within_s` seconds."""
+    deadline = time.monotonic() + within_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {within_s}s: {what}")
+        time.sleep(0.05)
+
+
+def error_code(response: httpx.Response) -> str:
+    """The code of the first error in a Clerk error envelope."""
+    code: str = response.json()["errors"][0]["code"]
+    return code
+
+
+def error_of(response: httpx.Response) -> dict[str, Any]:
+    """The first error of a Clerk error envelope."""
+    error: dict[str, Any] = response.json()["errors"][0]
+    return error
 
 
 def clerk_error(response: httpx.Response) -> tuple[int, str, str | None]:

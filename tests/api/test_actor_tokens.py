@@ -7,15 +7,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.builders import make_user
+from tests.builders import error_of, make_user
 from tests.conftest import TEST_ORIGIN, api_client
 
 ACTOR_TOKEN_KEYS = {"object", "id", "status", "user_id", "actor", "created_at", "updated_at"}
-
-
-def error_of(response: httpx.Response) -> dict[str, Any]:
-    error: dict[str, Any] = response.json()["errors"][0]
-    return error
 
 
 async def create(client: httpx.AsyncClient, user_id: str, **body: Any) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 import httpx
 
-from tests.builders import make_user
+from tests.builders import error_code, make_user
 from tests.conftest import RecordedEvents
 
 
@@ -10,11 +10,6 @@ async def counts(client: httpx.AsyncClient, organization_id: str) -> tuple[int, 
     response = await client.get(f"/v1/organizations/{organization_id}", params={"include_members_count": "true"})
     organization = response.json()
     return organization["members_count"], organization["pending_invitations_count"]
-
-
-def error_code(response: httpx.Response) -> str:
-    code: str = response.json()["errors"][0]["code"]
-    return code
 
 
 async def test_organization_life_cycle(client: httpx.AsyncClient, recorded_events: RecordedEvents) -> None:

@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 
 from locum.db.models import EmailAddress, Verification
-from tests.builders import make_user, unique_email
+from tests.builders import error_code, make_user, unique_email
 from tests.conftest import RecordedEvents
 from tests.verification_codes import MESSAGES_LOGGER, frozen_clock, logged_code, wrong_code
 
@@ -46,11 +46,6 @@ async def prepare(client: httpx.AsyncClient, email_id: str) -> dict[str, Any]:
 async def attempt(client: httpx.AsyncClient, email_id: str, verification_id: str, code: str) -> httpx.Response:
     body = {"verification_id": verification_id, "code": code}
     return await client.post(f"/v1/email_addresses/{email_id}/attempt_verification", json=body)
-
-
-def error_code(response: httpx.Response) -> str:
-    code: str = response.json()["errors"][0]["code"]
-    return code
 
 
 class TestCreateEmailAddress:

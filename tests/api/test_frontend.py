@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from locum.instances.service import InstanceKeys
 from locum.kit import clock
-from tests.builders import make_user
+from tests.builders import error_code, make_user, sign_in_token
 from tests.conftest import RecordedEvents, api_client
 
 ORIGIN = "http://localhost:3000"
@@ -19,13 +19,6 @@ SECOND_MS = 1000
 HOUR_S = 3600
 WEEK_S = 7 * 24 * HOUR_S
 CREDENTIAL_KEYS = {"object", "session", "client", "session_token", "refresh_token", "client_token"}
-
-
-async def sign_in_token(client: httpx.AsyncClient, user_id: str, **body: Any) -> dict[str, Any]:
-    response = await client.post("/v1/sign_in_tokens", json={"user_id": user_id, **body})
-    assert response.status_code == 200, response.text
-    created: dict[str, Any] = response.json()
-    return created
 
 
 async def actor_token(client: httpx.AsyncClient, user_id: str, **body: Any) -> dict[str, Any]:
@@ -47,11 +40,6 @@ async def signed_in(client: httpx.AsyncClient, kind: str, token: str, **body: An
     credentials: dict[str, Any] = response.json()
     assert set(credentials) == CREDENTIAL_KEYS and credentials["object"] == "locum_sign_in"
     return credentials
-
-
-def error_code(response: httpx.Response) -> str:
-    code: str = response.json()["errors"][0]["code"]
-    return code
 
 
 async def claims_of(client: httpx.AsyncClient, token: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.builders import make_user, unique_email
+from tests.builders import error_code, make_user, unique_email
 from tests.conftest import RecordedEvents
 
 WALLET = "0x" + "c" * 40
@@ -19,11 +19,6 @@ async def current_user(client: httpx.AsyncClient, user_id: str) -> dict[str, Any
     # GET /v1 is contract-checked, so comparing with it proves the /locum answer is Clerk-shaped too.
     user: dict[str, Any] = (await client.get(f"/v1/users/{user_id}")).json()
     return user
-
-
-def error_code(response: httpx.Response) -> str:
-    code: str = response.json()["errors"][0]["code"]
-    return code
 
 
 class TestAddExternalAccount:

@@ -12,11 +12,9 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import update
 
-from locum.db.models import Organization, OrganizationSettings
 from locum.instances.service import InstanceKeys
-from locum.kit.ids import new_id
+from tests.builders import error_code, insert_organization, set_organization_settings
 from tests.conftest import RecordedEvents, api_client, new_instance
 
 _sequence = itertools.count(1)
@@ -27,25 +25,6 @@ def unique_domain(prefix: str = "acme") -> str:
     return f"{prefix}{next(_sequence)}.example.com"
 
 
-async def set_organization_settings(app: FastAPI, instance_id: str, **values: Any) -> None:
-    async with app.state.sessionmaker() as session:
-        await session.execute(
-            update(OrganizationSettings).where(OrganizationSettings.instance_id == instance_id).values(**values)
-        )
-        await session.commit()
-
-
-async def make_organization(app: FastAPI, instance_id: str, name: str = "Acme") -> Organization:
-    number = next(_sequence)
-    organization = Organization(
-        id=new_id("organization"), instance_id=instance_id, name=f"{name} {number}", slug=f"acme-{number}"
-    )
-    async with app.state.sessionmaker() as session:
-        session.add(organization)
-        await session.commit()
-    return organization
-
-
 @pytest.fixture
 async def domains(app: FastAPI, instance: InstanceKeys) -> None:
     await set_organization_settings(
@@ -54,8 +33,8 @@ async def domains(app: FastAPI, instance: InstanceKeys) -> None:
 
 
 @pytest.fixture
-async def org(app: FastAPI, instance: InstanceKeys) -> Organization:
-    return await make_organization(app, instance.instance_id)
+async def org(app: FastAPI, instance: InstanceKeys) -> dict[str, str]:
+    return await insert_organization(app, instance.instance_id)
 
 
 async def add_domain(client: httpx.AsyncClient, organization_id: str, **body: Any) -> dict[str, Any]:
@@ -65,11 +44,6 @@ async def add_domain(client: httpx.AsyncClient, organization_id: str, **body: An
     return domain
 
 
-def error_code(response: httpx.Response) -> str:
-    code: str = response.json()["errors"][0]["code"]
-    return code
-
-
 def names(page: dict[str, Any]) -> list[str]:
     return [domain["name"] for domain in page["data"]]
 
@@ -77,44 +51,44 @@ def names(page: dict[str, Any]) -> list[str]:
 @pytest.mark.usefixtures("domains")
 class TestCreateOrganizationDomain:
     async def test_created_verified_with_organization_data(
-        self, client: httpx.AsyncClient, org: Organization, recorded_events: RecordedEvents
+        self, client: httpx.AsyncClient, org: dict[str, str], recorded_events: RecordedEvents
     ) -> None:
-        response = await client.post(f"/v1/organizations/{org.id}/domains", json={"name": "  Acme.Example.COM "})
+        response = await client.post(f"/v1/organizations/{org['id']}/domains", json={"name": "  Acme.Example.COM "})
         assert response.status_code == 200, response.text
         domain = response.json()
         assert domain["object"] == "organization_domain" and domain["id"].startswith("orgdmn_")
         assert domain["name"] == "acme.example.com"
-        assert domain["organization_id"] == org.id
+        assert domain["organization_id"] == org["id"]
         assert domain["enrollment_mode"] == "manual_invitation"
         assert domain["affiliation_verification"]["status"] == "verified"
         assert domain["verification"] == domain["affiliation_verification"]
         assert domain["ownership_verification"] is None
         assert domain["total_pending_invitations"] == 0 and domain["total_pending_suggestions"] == 0
         assert domain["public_organization_data"] == {
-            "id": org.id,
-            "name": org.name,
-            "slug": org.slug,
+            "id": org["id"],
+            "name": org["name"],
+            "slug": org["slug"],
             "image_url": domain["public_organization_data"]["image_url"],
             "has_image": False,
         }
         assert await recorded_events() == [("organizationDomain.created", domain)]
 
-    async def test_unverified_on_request_with_a_mode(self, client: httpx.AsyncClient, org: Organization) -> None:
-        domain = await add_domain(client, org.id, verified=False, enrollment_mode="automatic_suggestion")
+    async def test_unverified_on_request_with_a_mode(self, client: httpx.AsyncClient, org: dict[str, str]) -> None:
+        domain = await add_domain(client, org["id"], verified=False, enrollment_mode="automatic_suggestion")
         assert domain["affiliation_verification"]["status"] == "unverified"
         assert domain["enrollment_mode"] == "automatic_suggestion"
 
-    async def test_organization_by_slug(self, client: httpx.AsyncClient, org: Organization) -> None:
-        assert (await add_domain(client, org.slug))["organization_id"] == org.id
+    async def test_organization_by_slug(self, client: httpx.AsyncClient, org: dict[str, str]) -> None:
+        assert (await add_domain(client, org["slug"]))["organization_id"] == org["id"]
 
     async def test_unknown_organization_is_404(self, client: httpx.AsyncClient) -> None:
         response = await client.post("/v1/organizations/org_missing/domains", json={"name": unique_domain()})
         assert response.status_code == 404 and error_code(response) == "resource_not_found"
 
     async def test_other_instance_is_404(
-        self, other_client: httpx.AsyncClient, org: Organization, recorded_events: RecordedEvents
+        self, other_client: httpx.AsyncClient, org: dict[str, str], recorded_events: RecordedEvents
     ) -> None:
-        response = await other_client.post(f"/v1/organizations/{org.id}/domains", json={"name": unique_domain()})
+        response = await other_client.post(f"/v1/organizations/{org['id']}/domains", json={"name": unique_domain()})
         assert response.status_code == 404
         assert await recorded_events() == []
 
@@ -137,57 +111,57 @@ class TestCreateOrganizationDomain:
     async def test_invalid_input(
         self,
         client: httpx.AsyncClient,
-        org: Organization,
+        org: dict[str, str],
         recorded_events: RecordedEvents,
         body: dict[str, Any],
         status: int,
         code: str,
     ) -> None:
-        response = await client.post(f"/v1/organizations/{org.id}/domains", json=body)
+        response = await client.post(f"/v1/organizations/{org['id']}/domains", json=body)
         assert response.status_code == status and error_code(response) == code, response.text
         assert await recorded_events() == []
 
     async def test_name_taken_in_same_or_other_organization(
-        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, org: Organization
+        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, org: dict[str, str]
     ) -> None:
-        name = (await add_domain(client, org.id))["name"]
-        same = await client.post(f"/v1/organizations/{org.id}/domains", json={"name": name.upper()})
+        name = (await add_domain(client, org["id"]))["name"]
+        same = await client.post(f"/v1/organizations/{org['id']}/domains", json={"name": name.upper()})
         assert same.status_code == 422
         assert error_code(same) == "organization_domain_already_exists_same_organization"
-        other = await make_organization(app, instance.instance_id)
-        elsewhere = await client.post(f"/v1/organizations/{other.id}/domains", json={"name": name})
+        other = await insert_organization(app, instance.instance_id)
+        elsewhere = await client.post(f"/v1/organizations/{other['id']}/domains", json={"name": name})
         assert elsewhere.status_code == 422 and error_code(elsewhere) == "organization_domain_already_exists"
 
     async def test_same_name_in_another_instance_is_fine(
         self,
         client: httpx.AsyncClient,
-        org: Organization,
-        other_instance: tuple[httpx.AsyncClient, Organization],
+        org: dict[str, str],
+        other_instance: tuple[httpx.AsyncClient, dict[str, str]],
     ) -> None:
         other_client, other_org = other_instance
-        name = (await add_domain(client, org.id))["name"]
-        assert (await add_domain(other_client, other_org.id, name=name))["name"] == name
+        name = (await add_domain(client, org["id"]))["name"]
+        assert (await add_domain(other_client, other_org["id"], name=name))["name"] == name
 
     async def test_quota_per_organization(
-        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, org: Organization
+        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, org: dict[str, str]
     ) -> None:
         await set_organization_settings(app, instance.instance_id, max_allowed_domains=2)
-        await add_domain(client, org.id)
-        await add_domain(client, org.id)
-        response = await client.post(f"/v1/organizations/{org.id}/domains", json={"name": unique_domain()})
+        await add_domain(client, org["id"])
+        await add_domain(client, org["id"])
+        response = await client.post(f"/v1/organizations/{org['id']}/domains", json={"name": unique_domain()})
         assert response.status_code == 403 and error_code(response) == "organization_domain_quota_exceeded"
-        other = await make_organization(app, instance.instance_id)
-        await add_domain(client, other.id)
+        other = await insert_organization(app, instance.instance_id)
+        await add_domain(client, other["id"])
 
     async def test_enrollment_mode_must_be_enabled(
-        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, org: Organization
+        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, org: dict[str, str]
     ) -> None:
         await set_organization_settings(app, instance.instance_id, domains_enrollment_modes=["automatic_suggestion"])
         body = {"name": unique_domain(), "enrollment_mode": "automatic_invitation"}
-        response = await client.post(f"/v1/organizations/{org.id}/domains", json=body)
+        response = await client.post(f"/v1/organizations/{org['id']}/domains", json=body)
         assert response.status_code == 403
         assert error_code(response) == "organization_domain_enrollment_mode_not_enabled"
-        assert (await add_domain(client, org.id, enrollment_mode="enterprise_sso"))["enrollment_mode"] == (
+        assert (await add_domain(client, org["id"], enrollment_mode="enterprise_sso"))["enrollment_mode"] == (
             "enterprise_sso"
         )
 
@@ -203,23 +177,23 @@ class TestCreateOrganizationDomain:
         app: FastAPI,
         instance: InstanceKeys,
         client: httpx.AsyncClient,
-        org: Organization,
+        org: dict[str, str],
         recorded_events: RecordedEvents,
         values: dict[str, Any],
         code: str,
     ) -> None:
         await set_organization_settings(app, instance.instance_id, **values)
-        response = await client.post(f"/v1/organizations/{org.id}/domains", json={"name": unique_domain()})
+        response = await client.post(f"/v1/organizations/{org['id']}/domains", json={"name": unique_domain()})
         assert response.status_code == 403 and error_code(response) == code
         assert await recorded_events() == []
 
 
 @pytest.fixture
-async def other_instance(app: FastAPI) -> AsyncIterator[tuple[httpx.AsyncClient, Organization]]:
+async def other_instance(app: FastAPI) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
     """A second instance with domains on and one organization: (its client, that organization)."""
     keys = await new_instance(app)
     await set_organization_settings(app, keys.instance_id, domains_enabled=True)
-    organization = await make_organization(app, keys.instance_id)
+    organization = await insert_organization(app, keys.instance_id)
     async with api_client(app, keys.secret_key) as http:
         yield http, organization
 
@@ -227,23 +201,23 @@ async def other_instance(app: FastAPI) -> AsyncIterator[tuple[httpx.AsyncClient,
 @pytest.mark.usefixtures("domains")
 class TestListOrganizationDomains:
     async def test_only_the_organizations_domains_newest_first(
-        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, org: Organization
+        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, org: dict[str, str]
     ) -> None:
-        first, second = await add_domain(client, org.id), await add_domain(client, org.id)
-        other = await make_organization(app, instance.instance_id)
-        await add_domain(client, other.id)
-        response = await client.get(f"/v1/organizations/{org.id}/domains")
+        first, second = await add_domain(client, org["id"]), await add_domain(client, org["id"])
+        other = await insert_organization(app, instance.instance_id)
+        await add_domain(client, other["id"])
+        response = await client.get(f"/v1/organizations/{org['id']}/domains")
         assert response.status_code == 200
         page = response.json()
         assert page["total_count"] == 2
         assert [d["id"] for d in page["data"]] == [second["id"], first["id"]]
         assert page["data"][1] == first
 
-    async def test_filters_and_pagination(self, client: httpx.AsyncClient, org: Organization) -> None:
-        manual = await add_domain(client, org.id)
-        suggested = await add_domain(client, org.id, enrollment_mode="automatic_suggestion", verified=False)
-        invited = await add_domain(client, org.id, enrollment_mode="automatic_invitation")
-        url = f"/v1/organizations/{org.id}/domains"
+    async def test_filters_and_pagination(self, client: httpx.AsyncClient, org: dict[str, str]) -> None:
+        manual = await add_domain(client, org["id"])
+        suggested = await add_domain(client, org["id"], enrollment_mode="automatic_suggestion", verified=False)
+        invited = await add_domain(client, org["id"], enrollment_mode="automatic_invitation")
+        url = f"/v1/organizations/{org['id']}/domains"
         assert names((await client.get(url, params={"verified": "false"})).json()) == [suggested["name"]]
         verified = (await client.get(url, params={"verified": "true"})).json()
         assert names(verified) == [invited["name"], manual["name"]]
@@ -255,12 +229,12 @@ class TestListOrganizationDomains:
         assert names(page) == [suggested["name"]] and page["total_count"] == 3
 
     async def test_unknown_or_foreign_organization_has_no_domains(
-        self, client: httpx.AsyncClient, other_client: httpx.AsyncClient, org: Organization
+        self, client: httpx.AsyncClient, other_client: httpx.AsyncClient, org: dict[str, str]
     ) -> None:
-        await add_domain(client, org.id)
+        await add_domain(client, org["id"])
         for response in (
             await client.get("/v1/organizations/org_missing/domains"),
-            await other_client.get(f"/v1/organizations/{org.id}/domains"),
+            await other_client.get(f"/v1/organizations/{org['id']}/domains"),
         ):
             assert response.status_code == 200 and response.json() == {"data": [], "total_count": 0}
 
@@ -273,20 +247,20 @@ class TestListOrganizationDomains:
         ],
     )
     async def test_invalid_query_is_422(
-        self, client: httpx.AsyncClient, org: Organization, params: dict[str, Any]
+        self, client: httpx.AsyncClient, org: dict[str, str], params: dict[str, Any]
     ) -> None:
-        response = await client.get(f"/v1/organizations/{org.id}/domains", params=params)
+        response = await client.get(f"/v1/organizations/{org['id']}/domains", params=params)
         assert response.status_code == 422 and error_code(response) == "form_param_value_invalid"
 
 
 @pytest.mark.usefixtures("domains")
 class TestUpdateOrganizationDomain:
     async def test_updates_mode_and_verification(
-        self, client: httpx.AsyncClient, org: Organization, recorded_events: RecordedEvents
+        self, client: httpx.AsyncClient, org: dict[str, str], recorded_events: RecordedEvents
     ) -> None:
-        domain = await add_domain(client, org.id)
+        domain = await add_domain(client, org["id"])
         response = await client.patch(
-            f"/v1/organizations/{org.id}/domains/{domain['id']}",
+            f"/v1/organizations/{org['id']}/domains/{domain['id']}",
             json={"enrollment_mode": "automatic_invitation", "verified": False},
         )
         assert response.status_code == 200, response.text
@@ -295,35 +269,35 @@ class TestUpdateOrganizationDomain:
         assert updated["affiliation_verification"]["status"] == "unverified"
         assert updated["name"] == domain["name"] and updated["created_at"] == domain["created_at"]
         assert (await recorded_events())[-1] == ("organizationDomain.updated", updated)
-        listed = (await client.get(f"/v1/organizations/{org.id}/domains")).json()["data"]
+        listed = (await client.get(f"/v1/organizations/{org['id']}/domains")).json()["data"]
         assert listed == [updated]
 
-    async def test_empty_body_changes_nothing(self, client: httpx.AsyncClient, org: Organization) -> None:
-        domain = await add_domain(client, org.id, enrollment_mode="automatic_suggestion")
-        response = await client.patch(f"/v1/organizations/{org.id}/domains/{domain['id']}")
+    async def test_empty_body_changes_nothing(self, client: httpx.AsyncClient, org: dict[str, str]) -> None:
+        domain = await add_domain(client, org["id"], enrollment_mode="automatic_suggestion")
+        response = await client.patch(f"/v1/organizations/{org['id']}/domains/{domain['id']}")
         assert response.status_code == 200
         assert response.json()["enrollment_mode"] == "automatic_suggestion"
 
     async def test_unknown_domain_or_other_organizations_domain_is_404(
-        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, org: Organization
+        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, org: dict[str, str]
     ) -> None:
-        other = await make_organization(app, instance.instance_id)
-        foreign = await add_domain(client, other.id)
+        other = await insert_organization(app, instance.instance_id)
+        foreign = await add_domain(client, other["id"])
         for domain_id in ("orgdmn_missing", foreign["id"]):
-            response = await client.patch(f"/v1/organizations/{org.id}/domains/{domain_id}", json={})
+            response = await client.patch(f"/v1/organizations/{org['id']}/domains/{domain_id}", json={})
             assert response.status_code == 404 and error_code(response) == "resource_not_found"
 
     async def test_other_instance_is_404(
         self,
         client: httpx.AsyncClient,
         other_client: httpx.AsyncClient,
-        org: Organization,
+        org: dict[str, str],
         recorded_events: RecordedEvents,
     ) -> None:
-        domain = await add_domain(client, org.id)
+        domain = await add_domain(client, org["id"])
         before = await recorded_events()
         response = await other_client.patch(
-            f"/v1/organizations/{org.id}/domains/{domain['id']}", json={"verified": False}
+            f"/v1/organizations/{org['id']}/domains/{domain['id']}", json={"verified": False}
         )
         assert response.status_code == 404
         assert await recorded_events() == before
@@ -346,67 +320,69 @@ class TestUpdateOrganizationDomain:
         app: FastAPI,
         instance: InstanceKeys,
         client: httpx.AsyncClient,
-        org: Organization,
+        org: dict[str, str],
         recorded_events: RecordedEvents,
         body: dict[str, Any],
         status: int,
         code: str,
     ) -> None:
-        domain = await add_domain(client, org.id)
+        domain = await add_domain(client, org["id"])
         await set_organization_settings(app, instance.instance_id, domains_enrollment_modes=[])
         before = await recorded_events()
-        response = await client.patch(f"/v1/organizations/{org.id}/domains/{domain['id']}", json=body)
+        response = await client.patch(f"/v1/organizations/{org['id']}/domains/{domain['id']}", json=body)
         assert response.status_code == status and error_code(response) == code
         assert await recorded_events() == before
 
 
 @pytest.mark.usefixtures("domains")
 class TestDeleteOrganizationDomain:
-    async def test_deletes(self, client: httpx.AsyncClient, org: Organization, recorded_events: RecordedEvents) -> None:
-        domain = await add_domain(client, org.id)
-        response = await client.delete(f"/v1/organizations/{org.id}/domains/{domain['id']}")
+    async def test_deletes(
+        self, client: httpx.AsyncClient, org: dict[str, str], recorded_events: RecordedEvents
+    ) -> None:
+        domain = await add_domain(client, org["id"])
+        response = await client.delete(f"/v1/organizations/{org['id']}/domains/{domain['id']}")
         assert response.status_code == 200
         deleted = {"object": "organization_domain", "id": domain["id"], "deleted": True}
         assert response.json() == deleted
         assert (await recorded_events())[-1] == ("organizationDomain.deleted", deleted)
-        assert (await client.get(f"/v1/organizations/{org.id}/domains")).json()["total_count"] == 0
+        assert (await client.get(f"/v1/organizations/{org['id']}/domains")).json()["total_count"] == 0
         # The name is free again.
-        assert (await add_domain(client, org.id, name=domain["name"]))["name"] == domain["name"]
+        assert (await add_domain(client, org["id"], name=domain["name"]))["name"] == domain["name"]
 
-    async def test_unknown_domain_is_404(self, client: httpx.AsyncClient, org: Organization) -> None:
-        response = await client.delete(f"/v1/organizations/{org.id}/domains/orgdmn_missing")
+    async def test_unknown_domain_is_404(self, client: httpx.AsyncClient, org: dict[str, str]) -> None:
+        response = await client.delete(f"/v1/organizations/{org['id']}/domains/orgdmn_missing")
         assert response.status_code == 404 and error_code(response) == "resource_not_found"
 
     async def test_other_instance_is_404(
         self,
         client: httpx.AsyncClient,
         other_client: httpx.AsyncClient,
-        org: Organization,
+        org: dict[str, str],
         recorded_events: RecordedEvents,
     ) -> None:
-        domain = await add_domain(client, org.id)
+        domain = await add_domain(client, org["id"])
         before = await recorded_events()
-        response = await other_client.delete(f"/v1/organizations/{org.id}/domains/{domain['id']}")
+        response = await other_client.delete(f"/v1/organizations/{org['id']}/domains/{domain['id']}")
         assert response.status_code == 404
         assert await recorded_events() == before
-        assert (await client.get(f"/v1/organizations/{org.id}/domains")).json()["total_count"] == 1
+        assert (await client.get(f"/v1/organizations/{org['id']}/domains")).json()["total_count"] == 1
 
     async def test_domains_switched_off_is_403(
-        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, org: Organization
+        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, org: dict[str, str]
     ) -> None:
-        domain = await add_domain(client, org.id)
+        domain = await add_domain(client, org["id"])
         await set_organization_settings(app, instance.instance_id, domains_enabled=False)
-        response = await client.delete(f"/v1/organizations/{org.id}/domains/{domain['id']}")
+        response = await client.delete(f"/v1/organizations/{org['id']}/domains/{domain['id']}")
         assert response.status_code == 403 and error_code(response) == "organization_domains_not_enabled"
 
 
 @pytest.mark.usefixtures("domains")
 class TestVerifyOrganizationDomainOwnership:
     async def test_marks_ownership_verified_once(
-        self, client: httpx.AsyncClient, org: Organization, recorded_events: RecordedEvents
+        self, client: httpx.AsyncClient, org: dict[str, str], recorded_events: RecordedEvents
     ) -> None:
-        domain = await add_domain(client, org.id, verified=False)
-        url = f"/v1/organizations/{org.id}/domains/{domain['id']}/verify_ownership"
+        domain = await add_domain(client, org["id"], verified=False)
+        url = f"/v1/organizations/{org['id']}/domains/{domain['id']}/verify_ownership"
         response = await client.post(url)
         assert response.status_code == 200, response.text
         verified = response.json()
@@ -422,25 +398,25 @@ class TestVerifyOrganizationDomainOwnership:
             ("organizationDomain.updated", verified)
         ]
 
-    async def test_unknown_domain_is_404(self, client: httpx.AsyncClient, org: Organization) -> None:
-        response = await client.post(f"/v1/organizations/{org.id}/domains/orgdmn_missing/verify_ownership")
+    async def test_unknown_domain_is_404(self, client: httpx.AsyncClient, org: dict[str, str]) -> None:
+        response = await client.post(f"/v1/organizations/{org['id']}/domains/orgdmn_missing/verify_ownership")
         assert response.status_code == 404 and error_code(response) == "resource_not_found"
 
     async def test_other_instance_is_404(
-        self, client: httpx.AsyncClient, other_client: httpx.AsyncClient, org: Organization
+        self, client: httpx.AsyncClient, other_client: httpx.AsyncClient, org: dict[str, str]
     ) -> None:
-        domain = await add_domain(client, org.id)
-        response = await other_client.post(f"/v1/organizations/{org.id}/domains/{domain['id']}/verify_ownership")
+        domain = await add_domain(client, org["id"])
+        response = await other_client.post(f"/v1/organizations/{org['id']}/domains/{domain['id']}/verify_ownership")
         assert response.status_code == 404
-        listed = (await client.get(f"/v1/organizations/{org.id}/domains")).json()["data"]
+        listed = (await client.get(f"/v1/organizations/{org['id']}/domains")).json()["data"]
         assert listed[0]["ownership_verification"] is None
 
     async def test_domains_switched_off_is_403(
-        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, org: Organization
+        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, org: dict[str, str]
     ) -> None:
-        domain = await add_domain(client, org.id)
+        domain = await add_domain(client, org["id"])
         await set_organization_settings(app, instance.instance_id, domains_enabled=False)
-        response = await client.post(f"/v1/organizations/{org.id}/domains/{domain['id']}/verify_ownership")
+        response = await client.post(f"/v1/organizations/{org['id']}/domains/{domain['id']}/verify_ownership")
         assert response.status_code == 403 and error_code(response) == "organization_domains_not_enabled"
 
 
@@ -450,14 +426,16 @@ class TestListAllOrganizationDomains:
     async def spread(self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient) -> dict[str, Any]:
         """Three domains over two organizations, created in this order."""
         first, second = (
-            await make_organization(app, instance.instance_id),
-            await make_organization(app, instance.instance_id),
+            await insert_organization(app, instance.instance_id),
+            await insert_organization(app, instance.instance_id),
         )
         return {
             "orgs": (first, second),
-            "beta": await add_domain(client, first.id, name=unique_domain("beta")),
-            "alpha": await add_domain(client, first.id, name=unique_domain("alpha"), verified=False),
-            "gamma": await add_domain(client, second.id, name=unique_domain("gamma"), enrollment_mode="enterprise_sso"),
+            "beta": await add_domain(client, first["id"], name=unique_domain("beta")),
+            "alpha": await add_domain(client, first["id"], name=unique_domain("alpha"), verified=False),
+            "gamma": await add_domain(
+                client, second["id"], name=unique_domain("gamma"), enrollment_mode="enterprise_sso"
+            ),
         }
 
     async def test_every_domain_newest_first(self, client: httpx.AsyncClient, spread: dict[str, Any]) -> None:
@@ -500,9 +478,9 @@ class TestListAllOrganizationDomains:
 
     async def test_by_organization_and_names(self, client: httpx.AsyncClient, spread: dict[str, Any]) -> None:
         first, second = spread["orgs"]
-        by_org = (await client.get("/v1/organization_domains", params={"organization_id": second.id})).json()
+        by_org = (await client.get("/v1/organization_domains", params={"organization_id": second["id"]})).json()
         assert names(by_org) == [spread["gamma"]["name"]]
-        by_query = (await client.get("/v1/organization_domains", params={"query": first.id})).json()
+        by_query = (await client.get("/v1/organization_domains", params={"query": first["id"]})).json()
         assert names(by_query) == [spread["alpha"]["name"], spread["beta"]["name"]]
         wanted = [("domains", spread["beta"]["name"].upper()), ("domains", spread["gamma"]["name"])]
         by_names = (await client.get("/v1/organization_domains", params=wanted)).json()
@@ -511,7 +489,7 @@ class TestListAllOrganizationDomains:
 
     async def test_other_instance_sees_nothing(self, other_client: httpx.AsyncClient, spread: dict[str, Any]) -> None:
         first, _second = spread["orgs"]
-        for params in ({}, {"organization_id": first.id}, {"query": first.id}):
+        for params in ({}, {"organization_id": first["id"]}, {"query": first["id"]}):
             response = await other_client.get("/v1/organization_domains", params=params)
             assert response.status_code == 200 and response.json() == {"data": [], "total_count": 0}
 

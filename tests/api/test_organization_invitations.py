@@ -7,13 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import update
 
-from locum.db.models import Organization, OrganizationMembership, OrganizationSettings
 from locum.instances.service import InstanceKeys
-from locum.kit.ids import new_id
-from locum.resources.organizations.lookup import get_role_by_key
-from tests.builders import make_user, unique_email
+from tests.builders import error_code, insert_organization, make_user, set_organization_settings, unique_email
 from tests.conftest import RecordedEvents
 from tests.verification_codes import MESSAGES_LOGGER, frozen_clock
 
@@ -21,55 +17,9 @@ DAY_MS = 86_400_000
 T0 = 1_800_000_000_000
 
 
-async def make_organization(
-    app: FastAPI,
-    instance: InstanceKeys,
-    *,
-    name: str = "Acme",
-    max_allowed_memberships: int = 0,
-    members: dict[str, str] | None = None,
-) -> dict[str, str]:
-    """An organization row (and memberships: user id -> role key), inserted directly."""
-    organization_id = new_id("organization")
-    async with app.state.sessionmaker() as session:
-        session.add(
-            Organization(
-                id=organization_id,
-                instance_id=instance.instance_id,
-                name=name,
-                slug=organization_id.lower(),
-                max_allowed_memberships=max_allowed_memberships,
-            )
-        )
-        for user_id, role_key in (members or {}).items():
-            role = await get_role_by_key(session, instance_id=instance.instance_id, key=role_key)
-            assert role is not None
-            session.add(
-                OrganizationMembership(
-                    id=new_id("organization_membership"),
-                    instance_id=instance.instance_id,
-                    organization_id=organization_id,
-                    user_id=user_id,
-                    role_id=role.id,
-                )
-            )
-        await session.commit()
-    return {"id": organization_id, "name": name, "slug": organization_id.lower()}
-
-
-async def disable_organizations(app: FastAPI, instance: InstanceKeys) -> None:
-    async with app.state.sessionmaker() as session:
-        await session.execute(
-            update(OrganizationSettings)
-            .where(OrganizationSettings.instance_id == instance.instance_id)
-            .values(enabled=False)
-        )
-        await session.commit()
-
-
 @pytest.fixture
 async def org(app: FastAPI, instance: InstanceKeys) -> dict[str, str]:
-    return await make_organization(app, instance)
+    return await insert_organization(app, instance.instance_id)
 
 
 async def invite(client: httpx.AsyncClient, org_id: str, email: str | None = None, **body: Any) -> dict[str, Any]:
@@ -80,11 +30,6 @@ async def invite(client: httpx.AsyncClient, org_id: str, email: str | None = Non
     assert response.status_code == 200, response.text
     invitation: dict[str, Any] = response.json()
     return invitation
-
-
-def error_code(response: httpx.Response) -> str:
-    code: str = response.json()["errors"][0]["code"]
-    return code
 
 
 def organization_events(events: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
@@ -154,7 +99,7 @@ class TestCreateOrganizationInvitation:
         self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient
     ) -> None:
         admin = await make_user(client, first_name="Ada")
-        org = await make_organization(app, instance, members={admin["id"]: "org:admin"})
+        org = await insert_organization(app, instance.instance_id, members={admin["id"]: "org:admin"})
         invitation = await invite(client, org["id"], inviter_user_id=admin["id"])
         assert invitation["inviter_id"] == admin["id"]
         inviter = invitation["public_inviter_data"]
@@ -179,7 +124,7 @@ class TestCreateOrganizationInvitation:
         code: str,
     ) -> None:
         user = await make_user(client)
-        org = await make_organization(app, instance, members={user["id"]: role} if role else None)
+        org = await insert_organization(app, instance.instance_id, members={user["id"]: role} if role else None)
         response = await client.post(
             f"/v1/organizations/{org['id']}/invitations",
             json={"email_address": unique_email(), "role": "org:member", "inviter_user_id": user["id"]},
@@ -210,7 +155,7 @@ class TestCreateOrganizationInvitation:
         self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient
     ) -> None:
         member = await make_user(client)
-        org = await make_organization(app, instance, members={member["id"]: "org:member"})
+        org = await insert_organization(app, instance.instance_id, members={member["id"]: "org:member"})
         response = await client.post(
             f"/v1/organizations/{org['id']}/invitations",
             json={"email_address": member["email_addresses"][0]["email_address"].upper(), "role": "org:member"},
@@ -221,7 +166,9 @@ class TestCreateOrganizationInvitation:
         self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient
     ) -> None:
         member = await make_user(client)
-        org = await make_organization(app, instance, max_allowed_memberships=2, members={member["id"]: "org:admin"})
+        org = await insert_organization(
+            app, instance.instance_id, max_allowed_memberships=2, members={member["id"]: "org:admin"}
+        )
         await invite(client, org["id"])
         response = await client.post(
             f"/v1/organizations/{org['id']}/invitations", json={"email_address": unique_email(), "role": "org:member"}
@@ -262,8 +209,8 @@ class TestCreateOrganizationInvitation:
     async def test_organizations_disabled(
         self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient
     ) -> None:
-        org = await make_organization(app, instance)
-        await disable_organizations(app, instance)
+        org = await insert_organization(app, instance.instance_id)
+        await set_organization_settings(app, instance.instance_id, enabled=False)
         response = await client.post(
             f"/v1/organizations/{org['id']}/invitations", json={"email_address": unique_email(), "role": "org:member"}
         )
@@ -360,8 +307,8 @@ class TestGetOrganizationInvitation:
     async def test_get_and_not_found(
         self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, other_client: httpx.AsyncClient
     ) -> None:
-        org = await make_organization(app, instance)
-        other_org = await make_organization(app, instance, name="Other")
+        org = await insert_organization(app, instance.instance_id)
+        other_org = await insert_organization(app, instance.instance_id, name="Other")
         invitation = await invite(client, org["id"])
         url = f"/v1/organizations/{org['id']}/invitations/{invitation['id']}"
         assert (await client.get(url)).json() == invitation
@@ -397,7 +344,9 @@ class TestRevokeOrganizationInvitation:
         self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient
     ) -> None:
         admin, member = await make_user(client), await make_user(client)
-        org = await make_organization(app, instance, members={admin["id"]: "org:admin", member["id"]: "org:member"})
+        org = await insert_organization(
+            app, instance.instance_id, members={admin["id"]: "org:admin", member["id"]: "org:member"}
+        )
         invitation = await invite(client, org["id"])
         url = f"/v1/organizations/{org['id']}/invitations/{invitation['id']}/revoke"
         response = await client.post(url, json={"requesting_user_id": member["id"]})
@@ -418,7 +367,7 @@ class TestExpiry:
     async def test_expired_on_read_and_no_longer_pending(
         self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient
     ) -> None:
-        org = await make_organization(app, instance, max_allowed_memberships=1)
+        org = await insert_organization(app, instance.instance_id, max_allowed_memberships=1)
         with frozen_clock(T0) as move:
             invitation = await invite(client, org["id"], "late@example.com", expires_in_days=1)
             move(T0 + DAY_MS)
@@ -442,8 +391,8 @@ class TestListInstanceOrganizationInvitations:
         client: httpx.AsyncClient,
         other_client: httpx.AsyncClient,
     ) -> None:
-        first = await make_organization(app, instance, name="First")
-        second = await make_organization(app, instance, name="Second")
+        first = await insert_organization(app, instance.instance_id, name="First")
+        second = await insert_organization(app, instance.instance_id, name="Second")
         one = await invite(client, first["id"], "one@example.com")
         two = await invite(client, second["id"], "two@example.com")
         await client.post(f"/v1/organizations/{second['id']}/invitations/{two['id']}/revoke")
@@ -469,8 +418,8 @@ class TestUsersGetOrganizationInvitations:
     ) -> None:
         first_email, second_email = unique_email("me"), unique_email("me")
         user = await make_user(client, email_address=[first_email, second_email])
-        first = await make_organization(app, instance, name="First")
-        second = await make_organization(app, instance, name="Second")
+        first = await insert_organization(app, instance.instance_id, name="First")
+        second = await insert_organization(app, instance.instance_id, name="Second")
         one = await invite(client, first["id"], first_email)
         two = await invite(client, second["id"], second_email.upper())
         await invite(client, second["id"])

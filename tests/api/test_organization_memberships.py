@@ -11,10 +11,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
 
-from locum.db.models import Organization, OrganizationSettings
 from locum.instances.service import InstanceKeys
-from locum.kit.ids import new_id
-from tests.builders import make_user
+from tests.builders import error_code, insert_organization, make_user, set_organization_settings
 from tests.conftest import RecordedEvents
 
 ADMIN_PERMISSIONS = {
@@ -31,31 +29,6 @@ ADMIN_PERMISSIONS = {
 MEMBER_PERMISSIONS = ["org:sys_memberships:read", "org:sys_billing:read"]
 
 
-async def make_organization(app: FastAPI, instance_id: str, *, max_allowed_memberships: int = 0) -> dict[str, str]:
-    """An organization row inserted directly (the tests don't depend on CreateOrganization)."""
-    organization_id = new_id("organization")
-    slug = f"org-{organization_id[-10:].lower()}"
-    async with app.state.sessionmaker() as session:
-        session.add(
-            Organization(
-                id=organization_id,
-                instance_id=instance_id,
-                name=f"Organization {slug}",
-                slug=slug,
-                max_allowed_memberships=max_allowed_memberships,
-            )
-        )
-        await session.commit()
-    return {"id": organization_id, "slug": slug}
-
-
-async def set_organizations_enabled(app: FastAPI, instance_id: str, enabled: bool) -> None:
-    async with app.state.sessionmaker() as session:
-        settings = await session.get_one(OrganizationSettings, instance_id)
-        settings.enabled = enabled
-        await session.commit()
-
-
 async def add_member(
     client: httpx.AsyncClient, organization_id: str, user_id: str, role: str = "org:member"
 ) -> dict[str, Any]:
@@ -69,12 +42,7 @@ async def add_member(
 
 @pytest.fixture
 async def organization(app: FastAPI, instance: InstanceKeys) -> dict[str, str]:
-    return await make_organization(app, instance.instance_id)
-
-
-def error_code(response: httpx.Response) -> str:
-    code: str = response.json()["errors"][0]["code"]
-    return code
+    return await insert_organization(app, instance.instance_id)
 
 
 def member_ids(response: httpx.Response) -> list[str]:
@@ -174,7 +142,7 @@ class TestCreateOrganizationMembership:
         assert (response.status_code, error_code(response)) == (400, "already_a_member_in_organization")
 
     async def test_membership_limit(self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient) -> None:
-        organization = await make_organization(app, instance.instance_id, max_allowed_memberships=1)
+        organization = await insert_organization(app, instance.instance_id, max_allowed_memberships=1)
         first, second = await make_user(client), await make_user(client)
         await add_member(client, organization["id"], first["id"])
         response = await client.post(
@@ -185,7 +153,7 @@ class TestCreateOrganizationMembership:
     async def test_concurrent_additions_never_pass_the_limit(
         self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient
     ) -> None:
-        organization = await make_organization(app, instance.instance_id, max_allowed_memberships=3)
+        organization = await insert_organization(app, instance.instance_id, max_allowed_memberships=3)
         users = [await make_user(client) for _ in range(10)]
         responses = await asyncio.gather(
             *(
@@ -303,7 +271,7 @@ class TestListOrganizationMemberships:
     async def test_other_organizations_members_are_not_listed(
         self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, members: dict[str, dict[str, Any]]
     ) -> None:
-        elsewhere = await make_organization(app, instance.instance_id)
+        elsewhere = await insert_organization(app, instance.instance_id)
         await add_member(client, elsewhere["id"], members["ada"]["id"])
         listed = await client.get(f"/v1/organizations/{elsewhere['id']}/memberships")
         assert member_ids(listed) == [members["ada"]["id"]]
@@ -604,7 +572,7 @@ class TestUsersGetOrganizationMemberships:
         self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, organization: dict[str, str]
     ) -> None:
         user, bystander = await make_user(client), await make_user(client)
-        second = await make_organization(app, instance.instance_id)
+        second = await insert_organization(app, instance.instance_id)
         first_membership = await add_member(client, organization["id"], user["id"], "org:admin")
         second_membership = await add_member(client, second["id"], user["id"])
         await add_member(client, organization["id"], bystander["id"])
@@ -642,7 +610,7 @@ class TestInstanceGetOrganizationMemberships:
         other_client: httpx.AsyncClient,
         members: dict[str, dict[str, Any]],
     ) -> None:
-        second = await make_organization(app, instance.instance_id)
+        second = await insert_organization(app, instance.instance_id)
         await add_member(client, second["id"], members["grace"]["id"])
         response = await client.get("/v1/organization_memberships", params={"order_by": "first_name"})
         assert response.status_code == 200, response.text
@@ -684,7 +652,7 @@ async def test_every_operation_needs_organizations_enabled(
     user = await make_user(client)
     await add_member(client, organization["id"], user["id"], "org:admin")
     before = await recorded_events()
-    await set_organizations_enabled(app, instance.instance_id, False)
+    await set_organization_settings(app, instance.instance_id, enabled=False)
 
     def fill(text: str) -> str:
         return text.replace("{org}", organization["id"]).replace("{user}", user["id"])

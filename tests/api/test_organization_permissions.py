@@ -7,11 +7,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import update
 
-from locum.db.models import OrganizationSettings
 from locum.instances.service import InstanceKeys
 from locum.resources.organizations.defaults import SYSTEM_PERMISSIONS
+from tests.builders import error_code, set_organization_settings
 from tests.conftest import RecordedEvents
 
 _sequence = itertools.count(1)
@@ -35,21 +34,6 @@ async def system_permission(client: httpx.AsyncClient, key: str = "org:sys_profi
     found: dict[str, Any] = response.json()["data"][0]
     assert found["key"] == key
     return found
-
-
-async def disable_organizations(app: FastAPI, instance: InstanceKeys) -> None:
-    async with app.state.sessionmaker() as session:
-        await session.execute(
-            update(OrganizationSettings)
-            .where(OrganizationSettings.instance_id == instance.instance_id)
-            .values(enabled=False)
-        )
-        await session.commit()
-
-
-def error_code(response: httpx.Response) -> str:
-    code: str = response.json()["errors"][0]["code"]
-    return code
 
 
 class TestListOrganizationPermissions:
@@ -284,6 +268,6 @@ class TestDeleteOrganizationPermission:
         self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient
     ) -> None:
         permission = await create_permission(client)
-        await disable_organizations(app, instance)
+        await set_organization_settings(app, instance.instance_id, enabled=False)
         response = await client.delete(f"/v1/organization_permissions/{permission['id']}")
         assert response.status_code == 403 and error_code(response) == "organization_not_enabled_in_instance"

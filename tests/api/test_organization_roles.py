@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from locum.db.models import (
     Organization,
@@ -20,8 +20,8 @@ from locum.db.models import (
 from locum.instances.service import InstanceKeys
 from locum.kit.ids import new_id
 from locum.resources.organizations.defaults import CREATOR_PERMISSIONS, INITIAL_ROLE_SET_KEY, SYSTEM_PERMISSIONS
-from tests.api.test_organization_permissions import create_permission, disable_organizations, error_code
-from tests.builders import make_user
+from tests.api.test_organization_permissions import create_permission
+from tests.builders import error_code, make_user, set_organization_settings
 from tests.conftest import RecordedEvents
 
 _sequence = itertools.count(1)
@@ -40,16 +40,6 @@ async def role_by_key(client: httpx.AsyncClient, key: str) -> dict[str, Any]:
     roles = (await client.get("/v1/organization_roles", params={"query": key})).json()["data"]
     role: dict[str, Any] = next(r for r in roles if r["key"] == key)
     return role
-
-
-async def set_settings(app: FastAPI, instance: InstanceKeys, **values: Any) -> None:
-    async with app.state.sessionmaker() as session:
-        await session.execute(
-            update(OrganizationSettings)
-            .where(OrganizationSettings.instance_id == instance.instance_id)
-            .values(**values)
-        )
-        await session.commit()
 
 
 async def settings_of(app: FastAPI, instance: InstanceKeys) -> OrganizationSettings:
@@ -132,7 +122,7 @@ class TestListOrganizationRoles:
     async def test_organizations_disabled_is_403(
         self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient
     ) -> None:
-        await disable_organizations(app, instance)
+        await set_organization_settings(app, instance.instance_id, enabled=False)
         response = await client.get("/v1/organization_roles")
         assert response.status_code == 403 and error_code(response) == "organization_not_enabled_in_instance"
 
@@ -218,7 +208,7 @@ class TestCreateOrganizationRole:
     async def test_the_instance_role_quota_applies(
         self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, recorded_events: RecordedEvents
     ) -> None:
-        await set_settings(app, instance, max_allowed_roles=3)
+        await set_organization_settings(app, instance.instance_id, max_allowed_roles=3)
         await create_role(client)
         response = await client.post("/v1/organization_roles", json={"name": "Fourth", "key": "org:fourth"})
         assert response.status_code == 403 and error_code(response) == "organization_instance_roles_quota_exceeded"
@@ -227,7 +217,7 @@ class TestCreateOrganizationRole:
     async def test_organizations_disabled_is_403(
         self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient
     ) -> None:
-        await disable_organizations(app, instance)
+        await set_organization_settings(app, instance.instance_id, enabled=False)
         response = await client.post("/v1/organization_roles", json={"name": "X", "key": "org:x"})
         assert response.status_code == 403 and error_code(response) == "organization_not_enabled_in_instance"
 

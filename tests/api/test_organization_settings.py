@@ -9,7 +9,7 @@ from locum.db.models import Permission, Role
 from locum.instances.service import InstanceKeys
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
-from tests.builders import png_bytes
+from tests.builders import error_of, png_bytes
 from tests.conftest import RecordedEvents
 
 SETTINGS = "/v1/instance/organization_settings"
@@ -53,11 +53,6 @@ async def add_role(app: FastAPI, instance_id: str, key: str, permission_keys: li
         session.add(role)
         await session.commit()
         return role.id
-
-
-def error_of(response: httpx.Response) -> dict[str, Any]:
-    error: dict[str, Any] = response.json()["errors"][0]
-    return error
 
 
 class TestGetInstanceOrganizationSettings:

@@ -11,13 +11,8 @@ from locum.db.models import OrganizationMembership
 from locum.instances.service import InstanceKeys
 from locum.resources.organizations.lookup import get_organization_or_raise, get_role_by_key_or_raise
 from locum.resources.organizations.members import add_membership
-from tests.builders import make_organization, make_user, png_bytes
+from tests.builders import error_of, event_types, make_organization, make_user, png_bytes
 from tests.conftest import TEST_ORIGIN, RecordedEvents, api_client
-
-
-def error_of(response: httpx.Response) -> dict[str, Any]:
-    error: dict[str, Any] = response.json()["errors"][0]
-    return error
 
 
 async def add_member(app: FastAPI, instance_id: str, *, organization_id: str, user_id: str) -> None:
@@ -27,10 +22,6 @@ async def add_member(app: FastAPI, instance_id: str, *, organization_id: str, us
         role = await get_role_by_key_or_raise(session, instance_id=instance_id, key="org:member")
         await add_membership(session, organization=organization, user_id=user_id, role=role, origin=TEST_ORIGIN)
         await session.commit()
-
-
-async def event_types(recorded_events: RecordedEvents) -> list[str]:
-    return [kind for kind, _ in await recorded_events()]
 
 
 class TestCreateOrganization:

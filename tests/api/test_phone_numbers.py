@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.builders import make_user
+from tests.builders import error_code, make_user
 from tests.conftest import RecordedEvents
 from tests.verification_codes import MESSAGES_LOGGER, frozen_clock, logged_code, wrong_code
 
@@ -33,11 +33,6 @@ async def get_user(client: httpx.AsyncClient, user_id: str) -> dict[str, Any]:
 
 async def patch_phone(client: httpx.AsyncClient, phone_id: str, **body: Any) -> httpx.Response:
     return await client.patch(f"/v1/phone_numbers/{phone_id}", json=body)
-
-
-def error_code(response: httpx.Response) -> str:
-    code: str = response.json()["errors"][0]["code"]
-    return code
 
 
 class TestCreatePhoneNumber:

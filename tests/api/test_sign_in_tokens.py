@@ -8,22 +8,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.builders import make_user
+from tests.builders import error_of, make_user, sign_in_token
 from tests.conftest import TEST_ORIGIN, api_client
 
 SIGN_IN_TOKEN_KEYS = {"object", "id", "status", "user_id", "created_at", "updated_at"}
-
-
-def error_of(response: httpx.Response) -> dict[str, Any]:
-    error: dict[str, Any] = response.json()["errors"][0]
-    return error
-
-
-async def create(client: httpx.AsyncClient, user_id: str, **body: Any) -> dict[str, Any]:
-    response = await client.post("/v1/sign_in_tokens", json={"user_id": user_id, **body})
-    assert response.status_code == 200, response.text
-    created: dict[str, Any] = response.json()
-    return created
 
 
 async def organization_of(client: httpx.AsyncClient, creator_id: str) -> dict[str, Any]:
@@ -36,7 +24,7 @@ async def organization_of(client: httpx.AsyncClient, creator_id: str) -> dict[st
 class TestCreateSignInToken:
     async def test_creates_a_pending_token_with_its_secret_and_url(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client)
-        token = await create(client, user["id"])
+        token = await sign_in_token(client, user["id"])
         assert set(token) == SIGN_IN_TOKEN_KEYS | {"token", "url"}
         assert token["object"] == "sign_in_token" and token["id"].startswith("sit_")
         assert token["status"] == "pending" and token["user_id"] == user["id"]
@@ -44,14 +32,14 @@ class TestCreateSignInToken:
         url = urlsplit(token["url"])
         assert f"{url.scheme}://{url.netloc}{url.path}" == f"{TEST_ORIGIN}/locum/sign_in_tokens/consume"
         assert parse_qs(url.query) == {"token": [token["token"]]}
-        assert token["token"] != (await create(client, user["id"]))["token"]
+        assert token["token"] != (await sign_in_token(client, user["id"]))["token"]
 
     async def test_for_an_organization_the_user_belongs_to(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client)
         organization = await organization_of(client, user["id"])
-        token = await create(client, user["id"], org_id=organization["id"], expires_in_seconds=60)
+        token = await sign_in_token(client, user["id"], org_id=organization["id"], expires_in_seconds=60)
         assert token["status"] == "pending"
-        assert (await create(client, user["id"], org_id=None, expires_in_seconds=None))["status"] == "pending"
+        assert (await sign_in_token(client, user["id"], org_id=None, expires_in_seconds=None))["status"] == "pending"
 
     async def test_organization_the_user_is_not_a_member_of(self, client: httpx.AsyncClient) -> None:
         owner, outsider = await make_user(client), await make_user(client)
@@ -118,7 +106,7 @@ class TestCreateSignInToken:
 class TestRevokeSignInToken:
     async def test_revokes_a_pending_token_once(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client)
-        token = await create(client, user["id"])
+        token = await sign_in_token(client, user["id"])
         response = await client.post(f"/v1/sign_in_tokens/{token['id']}/revoke")
         assert response.status_code == 200
         revoked = response.json()
@@ -129,7 +117,7 @@ class TestRevokeSignInToken:
 
     async def test_unknown_token(self, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
         user = await make_user(client)
-        token = await create(client, user["id"])
+        token = await sign_in_token(client, user["id"])
         for http, token_id in ((client, "sit_missing"), (other_client, token["id"])):
             response = await http.post(f"/v1/sign_in_tokens/{token_id}/revoke")
             assert response.status_code == 404 and error_of(response)["code"] == "resource_not_found"

@@ -9,7 +9,6 @@ test looks only at the recipients it created.
 import asyncio
 import email
 import email.policy
-import socket
 import time
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
@@ -28,7 +27,7 @@ from locum.kit.ids import new_id
 from locum.messages import smtp
 from locum.messages.smtp import MAX_SEND_ATTEMPTS, RETRY_DELAYS_MS, run_email_sender, send_queued_emails
 from locum.settings import Settings
-from tests.builders import make_user, unique_email
+from tests.builders import free_port, make_user, unique_email
 from tests.verification_codes import frozen_clock, messaged_code
 from tests.webhook_delivery import TOO_DEEP_TO_READ, stored_json
 
@@ -85,12 +84,6 @@ async def inbox() -> AsyncIterator[tuple[Inbox, Settings]]:
     finally:
         server.close()
         await server.wait_closed()
-
-
-def unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def drain(app: FastAPI, settings: Settings) -> None:
@@ -287,7 +280,7 @@ async def test_a_database_fault_with_one_email_fails_only_that_email(
 
 
 async def test_retries_on_schedule_then_fails(app: FastAPI, client: httpx.AsyncClient) -> None:
-    unreachable = Settings(smtp_url=f"smtp://127.0.0.1:{unused_port()}")
+    unreachable = Settings(smtp_url=f"smtp://127.0.0.1:{free_port()}")
     start = clock.now_ms()
     with frozen_clock(start) as move_to:
         address, _ = await send_code(client)

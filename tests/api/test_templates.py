@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from locum.messages.catalogue import SYSTEM_TEMPLATES_TIMESTAMP
+from tests.builders import error_code
 from tests.verification_codes import frozen_clock
 
 T0 = 1_800_000_000_000
@@ -18,11 +19,6 @@ EMAIL_SLUGS = [
     "organization_invitation",
 ]
 SMS_SLUGS = ["verification_code", "reset_password_code"]
-
-
-def error_code(response: httpx.Response) -> str:
-    code: str = response.json()["errors"][0]["code"]
-    return code
 
 
 async def get(client: httpx.AsyncClient, template_type: str, slug: str) -> dict[str, Any]:

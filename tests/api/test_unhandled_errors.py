@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from locum.app import create_app
 from locum.settings import Settings
-from tests.sdk.conftest import free_port
+from tests.builders import free_port
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.builders import make_user
+from tests.builders import event_types, make_user
 from tests.conftest import RecordedEvents
 
 WALLET_A = "0x" + "a" * 40
@@ -23,10 +23,6 @@ async def google_account(client: httpx.AsyncClient, user_id: str, **overrides: A
     user = await attach(client, user_id, "external_accounts", {**body, **overrides})
     account: dict[str, Any] = user["external_accounts"][-1]
     return account
-
-
-async def event_types(recorded_events: RecordedEvents) -> list[str]:
-    return [event for event, _ in await recorded_events()]
 
 
 async def assert_not_found(response: httpx.Response) -> None:

@@ -11,16 +11,10 @@ from PIL import Image
 
 from locum.app import create_app
 from locum.instances.service import InstanceKeys
-from locum.resources.users.images import MAX_BODY_BYTES, MAX_IMAGE_BYTES, MAX_PIXELS
+from locum.resources.images.uploads import MAX_BODY_BYTES, MAX_IMAGE_BYTES, MAX_PIXELS
 from locum.settings import Settings
-from tests.builders import make_user
+from tests.builders import image_bytes, make_user
 from tests.conftest import TEST_ORIGIN, RecordedEvents, api_client
-
-
-def image_bytes(fmt: str, size: tuple[int, int] = (3, 2), color: tuple[int, int, int] = (200, 30, 90)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, format=fmt)
-    return buffer.getvalue()
 
 
 def noisy_png(size: int = 64) -> bytes:

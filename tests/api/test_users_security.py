@@ -12,7 +12,7 @@ from sqlalchemy import select
 from locum.db.models import User
 from locum.kit import clock, passwords
 from locum.resources.users.serializers import LOCKOUT_DURATION_MS, MAX_VERIFICATION_ATTEMPTS
-from tests.builders import make_user
+from tests.builders import error_code, make_user
 from tests.conftest import RecordedEvents
 
 PASSWORD = "correct horse battery"
@@ -46,11 +46,6 @@ async def stored_password(app: FastAPI, user_id: str) -> tuple[str | None, str |
 
 async def verify(client: httpx.AsyncClient, user_id: str, password: str) -> httpx.Response:
     return await client.post(f"/v1/users/{user_id}/verify_password", json={"password": password})
-
-
-def error_code(response: httpx.Response) -> str:
-    code: str = response.json()["errors"][0]["code"]
-    return code
 
 
 # (method, path after /v1/users/{id}, body)

@@ -15,6 +15,7 @@ from locum.instances.service import InstanceKeys
 from locum.kit.ids import new_id
 from locum.kit.sealing import Sealer
 from locum.resources.webhook_endpoints.service import ensure_environment_endpoint
+from tests.builders import clerk_error
 from tests.conftest import api_client
 from tests.webhook_delivery import TOO_DEEP_TO_READ, add_endpoint, open_dashboard, store_event_types
 
@@ -40,11 +41,6 @@ async def make_endpoint(client: httpx.AsyncClient, **body: Any) -> dict[str, Any
     assert response.status_code == 200, response.text
     endpoint: dict[str, Any] = response.json()
     return endpoint
-
-
-def error_of(response: httpx.Response) -> tuple[int, str, str | None]:
-    error = response.json()["errors"][0]
-    return response.status_code, error["code"], (error.get("meta") or {}).get("param_name")
 
 
 async def insert_event(
@@ -134,7 +130,7 @@ class TestCreateWebhookEndpoint:
     async def test_requires_the_secret_key(self, app: FastAPI) -> None:
         async with api_client(app, None) as anonymous:
             response = await anonymous.post("/locum/webhooks/endpoints", json={"url": "http://localhost/"})
-        assert error_of(response) == (401, "authorization_header_format_invalid", None)
+        assert clerk_error(response) == (401, "authorization_header_format_invalid", None)
 
     @pytest.mark.parametrize(
         ("body", "expected"),
@@ -186,7 +182,7 @@ class TestCreateWebhookEndpoint:
         self, client: httpx.AsyncClient, body: dict[str, Any], expected: tuple[int, str, str]
     ) -> None:
         response = await client.post("/locum/webhooks/endpoints", json=body)
-        assert error_of(response) == expected
+        assert clerk_error(response) == expected
         assert (await client.get("/locum/webhooks/endpoints")).json()["total_count"] == 0
 
 
@@ -200,7 +196,7 @@ class TestListWebhookEndpoints:
 
     async def test_bad_limit(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/locum/webhooks/endpoints", params={"limit": 0})
-        assert error_of(response)[:2] == (422, "form_param_value_invalid")
+        assert clerk_error(response)[:2] == (422, "form_param_value_invalid")
 
     async def test_other_instance_sees_none(self, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
         await make_endpoint(client)
@@ -215,7 +211,7 @@ class TestGetWebhookEndpoint:
     async def test_other_instance_gets_404(self, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
         endpoint = await make_endpoint(client)
         response = await other_client.get(f"/locum/webhooks/endpoints/{endpoint['id']}")
-        assert error_of(response) == (404, "resource_not_found", None)
+        assert clerk_error(response) == (404, "resource_not_found", None)
 
 
 class TestUpdateWebhookEndpoint:
@@ -265,13 +261,13 @@ class TestUpdateWebhookEndpoint:
     ) -> None:
         endpoint = await make_endpoint(client)
         response = await client.patch(f"/locum/webhooks/endpoints/{endpoint['id']}", json=body)
-        assert error_of(response) == expected
+        assert clerk_error(response) == expected
         assert (await client.get(f"/locum/webhooks/endpoints/{endpoint['id']}")).json() == endpoint
 
     async def test_other_instance_gets_404(self, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
         endpoint = await make_endpoint(client)
         response = await other_client.patch(f"/locum/webhooks/endpoints/{endpoint['id']}", json={"enabled": False})
-        assert error_of(response) == (404, "resource_not_found", None)
+        assert clerk_error(response) == (404, "resource_not_found", None)
         assert (await client.get(f"/locum/webhooks/endpoints/{endpoint['id']}")).json()["enabled"] is True
 
 
@@ -283,12 +279,12 @@ class TestRotateWebhookEndpointSecret:
         assert rotated["secret"] != endpoint["secret"] and len(secret_key_bytes(rotated["secret"])) == 24
         assert (await client.post(path, json={"secret": FIXED_SECRET})).json()["secret"] == FIXED_SECRET
         response = await client.post(path, json={"secret": "whsec_"})
-        assert error_of(response) == (422, "form_param_format_invalid", "secret")
+        assert clerk_error(response) == (422, "form_param_format_invalid", "secret")
 
     async def test_other_instance_gets_404(self, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
         endpoint = await make_endpoint(client)
         response = await other_client.post(f"/locum/webhooks/endpoints/{endpoint['id']}/rotate_secret")
-        assert error_of(response) == (404, "resource_not_found", None)
+        assert clerk_error(response) == (404, "resource_not_found", None)
 
 
 class TestDeleteWebhookEndpoint:
@@ -307,7 +303,7 @@ class TestDeleteWebhookEndpoint:
         )
         response = await client.delete(f"/locum/webhooks/endpoints/{endpoint['id']}")
         assert response.json() == {"object": "locum_webhook_endpoint", "id": endpoint["id"], "deleted": True}
-        assert error_of(await client.get(f"/locum/webhooks/endpoints/{endpoint['id']}"))[0] == 404
+        assert clerk_error(await client.get(f"/locum/webhooks/endpoints/{endpoint['id']}"))[0] == 404
         async with app.state.sessionmaker() as session:
             for table in (WebhookDelivery, WebhookAttempt):
                 count = await session.scalar(
@@ -319,7 +315,7 @@ class TestDeleteWebhookEndpoint:
 
     async def test_other_instance_gets_404(self, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
         endpoint = await make_endpoint(client)
-        assert error_of(await other_client.delete(f"/locum/webhooks/endpoints/{endpoint['id']}"))[0] == 404
+        assert clerk_error(await other_client.delete(f"/locum/webhooks/endpoints/{endpoint['id']}"))[0] == 404
         assert (await client.get(f"/locum/webhooks/endpoints/{endpoint['id']}")).status_code == 200
 
 
@@ -470,7 +466,7 @@ class TestListWebhookMessages:
         self, client: httpx.AsyncClient, other_client: httpx.AsyncClient, history: dict[str, Any]
     ) -> None:
         response = await other_client.get("/locum/webhooks/messages", params={"endpoint_id": history["first"]["id"]})
-        assert error_of(response) == (404, "resource_not_found", None)
+        assert clerk_error(response) == (404, "resource_not_found", None)
         assert (await other_client.get("/locum/webhooks/messages")).json() == {"data": [], "total_count": 0}
 
     async def test_requires_the_secret_key(self, app: FastAPI) -> None:

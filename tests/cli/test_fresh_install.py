@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.sdk.conftest import free_port
+from tests.builders import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTALL_TIMEOUT_S = 900

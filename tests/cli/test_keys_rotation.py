@@ -5,8 +5,7 @@ server notices the change on its own (InstanceRegistry rechecks the keys' versio
 """
 
 import importlib
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -20,12 +19,11 @@ from clerk_backend_api.security import (
     verify_token,
 )
 
-from tests.builders import unique_email
+from tests.builders import unique_email, wait_until
 from tests.cli.test_cli import dotenv, run_locum
 from tests.sdk.conftest import NO_RETRIES, LocumServer, start_server, stop_server
 
 PICKUP_DEADLINE_S = 5
-POLL_INTERVAL_S = 0.05
 # Fresh connections in a row that must all see the new key: with several workers each is a coin toss.
 FRESH_CONNECTIONS = 20
 
@@ -40,14 +38,6 @@ def sdk_jwk_cache() -> dict[str, object]:
 def kid_of(token: str) -> str:
     kid: str = jwt.get_unverified_header(token)["kid"]
     return kid
-
-
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + PICKUP_DEADLINE_S
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {PICKUP_DEADLINE_S}s: {what}")
-        time.sleep(POLL_INTERVAL_S)
 
 
 def verify_remotely(server: LocumServer, token: str) -> dict[str, object]:
@@ -118,7 +108,7 @@ def test_rotate_then_retire_with_a_running_server(server: LocumServer) -> None:
             new_tokens.append(token)
             return kid_of(token) == new_kid
 
-        wait_until(mints_with_new_key, "the server signs with the rotated key")
+        wait_until(mints_with_new_key, "the server signs with the rotated key", within_s=PICKUP_DEADLINE_S)
         new_token = new_tokens[-1]
 
         # Both keys are in JWKS: tokens signed before the rotation still verify.
@@ -141,6 +131,7 @@ def test_rotate_then_retire_with_a_running_server(server: LocumServer) -> None:
         wait_until(
             lambda: remote_refusal(server, old_token) == TokenVerificationErrorReason.JWK_KID_MISMATCH,
             "the retired key leaves JWKS",
+            within_s=PICKUP_DEADLINE_S,
         )
         assert verify_remotely(server, new_token)["sid"] == session_id
         assert printed_jwt_key(server) == new_jwt_key
@@ -167,6 +158,7 @@ def test_every_worker_picks_up_the_rotation(tmp_path: Path) -> None:
         wait_until(
             lambda: {fresh_connection_kid() for _ in range(FRESH_CONNECTIONS)} == {new_kid},
             "both workers sign with the rotated key",
+            within_s=PICKUP_DEADLINE_S,
         )
     finally:
         stop_server(server)

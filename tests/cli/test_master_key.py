@@ -5,7 +5,6 @@ answer 500, and no command writes a new key beside a database whose secrets an o
 """
 
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -13,8 +12,9 @@ import pytest
 from cryptography.fernet import Fernet
 
 from locum.kit.keys import new_secret_key
+from tests.builders import free_port
 from tests.cli.test_cli import run_locum
-from tests.sdk.conftest import drop_own_database, free_port, own_database_url, start_server, stop_server
+from tests.sdk.conftest import start_server, stop_server
 
 WITH_AND_WITHOUT_SECRET_KEY = pytest.mark.parametrize(
     "secret_key", [pytest.param(True, id="LOCUM_SECRET_KEY-set"), pytest.param(False, id="LOCUM_SECRET_KEY-unset")]
@@ -23,13 +23,6 @@ WITH_AND_WITHOUT_SECRET_KEY = pytest.mark.parametrize(
 
 def another_key() -> bytes:
     return Fernet.generate_key()
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    url = own_database_url(tmp_path)
-    yield url
-    drop_own_database(url)
 
 
 def prepared_env(tmp_path: Path, database_url: str, *, secret_key: bool) -> dict[str, str]:

@@ -9,8 +9,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 
@@ -20,10 +19,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.models import WebhookDelivery, WebhookEndpoint
-from tests.builders import unique_email
+from tests.builders import unique_email, wait_until
 from tests.cli.test_cli import run_locum
 from tests.conftest import TEST_MASTER_KEY
-from tests.sdk.conftest import LocumServer, drop_own_database, own_database_url, start_server, stop_server
+from tests.sdk.conftest import LocumServer, start_server, stop_server
 from tests.webhook_delivery import WebhookReceiver, add_endpoint_to_default_instance, always, on_database
 
 RETRY_INTERVAL_MS = 1000
@@ -37,14 +36,6 @@ DEADLINE_S = 15
 def receiver() -> Iterator[WebhookReceiver]:
     with WebhookReceiver() as running:
         yield running
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """The servers' database, shared by the processes of one test (stop_server drops it too)."""
-    url = own_database_url(tmp_path)
-    yield url
-    drop_own_database(url)
 
 
 def base_env(database_url: str) -> dict[str, str]:
@@ -69,14 +60,6 @@ def locum_post(server: LocumServer, path: str, body: dict[str, object] | None = 
     assert response.status_code == 200, response.text
     answer: dict[str, object] = response.json()
     return answer
-
-
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + DEADLINE_S
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {DEADLINE_S}s: {what}")
-        time.sleep(0.05)
 
 
 def endpoint_state(database_url: str, endpoint_id: str) -> tuple[bool, str | None]:
@@ -135,7 +118,11 @@ def test_an_event_committed_before_kill_9_is_delivered_after_restart(
         [request] = receiver.wait_for(1, timeout=DEADLINE_S)
         payload = request.verified(endpoint.secret)
         assert (payload["type"], payload["data"]) == ("user.created", user)
-        wait_until(lambda: delivery_statuses(database_url) == ["succeeded"], "the delivery is stored as succeeded")
+        wait_until(
+            lambda: delivery_statuses(database_url) == ["succeeded"],
+            "the delivery is stored as succeeded",
+            within_s=DEADLINE_S,
+        )
     finally:
         stop_server(restarted)
     assert len(receiver.requests) == 1
@@ -157,7 +144,11 @@ def test_a_failing_receiver_gets_retries_on_schedule_then_is_disabled_and_replay
         gaps = [later.arrived_at_ms - earlier.arrived_at_ms for earlier, later in pairwise(attempts)]
         # locum's clock counts whole milliseconds: a retry may come that fraction early.
         assert all(RETRY_INTERVAL_MS - 1 <= gap <= RETRY_INTERVAL_MS + RETRY_SLACK_MS for gap in gaps), gaps
-        wait_until(lambda: endpoint_state(database_url, endpoint.id) == (False, "failing"), "the endpoint is disabled")
+        wait_until(
+            lambda: endpoint_state(database_url, endpoint.id) == (False, "failing"),
+            "the endpoint is disabled",
+            within_s=DEADLINE_S,
+        )
         assert delivery_statuses(database_url) == ["failed"]
         assert len(receiver.requests) == 4
 
@@ -167,7 +158,11 @@ def test_a_failing_receiver_gets_retries_on_schedule_then_is_disabled_and_replay
         replayed = receiver.wait_for(5, timeout=DEADLINE_S)[-1]
         assert replayed.svix_id == attempts[0].svix_id
         replayed.verified(endpoint.secret)
-        wait_until(lambda: delivery_statuses(database_url) == ["succeeded"], "the replayed delivery succeeds")
+        wait_until(
+            lambda: delivery_statuses(database_url) == ["succeeded"],
+            "the replayed delivery succeeds",
+            within_s=DEADLINE_S,
+        )
 
         event_id = "evt_" + replayed.svix_id.removeprefix("msg_")
         answer = locum_post(server, f"/webhooks/messages/{event_id}/replay")
@@ -196,7 +191,9 @@ def test_a_locum_worker_delivers_beside_serve_and_stops_on_sigterm(
             user = create_user(server)
             [request] = receiver.wait_for(1, timeout=DEADLINE_S)
             assert request.verified(endpoint.secret)["data"] == user
-            wait_until(lambda: delivery_statuses(database_url) == ["succeeded"], "the delivery is stored")
+            wait_until(
+                lambda: delivery_statuses(database_url) == ["succeeded"], "the delivery is stored", within_s=DEADLINE_S
+            )
             worker.send_signal(signal.SIGTERM)
             assert worker.wait(timeout=DEADLINE_S) == 0, log.read_text()
         finally:

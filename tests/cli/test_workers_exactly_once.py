@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,6 @@ from locum.kit.ids import new_id
 from locum.outbox.signing import message_id
 from tests.cli.test_cli import run_locum
 from tests.conftest import TEST_MASTER_KEY
-from tests.sdk.conftest import drop_own_database, own_database_url
 from tests.webhook_delivery import (
     WebhookReceiver,
     add_endpoint_to_default_instance,
@@ -40,13 +38,6 @@ EVENT_COUNT = 5_000
 WORKER_COUNT = 2
 DELIVERY_DEADLINE_S = 45
 STOP_TIMEOUT_S = 15
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    url = own_database_url(tmp_path)
-    yield url
-    drop_own_database(url)
 
 
 def insert_events(database_url: str, count: int) -> list[str]:

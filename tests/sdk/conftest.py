@@ -5,19 +5,21 @@ tests catch serialization bugs the in-process tests can't. One server runs per t
 """
 
 import os
-import socket
+import secrets
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from clerk_backend_api import Clerk
+from clerk_backend_api import Clerk, models
 from clerk_backend_api.utils import BackoffStrategy, RetryConfig
 
 from locum.kit.keys import new_secret_key
+from tests.builders import free_port, unique_email
 from tests.postgres import configured_database_url, create_database_beside, drop_database
 
 READY_TIMEOUT_S = 30
@@ -25,10 +27,14 @@ READY_TIMEOUT_S = 30
 NO_RETRIES = RetryConfig("none", BackoffStrategy(1, 1, 1, 1), False)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def unique(prefix: str) -> str:
+    """A name no other test (nor an earlier run against the same server) uses."""
+    return f"{prefix}_{secrets.token_hex(4)}"
+
+
+def new_user(clerk: Clerk, **fields: Any) -> models.User:
+    """A user with a fresh email address and `fields`, created through the SDK."""
+    return clerk.users.create(email_address=[unique_email("sdkuser")], **fields)
 
 
 class LocumServer:

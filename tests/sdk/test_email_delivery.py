@@ -14,8 +14,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from clerk_backend_api import Clerk
 
-from tests.builders import unique_email
-from tests.sdk.conftest import NO_RETRIES, LocumServer, free_port, start_server, stop_server
+from tests.builders import free_port, unique_email
+from tests.sdk.conftest import NO_RETRIES, LocumServer, start_server, stop_server
 from tests.verification_codes import server_logged_code
 
 DELIVERY_WAIT_S = 10

@@ -8,7 +8,6 @@ fields and drop unknown ones, so claims sent through the SDK arrive as `{}` and 
 are empty models: templates with claims are created over plain HTTP here, then used through the SDK.
 """
 
-import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,13 +17,9 @@ import pytest
 from clerk_backend_api import Clerk, models
 
 from tests.builders import unique_email
-from tests.sdk.conftest import LocumServer
+from tests.sdk.conftest import LocumServer, unique
 
 HS256_SECRET = "an-sdk-shared-secret-of-32-bytes-or-more"
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_hex(4)}"
 
 
 @pytest.fixture

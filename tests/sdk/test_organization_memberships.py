@@ -4,6 +4,7 @@ import pytest
 from clerk_backend_api import Clerk, models
 
 from tests.builders import unique_email
+from tests.sdk.conftest import new_user
 
 
 def make_organization(clerk: Clerk, max_allowed_memberships: int = 0) -> models.Organization:
@@ -12,13 +13,9 @@ def make_organization(clerk: Clerk, max_allowed_memberships: int = 0) -> models.
     )
 
 
-def make_user(clerk: Clerk, first_name: str) -> models.User:
-    return clerk.users.create(email_address=[unique_email("sdkorgmember")], first_name=first_name)
-
-
 def test_create_list_update_metadata_delete(clerk: Clerk) -> None:
     organization = make_organization(clerk)
-    ada, grace = make_user(clerk, "Ada"), make_user(clerk, "Grace")
+    ada, grace = new_user(clerk, first_name="Ada"), new_user(clerk, first_name="Grace")
 
     created = clerk.organization_memberships.create(
         organization_id=organization.id, user_id=ada.id, role="org:admin", public_metadata={"team": "core"}
@@ -55,7 +52,7 @@ def test_create_list_update_metadata_delete(clerk: Clerk) -> None:
 
 def test_user_and_instance_lists(clerk: Clerk) -> None:
     first, second = make_organization(clerk), make_organization(clerk)
-    user = make_user(clerk, "Alan")
+    user = new_user(clerk, first_name="Alan")
     clerk.organization_memberships.create(organization_id=first.id, user_id=user.id, role="org:admin")
     clerk.organization_memberships.create(organization_id=second.id, user_id=user.id, role="org:member")
 
@@ -70,7 +67,7 @@ def test_user_and_instance_lists(clerk: Clerk) -> None:
 
 def test_errors(clerk: Clerk) -> None:
     organization = make_organization(clerk, max_allowed_memberships=1)
-    admin, other = make_user(clerk, "Edsger"), make_user(clerk, "Barbara")
+    admin, other = new_user(clerk, first_name="Edsger"), new_user(clerk, first_name="Barbara")
     clerk.organization_memberships.create(organization_id=organization.id, user_id=admin.id, role="org:admin")
 
     with pytest.raises(models.ClerkErrors) as duplicate:

@@ -3,16 +3,11 @@
 The server's instance is shared with other SDK tests (and its role quota with them), so keys are
 unique per test and every role created here is deleted again."""
 
-import secrets
-
 import pytest
 from clerk_backend_api import Clerk, models
 
 from locum.resources.organizations.defaults import SYSTEM_PERMISSIONS
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_hex(4)}"
+from tests.sdk.conftest import unique
 
 
 def test_permission_create_get_list_update_delete(clerk: Clerk) -> None:

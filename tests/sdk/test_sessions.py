@@ -1,7 +1,6 @@
 """Sessions, clients and session tokens through the official SDK against a real `locum serve`,
 including the SDK's own token verification with the JWKS fetched from locum (api_url)."""
 
-import secrets
 from typing import Any
 
 import httpx
@@ -12,13 +11,9 @@ from clerk_backend_api.security import verify_token
 from clerk_backend_api.security.types import TokenVerificationError, TokenVerificationErrorReason, VerifyTokenOptions
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.sdk.conftest import LocumServer
+from tests.sdk.conftest import LocumServer, new_user
 
 APP_ORIGIN = "http://localhost:3000"
-
-
-def new_user(clerk: Clerk) -> models.User:
-    return clerk.users.create(email_address=[f"ada.{secrets.token_hex(4)}@example.com"], first_name="Ada")
 
 
 def frontend_credentials(server: LocumServer, session_id: str) -> dict[str, Any]:

@@ -1,16 +1,14 @@
 """Profile image, passkeys, web3 wallets, external accounts, OAuth tokens and trusted devices through
 the official SDK; state the SDK cannot create is set up through locum's /locum endpoints."""
 
-import io
 from typing import Any
 
 import httpx
 import pytest
 from clerk_backend_api import Clerk, models
-from PIL import Image
 
-from tests.builders import unique_email
-from tests.sdk.conftest import LocumServer
+from tests.builders import png_bytes, unique_email
+from tests.sdk.conftest import LocumServer, new_user
 
 
 def attach(server: LocumServer, user_id: str, collection: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -24,19 +22,9 @@ def attach(server: LocumServer, user_id: str, collection: str, body: dict[str, A
     return attached
 
 
-def png(color: tuple[int, int, int]) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (4, 4), color).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def new_user(clerk: Clerk, **fields: Any) -> models.User:
-    return clerk.users.create(email_address=[unique_email("sdkacct")], **fields)
-
-
 def test_set_and_delete_profile_image(clerk: Clerk) -> None:
     user = new_user(clerk)
-    content = png((10, 200, 10))
+    content = png_bytes((10, 200, 10))
     updated = clerk.users.set_profile_image(
         user_id=user.id, file={"file_name": "me.png", "content": content, "content_type": "image/png"}
     )
@@ -66,7 +54,9 @@ def test_set_profile_image_errors_are_typed(clerk: Clerk, file: dict[str, Any] |
 
 def test_profile_image_of_unknown_user(clerk: Clerk) -> None:
     with pytest.raises(models.ClerkErrors) as raised:
-        clerk.users.set_profile_image(user_id="user_unknown", file={"file_name": "a.png", "content": png((0, 0, 0))})
+        clerk.users.set_profile_image(
+            user_id="user_unknown", file={"file_name": "a.png", "content": png_bytes((0, 0, 0))}
+        )
     assert raised.value.data.errors[0].code == "resource_not_found"
     with pytest.raises(models.ClerkErrors):
         clerk.users.delete_profile_image(user_id="user_unknown")

@@ -5,15 +5,11 @@ import pyotp
 import pytest
 from clerk_backend_api import Clerk, models
 
-from tests.builders import unique_email
+from tests.sdk.conftest import new_user
 
 PASSWORD = "correct horse battery"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 BACKUP_CODES = ["alpha-123", "bravo-456"]
-
-
-def new_user(clerk: Clerk, **fields: object) -> models.User:
-    return clerk.users.create(email_address=[unique_email("sdksec")], **fields)  # type: ignore[arg-type]
 
 
 def test_update_and_replace_metadata(clerk: Clerk) -> None:
