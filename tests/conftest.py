@@ -6,6 +6,8 @@ Every response that the `client` fixture receives is validated against Clerk's s
 operation and status; a mismatch fails the test that provoked it.
 """
 
+import functools
+import itertools
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -21,6 +23,7 @@ from locum.app import create_app
 from locum.db.models import Event
 from locum.instances.service import InstanceKeys, create_instance
 from locum.kit import clock
+from locum.kit.jwt_signing import new_private_key_pem
 from locum.settings import Settings
 from tests.contract.spec import validate_response
 from tests.postgres import (
@@ -126,9 +129,26 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
         yield application
 
 
+# Generating an RSA-2048 key takes ~0.1 s, and every test makes an instance: test instances take
+# their signing keys in turn from a few made once per session, so any TEST_SIGNING_KEYS instances
+# in a row (the few one test makes) still have keys of their own.
+TEST_SIGNING_KEYS = 8
+_signing_key_turn = itertools.count()
+
+
+@functools.cache
+def _test_signing_keys() -> tuple[str, ...]:
+    return tuple(new_private_key_pem() for _ in range(TEST_SIGNING_KEYS))
+
+
+def next_signing_key() -> str:
+    """The private key (PEM) for the next test instance."""
+    return _test_signing_keys()[next(_signing_key_turn) % TEST_SIGNING_KEYS]
+
+
 async def new_instance(app: FastAPI) -> InstanceKeys:
     async with app.state.sessionmaker() as session:
-        keys = await create_instance(session, app.state.registry._sealer)
+        keys = await create_instance(session, app.state.registry._sealer, private_key_pem=next_signing_key())
         await session.commit()
     return keys
 

@@ -24,7 +24,7 @@ from locum.instances.service import create_instance
 from locum.kit import clock
 from locum.settings import Settings
 from tests.builders import make_user
-from tests.conftest import api_client
+from tests.conftest import api_client, next_signing_key
 
 UNKNOWN_ORGANIZATION = "org_2unknown000000000000000000"
 INVITATION = {"email_address": "invitee@example.com", "role": "org:member"}
@@ -42,7 +42,9 @@ async def client_of_new_instance(
     app: FastAPI, environment_type: str = "development"
 ) -> AsyncIterator[httpx.AsyncClient]:
     async with app.state.sessionmaker() as session:
-        keys = await create_instance(session, app.state.sealer, environment_type=environment_type)
+        keys = await create_instance(
+            session, app.state.sealer, environment_type=environment_type, private_key_pem=next_signing_key()
+        )
         await session.commit()
     async with api_client(app, keys.secret_key) as http:
         yield http

@@ -43,9 +43,9 @@ from locum.outbox.events import has_outbox_work, mark_outbox_work
 from locum.outbox.signing import USER_AGENT
 from locum.outbox.worker import MAX_IN_FLIGHT, DeliveryWorker, deliver_in_app, run_worker, wake_delivery_worker
 from locum.settings import Settings
-from tests.builders import make_user
-from tests.conftest import TEST_MASTER_KEY, TEST_ORIGIN, api_client
-from tests.sdk.conftest import drop_own_database, free_port, own_database_url
+from tests.builders import free_port, make_user
+from tests.conftest import TEST_MASTER_KEY, TEST_ORIGIN, api_client, next_signing_key
+from tests.sdk.conftest import drop_own_database, own_database_url
 from tests.webhook_delivery import (
     TOO_DEEP_TO_READ,
     Endpoint,
@@ -89,7 +89,7 @@ async def delivery_app(delivery_settings: Settings) -> AsyncIterator[FastAPI]:
 @pytest.fixture
 async def keys(delivery_app: FastAPI) -> AsyncIterator[InstanceKeys]:
     async with delivery_app.state.sessionmaker() as session:
-        instance_keys = await create_instance(session, delivery_app.state.sealer)
+        instance_keys = await create_instance(session, delivery_app.state.sealer, private_key_pem=next_signing_key())
         await session.commit()
     yield instance_keys
     # Later tests' receivers may reuse this test's ports: its endpoints must not receive anything more.
