@@ -41,7 +41,12 @@ class SigningKey:
 
     @classmethod
     def from_pem(cls, kid: str, pem: str) -> "SigningKey":
-        key = serialization.load_pem_private_key(pem.encode(), password=None)
+        """The key of `pem`, which new_private_key_pem made (it comes unsealed from the database).
+
+        Its RSA consistency check (~0.1 s, as long as generating one) is skipped: the sealing is
+        authenticated, so the key is the one generated, and every instance's first request loads it.
+        """
+        key = serialization.load_pem_private_key(pem.encode(), password=None, unsafe_skip_rsa_key_validation=True)
         if not isinstance(key, rsa.RSAPrivateKey):
             raise ValueError("signing keys must be RSA")
         return cls(kid=kid, private_key=key)
