@@ -87,13 +87,23 @@ def operations() -> list[Operation]:
     return list(_operations())
 
 
+@functools.cache
+def _operations_by_shape() -> dict[tuple[str, int], list[Operation]]:
+    """Operations by (method, number of path segments), most specific first: a request path can
+    only match templates with as many segments, and every test response is matched."""
+    shapes: dict[tuple[str, int], list[Operation]] = {}
+    for op in sorted(_operations(), key=lambda op: op.specificity, reverse=True):
+        shapes.setdefault((op.method, op.path.count("/")), []).append(op)
+    return shapes
+
+
 def match_operation(method: str, path: str) -> Operation | None:
     """The operation serving a concrete request path, with or without the `/v1` prefix."""
     path = path.split("?", 1)[0]
     if path.startswith("/v1/"):
         path = path[len("/v1") :]
-    candidates = [op for op in _operations() if op.method == method.upper() and op.pattern.fullmatch(path)]
-    return max(candidates, key=lambda op: op.specificity, default=None)
+    candidates = _operations_by_shape().get((method.upper(), path.count("/")), [])
+    return next((op for op in candidates if op.pattern.fullmatch(path)), None)
 
 
 def _convert(schema: Mapping[str, Any]) -> dict[str, Any]:
