@@ -23,7 +23,7 @@ from locum.app import create_app
 from locum.instances.service import create_instance
 from locum.kit import clock
 from locum.settings import Settings
-from tests.builders import make_user
+from tests.builders import make_organization, make_user
 from tests.conftest import api_client, next_signing_key
 
 UNKNOWN_ORGANIZATION = "org_2unknown000000000000000000"
@@ -155,9 +155,7 @@ async def new_user(client: httpx.AsyncClient) -> str:
 
 
 async def new_organization(client: httpx.AsyncClient) -> str:
-    response = await client.post("/v1/organizations", json={"name": "Acme"})
-    assert response.status_code == 200, response.text
-    return str(response.json()["id"])
+    return str((await make_organization(client))["id"])
 
 
 async def new_membership(client: httpx.AsyncClient) -> tuple[str, str]:
