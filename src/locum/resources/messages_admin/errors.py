@@ -1,3 +1,5 @@
+"""Clerk's errors of locum's own messages endpoints."""
+
 from locum.api.errors import ClerkError, not_found
 
 

@@ -1,3 +1,5 @@
+"""Role Sets operations; the role set migrations (replace a set, replace a role in a set) are in migrations.py."""
+
 from typing import Annotated
 
 from locum.api.bodies import body_of
