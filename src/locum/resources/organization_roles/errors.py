@@ -26,12 +26,12 @@ def system_permission_not_modifiable() -> ClerkError:
     )
 
 
-def roles_quota_exceeded(limit: int) -> ClerkError:
+def roles_quota_exceeded(quota: int) -> ClerkError:
     return ClerkError(
         403,
         "organization_instance_roles_quota_exceeded",
         "organization roles for instance quota exceeded",
-        f"You have reached your limit of {limit} organization roles per instance.",
+        f"You have reached your limit of {quota} organization roles per instance.",
     )
 
 

@@ -18,9 +18,9 @@ def missing_creator_role_permissions(param: str) -> ClerkError:
     )
 
 
-def role_sets_quota_exceeded(limit: int) -> ClerkError:
+def role_sets_quota_exceeded(quota: int) -> ClerkError:
     return ClerkError(
-        403, "quota_exceeded", "Quota exceeded", f"The instance has reached its limit of {limit} role sets."
+        403, "quota_exceeded", "Quota exceeded", f"The instance has reached its limit of {quota} role sets."
     )
 
 
