@@ -1,10 +1,7 @@
 """JWT templates as Clerk renders them (the spec's JWTTemplate); the signing key never leaves."""
 
-from typing import Any
-
 from locum.db.models import JwtTemplate
-
-JSON = dict[str, Any]
+from locum.kit.json_types import JSON
 
 
 def jwt_template_json(template: JwtTemplate) -> JSON:
@@ -24,3 +21,7 @@ def jwt_template_json(template: JwtTemplate) -> JSON:
 
 def deleted_jwt_template_json(template_id: str) -> JSON:
     return {"object": "jwt_template", "id": template_id, "deleted": True}
+
+
+def token_json(jwt: str) -> JSON:
+    return {"object": "token", "jwt": jwt}

@@ -1,104 +1,38 @@
 """Tokens minted from a JWT template: the shortcode context, the default claims, the signature.
 
-Four reads on the bare driver, whatever shortcodes the template uses: the session with its
-active organization, membership, role and permissions (the session token's statement plus the
-organization's own columns); the template by name; the stored user document; and the user's
-memberships (for `user.organizations`).
+Four reads on the bare driver: three of repository.py, and the stored user document.
 """
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, bindparam, select
 
 from locum.api.errors import not_found
-from locum.db.models import JwtTemplate, Organization, OrganizationMembership, Role
 from locum.db.reads import Reader
+from locum.instances.context import RequestContext
 from locum.instances.registry import InstanceContext
 from locum.kit.clock import now_ms
+from locum.kit.json_types import JSON
 from locum.kit.jwt_signing import TEMPLATE_TOKEN_CATEGORY
 from locum.kit.sealing import Sealer
+from locum.resources.jwt_templates.errors import template_not_found
+from locum.resources.jwt_templates.repository import (
+    SessionContext,
+    TemplateRow,
+    read_memberships,
+    read_session_context,
+    read_template,
+)
 from locum.resources.jwt_templates.shortcodes import render
 from locum.resources.jwt_templates.signing import custom_signing_key
 from locum.resources.sessions.lifetimes import ACTIVE_STATUSES
-from locum.resources.sessions.tokens import JTI_BYTES, TokenSubject, session_not_active, token_subject_statement
+from locum.resources.sessions.tokens import JTI_BYTES, TokenSubject, session_not_active
 from locum.resources.users.repository import fetch_user_document
 from locum.resources.users.serializers import image_url
 
-JSON = dict[str, Any]
 MS_PER_SECOND = 1000
-
-TEMPLATE_BY_NAME = select(
-    JwtTemplate.id,
-    JwtTemplate.claims,
-    JwtTemplate.lifetime,
-    JwtTemplate.allowed_clock_skew,
-    JwtTemplate.signing_algorithm,
-    JwtTemplate.sealed_signing_key,
-    JwtTemplate.updated_at,
-).where(JwtTemplate.instance_id == bindparam("instance_id"), JwtTemplate.name == bindparam("name"))
-
-USER_MEMBERSHIPS = (
-    select(OrganizationMembership.organization_id, Role.key)
-    .join(Role, Role.id == OrganizationMembership.role_id)
-    .where(
-        OrganizationMembership.instance_id == bindparam("instance_id"),
-        OrganizationMembership.user_id == bindparam("user_id"),
-    )
-)
-
-
-@cache
-def session_context_statement(dialect_name: str) -> Select[Any]:
-    """The session token's statement, plus what org.* and org_membership.* shortcodes show."""
-    return token_subject_statement(dialect_name).add_columns(
-        Organization.name, Organization.image_id, Organization.public_metadata, OrganizationMembership.public_metadata
-    )
-
-
-def _json(value: Any) -> Any:
-    """A JSON column as the bare driver returns it (text on SQLite and asyncpg), decoded."""
-    return orjson.loads(value) if isinstance(value, str | bytes) else value
-
-
-@dataclass(frozen=True)
-class SessionContext:
-    subject: TokenSubject
-    organization_name: str | None
-    organization_image_id: str | None
-    organization_metadata: JSON | None
-    membership_metadata: JSON | None
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any], now: int) -> "SessionContext":
-        *subject, name, image_id, organization_metadata, membership_metadata = tuple(row)
-        return cls(
-            subject=TokenSubject.from_row(subject, now),
-            organization_name=name,
-            organization_image_id=image_id,
-            organization_metadata=_json(organization_metadata),
-            membership_metadata=_json(membership_metadata),
-        )
-
-
-@dataclass(frozen=True)
-class TemplateRow:
-    id: str
-    claims: JSON
-    lifetime: int
-    allowed_clock_skew: int
-    signing_algorithm: str
-    sealed_signing_key: bytes | None
-    updated_at: int
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> "TemplateRow":
-        template_id, claims, lifetime, skew, algorithm, sealed_key, updated_at = tuple(row)
-        return cls(template_id, _json(claims), lifetime, skew, algorithm, sealed_key, updated_at)
 
 
 def _by_id(items: list[JSON], item_id: str | None) -> JSON | None:
@@ -191,36 +125,28 @@ def template_claims(
 
 async def mint_template_token(
     reader: Reader,
-    sealer: Sealer,
-    instance: InstanceContext,
+    ctx: RequestContext,
     *,
-    origin: str,
+    sealer: Sealer,
     session_id: str,
     template_name: str,
     expires_in_seconds: int | None,
 ) -> str:
+    instance, origin = ctx.instance, ctx.origin
     now = now_ms()
-    sessions = await reader.fetch_by_key(
-        reader.prepared(session_context_statement(reader.dialect.name)),
-        {"instance_id": instance.id, "session_id": session_id},
-    )
-    if not sessions:
+    session = await read_session_context(reader, instance_id=instance.id, session_id=session_id, now=now)
+    if session is None:
         raise not_found("session")
-    session = SessionContext.from_row(sessions[0], now)
     if session.subject.status not in ACTIVE_STATUSES:
         raise session_not_active(session_id)
-    templates = await reader.fetch_by_key(
-        reader.prepared(TEMPLATE_BY_NAME), {"instance_id": instance.id, "name": template_name}
-    )
-    if not templates:
-        raise not_found("JWT template")
-    template = TemplateRow.from_row(templates[0])
+    template = await read_template(reader, instance_id=instance.id, name=template_name)
+    if template is None:
+        raise template_not_found()
     user_id = session.subject.user_id
     document = await fetch_user_document(reader, instance_id=instance.id, user_id=user_id, origin=origin)
     if document is None:
         raise not_found("session")
-    parameters = {"instance_id": instance.id, "user_id": user_id}
-    memberships = await reader.fetch(reader.prepared(USER_MEMBERSHIPS), parameters)
+    memberships = await read_memberships(reader, instance_id=instance.id, user_id=user_id)
     context = template_context(orjson.loads(document), memberships, session, origin)
     claims = template_claims(
         instance, template, context, session.subject, lifetime=expires_in_seconds or template.lifetime, now=now

@@ -1,11 +1,8 @@
 """Roles and permissions as Clerk renders them (the spec's Role, Permission and DeletedObject)."""
 
-from typing import Any
-
 from locum.db.models import Permission, Role
+from locum.kit.json_types import JSON
 from locum.resources.organizations.defaults import CREATOR_PERMISSIONS
-
-JSON = dict[str, Any]
 
 
 def permission_json(permission: Permission) -> JSON:
