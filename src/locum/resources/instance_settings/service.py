@@ -9,10 +9,10 @@ from sqlalchemy.orm import selectinload
 
 from locum.api.errors import ClerkError, form_param_value_invalid
 from locum.db.models import OrganizationSettings, Role
+from locum.instances.organization_defaults import CREATOR_PERMISSIONS
+from locum.kit.json_types import JSON
 from locum.resources.instance_settings.schemas import UpdateOrganizationSettingsBody
-from locum.resources.organizations.defaults import CREATOR_PERMISSIONS
 from locum.resources.organizations.lookup import get_settings
-from locum.resources.organizations.serializers import JSON
 
 
 def missing_creator_role_permissions(missing: list[str]) -> ClerkError:

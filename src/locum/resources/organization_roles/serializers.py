@@ -3,7 +3,7 @@
 from typing import Any
 
 from locum.db.models import Permission, Role
-from locum.resources.organizations.defaults import CREATOR_PERMISSIONS
+from locum.instances.organization_defaults import CREATOR_PERMISSIONS
 
 JSON = dict[str, Any]
 

@@ -19,6 +19,7 @@ from locum.db.models import (
     Role,
     RoleSet,
 )
+from locum.instances.organization_defaults import CREATOR_PERMISSIONS
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 from locum.outbox.events import record_for
@@ -30,7 +31,6 @@ from locum.resources.organization_roles.schemas import (
     UpdateOrganizationRoleBody,
 )
 from locum.resources.organization_roles.serializers import JSON, deleted_json, is_creator_eligible, role_json
-from locum.resources.organizations.defaults import CREATOR_PERMISSIONS
 from locum.resources.organizations.lookup import require_enabled
 
 ROLE_KEY_PATTERN = r"org:[a-z0-9_]+"

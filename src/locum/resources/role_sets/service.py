@@ -25,9 +25,9 @@ from locum.db.models import (
     RoleSet,
 )
 from locum.db.text_search import contains
+from locum.instances.organization_defaults import CREATOR_PERMISSIONS
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
-from locum.resources.organizations.defaults import CREATOR_PERMISSIONS
 from locum.resources.organizations.lookup import require_enabled
 from locum.resources.role_sets.schemas import (
     AddRolesToRoleSetBody,
