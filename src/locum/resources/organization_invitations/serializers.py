@@ -6,7 +6,8 @@ import hashlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from locum.db.models import Organization, OrganizationInvitation, Role, User
-from locum.resources.organizations.serializers import JSON
+from locum.kit.json_types import JSON
+from locum.resources.organizations.serializers import public_organization_data
 from locum.resources.users.serializers import image_url
 
 PENDING = "pending"
@@ -49,16 +50,6 @@ def public_inviter_data(user: User, *, origin: str) -> JSON:
         "image_url": image_url(origin, user.image_id),
         "has_image": user.image_id is not None,
         "identifier": _identifier(user),
-    }
-
-
-def public_organization_data(organization: Organization, *, origin: str) -> JSON:
-    return {
-        "id": organization.id,
-        "name": organization.name,
-        "slug": organization.slug,
-        "image_url": image_url(origin, organization.image_id),
-        "has_image": organization.image_id is not None,
     }
 
 
