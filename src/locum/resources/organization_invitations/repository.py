@@ -49,14 +49,9 @@ class InvitationRepository(InstanceRepository[OrganizationInvitation]):
         self, conditions: list[ColumnElement[bool]], *, ordering: Ordering, page: PageQuery
     ) -> Page[OrganizationInvitation]:
         """A page of the instance's invitations matching `conditions`, roles loaded."""
-        return await page_of(
-            self.session,
-            self.select_with_role().where(*conditions),
-            page,
-            ordering=ordering,
-            column=ORDER_COLUMNS[ordering.field],
-            id_column=OrganizationInvitation.id,
-        )
+        statement = self.select_with_role().where(*conditions)
+        column = ORDER_COLUMNS[ordering.field]
+        return await page_of(self.session, statement, page, ordering=ordering, column=column, id_column=self.model.id)
 
     async def in_organization_or_raise(
         self, invitation_id: str, *, organization_id: str, lock: Lock | None = None

@@ -7,8 +7,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from locum.db.models import Organization, OrganizationInvitation, Role, User
 from locum.kit.json_types import JSON
-from locum.resources.organizations.serializers import public_organization_data
-from locum.resources.users.serializers import image_url
+from locum.resources.organizations.serializers import image_fields, public_organization_data
 
 PENDING = "pending"
 EXPIRED = "expired"
@@ -47,8 +46,7 @@ def public_inviter_data(user: User, *, origin: str) -> JSON:
         "user_id": user.id,
         "first_name": user.first_name,
         "last_name": user.last_name,
-        "image_url": image_url(origin, user.image_id),
-        "has_image": user.image_id is not None,
+        **image_fields(origin, user.image_id),
         "identifier": _identifier(user),
     }
 

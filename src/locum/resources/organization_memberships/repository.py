@@ -121,14 +121,8 @@ class MembershipListRepository(MembershipRepository):
             .where(*conditions)
             .options(ROLE_WITH_PERMISSIONS)
         )
-        return await page_of(
-            self.session,
-            statement,
-            page,
-            ordering=ordering,
-            column=ORDER_COLUMNS[ordering.field],
-            id_column=OrganizationMembership.id,
-        )
+        column = ORDER_COLUMNS[ordering.field]
+        return await page_of(self.session, statement, page, ordering=ordering, column=column, id_column=self.model.id)
 
     async def users_by_id(self, user_ids: set[str]) -> dict[str, User]:
         """The members' users, with the email addresses their public data shows."""

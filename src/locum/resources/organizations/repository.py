@@ -97,13 +97,9 @@ class OrganizationRepository(InstanceRepository[Organization]):
 
     async def page(self, params: OrganizationListParams, ordering: Ordering) -> Page[Organization]:
         statement = self.select().where(*self._filters(params))
+        column = ORDER_COLUMNS[ordering.field]
         return await page_of(
-            self.session,
-            statement,
-            params,
-            ordering=ordering,
-            column=ORDER_COLUMNS[ordering.field],
-            id_column=Organization.id,
+            self.session, statement, params, ordering=ordering, column=column, id_column=Organization.id
         )
 
     async def members_counts(self, organization_ids: list[str]) -> dict[str, int]:

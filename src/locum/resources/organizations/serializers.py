@@ -17,11 +17,7 @@ def organization_json(
     """Counts appear only when the caller computed them (Clerk includes members_count on request)."""
     data: JSON = {
         "object": "organization",
-        "id": organization.id,
-        "name": organization.name,
-        "slug": organization.slug,
-        "image_url": image_url(origin, organization.image_id),
-        "has_image": organization.image_id is not None,
+        **public_organization_data(organization, origin=origin),
         "max_allowed_memberships": organization.max_allowed_memberships,
         "admin_delete_enabled": organization.admin_delete_enabled,
         "public_metadata": organization.public_metadata,
@@ -43,13 +39,17 @@ def organization_json(
     return data
 
 
+def image_fields(origin: str, image_id: str | None) -> JSON:
+    """`image_url` and `has_image`, as every organization and public user shape carries them."""
+    return {"image_url": image_url(origin, image_id), "has_image": image_id is not None}
+
+
 def public_organization_data(organization: Organization, *, origin: str) -> JSON:
     return {
         "id": organization.id,
         "name": organization.name,
         "slug": organization.slug,
-        "image_url": image_url(origin, organization.image_id),
-        "has_image": organization.image_id is not None,
+        **image_fields(origin, organization.image_id),
     }
 
 

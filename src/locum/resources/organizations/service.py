@@ -6,6 +6,7 @@ import re
 import secrets
 import string
 import unicodedata
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -290,20 +291,28 @@ async def delete_organization(session: AsyncSession, ctx: RequestContext, *, org
     return deleted
 
 
+async def _change_metadata(
+    session: AsyncSession,
+    ctx: RequestContext,
+    organization_id: str,
+    body: OrganizationMetadataBody,
+    change: Callable[[Organization, OrganizationMetadataBody, Sequence[str]], None],
+) -> JSON:
+    organization = await _locked(session, ctx, organization_id)
+    change(organization, body, METADATA_FIELDS)
+    return await _save(session, ctx, organization, event="organization.updated")
+
+
 async def merge_metadata(
     session: AsyncSession, ctx: RequestContext, *, organization_id: str, body: OrganizationMetadataBody
 ) -> JSON:
-    organization = await _locked(session, ctx, organization_id)
-    merge_metadata_fields(organization, body, METADATA_FIELDS)
-    return await _save(session, ctx, organization, event="organization.updated")
+    return await _change_metadata(session, ctx, organization_id, body, merge_metadata_fields)
 
 
 async def replace_metadata(
     session: AsyncSession, ctx: RequestContext, *, organization_id: str, body: OrganizationMetadataBody
 ) -> JSON:
-    organization = await _locked(session, ctx, organization_id)
-    replace_metadata_fields(organization, body, METADATA_FIELDS)
-    return await _save(session, ctx, organization, event="organization.updated")
+    return await _change_metadata(session, ctx, organization_id, body, replace_metadata_fields)
 
 
 async def _drop_image(session: AsyncSession, organization: Organization) -> None:
