@@ -171,7 +171,7 @@ async def _create_one(
     return invitation
 
 
-async def create_invitations(
+async def _create_invitations(
     session: AsyncSession,
     ctx: RequestContext,
     *,
@@ -200,7 +200,7 @@ async def create_invitations(
 async def create_invitation(
     session: AsyncSession, ctx: RequestContext, *, organization_id: str, body: CreateOrganizationInvitationBody
 ) -> JSON:
-    (invitation,) = await create_invitations(session, ctx, organization_id=organization_id, bodies=[body])
+    (invitation,) = await _create_invitations(session, ctx, organization_id=organization_id, bodies=[body])
     return invitation
 
 
@@ -211,7 +211,7 @@ async def create_invitations_bulk(
     organization_id: str,
     bodies: Sequence[CreateOrganizationInvitationBody],
 ) -> JSON:
-    invitations = await create_invitations(session, ctx, organization_id=organization_id, bodies=bodies)
+    invitations = await _create_invitations(session, ctx, organization_id=organization_id, bodies=bodies)
     body: JSON = list_body(invitations, len(invitations))
     return body
 
