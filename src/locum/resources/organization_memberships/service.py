@@ -10,7 +10,6 @@ from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from locum.api.bodies import merge_metadata_fields
 from locum.api.errors import not_found
@@ -34,6 +33,7 @@ from locum.resources.organizations.lookup import (
     enabled_organization_or_raise,
     get_organization_or_raise,
     get_role_by_key_or_raise,
+    get_role_with_permissions_or_raise,
     require_enabled,
 )
 from locum.resources.organizations.members import add_membership
@@ -128,8 +128,7 @@ async def update_membership_role(
 ) -> JSON:
     membership = await _locked_membership(session, ctx, organization_id, user_id)
     role = await get_role_by_key_or_raise(session, instance_id=ctx.instance_id, key=role_key)
-    with_permissions = select(Role).where(Role.instance_id == ctx.instance_id, Role.id == role.id)
-    role = (await session.scalars(with_permissions.options(selectinload(Role.permissions)))).one()
+    role = await get_role_with_permissions_or_raise(session, instance_id=ctx.instance_id, role=role)
     if _can_manage_members(membership.role) and not _can_manage_members(role):
         await _ensure_another_manager(session, ctx, membership)
     membership.role_id = role.id

@@ -4,6 +4,7 @@ key. Each reads one instance's rows (`instance_id` is the instance the caller ac
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from locum.db.locking import kept, locked
 from locum.db.models import Organization, OrganizationSettings, Role
@@ -67,3 +68,12 @@ async def get_role_by_key_or_raise(session: AsyncSession, *, instance_id: str, k
     if role is None:
         raise role_not_found(key, param=param)
     return role
+
+
+async def get_role_with_permissions_or_raise(session: AsyncSession, *, instance_id: str, role: Role) -> Role:
+    """`role` read again with its permissions, and kept as get_role_by_key keeps it."""
+    statement = select(Role).where(Role.instance_id == instance_id, Role.id == role.id)
+    loaded = await session.scalar(kept(statement.options(selectinload(Role.permissions))))
+    if loaded is None:
+        raise role_not_found(role.key)
+    return loaded

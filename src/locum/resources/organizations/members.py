@@ -4,7 +4,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from locum.api.errors import not_found
 from locum.db.constraints import flush
@@ -13,7 +12,8 @@ from locum.db.models import Organization, Role, User
 from locum.instances.context import RequestContext
 from locum.kit.json_types import JSON
 from locum.outbox.events import record
-from locum.resources.organizations.errors import already_a_member, membership_quota_exceeded, role_not_found
+from locum.resources.organizations.errors import already_a_member, membership_quota_exceeded
+from locum.resources.organizations.lookup import get_role_with_permissions_or_raise
 from locum.resources.organizations.repository import MembershipRepository
 from locum.resources.organizations.serializers import membership_json, organization_json
 from locum.resources.users.service import USER_GRAPH
@@ -56,15 +56,7 @@ async def add_membership(
     if await memberships.exists(organization_id=organization.id, user_id=user_id):
         raise already_a_member()
     await check_room_for(session, organization)
-    loaded_role = await session.scalar(
-        kept(
-            select(Role)
-            .where(Role.instance_id == ctx.instance_id, Role.id == role.id)
-            .options(selectinload(Role.permissions))
-        )
-    )
-    if loaded_role is None:
-        raise role_not_found(role.key)
+    loaded_role = await get_role_with_permissions_or_raise(session, instance_id=ctx.instance_id, role=role)
     membership = memberships.add(
         organization_id=organization.id,
         user_id=user_id,
