@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from sqlalchemy import update
 
 from locum.db.models import OrganizationSettings
+from locum.instances.organization_defaults import SYSTEM_PERMISSIONS
 from locum.instances.service import InstanceKeys
-from locum.resources.organizations.defaults import SYSTEM_PERMISSIONS
 from tests.conftest import RecordedEvents
 
 _sequence = itertools.count(1)

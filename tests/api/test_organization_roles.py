@@ -17,9 +17,9 @@ from locum.db.models import (
     Role,
     RoleSet,
 )
+from locum.instances.organization_defaults import CREATOR_PERMISSIONS, INITIAL_ROLE_SET_KEY, SYSTEM_PERMISSIONS
 from locum.instances.service import InstanceKeys
 from locum.kit.ids import new_id
-from locum.resources.organizations.defaults import CREATOR_PERMISSIONS, INITIAL_ROLE_SET_KEY, SYSTEM_PERMISSIONS
 from tests.api.test_organization_permissions import create_permission, disable_organizations, error_code
 from tests.builders import make_user
 from tests.conftest import RecordedEvents

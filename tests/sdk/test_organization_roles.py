@@ -8,7 +8,7 @@ import secrets
 import pytest
 from clerk_backend_api import Clerk, models
 
-from locum.resources.organizations.defaults import SYSTEM_PERMISSIONS
+from locum.instances.organization_defaults import SYSTEM_PERMISSIONS
 
 
 def unique(prefix: str) -> str:

@@ -1,7 +1,7 @@
 """Clerk's errors of the instance's organization settings operations."""
 
 from locum.api.errors import ClerkError
-from locum.resources.organizations.defaults import CREATOR_PERMISSIONS
+from locum.instances.organization_defaults import CREATOR_PERMISSIONS
 
 
 def missing_creator_role_permissions(missing: list[str]) -> ClerkError:

@@ -8,13 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from locum.api.errors import form_param_value_invalid
 from locum.db.models import Role
 from locum.instances.context import RequestContext
+from locum.instances.organization_defaults import CREATOR_PERMISSIONS
 from locum.kit.json_types import JSON
 from locum.resources.instance_settings.errors import missing_creator_role_permissions
 from locum.resources.instance_settings.schemas import UpdateOrganizationSettingsBody
 from locum.resources.instance_settings.serializers import organization_settings_json
 from locum.resources.organization_roles.errors import not_a_role
 from locum.resources.organization_roles.repository import RoleRepository
-from locum.resources.organizations.defaults import CREATOR_PERMISSIONS
 from locum.resources.organizations.lookup import get_settings
 
 # Settings the body sets as given, when it gives them.

@@ -6,7 +6,7 @@ from locum.api.bodies import body_of
 from locum.api.deps import Context, DbSession
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
-from locum.resources.locum_admin import service
+from locum.resources.organization_invitations import service
 from locum.resources.organization_invitations.schemas import AcceptOrganizationInvitationBody
 
 router = resource_router(tags=["locum"])
@@ -19,7 +19,5 @@ async def accept_organization_invitation(
     ctx: Context,
     session: DbSession,
 ) -> ClerkJSONResponse:
-    invitation = await service.accept_organization_invitation(
-        session, ctx, invitation_id=invitation_id, user_id=body.user_id
-    )
+    invitation = await service.accept_invitation(session, ctx, invitation_id=invitation_id, user_id=body.user_id)
     return ClerkJSONResponse(invitation)

@@ -23,7 +23,6 @@ from locum.resources.locum_admin.schemas import (
     TrustedDeviceBody,
     Web3WalletBody,
 )
-from locum.resources.organization_invitations import service as invitations
 from locum.resources.users.accounts import oauth_provider
 from locum.resources.users.serializers import trusted_device_json
 from locum.resources.users.service import (
@@ -121,11 +120,3 @@ async def add_trusted_device(
     )
     await flush(session)
     return trusted_device_json(device)
-
-
-async def accept_organization_invitation(
-    session: AsyncSession, ctx: RequestContext, *, invitation_id: str, user_id: str
-) -> JSON:
-    return await invitations.accept_invitation(
-        session, instance_id=ctx.instance_id, invitation_id=invitation_id, user_id=user_id, origin=ctx.origin
-    )

@@ -1,8 +1,8 @@
 """Roles and permissions as Clerk renders them (the spec's Role, Permission and DeletedObject)."""
 
 from locum.db.models import Permission, Role
+from locum.instances.organization_defaults import CREATOR_PERMISSIONS
 from locum.kit.json_types import JSON
-from locum.resources.organizations.defaults import CREATOR_PERMISSIONS
 
 
 def permission_json(permission: Permission) -> JSON:

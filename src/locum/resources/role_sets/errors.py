@@ -1,7 +1,7 @@
 """Clerk's errors of the Role Sets operations."""
 
 from locum.api.errors import ClerkError, form_param_value_invalid, not_found
-from locum.resources.organizations.defaults import CREATOR_PERMISSIONS
+from locum.instances.organization_defaults import CREATOR_PERMISSIONS
 
 
 def role_set_not_found() -> ClerkError:

@@ -15,12 +15,12 @@ from locum.api.paging import list_body
 from locum.db.constraints import flush
 from locum.db.models import OrganizationSettings, Role, RoleSet
 from locum.instances.context import RequestContext
+from locum.instances.organization_defaults import CREATOR_PERMISSIONS
 from locum.kit.clock import now_ms
 from locum.kit.json_types import JSON
 from locum.resources.organization_roles.errors import not_a_role
 from locum.resources.organization_roles.repository import PermissionRepository, RoleRepository
 from locum.resources.organization_roles.schemas import KeyedListQuery
-from locum.resources.organizations.defaults import CREATOR_PERMISSIONS
 from locum.resources.organizations.lookup import require_enabled
 from locum.resources.role_sets.errors import (
     missing_creator_role_permissions,

@@ -11,7 +11,7 @@ from locum.kit.ids import new_id
 from locum.kit.keys import secret_digest
 from locum.resources.frontend import tickets
 from locum.resources.frontend.tickets import PENDING, new_secret
-from locum.resources.organization_invitations.service import not_a_member
+from locum.resources.organization_invitations.errors import not_a_member
 from locum.resources.organizations import lookup
 from locum.resources.sign_in_tokens.schemas import DEFAULT_EXPIRES_IN_SECONDS, CreateSignInTokenBody
 from locum.resources.users.service import keep_user_or_raise
