@@ -26,8 +26,8 @@ from locum.resources.jwt_templates.shortcodes import render
 from locum.resources.jwt_templates.signing import custom_signing_key
 from locum.resources.sessions.lifetimes import ACTIVE_STATUSES
 from locum.resources.sessions.tokens import JTI_BYTES, TokenSubject, session_not_active, token_subject_statement
-from locum.resources.users.repository import fetch_user_document
-from locum.resources.users.serializers import image_url
+from locum.resources.users.repository import USER_DOCUMENT, UserReads
+from locum.resources.users.serializers import current_document, image_url
 
 JSON = dict[str, Any]
 MS_PER_SECOND = 1000
@@ -216,9 +216,10 @@ async def mint_template_token(
         raise not_found("JWT template")
     template = TemplateRow.from_row(templates[0])
     user_id = session.subject.user_id
-    document = await fetch_user_document(reader, instance_id=instance.id, user_id=user_id, origin=origin)
-    if document is None:
+    row = await UserReads(reader, instance.id).one(USER_DOCUMENT, user_id)
+    if row is None:
         raise not_found("session")
+    document = current_document(origin, *row)
     parameters = {"instance_id": instance.id, "user_id": user_id}
     memberships = await reader.fetch(reader.prepared(USER_MEMBERSHIPS), parameters)
     context = template_context(orjson.loads(document), memberships, session, origin)

@@ -7,9 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from locum.api.errors import form_identifier_exists, form_param_format_invalid
 from locum.db.constraints import flush
 from locum.db.models import EmailAddress, ExternalAccount, Passkey, TrustedDevice, User
+from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
 from locum.kit.identifiers import email_lookup_key, normalize_email
 from locum.kit.ids import new_id
+from locum.kit.json_types import JSON
 from locum.kit.sealing import Sealer
 from locum.resources.locum_admin.schemas import (
     ExternalAccountBody,
@@ -18,14 +20,9 @@ from locum.resources.locum_admin.schemas import (
     Web3WalletBody,
 )
 from locum.resources.users.accounts import oauth_provider
-from locum.resources.users.serializers import JSON, trusted_device_json
-from locum.resources.users.service import (
-    get_user_or_raise,
-    keep_user_or_raise,
-    new_email_address,
-    new_web3_wallet,
-    save_user,
-)
+from locum.resources.users.repository import UserRepository
+from locum.resources.users.serializers import trusted_device_json
+from locum.resources.users.service import get_user_or_raise, new_email_address, new_web3_wallet, save_user
 
 
 def _linked_email(user: User, address: str, *, provider: str, account_id: str, at_ms: int) -> EmailAddress:
@@ -52,10 +49,16 @@ def _sealed(sealer: Sealer, token: str | None) -> bytes | None:
 
 
 async def add_external_account(
-    session: AsyncSession, sealer: Sealer, *, instance_id: str, user_id: str, body: ExternalAccountBody, origin: str
+    session: AsyncSession,
+    sealer: Sealer,
+    *,
+    instance_id: str,
+    user_id: str,
+    body: ExternalAccountBody,
+    ctx: RequestContext,
 ) -> JSON:
     provider = oauth_provider(body.provider)
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
+    user = await get_user_or_raise(session, ctx, user_id, for_update=True)
     taken = await session.scalar(
         select(ExternalAccount.id).where(
             ExternalAccount.instance_id == instance_id,
@@ -91,11 +94,13 @@ async def add_external_account(
         email = _linked_email(user, body.email_address, provider=provider, account_id=account.id, at_ms=at_ms)
         account.email_address = email.email_address
     user.external_accounts.append(account)
-    return await save_user(session, user, origin=origin, event="user.updated")
+    return await save_user(session, ctx, user, event="user.updated")
 
 
-async def add_passkey(session: AsyncSession, *, instance_id: str, user_id: str, body: PasskeyBody, origin: str) -> JSON:
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
+async def add_passkey(
+    session: AsyncSession, *, instance_id: str, user_id: str, body: PasskeyBody, ctx: RequestContext
+) -> JSON:
+    user = await get_user_or_raise(session, ctx, user_id, for_update=True)
     at_ms = now_ms()
     user.passkeys.append(
         Passkey(
@@ -108,24 +113,24 @@ async def add_passkey(session: AsyncSession, *, instance_id: str, user_id: str, 
             updated_at=at_ms,
         )
     )
-    return await save_user(session, user, origin=origin, event="user.updated")
+    return await save_user(session, ctx, user, event="user.updated")
 
 
 async def add_web3_wallet(
-    session: AsyncSession, *, instance_id: str, user_id: str, body: Web3WalletBody, origin: str
+    session: AsyncSession, *, instance_id: str, user_id: str, body: Web3WalletBody, ctx: RequestContext
 ) -> JSON:
     """A verified wallet; the first one becomes primary. Taken addresses fail as form_identifier_exists."""
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
+    user = await get_user_or_raise(session, ctx, user_id, for_update=True)
     wallet = new_web3_wallet(user, body.web3_wallet, at_ms=now_ms())
     user.web3_wallets.append(wallet)
     if user.primary_web3_wallet_id is None:
         user.primary_web3_wallet_id = wallet.id
-    return await save_user(session, user, origin=origin, event="user.updated")
+    return await save_user(session, ctx, user, event="user.updated")
 
 
 async def add_trusted_device(session: AsyncSession, *, instance_id: str, user_id: str, body: TrustedDeviceBody) -> JSON:
     """An active device; devices are not part of the user's JSON, so no user.updated is recorded."""
-    await keep_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    await UserRepository(session, instance_id).keep_or_raise(user_id)
     at_ms = now_ms()
     device = TrustedDevice(
         id=new_id("trusted_device"),

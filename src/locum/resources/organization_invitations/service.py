@@ -58,7 +58,7 @@ from locum.resources.organization_invitations.serializers import (
 from locum.resources.organizations import lookup
 from locum.resources.organizations.members import add_membership, already_a_member, check_room_for
 from locum.resources.organizations.serializers import JSON
-from locum.resources.users.service import get_user_or_raise
+from locum.resources.users.repository import UserRepository
 
 messages = logging.getLogger("locum.messages")
 
@@ -305,7 +305,7 @@ async def list_user_invitations(
     await lookup.require_enabled(session, instance_id=instance_id)
     if params.status is not None and params.status not in STATUSES:
         raise form_param_value_invalid("status", f"status must be one of {', '.join(STATUSES)}.", status=400)
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await UserRepository(session, instance_id).get_or_raise(user_id)
     at_ms = now_ms()
     statement = select(OrganizationInvitation).where(
         OrganizationInvitation.instance_id == instance_id,
@@ -380,7 +380,7 @@ async def accept_invitation(
     at_ms = now_ms()
     if effective_status(invitation, at_ms=at_ms) != PENDING:
         raise invitation_not_pending()
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await UserRepository(session, instance_id).get_or_raise(user_id)
     if all(e.email_address_normalized != invitation.email_address_normalized for e in user.email_addresses):
         raise identification_not_owned()
     await add_membership(

@@ -15,7 +15,7 @@ from locum.kit.ids import new_id
 from locum.outbox.events import record_for
 from locum.resources.organizations.lookup import role_not_found
 from locum.resources.organizations.serializers import JSON, membership_json, organization_json
-from locum.resources.users.service import USER_GRAPH
+from locum.resources.users.repository import USER_GRAPH
 
 
 def already_a_member() -> ClerkError:
