@@ -26,7 +26,7 @@ from locum.resources.jwt_templates.shortcodes import render
 from locum.resources.jwt_templates.signing import custom_signing_key
 from locum.resources.sessions.lifetimes import ACTIVE_STATUSES
 from locum.resources.sessions.tokens import JTI_BYTES, TokenSubject, session_not_active, token_subject_statement
-from locum.resources.users.repository import USER_DOCUMENT, UserReads
+from locum.resources.users.repository import UserReads
 from locum.resources.users.serializers import current_document, image_url
 
 JSON = dict[str, Any]
@@ -216,7 +216,7 @@ async def mint_template_token(
         raise not_found("JWT template")
     template = TemplateRow.from_row(templates[0])
     user_id = session.subject.user_id
-    row = await UserReads(reader, instance.id).one(USER_DOCUMENT, user_id)
+    row = await UserReads(reader, instance.id).document(user_id)
     if row is None:
         raise not_found("session")
     document = current_document(origin, *row)

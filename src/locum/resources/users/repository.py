@@ -250,18 +250,29 @@ class UserReads:
         rows = await self.reader.fetch(read, _parameters(self.instance_id, values))
         return int(rows[0][0])
 
-    async def one(self, statement: Any, user_id: str) -> Row | None:
-        """The row of `statement` (USER_DOCUMENT, PASSWORD_STATE, SECOND_FACTOR_STATE) for the user."""
+    async def _one(self, statement: Any, user_id: str) -> Row | None:
         rows = await self.reader.fetch_by_key(
             self.reader.prepared(statement), {"instance_id": self.instance_id, "user_id": user_id}
         )
         return rows[0] if rows else None
 
-    async def one_or_raise(self, statement: Any, user_id: str) -> Row:
-        row = await self.one(statement, user_id)
+    async def _one_or_raise(self, statement: Any, user_id: str) -> Row:
+        row = await self._one(statement, user_id)
         if row is None:
             raise not_found("user")
         return row
+
+    async def document(self, user_id: str) -> Row | None:
+        """The user's DOCUMENT_COLUMNS."""
+        return await self._one(USER_DOCUMENT, user_id)
+
+    async def password_state(self, user_id: str) -> Row:
+        """(password_digest, password_hasher, locked_at, lockout_expires_at)."""
+        return await self._one_or_raise(PASSWORD_STATE, user_id)
+
+    async def second_factor_state(self, user_id: str) -> Row:
+        """(sealed_totp_secret, backup_code_digests)."""
+        return await self._one_or_raise(SECOND_FACTOR_STATE, user_id)
 
 
 USER_GRAPH = (

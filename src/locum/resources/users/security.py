@@ -35,7 +35,7 @@ from locum.kit.hashing import run_hashing
 from locum.kit.json_types import JSON
 from locum.kit.sealing import Sealer
 from locum.resources.sessions.endings import revoke_user_sessions
-from locum.resources.users.repository import PASSWORD_STATE, SECOND_FACTOR_STATE, UserReads, UserRepository
+from locum.resources.users.repository import UserReads, UserRepository
 from locum.resources.users.schemas import UserIdsBody
 from locum.resources.users.serializers import LOCKOUT_DURATION_MS, MAX_VERIFICATION_ATTEMPTS, user_json
 from locum.resources.users.service import get_user_or_raise, save_user
@@ -144,9 +144,7 @@ async def verify_password(
     raised: the failed attempt it counted must be committed."""
     if password is None:
         raise form_param_missing("password")
-    digest, hasher, locked_at, lockout_expires_at = await UserReads(reader, ctx.instance_id).one_or_raise(
-        PASSWORD_STATE, user_id
-    )
+    digest, hasher, locked_at, lockout_expires_at = await UserReads(reader, ctx.instance_id).password_state(user_id)
     lockout = _lockout_error(locked_at, lockout_expires_at, now_ms())
     if lockout is not None:
         raise lockout
@@ -256,7 +254,7 @@ async def verify_totp(
     """A current TOTP code or one of the backup codes; a matching backup code is used up."""
     if code is None:
         raise form_param_missing("code")
-    sealed_secret, stored_digests = await UserReads(reader, ctx.instance_id).one_or_raise(SECOND_FACTOR_STATE, user_id)
+    sealed_secret, stored_digests = await UserReads(reader, ctx.instance_id).second_factor_state(user_id)
     digests = _digest_list(stored_digests)
     if sealed_secret is None and not digests:
         raise totp_disabled()

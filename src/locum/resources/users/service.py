@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.errors import form_param_format_invalid, form_param_unknown, form_param_value_invalid
+from locum.api.errors import form_param_format_invalid, form_param_unknown, form_param_value_invalid, not_found
 from locum.api.ordering import parse_order_by
 from locum.api.paging import list_document, total_count_body
 from locum.db.constraints import flush
@@ -47,7 +47,7 @@ from locum.resources.users.errors import (
     totp_secret_invalid,
     username_not_allowed,
 )
-from locum.resources.users.repository import DEFAULT_ORDER, ORDER_COLUMNS, USER_DOCUMENT, UserReads, UserRepository
+from locum.resources.users.repository import DEFAULT_ORDER, ORDER_COLUMNS, UserReads, UserRepository
 from locum.resources.users.schemas import CreateUserBody, UpdateUserBody, UserFilters, UserListParams
 from locum.resources.users.serializers import STORED_ORIGIN, current_document, deleted_user_json, user_json
 
@@ -77,7 +77,9 @@ async def count_users(reader: Reader, ctx: RequestContext, filters: UserFilters)
 
 
 async def get_user_document(reader: Reader, ctx: RequestContext, user_id: str) -> bytes:
-    row = await UserReads(reader, ctx.instance_id).one_or_raise(USER_DOCUMENT, user_id)
+    row = await UserReads(reader, ctx.instance_id).document(user_id)
+    if row is None:
+        raise not_found("user")
     return current_document(ctx.origin, *row)
 
 
