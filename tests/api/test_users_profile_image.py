@@ -11,7 +11,7 @@ from PIL import Image
 
 from locum.app import create_app
 from locum.instances.service import InstanceKeys
-from locum.resources.users.images import MAX_BODY_BYTES, MAX_IMAGE_BYTES, MAX_PIXELS
+from locum.resources.images.uploads import MAX_BODY_BYTES, MAX_IMAGE_BYTES, MAX_PIXELS
 from locum.settings import Settings
 from tests.builders import make_user
 from tests.conftest import TEST_ORIGIN, RecordedEvents, api_client

@@ -76,3 +76,12 @@ def split_signed(values: Sequence[str]) -> tuple[list[str], list[str]]:
         else:
             include.append(value.removeprefix("+"))
     return include, exclude
+
+
+def oversized_list(filters: BaseModel, limit: int) -> str | None:
+    """The first list filter of `filters` holding more than `limit` values, or None."""
+    for name in type(filters).model_fields:
+        values = getattr(filters, name)
+        if isinstance(values, list) and len(values) > limit:
+            return name
+    return None

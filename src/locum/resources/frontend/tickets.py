@@ -26,7 +26,7 @@ from locum.db.locking import locked
 from locum.db.models import ActorToken, SignInToken
 from locum.kit.clock import now_ms
 from locum.kit.keys import secret_digest
-from locum.resources.users.service import get_user
+from locum.resources.users.repository import UserRepository
 
 PENDING = "pending"
 ACCEPTED = "accepted"
@@ -85,7 +85,7 @@ async def claim(db: AsyncSession, model: type[Ticket], *, instance_id: str, secr
     )
     if user_id is None:
         raise ticket_invalid()
-    await get_user(db, instance_id=instance_id, user_id=user_id, for_update=True)
+    await UserRepository(db, instance_id).get(user_id, lock=locked)
     ticket = await db.scalar(
         locked(select(model).where(model.instance_id == instance_id, model.token_digest == digest))
     )

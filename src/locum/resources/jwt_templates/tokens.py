@@ -29,8 +29,8 @@ from locum.resources.jwt_templates.shortcodes import render
 from locum.resources.jwt_templates.signing import custom_signing_key
 from locum.resources.sessions.lifetimes import ACTIVE_STATUSES
 from locum.resources.sessions.tokens import JTI_BYTES, TokenSubject, session_not_active
-from locum.resources.users.repository import fetch_user_document
-from locum.resources.users.serializers import image_url
+from locum.resources.users.repository import UserReads
+from locum.resources.users.serializers import current_document, image_url
 
 MS_PER_SECOND = 1000
 
@@ -143,9 +143,10 @@ async def mint_template_token(
     if template is None:
         raise template_not_found()
     user_id = session.subject.user_id
-    document = await fetch_user_document(reader, instance_id=instance.id, user_id=user_id, origin=origin)
-    if document is None:
+    row = await UserReads(reader, instance.id).document(user_id)
+    if row is None:
         raise not_found("session")
+    document = current_document(origin, *row)
     memberships = await read_memberships(reader, instance_id=instance.id, user_id=user_id)
     context = template_context(orjson.loads(document), memberships, session, origin)
     claims = template_claims(

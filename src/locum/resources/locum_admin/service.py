@@ -12,11 +12,6 @@ from locum.kit.identifiers import email_lookup_key, normalize_email
 from locum.kit.ids import new_id
 from locum.kit.json_types import JSON
 from locum.kit.sealing import Sealer
-from locum.resources.locum_admin.repository import (
-    ExternalAccountRepository,
-    PasskeyRepository,
-    TrustedDeviceRepository,
-)
 from locum.resources.locum_admin.schemas import (
     ExternalAccountBody,
     PasskeyBody,
@@ -24,14 +19,14 @@ from locum.resources.locum_admin.schemas import (
     Web3WalletBody,
 )
 from locum.resources.users.accounts import oauth_provider
-from locum.resources.users.serializers import trusted_device_json
-from locum.resources.users.service import (
-    get_user_or_raise,
-    keep_user_or_raise,
-    new_email_address,
-    new_web3_wallet,
-    save_user,
+from locum.resources.users.repository import (
+    ExternalAccountRepository,
+    PasskeyRepository,
+    TrustedDeviceRepository,
+    UserRepository,
 )
+from locum.resources.users.serializers import trusted_device_json
+from locum.resources.users.service import get_user_or_raise, new_email_address, new_web3_wallet, save_user
 
 
 def _linked_email(user: User, address: str, *, provider: str, account_id: str, at_ms: int) -> EmailAddress:
@@ -61,7 +56,7 @@ async def add_external_account(
     session: AsyncSession, ctx: RequestContext, *, sealer: Sealer, user_id: str, body: ExternalAccountBody
 ) -> JSON:
     provider = oauth_provider(body.provider)
-    user = await get_user_or_raise(session, instance_id=ctx.instance_id, user_id=user_id, for_update=True)
+    user = await get_user_or_raise(session, ctx, user_id, for_update=True)
     accounts = ExternalAccountRepository(session, ctx.instance_id)
     if await accounts.provider_user_taken(provider, body.provider_user_id):
         raise form_identifier_exists("provider_user_id")
@@ -88,33 +83,33 @@ async def add_external_account(
         )
         account.email_address = email.email_address
     user.external_accounts.append(account)
-    return await save_user(session, user, origin=ctx.origin, event="user.updated")
+    return await save_user(session, ctx, user, event="user.updated")
 
 
 async def add_passkey(session: AsyncSession, ctx: RequestContext, *, user_id: str, body: PasskeyBody) -> JSON:
-    user = await get_user_or_raise(session, instance_id=ctx.instance_id, user_id=user_id, for_update=True)
+    user = await get_user_or_raise(session, ctx, user_id, for_update=True)
     passkey = PasskeyRepository(session, ctx.instance_id).add(user_id=user.id, name=body.name)
     # Enrolled now, so last used now.
     passkey.last_used_at = passkey.created_at
     user.passkeys.append(passkey)
-    return await save_user(session, user, origin=ctx.origin, event="user.updated")
+    return await save_user(session, ctx, user, event="user.updated")
 
 
 async def add_web3_wallet(session: AsyncSession, ctx: RequestContext, *, user_id: str, body: Web3WalletBody) -> JSON:
     """A verified wallet; the first one becomes primary. Taken addresses fail as form_identifier_exists."""
-    user = await get_user_or_raise(session, instance_id=ctx.instance_id, user_id=user_id, for_update=True)
+    user = await get_user_or_raise(session, ctx, user_id, for_update=True)
     wallet = new_web3_wallet(user, body.web3_wallet, at_ms=now_ms())
     user.web3_wallets.append(wallet)
     if user.primary_web3_wallet_id is None:
         user.primary_web3_wallet_id = wallet.id
-    return await save_user(session, user, origin=ctx.origin, event="user.updated")
+    return await save_user(session, ctx, user, event="user.updated")
 
 
 async def add_trusted_device(
     session: AsyncSession, ctx: RequestContext, *, user_id: str, body: TrustedDeviceBody
 ) -> JSON:
     """An active device; devices are not part of the user's JSON, so no user.updated is recorded."""
-    await keep_user_or_raise(session, instance_id=ctx.instance_id, user_id=user_id)
+    await UserRepository(session, ctx.instance_id).keep_or_raise(user_id)
     device = TrustedDeviceRepository(session, ctx.instance_id).add(
         user_id=user_id, platform=body.platform, app_identifier=body.app_identifier, name=body.name, status="active"
     )

@@ -70,7 +70,7 @@ from locum.resources.organizations.lookup import (
 from locum.resources.organizations.members import add_membership, check_room_for
 from locum.resources.organizations.repository import MANAGE_MEMBERSHIPS, MembershipRepository, OrganizationRepository
 from locum.resources.organizations.serializers import public_organization_data
-from locum.resources.users.service import get_user_or_raise
+from locum.resources.users.repository import UserRepository
 
 messages = logging.getLogger("locum.messages")
 
@@ -122,7 +122,7 @@ async def _require_manager(
     memberships = MembershipRepository(session, ctx.instance_id)
     role_id = await memberships.role_id_of(organization_id=organization.id, user_id=user_id)
     if role_id is None:
-        await get_user_or_raise(session, instance_id=ctx.instance_id, user_id=user_id)
+        await UserRepository(session, ctx.instance_id).get_or_raise(user_id)
         raise not_a_member()
     if not await memberships.role_manages(role_id):
         raise missing_permission(MANAGE_MEMBERSHIPS)
@@ -320,7 +320,7 @@ async def list_user_invitations(
     await require_enabled(session, instance_id=ctx.instance_id)
     if params.status is not None and params.status not in STATUSES:
         raise form_param_value_invalid("status", f"status must be one of {', '.join(STATUSES)}.", status=400)
-    user = await get_user_or_raise(session, instance_id=ctx.instance_id, user_id=user_id)
+    user = await UserRepository(session, ctx.instance_id).get_or_raise(user_id)
     at_ms = now_ms()
     addresses = [e.email_address_normalized for e in user.email_addresses]
     conditions: list[ColumnElement[bool]] = [OrganizationInvitation.email_address_normalized.in_(addresses)]
@@ -377,7 +377,7 @@ async def accept_invitation(session: AsyncSession, ctx: RequestContext, *, invit
     at_ms = now_ms()
     if effective_status(invitation, at_ms=at_ms) != PENDING:
         raise invitation_not_pending()
-    user = await get_user_or_raise(session, instance_id=ctx.instance_id, user_id=user_id)
+    user = await UserRepository(session, ctx.instance_id).get_or_raise(user_id)
     if all(e.email_address_normalized != invitation.email_address_normalized for e in user.email_addresses):
         raise identification_not_owned()
     await add_membership(

@@ -16,7 +16,7 @@ from locum.resources.organizations.errors import already_a_member, membership_qu
 from locum.resources.organizations.lookup import get_role_with_permissions_or_raise
 from locum.resources.organizations.repository import MembershipRepository
 from locum.resources.organizations.serializers import membership_json, organization_json
-from locum.resources.users.service import USER_GRAPH
+from locum.resources.users.repository import USER_GRAPH
 
 
 async def check_room_for(session: AsyncSession, organization: Organization, *, additional: int = 1) -> None:

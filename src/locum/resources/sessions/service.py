@@ -15,7 +15,8 @@ from locum.kit.ids import new_id
 from locum.kit.sealing import Sealer
 from locum.resources.sessions.endings import end_session, record_session_event
 from locum.resources.sessions.lifetimes import LifetimeSettings, deadlines
-from locum.resources.users.service import get_user_or_raise, record_sign_in
+from locum.resources.users.repository import UserRepository
+from locum.resources.users.service import record_sign_in
 
 ROTATING_TOKEN_BYTES = 24
 REFRESH_TOKEN_BYTES = 32
@@ -64,7 +65,7 @@ async def start_session(
     `origin` is locum's own (for the user JSON in the event); `browser_origin` is the app's, which
     becomes the session tokens' `azp`.
     """
-    user = await get_user_or_raise(db, instance_id=instance_id, user_id=user_id, for_update=True)
+    user = await UserRepository(db, instance_id).get_or_raise(user_id, lock=locked)
     if user.banned:
         raise user_banned()
     if active_organization_id is not None:

@@ -14,7 +14,7 @@ from locum.resources.frontend.tickets import PENDING, new_secret
 from locum.resources.organization_invitations.errors import not_a_member
 from locum.resources.organizations import lookup
 from locum.resources.sign_in_tokens.schemas import DEFAULT_EXPIRES_IN_SECONDS, CreateSignInTokenBody
-from locum.resources.users.service import keep_user_or_raise
+from locum.resources.users.repository import UserRepository
 
 
 async def _organization_to_activate(db: AsyncSession, *, instance_id: str, user_id: str, org_id: str) -> str:
@@ -37,7 +37,7 @@ async def create_sign_in_token(
     db: AsyncSession, *, instance_id: str, body: CreateSignInTokenBody
 ) -> tuple[SignInToken, str]:
     """The new token and its secret, which only this response shows."""
-    await keep_user_or_raise(db, instance_id=instance_id, user_id=body.user_id)
+    await UserRepository(db, instance_id).keep_or_raise(body.user_id)
     organization_id = (
         await _organization_to_activate(db, instance_id=instance_id, user_id=body.user_id, org_id=body.org_id)
         if body.org_id is not None

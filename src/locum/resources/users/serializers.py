@@ -1,9 +1,11 @@
 """Users and their identifications as Clerk renders them (the spec's User, EmailAddress, …)."""
 
-from typing import Any
+import orjson
 
 from locum.db.models import EmailAddress, ExternalAccount, Passkey, PhoneNumber, TrustedDevice, User, Web3Wallet
 from locum.kit.clock import now_ms
+from locum.kit.json_types import JSON
+from locum.kit.sealing import Sealer
 
 MAX_VERIFICATION_ATTEMPTS = 10
 LOCKOUT_DURATION_MS = 60 * 60 * 1000
@@ -15,8 +17,6 @@ DEFAULT_AVATAR_PATH = f"{IMAGES_PATH}/default"
 STORED_ORIGIN = "locum://origin"
 _STORED_IMAGES_PREFIX = f'"{STORED_ORIGIN}{IMAGES_PATH}/'.encode()
 
-JSON = dict[str, Any]
-
 
 def image_url(origin: str, image_id: str | None) -> str:
     return f"{origin}{IMAGES_PATH}/{image_id}" if image_id else f"{origin}{DEFAULT_AVATAR_PATH}"
@@ -25,6 +25,10 @@ def image_url(origin: str, image_id: str | None) -> str:
 def with_origin(document: bytes, origin: str) -> bytes:
     """A stored document with its image URLs pointing at `origin`."""
     return document.replace(_STORED_IMAGES_PREFIX, f'"{origin}{IMAGES_PATH}/'.encode())
+
+
+def _verification(kind: str, status: str, strategy: str, attempts: int | None, expire_at: int | None) -> JSON:
+    return {"object": kind, "status": status, "strategy": strategy, "attempts": attempts, "expire_at": expire_at}
 
 
 def verification_json(
@@ -40,54 +44,45 @@ def verification_json(
         kind = "verification_from_oauth"
     else:
         kind = "verification_otp"
-    return {"object": kind, "status": status, "strategy": strategy, "attempts": attempts, "expire_at": expire_at}
+    return _verification(kind, status, strategy, attempts, expire_at)
 
 
-def _identification_verification(row: EmailAddress | PhoneNumber | Web3Wallet) -> JSON | None:
-    return verification_json(
+def _identification_json(row: EmailAddress | PhoneNumber | Web3Wallet, kind: str, **fields: object) -> JSON:
+    """What every identification shows: its id, kind, value (the column named after the kind), verification."""
+    verification = verification_json(
         row.verification_status, row.verification_strategy, row.verification_attempts, row.verification_expire_at
     )
+    return {
+        "id": row.id,
+        "object": kind,
+        kind: getattr(row, kind),
+        "verification": verification,
+        **fields,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
 
 
 def email_address_json(row: EmailAddress) -> JSON:
-    return {
-        "id": row.id,
-        "object": "email_address",
-        "email_address": row.email_address,
-        "reserved": row.reserved,
-        "verification": _identification_verification(row),
-        "linked_to": row.linked_to,
-        "matches_sso_connection": False,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    }
+    return _identification_json(
+        row, "email_address", reserved=row.reserved, linked_to=row.linked_to, matches_sso_connection=False
+    )
 
 
 def phone_number_json(row: PhoneNumber) -> JSON:
-    return {
-        "id": row.id,
-        "object": "phone_number",
-        "phone_number": row.phone_number,
-        "reserved_for_second_factor": row.reserved_for_second_factor,
-        "default_second_factor": row.default_second_factor,
-        "reserved": row.reserved,
-        "verification": _identification_verification(row),
-        "linked_to": row.linked_to,
-        "backup_codes": None,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    }
+    return _identification_json(
+        row,
+        "phone_number",
+        reserved_for_second_factor=row.reserved_for_second_factor,
+        default_second_factor=row.default_second_factor,
+        reserved=row.reserved,
+        linked_to=row.linked_to,
+        backup_codes=None,
+    )
 
 
 def web3_wallet_json(row: Web3Wallet) -> JSON:
-    return {
-        "id": row.id,
-        "object": "web3_wallet",
-        "web3_wallet": row.web3_wallet,
-        "verification": _identification_verification(row),
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    }
+    return _identification_json(row, "web3_wallet")
 
 
 def passkey_json(row: Passkey) -> JSON:
@@ -96,13 +91,7 @@ def passkey_json(row: Passkey) -> JSON:
         "object": "passkey",
         "name": row.name,
         "last_used_at": row.last_used_at,
-        "verification": {
-            "object": "verification_passkey",
-            "status": "verified",
-            "strategy": "passkey",
-            "attempts": None,
-            "expire_at": None,
-        },
+        "verification": _verification("verification_passkey", "verified", "passkey", None, None),
     }
 
 
@@ -126,14 +115,8 @@ def external_account_json(row: ExternalAccount) -> JSON:
         "label": row.label,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
-        "verification": {
-            "object": "verification_oauth",
-            "status": "verified",
-            "strategy": row.provider,
-            "attempts": None,
-            # Required and non-null in the spec; the OAuth flow finished when the account was linked.
-            "expire_at": row.created_at,
-        },
+        # expire_at is required and non-null in the spec; the OAuth flow finished when the account was linked.
+        "verification": _verification("verification_oauth", "verified", row.provider, None, row.created_at),
     }
 
 
@@ -151,6 +134,34 @@ def trusted_device_json(row: TrustedDevice) -> JSON:
         "last_used_at": row.last_used_at,
         "revoked_at": row.revoked_at,
     }
+
+
+def deleted_object(kind: str, object_id: str) -> JSON:
+    return {"object": kind, "id": object_id, "deleted": True}
+
+
+def deleted_user_json(user: User) -> JSON:
+    deleted = deleted_object("user", user.id)
+    if user.external_id is not None:
+        deleted["external_id"] = user.external_id
+    return deleted
+
+
+def oauth_access_token_json(row: ExternalAccount, sealer: Sealer, *, sealed_access_token: bytes) -> JSON:
+    token: JSON = {
+        "object": "oauth_access_token",
+        "external_account_id": row.id,
+        "provider_user_id": row.provider_user_id,
+        "token": sealer.unseal(sealed_access_token),
+        "expires_at": row.access_token_expires_at,
+        "provider": row.provider,
+        "public_metadata": row.public_metadata,
+        "label": row.label,
+        "scopes": row.approved_scopes.split(),
+    }
+    if row.sealed_id_token is not None:
+        token["id_token"] = sealer.unseal(row.sealed_id_token)
+    return token
 
 
 def lockout_state(user: User, at_ms: int) -> tuple[bool, int | None]:
@@ -221,3 +232,21 @@ def user_json(user: User, origin: str) -> JSON:
         "legal_accepted_at": user.legal_accepted_at,
         "bypass_client_trust": user.bypass_client_trust,
     }
+
+
+def current_document(origin: str, document: bytes, locked_at: int | None, lockout_expires_at: int | None) -> bytes:
+    """A stored document (a row of repository.DOCUMENT_COLUMNS) for this server's origin, with the
+    lockout brought up to date (the only time-dependent fields): an expired lockout reads as
+    unlocked with a fresh count of attempts, as the next write will store."""
+    document = with_origin(bytes(document), origin)
+    if locked_at is None or lockout_expires_at is None:
+        return document
+    data = orjson.loads(document)
+    remaining_ms = lockout_expires_at - now_ms()
+    if remaining_ms > 0:
+        data["lockout_expires_in_seconds"] = -(-remaining_ms // 1000)
+    else:
+        data.update(
+            locked=False, lockout_expires_in_seconds=None, verification_attempts_remaining=MAX_VERIFICATION_ATTEMPTS
+        )
+    return orjson.dumps(data)
