@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from locum.api.bodies import request_body
-from locum.api.deps import AppSettings, CurrentInstance, DbReadSession, DbSession
+from locum.api.deps import AppSettings, Context, CurrentInstance, DbReadSession, DbSession
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
 from locum.resources.email_addresses.schemas import (
@@ -74,11 +74,9 @@ async def update_email_address(
 
 @router.post("/email_addresses/{email_address_id}/prepare_verification", operation_id="PrepareEmailAddressVerification")
 async def prepare_email_address_verification(
-    email_address_id: str, instance: CurrentInstance, session: DbSession
+    email_address_id: str, ctx: Context, session: DbSession
 ) -> ClerkJSONResponse:
-    verification = await verifications.prepare(
-        session, EMAIL_ADDRESSES, instance_id=instance.id, row_id=email_address_id
-    )
+    verification = await verifications.prepare(session, ctx, EMAIL_ADDRESSES, row_id=email_address_id)
     return ClerkJSONResponse(verification)
 
 

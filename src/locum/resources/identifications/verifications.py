@@ -28,9 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from locum.api.errors import not_found, verification_already_verified
 from locum.db.constraints import flush
 from locum.db.models import Instance, User, Verification
+from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
-from locum.messages import TEST_MODE_CODE, is_test_recipient, request_variables, send_email, send_sms
+from locum.messages import TEST_MODE_CODE, is_test_recipient, request_variables, send_message
 from locum.messages.test_mode import Channel
 from locum.resources.identifications.schemas import AttemptVerificationBody
 from locum.resources.identifications.service import (
@@ -72,7 +73,8 @@ def verification_json(row: Verification) -> JSON:
     }
 
 
-async def prepare(session: AsyncSession, kind: IdentificationKind[Row], *, instance_id: str, row_id: str) -> JSON:
+async def prepare(session: AsyncSession, ctx: RequestContext, kind: IdentificationKind[Row], *, row_id: str) -> JSON:
+    instance_id = ctx.instance_id
     identification = await get_row(session, kind, instance_id=instance_id, row_id=row_id)
     identifier = kind.identifier(identification)
     channel: Channel = "email" if kind.object == "email_address" else "sms"
@@ -96,13 +98,13 @@ async def prepare(session: AsyncSession, kind: IdentificationKind[Row], *, insta
     session.add(verification)
     await flush(session)
     messages.warning("verification code for %s: %s%s", identifier, code, " (test mode)" if test_recipient else "")
-    send = send_email if channel == "email" else send_sms
-    await send(
+    await send_message(
         session,
-        instance_id=instance_id,
+        ctx,
+        channel,
         slug="verification_code",
         to_address=identifier,
-        variables={"otp_code": code, **request_variables(at_ms)},
+        variables={"otp_code": code, **request_variables(ctx, at_ms)},
         user_id=identification.user_id,
         identification_id=identification.id,
     )

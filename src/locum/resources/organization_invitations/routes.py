@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import Body
 
-from locum.api.deps import AppSettings, CurrentInstance, DbReadSession, DbSession
+from locum.api.deps import AppSettings, Context, CurrentInstance, DbReadSession, DbSession
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
@@ -33,11 +33,17 @@ async def create_organization_invitation(
     organization_id: str,
     body: CreateOrganizationInvitationBody,
     instance: CurrentInstance,
+    ctx: Context,
     session: DbSession,
     settings: AppSettings,
 ) -> ClerkJSONResponse:
     (invitation,) = await service.create_invitations(
-        session, instance_id=instance.id, organization_id=organization_id, bodies=[body], origin=settings.origin
+        session,
+        instance_id=instance.id,
+        organization_id=organization_id,
+        bodies=[body],
+        origin=settings.origin,
+        ctx=ctx,
     )
     return ClerkJSONResponse(invitation)
 
@@ -47,11 +53,12 @@ async def create_organization_invitation_bulk(
     organization_id: str,
     body: Annotated[list[CreateOrganizationInvitationBody], Body()],
     instance: CurrentInstance,
+    ctx: Context,
     session: DbSession,
     settings: AppSettings,
 ) -> ClerkJSONResponse:
     invitations = await service.create_invitations(
-        session, instance_id=instance.id, organization_id=organization_id, bodies=body, origin=settings.origin
+        session, instance_id=instance.id, organization_id=organization_id, bodies=body, origin=settings.origin, ctx=ctx
     )
     return _list(invitations, len(invitations))
 

@@ -36,10 +36,11 @@ from locum.db.models import (
     RolePermission,
     User,
 )
+from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
 from locum.kit.identifiers import email_lookup_key, normalize_email
 from locum.kit.ids import new_id
-from locum.messages import send_email
+from locum.messages import send_message
 from locum.outbox.events import record_for
 from locum.resources.organization_invitations import repository
 from locum.resources.organization_invitations.schemas import (
@@ -198,6 +199,7 @@ async def create_invitations(
     organization_id: str,
     bodies: Sequence[CreateOrganizationInvitationBody],
     origin: str,
+    ctx: RequestContext,
 ) -> list[JSON]:
     """One or (bulk) up to ten invitations, all or none; each recorded and "sent" unless notify is false."""
     await lookup.require_enabled(session, instance_id=instance_id)
@@ -219,7 +221,7 @@ async def create_invitations(
             data=event_json(data, organization, origin=origin),
         )
         if body.notify is not False:
-            await _send_invitation_email(session, invitation, organization, rendered=data, origin=origin)
+            await _send_invitation_email(session, ctx, invitation, organization, rendered=data)
     return rendered
 
 
@@ -234,19 +236,20 @@ def _inviter_name(rendered: JSON) -> str:
 
 async def _send_invitation_email(
     session: AsyncSession,
+    ctx: RequestContext,
     invitation: OrganizationInvitation,
     organization: Organization,
     *,
     rendered: JSON,
-    origin: str,
 ) -> None:
     """Clerk's organization_invitation email; `rendered` is the invitation as the API shows it."""
-    url = invitation_url(invitation, origin=origin)
+    url = invitation_url(invitation, origin=ctx.origin)
     messages.warning("invitation for %s to %s: %s", invitation.email_address, organization.name, url)
-    public_organization = public_organization_data(organization, origin=origin)
-    await send_email(
+    public_organization = public_organization_data(organization, origin=ctx.origin)
+    await send_message(
         session,
-        instance_id=invitation.instance_id,
+        ctx,
+        "email",
         slug="organization_invitation",
         to_address=invitation.email_address,
         variables={

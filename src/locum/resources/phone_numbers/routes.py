@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from locum.api.bodies import request_body
-from locum.api.deps import AppSettings, CurrentInstance, DbReadSession, DbSession
+from locum.api.deps import AppSettings, Context, CurrentInstance, DbReadSession, DbSession
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
 from locum.resources.identifications import service as identifications
@@ -71,9 +71,9 @@ async def update_phone_number(
 
 @router.post("/phone_numbers/{phone_number_id}/prepare_verification", operation_id="PreparePhoneNumberVerification")
 async def prepare_phone_number_verification(
-    phone_number_id: str, instance: CurrentInstance, session: DbSession
+    phone_number_id: str, ctx: Context, session: DbSession
 ) -> ClerkJSONResponse:
-    verification = await verifications.prepare(session, PHONE_NUMBERS, instance_id=instance.id, row_id=phone_number_id)
+    verification = await verifications.prepare(session, ctx, PHONE_NUMBERS, row_id=phone_number_id)
     return ClerkJSONResponse(verification)
 
 

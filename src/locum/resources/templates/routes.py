@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from locum.api.bodies import request_body
-from locum.api.deps import CurrentInstance, DbReadSession, DbSession
+from locum.api.deps import Context, CurrentInstance, DbReadSession, DbSession
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
@@ -65,11 +65,9 @@ async def revert_template(template_type: str, slug: str, instance: CurrentInstan
 
 @router.post("/templates/{template_type}/{slug}/preview", operation_id="PreviewTemplate")
 async def preview_template(
-    template_type: str, slug: str, instance: CurrentInstance, db: DbReadSession, body: PreviewBody
+    template_type: str, slug: str, ctx: Context, db: DbReadSession, body: PreviewBody
 ) -> ClerkJSONResponse:
-    preview = await service.preview_template(
-        db, instance_id=instance.id, template_type=template_type, slug=slug, body=body
-    )
+    preview = await service.preview_template(db, ctx, template_type=template_type, slug=slug, body=body)
     return ClerkJSONResponse(preview)
 
 

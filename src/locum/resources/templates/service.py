@@ -25,6 +25,7 @@ from locum.api.errors import (
 from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import Instance, Template
+from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 from locum.messages.catalogue import SYSTEM_TEMPLATES, TEMPLATE_TYPES, TemplateType, system_templates
@@ -214,15 +215,15 @@ async def toggle_delivery(
 
 
 async def preview_template(
-    session: AsyncSession, *, instance_id: str, template_type: str, slug: str, body: PreviewTemplateBody
+    session: AsyncSession, ctx: RequestContext, *, template_type: str, slug: str, body: PreviewTemplateBody
 ) -> JSON:
     """The template (with the body's changes) rendered with sample values for its variables."""
-    template = await _effective_or_raise(session, instance_id=instance_id, template_type=template_type, slug=slug)
+    template = await _effective_or_raise(session, instance_id=ctx.instance_id, template_type=template_type, slug=slug)
     _check_email_only(template.template_type, body.model_dump(exclude_unset=True))
     _check_sender("from_email_name", body.from_email_name, allow_empty=False)
     _check_sender("reply_to_email_name", body.reply_to_email_name, allow_empty=True)
-    instance = await session.get_one(Instance, instance_id)
-    variables = {**app_variables(instance), **request_variables(now_ms()), **template.system.sample}
+    instance = await session.get_one(Instance, ctx.instance_id)
+    variables = {**app_variables(instance), **request_variables(ctx, now_ms()), **template.system.sample}
     source = body.body if body.body is not None else template.body
     if template.template_type == "sms":
         return {"body": _compiled("body", source).render(variables, escape=False)}
