@@ -24,8 +24,9 @@ from locum.kit.jwt_signing import TEMPLATE_TOKEN_CATEGORY
 from locum.kit.sealing import Sealer
 from locum.resources.jwt_templates.shortcodes import render
 from locum.resources.jwt_templates.signing import custom_signing_key
+from locum.resources.sessions.errors import session_not_active
 from locum.resources.sessions.lifetimes import ACTIVE_STATUSES
-from locum.resources.sessions.tokens import JTI_BYTES, TokenSubject, session_not_active, token_subject_statement
+from locum.resources.sessions.tokens import JTI_BYTES, TokenSubject, token_subject_statement
 from locum.resources.users.repository import fetch_user_document
 from locum.resources.users.serializers import image_url
 

@@ -166,3 +166,14 @@ async def list_memberships(
         .offset(page.offset)
     )
     return await render_memberships(session, memberships.all(), origin=origin), int(total or 0)
+
+
+async def membership_id(session: AsyncSession, *, instance_id: str, organization_id: str, user_id: str) -> str | None:
+    """The id of the user's membership of the organization, None when the user is not a member."""
+    return await session.scalar(
+        select(OrganizationMembership.id).where(
+            OrganizationMembership.instance_id == instance_id,
+            OrganizationMembership.organization_id == organization_id,
+            OrganizationMembership.user_id == user_id,
+        )
+    )

@@ -31,6 +31,7 @@ from locum.api.errors import (
 from locum.db.locking import locked
 from locum.db.models import User
 from locum.db.reads import Reader
+from locum.instances.context import RequestContext
 from locum.kit import passwords
 from locum.kit.backup_codes import find_matching
 from locum.kit.clock import now_ms
@@ -97,17 +98,19 @@ async def _change_user(
 # Ban
 
 
-async def set_banned(session: AsyncSession, *, instance_id: str, user_id: str, banned: bool, origin: str) -> JSON:
+async def set_banned(
+    session: AsyncSession, *, instance_id: str, user_id: str, banned: bool, origin: str, ctx: RequestContext
+) -> JSON:
     user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     user.banned = banned
     saved = await save_user(session, user, origin=origin, event="user.updated")
     if banned:
-        await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
+        await revoke_user_sessions(session, ctx, user_id=user_id)
     return saved
 
 
 async def set_banned_many(
-    session: AsyncSession, *, instance_id: str, body: UserIdsBody, banned: bool, origin: str
+    session: AsyncSession, *, instance_id: str, body: UserIdsBody, banned: bool, origin: str, ctx: RequestContext
 ) -> list[JSON]:
     """The users among `user_ids` that exist in the instance, in request order; unknown ids are skipped."""
     if not body.user_ids:
@@ -132,7 +135,7 @@ async def set_banned_many(
             user.banned = banned
             saved.append(await save_user(session, user, origin=origin, event="user.updated"))
             if banned:
-                await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
+                await revoke_user_sessions(session, ctx, user_id=user_id)
     return saved
 
 
@@ -233,7 +236,13 @@ async def verify_password(
 
 
 async def remove_password(
-    session: AsyncSession, *, instance_id: str, user_id: str, sign_out_of_other_sessions: bool, origin: str
+    session: AsyncSession,
+    *,
+    instance_id: str,
+    user_id: str,
+    sign_out_of_other_sessions: bool,
+    origin: str,
+    ctx: RequestContext,
 ) -> JSON:
     """The user without a password; a user who has none is returned as is, and no event is recorded.
 
@@ -241,7 +250,7 @@ async def remove_password(
     """
     user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
     if sign_out_of_other_sessions:
-        await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
+        await revoke_user_sessions(session, ctx, user_id=user_id)
     if user.password_digest is None:
         return user_json(user, origin)
     user.password_digest = user.password_hasher = user.password_last_updated_at = None
@@ -260,13 +269,19 @@ def _unset_password_compromised(user: User) -> None:
 
 
 async def set_password_compromised(
-    session: AsyncSession, *, instance_id: str, user_id: str, revoke_all_sessions: bool, origin: str
+    session: AsyncSession,
+    *,
+    instance_id: str,
+    user_id: str,
+    revoke_all_sessions: bool,
+    origin: str,
+    ctx: RequestContext,
 ) -> JSON:
     user = await _change_user(
         session, instance_id=instance_id, user_id=user_id, origin=origin, change=_set_password_compromised
     )
     if revoke_all_sessions:
-        await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
+        await revoke_user_sessions(session, ctx, user_id=user_id)
     return user
 
 

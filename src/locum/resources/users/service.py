@@ -22,6 +22,7 @@ from locum.api.errors import (
 from locum.db.constraints import flush
 from locum.db.locking import kept, locked, locked_for_delete
 from locum.db.models import EmailAddress, Image, PhoneNumber, User, Web3Wallet
+from locum.instances.context import RequestContext
 from locum.kit import passwords
 from locum.kit.backup_codes import digest_backup_codes
 from locum.kit.clock import now_ms
@@ -331,6 +332,7 @@ async def update_user(
     body: UpdateUserBody,
     origin: str,
     api_version: str,
+    ctx: RequestContext,
 ) -> JSON:
     given = body.model_fields_set
     metadata_given = sorted(given & METADATA_FIELDS)
@@ -401,7 +403,7 @@ async def update_user(
     saved = await save_user(session, user, origin=origin, event="user.updated")
     if stored is not None and body.sign_out_of_other_sessions:
         # A backend call has no "current" session: the other sessions are all of them.
-        await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
+        await revoke_user_sessions(session, ctx, user_id=user_id)
     return saved
 
 
@@ -412,14 +414,16 @@ def deleted_user_json(user: User) -> JSON:
     return deleted
 
 
-async def delete_user(session: AsyncSession, *, instance_id: str, user_id: str, origin: str) -> JSON:
+async def delete_user(
+    session: AsyncSession, *, instance_id: str, user_id: str, origin: str, ctx: RequestContext
+) -> JSON:
     user = await session.scalar(
         locked_for_delete(select(User).where(User.instance_id == instance_id, User.id == user_id))
     )
     if user is None:
         raise not_found("user")
     deleted = deleted_user_json(user)
-    await record_removed_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
+    await record_removed_sessions(session, ctx, user_id=user_id)
     await session.delete(user)
     record_for(session, instance_id=instance_id, type="user.deleted", data=deleted)
     await flush(session)

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import Body
 
-from locum.api.deps import ApiVersion, AppSealer, AppSettings, CurrentInstance, DbReader, DbSession
+from locum.api.deps import ApiVersion, AppSealer, AppSettings, Context, CurrentInstance, DbReader, DbSession
 from locum.api.errors import not_found
 from locum.api.ordering import parse_order_by
 from locum.api.paging import PageQuery
@@ -72,6 +72,7 @@ async def get_user(
 async def update_user(
     user_id: str,
     instance: CurrentInstance,
+    ctx: Context,
     session: DbSession,
     sealer: AppSealer,
     settings: AppSettings,
@@ -86,13 +87,16 @@ async def update_user(
         body=body or UpdateUserBody(),
         origin=settings.origin,
         api_version=api_version,
+        ctx=ctx,
     )
     return ClerkJSONResponse(user)
 
 
 @router.delete("/users/{user_id}", operation_id="DeleteUser")
 async def delete_user(
-    user_id: str, instance: CurrentInstance, session: DbSession, settings: AppSettings
+    user_id: str, instance: CurrentInstance, ctx: Context, session: DbSession, settings: AppSettings
 ) -> ClerkJSONResponse:
-    deleted = await service.delete_user(session, instance_id=instance.id, user_id=user_id, origin=settings.origin)
+    deleted = await service.delete_user(
+        session, instance_id=instance.id, user_id=user_id, origin=settings.origin, ctx=ctx
+    )
     return ClerkJSONResponse(deleted)

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import Body
 
-from locum.api.deps import AppSealer, AppSettings, CurrentInstance, DbReader, DbSession
+from locum.api.deps import AppSealer, AppSettings, Context, CurrentInstance, DbReader, DbSession
 from locum.api.errors import ClerkError
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
@@ -21,12 +21,13 @@ router = resource_router()
 @router.post("/users/ban", operation_id="UsersBan")
 async def users_ban(
     instance: CurrentInstance,
+    ctx: Context,
     session: DbSession,
     settings: AppSettings,
     body: Annotated[UserIdsBody | None, Body()] = None,
 ) -> ClerkJSONResponse:
     users = await security.set_banned_many(
-        session, instance_id=instance.id, body=body or UserIdsBody(), banned=True, origin=settings.origin
+        session, instance_id=instance.id, body=body or UserIdsBody(), banned=True, origin=settings.origin, ctx=ctx
     )
     return ClerkJSONResponse(users)
 
@@ -34,32 +35,33 @@ async def users_ban(
 @router.post("/users/unban", operation_id="UsersUnban")
 async def users_unban(
     instance: CurrentInstance,
+    ctx: Context,
     session: DbSession,
     settings: AppSettings,
     body: Annotated[UserIdsBody | None, Body()] = None,
 ) -> ClerkJSONResponse:
     users = await security.set_banned_many(
-        session, instance_id=instance.id, body=body or UserIdsBody(), banned=False, origin=settings.origin
+        session, instance_id=instance.id, body=body or UserIdsBody(), banned=False, origin=settings.origin, ctx=ctx
     )
     return ClerkJSONResponse(users)
 
 
 @router.post("/users/{user_id}/ban", operation_id="BanUser")
 async def ban_user(
-    user_id: str, instance: CurrentInstance, session: DbSession, settings: AppSettings
+    user_id: str, instance: CurrentInstance, ctx: Context, session: DbSession, settings: AppSettings
 ) -> ClerkJSONResponse:
     user = await security.set_banned(
-        session, instance_id=instance.id, user_id=user_id, banned=True, origin=settings.origin
+        session, instance_id=instance.id, user_id=user_id, banned=True, origin=settings.origin, ctx=ctx
     )
     return ClerkJSONResponse(user)
 
 
 @router.post("/users/{user_id}/unban", operation_id="UnbanUser")
 async def unban_user(
-    user_id: str, instance: CurrentInstance, session: DbSession, settings: AppSettings
+    user_id: str, instance: CurrentInstance, ctx: Context, session: DbSession, settings: AppSettings
 ) -> ClerkJSONResponse:
     user = await security.set_banned(
-        session, instance_id=instance.id, user_id=user_id, banned=False, origin=settings.origin
+        session, instance_id=instance.id, user_id=user_id, banned=False, origin=settings.origin, ctx=ctx
     )
     return ClerkJSONResponse(user)
 
@@ -105,6 +107,7 @@ async def verify_password(
 async def remove_user_password(
     user_id: str,
     instance: CurrentInstance,
+    ctx: Context,
     session: DbSession,
     settings: AppSettings,
     body: Annotated[RemovePasswordBody | None, Body()] = None,
@@ -115,6 +118,7 @@ async def remove_user_password(
         user_id=user_id,
         sign_out_of_other_sessions=bool(body and body.sign_out_of_other_sessions),
         origin=settings.origin,
+        ctx=ctx,
     )
     return ClerkJSONResponse(user)
 
@@ -123,6 +127,7 @@ async def remove_user_password(
 async def set_user_password_compromised(
     user_id: str,
     instance: CurrentInstance,
+    ctx: Context,
     session: DbSession,
     settings: AppSettings,
     body: Annotated[SetPasswordCompromisedBody | None, Body()] = None,
@@ -133,6 +138,7 @@ async def set_user_password_compromised(
         user_id=user_id,
         revoke_all_sessions=bool(body and body.revoke_all_sessions),
         origin=settings.origin,
+        ctx=ctx,
     )
     return ClerkJSONResponse(user)
 
