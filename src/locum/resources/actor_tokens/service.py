@@ -34,12 +34,4 @@ async def create_actor_token(session: AsyncSession, ctx: RequestContext, body: C
 
 
 async def revoke_actor_token(session: AsyncSession, ctx: RequestContext, *, actor_token_id: str) -> JSON:
-    actor_token = await tickets.revoke(
-        session,
-        ctx,
-        ActorToken,
-        ticket_id=actor_token_id,
-        kind="actor token",
-        code="actor_token_cannot_be_revoked_code",
-    )
-    return actor_token_json(actor_token)
+    return actor_token_json(await tickets.revoke(session, ctx, ActorToken, ticket_id=actor_token_id))

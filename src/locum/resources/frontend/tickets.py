@@ -14,6 +14,7 @@ the codes of Clerk's Frontend API ticket strategy.
 """
 
 import secrets
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -38,8 +39,22 @@ REVOKED = "revoked"
 SECRET_BYTES = 32
 
 Ticket = TypeVar("Ticket", ActorToken, SignInToken)
-# The kind of id (kit/ids.py) and the `object` of each ticket model.
-_KINDS: dict[type[Any], str] = {ActorToken: "actor_token", SignInToken: "sign_in_token"}
+
+
+@dataclass(frozen=True)
+class _Kind:
+    # The kind of id (kit/ids.py) and the `object` of the JSON.
+    object: str
+    # How messages name it.
+    name: str
+    # Clerk's refusal to revoke one that is no longer pending.
+    cannot_be_revoked: str
+
+
+_KINDS: dict[type[Any], _Kind] = {
+    ActorToken: _Kind("actor_token", "actor token", "actor_token_cannot_be_revoked_code"),
+    SignInToken: _Kind("sign_in_token", "sign-in token", "sign_in_token_cannot_be_revoked_code"),
+}
 
 
 def new_secret() -> str:
@@ -55,7 +70,7 @@ def consume_url(origin: str, collection: str, secret: str) -> str:
 def ticket_json(ticket: ActorToken | SignInToken, **fields: Any) -> JSON:
     """The ticket as Clerk's `ActorToken` / `SignInToken` schema has it; `fields` are the model's own."""
     return {
-        "object": _KINDS[type(ticket)],
+        "object": _KINDS[type(ticket)].object,
         "id": ticket.id,
         "status": ticket.status,
         "user_id": ticket.user_id,
@@ -83,7 +98,7 @@ async def issue(
     now = now_ms()
     secret = new_secret()
     ticket = model(
-        id=new_id(_KINDS[model]),
+        id=new_id(_KINDS[model].object),
         instance_id=ctx.instance_id,
         user_id=user_id,
         token_digest=secret_digest(secret),
@@ -98,17 +113,16 @@ async def issue(
     return ticket, secret
 
 
-async def revoke(
-    session: AsyncSession, ctx: RequestContext, model: type[Ticket], *, ticket_id: str, kind: str, code: str
-) -> Ticket:
-    """BAPI's revoke: only a pending ticket can be; `kind` names it in messages, `code` is Clerk's refusal."""
+async def revoke(session: AsyncSession, ctx: RequestContext, model: type[Ticket], *, ticket_id: str) -> Ticket:
+    """BAPI's revoke: only a pending ticket can be."""
     ticket = await session.scalar(
         locked(select(model).where(model.instance_id == ctx.instance_id, model.id == ticket_id))
     )
+    kind = _KINDS[model]
     if ticket is None:
-        raise not_found(kind)
+        raise not_found(kind.name)
     if ticket.status != PENDING:
-        raise ticket_cannot_be_revoked(kind, code)
+        raise ticket_cannot_be_revoked(kind.name, kind.cannot_be_revoked)
     ticket.status = REVOKED
     ticket.updated_at = now_ms()
     await flush(session)

@@ -45,12 +45,4 @@ async def create_sign_in_token(session: AsyncSession, ctx: RequestContext, body:
 
 
 async def revoke_sign_in_token(session: AsyncSession, ctx: RequestContext, *, sign_in_token_id: str) -> JSON:
-    sign_in_token = await tickets.revoke(
-        session,
-        ctx,
-        SignInToken,
-        ticket_id=sign_in_token_id,
-        kind="sign-in token",
-        code="sign_in_token_cannot_be_revoked_code",
-    )
-    return sign_in_token_json(sign_in_token)
+    return sign_in_token_json(await tickets.revoke(session, ctx, SignInToken, ticket_id=sign_in_token_id))
