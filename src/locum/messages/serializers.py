@@ -4,8 +4,7 @@ and as locum's /locum/messages shows them."""
 from typing import Any
 
 from locum.db.models import Message
-
-JSON = dict[str, Any]
+from locum.kit.json_types import JSON
 
 
 def email_event_json(message: Message, *, from_email_name: str, reply_to_email_name: str | None) -> JSON:

@@ -30,7 +30,7 @@ from locum.db.models import Instance, User, Verification
 from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
 from locum.kit.json_types import JSON
-from locum.messages import TEST_MODE_CODE, is_test_recipient, request_variables, send_email, send_sms
+from locum.messages import TEST_MODE_CODE, is_test_recipient, request_variables, send_message
 from locum.messages.test_mode import Channel
 from locum.resources.identifications.repository import VerificationRepository
 from locum.resources.identifications.schemas import AttemptVerificationBody
@@ -93,13 +93,13 @@ async def prepare(session: AsyncSession, ctx: RequestContext, kind: Identificati
     )
     await flush(session)
     messages.warning("verification code for %s: %s%s", identifier, code, " (test mode)" if test_recipient else "")
-    send = send_email if channel == "email" else send_sms
-    await send(
+    await send_message(
         session,
-        instance_id=ctx.instance_id,
+        ctx,
+        channel,
         slug="verification_code",
         to_address=identifier,
-        variables={"otp_code": code, **request_variables(at_ms)},
+        variables={"otp_code": code, **request_variables(ctx, at_ms)},
         user_id=identification.user_id,
         identification_id=identification.id,
     )

@@ -27,8 +27,9 @@ from locum.resources.jwt_templates.repository import (
 )
 from locum.resources.jwt_templates.shortcodes import render
 from locum.resources.jwt_templates.signing import custom_signing_key
+from locum.resources.sessions.errors import session_not_active
 from locum.resources.sessions.lifetimes import ACTIVE_STATUSES
-from locum.resources.sessions.tokens import JTI_BYTES, TokenSubject, session_not_active
+from locum.resources.sessions.tokens import JTI_BYTES, TokenSubject
 from locum.resources.users.repository import UserReads
 from locum.resources.users.serializers import current_document, image_url
 

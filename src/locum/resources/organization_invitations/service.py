@@ -32,7 +32,7 @@ from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
 from locum.kit.identifiers import email_lookup_key, normalize_email
 from locum.kit.json_types import JSON
-from locum.messages import send_email
+from locum.messages import send_message
 from locum.outbox.events import record
 from locum.resources.organization_invitations.errors import (
     identification_not_owned,
@@ -237,9 +237,10 @@ async def _send_invitation_email(
     url = invitation_url(invitation, origin=ctx.origin)
     messages.warning("invitation for %s to %s: %s", invitation.email_address, organization.name, url)
     public_organization = public_organization_data(organization, origin=ctx.origin)
-    await send_email(
+    await send_message(
         session,
-        instance_id=ctx.instance_id,
+        ctx,
+        "email",
         slug="organization_invitation",
         to_address=invitation.email_address,
         variables={

@@ -195,7 +195,7 @@ async def preview_template(
     _check_sender("from_email_name", body.from_email_name, allow_empty=False)
     _check_sender("reply_to_email_name", body.reply_to_email_name, allow_empty=True)
     instance = await TemplateRepository(session, ctx.instance_id).instance()
-    variables = {**app_variables(instance), **request_variables(now_ms()), **template.system.sample}
+    variables = {**app_variables(instance), **request_variables(ctx, now_ms()), **template.system.sample}
     source = body.body if body.body is not None else template.body
     if template.template_type == "sms":
         return {"body": _compiled("body", source).render(variables, escape=False)}

@@ -61,7 +61,7 @@ async def _change_user(
 
 
 async def _revoke_sessions(session: AsyncSession, ctx: RequestContext, user_id: str) -> None:
-    await revoke_user_sessions(session, instance_id=ctx.instance_id, user_id=user_id, origin=ctx.origin)
+    await revoke_user_sessions(session, ctx, user_id=user_id)
 
 
 # Ban

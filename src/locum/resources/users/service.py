@@ -386,14 +386,14 @@ async def update_user(
     saved = await save_user(session, ctx, user, event="user.updated")
     if stored is not None and body.sign_out_of_other_sessions:
         # A backend call has no "current" session: the other sessions are all of them.
-        await revoke_user_sessions(session, instance_id=ctx.instance_id, user_id=user_id, origin=ctx.origin)
+        await revoke_user_sessions(session, ctx, user_id=user_id)
     return saved
 
 
 async def delete_user(session: AsyncSession, ctx: RequestContext, user_id: str) -> JSON:
     user = await UserRepository(session, ctx.instance_id).get_for_delete(user_id)
     deleted = deleted_user_json(user)
-    await record_removed_sessions(session, instance_id=ctx.instance_id, user_id=user_id, origin=ctx.origin)
+    await record_removed_sessions(session, ctx, user_id=user_id)
     await session.delete(user)
     record(session, ctx, "user.deleted", deleted)
     await flush(session)
