@@ -27,7 +27,8 @@ from locum.kit.keys import publishable_key
 from locum.kit.sealing import Sealer
 from locum.logs import configure_logging
 from locum.messages import run_email_sender
-from locum.outbox.worker import deliver_webhooks, install_delivery_wake
+from locum.outbox.delivery import Transports
+from locum.outbox.worker import MAX_IN_FLIGHT, DeliveryWorker, install_delivery_wake
 from locum.resources import (
     actor_tokens,
     clients,
@@ -113,10 +114,9 @@ async def run_worker(
 ) -> None:
     """Deliver webhooks (and queued emails, when LOCUM_SMTP_URL is set) until `stop` is set; errors
     are logged and the loops go on. `wake` makes the webhook worker look for work at once."""
-    await asyncio.gather(
-        deliver_webhooks(sessionmaker, sealer, settings, stop=stop, wake=wake),
-        run_email_sender(sessionmaker, settings, stop=stop),
-    )
+    async with Transports(MAX_IN_FLIGHT) as transports:
+        worker = DeliveryWorker(sessionmaker, sealer, settings, transports, wake=wake or asyncio.Event())
+        await asyncio.gather(worker.run(stop), run_email_sender(sessionmaker, settings, stop=stop))
 
 
 @asynccontextmanager

@@ -1,8 +1,8 @@
 """The delivery worker: fan out new events, attempt due deliveries, store the outcomes; repeat.
 
 It runs inside `locum serve` and alone as `locum worker` (app.py composes it with the email
-sender for both); any number of them may share a database (see repository.py for the leases that
-keep them from attempting one delivery twice at once).
+sender for both, and gives it its HTTP transports); any number of them may share a database (see
+repository.py for the leases that keep them from attempting one delivery twice at once).
 
 Each pass is one short transaction: store the attempts that finished, fan out a batch of events,
 lease due deliveries. The worker holds up to MAX_HELD leased deliveries, MAX_IN_FLIGHT of them
@@ -289,19 +289,6 @@ async def _first_set(events: Sequence[asyncio.Event], timeout: float) -> None:
         for waiter in waiters:
             waiter.cancel()
         await asyncio.gather(*waiters, return_exceptions=True)
-
-
-async def deliver_webhooks(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    sealer: Sealer,
-    settings: Settings,
-    *,
-    stop: asyncio.Event,
-    wake: asyncio.Event | None = None,
-) -> None:
-    """Deliver webhooks until `stop` is set; errors are logged and the loop goes on."""
-    async with Transports(MAX_IN_FLIGHT) as transports:
-        await DeliveryWorker(sessionmaker, sealer, settings, transports, wake=wake or asyncio.Event()).run(stop)
 
 
 def install_delivery_wake(app: Starlette) -> asyncio.Event:
