@@ -27,11 +27,6 @@ LAYERS = {
     "app": 7,
     "__main__": 7,
 }
-# MIGRATION ONLY (issue 10): imports still allowed upward, as (module, imported module). Empty it.
-ALLOWED_UPWARD = {
-    # record_for, the migration-only form of record, finds the request's caller itself.
-    ("locum.outbox.events", "locum.api.tracing"),
-}
 
 
 def _package(module: str) -> str | None:
@@ -72,7 +67,7 @@ def upward_imports() -> list[str]:
         assert package in LAYERS, f"{package}: give this package of locum a layer in LAYERS"
         for imported in _imported(ast.parse(path.read_text(), str(path)), module):
             target = _package(imported)
-            if target is None or (module, imported) in ALLOWED_UPWARD:
+            if target is None:
                 continue
             assert target in LAYERS, f"{imported} (imported by {module}): give its package a layer in LAYERS"
             if LAYERS[target] > LAYERS[package]:
@@ -83,12 +78,3 @@ def upward_imports() -> list[str]:
 def test_no_module_imports_a_higher_layer() -> None:
     assert upward_imports() == []
 
-
-def test_the_allowed_upward_imports_still_exist() -> None:
-    # An allowance nobody needs any more is removed, so the list only shrinks.
-    imports = {
-        (_module_name(path), imported)
-        for path in SOURCE.rglob("*.py")
-        for imported in _imported(ast.parse(path.read_text(), str(path)), _module_name(path))
-    }
-    assert imports >= ALLOWED_UPWARD
