@@ -77,4 +77,3 @@ def upward_imports() -> list[str]:
 
 def test_no_module_imports_a_higher_layer() -> None:
     assert upward_imports() == []
-

@@ -63,4 +63,3 @@ def mark_outbox_work(session: AsyncSession) -> None:
 def has_outbox_work(session: AsyncSession) -> bool:
     """Whether this session recorded events or re-queued deliveries (check it after the commit)."""
     return bool(session.info.get(OUTBOX_WORK_KEY, False))
-

@@ -114,7 +114,7 @@ class SigningKeys:
         return self._keys[sealed_secret]
 
 
-def _due(at_ms: int, limit: int) -> Select[str]:
+def _due(at_ms: int, batch_size: int) -> Select[str]:
     """Due deliveries of enabled endpoints, most overdue first."""
     enabled_endpoints = select(WebhookEndpoint.id).where(WebhookEndpoint.enabled.is_(True))
     return across_instances(
@@ -126,12 +126,12 @@ def _due(at_ms: int, limit: int) -> Select[str]:
             WebhookDelivery.endpoint_id.in_(enabled_endpoints),
         )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(limit)
+        .limit(batch_size)
     )
 
 
-async def due_delivery_ids(session: AsyncSession, *, at_ms: int, limit: int) -> list[str]:
-    return list(await session.scalars(_due(at_ms, limit)))
+async def due_delivery_ids(session: AsyncSession, *, at_ms: int, batch_size: int) -> list[str]:
+    return list(await session.scalars(_due(at_ms, batch_size)))
 
 
 async def lease_due(
@@ -139,18 +139,18 @@ async def lease_due(
     keys: SigningKeys,
     *,
     at_ms: int,
-    limit: int,
+    batch_size: int,
     lease_ms: int,
     delivery_ids: Sequence[str] | None = None,
 ) -> list[LeasedDelivery]:
-    """Lease up to `limit` due deliveries of enabled endpoints (of `delivery_ids` only, if given),
+    """Lease up to `batch_size` due deliveries of enabled endpoints (of `delivery_ids` only, if given),
     most overdue first.
 
     Runs in the caller's transaction; the leases hold once it commits. Each event's body is
     serialized once, however many of its deliveries are leased together; the deliveries of an
     event that cannot be rendered fail instead (and the event records why).
     """
-    due = _due(at_ms, limit)
+    due = _due(at_ms, batch_size)
     if delivery_ids is not None:
         due = due.where(WebhookDelivery.id.in_(delivery_ids))
     if is_postgresql(session):

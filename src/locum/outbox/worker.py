@@ -149,7 +149,7 @@ class DeliveryWorker:
             fanned_out = await fan_out(session, at_ms=at_ms)
             leased = []
             if room > 0:
-                leased = await lease_due(session, self._keys, at_ms=at_ms, limit=room, lease_ms=LEASE_MS)
+                leased = await lease_due(session, self._keys, at_ms=at_ms, batch_size=room, lease_ms=LEASE_MS)
         return fanned_out, leased
 
     async def _pass_row_by_row(
@@ -178,12 +178,12 @@ class DeliveryWorker:
             await fail_deliveries(session, [delivery_id], error=error, at_ms=at_ms)
 
         async with self._sessionmaker() as session, session.begin():
-            delivery_ids = await due_delivery_ids(session, at_ms=at_ms, limit=room)
+            delivery_ids = await due_delivery_ids(session, at_ms=at_ms, batch_size=room)
         leased = await each_alone(
             self._sessionmaker,
             delivery_ids,
             work=lambda session, delivery_id: lease_due(
-                session, self._keys, at_ms=at_ms, limit=1, lease_ms=LEASE_MS, delivery_ids=[delivery_id]
+                session, self._keys, at_ms=at_ms, batch_size=1, lease_ms=LEASE_MS, delivery_ids=[delivery_id]
             ),
             fail=fail_lease,
             name=lambda delivery_id: f"webhook delivery {delivery_id}",

@@ -2,7 +2,8 @@
 
 from locum.db.models import ActorToken
 from locum.kit.json_types import JSON
-from locum.resources.frontend.tickets import created_ticket_json, ticket_json
+from locum.resources.frontend.serializers import created_ticket_json
+from locum.resources.frontend.tickets import ticket_json
 
 
 def actor_token_json(actor_token: ActorToken) -> JSON:

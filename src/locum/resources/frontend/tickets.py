@@ -16,7 +16,6 @@ the codes of Clerk's Frontend API ticket strategy.
 import secrets
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,12 +60,6 @@ def new_secret() -> str:
     return secrets.token_urlsafe(SECRET_BYTES)
 
 
-def consume_url(origin: str, collection: str, secret: str) -> str:
-    """The URL Clerk would mail or hand out. locum has no browser-facing sign-in page: the ticket is
-    redeemed by POSTing {"token"} to this path with the secret key (a GET of the URL is refused)."""
-    return f"{origin}/locum/{collection}/consume?{urlencode({'token': secret})}"
-
-
 def ticket_json(ticket: ActorToken | SignInToken, **fields: Any) -> JSON:
     """The ticket as Clerk's `ActorToken` / `SignInToken` schema has it; `fields` are the model's own."""
     return {
@@ -78,11 +71,6 @@ def ticket_json(ticket: ActorToken | SignInToken, **fields: Any) -> JSON:
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
     }
-
-
-def created_ticket_json(document: JSON, secret: str, *, origin: str, collection: str) -> JSON:
-    """Only the create response carries the secret, and the URL that contains it."""
-    return {**document, "token": secret, "url": consume_url(origin, collection, secret)}
 
 
 async def issue(
