@@ -1,7 +1,7 @@
 """Client queries: one instance's clients, newest first."""
 
 from locum.api.errors import not_found
-from locum.api.paging import PaginatedQuery
+from locum.api.pagination import PaginatedQuery
 from locum.db.models import Client
 from locum.db.repository import InstanceRepository
 from locum.resources.sessions.repository import newest_first

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from locum.api.bodies import body_of
 from locum.api.deps import AppSealer, Context, DbReadSession
-from locum.api.paging import PaginatedQuery
+from locum.api.pagination import PaginatedQuery
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.paging import PaginatedQuery, list_body
+from locum.api.pagination import PaginatedQuery, list_body
 from locum.db.models import Client, Session
 from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms

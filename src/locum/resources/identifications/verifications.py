@@ -29,7 +29,7 @@ from locum.db.constraints import flush
 from locum.db.models import Instance, User, Verification
 from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
-from locum.kit.json_types import JSON
+from locum.kit.json_types import JSON, columns
 from locum.messages import TEST_MODE_CODE, is_test_recipient, request_variables, send_message
 from locum.messages.test_mode import Channel
 from locum.resources.identifications.repository import VerificationRepository
@@ -63,12 +63,7 @@ def new_code() -> str:
 def verification_json(row: Verification) -> JSON:
     return {
         "object": "verification_otp",
-        "id": row.id,
-        "status": row.status,
-        "strategy": row.strategy,
-        "attempts": row.attempts,
-        "expire_at": row.expire_at,
-        "channel": row.channel,
+        **columns(row, "id", "status", "strategy", "attempts", "expire_at", "channel"),
     }
 
 

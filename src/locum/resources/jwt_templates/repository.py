@@ -13,7 +13,7 @@ import orjson
 from sqlalchemy import Select, bindparam, select
 
 from locum.api.ordering import Ordering
-from locum.api.paging import PaginatedQuery, count_of, ordered, window
+from locum.api.pagination import PaginatedQuery, count_of, ordered, window
 from locum.db.models import JwtTemplate, Organization, OrganizationMembership, Role
 from locum.db.reads import Reader, Row
 from locum.db.repository import InstanceRepository

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from locum.db.models import JwtTemplate
-from locum.kit.json_types import JSON
+from locum.kit.json_types import JSON, columns
 from locum.resources.jwt_templates.repository import SessionContext
 from locum.resources.users.serializers import image_url
 
@@ -13,15 +13,18 @@ from locum.resources.users.serializers import image_url
 def jwt_template_json(template: JwtTemplate) -> JSON:
     return {
         "object": "jwt_template",
-        "id": template.id,
-        "name": template.name,
-        "claims": template.claims,
-        "lifetime": template.lifetime,
-        "allowed_clock_skew": template.allowed_clock_skew,
+        **columns(
+            template,
+            "id",
+            "name",
+            "claims",
+            "lifetime",
+            "allowed_clock_skew",
+            "signing_algorithm",
+            "created_at",
+            "updated_at",
+        ),
         "custom_signing_key": template.sealed_signing_key is not None,
-        "signing_algorithm": template.signing_algorithm,
-        "created_at": template.created_at,
-        "updated_at": template.updated_at,
     }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_param_missing, form_param_value_invalid
-from locum.api.paging import PaginatedQuery, list_body
+from locum.api.pagination import PaginatedQuery, list_body
 from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import JwtTemplate

@@ -7,7 +7,7 @@ from sqlalchemy import Select, func
 from sqlalchemy.orm import defer
 
 from locum.api.ordering import Ordering
-from locum.api.paging import Page, count_of, ordered, window
+from locum.api.pagination import Page, count_of, ordered, window
 from locum.db.models import Message
 from locum.db.repository import InstanceRepository
 from locum.outbox.isolation import json_text

@@ -1,6 +1,6 @@
 from typing import Literal
 
-from locum.api.paging import PageQuery
+from locum.api.pagination import PageQuery
 
 
 class MessageListParams(PageQuery):

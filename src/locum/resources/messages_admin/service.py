@@ -7,7 +7,7 @@ read or rendered (a row written by hand) shows as null instead of failing the pa
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.paging import list_document
+from locum.api.pagination import list_document
 from locum.db.models import Message
 from locum.instances.context import RequestContext
 from locum.messages.serializers import message_json

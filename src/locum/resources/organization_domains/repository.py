@@ -5,7 +5,7 @@ from sqlalchemy import ColumnElement
 
 from locum.api.errors import ClerkError, not_found
 from locum.api.ordering import Ordering
-from locum.api.paging import Page, PageQuery, count_of, counting, ordered, window
+from locum.api.pagination import Page, PageQuery, count_of, counting, ordered, window
 from locum.db.locking import locked
 from locum.db.models import Organization, OrganizationDomain
 from locum.db.repository import InstanceRepository

@@ -5,7 +5,7 @@ from typing import Literal, get_args
 from pydantic import Field, field_validator
 
 from locum.api.bodies import ClerkBody
-from locum.api.paging import PageQuery
+from locum.api.pagination import PageQuery
 
 EnrollmentMode = Literal["manual_invitation", "automatic_invitation", "automatic_suggestion", "enterprise_sso"]
 ENROLLMENT_MODES: frozenset[str] = frozenset(get_args(EnrollmentMode))

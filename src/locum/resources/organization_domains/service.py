@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_param_format_invalid
 from locum.api.ordering import Ordering, parse_order_by
-from locum.api.paging import PageQuery, list_body
+from locum.api.pagination import PageQuery, list_body
 from locum.db.models import Organization, OrganizationDomain, OrganizationSettings
 from locum.db.text_search import contains
 from locum.instances.context import RequestContext

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from locum.api.errors import ClerkError, not_found
 from locum.api.ordering import Ordering
-from locum.api.paging import Page, PageQuery, counting, page_of
+from locum.api.pagination import Page, PageQuery, counting, page_of
 from locum.db.models import OrganizationInvitation, User
 from locum.db.repository import InstanceRepository, Lock
 from locum.resources.organization_invitations.serializers import EXPIRED, PENDING

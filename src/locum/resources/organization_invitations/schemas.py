@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import Field
 
 from locum.api.bodies import ClerkBody, LongText, Metadata
-from locum.api.paging import PageQuery
+from locum.api.pagination import PageQuery
 
 InvitationStatus = Literal["pending", "accepted", "revoked", "expired"]
 MAX_EXPIRES_IN_DAYS = 365

@@ -24,7 +24,7 @@ from locum.api.errors import (
     request_body_invalid,
 )
 from locum.api.ordering import parse_order_by
-from locum.api.paging import PageQuery, list_body
+from locum.api.pagination import PageQuery, list_body
 from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import Organization, OrganizationInvitation

@@ -12,11 +12,11 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from locum.api.ordering import Ordering
-from locum.api.paging import Page, PageQuery, page_of
+from locum.api.pagination import Page, PageQuery, page_of
+from locum.api.query import check_filter_sizes
 from locum.db.models import EmailAddress, OrganizationMembership, PhoneNumber, Role, User, Web3Wallet
 from locum.db.text_search import contains
 from locum.kit.identifiers import email_lookup_key, normalize_phone, normalize_web3_wallet
-from locum.resources.organization_memberships.errors import too_many_filter_values
 from locum.resources.organization_memberships.schemas import MembershipListQuery
 from locum.resources.organizations.repository import ROLE_WITH_PERMISSIONS, MembershipRepository
 
@@ -38,13 +38,6 @@ ORDER_COLUMNS: dict[str, Any] = {
 }
 
 
-def _check_sizes(filters: MembershipListQuery) -> None:
-    for name in type(filters).model_fields:
-        values = getattr(filters, name)
-        if isinstance(values, list) and len(values) > MAX_FILTER_VALUES:
-            raise too_many_filter_values(name, MAX_FILTER_VALUES)
-
-
 class MembershipListRepository(MembershipRepository):
     """The memberships API's lists: filters over the members' users, pages, the page's users."""
 
@@ -64,7 +57,7 @@ class MembershipListRepository(MembershipRepository):
 
     def filter_conditions(self, filters: MembershipListQuery) -> list[ColumnElement[bool]]:
         """SQL for the filters the request uses, over memberships joined with their users."""
-        _check_sizes(filters)
+        check_filter_sizes(filters, MAX_FILTER_VALUES)
         conditions: list[ColumnElement[bool]] = []
         # `+id`/`id` include, `-id` exclude, as on Clerk's other id filters.
         included = [v.removeprefix("+") for v in filters.user_id if not v.startswith("-")]

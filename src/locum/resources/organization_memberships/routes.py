@@ -2,7 +2,7 @@ from typing import Annotated
 
 from locum.api.bodies import body_of
 from locum.api.deps import Context, DbReadSession, DbSession
-from locum.api.paging import PageQuery
+from locum.api.pagination import PageQuery
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router

@@ -3,7 +3,7 @@
 from pydantic import Field
 
 from locum.api.bodies import ClerkBody, Metadata
-from locum.api.paging import PageQuery
+from locum.api.pagination import PageQuery
 
 
 class CreateMembershipBody(ClerkBody):

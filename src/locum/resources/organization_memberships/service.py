@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from locum.api.bodies import merge_metadata_fields
 from locum.api.errors import not_found
 from locum.api.ordering import Ordering, parse_order_by
-from locum.api.paging import Page, PageQuery, list_body
+from locum.api.pagination import Page, PageQuery, list_body
 from locum.db.constraints import flush
 from locum.db.models import OrganizationMembership, Role, User
 from locum.instances.context import RequestContext

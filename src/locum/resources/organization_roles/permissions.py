@@ -7,7 +7,7 @@ import re
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_identifier_exists, form_param_format_invalid, form_param_value_invalid
-from locum.api.paging import list_body
+from locum.api.pagination import list_body
 from locum.db.constraints import flush
 from locum.db.models import Permission
 from locum.instances.context import RequestContext

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from locum.api.ordering import parse_order_by
-from locum.api.paging import Page, count_of, page_of
+from locum.api.pagination import Page, count_of, page_of
 from locum.db.locking import locked_for_delete
 from locum.db.models import OrganizationInvitation, OrganizationMembership, Permission, Role, RolePermission, RoleSet
 from locum.db.repository import InstanceRepository

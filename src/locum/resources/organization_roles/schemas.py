@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field
 
 from locum.api.bodies import ClerkBody, LongText
-from locum.api.paging import PageQuery
+from locum.api.pagination import PageQuery
 from locum.db.models.organizations import KEY_LENGTH, NAME_LENGTH
 
 Name = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH)]

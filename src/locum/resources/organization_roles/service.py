@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_identifier_exists, form_param_format_invalid
-from locum.api.paging import list_body
+from locum.api.pagination import list_body
 from locum.db.constraints import flush
 from locum.db.models import OrganizationSettings, Permission, Role
 from locum.instances.context import RequestContext

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from locum.api.errors import ClerkError, not_found
 from locum.api.ordering import Ordering
-from locum.api.paging import Page, counting, page_of
+from locum.api.pagination import Page, counting, page_of
 from locum.api.query import split_signed
 from locum.db.locking import locked
 from locum.db.models import (

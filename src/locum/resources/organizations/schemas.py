@@ -6,7 +6,7 @@ PATCH bodies tell "not given" from "null" through `model_fields_set`; a null is 
 from pydantic import BaseModel, Field
 
 from locum.api.bodies import ClerkBody, Int32, Metadata
-from locum.api.paging import PageQuery
+from locum.api.pagination import PageQuery
 
 MAX_ID_FILTER_VALUES = 100
 

@@ -22,7 +22,7 @@ from locum.api.errors import (
     form_param_value_invalid,
 )
 from locum.api.ordering import parse_order_by
-from locum.api.paging import list_body
+from locum.api.pagination import list_body
 from locum.db.constraints import flush
 from locum.db.locking import kept
 from locum.db.models import Image, Organization, OrganizationSettings, Role, RoleSet, User

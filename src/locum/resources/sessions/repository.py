@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import not_found
 from locum.api.ordering import Ordering
-from locum.api.paging import PaginatedQuery, ordered, page_of, window
+from locum.api.pagination import PaginatedQuery, ordered, page_of, window
 from locum.db.locking import locked
 from locum.db.models import Session
 from locum.db.repository import InstanceRepository

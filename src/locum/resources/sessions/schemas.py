@@ -5,7 +5,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from locum.api.bodies import ClerkBody, LongText
-from locum.api.paging import PaginatedQuery
+from locum.api.pagination import PaginatedQuery
 
 MIN_TOKEN_LIFETIME_SECONDS = 30
 MAX_TOKEN_LIFETIME_SECONDS = 315_360_000

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import ClerkError, form_param_format_invalid, form_param_value_invalid
-from locum.api.paging import PaginatedQuery, list_body
+from locum.api.pagination import PaginatedQuery, list_body
 from locum.db.constraints import flush
 from locum.db.models import Template
 from locum.instances.context import RequestContext

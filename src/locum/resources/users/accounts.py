@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_param_value_invalid, not_found
-from locum.api.paging import PaginatedQuery, list_body
+from locum.api.pagination import PaginatedQuery, list_body
 from locum.db.constraints import flush
 from locum.db.models import EmailAddress, ExternalAccount, PhoneNumber, User
 from locum.instances.context import RequestContext

@@ -7,16 +7,6 @@ def _form_error(code: str, param: str, message: str) -> ClerkError:
     return ClerkError(422, code, message, message, {"param_name": param})
 
 
-def too_many_filter_values(name: str, limit: int) -> ClerkError:
-    return ClerkError(
-        422,
-        "form_param_array_size_exceeded",
-        "too many values",
-        f"{name} accepts at most {limit} values.",
-        {"param_name": name},
-    )
-
-
 def provider_filter_incomplete(missing: str) -> ClerkError:
     return ClerkError(
         422,

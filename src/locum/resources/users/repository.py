@@ -15,8 +15,8 @@ from sqlalchemy.orm import selectinload
 
 from locum.api.errors import not_found
 from locum.api.ordering import Ordering
-from locum.api.paging import PageQuery, counting
-from locum.api.query import oversized_list, split_signed
+from locum.api.pagination import PageQuery, counting
+from locum.api.query import check_filter_sizes, split_signed
 from locum.db.locking import kept, locked, locked_for_delete
 from locum.db.models import (
     EmailAddress,
@@ -32,7 +32,7 @@ from locum.db.reads import Reader, Row
 from locum.db.repository import InstanceRepository, Lock
 from locum.db.text_search import contains, contains_pattern
 from locum.kit.identifiers import email_lookup_key, normalize_phone, normalize_web3_wallet
-from locum.resources.users.errors import provider_filter_incomplete, too_many_filter_values
+from locum.resources.users.errors import provider_filter_incomplete
 from locum.resources.users.schemas import UserFilters
 
 MAX_FILTER_VALUES = 100
@@ -117,9 +117,7 @@ SCALAR_FILTERS = (
 
 def _bind_values(filters: UserFilters) -> dict[str, list[Any]]:
     """filter name -> the values its condition binds, for the filters this request uses."""
-    oversized = oversized_list(filters, MAX_FILTER_VALUES)
-    if oversized is not None:
-        raise too_many_filter_values(oversized, MAX_FILTER_VALUES)
+    check_filter_sizes(filters, MAX_FILTER_VALUES)
     values: dict[str, list[Any]] = {}
     if filters.email_address:
         values["email_address"] = [email_lookup_key(v) for v in filters.email_address]

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from locum.api.bodies import ClerkBody, Int32, LongText, Metadata
-from locum.api.paging import PageQuery
+from locum.api.pagination import PageQuery
 
 IdentificationStatus = Literal["verified", "reserved"]
 LOCALE_MAX_LENGTH = 32

@@ -4,7 +4,7 @@ import orjson
 
 from locum.db.models import EmailAddress, ExternalAccount, Passkey, PhoneNumber, TrustedDevice, User, Web3Wallet
 from locum.kit.clock import now_ms
-from locum.kit.json_types import JSON
+from locum.kit.json_types import JSON, columns
 from locum.kit.sealing import Sealer
 
 MAX_VERIFICATION_ATTEMPTS = 10
@@ -98,23 +98,26 @@ def passkey_json(row: Passkey) -> JSON:
 def external_account_json(row: ExternalAccount) -> JSON:
     return {
         "object": "external_account",
-        "id": row.id,
-        "provider": row.provider,
-        "identification_id": row.identification_id,
-        "provider_user_id": row.provider_user_id,
-        "approved_scopes": row.approved_scopes,
-        "email_address": row.email_address,
+        **columns(
+            row,
+            "id",
+            "provider",
+            "identification_id",
+            "provider_user_id",
+            "approved_scopes",
+            "email_address",
+            "first_name",
+            "last_name",
+            "avatar_url",
+            "username",
+            "phone_number",
+            "public_metadata",
+            "label",
+            "created_at",
+            "updated_at",
+        ),
         "email_address_verified": True,
-        "first_name": row.first_name,
-        "last_name": row.last_name,
-        "avatar_url": row.avatar_url,
         "image_url": row.avatar_url or None,
-        "username": row.username,
-        "phone_number": row.phone_number,
-        "public_metadata": row.public_metadata,
-        "label": row.label,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
         # expire_at is required and non-null in the spec; the OAuth flow finished when the account was linked.
         "verification": _verification("verification_oauth", "verified", row.provider, None, row.created_at),
     }
@@ -123,16 +126,19 @@ def external_account_json(row: ExternalAccount) -> JSON:
 def trusted_device_json(row: TrustedDevice) -> JSON:
     return {
         "object": "trusted_device",
-        "id": row.id,
-        "platform": row.platform,
-        "app_identifier": row.app_identifier,
-        "name": row.name,
+        **columns(
+            row,
+            "id",
+            "platform",
+            "app_identifier",
+            "name",
+            "status",
+            "created_at",
+            "updated_at",
+            "last_used_at",
+            "revoked_at",
+        ),
         "algorithm": "ES256",
-        "status": row.status,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-        "last_used_at": row.last_used_at,
-        "revoked_at": row.revoked_at,
     }
 
 
@@ -154,9 +160,7 @@ def oauth_access_token_json(row: ExternalAccount, sealer: Sealer, *, sealed_acce
         "provider_user_id": row.provider_user_id,
         "token": sealer.unseal(sealed_access_token),
         "expires_at": row.access_token_expires_at,
-        "provider": row.provider,
-        "public_metadata": row.public_metadata,
-        "label": row.label,
+        **columns(row, "provider", "public_metadata", "label"),
         "scopes": row.approved_scopes.split(),
     }
     if row.sealed_id_token is not None:
@@ -188,20 +192,29 @@ def user_json(user: User, origin: str) -> JSON:
     return {
         "id": user.id,
         "object": "user",
-        "external_id": user.external_id,
-        "primary_email_address_id": user.primary_email_address_id,
-        "primary_phone_number_id": user.primary_phone_number_id,
-        "primary_web3_wallet_id": user.primary_web3_wallet_id,
-        "username": user.username,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "locale": user.locale,
+        **columns(
+            user,
+            "external_id",
+            "primary_email_address_id",
+            "primary_phone_number_id",
+            "primary_web3_wallet_id",
+            "username",
+            "first_name",
+            "last_name",
+            "locale",
+        ),
         "profile_image_url": url,
         "image_url": url,
         "has_image": has_image,
-        "public_metadata": user.public_metadata,
-        "private_metadata": user.private_metadata,
-        "unsafe_metadata": user.unsafe_metadata,
+        **columns(
+            user,
+            "public_metadata",
+            "private_metadata",
+            "unsafe_metadata",
+            "mfa_enabled_at",
+            "mfa_disabled_at",
+            "password_last_updated_at",
+        ),
         "email_addresses": [email_address_json(row) for row in user.email_addresses],
         "phone_numbers": [phone_number_json(row) for row in user.phone_numbers],
         "web3_wallets": [web3_wallet_json(row) for row in user.web3_wallets],
@@ -210,9 +223,6 @@ def user_json(user: User, origin: str) -> JSON:
         "two_factor_enabled": two_factor,
         "totp_enabled": user.sealed_totp_secret is not None,
         "backup_code_enabled": bool(user.backup_code_digests),
-        "mfa_enabled_at": user.mfa_enabled_at,
-        "mfa_disabled_at": user.mfa_disabled_at,
-        "password_last_updated_at": user.password_last_updated_at,
         "external_accounts": [external_account_json(row) for row in user.external_accounts],
         "saml_accounts": [],
         "enterprise_accounts": [],
@@ -223,14 +233,17 @@ def user_json(user: User, origin: str) -> JSON:
         "deprovisioned": False,
         "lockout_expires_in_seconds": lockout_expires_in_seconds,
         "verification_attempts_remaining": max(MAX_VERIFICATION_ATTEMPTS - user.failed_verification_attempts, 0),
-        "updated_at": user.updated_at,
-        "created_at": user.created_at,
-        "delete_self_enabled": user.delete_self_enabled,
-        "create_organization_enabled": user.create_organization_enabled,
-        "create_organizations_limit": user.create_organizations_limit,
-        "last_active_at": user.last_active_at,
-        "legal_accepted_at": user.legal_accepted_at,
-        "bypass_client_trust": user.bypass_client_trust,
+        **columns(
+            user,
+            "updated_at",
+            "created_at",
+            "delete_self_enabled",
+            "create_organization_enabled",
+            "create_organizations_limit",
+            "last_active_at",
+            "legal_accepted_at",
+            "bypass_client_trust",
+        ),
     }
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_param_format_invalid, form_param_unknown, form_param_value_invalid, not_found
 from locum.api.ordering import parse_order_by
-from locum.api.paging import list_document, total_count_body
+from locum.api.pagination import list_document, total_count_body
 from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import EmailAddress, PhoneNumber, User, Web3Wallet

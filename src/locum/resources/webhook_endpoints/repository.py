@@ -11,7 +11,7 @@ from sqlalchemy import Row, Select, delete, select, update
 from sqlalchemy.orm import defer
 
 from locum.api.ordering import Ordering
-from locum.api.paging import Page, PageQuery, count_of, ordered, window
+from locum.api.pagination import Page, PageQuery, count_of, ordered, window
 from locum.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from locum.db.repository import InstanceRepository
 from locum.outbox.dispatch import PENDING, stored_event_types

@@ -10,7 +10,7 @@ from starlette.responses import HTMLResponse
 
 from locum.api.bodies import body_of
 from locum.api.deps import AppSealer, Context, DbReadSession, DbSession
-from locum.api.paging import PageParams
+from locum.api.pagination import PageParams
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router

@@ -6,7 +6,7 @@ clears `description` and `event_types` (every type) and is refused for `url` and
 """
 
 from locum.api.bodies import ClerkBody, LongText
-from locum.api.paging import PageQuery
+from locum.api.pagination import PageQuery
 
 
 class CreateWebhookEndpointBody(ClerkBody):

@@ -20,7 +20,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_param_format_invalid, form_param_max_length_exceeded, form_param_value_invalid
-from locum.api.paging import Page, PageQuery, list_body
+from locum.api.pagination import Page, PageQuery, list_body
 from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import WebhookAttempt, WebhookEndpoint

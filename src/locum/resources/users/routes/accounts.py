@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from locum.api.deps import AppSealer, Context, DbReadSession, DbSession
-from locum.api.paging import PaginatedQuery
+from locum.api.pagination import PaginatedQuery
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router

@@ -1,11 +1,11 @@
-"""The one paging path (api/paging.py): counting, the id tie-break, and Clerk's two list envelopes."""
+"""The one paging path (api/pagination.py): counting, the id tie-break, and Clerk's two list envelopes."""
 
 import orjson
 from sqlalchemy import select
 from sqlalchemy.dialects import sqlite
 
 from locum.api.ordering import Ordering
-from locum.api.paging import PageQuery, count_of, list_body, list_document, ordered, total_count_body, window
+from locum.api.pagination import PageQuery, count_of, list_body, list_document, ordered, total_count_body, window
 from locum.db.models import Organization
 
 
