@@ -22,7 +22,8 @@
 | Role Sets                           | role_sets                 |
 | Instance Settings (organizations)   | instance_settings         |
 | Webhooks (Svix)                     | svix                      |
-| (locum's own: /locum/…)             | locum_admin, frontend, webhook_endpoints, webhook_replay, messages_admin, images |
+| (locum's own: /locum/…)             | locum_admin, frontend, webhook_endpoints,         |
+|                                     | webhook_replay, messages_admin, images            |
 
 Every group has the same shape:
 
