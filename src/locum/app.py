@@ -1,12 +1,15 @@
-"""create_app(settings): the ASGI application, its lifespan and its routers."""
+"""create_app(settings): the ASGI application, its lifespan and its routers; and the background
+work (webhook delivery, queued emails) that `locum serve` runs beside it and `locum worker` alone."""
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
 from starlette.responses import Response
 
 from locum.api.auth import InstanceAuthMiddleware
@@ -23,7 +26,9 @@ from locum.instances.service import InstanceKeys, ensure_default_instance
 from locum.kit.keys import publishable_key
 from locum.kit.sealing import Sealer
 from locum.logs import configure_logging
-from locum.outbox.worker import deliver_in_app
+from locum.messages import run_email_sender
+from locum.outbox.delivery import Transports
+from locum.outbox.worker import MAX_IN_FLIGHT, DeliveryWorker, install_delivery_wake
 from locum.resources import (
     actor_tokens,
     clients,
@@ -51,7 +56,7 @@ from locum.resources import (
     webhook_replay,
 )
 from locum.resources.sessions.routes import router as sessions_router
-from locum.resources.webhook_endpoints.service import ensure_environment_endpoint
+from locum.resources.webhook_endpoints.environment import ensure_environment_endpoint
 from locum.settings import Settings
 
 logger = logging.getLogger("locum")
@@ -97,6 +102,47 @@ def startup_banner(settings: Settings, keys: InstanceKeys) -> str:
             ),
         ]
     )
+
+
+async def run_worker(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    sealer: Sealer,
+    settings: Settings,
+    *,
+    stop: asyncio.Event,
+    wake: asyncio.Event | None = None,
+) -> None:
+    """Deliver webhooks (and queued emails, when LOCUM_SMTP_URL is set) until `stop` is set; errors
+    are logged and the loops go on. `wake` makes the webhook worker look for work at once."""
+    async with Transports(MAX_IN_FLIGHT) as transports:
+        worker = DeliveryWorker(sessionmaker, sealer, settings, transports, wake=wake or asyncio.Event())
+        await asyncio.gather(worker.run(stop), run_email_sender(sessionmaker, settings, stop=stop))
+
+
+@asynccontextmanager
+async def deliver_in_app(app: Starlette) -> AsyncIterator[None]:
+    """A worker beside the app while the block runs, if settings.deliver_in_serve.
+
+    For create_app's lifespan, once app.state holds the sessionmaker and the sealer. Not on
+    `sqlite:///:memory:`: every session shares its one connection, so the worker's transactions
+    would run inside the requests' ones.
+    """
+    settings: Settings = app.state.settings
+    if not settings.deliver_in_serve:
+        yield
+        return
+    if settings.is_memory_database:
+        logger.warning("webhooks are not delivered on sqlite:///:memory: (use a file or PostgreSQL database)")
+        yield
+        return
+    stop = asyncio.Event()
+    wake = install_delivery_wake(app)
+    task = asyncio.create_task(run_worker(app.state.sessionmaker, app.state.sealer, settings, stop=stop, wake=wake))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from locum.instances.organization_defaults import SYSTEM_PERMISSIONS
 from locum.instances.service import InstanceKeys
-from locum.resources.organizations.defaults import SYSTEM_PERMISSIONS
 from tests.builders import error_code, set_organization_settings
 from tests.conftest import RecordedEvents
 

@@ -17,9 +17,9 @@ from locum.db.models import (
     Role,
     RoleSet,
 )
+from locum.instances.organization_defaults import CREATOR_PERMISSIONS, INITIAL_ROLE_SET_KEY, SYSTEM_PERMISSIONS
 from locum.instances.service import InstanceKeys
 from locum.kit.ids import new_id
-from locum.resources.organizations.defaults import CREATOR_PERMISSIONS, INITIAL_ROLE_SET_KEY, SYSTEM_PERMISSIONS
 from tests.api.test_organization_permissions import create_permission
 from tests.builders import error_code, make_user, set_organization_settings
 from tests.conftest import RecordedEvents

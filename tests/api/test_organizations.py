@@ -7,7 +7,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from locum.api.versioning import DEFAULT_VERSION
 from locum.db.models import OrganizationMembership
+from locum.instances.context import RequestContext
+from locum.instances.registry import InstanceContext
 from locum.instances.service import InstanceKeys
 from locum.resources.organizations.lookup import get_organization_or_raise, get_role_by_key_or_raise
 from locum.resources.organizations.members import add_membership
@@ -20,7 +23,8 @@ async def add_member(app: FastAPI, instance_id: str, *, organization_id: str, us
     async with app.state.sessionmaker() as session:
         organization = await get_organization_or_raise(session, instance_id=instance_id, id_or_slug=organization_id)
         role = await get_role_by_key_or_raise(session, instance_id=instance_id, key="org:member")
-        await add_membership(session, organization=organization, user_id=user_id, role=role, origin=TEST_ORIGIN)
+        ctx = RequestContext(InstanceContext(instance_id, "development", ""), TEST_ORIGIN, DEFAULT_VERSION)
+        await add_membership(session, ctx, organization, user_id=user_id, role=role)
         await session.commit()
 
 

@@ -14,9 +14,9 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from locum.db.models import Organization, OrganizationMembership, OrganizationSettings, Permission, Role
+from locum.instances.organization_defaults import CREATOR_PERMISSIONS
 from locum.instances.service import InstanceKeys
 from locum.kit.ids import new_id
-from locum.resources.organizations.defaults import CREATOR_PERMISSIONS
 from tests.builders import make_user
 from tests.conftest import RecordedEvents
 

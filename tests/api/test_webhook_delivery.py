@@ -23,7 +23,7 @@ from sqlalchemy import delete, select, update
 from starlette.applications import Starlette
 from svix.webhooks import WebhookVerificationError
 
-from locum.app import create_app
+from locum.app import create_app, deliver_in_app, run_worker
 from locum.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from locum.instances.service import InstanceKeys, create_instance
 from locum.kit import clock
@@ -41,7 +41,7 @@ from locum.outbox.delivery import (
 )
 from locum.outbox.events import has_outbox_work, mark_outbox_work
 from locum.outbox.signing import USER_AGENT
-from locum.outbox.worker import MAX_IN_FLIGHT, DeliveryWorker, deliver_in_app, run_worker, wake_delivery_worker
+from locum.outbox.worker import MAX_IN_FLIGHT, DeliveryWorker, wake_delivery_worker
 from locum.settings import Settings
 from tests.builders import free_port, make_user
 from tests.conftest import TEST_MASTER_KEY, TEST_ORIGIN, api_client, next_signing_key

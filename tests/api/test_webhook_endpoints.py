@@ -14,7 +14,7 @@ from locum.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpo
 from locum.instances.service import InstanceKeys
 from locum.kit.ids import new_id
 from locum.kit.sealing import Sealer
-from locum.resources.webhook_endpoints.service import ensure_environment_endpoint
+from locum.resources.webhook_endpoints.environment import ensure_environment_endpoint
 from tests.builders import clerk_error
 from tests.conftest import api_client
 from tests.webhook_delivery import TOO_DEEP_TO_READ, add_endpoint, open_dashboard, store_event_types

@@ -6,7 +6,7 @@ unique per test and every role created here is deleted again."""
 import pytest
 from clerk_backend_api import Clerk, models
 
-from locum.resources.organizations.defaults import SYSTEM_PERMISSIONS
+from locum.instances.organization_defaults import SYSTEM_PERMISSIONS
 from tests.sdk.conftest import unique
 
 

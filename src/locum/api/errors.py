@@ -190,6 +190,11 @@ def form_param_max_length_exceeded(name: str, limit: int) -> ClerkError:
     )
 
 
+def too_many_filter_values(name: str, limit: int) -> ClerkError:
+    detail = f"{name} accepts at most {limit} values."
+    return ClerkError(422, "form_param_array_size_exceeded", "too many values", detail, _param(name))
+
+
 def form_param_array_size_exceeded(name: str, limit: int) -> ClerkError:
     return ClerkError(
         422,

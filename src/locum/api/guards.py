@@ -14,21 +14,15 @@ import logging
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from locum.api.errors import malformed_request_parameters, unhandled_error
-from locum.api.tracing import trace_id
+from locum.api.tracing import HttpMiddleware, trace_id
 
 logger = logging.getLogger("locum.errors")
 
 ENCODED_NUL = b"%00"
 
 
-class UnhandledErrorMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class UnhandledErrorMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         response_started = False
 
         async def tracking_send(message: Message) -> None:

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from locum.api.bodies import INT64_MAX, INT64_MIN
+from locum.api.errors import too_many_filter_values
 
 QueryModel = TypeVar("QueryModel", bound=BaseModel)
 
@@ -76,3 +77,11 @@ def split_signed(values: Sequence[str]) -> tuple[list[str], list[str]]:
         else:
             include.append(value.removeprefix("+"))
     return include, exclude
+
+
+def check_filter_sizes(filters: BaseModel, limit: int) -> None:
+    """Refuse (form_param_array_size_exceeded) a list filter of `filters` holding more than `limit` values."""
+    for name in type(filters).model_fields:
+        values = getattr(filters, name)
+        if isinstance(values, list) and len(values) > limit:
+            raise too_many_filter_values(name, limit)

@@ -59,12 +59,12 @@ class Rule:
     name: str
     methods: frozenset[str]
     path: re.Pattern[str]
-    limit: int
+    allowed: int
     window_ms: int
 
 
-def _rule(name: str, methods: str, path: str, limit: int, window_ms: int) -> Rule:
-    return Rule(name, frozenset(methods.split("|")), re.compile(path), limit, window_ms)
+def _rule(name: str, methods: str, path: str, allowed: int, window_ms: int) -> Rule:
+    return Rule(name, frozenset(methods.split("|")), re.compile(path), allowed, window_ms)
 
 
 _ID = "([^/]+)"
@@ -102,7 +102,7 @@ class Window:
 @dataclass(frozen=True)
 class Limit:
     key: WindowKey
-    limit: int
+    allowed: int
     window_ms: int
 
 
@@ -116,7 +116,7 @@ def limits_for(instance: InstanceContext, method: str, path: str) -> Iterator[Li
     for rule in RULES:
         match = rule.path.fullmatch(path) if method in rule.methods else None
         if match is not None:
-            yield Limit((rule.name, instance.id, *match.groups()), rule.limit, rule.window_ms)
+            yield Limit((rule.name, instance.id, *match.groups()), rule.allowed, rule.window_ms)
 
 
 class RateCounter:
@@ -130,7 +130,7 @@ class RateCounter:
         """Counts a request towards `limits` and returns None, or, when one of them is used up,
         counts nothing and returns the milliseconds until the last such window ends."""
         windows = [self._current(limit, at_ms) for limit in limits]
-        full = [window for window, limit in zip(windows, limits, strict=True) if window.count >= limit.limit]
+        full = [window for window, limit in zip(windows, limits, strict=True) if window.count >= limit.allowed]
         if full:
             return max(window.ends_ms() for window in full) - at_ms
         for window in windows:

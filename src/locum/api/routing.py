@@ -13,12 +13,12 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.bodies import BODY_READ_TIMEOUT_SECONDS, MAX_JSON_BODY_BYTES, check_json_body
 from locum.api.errors import RequestRefused, request_body_timeout, request_body_too_large
-from locum.db.constraints import IdentifierTaken, identifier_param_for
+from locum.db.constraints import commit
 from locum.db.failures import is_lock_conflict
 from locum.outbox.events import has_outbox_work
 from locum.outbox.worker import wake_delivery_worker
@@ -81,13 +81,7 @@ class LocumRoute(APIRoute):
                 response = await handler(request)
                 session: AsyncSession | None = getattr(request.state, "db_session", None)
                 if session is not None:
-                    try:
-                        await session.commit()
-                    except IntegrityError as exc:
-                        param = identifier_param_for(exc)
-                        if param is None:
-                            raise
-                        raise IdentifierTaken(param) from exc
+                    await commit(session)
                     if has_outbox_work(session):
                         # Committed events go out at once instead of at the worker's next poll.
                         wake_delivery_worker(request.app)

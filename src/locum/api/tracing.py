@@ -8,6 +8,7 @@ caller's IP and user agent become the `event_attributes.http_request` of events 
 import logging
 import os
 import time
+from abc import ABC, abstractmethod
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -46,7 +47,9 @@ def _http_request_of(scope: Scope) -> dict[str, str]:
     return {"client_ip": client_ip, "user_agent": user_agent}
 
 
-class TracingMiddleware:
+class HttpMiddleware(ABC):
+    """A pure ASGI middleware for HTTP requests (`handle`); anything else (lifespan) passes through."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -54,6 +57,14 @@ class TracingMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    @abstractmethod
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None: ...
+
+
+class TracingMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         current = new_trace_id()
         token = _trace_id.set(current)
         request_token = _http_request.set(_http_request_of(scope))

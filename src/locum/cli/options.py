@@ -22,3 +22,10 @@ Port = Annotated[int | None, typer.Option(help="Port to listen on (env LOCUM_POR
 def settings_with(**overrides: Any) -> Settings:
     """Settings from the environment, with the command-line values that were given taking precedence."""
     return Settings(**{name: value for name, value in overrides.items() if value is not None})
+
+
+def subcommand_settings(context: typer.Context, **overrides: Any) -> Settings:
+    """settings_with for a subcommand: options given after it win over those given before it
+    (`locum keys --port 1 rotate`), which its group's callback kept in `context.obj`."""
+    given_before: dict[str, Any] = context.obj or {}
+    return settings_with(**{**given_before, **{name: value for name, value in overrides.items() if value is not None}})

@@ -1,19 +1,15 @@
 """`locum webhooks`: add, list and remove the default instance's webhook endpoints."""
 
 import asyncio
-from collections.abc import AsyncIterator, Coroutine, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Coroutine, Sequence
 from typing import Annotated, Any, TypeVar
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import ClerkError
-from locum.app import prepare_database
-from locum.cli.options import DatabaseUrl, settings_with
-from locum.db.engine import create_engine, create_sessionmaker
-from locum.instances.master_key import open_sealer
-from locum.kit.sealing import Sealer
+from locum.cli.instance import default_instance
+from locum.cli.options import DatabaseUrl, subcommand_settings
+from locum.kit.json_types import JSON
 from locum.resources.webhook_endpoints import service
 from locum.settings import Settings
 
@@ -47,29 +43,9 @@ Description = Annotated[str | None, typer.Option(help="A note shown beside the e
 Result = TypeVar("Result")
 
 
-def _settings(context: typer.Context, database_url: str | None) -> Settings:
-    """--database-url given after the subcommand wins over one given before it."""
-    given_before: dict[str, Any] = context.obj or {}
-    return settings_with(database_url=database_url or given_before.get("database_url"))
-
-
 @webhooks.callback()
 def options(context: typer.Context, database_url: DatabaseUrl = None) -> None:
     context.obj = {"database_url": database_url}
-
-
-@asynccontextmanager
-async def _default_instance(settings: Settings) -> AsyncIterator[tuple[AsyncSession, Sealer, str]]:
-    """A session on the migrated database, the sealer and the default instance's id; committed when the block ends."""
-    engine = create_engine(settings)
-    try:
-        sealer = await open_sealer(engine, settings)
-        instance_keys = await prepare_database(engine, settings, sealer=sealer)
-        async with create_sessionmaker(engine)() as session:
-            yield session, sealer, instance_keys.instance_id
-            await session.commit()
-    finally:
-        await engine.dispose()
 
 
 def _run(work: Coroutine[Any, Any, Result]) -> Result:
@@ -96,7 +72,13 @@ def add(
     """Add an endpoint; print its id and its signing secret (CLERK_WEBHOOK_SIGNING_SECRET for @clerk/backend)."""
     event_types = [name.strip() for name in events.split(",") if name.strip()] if events else None
     endpoint = _run(
-        _add(_settings(context, database_url), url=url, event_types=event_types, secret=secret, description=description)
+        _add(
+            subcommand_settings(context, database_url=database_url),
+            url=url,
+            event_types=event_types,
+            secret=secret,
+            description=description,
+        )
     )
     typer.echo(endpoint["id"])
     typer.echo(endpoint["secret"])
@@ -106,7 +88,7 @@ def add(
 @webhooks.command(name="list")
 def list_endpoints(context: typer.Context, database_url: DatabaseUrl = None) -> None:
     """Print the endpoints, newest first, with their signing secrets."""
-    endpoints = _run(_list(_settings(context, database_url)))
+    endpoints = _run(_list(subcommand_settings(context, database_url=database_url)))
     if not endpoints:
         typer.echo("No webhook endpoints.", err=True)
         return
@@ -121,11 +103,11 @@ def remove(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Remove an endpoint, with its pending deliveries and its delivery history."""
-    _run(_remove(_settings(context, database_url), endpoint_id=endpoint_id))
+    _run(_remove(subcommand_settings(context, database_url=database_url), endpoint_id=endpoint_id))
     typer.echo(f"Removed {endpoint_id}.", err=True)
 
 
-def _row(endpoint: dict[str, Any]) -> tuple[str, ...]:
+def _row(endpoint: JSON) -> tuple[str, ...]:
     reason = endpoint["disabled_reason"]
     enabled = "yes" if endpoint["enabled"] else f"no ({reason})" if reason else "no"
     event_types, secret = endpoint["event_types"], endpoint["secret"]
@@ -143,12 +125,12 @@ def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
 
 async def _add(
     settings: Settings, *, url: str, event_types: list[str] | None, secret: str | None, description: str | None
-) -> dict[str, Any]:
-    async with _default_instance(settings) as (session, sealer, instance_id):
+) -> JSON:
+    async with default_instance(settings) as default:
         return await service.create_endpoint(
-            session,
-            sealer,
-            instance_id=instance_id,
+            default.session,
+            default.context,
+            sealer=default.sealer,
             url=url,
             event_types=event_types,
             description=description,
@@ -157,12 +139,11 @@ async def _add(
         )
 
 
-async def _list(settings: Settings) -> list[dict[str, Any]]:
-    async with _default_instance(settings) as (session, sealer, instance_id):
-        endpoints, _ = await service.list_endpoints(session, sealer, instance_id=instance_id)
-        return endpoints
+async def _list(settings: Settings) -> list[JSON]:
+    async with default_instance(settings) as default:
+        return await service.all_endpoints(default.session, default.context, sealer=default.sealer)
 
 
 async def _remove(settings: Settings, *, endpoint_id: str) -> None:
-    async with _default_instance(settings) as (session, _, instance_id):
-        await service.delete_endpoint(session, instance_id=instance_id, endpoint_id=endpoint_id)
+    async with default_instance(settings) as default:
+        await service.delete_endpoint(default.session, default.context, endpoint_id=endpoint_id)

@@ -14,11 +14,11 @@ from typing import Any
 
 import typer
 
+from locum.app import run_worker
 from locum.cli.options import DatabaseUrl, settings_with
 from locum.db.engine import create_engine, create_sessionmaker
 from locum.instances.master_key import open_sealer
 from locum.logs import configure_logging
-from locum.outbox.worker import run_worker
 from locum.settings import Settings
 
 # The two runners' signatures differ (uvloop's takes a loop_factory); the worker calls them alike.

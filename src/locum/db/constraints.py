@@ -3,6 +3,8 @@
 PostgreSQL names the constraint in its message; SQLite names the columns (`table.col, table.col`).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from sqlalchemy import UniqueConstraint
@@ -63,12 +65,25 @@ class IdentifierTaken(Exception):
         self.param = param
 
 
-async def flush(session: AsyncSession) -> None:
-    """Flush, naming the identifier a unique-constraint violation is about."""
+@contextmanager
+def _naming_identifier() -> Iterator[None]:
+    """A unique-constraint violation on an identifier raised in the block becomes IdentifierTaken."""
     try:
-        await session.flush()
+        yield
     except IntegrityError as exc:
         param = identifier_param_for(exc)
         if param is None:
             raise
         raise IdentifierTaken(param) from exc
+
+
+async def flush(session: AsyncSession) -> None:
+    """Flush, naming the identifier a unique-constraint violation is about."""
+    with _naming_identifier():
+        await session.flush()
+
+
+async def commit(session: AsyncSession) -> None:
+    """Commit, naming the identifier a unique-constraint violation is about."""
+    with _naming_identifier():
+        await session.commit()

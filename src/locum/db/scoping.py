@@ -5,7 +5,8 @@ A query may not rely on a parent lookup having been scoped (a user loaded by an 
 already scoped invitation is still filtered on `instance_id`): the rule is then checkable on each
 statement alone. The few statements that really span instances (resolving a secret key to its
 instance, the delivery worker's queue, migrations) say so with `across_instances(statement)`,
-which stands out in review.
+which stands out in review; a session opened with `ACROSS_INSTANCES_INFO` as its `info` (the
+tests' own inspection of the database) says so for all its statements.
 
 `unscoped_tables(statement)` names the instance-scoped tables a statement leaves unfiltered. The
 test suite checks every statement it runs through the ORM and the bare-driver reader
@@ -29,6 +30,9 @@ Statement = TypeVar("Statement", bound=Executable)
 
 class UnscopedQuery(AssertionError):
     """A statement reads or writes instance-scoped rows without saying whose."""
+
+
+ACROSS_INSTANCES_INFO = {ACROSS_INSTANCES_OPTION: True}
 
 
 def across_instances(statement: Statement) -> Statement:
@@ -80,7 +84,7 @@ def check_scope(statement: Any, options: dict[str, Any]) -> None:
 
 
 def _check_orm_execute(state: ORMExecuteState) -> None:
-    if state.is_relationship_load or state.is_column_load:
+    if state.is_relationship_load or state.is_column_load or state.session.info.get(ACROSS_INSTANCES_OPTION):
         return
     check_scope(state.statement, dict(state.execution_options))
 

@@ -12,12 +12,12 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.models import Instance, InstanceSecretKey, SigningKeyRow
+from locum.instances.organization_defaults import ensure_organization_defaults
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 from locum.kit.jwt_signing import new_private_key_pem
 from locum.kit.keys import is_secret_key_format, new_secret_key, secret_digest
 from locum.kit.sealing import Sealer
-from locum.resources.organizations.defaults import ensure_organization_defaults
 
 DEFAULT_ENVIRONMENT = "development"
 FRONTEND_API_DOMAIN = "locum.localhost"

@@ -184,27 +184,23 @@ EMAIL_TEMPLATES = (
     ),
 )
 
+
+def _code_sms(slug: str, name: str, body: str) -> SystemTemplate:
+    return SystemTemplate(
+        template_type="sms",
+        slug=slug,
+        name=name,
+        subject=None,
+        body=body,
+        required_variables=("otp_code",),
+        own_variables=("otp_code",),
+        sample={"otp_code": "123456"},
+    )
+
+
 SMS_TEMPLATES = (
-    SystemTemplate(
-        template_type="sms",
-        slug="verification_code",
-        name="Verification code",
-        subject=None,
-        body="Your verification code is {{otp_code}}",
-        required_variables=("otp_code",),
-        own_variables=("otp_code",),
-        sample={"otp_code": "123456"},
-    ),
-    SystemTemplate(
-        template_type="sms",
-        slug="reset_password_code",
-        name="Reset password code",
-        subject=None,
-        body="Your password reset code is {{otp_code}}",
-        required_variables=("otp_code",),
-        own_variables=("otp_code",),
-        sample={"otp_code": "123456"},
-    ),
+    _code_sms("verification_code", "Verification code", "Your verification code is {{otp_code}}"),
+    _code_sms("reset_password_code", "Reset password code", "Your password reset code is {{otp_code}}"),
 )
 
 SYSTEM_TEMPLATES: dict[tuple[str, str], SystemTemplate] = {

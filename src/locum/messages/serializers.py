@@ -4,8 +4,7 @@ and as locum's /locum/messages shows them."""
 from typing import Any
 
 from locum.db.models import Message
-
-JSON = dict[str, Any]
+from locum.kit.json_types import JSON, columns
 
 
 def email_event_json(message: Message, *, from_email_name: str, reply_to_email_name: str | None) -> JSON:
@@ -17,13 +16,7 @@ def email_event_json(message: Message, *, from_email_name: str, reply_to_email_n
         "reply_to_email_name": reply_to_email_name,
         "to_email_address": message.to_address,
         "email_address_id": message.identification_id,
-        "user_id": message.user_id,
-        "subject": message.subject,
-        "body": message.body,
-        "body_plain": message.body_plain,
-        "status": message.status,
-        "data": message.data,
-        "delivered_by_clerk": message.delivered_by_clerk,
+        **columns(message, "user_id", "subject", "body", "body_plain", "status", "data", "delivered_by_clerk"),
     }
 
 
@@ -37,9 +30,7 @@ def sms_event_json(message: Message) -> JSON:
         "phone_number_id": message.identification_id,
         "user_id": message.user_id,
         "message": message.body,
-        "status": message.status,
-        "data": message.data,
-        "delivered_by_clerk": message.delivered_by_clerk,
+        **columns(message, "status", "data", "delivered_by_clerk"),
         # The schema requires created_at_ms; Clerk's own example payload names it created_at.
         "created_at_ms": message.created_at,
         "created_at": message.created_at,
@@ -54,21 +45,24 @@ def message_json(message: Message, *, data: Any) -> JSON:
     otp_code = data.get("otp_code") if isinstance(data, dict) else None
     return {
         "object": "locum_message",
-        "id": message.id,
-        "kind": message.kind,
-        "slug": message.slug,
+        **columns(
+            message,
+            "id",
+            "kind",
+            "slug",
+            "subject",
+            "body",
+            "body_plain",
+            "status",
+            "delivered_by_clerk",
+            "send_attempts",
+            "error",
+            "user_id",
+            "identification_id",
+        ),
         "from": message.from_address,
         "to": message.to_address,
-        "subject": message.subject,
-        "body": message.body,
-        "body_plain": message.body_plain,
         "otp_code": otp_code if isinstance(otp_code, str) else None,
-        "status": message.status,
-        "delivered_by_clerk": message.delivered_by_clerk,
-        "send_attempts": message.send_attempts,
-        "error": message.error,
-        "user_id": message.user_id,
-        "identification_id": message.identification_id,
         "data": data,
         "created_at": message.created_at,
         "updated_at": message.updated_at,

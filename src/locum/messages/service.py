@@ -13,13 +13,14 @@ announces nothing at all.
 """
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.tracing import current_http_request
 from locum.db.models import Instance, Message
+from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 from locum.messages.catalogue import TemplateType
@@ -28,7 +29,7 @@ from locum.messages.rendering import compile_template
 from locum.messages.serializers import email_event_json, sms_event_json
 from locum.messages.templates import EffectiveTemplate, app_variables, effective_template, from_email_address
 from locum.messages.test_mode import is_test_recipient
-from locum.outbox.events import record_for
+from locum.outbox.events import record
 
 QUEUED = "queued"
 SENDING = "sending"
@@ -40,128 +41,71 @@ SMS_FROM_NUMBER = "+15555550100"
 _WHITESPACE = re.compile(r"\s+")
 
 
-def request_variables(at_ms: int) -> dict[str, str]:
+def request_variables(ctx: RequestContext, at_ms: int) -> dict[str, str]:
     """`requested_at` as Clerk words it ("30 August 2022, 12:14 UTC") and `requested_by`: the user
     agent of the request that caused the message."""
     at = datetime.fromtimestamp(at_ms / 1000, UTC)
-    http_request = current_http_request() or {}
+    http_request = ctx.http_request or {}
     return {
         "requested_at": f"{at.day} {at:%B %Y, %H:%M} UTC",
         "requested_by": http_request.get("user_agent", ""),
     }
 
 
-async def send_email(
-    session: AsyncSession,
-    *,
-    instance_id: str,
-    slug: str,
-    to_address: str,
-    variables: dict[str, Any],
-    user_id: str | None = None,
-    identification_id: str | None = None,
-) -> Message | None:
-    """Records the email `slug` to `to_address` and its `email.created` event; None when nothing
-    is sent (a test-mode address, or a template the instance disabled)."""
-    prepared = await _prepare(session, "email", instance_id=instance_id, slug=slug, to_address=to_address)
-    if prepared is None:
-        return None
-    instance, template = prepared
-    context = {**app_variables(instance), **variables}
+@dataclass(frozen=True)
+class _Rendered:
+    from_address: str
+    subject: str | None
+    body: str
+    body_plain: str | None
+
+
+def _render(kind: TemplateType, instance: Instance, template: EffectiveTemplate, context: dict[str, Any]) -> _Rendered:
+    if kind == "sms":
+        return _Rendered(SMS_FROM_NUMBER, None, compile_template(template.body).render(context, escape=False), None)
     subject = compile_template(template.subject or "").render(context, escape=False)
     body = compile_template(template.body).render(context, escape=True)
-    message = _message(
-        "email",
-        instance_id=instance_id,
-        template=template,
-        from_address=from_email_address(instance, template.from_email_name),
-        to_address=to_address,
+    return _Rendered(
+        from_email_address(instance, template.from_email_name),
         # A subject is one header line, whatever the variables hold.
-        subject=_WHITESPACE.sub(" ", subject).strip(),
-        body=body,
-        body_plain=html_to_text(body),
-        context=context,
-        user_id=user_id,
-        identification_id=identification_id,
+        _WHITESPACE.sub(" ", subject).strip(),
+        body,
+        html_to_text(body),
     )
-    session.add(message)
-    data = email_event_json(
-        message, from_email_name=template.from_email_name, reply_to_email_name=template.reply_to_email_name
-    )
-    record_for(session, instance_id=instance_id, type="email.created", data=data)
-    return message
 
 
-async def send_sms(
+async def send_message(
     session: AsyncSession,
+    ctx: RequestContext,
+    kind: TemplateType,
     *,
-    instance_id: str,
     slug: str,
     to_address: str,
     variables: dict[str, Any],
     user_id: str | None = None,
     identification_id: str | None = None,
 ) -> Message | None:
-    """Records the SMS `slug` to the number `to_address` and its `sms.created` event; None when
-    nothing is sent (as for send_email)."""
-    prepared = await _prepare(session, "sms", instance_id=instance_id, slug=slug, to_address=to_address)
-    if prepared is None:
-        return None
-    instance, template = prepared
-    context = {**app_variables(instance), **variables}
-    message = _message(
-        "sms",
-        instance_id=instance_id,
-        template=template,
-        from_address=SMS_FROM_NUMBER,
-        to_address=to_address,
-        subject=None,
-        body=compile_template(template.body).render(context, escape=False),
-        body_plain=None,
-        context=context,
-        user_id=user_id,
-        identification_id=identification_id,
-    )
-    session.add(message)
-    record_for(session, instance_id=instance_id, type="sms.created", data=sms_event_json(message))
-    return message
-
-
-async def _prepare(
-    session: AsyncSession, kind: TemplateType, *, instance_id: str, slug: str, to_address: str
-) -> tuple[Instance, EffectiveTemplate] | None:
-    instance = await session.get_one(Instance, instance_id)
+    """Records the email or SMS `slug` to `to_address` and its `email.created` / `sms.created`
+    event; None when nothing is sent (a test-mode recipient, or a template the instance disabled)."""
+    instance = await session.get_one(Instance, ctx.instance_id)
     if is_test_recipient(instance, kind, to_address):
         return None
-    template = await effective_template(session, instance_id=instance_id, template_type=kind, slug=slug)
-    return (instance, template) if template.enabled else None
-
-
-def _message(
-    kind: TemplateType,
-    *,
-    instance_id: str,
-    template: EffectiveTemplate,
-    from_address: str,
-    to_address: str,
-    subject: str | None,
-    body: str,
-    body_plain: str | None,
-    context: dict[str, Any],
-    user_id: str | None,
-    identification_id: str | None,
-) -> Message:
+    template = await effective_template(session, instance_id=ctx.instance_id, template_type=kind, slug=slug)
+    if not template.enabled:
+        return None
+    context = {**app_variables(instance), **variables}
+    rendered = _render(kind, instance, template, context)
     at_ms = now_ms()
-    return Message(
+    message = Message(
         id=new_id(kind),
-        instance_id=instance_id,
+        instance_id=ctx.instance_id,
         kind=kind,
         slug=template.slug,
-        from_address=from_address,
+        from_address=rendered.from_address,
         to_address=to_address,
-        subject=subject,
-        body=body,
-        body_plain=body_plain,
+        subject=rendered.subject,
+        body=rendered.body,
+        body_plain=rendered.body_plain,
         user_id=user_id,
         identification_id=identification_id,
         status=QUEUED if template.delivered_by_clerk else DELIVERED_ELSEWHERE,
@@ -171,3 +115,12 @@ def _message(
         created_at=at_ms,
         updated_at=at_ms,
     )
+    session.add(message)
+    if kind == "email":
+        data = email_event_json(
+            message, from_email_name=template.from_email_name, reply_to_email_name=template.reply_to_email_name
+        )
+        record(session, ctx, "email.created", data)
+    else:
+        record(session, ctx, "sms.created", sms_event_json(message))
+    return message

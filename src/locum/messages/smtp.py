@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import defer
 
 from locum.db.models import Message
+from locum.db.scoping import across_instances
 from locum.kit.clock import now_ms
 from locum.messages.service import FAILED, QUEUED, SENDING, SENT
 from locum.outbox.isolation import at_once_or_alone, describe, each_alone
@@ -132,7 +133,8 @@ def _due(at_ms: int) -> Select[Message]:
         ),
         and_(Message.status == SENDING, Message.updated_at <= at_ms - CLAIM_LEASE_MS),
     )
-    return (
+    # The sender serves every instance's queue.
+    return across_instances(
         select(Message).where(Message.kind == "email", due).order_by(Message.created_at, Message.id).limit(BATCH_SIZE)
     )
 
@@ -186,7 +188,9 @@ async def _record_one_at_a_time(
 
 async def _fail(session: AsyncSession, message_id: str, error: str) -> None:
     await session.execute(
-        update(Message).where(Message.id == message_id).values(status=FAILED, error=error, updated_at=now_ms())
+        across_instances(
+            update(Message).where(Message.id == message_id).values(status=FAILED, error=error, updated_at=now_ms())
+        )
     )
 
 
@@ -225,7 +229,7 @@ async def _send(target: SmtpTarget, emails: list[_Claimed]) -> dict[str, _Failur
 
 async def _record(session: AsyncSession, outcomes: dict[str, _Failure | None], at_ms: int) -> None:
     for message_id, failure in outcomes.items():
-        sent = update(Message).where(Message.id == message_id, Message.status == SENDING)
+        sent = across_instances(update(Message).where(Message.id == message_id, Message.status == SENDING))
         if failure is None:
             await session.execute(sent.values(status=SENT, error=None, updated_at=at_ms))
         else:

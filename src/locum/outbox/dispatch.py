@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.models import Event, WebhookDelivery, WebhookEndpoint
+from locum.db.scoping import across_instances
 from locum.kit.ids import new_id
 from locum.outbox.isolation import json_text
 
@@ -103,7 +104,8 @@ async def enabled_endpoints_by_instance(
 
 
 def _undispatched(limit: int) -> Select[str, str, str]:
-    return (
+    """The queue of events to fan out, every instance's."""
+    return across_instances(
         select(Event.id, Event.instance_id, Event.type)
         .where(Event.dispatched_at.is_(None))
         .order_by(Event.created_at, Event.id)
@@ -141,7 +143,7 @@ async def fan_out(
     if deliveries:
         await session.execute(insert_deliveries_ignoring_existing(session), deliveries)
     await session.execute(
-        update(Event).where(Event.id.in_([event.id for event in events])).values(dispatched_at=at_ms),
+        across_instances(update(Event).where(Event.id.in_([event.id for event in events])).values(dispatched_at=at_ms)),
         execution_options={"synchronize_session": False},
     )
     return len(events)
@@ -149,9 +151,12 @@ async def fan_out(
 
 async def fail_event(session: AsyncSession, event_id: str, *, error: str, at_ms: int) -> None:
     """Give up on an event for every endpoint: it is not fanned out (again), and `error` says why."""
+    # The row-by-row pass has only the id, from the queue of every instance's events.
     await session.execute(
-        update(Event)
-        .where(Event.id == event_id)
-        .values(error=error, dispatched_at=func.coalesce(Event.dispatched_at, at_ms)),
+        across_instances(
+            update(Event)
+            .where(Event.id == event_id)
+            .values(error=error, dispatched_at=func.coalesce(Event.dispatched_at, at_ms))
+        ),
         execution_options={"synchronize_session": False},
     )

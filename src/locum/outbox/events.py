@@ -63,13 +63,3 @@ def mark_outbox_work(session: AsyncSession) -> None:
 def has_outbox_work(session: AsyncSession) -> bool:
     """Whether this session recorded events or re-queued deliveries (check it after the commit)."""
     return bool(session.info.get(OUTBOX_WORK_KEY, False))
-
-
-def record_for(session: AsyncSession, *, instance_id: str, type: EventType, data: dict[str, Any]) -> None:
-    """MIGRATION ONLY (issue 10): `record` for callers not yet given a RequestContext."""
-    from locum.api.tracing import current_http_request
-
-    http_request = current_http_request()
-    attributes = {"http_request": http_request} if http_request is not None else {}
-    session.add(Event(id=new_id("event"), instance_id=instance_id, type=type, data=data, attributes=attributes))
-    mark_outbox_work(session)

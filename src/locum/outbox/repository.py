@@ -16,6 +16,10 @@ the delivery over) changes nothing but its own attempt record. When a delivery e
 schedule and its endpoint has had no success since that delivery's first attempt, the endpoint is
 disabled, as Svix disables endpoints that keep failing, and its other pending deliveries fail.
 
+The queue is every instance's: the statements that read or change deliveries by their ids (from
+leases of several instances at once) are marked `across_instances`; those about one endpoint or
+event are filtered on its instance like any other.
+
 A delivery locum itself cannot make (its event cannot be rendered; an unforeseen fault while
 leasing it or storing its outcome) fails at once (`fail_deliveries`), with an attempt recording
 why: retrying would not help, and it is not the endpoint's fault, so the endpoint stays enabled.
@@ -29,6 +33,7 @@ from sqlalchemy import BigInteger, ColumnElement, Select, Table, bindparam, case
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from locum.db.scoping import across_instances
 from locum.kit.ids import new_id
 from locum.kit.sealing import Sealer
 from locum.outbox.delivery import (
@@ -68,7 +73,7 @@ def new_version(at_ms: int) -> ColumnElement[int]:
 
 
 # Applies an outcome under the lease it was attempted with, and gives the lease back either way.
-_store_outcome = (
+_store_outcome = across_instances(
     update(_deliveries)
     .where(_deliveries.c.id == bindparam("b_id"), _deliveries.c.leased_until == bindparam("b_leased_until"))
     .values(
@@ -79,7 +84,7 @@ _store_outcome = (
         leased_until=None,
     )
 )
-_release_lease = (
+_release_lease = across_instances(
     update(_deliveries)
     .where(_deliveries.c.id == bindparam("b_id"), _deliveries.c.leased_until == bindparam("b_leased_until"))
     .values(leased_until=None)
@@ -109,10 +114,10 @@ class SigningKeys:
         return self._keys[sealed_secret]
 
 
-def _due(at_ms: int, limit: int) -> Select[str]:
+def _due(at_ms: int, batch_size: int) -> Select[str]:
     """Due deliveries of enabled endpoints, most overdue first."""
     enabled_endpoints = select(WebhookEndpoint.id).where(WebhookEndpoint.enabled.is_(True))
-    return (
+    return across_instances(
         select(WebhookDelivery.id)
         .where(
             WebhookDelivery.status == PENDING,
@@ -121,12 +126,12 @@ def _due(at_ms: int, limit: int) -> Select[str]:
             WebhookDelivery.endpoint_id.in_(enabled_endpoints),
         )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(limit)
+        .limit(batch_size)
     )
 
 
-async def due_delivery_ids(session: AsyncSession, *, at_ms: int, limit: int) -> list[str]:
-    return list(await session.scalars(_due(at_ms, limit)))
+async def due_delivery_ids(session: AsyncSession, *, at_ms: int, batch_size: int) -> list[str]:
+    return list(await session.scalars(_due(at_ms, batch_size)))
 
 
 async def lease_due(
@@ -134,18 +139,18 @@ async def lease_due(
     keys: SigningKeys,
     *,
     at_ms: int,
-    limit: int,
+    batch_size: int,
     lease_ms: int,
     delivery_ids: Sequence[str] | None = None,
 ) -> list[LeasedDelivery]:
-    """Lease up to `limit` due deliveries of enabled endpoints (of `delivery_ids` only, if given),
+    """Lease up to `batch_size` due deliveries of enabled endpoints (of `delivery_ids` only, if given),
     most overdue first.
 
     Runs in the caller's transaction; the leases hold once it commits. Each event's body is
     serialized once, however many of its deliveries are leased together; the deliveries of an
     event that cannot be rendered fail instead (and the event records why).
     """
-    due = _due(at_ms, limit)
+    due = _due(at_ms, batch_size)
     if delivery_ids is not None:
         due = due.where(WebhookDelivery.id.in_(delivery_ids))
     if is_postgresql(session):
@@ -155,37 +160,42 @@ async def lease_due(
         return []
     leased_until = at_ms + lease_ms
     await session.execute(
-        update(WebhookDelivery).where(WebhookDelivery.id.in_(ids)).values(leased_until=leased_until),
+        across_instances(update(WebhookDelivery).where(WebhookDelivery.id.in_(ids)).values(leased_until=leased_until)),
         execution_options={"synchronize_session": False},
     )
     deliveries = (
         await session.execute(
-            select(
-                WebhookDelivery.id,
-                WebhookDelivery.instance_id,
-                WebhookDelivery.endpoint_id,
-                WebhookDelivery.event_id,
-                WebhookDelivery.attempt_count,
-                WebhookDelivery.updated_at,
-                WebhookEndpoint.url,
-                WebhookEndpoint.sealed_secret,
+            across_instances(
+                select(
+                    WebhookDelivery.id,
+                    WebhookDelivery.instance_id,
+                    WebhookDelivery.endpoint_id,
+                    WebhookDelivery.event_id,
+                    WebhookDelivery.attempt_count,
+                    WebhookDelivery.updated_at,
+                    WebhookEndpoint.url,
+                    WebhookEndpoint.sealed_secret,
+                )
+                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                .where(WebhookDelivery.id.in_(ids))
             )
-            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-            .where(WebhookDelivery.id.in_(ids))
         )
     ).all()
     events = await session.execute(
-        select(
-            Event.id,
-            Event.instance_id,
-            Event.type,
-            json_text(Event.data),
-            json_text(Event.attributes),
-            Event.created_at,
-        ).where(Event.id.in_({delivery.event_id for delivery in deliveries}))
+        across_instances(
+            select(
+                Event.id,
+                Event.instance_id,
+                Event.type,
+                json_text(Event.data),
+                json_text(Event.attributes),
+                Event.created_at,
+            ).where(Event.id.in_({delivery.event_id for delivery in deliveries}))
+        )
     )
     bodies: dict[str, bytes] = {}
-    unrenderable: dict[str, str] = {}
+    # event id -> (its instance, why it cannot be rendered)
+    unrenderable: dict[str, tuple[str, str]] = {}
     for event_id, instance_id, event_type, data, attributes, created_at in events:
         try:
             bodies[event_id] = stored_envelope_body(
@@ -196,12 +206,13 @@ async def lease_due(
                 attributes=attributes,
             )
         except RENDERING_ERRORS as error:
-            unrenderable[event_id] = unrenderable_event_error(error)
-    for event_id, rendering_error in unrenderable.items():
+            unrenderable[event_id] = (instance_id, unrenderable_event_error(error))
+    for event_id, (instance_id, rendering_error) in unrenderable.items():
         logger.error("event %s cannot be rendered; its deliveries fail: %s", event_id, rendering_error)
         await _fail_event_rendering(
             session,
             event_id,
+            instance_id,
             [delivery.id for delivery in deliveries if delivery.event_id == event_id],
             error=rendering_error,
             at_ms=at_ms,
@@ -226,10 +237,10 @@ async def lease_due(
 
 
 async def _fail_event_rendering(
-    session: AsyncSession, event_id: str, delivery_ids: Sequence[str], *, error: str, at_ms: int
+    session: AsyncSession, event_id: str, instance_id: str, delivery_ids: Sequence[str], *, error: str, at_ms: int
 ) -> None:
     await session.execute(
-        update(Event).where(Event.id == event_id).values(error=error),
+        update(Event).where(Event.instance_id == instance_id, Event.id == event_id).values(error=error),
         execution_options={"synchronize_session": False},
     )
     await fail_deliveries(session, delivery_ids, error=error, at_ms=at_ms)
@@ -239,7 +250,9 @@ async def fail_deliveries(session: AsyncSession, delivery_ids: Sequence[str], *,
     """Give up on deliveries locum cannot make: failed now, with an attempt recording `error`."""
     rows = (
         await session.execute(
-            select(WebhookDelivery.id, WebhookDelivery.instance_id).where(WebhookDelivery.id.in_(delivery_ids))
+            across_instances(
+                select(WebhookDelivery.id, WebhookDelivery.instance_id).where(WebhookDelivery.id.in_(delivery_ids))
+            )
         )
     ).all()
     if not rows:
@@ -261,14 +274,16 @@ async def fail_deliveries(session: AsyncSession, delivery_ids: Sequence[str], *,
         ],
     )
     await session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id.in_([delivery_id for delivery_id, _ in rows]))
-        .values(
-            status=FAILED,
-            attempt_count=WebhookDelivery.attempt_count + 1,
-            next_attempt_at=None,
-            leased_until=None,
-            updated_at=new_version(at_ms),
+        across_instances(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_([delivery_id for delivery_id, _ in rows]))
+            .values(
+                status=FAILED,
+                attempt_count=WebhookDelivery.attempt_count + 1,
+                next_attempt_at=None,
+                leased_until=None,
+                updated_at=new_version(at_ms),
+            )
         ),
         execution_options={"synchronize_session": False},
     )
@@ -283,7 +298,9 @@ async def record_outcomes(
     # Deliveries deleted during their attempt (with their endpoint or instance) have nothing to store.
     existing = set(
         await session.scalars(
-            select(WebhookDelivery.id).where(WebhookDelivery.id.in_([outcome.delivery.id for outcome in outcomes]))
+            across_instances(
+                select(WebhookDelivery.id).where(WebhookDelivery.id.in_([outcome.delivery.id for outcome in outcomes]))
+            )
         )
     )
     outcomes = [outcome for outcome in outcomes if outcome.delivery.id in existing]
@@ -307,9 +324,11 @@ async def record_outcomes(
     )
     disabled = set(
         await session.scalars(
-            select(WebhookEndpoint.id).where(
-                WebhookEndpoint.id.in_({outcome.delivery.endpoint_id for outcome in outcomes}),
-                WebhookEndpoint.enabled.is_(False),
+            across_instances(
+                select(WebhookEndpoint.id).where(
+                    WebhookEndpoint.id.in_({outcome.delivery.endpoint_id for outcome in outcomes}),
+                    WebhookEndpoint.enabled.is_(False),
+                )
             )
         )
     )
@@ -343,7 +362,13 @@ async def record_outcomes(
     for outcome in exhausted:
         endpoint_id = outcome.delivery.endpoint_id
         if endpoint_id not in disabled and not await _succeeded_since_cycle_began(session, outcome):
-            await disable_endpoint(session, endpoint_id=endpoint_id, reason=DISABLED_FOR_FAILING, at_ms=at_ms)
+            await disable_endpoint(
+                session,
+                instance_id=outcome.delivery.instance_id,
+                endpoint_id=endpoint_id,
+                reason=DISABLED_FOR_FAILING,
+                at_ms=at_ms,
+            )
             disabled.add(endpoint_id)
 
 
@@ -351,9 +376,10 @@ async def _succeeded_since_cycle_began(session: AsyncSession, outcome: AttemptOu
     """Whether the endpoint answered any delivery with a 2xx since this delivery's first attempt
     of its current cycle (the outcome's own attempt is already stored)."""
     cycle_attempts = outcome.delivery.attempt_count + 1
+    instance_id = outcome.delivery.instance_id
     first_attempt_at = await session.scalar(
         select(WebhookAttempt.attempted_at)
-        .where(WebhookAttempt.delivery_id == outcome.delivery.id)
+        .where(WebhookAttempt.instance_id == instance_id, WebhookAttempt.delivery_id == outcome.delivery.id)
         .order_by(WebhookAttempt.attempted_at.desc(), WebhookAttempt.id.desc())
         .offset(cycle_attempts - 1)
         .limit(1)
@@ -362,6 +388,8 @@ async def _succeeded_since_cycle_began(session: AsyncSession, outcome: AttemptOu
         select(WebhookAttempt.id)
         .join(WebhookDelivery, WebhookDelivery.id == WebhookAttempt.delivery_id)
         .where(
+            WebhookDelivery.instance_id == instance_id,
+            WebhookAttempt.instance_id == instance_id,
             WebhookDelivery.endpoint_id == outcome.delivery.endpoint_id,
             WebhookAttempt.attempted_at >= (first_attempt_at or outcome.attempted_at),
             WebhookAttempt.response_status >= 200,
@@ -372,17 +400,23 @@ async def _succeeded_since_cycle_began(session: AsyncSession, outcome: AttemptOu
     return success is not None
 
 
-async def disable_endpoint(session: AsyncSession, *, endpoint_id: str, reason: str, at_ms: int) -> None:
+async def disable_endpoint(
+    session: AsyncSession, *, instance_id: str, endpoint_id: str, reason: str, at_ms: int
+) -> None:
     """Disable an endpoint and fail its pending deliveries (no new ones are made for it)."""
     await session.execute(
         update(WebhookEndpoint)
-        .where(WebhookEndpoint.id == endpoint_id)
+        .where(WebhookEndpoint.instance_id == instance_id, WebhookEndpoint.id == endpoint_id)
         .values(enabled=False, disabled_reason=reason, updated_at=at_ms),
         execution_options={"synchronize_session": False},
     )
     await session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == PENDING)
+        .where(
+            WebhookDelivery.instance_id == instance_id,
+            WebhookDelivery.endpoint_id == endpoint_id,
+            WebhookDelivery.status == PENDING,
+        )
         .values(status=FAILED, next_attempt_at=None, updated_at=new_version(at_ms)),
         execution_options={"synchronize_session": False},
     )

@@ -1,8 +1,8 @@
 """The delivery worker: fan out new events, attempt due deliveries, store the outcomes; repeat.
 
-It runs inside `locum serve` (deliver_in_app, when settings.deliver_in_serve) and alone as
-`locum worker`; any number of them may share a database (see repository.py for the leases that
-keep them from attempting one delivery twice at once).
+It runs inside `locum serve` and alone as `locum worker` (app.py composes it with the email
+sender for both, and gives it its HTTP transports); any number of them may share a database (see
+repository.py for the leases that keep them from attempting one delivery twice at once).
 
 Each pass is one short transaction: store the attempts that finished, fan out a batch of events,
 lease due deliveries. The worker holds up to MAX_HELD leased deliveries, MAX_IN_FLIGHT of them
@@ -26,8 +26,7 @@ at least once, as with Svix).
 import asyncio
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -36,7 +35,6 @@ from starlette.applications import Starlette
 from locum.db.failures import is_transient
 from locum.kit.clock import now_ms
 from locum.kit.sealing import Sealer
-from locum.messages import run_email_sender
 from locum.outbox.delivery import DELIVERY_TIMEOUT_SECONDS, AttemptOutcome, LeasedDelivery, Transports, attempt
 from locum.outbox.dispatch import FAN_OUT_BATCH_SIZE, fail_event, fan_out, undispatched_event_ids
 from locum.outbox.isolation import at_once_or_alone, each_alone
@@ -151,7 +149,7 @@ class DeliveryWorker:
             fanned_out = await fan_out(session, at_ms=at_ms)
             leased = []
             if room > 0:
-                leased = await lease_due(session, self._keys, at_ms=at_ms, limit=room, lease_ms=LEASE_MS)
+                leased = await lease_due(session, self._keys, at_ms=at_ms, batch_size=room, lease_ms=LEASE_MS)
         return fanned_out, leased
 
     async def _pass_row_by_row(
@@ -180,12 +178,12 @@ class DeliveryWorker:
             await fail_deliveries(session, [delivery_id], error=error, at_ms=at_ms)
 
         async with self._sessionmaker() as session, session.begin():
-            delivery_ids = await due_delivery_ids(session, at_ms=at_ms, limit=room)
+            delivery_ids = await due_delivery_ids(session, at_ms=at_ms, batch_size=room)
         leased = await each_alone(
             self._sessionmaker,
             delivery_ids,
             work=lambda session, delivery_id: lease_due(
-                session, self._keys, at_ms=at_ms, limit=1, lease_ms=LEASE_MS, delivery_ids=[delivery_id]
+                session, self._keys, at_ms=at_ms, batch_size=1, lease_ms=LEASE_MS, delivery_ids=[delivery_id]
             ),
             fail=fail_lease,
             name=lambda delivery_id: f"webhook delivery {delivery_id}",
@@ -293,45 +291,10 @@ async def _first_set(events: Sequence[asyncio.Event], timeout: float) -> None:
         await asyncio.gather(*waiters, return_exceptions=True)
 
 
-async def run_worker(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    sealer: Sealer,
-    settings: Settings,
-    *,
-    stop: asyncio.Event,
-    wake: asyncio.Event | None = None,
-) -> None:
-    """Deliver webhooks (and queued emails, when LOCUM_SMTP_URL is set) until `stop` is set; errors
-    are logged and the loops go on."""
-    async with Transports(MAX_IN_FLIGHT) as transports:
-        worker = DeliveryWorker(sessionmaker, sealer, settings, transports, wake=wake or asyncio.Event())
-        await asyncio.gather(worker.run(stop), run_email_sender(sessionmaker, settings, stop=stop))
-
-
-@asynccontextmanager
-async def deliver_in_app(app: Starlette) -> AsyncIterator[None]:
-    """A worker beside the app while the block runs, if settings.deliver_in_serve.
-
-    For create_app's lifespan, once app.state holds the sessionmaker and the sealer. Not on
-    `sqlite:///:memory:`: every session shares its one connection, so the worker's transactions
-    would run inside the requests' ones.
-    """
-    settings: Settings = app.state.settings
-    if not settings.deliver_in_serve:
-        yield
-        return
-    if settings.is_memory_database:
-        logger.warning("webhooks are not delivered on sqlite:///:memory: (use a file or PostgreSQL database)")
-        yield
-        return
-    stop = asyncio.Event()
+def install_delivery_wake(app: Starlette) -> asyncio.Event:
+    """The event an in-process worker of `app` waits on, set by wake_delivery_worker."""
     app.state.delivery_wake = wake = asyncio.Event()
-    task = asyncio.create_task(run_worker(app.state.sessionmaker, app.state.sealer, settings, stop=stop, wake=wake))
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
+    return wake
 
 
 def wake_delivery_worker(app: Starlette) -> None:

@@ -7,6 +7,13 @@
 | Email Addresses                     | email_addresses           |
 | Phone Numbers                       | phone_numbers             |
 | (shared by the two above)           | identifications           |
+| Sessions                            | sessions                  |
+| Clients                             | clients                   |
+| Actor Tokens                        | actor_tokens              |
+| Sign-in Tokens                      | sign_in_tokens            |
+| Testing Tokens                      | testing_tokens            |
+| JWT Templates                       | jwt_templates             |
+| Email & SMS Templates               | templates                 |
 | Organizations                       | organizations             |
 | Organization Memberships            | organization_memberships  |
 | Organization Invitations            | organization_invitations  |
@@ -14,5 +21,19 @@
 | Organization Roles, … Permissions   | organization_roles        |
 | Role Sets                           | role_sets                 |
 | Instance Settings (organizations)   | instance_settings         |
-| (locum's own: /locum/…)             | locum_admin, images       |
+| Webhooks (Svix)                     | svix                      |
+| (locum's own: /locum/…)             | locum_admin, frontend, webhook_endpoints,         |
+|                                     | webhook_replay, messages_admin, images            |
+
+Every group has the same shape:
+
+- `routes.py`: one function per operation, taking the request context (`Context`), a session, the
+  query model and the body (`body_of`), calling one service function and answering its JSON.
+- `service.py`: the group's rules, as `(session, ctx, …)`; it serializes (`serializers.py`) and
+  records events (`outbox.events.record(session, ctx, …)`). It never takes loose instance ids or
+  origins: they travel in the context.
+- `repository.py`: the group's queries, on a `db.repository.InstanceRepository` built for the
+  context's instance; every statement is filtered on it (`db/scoping.py`). Rows out, never JSON.
+- `schemas.py`: bodies (`api.bodies.ClerkBody`) and query models (list queries extend
+  `api.pagination.PageQuery`); `errors.py`: the group's own Clerk errors as named constructors.
 """

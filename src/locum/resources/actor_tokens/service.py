@@ -1,64 +1,37 @@
 """Actor tokens (impersonation): creation and revocation. Consuming one is the Frontend API's part,
 served by resources/frontend; the life cycle is drawn in resources/frontend/tickets.py."""
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import ClerkError
-from locum.db.constraints import flush
-from locum.db.locking import kept
-from locum.db.models import ActorToken, User
-from locum.kit.clock import now_ms
-from locum.kit.ids import new_id
-from locum.kit.keys import secret_digest
+from locum.db.models import ActorToken
+from locum.instances.context import RequestContext
+from locum.kit.json_types import JSON
+from locum.resources.actor_tokens.errors import user_not_found
 from locum.resources.actor_tokens.schemas import CreateActorTokenBody
+from locum.resources.actor_tokens.serializers import actor_token_json, created_actor_token_json
 from locum.resources.frontend import tickets
-from locum.resources.frontend.tickets import PENDING, new_secret
+from locum.resources.users.repository import UserRepository
 
 
-def user_not_found() -> ClerkError:
-    # CreateActorToken declares 400, 402 and 422 only: an unknown user is a form error on user_id.
-    return ClerkError(
-        422,
-        "form_resource_not_found",
-        "not found",
-        "No user was found with this user_id.",
-        {"param_name": "user_id"},
-    )
-
-
-async def create_actor_token(
-    db: AsyncSession, *, instance_id: str, body: CreateActorTokenBody
-) -> tuple[ActorToken, str]:
-    """The new token and its secret, which only this response shows."""
+async def create_actor_token(session: AsyncSession, ctx: RequestContext, body: CreateActorTokenBody) -> JSON:
+    """The new token with its secret, which only this response shows."""
     # Kept until commit (db/locking.py): the token must not outlive a user deleted meanwhile.
-    if await db.scalar(kept(select(User.id).where(User.instance_id == instance_id, User.id == body.user_id))) is None:
-        raise user_not_found()
-    now = now_ms()
-    secret = new_secret()
-    actor_token = ActorToken(
-        id=new_id("actor_token"),
-        instance_id=instance_id,
-        user_id=body.user_id,
-        actor=body.actor.model_dump(),
-        token_digest=secret_digest(secret),
-        status=PENDING,
-        expires_at=now + body.expires_in_seconds * 1000,
-        session_max_duration_seconds=body.session_max_duration_in_seconds,
-        created_at=now,
-        updated_at=now,
-    )
-    db.add(actor_token)
-    await flush(db)
-    return actor_token, secret
-
-
-async def revoke_actor_token(db: AsyncSession, *, instance_id: str, actor_token_id: str) -> ActorToken:
-    return await tickets.revoke(
-        db,
+    try:
+        await UserRepository(session, ctx.instance_id).keep_or_raise(body.user_id)
+    except ClerkError as exc:
+        raise user_not_found() from exc
+    actor_token, secret = await tickets.issue(
+        session,
+        ctx,
         ActorToken,
-        instance_id=instance_id,
-        ticket_id=actor_token_id,
-        kind="actor token",
-        code="actor_token_cannot_be_revoked_code",
+        user_id=body.user_id,
+        expires_in_seconds=body.expires_in_seconds,
+        actor=body.actor.model_dump(),
+        session_max_duration_seconds=body.session_max_duration_in_seconds,
     )
+    return created_actor_token_json(actor_token, secret, origin=ctx.origin)
+
+
+async def revoke_actor_token(session: AsyncSession, ctx: RequestContext, *, actor_token_id: str) -> JSON:
+    return actor_token_json(await tickets.revoke(session, ctx, ActorToken, ticket_id=actor_token_id))

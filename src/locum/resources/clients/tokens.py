@@ -3,14 +3,10 @@ rotating token, signed with the instance key. POST /clients/verify accepts one."
 
 import jwt
 
-from locum.api.errors import ClerkError
 from locum.db.models import Client
 from locum.instances.registry import InstanceContext
 from locum.kit.sealing import Sealer
-
-
-def client_token_invalid() -> ClerkError:
-    return ClerkError(400, "token_invalid", "Invalid token", "The client token is invalid or no longer current.")
+from locum.resources.clients.errors import client_token_invalid
 
 
 def client_token(instance: InstanceContext, sealer: Sealer, client: Client) -> str:

@@ -1,8 +1,6 @@
 """The instance's session lifetimes, set in Clerk's dashboard (Sessions: maximum lifetime and
 inactivity timeout). They apply to sessions created afterwards; either may be disabled, not both."""
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,11 +8,13 @@ from locum.api.errors import form_param_value_invalid
 from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import Instance
+from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
+from locum.kit.json_types import JSON
 from locum.resources.frontend.schemas import SessionSettingsBody
 
 
-def session_settings_json(instance: Instance) -> dict[str, Any]:
+def session_settings_json(instance: Instance) -> JSON:
     return {
         "object": "locum_session_settings",
         "max_lifetime_seconds": instance.session_max_lifetime_seconds,
@@ -22,12 +22,12 @@ def session_settings_json(instance: Instance) -> dict[str, Any]:
     }
 
 
-async def get_session_settings(db: AsyncSession, *, instance_id: str) -> dict[str, Any]:
-    return session_settings_json(await db.get_one(Instance, instance_id))
+async def get_session_settings(session: AsyncSession, ctx: RequestContext) -> JSON:
+    return session_settings_json(await session.get_one(Instance, ctx.instance_id))
 
 
-async def update_session_settings(db: AsyncSession, *, instance_id: str, body: SessionSettingsBody) -> dict[str, Any]:
-    instance = (await db.scalars(locked(select(Instance).where(Instance.id == instance_id)))).one()
+async def update_session_settings(session: AsyncSession, ctx: RequestContext, body: SessionSettingsBody) -> JSON:
+    instance = (await session.scalars(locked(select(Instance).where(Instance.id == ctx.instance_id)))).one()
     settings = {**session_settings_json(instance), **body.model_dump(include=body.model_fields_set)}
     if settings["max_lifetime_seconds"] is None and settings["inactivity_timeout_seconds"] is None:
         # This request disabled the last limit left: blame a field it set.
@@ -39,5 +39,5 @@ async def update_session_settings(db: AsyncSession, *, instance_id: str, body: S
     instance.session_max_lifetime_seconds = settings["max_lifetime_seconds"]
     instance.session_inactivity_timeout_seconds = settings["inactivity_timeout_seconds"]
     instance.updated_at = now_ms()
-    await flush(db)
+    await flush(session)
     return session_settings_json(instance)

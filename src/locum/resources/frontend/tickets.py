@@ -14,19 +14,23 @@ the codes of Clerk's Frontend API ticket strategy.
 """
 
 import secrets
-from typing import TypeVar
-from urllib.parse import urlencode
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.errors import ClerkError, not_found
+from locum.api.errors import not_found
 from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import ActorToken, SignInToken
+from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
+from locum.kit.ids import new_id
+from locum.kit.json_types import JSON
 from locum.kit.keys import secret_digest
-from locum.resources.users.service import get_user
+from locum.resources.frontend.errors import ticket_cannot_be_revoked, ticket_expired, ticket_invalid
+from locum.resources.users.repository import UserRepository
 
 PENDING = "pending"
 ACCEPTED = "accepted"
@@ -36,44 +40,80 @@ SECRET_BYTES = 32
 Ticket = TypeVar("Ticket", ActorToken, SignInToken)
 
 
+@dataclass(frozen=True)
+class _Kind:
+    # The kind of id (kit/ids.py) and the `object` of the JSON.
+    object: str
+    # How messages name it.
+    name: str
+    # Clerk's refusal to revoke one that is no longer pending.
+    cannot_be_revoked: str
+
+
+_KINDS: dict[type[Any], _Kind] = {
+    ActorToken: _Kind("actor_token", "actor token", "actor_token_cannot_be_revoked_code"),
+    SignInToken: _Kind("sign_in_token", "sign-in token", "sign_in_token_cannot_be_revoked_code"),
+}
+
+
 def new_secret() -> str:
     return secrets.token_urlsafe(SECRET_BYTES)
 
 
-def consume_url(origin: str, collection: str, secret: str) -> str:
-    """The URL Clerk would mail or hand out. locum has no browser-facing sign-in page: the ticket is
-    redeemed by POSTing {"token"} to this path with the secret key (a GET of the URL is refused)."""
-    return f"{origin}/locum/{collection}/consume?{urlencode({'token': secret})}"
+def ticket_json(ticket: ActorToken | SignInToken, **fields: Any) -> JSON:
+    """The ticket as Clerk's `ActorToken` / `SignInToken` schema has it; `fields` are the model's own."""
+    return {
+        "object": _KINDS[type(ticket)].object,
+        "id": ticket.id,
+        "status": ticket.status,
+        "user_id": ticket.user_id,
+        **fields,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+    }
 
 
-def ticket_invalid() -> ClerkError:
-    return ClerkError(
-        400,
-        "ticket_invalid",
-        "Invalid ticket",
-        "The token is not a pending token of this instance: it does not exist, was revoked, or was already used.",
-        {"param_name": "token"},
+async def issue(
+    session: AsyncSession,
+    ctx: RequestContext,
+    model: type[Ticket],
+    *,
+    user_id: str,
+    expires_in_seconds: int,
+    **values: Any,
+) -> tuple[Ticket, str]:
+    """A new pending ticket for the user and its secret, which only the create response shows."""
+    now = now_ms()
+    secret = new_secret()
+    ticket = model(
+        id=new_id(_KINDS[model].object),
+        instance_id=ctx.instance_id,
+        user_id=user_id,
+        token_digest=secret_digest(secret),
+        status=PENDING,
+        expires_at=now + expires_in_seconds * 1000,
+        created_at=now,
+        updated_at=now,
+        **values,
     )
+    session.add(ticket)
+    await flush(session)
+    return ticket, secret
 
 
-def ticket_expired() -> ClerkError:
-    return ClerkError(
-        400, "ticket_expired", "Ticket expired", "The token has expired; create a new one.", {"param_name": "token"}
+async def revoke(session: AsyncSession, ctx: RequestContext, model: type[Ticket], *, ticket_id: str) -> Ticket:
+    """BAPI's revoke: only a pending ticket can be."""
+    ticket = await session.scalar(
+        locked(select(model).where(model.instance_id == ctx.instance_id, model.id == ticket_id))
     )
-
-
-async def revoke(
-    db: AsyncSession, model: type[Ticket], *, instance_id: str, ticket_id: str, kind: str, code: str
-) -> Ticket:
-    """BAPI's revoke: only a pending ticket can be; `kind` names it in messages, `code` is Clerk's refusal."""
-    ticket = await db.scalar(locked(select(model).where(model.instance_id == instance_id, model.id == ticket_id)))
+    kind = _KINDS[model]
     if ticket is None:
-        raise not_found(kind)
+        raise not_found(kind.name)
     if ticket.status != PENDING:
-        raise ClerkError(400, code, f"{kind.capitalize()} cannot be revoked", f"Only pending {kind}s can be revoked.")
+        raise ticket_cannot_be_revoked(kind.name, kind.cannot_be_revoked)
     ticket.status = REVOKED
     ticket.updated_at = now_ms()
-    await flush(db)
+    await flush(session)
     return ticket
 
 
@@ -85,7 +125,7 @@ async def claim(db: AsyncSession, model: type[Ticket], *, instance_id: str, secr
     )
     if user_id is None:
         raise ticket_invalid()
-    await get_user(db, instance_id=instance_id, user_id=user_id, for_update=True)
+    await UserRepository(db, instance_id).get(user_id, lock=locked)
     ticket = await db.scalar(
         locked(select(model).where(model.instance_id == instance_id, model.token_digest == digest))
     )

@@ -10,9 +10,7 @@ operation declares (api/bodies.request_body).
 
 from typing import Annotated, Literal
 
-from fastapi import Depends
-
-from locum.api.bodies import ClerkBody, request_body
+from locum.api.bodies import ClerkBody, body_of
 
 IdentificationStatus = Literal["verified", "reserved", "unverified"]
 
@@ -38,4 +36,4 @@ class AttemptVerificationBody(ClerkBody):
 
 
 # Attempt*Verification declare no 422.
-AttemptBody = Annotated[AttemptVerificationBody, Depends(request_body(AttemptVerificationBody, invalid_status=400))]
+AttemptBody = Annotated[AttemptVerificationBody, body_of(AttemptVerificationBody, invalid_status=400)]

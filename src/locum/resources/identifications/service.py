@@ -16,9 +16,8 @@ Every change ends in users.service.save_user, which re-renders the user's docume
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import (
@@ -26,20 +25,23 @@ from locum.api.errors import (
     delete_linked_identification_disallowed,
     form_param_value_invalid,
     identification_deletion_failed,
-    not_found,
 )
 from locum.db.constraints import flush
-from locum.db.models import EmailAddress, Passkey, PhoneNumber, User, Verification, Web3Wallet
+from locum.db.locking import locked
+from locum.db.models import EmailAddress, Passkey, PhoneNumber, User, Web3Wallet
+from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
+from locum.kit.json_types import JSON
+from locum.resources.identifications.repository import IdentificationRepository, Row, VerificationRepository
 from locum.resources.identifications.schemas import (
     CreateIdentificationBody,
     ReplaceIdentificationBody,
     UpdateIdentificationBody,
 )
-from locum.resources.users.serializers import JSON
-from locum.resources.users.service import get_user, get_user_or_raise, save_user
+from locum.resources.users.repository import UserRepository
+from locum.resources.users.serializers import deleted_object
+from locum.resources.users.service import get_user_or_raise, save_user
 
-Row = TypeVar("Row", EmailAddress, PhoneNumber)
 # A kind's own rule, run on the loaded user and row before saving; True when it changed something.
 Rule = Callable[[User, Row, int], bool]
 # Run after rows of the kind were removed from the user (delete, replace).
@@ -50,15 +52,24 @@ VERIFIED = "verified"
 
 @dataclass(frozen=True)
 class IdentificationKind(Generic[Row]):
-    model: type[Row]
+    """One kind of identification; its object name also names the user's primary of the kind
+    (`primary_email_address_id`) and the rows' value column."""
+
+    repository: type[IdentificationRepository[Row]]
     object: Literal["email_address", "phone_number"]
-    noun: str  # as it reads in messages: "email address"
     collection: str  # User relationship holding the rows
-    primary_attribute: str  # User column naming the primary row
     otp_strategy: Literal["email_code", "phone_code"]
     channel: str | None  # how a one-time code travels ("sms"); None for email
     build: Callable[..., Row]  # users.service.new_email_address / new_phone_number
     render: Callable[[Row], JSON]
+
+    @property
+    def noun(self) -> str:
+        """As it reads in messages: "email address"."""
+        return self.object.replace("_", " ")
+
+    def rows_of(self, session: AsyncSession, ctx: RequestContext) -> IdentificationRepository[Row]:
+        return self.repository(session, ctx.instance_id)
 
     def identifier(self, row_or_body: Row | CreateIdentificationBody | ReplaceIdentificationBody) -> str:
         """The address or number of a row, or the one a body asks for: both name it after the kind."""
@@ -70,11 +81,11 @@ class IdentificationKind(Generic[Row]):
         return rows
 
     def primary_id(self, user: User) -> str | None:
-        value: str | None = getattr(user, self.primary_attribute)
+        value: str | None = getattr(user, f"primary_{self.object}_id")
         return value
 
     def set_primary(self, user: User, row_id: str | None) -> None:
-        setattr(user, self.primary_attribute, row_id)
+        setattr(user, f"primary_{self.object}_id", row_id)
 
 
 def is_verified(row: EmailAddress | PhoneNumber) -> bool:
@@ -98,37 +109,32 @@ def sign_in_identification_ids(user: User) -> list[str]:
     return [row_id for row_id in identification_ids(user) if row_id not in second_factor]
 
 
-async def get_row(session: AsyncSession, kind: IdentificationKind[Row], *, instance_id: str, row_id: str) -> Row:
-    row = await session.scalar(select(kind.model).where(kind.model.instance_id == instance_id, kind.model.id == row_id))
-    if row is None:
-        raise not_found(kind.noun)
-    return row
+async def get_row(session: AsyncSession, ctx: RequestContext, kind: IdentificationKind[Row], row_id: str) -> Row:
+    return await kind.rows_of(session, ctx).get_or_raise(row_id)
 
 
 async def get_with_user(
-    session: AsyncSession, kind: IdentificationKind[Row], *, instance_id: str, row_id: str
+    session: AsyncSession, ctx: RequestContext, kind: IdentificationKind[Row], row_id: str
 ) -> tuple[Row, User]:
     """The row and its user locked for a change, every collection loaded (the row is the one in the
     user's list). The row is found again in the locked user's list: a concurrent request may have
     removed it while this one waited for the lock."""
-    owner_id = await session.scalar(
-        select(kind.model.user_id).where(kind.model.instance_id == instance_id, kind.model.id == row_id)
-    )
-    if owner_id is None:
-        raise not_found(kind.noun)
-    user = await get_user(session, instance_id=instance_id, user_id=owner_id, for_update=True)
+    rows = kind.rows_of(session, ctx)
+    user = await UserRepository(session, ctx.instance_id).get(await rows.owner_id(row_id), lock=locked)
     row = next((row for row in kind.rows(user) if row.id == row_id), None) if user is not None else None
     if user is None or row is None:
-        raise not_found(kind.noun)
+        raise rows.not_found(row_id)
     return row, user
 
 
-async def get(session: AsyncSession, kind: IdentificationKind[Row], *, instance_id: str, row_id: str) -> JSON:
-    return kind.render(await get_row(session, kind, instance_id=instance_id, row_id=row_id))
+async def get(session: AsyncSession, ctx: RequestContext, kind: IdentificationKind[Row], row_id: str) -> JSON:
+    return kind.render(await get_row(session, ctx, kind, row_id))
 
 
-async def saved(session: AsyncSession, kind: IdentificationKind[Row], user: User, row: Row, *, origin: str) -> JSON:
-    await save_user(session, user, origin=origin, event="user.updated")
+async def saved(
+    session: AsyncSession, ctx: RequestContext, kind: IdentificationKind[Row], user: User, row: Row
+) -> JSON:
+    await save_user(session, ctx, user, event="user.updated")
     return kind.render(row)
 
 
@@ -160,18 +166,26 @@ def set_verified(user: User, row: Row, verified: bool, *, at_ms: int) -> bool:
     return True
 
 
+async def _new_row(
+    session: AsyncSession, ctx: RequestContext, kind: IdentificationKind[Row], user_id: str, body: Any, status: str
+) -> tuple[User, Row, int]:
+    """The user locked for a change, and a new row of the kind for the identifier `body` names."""
+    user = await get_user_or_raise(session, ctx, user_id, for_update=True)
+    at_ms = now_ms()
+    return user, kind.build(user, kind.identifier(body), status=status, at_ms=at_ms), at_ms
+
+
 async def create(
     session: AsyncSession,
+    ctx: RequestContext,
     kind: IdentificationKind[Row],
-    *,
-    instance_id: str,
     body: CreateIdentificationBody,
-    origin: str,
+    *,
     rule: Rule[Row] | None = None,
 ) -> JSON:
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=body.user_id, for_update=True)
-    at_ms = now_ms()
-    row = kind.build(user, kind.identifier(body), status=VERIFIED if body.verified else "unverified", at_ms=at_ms)
+    user, row, at_ms = await _new_row(
+        session, ctx, kind, body.user_id, body, VERIFIED if body.verified else "unverified"
+    )
     kind.rows(user).append(row)
     if body.primary:
         make_primary(kind, user, row)
@@ -179,20 +193,19 @@ async def create(
         kind.set_primary(user, row.id)
     if rule is not None:
         rule(user, row, at_ms)
-    return await saved(session, kind, user, row, origin=origin)
+    return await saved(session, ctx, kind, user, row)
 
 
 async def update(
     session: AsyncSession,
+    ctx: RequestContext,
     kind: IdentificationKind[Row],
-    *,
-    instance_id: str,
     row_id: str,
     body: UpdateIdentificationBody,
-    origin: str,
+    *,
     rule: Rule[Row] | None = None,
 ) -> JSON:
-    row, user = await get_with_user(session, kind, instance_id=instance_id, row_id=row_id)
+    row, user = await get_with_user(session, ctx, kind, row_id)
     if body.primary is False:
         raise form_param_value_invalid(
             "primary",
@@ -205,7 +218,7 @@ async def update(
     changed = (rule is not None and rule(user, row, at_ms)) or changed
     if not changed:
         return kind.render(row)
-    return await saved(session, kind, user, row, origin=origin)
+    return await saved(session, ctx, kind, user, row)
 
 
 def _most_recent_verified(rows: Sequence[Row]) -> Row | None:
@@ -218,61 +231,54 @@ def _check_not_linked(rows: Sequence[Row]) -> None:
         raise delete_linked_identification_disallowed()
 
 
-async def _remove(session: AsyncSession, kind: IdentificationKind[Row], user: User, rows: Sequence[Row]) -> None:
+async def _remove(
+    session: AsyncSession, ctx: RequestContext, kind: IdentificationKind[Row], user: User, rows: Sequence[Row]
+) -> None:
     """Delete `rows` and their one-time codes, flushed now so a re-added identifier can't collide."""
     for row in rows:
         kind.rows(user).remove(row)  # delete-orphan: removing from the collection deletes the row
-    ids = [row.id for row in rows]
-    await session.execute(
-        delete(Verification).where(
-            Verification.instance_id == user.instance_id, Verification.identification_id.in_(ids)
-        )
-    )
+    await VerificationRepository(session, ctx.instance_id).delete_of([row.id for row in rows])
     await flush(session)
 
 
 async def remove(
     session: AsyncSession,
+    ctx: RequestContext,
     kind: IdentificationKind[Row],
-    *,
-    instance_id: str,
     row_id: str,
-    origin: str,
+    *,
     removal_rule: RemovalRule[Row] | None = None,
 ) -> JSON:
-    row, user = await get_with_user(session, kind, instance_id=instance_id, row_id=row_id)
+    row, user = await get_with_user(session, ctx, kind, row_id)
     _check_not_linked([row])
     if [row.id] in (identification_ids(user), sign_in_identification_ids(user)):
         raise identification_deletion_failed()
     if kind.primary_id(user) == row.id:
         successor = _most_recent_verified([other for other in kind.rows(user) if other is not row])
         kind.set_primary(user, successor.id if successor else None)
-    await _remove(session, kind, user, [row])
+    await _remove(session, ctx, kind, user, [row])
     if removal_rule is not None:
         removal_rule(user, [row], now_ms())
-    await save_user(session, user, origin=origin, event="user.updated")
-    return {"object": kind.object, "id": row.id, "deleted": True}
+    await save_user(session, ctx, user, event="user.updated")
+    return deleted_object(kind.object, row.id)
 
 
 async def replace(
     session: AsyncSession,
+    ctx: RequestContext,
     kind: IdentificationKind[Row],
-    *,
-    instance_id: str,
     user_id: str,
     body: ReplaceIdentificationBody,
-    origin: str,
+    *,
     removal_rule: RemovalRule[Row] | None = None,
 ) -> JSON:
     """Delete every identification of the kind and add the body's one as the only, primary one."""
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
-    at_ms = now_ms()
-    row = kind.build(user, kind.identifier(body), status=body.identification_status, at_ms=at_ms)
+    user, row, at_ms = await _new_row(session, ctx, kind, user_id, body, body.identification_status)
     replaced = list(kind.rows(user))
     _check_not_linked(replaced)
-    await _remove(session, kind, user, replaced)
+    await _remove(session, ctx, kind, user, replaced)
     kind.rows(user).append(row)
     kind.set_primary(user, row.id)
     if removal_rule is not None:
         removal_rule(user, replaced, at_ms)
-    return await saved(session, kind, user, row, origin=origin)
+    return await saved(session, ctx, kind, user, row)

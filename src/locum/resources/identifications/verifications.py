@@ -22,16 +22,17 @@ import hmac
 import logging
 import secrets
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.errors import not_found, verification_already_verified
+from locum.api.errors import verification_already_verified
 from locum.db.constraints import flush
 from locum.db.models import Instance, User, Verification
+from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
-from locum.kit.ids import new_id
-from locum.messages import TEST_MODE_CODE, is_test_recipient, request_variables, send_email, send_sms
+from locum.kit.json_types import JSON, columns
+from locum.messages import TEST_MODE_CODE, is_test_recipient, request_variables, send_message
 from locum.messages.test_mode import Channel
+from locum.resources.identifications.repository import VerificationRepository
 from locum.resources.identifications.schemas import AttemptVerificationBody
 from locum.resources.identifications.service import (
     VERIFIED,
@@ -42,7 +43,6 @@ from locum.resources.identifications.service import (
     is_verified,
     saved,
 )
-from locum.resources.users.serializers import JSON
 
 CODE_DIGITS = 6
 CODE_TTL_MS = 10 * 60 * 1000
@@ -63,26 +63,19 @@ def new_code() -> str:
 def verification_json(row: Verification) -> JSON:
     return {
         "object": "verification_otp",
-        "id": row.id,
-        "status": row.status,
-        "strategy": row.strategy,
-        "attempts": row.attempts,
-        "expire_at": row.expire_at,
-        "channel": row.channel,
+        **columns(row, "id", "status", "strategy", "attempts", "expire_at", "channel"),
     }
 
 
-async def prepare(session: AsyncSession, kind: IdentificationKind[Row], *, instance_id: str, row_id: str) -> JSON:
-    identification = await get_row(session, kind, instance_id=instance_id, row_id=row_id)
+async def prepare(session: AsyncSession, ctx: RequestContext, kind: IdentificationKind[Row], row_id: str) -> JSON:
+    identification = await get_row(session, ctx, kind, row_id)
     identifier = kind.identifier(identification)
     channel: Channel = "email" if kind.object == "email_address" else "sms"
-    instance = await session.get_one(Instance, instance_id)
+    instance = await session.get_one(Instance, ctx.instance_id)
     test_recipient = is_test_recipient(instance, channel, identifier)
     code = TEST_MODE_CODE if test_recipient else new_code()
     at_ms = now_ms()
-    verification = Verification(
-        id=new_id("verification"),
-        instance_id=instance_id,
+    verification = VerificationRepository(session, ctx.instance_id).add(
         identification_id=identification.id,
         strategy=kind.otp_strategy,
         status="unverified",
@@ -93,16 +86,15 @@ async def prepare(session: AsyncSession, kind: IdentificationKind[Row], *, insta
         created_at=at_ms,
         updated_at=at_ms,
     )
-    session.add(verification)
     await flush(session)
     messages.warning("verification code for %s: %s%s", identifier, code, " (test mode)" if test_recipient else "")
-    send = send_email if channel == "email" else send_sms
-    await send(
+    await send_message(
         session,
-        instance_id=instance_id,
+        ctx,
+        channel,
         slug="verification_code",
         to_address=identifier,
-        variables={"otp_code": code, **request_variables(at_ms)},
+        variables={"otp_code": code, **request_variables(ctx, at_ms)},
         user_id=identification.user_id,
         identification_id=identification.id,
     )
@@ -135,23 +127,15 @@ def _finish_verification(kind: IdentificationKind[Row], user: User, row: Row, ve
 
 async def attempt(
     session: AsyncSession,
+    ctx: RequestContext,
     kind: IdentificationKind[Row],
-    *,
-    instance_id: str,
     row_id: str,
     body: AttemptVerificationBody,
-    origin: str,
 ) -> JSON:
-    row, user = await get_with_user(session, kind, instance_id=instance_id, row_id=row_id)
-    verification = await session.scalar(
-        select(Verification).where(
-            Verification.instance_id == instance_id,
-            Verification.id == body.verification_id,
-            Verification.identification_id == row.id,
-        )
+    row, user = await get_with_user(session, ctx, kind, row_id)
+    verification = await VerificationRepository(session, ctx.instance_id).of_identification_or_raise(
+        body.verification_id, row.id
     )
-    if verification is None:
-        raise not_found("verification")
     if verification.status == VERIFIED:
         raise verification_already_verified()
     if verification.status != "unverified":
@@ -161,7 +145,7 @@ async def attempt(
     verification.updated_at = at_ms
     if verification.status == VERIFIED and not is_verified(row):
         _finish_verification(kind, user, row, verification)
-        await saved(session, kind, user, row, origin=origin)
+        await saved(session, ctx, kind, user, row)
     else:
         await flush(session)
     return verification_json(verification)

@@ -3,14 +3,11 @@
 Public, as Clerk's image CDN is: browsers load these without a secret key, and ids are unguessable.
 """
 
-from fastapi import APIRouter, Request
-from sqlalchemy import bindparam, select
+from fastapi import APIRouter
 from starlette.responses import Response
 
-from locum.api.errors import not_found
-from locum.db.models import Image
-from locum.db.reads import Reader
-from locum.db.scoping import across_instances
+from locum.api.deps import DbReader
+from locum.resources.images.repository import image_content
 
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 DEFAULT_AVATAR_SVG = (
@@ -22,9 +19,6 @@ DEFAULT_AVATAR_SVG = (
 
 router = APIRouter(prefix="/locum/images", tags=["locum"])
 
-# Image URLs are public and carry no instance: the random id is the capability.
-IMAGE_BY_ID = across_instances(select(Image.content_type, Image.content).where(Image.id == bindparam("image_id")))
-
 
 @router.get("/default")
 async def get_default_avatar() -> Response:
@@ -32,10 +26,6 @@ async def get_default_avatar() -> Response:
 
 
 @router.get("/{image_id}")
-async def get_image(image_id: str, request: Request) -> Response:
-    reader: Reader = request.app.state.reader
-    rows = await reader.fetch_by_key(reader.prepared(IMAGE_BY_ID), {"image_id": image_id})
-    if not rows:
-        raise not_found("image")
-    content_type, content = rows[0]
-    return Response(bytes(content), media_type=content_type, headers={"cache-control": CACHE_FOREVER})
+async def get_image(image_id: str, reader: DbReader) -> Response:
+    content_type, content = await image_content(reader, image_id)
+    return Response(content, media_type=content_type, headers={"cache-control": CACHE_FOREVER})

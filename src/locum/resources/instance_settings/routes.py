@@ -2,9 +2,8 @@
 
 from typing import Annotated
 
-from fastapi import Body
-
-from locum.api.deps import CurrentInstance, DbReadSession, DbSession
+from locum.api.bodies import body_of
+from locum.api.deps import Context, DbReadSession, DbSession
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
 from locum.resources.instance_settings import service
@@ -14,17 +13,14 @@ router = resource_router()
 
 
 @router.get("/instance/organization_settings", operation_id="GetInstanceOrganizationSettings")
-async def get_instance_organization_settings(instance: CurrentInstance, session: DbReadSession) -> ClerkJSONResponse:
-    return ClerkJSONResponse(await service.get_organization_settings(session, instance_id=instance.id))
+async def get_instance_organization_settings(ctx: Context, session: DbReadSession) -> ClerkJSONResponse:
+    return ClerkJSONResponse(await service.get_organization_settings(session, ctx))
 
 
 @router.patch("/instance/organization_settings", operation_id="UpdateInstanceOrganizationSettings")
 async def update_instance_organization_settings(
-    instance: CurrentInstance,
+    ctx: Context,
     session: DbSession,
-    body: Annotated[UpdateOrganizationSettingsBody | None, Body()] = None,
+    body: Annotated[UpdateOrganizationSettingsBody, body_of(UpdateOrganizationSettingsBody)],
 ) -> ClerkJSONResponse:
-    settings = await service.update_organization_settings(
-        session, instance_id=instance.id, body=body or UpdateOrganizationSettingsBody()
-    )
-    return ClerkJSONResponse(settings)
+    return ClerkJSONResponse(await service.update_organization_settings(session, ctx, body=body))

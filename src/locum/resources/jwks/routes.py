@@ -1,4 +1,6 @@
-from locum.api.deps import CurrentInstance
+"""Clerk's JWKS operation: the instance's public signing keys."""
+
+from locum.api.deps import Context
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
 
@@ -6,5 +8,5 @@ router = resource_router(tags=["JWKS"])
 
 
 @router.get("/jwks", operation_id="GetJWKS")
-async def get_jwks(instance: CurrentInstance) -> ClerkJSONResponse:
-    return ClerkJSONResponse(instance.jwks_document)
+async def get_jwks(ctx: Context) -> ClerkJSONResponse:
+    return ClerkJSONResponse(ctx.instance.jwks_document)

@@ -1,4 +1,4 @@
-"""Request bodies and the list query of the JWT Templates operations.
+"""Request bodies of the JWT Templates operations (the list takes a PaginatedQuery).
 
 Create and update take the same body, `name` and `claims` required in both (the spec says so for
 PATCH too). On update, an omitted or null `lifetime`/`allowed_clock_skew` keeps the stored value
@@ -7,10 +7,9 @@ and an omitted `custom_signing_key` keeps the stored signing configuration.
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from locum.api.bodies import ClerkBody, LongText
-from locum.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 from locum.resources.sessions.schemas import MAX_TOKEN_LIFETIME_SECONDS, MIN_TOKEN_LIFETIME_SECONDS
 
 NAME_MAX_LENGTH = 255
@@ -29,9 +28,3 @@ class JWTTemplateBody(ClerkBody):
     # Read only with custom_signing_key=true.
     signing_algorithm: str | None = None
     signing_key: LongText | None = None
-
-
-class JWTTemplateListParams(BaseModel):
-    paginated: bool = False
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)

@@ -7,35 +7,31 @@ is caught by the (instance_id, name) unique constraint and answered as form_iden
 
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.errors import ClerkError, form_param_missing, form_param_value_invalid, not_found
+from locum.api.errors import form_param_missing, form_param_value_invalid
+from locum.api.pagination import PaginatedQuery, list_body
 from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import JwtTemplate
+from locum.db.reads import Reader
+from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
-from locum.kit.ids import new_id
+from locum.kit.json_types import JSON
 from locum.kit.jwt_signing import SESSION_TOKEN_ALGORITHM
 from locum.kit.sealing import Sealer
-from locum.resources.jwt_templates.schemas import JWTTemplateBody, JWTTemplateListParams
-from locum.resources.jwt_templates.serializers import JSON, deleted_jwt_template_json, jwt_template_json
+from locum.resources.jwt_templates.errors import jwt_template_reserved_claim
+from locum.resources.jwt_templates.repository import JwtTemplateRepository
+from locum.resources.jwt_templates.schemas import JWTTemplateBody
+from locum.resources.jwt_templates.serializers import deleted_jwt_template_json, jwt_template_json, token_json
 from locum.resources.jwt_templates.signing import CUSTOM_ALGORITHMS, InvalidSigningKey, parse_signing_key
+from locum.resources.jwt_templates.tokens import mint_template_token
+from locum.resources.sessions.schemas import CreateSessionTokenBody
 
 DEFAULT_LIFETIME_SECONDS = 60
 DEFAULT_ALLOWED_CLOCK_SKEW_SECONDS = 5
 # Claims every template token carries and a template may not set (Clerk's "default claims").
 RESERVED_CLAIMS = frozenset({"azp", "exp", "iat", "iss", "jti", "nbf", "sub"})
-
-
-def jwt_template_reserved_claim(claim: str) -> ClerkError:
-    return ClerkError(
-        400,
-        "jwt_template_reserved_claim",
-        "reserved claim used",
-        f"You can't use the reserved claim: {claim}",
-        {"param_name": "claims"},
-    )
 
 
 def _check_claims(claims: dict[str, Any]) -> None:
@@ -69,63 +65,36 @@ def _apply_signing(template: JwtTemplate, sealer: Sealer, body: JWTTemplateBody)
         template.signing_algorithm, template.sealed_signing_key = SESSION_TOKEN_ALGORITHM, None
 
 
-async def get_template_or_raise(
-    db: AsyncSession, *, instance_id: str, template_id: str, for_update: bool = False
-) -> JwtTemplate:
-    statement = select(JwtTemplate).where(JwtTemplate.instance_id == instance_id, JwtTemplate.id == template_id)
-    template = await db.scalar(locked(statement) if for_update else statement)
-    if template is None:
-        raise not_found("JWT template")
-    return template
+async def get_template(session: AsyncSession, ctx: RequestContext, *, template_id: str) -> JSON:
+    return jwt_template_json(await JwtTemplateRepository(session, ctx.instance_id).get_or_raise(template_id))
 
 
-async def get_template(db: AsyncSession, *, instance_id: str, template_id: str) -> JSON:
-    return jwt_template_json(await get_template_or_raise(db, instance_id=instance_id, template_id=template_id))
+async def list_templates(session: AsyncSession, ctx: RequestContext, *, query: PaginatedQuery) -> JSON:
+    """A bare array as the spec shows; with paginated=true Clerk's SDKs expect {data, total_count}."""
+    rows, total_count = await JwtTemplateRepository(session, ctx.instance_id).list_page(query)
+    body: JSON = list_body([jwt_template_json(row) for row in rows], total_count)
+    return body
 
 
-async def list_templates(
-    db: AsyncSession, *, instance_id: str, params: JWTTemplateListParams
-) -> tuple[list[JSON], int | None]:
-    """The page, newest first, and the total count when `paginated` asked for it."""
-    rows = await db.scalars(
-        select(JwtTemplate)
-        .where(JwtTemplate.instance_id == instance_id)
-        .order_by(JwtTemplate.created_at.desc(), JwtTemplate.id.desc())
-        .limit(params.limit)
-        .offset(params.offset)
-    )
-    templates = [jwt_template_json(row) for row in rows.all()]
-    if not params.paginated:
-        return templates, None
-    total = await db.scalar(select(func.count()).select_from(JwtTemplate).where(JwtTemplate.instance_id == instance_id))
-    return templates, int(total or 0)
-
-
-async def create_template(db: AsyncSession, sealer: Sealer, *, instance_id: str, body: JWTTemplateBody) -> JSON:
+async def create_template(session: AsyncSession, ctx: RequestContext, *, sealer: Sealer, body: JWTTemplateBody) -> JSON:
     _check_claims(body.claims)
-    now = now_ms()
-    template = JwtTemplate(
-        id=new_id("jwt_template"),
-        instance_id=instance_id,
+    template = JwtTemplateRepository(session, ctx.instance_id).add(
         name=body.name,
         claims=body.claims,
         lifetime=body.lifetime if body.lifetime is not None else DEFAULT_LIFETIME_SECONDS,
         allowed_clock_skew=(
             body.allowed_clock_skew if body.allowed_clock_skew is not None else DEFAULT_ALLOWED_CLOCK_SKEW_SECONDS
         ),
-        created_at=now,
-        updated_at=now,
     )
     _apply_signing(template, sealer, body)
-    db.add(template)
-    await flush(db)
+    await flush(session)
     return jwt_template_json(template)
 
 
 async def update_template(
-    db: AsyncSession, sealer: Sealer, *, instance_id: str, template_id: str, body: JWTTemplateBody
+    session: AsyncSession, ctx: RequestContext, *, sealer: Sealer, template_id: str, body: JWTTemplateBody
 ) -> JSON:
-    template = await get_template_or_raise(db, instance_id=instance_id, template_id=template_id, for_update=True)
+    template = await JwtTemplateRepository(session, ctx.instance_id).get_or_raise(template_id, lock=locked)
     _check_claims(body.claims)
     template.name = body.name
     template.claims = body.claims
@@ -136,12 +105,32 @@ async def update_template(
     if body.custom_signing_key is not None:
         _apply_signing(template, sealer, body)
     template.updated_at = now_ms()
-    await flush(db)
+    await flush(session)
     return jwt_template_json(template)
 
 
-async def delete_template(db: AsyncSession, *, instance_id: str, template_id: str) -> JSON:
-    template = await get_template_or_raise(db, instance_id=instance_id, template_id=template_id, for_update=True)
-    await db.delete(template)
-    await flush(db)
+async def delete_template(session: AsyncSession, ctx: RequestContext, *, template_id: str) -> JSON:
+    template = await JwtTemplateRepository(session, ctx.instance_id).get_or_raise(template_id, lock=locked)
+    await session.delete(template)
+    await flush(session)
     return deleted_jwt_template_json(template_id)
+
+
+async def create_session_token_from_template(
+    reader: Reader,
+    ctx: RequestContext,
+    *,
+    sealer: Sealer,
+    session_id: str,
+    template_name: str,
+    body: CreateSessionTokenBody,
+) -> JSON:
+    jwt = await mint_template_token(
+        reader,
+        ctx,
+        sealer=sealer,
+        session_id=session_id,
+        template_name=template_name,
+        expires_in_seconds=body.expires_in_seconds,
+    )
+    return token_json(jwt)

@@ -1,173 +1,35 @@
 """Tokens minted from a JWT template: the shortcode context, the default claims, the signature.
 
-Four reads on the bare driver, whatever shortcodes the template uses: the session with its
-active organization, membership, role and permissions (the session token's statement plus the
-organization's own columns); the template by name; the stored user document; and the user's
-memberships (for `user.organizations`).
+Four reads on the bare driver: three of repository.py, and the stored user document.
 """
 
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache
-from typing import Any
 
 import orjson
-from sqlalchemy import Select, bindparam, select
 
 from locum.api.errors import not_found
-from locum.db.models import JwtTemplate, Organization, OrganizationMembership, Role
 from locum.db.reads import Reader
+from locum.instances.context import RequestContext
 from locum.instances.registry import InstanceContext
 from locum.kit.clock import now_ms
+from locum.kit.json_types import JSON
 from locum.kit.jwt_signing import TEMPLATE_TOKEN_CATEGORY
 from locum.kit.sealing import Sealer
+from locum.resources.jwt_templates.errors import template_not_found
+from locum.resources.jwt_templates.repository import (
+    TemplateRow,
+    read_memberships,
+    read_session_context,
+    read_template,
+)
+from locum.resources.jwt_templates.serializers import MS_PER_SECOND, template_context
 from locum.resources.jwt_templates.shortcodes import render
 from locum.resources.jwt_templates.signing import custom_signing_key
+from locum.resources.sessions.errors import session_not_active
 from locum.resources.sessions.lifetimes import ACTIVE_STATUSES
-from locum.resources.sessions.tokens import JTI_BYTES, TokenSubject, session_not_active, token_subject_statement
-from locum.resources.users.repository import fetch_user_document
-from locum.resources.users.serializers import image_url
-
-JSON = dict[str, Any]
-MS_PER_SECOND = 1000
-
-TEMPLATE_BY_NAME = select(
-    JwtTemplate.id,
-    JwtTemplate.claims,
-    JwtTemplate.lifetime,
-    JwtTemplate.allowed_clock_skew,
-    JwtTemplate.signing_algorithm,
-    JwtTemplate.sealed_signing_key,
-    JwtTemplate.updated_at,
-).where(JwtTemplate.instance_id == bindparam("instance_id"), JwtTemplate.name == bindparam("name"))
-
-USER_MEMBERSHIPS = (
-    select(OrganizationMembership.organization_id, Role.key)
-    .join(Role, Role.id == OrganizationMembership.role_id)
-    .where(
-        OrganizationMembership.instance_id == bindparam("instance_id"),
-        OrganizationMembership.user_id == bindparam("user_id"),
-    )
-)
-
-
-@cache
-def session_context_statement(dialect_name: str) -> Select[Any]:
-    """The session token's statement, plus what org.* and org_membership.* shortcodes show."""
-    return token_subject_statement(dialect_name).add_columns(
-        Organization.name, Organization.image_id, Organization.public_metadata, OrganizationMembership.public_metadata
-    )
-
-
-def _json(value: Any) -> Any:
-    """A JSON column as the bare driver returns it (text on SQLite and asyncpg), decoded."""
-    return orjson.loads(value) if isinstance(value, str | bytes) else value
-
-
-@dataclass(frozen=True)
-class SessionContext:
-    subject: TokenSubject
-    organization_name: str | None
-    organization_image_id: str | None
-    organization_metadata: JSON | None
-    membership_metadata: JSON | None
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any], now: int) -> "SessionContext":
-        *subject, name, image_id, organization_metadata, membership_metadata = tuple(row)
-        return cls(
-            subject=TokenSubject.from_row(subject, now),
-            organization_name=name,
-            organization_image_id=image_id,
-            organization_metadata=_json(organization_metadata),
-            membership_metadata=_json(membership_metadata),
-        )
-
-
-@dataclass(frozen=True)
-class TemplateRow:
-    id: str
-    claims: JSON
-    lifetime: int
-    allowed_clock_skew: int
-    signing_algorithm: str
-    sealed_signing_key: bytes | None
-    updated_at: int
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> "TemplateRow":
-        template_id, claims, lifetime, skew, algorithm, sealed_key, updated_at = tuple(row)
-        return cls(template_id, _json(claims), lifetime, skew, algorithm, sealed_key, updated_at)
-
-
-def _by_id(items: list[JSON], item_id: str | None) -> JSON | None:
-    return next((item for item in items if item["id"] == item_id), None)
-
-
-def _is_verified(identification: JSON | None) -> bool:
-    verification = (identification or {}).get("verification") or {}
-    return verification.get("status") == "verified"
-
-
-def _seconds(ms: int | None) -> int | None:
-    return None if ms is None else ms // MS_PER_SECOND
-
-
-def user_context(user: JSON, memberships: Sequence[Sequence[Any]]) -> JSON:
-    """`user.*` from the user's Clerk JSON; never its private metadata."""
-    email = _by_id(user["email_addresses"], user["primary_email_address_id"])
-    phone = _by_id(user["phone_numbers"], user["primary_phone_number_id"])
-    wallet = _by_id(user["web3_wallets"], user["primary_web3_wallet_id"])
-    phone_number = phone["phone_number"] if phone else None
-    return {
-        "id": user["id"],
-        "external_id": user["external_id"],
-        "first_name": user["first_name"],
-        "last_name": user["last_name"],
-        "full_name": f"{user['first_name'] or ''} {user['last_name'] or ''}".strip() or None,
-        "username": user["username"],
-        "image_url": user["image_url"],
-        "profile_image_url": user["profile_image_url"],
-        "has_image": user["has_image"],
-        "primary_email_address": email["email_address"] if email else None,
-        "primary_phone_address": phone_number,
-        "primary_phone_number": phone_number,
-        "primary_web3_wallet": wallet["web3_wallet"] if wallet else None,
-        "email_verified": _is_verified(email),
-        "phone_number_verified": _is_verified(phone),
-        "two_factor_enabled": user["two_factor_enabled"],
-        "created_at": _seconds(user["created_at"]),
-        "updated_at": _seconds(user["updated_at"]),
-        "last_sign_in_at": _seconds(user["last_sign_in_at"]),
-        "public_metadata": user["public_metadata"],
-        "unsafe_metadata": user["unsafe_metadata"],
-        "organizations": {organization_id: role_key for organization_id, role_key in memberships},
-    }
-
-
-def template_context(user: JSON, memberships: Sequence[Sequence[Any]], session: SessionContext, origin: str) -> JSON:
-    """Everything a shortcode can name; org.* and org_membership.* are null without an active organization."""
-    subject = session.subject
-    organization = membership = None
-    if subject.organization_id is not None:
-        organization = {
-            "id": subject.organization_id,
-            "name": session.organization_name,
-            "slug": subject.organization_slug,
-            "image_url": image_url(origin, session.organization_image_id),
-            "has_image": session.organization_image_id is not None,
-            "role": subject.role_key,
-            "permissions": subject.permission_keys,
-            "public_metadata": session.organization_metadata,
-        }
-        membership = {"public_metadata": session.membership_metadata}
-    return {
-        "user": user_context(user, memberships),
-        "org": organization,
-        "org_membership": membership,
-        "session": {"id": subject.session_id, "actor": subject.actor},
-    }
+from locum.resources.sessions.tokens import JTI_BYTES, TokenSubject
+from locum.resources.users.repository import UserReads
+from locum.resources.users.serializers import current_document
 
 
 def template_claims(
@@ -191,42 +53,34 @@ def template_claims(
 
 async def mint_template_token(
     reader: Reader,
-    sealer: Sealer,
-    instance: InstanceContext,
+    ctx: RequestContext,
     *,
-    origin: str,
+    sealer: Sealer,
     session_id: str,
     template_name: str,
     expires_in_seconds: int | None,
 ) -> str:
     now = now_ms()
-    sessions = await reader.fetch_by_key(
-        reader.prepared(session_context_statement(reader.dialect.name)),
-        {"instance_id": instance.id, "session_id": session_id},
-    )
-    if not sessions:
+    session = await read_session_context(reader, instance_id=ctx.instance_id, session_id=session_id, now=now)
+    if session is None:
         raise not_found("session")
-    session = SessionContext.from_row(sessions[0], now)
     if session.subject.status not in ACTIVE_STATUSES:
         raise session_not_active(session_id)
-    templates = await reader.fetch_by_key(
-        reader.prepared(TEMPLATE_BY_NAME), {"instance_id": instance.id, "name": template_name}
-    )
-    if not templates:
-        raise not_found("JWT template")
-    template = TemplateRow.from_row(templates[0])
+    template = await read_template(reader, instance_id=ctx.instance_id, name=template_name)
+    if template is None:
+        raise template_not_found()
     user_id = session.subject.user_id
-    document = await fetch_user_document(reader, instance_id=instance.id, user_id=user_id, origin=origin)
-    if document is None:
+    row = await UserReads(reader, ctx.instance_id).document(user_id)
+    if row is None:
         raise not_found("session")
-    parameters = {"instance_id": instance.id, "user_id": user_id}
-    memberships = await reader.fetch(reader.prepared(USER_MEMBERSHIPS), parameters)
-    context = template_context(orjson.loads(document), memberships, session, origin)
+    document = current_document(ctx.origin, *row)
+    memberships = await read_memberships(reader, instance_id=ctx.instance_id, user_id=user_id)
+    context = template_context(orjson.loads(document), memberships, session, ctx.origin)
     claims = template_claims(
-        instance, template, context, session.subject, lifetime=expires_in_seconds or template.lifetime, now=now
+        ctx.instance, template, context, session.subject, lifetime=expires_in_seconds or template.lifetime, now=now
     )
     if template.sealed_signing_key is None:
-        return instance.active_signing_key.sign(claims, category=TEMPLATE_TOKEN_CATEGORY)
+        return ctx.instance.active_signing_key.sign(claims, category=TEMPLATE_TOKEN_CATEGORY)
     key = custom_signing_key(
         sealer,
         template_id=template.id,

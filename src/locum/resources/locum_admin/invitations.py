@@ -1,6 +1,9 @@
 """locum's own: accepting an organization invitation, which Clerk does through its Frontend API."""
 
-from locum.api.deps import AppSettings, CurrentInstance, DbSession
+from typing import Annotated
+
+from locum.api.bodies import body_of
+from locum.api.deps import Context, DbSession
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
 from locum.resources.organization_invitations import service
@@ -12,12 +15,9 @@ router = resource_router(tags=["locum"])
 @router.post("/organization_invitations/{invitation_id}/accept")
 async def accept_organization_invitation(
     invitation_id: str,
-    body: AcceptOrganizationInvitationBody,
-    instance: CurrentInstance,
+    body: Annotated[AcceptOrganizationInvitationBody, body_of(AcceptOrganizationInvitationBody)],
+    ctx: Context,
     session: DbSession,
-    settings: AppSettings,
 ) -> ClerkJSONResponse:
-    invitation = await service.accept_invitation(
-        session, instance_id=instance.id, invitation_id=invitation_id, user_id=body.user_id, origin=settings.origin
-    )
+    invitation = await service.accept_invitation(session, ctx, invitation_id=invitation_id, user_id=body.user_id)
     return ClerkJSONResponse(invitation)

@@ -2,10 +2,10 @@
 
 from typing import Literal, get_args
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from locum.api.bodies import ClerkBody
-from locum.api.paging import DEFAULT_LIMIT, MAX_LIMIT
+from locum.api.pagination import PageQuery
 
 EnrollmentMode = Literal["manual_invitation", "automatic_invitation", "automatic_suggestion", "enterprise_sso"]
 ENROLLMENT_MODES: frozenset[str] = frozenset(get_args(EnrollmentMode))
@@ -29,12 +29,10 @@ def _split_commas(values: list[str]) -> list[str]:
     return [part for value in values for part in value.split(",") if part]
 
 
-class DomainFilters(BaseModel):
+class DomainFilters(PageQuery):
     verified: Literal["true", "false"] | None = None
     # Each value is a mode, or `-mode` to exclude it.
-    enrollment_mode: list[str] = []
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    enrollment_mode: list[str] = Field([])
 
     @field_validator("enrollment_mode")
     @classmethod
@@ -56,7 +54,7 @@ class AllOrganizationDomainsListParams(DomainFilters):
 
     organization_id: str | None = None
     query: str | None = None
-    domains: list[str] = []
+    domains: list[str] = Field([])
     order_by: str | None = None
 
     @field_validator("query")

@@ -1,22 +1,12 @@
 """Organization domains as Clerk renders them (the spec's OrganizationDomain)."""
 
 from locum.db.models import Organization, OrganizationDomain
-from locum.resources.organizations.serializers import JSON
-from locum.resources.users.serializers import image_url
+from locum.kit.json_types import JSON
+from locum.resources.organizations.serializers import public_organization_data
 
 # The affiliation of a domain locum stores was set through the Backend API, not by an emailed code.
 AFFILIATION_STRATEGY = "admin"
 OWNERSHIP_OVERRIDE_STRATEGY = "manual_override"
-
-
-def public_organization_data(organization: Organization, *, origin: str) -> JSON:
-    return {
-        "id": organization.id,
-        "name": organization.name,
-        "slug": organization.slug,
-        "image_url": image_url(origin, organization.image_id),
-        "has_image": organization.image_id is not None,
-    }
 
 
 def _affiliation_verification(domain: OrganizationDomain) -> JSON | None:

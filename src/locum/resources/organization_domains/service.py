@@ -3,20 +3,28 @@ and the two lists (one organization's domains, and every domain of the instance)
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.errors import ClerkError, form_param_format_invalid, not_found
-from locum.api.ordering import parse_order_by
-from locum.db.locking import locked
+from locum.api.errors import form_param_format_invalid
+from locum.api.ordering import Ordering, parse_order_by
+from locum.api.pagination import PageQuery, list_body
 from locum.db.models import Organization, OrganizationDomain, OrganizationSettings
 from locum.db.text_search import contains
+from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
-from locum.kit.ids import new_id
-from locum.outbox.events import EventType, record_for
+from locum.kit.json_types import JSON
+from locum.outbox.events import EventType, record
+from locum.resources.organization_domains.errors import (
+    domain_already_exists,
+    domain_common,
+    domain_quota_exceeded,
+    domains_not_enabled,
+    enrollment_mode_not_enabled,
+)
+from locum.resources.organization_domains.repository import DEFAULT_ORDER, ORDER_COLUMNS, DomainRepository
 from locum.resources.organization_domains.schemas import (
     AllOrganizationDomainsListParams,
     CreateOrganizationDomainBody,
@@ -30,7 +38,7 @@ from locum.resources.organization_domains.serializers import (
     organization_domain_json,
 )
 from locum.resources.organizations.lookup import get_organization_or_raise, require_enabled
-from locum.resources.organizations.serializers import JSON
+from locum.resources.organizations.repository import OrganizationRepository
 
 MAX_NAME_LENGTH = 253
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
@@ -61,64 +69,7 @@ COMMON_EMAIL_DOMAINS = frozenset(
 )
 # Modes the instance settings must switch on (domains_enrollment_modes) before a domain may use them.
 GATED_ENROLLMENT_MODES = frozenset({"automatic_invitation", "automatic_suggestion"})
-ORDER_COLUMNS = {"name": OrganizationDomain.name, "created_at": OrganizationDomain.created_at}
-DEFAULT_ORDER = "-created_at"
-
-
-def domains_not_enabled() -> ClerkError:
-    return ClerkError(
-        403,
-        "organization_domains_not_enabled",
-        "Organization domains are not enabled",
-        "Verified domains are not enabled for this instance. Enable them in the organization settings.",
-    )
-
-
-def enrollment_mode_not_enabled(mode: str) -> ClerkError:
-    return ClerkError(
-        403,
-        "organization_domain_enrollment_mode_not_enabled",
-        "Enrollment mode not enabled",
-        f"The {mode} enrollment mode is not enabled for this instance.",
-        {"param_name": "enrollment_mode"},
-    )
-
-
-def domain_quota_exceeded(limit: int) -> ClerkError:
-    return ClerkError(
-        403,
-        "organization_domain_quota_exceeded",
-        "Domain quota exceeded",
-        f"The organization has reached its limit of {limit} domains.",
-    )
-
-
-def domain_common(name: str) -> ClerkError:
-    return ClerkError(
-        422,
-        "organization_domain_common",
-        "Common email provider",
-        f"{name} is a common email provider domain and cannot be added to an organization.",
-        {"param_name": "name"},
-    )
-
-
-def domain_already_exists(*, same_organization: bool) -> ClerkError:
-    if same_organization:
-        return ClerkError(
-            422,
-            "organization_domain_already_exists_same_organization",
-            "Domain already exists",
-            "This domain has already been added to the organization.",
-            {"param_name": "name"},
-        )
-    return ClerkError(
-        422,
-        "organization_domain_already_exists",
-        "Domain already exists",
-        "This domain is already used by another organization.",
-        {"param_name": "name"},
-    )
+NEWEST_FIRST = Ordering(field="created_at", descending=True)
 
 
 def _require_domains_enabled(settings: OrganizationSettings) -> None:
@@ -146,96 +97,66 @@ def _affiliation_status(verified: bool) -> str:
 
 
 def _record(
-    session: AsyncSession, domain: OrganizationDomain, organization: Organization, *, type: EventType, origin: str
+    session: AsyncSession, ctx: RequestContext, domain: OrganizationDomain, organization: Organization, type: EventType
 ) -> JSON:
-    data = organization_domain_json(domain, organization=organization, origin=origin)
-    record_for(session, instance_id=domain.instance_id, type=type, data=data)
+    data = organization_domain_json(domain, organization=organization, origin=ctx.origin)
+    record(session, ctx, type, data)
     return data
 
 
-async def _domains_count(session: AsyncSession, *, organization_id: str) -> int:
-    count = await session.scalar(
-        select(func.count())
-        .select_from(OrganizationDomain)
-        .where(OrganizationDomain.organization_id == organization_id)
-    )
-    return int(count or 0)
-
-
 async def create_domain(
-    session: AsyncSession, *, instance_id: str, organization_id: str, body: CreateOrganizationDomainBody, origin: str
+    session: AsyncSession, ctx: RequestContext, *, organization_id: str, body: CreateOrganizationDomainBody
 ) -> JSON:
-    settings = await require_enabled(session, instance_id=instance_id)
+    settings = await require_enabled(session, instance_id=ctx.instance_id)
     organization = await get_organization_or_raise(
-        session, instance_id=instance_id, id_or_slug=organization_id, for_update=True
+        session, instance_id=ctx.instance_id, id_or_slug=organization_id, for_update=True
     )
     _require_domains_enabled(settings)
     name = normalize_domain_name(body.name)
     _check_enrollment_mode(settings, body.enrollment_mode)
-    existing = await session.scalar(
-        select(OrganizationDomain.organization_id).where(
-            OrganizationDomain.instance_id == instance_id, OrganizationDomain.name == name
-        )
-    )
-    if existing is not None:
-        raise domain_already_exists(same_organization=existing == organization.id)
+    domains = DomainRepository(session, ctx.instance_id)
+    owner = await domains.owner_of(name)
+    if owner is not None:
+        raise domain_already_exists(same_organization=owner == organization.id)
     # 0 means no limit, as for max_allowed_memberships.
     limit = settings.max_allowed_domains
-    if limit > 0 and await _domains_count(session, organization_id=organization.id) >= limit:
+    if limit > 0 and await domains.count(organization_id=organization.id) >= limit:
         raise domain_quota_exceeded(limit)
-    at_ms = now_ms()
-    domain = OrganizationDomain(
-        id=new_id("organization_domain"),
-        instance_id=instance_id,
+    domain = domains.add(
         organization_id=organization.id,
         name=name,
         enrollment_mode=body.enrollment_mode,
         affiliation_verification_status=_affiliation_status(body.verified is not False),
-        created_at=at_ms,
-        updated_at=at_ms,
     )
-    session.add(domain)
     try:
         await session.flush()
     except IntegrityError as exc:
         # Another request added the same name between the check above and this insert.
         raise domain_already_exists(same_organization=False) from exc
-    return _record(session, domain, organization, type="organizationDomain.created", origin=origin)
+    return _record(session, ctx, domain, organization, "organizationDomain.created")
 
 
 async def _locked_domain_or_raise(
-    session: AsyncSession, *, instance_id: str, organization_id: str, domain_id: str
-) -> tuple[Organization, OrganizationDomain]:
-    """The domain locked for a change, and its organization."""
-    organization = await get_organization_or_raise(session, instance_id=instance_id, id_or_slug=organization_id)
-    domain = await session.scalar(
-        locked(
-            select(OrganizationDomain).where(
-                OrganizationDomain.instance_id == instance_id,
-                OrganizationDomain.organization_id == organization.id,
-                OrganizationDomain.id == domain_id,
-            )
-        )
-    )
-    if domain is None:
-        raise not_found("organization domain")
-    return organization, domain
+    session: AsyncSession, ctx: RequestContext, organization_id: str, domain_id: str
+) -> tuple[OrganizationSettings, Organization, OrganizationDomain]:
+    """The settings (domains enabled), the domain locked for a change, and its organization."""
+    settings = await require_enabled(session, instance_id=ctx.instance_id)
+    organization = await get_organization_or_raise(session, instance_id=ctx.instance_id, id_or_slug=organization_id)
+    domains = DomainRepository(session, ctx.instance_id)
+    domain = await domains.locked_in_organization_or_raise(domain_id, organization_id=organization.id)
+    _require_domains_enabled(settings)
+    return settings, organization, domain
 
 
 async def update_domain(
     session: AsyncSession,
+    ctx: RequestContext,
     *,
-    instance_id: str,
     organization_id: str,
     domain_id: str,
     body: UpdateOrganizationDomainBody,
-    origin: str,
 ) -> JSON:
-    settings = await require_enabled(session, instance_id=instance_id)
-    organization, domain = await _locked_domain_or_raise(
-        session, instance_id=instance_id, organization_id=organization_id, domain_id=domain_id
-    )
-    _require_domains_enabled(settings)
+    settings, organization, domain = await _locked_domain_or_raise(session, ctx, organization_id, domain_id)
     if body.enrollment_mode is not None:
         _check_enrollment_mode(settings, body.enrollment_mode)
         domain.enrollment_mode = body.enrollment_mode
@@ -243,40 +164,30 @@ async def update_domain(
         domain.affiliation_verification_status = _affiliation_status(body.verified)
     domain.updated_at = now_ms()
     await session.flush()
-    return _record(session, domain, organization, type="organizationDomain.updated", origin=origin)
+    return _record(session, ctx, domain, organization, "organizationDomain.updated")
 
 
-async def delete_domain(session: AsyncSession, *, instance_id: str, organization_id: str, domain_id: str) -> JSON:
-    settings = await require_enabled(session, instance_id=instance_id)
-    _organization, domain = await _locked_domain_or_raise(
-        session, instance_id=instance_id, organization_id=organization_id, domain_id=domain_id
-    )
-    _require_domains_enabled(settings)
+async def delete_domain(session: AsyncSession, ctx: RequestContext, *, organization_id: str, domain_id: str) -> JSON:
+    _settings, _organization, domain = await _locked_domain_or_raise(session, ctx, organization_id, domain_id)
     await session.delete(domain)
     await session.flush()
     deleted = deleted_organization_domain_json(domain.id)
-    record_for(session, instance_id=instance_id, type="organizationDomain.deleted", data=deleted)
+    record(session, ctx, "organizationDomain.deleted", deleted)
     return deleted
 
 
-async def verify_ownership(
-    session: AsyncSession, *, instance_id: str, organization_id: str, domain_id: str, origin: str
-) -> JSON:
+async def verify_ownership(session: AsyncSession, ctx: RequestContext, *, organization_id: str, domain_id: str) -> JSON:
     """Marks ownership verified by manual override; on an already verified domain, a no-op."""
-    settings = await require_enabled(session, instance_id=instance_id)
-    organization, domain = await _locked_domain_or_raise(
-        session, instance_id=instance_id, organization_id=organization_id, domain_id=domain_id
-    )
-    _require_domains_enabled(settings)
+    _settings, organization, domain = await _locked_domain_or_raise(session, ctx, organization_id, domain_id)
     if domain.ownership_verification_status == "verified":
-        return organization_domain_json(domain, organization=organization, origin=origin)
+        return organization_domain_json(domain, organization=organization, origin=ctx.origin)
     at_ms = now_ms()
     domain.ownership_verification_status = "verified"
     domain.ownership_verification_strategy = OWNERSHIP_OVERRIDE_STRATEGY
     domain.ownership_verified_at = at_ms
     domain.updated_at = at_ms
     await session.flush()
-    return _record(session, domain, organization, type="organizationDomain.updated", origin=origin)
+    return _record(session, ctx, domain, organization, "organizationDomain.updated")
 
 
 def _mode_conditions(modes: Sequence[str]) -> list[ColumnElement[bool]]:
@@ -305,53 +216,43 @@ def _filter_conditions(filters: DomainFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-async def _page(
+async def _list(
     session: AsyncSession,
-    *,
+    ctx: RequestContext,
     conditions: list[ColumnElement[bool]],
-    order: Sequence[Any],
-    limit: int,
-    offset: int,
-    origin: str,
+    *,
+    ordering: Ordering,
+    page: PageQuery,
 ) -> JSON:
-    base = (
-        select(OrganizationDomain, Organization)
-        .join(Organization, Organization.id == OrganizationDomain.organization_id)
-        .where(*conditions)
-    )
-    total = await session.scalar(select(func.count()).select_from(base.subquery()))
-    rows = await session.execute(base.order_by(*order).limit(limit).offset(offset))
-    data = [organization_domain_json(domain, organization=organization, origin=origin) for domain, organization in rows]
-    return {"data": data, "total_count": int(total or 0)}
+    found = await DomainRepository(session, ctx.instance_id).page(conditions, ordering=ordering, page=page)
+    data = [
+        organization_domain_json(domain, organization=organization, origin=ctx.origin)
+        for domain, organization in found.items
+    ]
+    body: JSON = list_body(data, found.total_count)
+    return body
 
 
 async def list_organization_domains(
-    session: AsyncSession, *, instance_id: str, organization_id: str, params: OrganizationDomainListParams, origin: str
+    session: AsyncSession, ctx: RequestContext, *, organization_id: str, params: OrganizationDomainListParams
 ) -> JSON:
     """One organization's domains, newest first. An unknown organization has none: Clerk declares
     no 404 for this operation."""
-    await require_enabled(session, instance_id=instance_id)
-    organization_ids = select(Organization.id).where(
-        Organization.instance_id == instance_id,
-        or_(Organization.id == organization_id, Organization.slug == organization_id),
-    )
+    await require_enabled(session, instance_id=ctx.instance_id)
+    organization_ids = OrganizationRepository(session, ctx.instance_id).matching(organization_id)
     conditions = [
-        OrganizationDomain.instance_id == instance_id,
-        OrganizationDomain.organization_id.in_(organization_ids),
+        OrganizationDomain.organization_id.in_(organization_ids.with_only_columns(Organization.id)),
         *_filter_conditions(params),
     ]
-    order = (OrganizationDomain.created_at.desc(), OrganizationDomain.id.desc())
-    return await _page(
-        session, conditions=conditions, order=order, limit=params.limit, offset=params.offset, origin=origin
-    )
+    return await _list(session, ctx, conditions, ordering=NEWEST_FIRST, page=params)
 
 
 async def list_all_organization_domains(
-    session: AsyncSession, *, instance_id: str, params: AllOrganizationDomainsListParams, origin: str
+    session: AsyncSession, ctx: RequestContext, *, params: AllOrganizationDomainsListParams
 ) -> JSON:
-    await require_enabled(session, instance_id=instance_id)
+    await require_enabled(session, instance_id=ctx.instance_id)
     ordering = parse_order_by(params.order_by, ORDER_COLUMNS, DEFAULT_ORDER)
-    conditions = [OrganizationDomain.instance_id == instance_id, *_filter_conditions(params)]
+    conditions = _filter_conditions(params)
     if params.organization_id is not None:
         conditions.append(OrganizationDomain.organization_id == params.organization_id)
     if params.domains:
@@ -362,13 +263,4 @@ async def list_all_organization_domains(
             conditions.append(OrganizationDomain.organization_id == query)
         else:
             conditions.append(contains(OrganizationDomain.name, query))
-    column = ORDER_COLUMNS[ordering.field]
-    tiebreak = OrganizationDomain.id.desc() if ordering.descending else OrganizationDomain.id.asc()
-    return await _page(
-        session,
-        conditions=conditions,
-        order=(ordering.apply(column), tiebreak),
-        limit=params.limit,
-        offset=params.offset,
-        origin=origin,
-    )
+    return await _list(session, ctx, conditions, ordering=ordering, page=params)

@@ -1,19 +1,17 @@
 """Queries over organization invitations: status as of a moment (expiry is computed, not stored),
-pages in Clerk's orders, and rendering with inviters and organizations loaded in one query each."""
+pages in Clerk's orders, and the inviters a page shows."""
 
-from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from locum.api.errors import not_found
+from locum.api.errors import ClerkError, not_found
 from locum.api.ordering import Ordering
-from locum.db.locking import locked
-from locum.db.models import Organization, OrganizationInvitation, User
-from locum.resources.organization_invitations.schemas import PageQuery
-from locum.resources.organization_invitations.serializers import EXPIRED, PENDING, invitation_json
-from locum.resources.organizations.serializers import JSON
+from locum.api.pagination import Page, PageQuery, counting, page_of
+from locum.db.models import OrganizationInvitation, User
+from locum.db.repository import InstanceRepository, Lock
+from locum.resources.organization_invitations.serializers import EXPIRED, PENDING
 
 ORDER_COLUMNS = {
     "created_at": OrganizationInvitation.created_at,
@@ -37,97 +35,68 @@ def status_is(status: str, at_ms: int) -> ColumnElement[bool]:
     return OrganizationInvitation.status == status
 
 
-async def render(
-    session: AsyncSession,
-    invitations: Sequence[OrganizationInvitation],
-    *,
-    origin: str,
-    at_ms: int,
-    with_organization: bool = False,
-) -> list[JSON]:
-    """Invitations (roles loaded) with their inviters and, when asked, their organizations' public data."""
-    inviter_ids = {i.inviter_user_id for i in invitations if i.inviter_user_id is not None}
-    inviters: dict[str, User] = {}
-    if inviter_ids:
-        rows = await session.scalars(
-            select(User).where(User.id.in_(inviter_ids)).options(selectinload(User.email_addresses))
+class InvitationRepository(InstanceRepository[OrganizationInvitation]):
+    model = OrganizationInvitation
+    id_kind = "organization_invitation"
+
+    def not_found(self, id: str) -> ClerkError:
+        return not_found("organization invitation")
+
+    def select_with_role(self) -> Select[Any]:
+        return self.select().options(selectinload(OrganizationInvitation.role))
+
+    async def page(
+        self, conditions: list[ColumnElement[bool]], *, ordering: Ordering, page: PageQuery
+    ) -> Page[OrganizationInvitation]:
+        """A page of the instance's invitations matching `conditions`, roles loaded."""
+        statement = self.select_with_role().where(*conditions)
+        column = ORDER_COLUMNS[ordering.field]
+        return await page_of(self.session, statement, page, ordering=ordering, column=column, id_column=self.model.id)
+
+    async def in_organization_or_raise(
+        self, invitation_id: str, *, organization_id: str, lock: Lock | None = None
+    ) -> OrganizationInvitation:
+        """The organization's invitation with its role; lock it for a status change only with its
+        organization locked first (db/locking.py)."""
+        statement = self.select_with_role().where(
+            OrganizationInvitation.id == invitation_id, OrganizationInvitation.organization_id == organization_id
         )
-        inviters = {user.id: user for user in rows}
-    organizations: dict[str, Organization] = {}
-    if with_organization:
-        organization_ids = {i.organization_id for i in invitations}
-        found = await session.scalars(select(Organization).where(Organization.id.in_(organization_ids)))
-        organizations = {organization.id: organization for organization in found}
-    return [
-        invitation_json(
-            invitation,
-            role=invitation.role,
-            inviter=inviters.get(invitation.inviter_user_id or ""),
-            origin=origin,
-            at_ms=at_ms,
-            organization=organizations.get(invitation.organization_id),
+        invitation = await self.session.scalar(lock(statement) if lock is not None else statement)
+        if invitation is None:
+            raise self.not_found(invitation_id)
+        return invitation
+
+    async def organization_of(self, invitation_id: str) -> str:
+        """The id of the invitation's organization, whose lock comes before the invitation's."""
+        statement = self.select(OrganizationInvitation.organization_id).where(
+            OrganizationInvitation.id == invitation_id
         )
-        for invitation in invitations
-    ]
+        organization_id = await self.session.scalar(statement)
+        if organization_id is None:
+            raise self.not_found(invitation_id)
+        return organization_id
 
-
-async def page(
-    session: AsyncSession,
-    statement: Select[OrganizationInvitation],
-    *,
-    ordering: Ordering,
-    page: PageQuery,
-) -> tuple[list[OrganizationInvitation], int]:
-    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
-    column = ORDER_COLUMNS[ordering.field]
-    rows = await session.scalars(
-        statement.options(selectinload(OrganizationInvitation.role))
-        .order_by(ordering.apply(column), ordering.apply(OrganizationInvitation.id))
-        .limit(page.limit)
-        .offset(page.offset)
-    )
-    return list(rows), int(total or 0)
-
-
-async def get_invitation_or_raise(
-    session: AsyncSession,
-    *,
-    instance_id: str,
-    invitation_id: str,
-    organization_id: str | None = None,
-    for_update: bool = False,
-) -> OrganizationInvitation:
-    """The invitation with its role; `for_update` locks it, for a status change (its organization
-    must be locked first, see db/locking.py)."""
-    statement = (
-        select(OrganizationInvitation)
-        .where(OrganizationInvitation.instance_id == instance_id, OrganizationInvitation.id == invitation_id)
-        .options(selectinload(OrganizationInvitation.role))
-    )
-    if organization_id is not None:
-        statement = statement.where(OrganizationInvitation.organization_id == organization_id)
-    invitation = await session.scalar(locked(statement) if for_update else statement)
-    if invitation is None:
-        raise not_found("organization invitation")
-    return invitation
-
-
-async def organization_of(session: AsyncSession, *, instance_id: str, invitation_id: str) -> str:
-    """The id of the invitation's organization, whose lock comes before the invitation's."""
-    organization_id = await session.scalar(
-        select(OrganizationInvitation.organization_id).where(
-            OrganizationInvitation.instance_id == instance_id, OrganizationInvitation.id == invitation_id
+    async def pending_count(self, *, organization_id: str, at_ms: int) -> int:
+        statement = counting(OrganizationInvitation).where(
+            self.scope(), OrganizationInvitation.organization_id == organization_id, pending_at(at_ms)
         )
-    )
-    if organization_id is None:
-        raise not_found("organization invitation")
-    return organization_id
+        return int(await self.session.scalar(statement) or 0)
 
+    async def pending_for(self, *, organization_id: str, email_key: str, at_ms: int) -> bool:
+        """Whether the organization has a pending invitation for the address."""
+        statement = self.select(OrganizationInvitation.id).where(
+            OrganizationInvitation.organization_id == organization_id,
+            OrganizationInvitation.email_address_normalized == email_key,
+            pending_at(at_ms),
+        )
+        return await self.session.scalar(statement) is not None
 
-async def pending_count(session: AsyncSession, *, organization_id: str, at_ms: int) -> int:
-    count = await session.scalar(
-        select(func.count())
-        .select_from(OrganizationInvitation)
-        .where(OrganizationInvitation.organization_id == organization_id, pending_at(at_ms))
-    )
-    return int(count or 0)
+    async def inviters(self, invitations: list[OrganizationInvitation]) -> dict[str, User]:
+        """The users who sent `invitations`, with the email addresses their public data shows."""
+        inviter_ids = {i.inviter_user_id for i in invitations if i.inviter_user_id is not None}
+        if not inviter_ids:
+            return {}
+        rows = await self.session.scalars(
+            select(User).where(self.scope(User), User.id.in_(inviter_ids)).options(selectinload(User.email_addresses))
+        )
+        return {user.id: user for user in rows}

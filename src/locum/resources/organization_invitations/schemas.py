@@ -2,10 +2,10 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from locum.api.bodies import ClerkBody, LongText, Metadata
-from locum.api.paging import DEFAULT_LIMIT, MAX_LIMIT
+from locum.api.pagination import PageQuery
 
 InvitationStatus = Literal["pending", "accepted", "revoked", "expired"]
 MAX_EXPIRES_IN_DAYS = 365
@@ -30,11 +30,6 @@ class AcceptOrganizationInvitationBody(ClerkBody):
     """locum's own: what the invitee does through Clerk's Frontend API."""
 
     user_id: str
-
-
-class PageQuery(BaseModel):
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
 
 
 class OrganizationInvitationListParams(PageQuery):

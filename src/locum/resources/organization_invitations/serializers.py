@@ -6,8 +6,8 @@ import hashlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from locum.db.models import Organization, OrganizationInvitation, Role, User
-from locum.resources.organizations.serializers import JSON
-from locum.resources.users.serializers import image_url
+from locum.kit.json_types import JSON
+from locum.resources.organizations.serializers import image_fields, public_organization_data
 
 PENDING = "pending"
 EXPIRED = "expired"
@@ -46,19 +46,8 @@ def public_inviter_data(user: User, *, origin: str) -> JSON:
         "user_id": user.id,
         "first_name": user.first_name,
         "last_name": user.last_name,
-        "image_url": image_url(origin, user.image_id),
-        "has_image": user.image_id is not None,
+        **image_fields(origin, user.image_id),
         "identifier": _identifier(user),
-    }
-
-
-def public_organization_data(organization: Organization, *, origin: str) -> JSON:
-    return {
-        "id": organization.id,
-        "name": organization.name,
-        "slug": organization.slug,
-        "image_url": image_url(origin, organization.image_id),
-        "has_image": organization.image_id is not None,
     }
 
 

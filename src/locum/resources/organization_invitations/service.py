@@ -14,34 +14,39 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import (
-    ClerkError,
     bulk_size_exceeded,
     form_param_format_invalid,
     form_param_value_invalid,
-    not_found,
     request_body_invalid,
 )
 from locum.api.ordering import parse_order_by
+from locum.api.pagination import PageQuery, list_body
 from locum.db.constraints import flush
-from locum.db.models import (
-    EmailAddress,
-    Organization,
-    OrganizationInvitation,
-    OrganizationMembership,
-    Permission,
-    RolePermission,
-    User,
-)
+from locum.db.locking import locked
+from locum.db.models import Organization, OrganizationInvitation
+from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
 from locum.kit.identifiers import email_lookup_key, normalize_email
-from locum.kit.ids import new_id
-from locum.messages import send_email
-from locum.outbox.events import record_for
-from locum.resources.organization_invitations import repository
+from locum.kit.json_types import JSON
+from locum.messages import send_message
+from locum.outbox.events import record
+from locum.resources.organization_invitations.errors import (
+    identification_not_owned,
+    invitation_not_pending,
+    invitation_not_unique,
+    missing_permission,
+    not_a_member,
+)
+from locum.resources.organization_invitations.repository import (
+    DEFAULT_ORDER,
+    ORDER_COLUMNS,
+    InvitationRepository,
+    status_is,
+)
 from locum.resources.organization_invitations.schemas import (
     CreateOrganizationInvitationBody,
     InstanceInvitationListParams,
@@ -52,126 +57,102 @@ from locum.resources.organization_invitations.serializers import (
     PENDING,
     effective_status,
     event_json,
+    invitation_json,
     invitation_url,
-    public_organization_data,
 )
-from locum.resources.organizations import lookup
-from locum.resources.organizations.members import add_membership, already_a_member, check_room_for
-from locum.resources.organizations.serializers import JSON
-from locum.resources.users.service import get_user_or_raise
+from locum.resources.organizations.errors import already_a_member
+from locum.resources.organizations.lookup import (
+    enabled_organization_or_raise,
+    get_organization_or_raise,
+    get_role_by_key_or_raise,
+    require_enabled,
+)
+from locum.resources.organizations.members import add_membership, check_room_for
+from locum.resources.organizations.repository import MANAGE_MEMBERSHIPS, MembershipRepository, OrganizationRepository
+from locum.resources.organizations.serializers import public_organization_data
+from locum.resources.users.repository import UserRepository
 
 messages = logging.getLogger("locum.messages")
 
 DAY_MS = 24 * 60 * 60 * 1000
 DEFAULT_EXPIRES_IN_DAYS = 30
 MAX_BULK = 10
-MANAGE_MEMBERSHIPS = "org:sys_memberships:manage"
 STATUSES = ("pending", "accepted", "revoked", "expired")
 
 
-def invitation_not_pending() -> ClerkError:
-    return ClerkError(
-        404,
-        "organization_invitation_not_pending",
-        "organization invitation not pending",
-        "Only pending organization invitations can be revoked or accepted.",
-    )
+async def _render(
+    session: AsyncSession,
+    ctx: RequestContext,
+    invitations: list[OrganizationInvitation],
+    *,
+    at_ms: int,
+    with_organization: bool = False,
+) -> list[JSON]:
+    """Invitations (roles loaded) with their inviters and, when asked, their organizations' public data."""
+    inviters = await InvitationRepository(session, ctx.instance_id).inviters(invitations)
+    organizations: dict[str, Organization] = {}
+    if with_organization:
+        organizations = await OrganizationRepository(session, ctx.instance_id).by_ids(
+            {i.organization_id for i in invitations}
+        )
+    return [
+        invitation_json(
+            invitation,
+            role=invitation.role,
+            inviter=inviters.get(invitation.inviter_user_id or ""),
+            origin=ctx.origin,
+            at_ms=at_ms,
+            organization=organizations.get(invitation.organization_id),
+        )
+        for invitation in invitations
+    ]
 
 
-def invitation_not_unique() -> ClerkError:
-    return ClerkError(
-        400,
-        "organization_invitation_not_unique",
-        "organization invitation not unique",
-        "Organizations cannot have duplicate pending invitations for an email address.",
-    )
+async def _render_one(
+    session: AsyncSession, ctx: RequestContext, invitation: OrganizationInvitation, *, at_ms: int
+) -> JSON:
+    (data,) = await _render(session, ctx, [invitation], at_ms=at_ms)
+    return data
 
 
-def not_a_member() -> ClerkError:
-    return ClerkError(
-        403,
-        "not_a_member_in_organization",
-        "not a member",
-        "Current user is not a member of the organization. Only organization members can perform this action.",
-    )
-
-
-def missing_permission(permission: str) -> ClerkError:
-    return ClerkError(
-        403,
-        "missing_organization_permission",
-        "missing permission",
-        "Current user is missing an organization permission.",
-        {"permissions": [permission]},
-    )
-
-
-def identification_not_owned() -> ClerkError:
-    return ClerkError(
-        400,
-        "organization_invitation_identification_not_exist",
-        "invitation identification does not exist",
-        "The user does not own the email address this invitation was sent to.",
-    )
-
-
-async def _require_manager(session: AsyncSession, organization: Organization, user_id: str) -> None:
+async def _require_manager(
+    session: AsyncSession, ctx: RequestContext, organization: Organization, user_id: str
+) -> None:
     """`user_id` must be a member allowed to manage memberships (Clerk: "must be an administrator")."""
-    role_id = await session.scalar(
-        select(OrganizationMembership.role_id).where(
-            OrganizationMembership.organization_id == organization.id, OrganizationMembership.user_id == user_id
-        )
-    )
+    memberships = MembershipRepository(session, ctx.instance_id)
+    role_id = await memberships.role_id_of(organization_id=organization.id, user_id=user_id)
     if role_id is None:
-        exists = await session.scalar(
-            select(User.id).where(User.instance_id == organization.instance_id, User.id == user_id)
-        )
-        raise not_a_member() if exists is not None else not_found("user")
-    allowed = await session.scalar(
-        select(Permission.id)
-        .join(RolePermission, RolePermission.permission_id == Permission.id)
-        .where(RolePermission.role_id == role_id, Permission.key == MANAGE_MEMBERSHIPS)
-    )
-    if allowed is None:
+        await UserRepository(session, ctx.instance_id).get_or_raise(user_id)
+        raise not_a_member()
+    if not await memberships.role_manages(role_id):
         raise missing_permission(MANAGE_MEMBERSHIPS)
 
 
 async def _create_one(
-    session: AsyncSession, organization: Organization, body: CreateOrganizationInvitationBody, *, at_ms: int
+    session: AsyncSession,
+    ctx: RequestContext,
+    organization: Organization,
+    body: CreateOrganizationInvitationBody,
+    *,
+    at_ms: int,
 ) -> OrganizationInvitation:
     """Checks and inserts one invitation; the caller holds the organization row locked."""
     address = normalize_email(body.email_address)
     if address is None:
         raise form_param_format_invalid("email_address", f"{body.email_address!r} is not a valid email address.")
     key = email_lookup_key(address)
-    role = await lookup.get_role_by_key_or_raise(session, instance_id=organization.instance_id, key=body.role)
+    role = await get_role_by_key_or_raise(session, instance_id=ctx.instance_id, key=body.role)
     if body.inviter_user_id is not None:
-        await _require_manager(session, organization, body.inviter_user_id)
-    member = await session.scalar(
-        select(OrganizationMembership.id)
-        .join(EmailAddress, EmailAddress.user_id == OrganizationMembership.user_id)
-        .where(
-            OrganizationMembership.organization_id == organization.id,
-            EmailAddress.instance_id == organization.instance_id,
-            EmailAddress.email_address_normalized == key,
-        )
-    )
-    if member is not None:
+        await _require_manager(session, ctx, organization, body.inviter_user_id)
+    memberships = MembershipRepository(session, ctx.instance_id)
+    if await memberships.has_member_with_email(organization_id=organization.id, email_key=key):
         raise already_a_member()
-    duplicate = await session.scalar(
-        select(OrganizationInvitation.id).where(
-            OrganizationInvitation.organization_id == organization.id,
-            OrganizationInvitation.email_address_normalized == key,
-            repository.pending_at(at_ms),
-        )
-    )
-    if duplicate is not None:
+    invitations = InvitationRepository(session, ctx.instance_id)
+    if await invitations.pending_for(organization_id=organization.id, email_key=key, at_ms=at_ms):
         raise invitation_not_unique()
-    pending = await repository.pending_count(session, organization_id=organization.id, at_ms=at_ms)
+    pending = await invitations.pending_count(organization_id=organization.id, at_ms=at_ms)
     await check_room_for(session, organization, additional=pending + 1)
-    invitation = OrganizationInvitation(
-        id=new_id("organization_invitation"),
-        instance_id=organization.instance_id,
+    invitation = invitations.add(
         organization_id=organization.id,
         email_address=address,
         email_address_normalized=key,
@@ -186,41 +167,53 @@ async def _create_one(
         updated_at=at_ms,
     )
     invitation.role = role
-    session.add(invitation)
     await flush(session)
     return invitation
 
 
-async def create_invitations(
+async def _create_invitations(
     session: AsyncSession,
+    ctx: RequestContext,
     *,
-    instance_id: str,
     organization_id: str,
     bodies: Sequence[CreateOrganizationInvitationBody],
-    origin: str,
 ) -> list[JSON]:
     """One or (bulk) up to ten invitations, all or none; each recorded and "sent" unless notify is false."""
-    await lookup.require_enabled(session, instance_id=instance_id)
+    await require_enabled(session, instance_id=ctx.instance_id)
     if not bodies:
         raise request_body_invalid("At least one invitation is required.")
     if len(bodies) > MAX_BULK:
         raise bulk_size_exceeded("invitations", MAX_BULK)
-    organization = await lookup.get_organization_or_raise(
-        session, instance_id=instance_id, id_or_slug=organization_id, for_update=True
+    organization = await get_organization_or_raise(
+        session, instance_id=ctx.instance_id, id_or_slug=organization_id, for_update=True
     )
     at_ms = now_ms()
-    invitations = [await _create_one(session, organization, body, at_ms=at_ms) for body in bodies]
-    rendered = await repository.render(session, invitations, origin=origin, at_ms=at_ms)
+    invitations = [await _create_one(session, ctx, organization, body, at_ms=at_ms) for body in bodies]
+    rendered = await _render(session, ctx, invitations, at_ms=at_ms)
     for invitation, body, data in zip(invitations, bodies, rendered, strict=True):
-        record_for(
-            session,
-            instance_id=instance_id,
-            type="organizationInvitation.created",
-            data=event_json(data, organization, origin=origin),
-        )
+        record(session, ctx, "organizationInvitation.created", event_json(data, organization, origin=ctx.origin))
         if body.notify is not False:
-            await _send_invitation_email(session, invitation, organization, rendered=data, origin=origin)
+            await _send_invitation_email(session, ctx, invitation, organization, rendered=data)
     return rendered
+
+
+async def create_invitation(
+    session: AsyncSession, ctx: RequestContext, *, organization_id: str, body: CreateOrganizationInvitationBody
+) -> JSON:
+    (invitation,) = await _create_invitations(session, ctx, organization_id=organization_id, bodies=[body])
+    return invitation
+
+
+async def create_invitations_bulk(
+    session: AsyncSession,
+    ctx: RequestContext,
+    *,
+    organization_id: str,
+    bodies: Sequence[CreateOrganizationInvitationBody],
+) -> JSON:
+    invitations = await _create_invitations(session, ctx, organization_id=organization_id, bodies=bodies)
+    body: JSON = list_body(invitations, len(invitations))
+    return body
 
 
 def _inviter_name(rendered: JSON) -> str:
@@ -234,19 +227,20 @@ def _inviter_name(rendered: JSON) -> str:
 
 async def _send_invitation_email(
     session: AsyncSession,
+    ctx: RequestContext,
     invitation: OrganizationInvitation,
     organization: Organization,
     *,
     rendered: JSON,
-    origin: str,
 ) -> None:
     """Clerk's organization_invitation email; `rendered` is the invitation as the API shows it."""
-    url = invitation_url(invitation, origin=origin)
+    url = invitation_url(invitation, origin=ctx.origin)
     messages.warning("invitation for %s to %s: %s", invitation.email_address, organization.name, url)
-    public_organization = public_organization_data(organization, origin=origin)
-    await send_email(
+    public_organization = public_organization_data(organization, origin=ctx.origin)
+    await send_message(
         session,
-        instance_id=invitation.instance_id,
+        ctx,
+        "email",
         slug="organization_invitation",
         to_address=invitation.email_address,
         variables={
@@ -257,138 +251,142 @@ async def _send_invitation_email(
     )
 
 
+async def _list(
+    session: AsyncSession,
+    ctx: RequestContext,
+    conditions: list[ColumnElement[bool]],
+    *,
+    order_by: str | None,
+    page: PageQuery,
+    at_ms: int,
+    with_organization: bool,
+) -> JSON:
+    ordering = parse_order_by(order_by, ORDER_COLUMNS, DEFAULT_ORDER)
+    found = await InvitationRepository(session, ctx.instance_id).page(conditions, ordering=ordering, page=page)
+    data = await _render(session, ctx, found.items, at_ms=at_ms, with_organization=with_organization)
+    body: JSON = list_body(data, found.total_count)
+    return body
+
+
 async def list_organization_invitations(
     session: AsyncSession,
+    ctx: RequestContext,
     *,
-    instance_id: str,
     organization_id: str,
     params: OrganizationInvitationListParams,
-    origin: str,
     pending_only: bool = False,
-) -> tuple[list[JSON], int]:
-    await lookup.require_enabled(session, instance_id=instance_id)
-    organization = await lookup.get_organization_or_raise(session, instance_id=instance_id, id_or_slug=organization_id)
-    ordering = parse_order_by(params.order_by, repository.ORDER_COLUMNS, repository.DEFAULT_ORDER)
+) -> JSON:
+    organization = await enabled_organization_or_raise(session, instance_id=ctx.instance_id, id_or_slug=organization_id)
     at_ms = now_ms()
-    statement = select(OrganizationInvitation).where(OrganizationInvitation.organization_id == organization.id)
+    conditions: list[ColumnElement[bool]] = [OrganizationInvitation.organization_id == organization.id]
     status = PENDING if pending_only else params.status
     if status is not None:
-        statement = statement.where(repository.status_is(status, at_ms))
+        conditions.append(status_is(status, at_ms))
     if params.email_address is not None:
-        statement = statement.where(
-            OrganizationInvitation.email_address_normalized == email_lookup_key(params.email_address)
-        )
-    rows, total = await repository.page(session, statement, ordering=ordering, page=params)
-    return await repository.render(session, rows, origin=origin, at_ms=at_ms), total
+        conditions.append(OrganizationInvitation.email_address_normalized == email_lookup_key(params.email_address))
+    return await _list(
+        session, ctx, conditions, order_by=params.order_by, page=params, at_ms=at_ms, with_organization=False
+    )
+
+
+async def list_pending_organization_invitations(
+    session: AsyncSession, ctx: RequestContext, *, organization_id: str, page: PageQuery
+) -> JSON:
+    params = OrganizationInvitationListParams(**page.model_dump())
+    return await list_organization_invitations(
+        session, ctx, organization_id=organization_id, params=params, pending_only=True
+    )
 
 
 async def list_instance_invitations(
-    session: AsyncSession, *, instance_id: str, params: InstanceInvitationListParams, origin: str
-) -> tuple[list[JSON], int]:
-    await lookup.require_enabled(session, instance_id=instance_id)
-    ordering = parse_order_by(params.order_by, repository.ORDER_COLUMNS, repository.DEFAULT_ORDER)
+    session: AsyncSession, ctx: RequestContext, *, params: InstanceInvitationListParams
+) -> JSON:
+    await require_enabled(session, instance_id=ctx.instance_id)
     at_ms = now_ms()
-    statement = select(OrganizationInvitation).where(OrganizationInvitation.instance_id == instance_id)
+    conditions: list[ColumnElement[bool]] = []
     if params.status is not None:
-        statement = statement.where(repository.status_is(params.status, at_ms))
+        conditions.append(status_is(params.status, at_ms))
     if params.query:
         pattern = f"%{params.query.strip().lower()}%"
-        statement = statement.where(OrganizationInvitation.email_address_normalized.like(pattern))
-    rows, total = await repository.page(session, statement, ordering=ordering, page=params)
-    return await repository.render(session, rows, origin=origin, at_ms=at_ms, with_organization=True), total
+        conditions.append(OrganizationInvitation.email_address_normalized.like(pattern))
+    return await _list(
+        session, ctx, conditions, order_by=params.order_by, page=params, at_ms=at_ms, with_organization=True
+    )
 
 
 async def list_user_invitations(
-    session: AsyncSession, *, instance_id: str, user_id: str, params: UserInvitationListParams, origin: str
-) -> tuple[list[JSON], int]:
+    session: AsyncSession, ctx: RequestContext, *, user_id: str, params: UserInvitationListParams
+) -> JSON:
     """Invitations addressed to any of the user's email addresses, in any organization, newest first."""
-    await lookup.require_enabled(session, instance_id=instance_id)
+    await require_enabled(session, instance_id=ctx.instance_id)
     if params.status is not None and params.status not in STATUSES:
         raise form_param_value_invalid("status", f"status must be one of {', '.join(STATUSES)}.", status=400)
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await UserRepository(session, ctx.instance_id).get_or_raise(user_id)
     at_ms = now_ms()
-    statement = select(OrganizationInvitation).where(
-        OrganizationInvitation.instance_id == instance_id,
-        OrganizationInvitation.email_address_normalized.in_([e.email_address_normalized for e in user.email_addresses]),
-    )
+    addresses = [e.email_address_normalized for e in user.email_addresses]
+    conditions: list[ColumnElement[bool]] = [OrganizationInvitation.email_address_normalized.in_(addresses)]
     if params.status is not None:
-        statement = statement.where(repository.status_is(params.status, at_ms))
-    ordering = parse_order_by(None, repository.ORDER_COLUMNS, repository.DEFAULT_ORDER)
-    rows, total = await repository.page(session, statement, ordering=ordering, page=params)
-    return await repository.render(session, rows, origin=origin, at_ms=at_ms, with_organization=True), total
+        conditions.append(status_is(params.status, at_ms))
+    return await _list(session, ctx, conditions, order_by=None, page=params, at_ms=at_ms, with_organization=True)
 
 
 async def get_invitation(
-    session: AsyncSession, *, instance_id: str, organization_id: str, invitation_id: str, origin: str
+    session: AsyncSession, ctx: RequestContext, *, organization_id: str, invitation_id: str
 ) -> JSON:
-    await lookup.require_enabled(session, instance_id=instance_id)
-    organization = await lookup.get_organization_or_raise(session, instance_id=instance_id, id_or_slug=organization_id)
-    invitation = await repository.get_invitation_or_raise(
-        session, instance_id=instance_id, invitation_id=invitation_id, organization_id=organization.id
-    )
-    (data,) = await repository.render(session, [invitation], origin=origin, at_ms=now_ms())
-    return data
+    organization = await enabled_organization_or_raise(session, instance_id=ctx.instance_id, id_or_slug=organization_id)
+    invitations = InvitationRepository(session, ctx.instance_id)
+    invitation = await invitations.in_organization_or_raise(invitation_id, organization_id=organization.id)
+    return await _render_one(session, ctx, invitation, at_ms=now_ms())
 
 
 async def revoke_invitation(
     session: AsyncSession,
+    ctx: RequestContext,
     *,
-    instance_id: str,
     organization_id: str,
     invitation_id: str,
     requesting_user_id: str | None,
-    origin: str,
 ) -> JSON:
-    await lookup.require_enabled(session, instance_id=instance_id)
-    organization = await lookup.get_organization_or_raise(
-        session, instance_id=instance_id, id_or_slug=organization_id, for_update=True
+    organization = await enabled_organization_or_raise(
+        session, instance_id=ctx.instance_id, id_or_slug=organization_id, for_update=True
     )
-    invitation = await repository.get_invitation_or_raise(
-        session, instance_id=instance_id, invitation_id=invitation_id, organization_id=organization.id, for_update=True
-    )
+    invitations = InvitationRepository(session, ctx.instance_id)
+    invitation = await invitations.in_organization_or_raise(invitation_id, organization_id=organization.id, lock=locked)
     if requesting_user_id is not None:
-        await _require_manager(session, organization, requesting_user_id)
+        await _require_manager(session, ctx, organization, requesting_user_id)
     at_ms = now_ms()
     if effective_status(invitation, at_ms=at_ms) != PENDING:
         raise invitation_not_pending()
     invitation.status = "revoked"
     invitation.updated_at = at_ms
     await flush(session)
-    (data,) = await repository.render(session, [invitation], origin=origin, at_ms=at_ms)
-    record_for(
-        session,
-        instance_id=instance_id,
-        type="organizationInvitation.revoked",
-        data=event_json(data, organization, origin=origin),
-    )
+    data = await _render_one(session, ctx, invitation, at_ms=at_ms)
+    record(session, ctx, "organizationInvitation.revoked", event_json(data, organization, origin=ctx.origin))
     return data
 
 
-async def accept_invitation(
-    session: AsyncSession, *, instance_id: str, invitation_id: str, user_id: str, origin: str
-) -> JSON:
+async def accept_invitation(session: AsyncSession, ctx: RequestContext, *, invitation_id: str, user_id: str) -> JSON:
     """The invitee (who must own the invited email address) joins with the invited role; the
     invitation's metadata moves to the new membership, as Clerk moves it."""
-    await lookup.require_enabled(session, instance_id=instance_id)
-    organization_id = await repository.organization_of(session, instance_id=instance_id, invitation_id=invitation_id)
-    organization = await lookup.get_organization_or_raise(
-        session, instance_id=instance_id, id_or_slug=organization_id, for_update=True
+    await require_enabled(session, instance_id=ctx.instance_id)
+    invitations = InvitationRepository(session, ctx.instance_id)
+    organization_id = await invitations.organization_of(invitation_id)
+    organization = await get_organization_or_raise(
+        session, instance_id=ctx.instance_id, id_or_slug=organization_id, for_update=True
     )
-    invitation = await repository.get_invitation_or_raise(
-        session, instance_id=instance_id, invitation_id=invitation_id, organization_id=organization.id, for_update=True
-    )
+    invitation = await invitations.in_organization_or_raise(invitation_id, organization_id=organization.id, lock=locked)
     at_ms = now_ms()
     if effective_status(invitation, at_ms=at_ms) != PENDING:
         raise invitation_not_pending()
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
+    user = await UserRepository(session, ctx.instance_id).get_or_raise(user_id)
     if all(e.email_address_normalized != invitation.email_address_normalized for e in user.email_addresses):
         raise identification_not_owned()
     await add_membership(
         session,
-        organization=organization,
+        ctx,
+        organization,
         user_id=user.id,
         role=invitation.role,
-        origin=origin,
         public_metadata=invitation.public_metadata,
         private_metadata=invitation.private_metadata,
     )
@@ -396,7 +394,7 @@ async def accept_invitation(
     invitation.accepted_user_id = user.id
     invitation.updated_at = at_ms
     await flush(session)
-    (data,) = await repository.render(session, [invitation], origin=origin, at_ms=at_ms)
-    event: dict[str, Any] = {**event_json(data, organization, origin=origin), "user_id": user.id}
-    record_for(session, instance_id=instance_id, type="organizationInvitation.accepted", data=event)
+    data = await _render_one(session, ctx, invitation, at_ms=at_ms)
+    event: dict[str, Any] = {**event_json(data, organization, origin=ctx.origin), "user_id": user.id}
+    record(session, ctx, "organizationInvitation.accepted", event)
     return data

@@ -1,30 +1,31 @@
-"""Membership reads: one organization's filtered members, a user's memberships, the instance's.
+"""The membership lists' queries: one organization's filtered members, a user's memberships, the
+instance's. The queries every membership rule needs are the organization aggregate's
+(organizations/repository.py: MembershipRepository), which these extend.
 
-Each page is rendered from bulk loads (memberships with roles and permissions, then the page's
-users with their email addresses, then its organizations): a constant number of queries per page.
+A page is loaded with its roles and permissions; the service renders it from bulk loads of the
+page's users and organizations: a constant number of queries per page.
 """
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from locum.api.errors import ClerkError
 from locum.api.ordering import Ordering
-from locum.db.models import EmailAddress, Organization, OrganizationMembership, PhoneNumber, Role, User, Web3Wallet
+from locum.api.pagination import Page, PageQuery, page_of
+from locum.api.query import check_filter_sizes
+from locum.db.models import EmailAddress, OrganizationMembership, PhoneNumber, Role, User, Web3Wallet
 from locum.db.text_search import contains
 from locum.kit.identifiers import email_lookup_key, normalize_phone, normalize_web3_wallet
-from locum.resources.organization_memberships.schemas import MembershipListQuery, PageQuery
-from locum.resources.organizations.serializers import JSON, membership_json, organization_json
+from locum.resources.organization_memberships.schemas import MembershipListQuery
+from locum.resources.organizations.repository import ROLE_WITH_PERMISSIONS, MembershipRepository
 
 MAX_FILTER_VALUES = 100
 DEFAULT_ORDER = "-created_at"
 
 
 def _primary(model: Any, column: Any, primary_id: Any) -> Any:
-    return select(column).where(model.id == primary_id).scalar_subquery()
+    return select(column).where(model.instance_id == User.instance_id, model.id == primary_id).scalar_subquery()
 
 
 ORDER_COLUMNS: dict[str, Any] = {
@@ -36,133 +37,89 @@ ORDER_COLUMNS: dict[str, Any] = {
     "phone_number": _primary(PhoneNumber, PhoneNumber.phone_number, User.primary_phone_number_id),
 }
 
-ROLE_WITH_PERMISSIONS = selectinload(OrganizationMembership.role).selectinload(Role.permissions)
 
+class MembershipListRepository(MembershipRepository):
+    """The memberships API's lists: filters over the members' users, pages, the page's users."""
 
-def _user_owns(model: Any, instance_id: str, condition: ColumnElement[bool]) -> ColumnElement[bool]:
-    return User.id.in_(select(model.user_id).where(model.instance_id == instance_id, condition))
+    def _user_owns(self, model: Any, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        return User.id.in_(select(model.user_id).where(self.scope(model), condition))
 
-
-def _matches_query(instance_id: str, text: str) -> ColumnElement[bool]:
-    return or_(
-        contains(User.id, text),
-        contains(User.username, text),
-        contains(User.first_name, text),
-        contains(User.last_name, text),
-        _user_owns(EmailAddress, instance_id, contains(EmailAddress.email_address, text)),
-        _user_owns(PhoneNumber, instance_id, contains(PhoneNumber.phone_number, text)),
-        _user_owns(Web3Wallet, instance_id, contains(Web3Wallet.web3_wallet, text)),
-    )
-
-
-def _check_sizes(filters: MembershipListQuery) -> None:
-    for name in type(filters).model_fields:
-        values = getattr(filters, name)
-        if isinstance(values, list) and len(values) > MAX_FILTER_VALUES:
-            raise ClerkError(
-                422,
-                "form_param_array_size_exceeded",
-                "too many values",
-                f"{name} accepts at most {MAX_FILTER_VALUES} values.",
-                {"param_name": name},
-            )
-
-
-def filter_conditions(instance_id: str, filters: MembershipListQuery) -> list[ColumnElement[bool]]:
-    """SQL for the filters the request uses, over memberships joined with their users."""
-    _check_sizes(filters)
-    conditions: list[ColumnElement[bool]] = []
-    # `+id`/`id` include, `-id` exclude, as on Clerk's other id filters.
-    included = [v.removeprefix("+") for v in filters.user_id if not v.startswith("-")]
-    excluded = [v[1:] for v in filters.user_id if v.startswith("-")]
-    if included:
-        conditions.append(OrganizationMembership.user_id.in_(included))
-    if excluded:
-        conditions.append(OrganizationMembership.user_id.not_in(excluded))
-    if filters.email_address:
-        keys = [email_lookup_key(v) for v in filters.email_address]
-        conditions.append(_user_owns(EmailAddress, instance_id, EmailAddress.email_address_normalized.in_(keys)))
-    if filters.phone_number:
-        numbers = [normalize_phone(v) or v for v in filters.phone_number]
-        conditions.append(_user_owns(PhoneNumber, instance_id, PhoneNumber.phone_number.in_(numbers)))
-    if filters.web3_wallet:
-        wallets = [normalize_web3_wallet(v) or v for v in filters.web3_wallet]
-        conditions.append(_user_owns(Web3Wallet, instance_id, Web3Wallet.web3_wallet_normalized.in_(wallets)))
-    if filters.username:
-        conditions.append(User.username_normalized.in_([v.lower() for v in filters.username]))
-    if filters.role:
-        role_ids = select(Role.id).where(Role.instance_id == instance_id, Role.key.in_(filters.role))
-        conditions.append(OrganizationMembership.role_id.in_(role_ids))
-    if filters.query:
-        conditions.append(_matches_query(instance_id, filters.query))
-    if filters.email_address_query:
-        text = filters.email_address_query
-        conditions.append(_user_owns(EmailAddress, instance_id, contains(EmailAddress.email_address, text)))
-    if filters.phone_number_query:
-        text = filters.phone_number_query
-        conditions.append(_user_owns(PhoneNumber, instance_id, contains(PhoneNumber.phone_number, text)))
-    if filters.username_query:
-        conditions.append(contains(User.username, filters.username_query))
-    if filters.name_query:
-        full_name = func.coalesce(User.first_name, "") + " " + func.coalesce(User.last_name, "")
-        conditions.append(contains(full_name, filters.name_query))
-    if filters.last_active_at_before is not None:
-        conditions.append(User.last_active_at < filters.last_active_at_before)
-    if filters.last_active_at_after is not None:
-        conditions.append(User.last_active_at > filters.last_active_at_after)
-    if filters.created_at_before is not None:
-        conditions.append(User.created_at < filters.created_at_before)
-    if filters.created_at_after is not None:
-        conditions.append(User.created_at > filters.created_at_after)
-    return conditions
-
-
-async def render_memberships(
-    session: AsyncSession, memberships: Sequence[OrganizationMembership], *, origin: str
-) -> list[JSON]:
-    """Clerk's JSON for memberships loaded with ROLE_WITH_PERMISSIONS."""
-    if not memberships:
-        return []
-    user_ids = {m.user_id for m in memberships}
-    users = await session.scalars(select(User).where(User.id.in_(user_ids)).options(selectinload(User.email_addresses)))
-    users_by_id = {user.id: user for user in users}
-    organizations = await session.scalars(
-        select(Organization).where(Organization.id.in_({m.organization_id for m in memberships}))
-    )
-    organization_data = {o.id: organization_json(o, origin=origin) for o in organizations}
-    return [
-        membership_json(
-            m,
-            organization=organization_data[m.organization_id],
-            role=m.role,
-            user=users_by_id[m.user_id],
-            origin=origin,
+    def _matches_query(self, text: str) -> ColumnElement[bool]:
+        return or_(
+            contains(User.id, text),
+            contains(User.username, text),
+            contains(User.first_name, text),
+            contains(User.last_name, text),
+            self._user_owns(EmailAddress, contains(EmailAddress.email_address, text)),
+            self._user_owns(PhoneNumber, contains(PhoneNumber.phone_number, text)),
+            self._user_owns(Web3Wallet, contains(Web3Wallet.web3_wallet, text)),
         )
-        for m in memberships
-    ]
 
+    def filter_conditions(self, filters: MembershipListQuery) -> list[ColumnElement[bool]]:
+        """SQL for the filters the request uses, over memberships joined with their users."""
+        check_filter_sizes(filters, MAX_FILTER_VALUES)
+        conditions: list[ColumnElement[bool]] = []
+        # `+id`/`id` include, `-id` exclude, as on Clerk's other id filters.
+        included = [v.removeprefix("+") for v in filters.user_id if not v.startswith("-")]
+        excluded = [v[1:] for v in filters.user_id if v.startswith("-")]
+        if included:
+            conditions.append(OrganizationMembership.user_id.in_(included))
+        if excluded:
+            conditions.append(OrganizationMembership.user_id.not_in(excluded))
+        if filters.email_address:
+            keys = [email_lookup_key(v) for v in filters.email_address]
+            conditions.append(self._user_owns(EmailAddress, EmailAddress.email_address_normalized.in_(keys)))
+        if filters.phone_number:
+            numbers = [normalize_phone(v) or v for v in filters.phone_number]
+            conditions.append(self._user_owns(PhoneNumber, PhoneNumber.phone_number.in_(numbers)))
+        if filters.web3_wallet:
+            wallets = [normalize_web3_wallet(v) or v for v in filters.web3_wallet]
+            conditions.append(self._user_owns(Web3Wallet, Web3Wallet.web3_wallet_normalized.in_(wallets)))
+        if filters.username:
+            conditions.append(User.username_normalized.in_([v.lower() for v in filters.username]))
+        if filters.role:
+            role_ids = select(Role.id).where(self.scope(Role), Role.key.in_(filters.role))
+            conditions.append(OrganizationMembership.role_id.in_(role_ids))
+        if filters.query:
+            conditions.append(self._matches_query(filters.query))
+        if filters.email_address_query:
+            text = filters.email_address_query
+            conditions.append(self._user_owns(EmailAddress, contains(EmailAddress.email_address, text)))
+        if filters.phone_number_query:
+            text = filters.phone_number_query
+            conditions.append(self._user_owns(PhoneNumber, contains(PhoneNumber.phone_number, text)))
+        if filters.username_query:
+            conditions.append(contains(User.username, filters.username_query))
+        if filters.name_query:
+            full_name = func.coalesce(User.first_name, "") + " " + func.coalesce(User.last_name, "")
+            conditions.append(contains(full_name, filters.name_query))
+        if filters.last_active_at_before is not None:
+            conditions.append(User.last_active_at < filters.last_active_at_before)
+        if filters.last_active_at_after is not None:
+            conditions.append(User.last_active_at > filters.last_active_at_after)
+        if filters.created_at_before is not None:
+            conditions.append(User.created_at < filters.created_at_before)
+        if filters.created_at_after is not None:
+            conditions.append(User.created_at > filters.created_at_after)
+        return conditions
 
-def _memberships(conditions: Sequence[ColumnElement[bool]]) -> Select[Any]:
-    return select(OrganizationMembership).join(User, User.id == OrganizationMembership.user_id).where(*conditions)
+    async def page(
+        self, conditions: list[ColumnElement[bool]], *, ordering: Ordering, page: PageQuery
+    ) -> Page[OrganizationMembership]:
+        """A page of the instance's memberships matching `conditions` (over memberships joined with
+        their users), roles and permissions loaded, and how many match in all."""
+        statement = (
+            self.select()
+            .join(User, (User.id == OrganizationMembership.user_id) & self.scope(User))
+            .where(*conditions)
+            .options(ROLE_WITH_PERMISSIONS)
+        )
+        column = ORDER_COLUMNS[ordering.field]
+        return await page_of(self.session, statement, page, ordering=ordering, column=column, id_column=self.model.id)
 
-
-async def list_memberships(
-    session: AsyncSession,
-    *,
-    conditions: Sequence[ColumnElement[bool]],
-    ordering: Ordering,
-    page: PageQuery,
-    origin: str,
-) -> tuple[list[JSON], int]:
-    """A page of the memberships matching `conditions` (which must scope them to one instance),
-    and how many match in all."""
-    statement = _memberships(conditions)
-    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
-    column = ORDER_COLUMNS[ordering.field]
-    memberships = await session.scalars(
-        statement.options(ROLE_WITH_PERMISSIONS)
-        .order_by(ordering.apply(column), ordering.apply(OrganizationMembership.id))
-        .limit(page.limit)
-        .offset(page.offset)
-    )
-    return await render_memberships(session, memberships.all(), origin=origin), int(total or 0)
+    async def users_by_id(self, user_ids: set[str]) -> dict[str, User]:
+        """The members' users, with the email addresses their public data shows."""
+        users = await self.session.scalars(
+            select(User).where(self.scope(User), User.id.in_(user_ids)).options(selectinload(User.email_addresses))
+        )
+        return {user.id: user for user in users}

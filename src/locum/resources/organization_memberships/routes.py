@@ -1,8 +1,8 @@
 from typing import Annotated
 
-from fastapi import Body
-
-from locum.api.deps import AppSettings, CurrentInstance, DbReadSession, DbSession
+from locum.api.bodies import body_of
+from locum.api.deps import Context, DbReadSession, DbSession
+from locum.api.pagination import PageQuery
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
@@ -12,7 +12,6 @@ from locum.resources.organization_memberships.schemas import (
     MembershipListQuery,
     MembershipMetadataBody,
     OrderedPageQuery,
-    PageQuery,
     UpdateMembershipBody,
 )
 
@@ -25,103 +24,72 @@ MEMBERSHIP = MEMBERSHIPS + "/{user_id}"
 @router.post(MEMBERSHIPS, operation_id="CreateOrganizationMembership")
 async def create_organization_membership(
     organization_id: str,
-    body: CreateMembershipBody,
-    instance: CurrentInstance,
+    ctx: Context,
     session: DbSession,
-    settings: AppSettings,
+    body: Annotated[CreateMembershipBody, body_of(CreateMembershipBody)],
 ) -> ClerkJSONResponse:
-    membership = await service.create_membership(
-        session, instance_id=instance.id, organization_id=organization_id, body=body, origin=settings.origin
-    )
-    return ClerkJSONResponse(membership)
+    return ClerkJSONResponse(await service.create_membership(session, ctx, organization_id=organization_id, body=body))
 
 
 @router.get(MEMBERSHIPS, operation_id="ListOrganizationMemberships")
 async def list_organization_memberships(
     organization_id: str,
-    instance: CurrentInstance,
+    ctx: Context,
     session: DbReadSession,
-    settings: AppSettings,
     query: Annotated[MembershipListQuery, query_model(MembershipListQuery)],
 ) -> ClerkJSONResponse:
-    page = await service.list_organization_memberships(
-        session, instance_id=instance.id, organization_id=organization_id, query=query, origin=settings.origin
+    return ClerkJSONResponse(
+        await service.list_organization_memberships(session, ctx, organization_id=organization_id, query=query)
     )
-    return ClerkJSONResponse(page)
 
 
 @router.patch(MEMBERSHIP, operation_id="UpdateOrganizationMembership")
 async def update_organization_membership(
     organization_id: str,
     user_id: str,
-    body: UpdateMembershipBody,
-    instance: CurrentInstance,
+    ctx: Context,
     session: DbSession,
-    settings: AppSettings,
+    body: Annotated[UpdateMembershipBody, body_of(UpdateMembershipBody)],
 ) -> ClerkJSONResponse:
-    membership = await service.update_membership_role(
-        session,
-        instance_id=instance.id,
-        organization_id=organization_id,
-        user_id=user_id,
-        role_key=body.role,
-        origin=settings.origin,
+    return ClerkJSONResponse(
+        await service.update_membership_role(
+            session, ctx, organization_id=organization_id, user_id=user_id, role_key=body.role
+        )
     )
-    return ClerkJSONResponse(membership)
 
 
 @router.delete(MEMBERSHIP, operation_id="DeleteOrganizationMembership")
 async def delete_organization_membership(
-    organization_id: str, user_id: str, instance: CurrentInstance, session: DbSession, settings: AppSettings
+    organization_id: str, user_id: str, ctx: Context, session: DbSession
 ) -> ClerkJSONResponse:
-    membership = await service.delete_membership(
-        session, instance_id=instance.id, organization_id=organization_id, user_id=user_id, origin=settings.origin
+    return ClerkJSONResponse(
+        await service.delete_membership(session, ctx, organization_id=organization_id, user_id=user_id)
     )
-    return ClerkJSONResponse(membership)
 
 
 @router.patch(MEMBERSHIP + "/metadata", operation_id="UpdateOrganizationMembershipMetadata")
 async def update_organization_membership_metadata(
     organization_id: str,
     user_id: str,
-    instance: CurrentInstance,
+    ctx: Context,
     session: DbSession,
-    settings: AppSettings,
-    body: Annotated[MembershipMetadataBody | None, Body()] = None,
+    body: Annotated[MembershipMetadataBody, body_of(MembershipMetadataBody)],
 ) -> ClerkJSONResponse:
     membership = await service.update_membership_metadata(
-        session,
-        instance_id=instance.id,
-        organization_id=organization_id,
-        user_id=user_id,
-        body=body or MembershipMetadataBody(),
-        origin=settings.origin,
+        session, ctx, organization_id=organization_id, user_id=user_id, body=body
     )
     return ClerkJSONResponse(membership)
 
 
 @router.get("/users/{user_id}/organization_memberships", operation_id="UsersGetOrganizationMemberships")
 async def users_get_organization_memberships(
-    user_id: str,
-    instance: CurrentInstance,
-    session: DbReadSession,
-    settings: AppSettings,
-    page: Annotated[PageQuery, query_model(PageQuery)],
+    user_id: str, ctx: Context, session: DbReadSession, page: Annotated[PageQuery, query_model(PageQuery)]
 ) -> ClerkJSONResponse:
-    memberships = await service.list_user_memberships(
-        session, instance_id=instance.id, user_id=user_id, page=page, origin=settings.origin
-    )
-    return ClerkJSONResponse(memberships)
+    return ClerkJSONResponse(await service.list_user_memberships(session, ctx, user_id=user_id, page=page))
 
 
 @router.get("/organization_memberships", operation_id="InstanceGetOrganizationMemberships")
 async def instance_get_organization_memberships(
-    instance: CurrentInstance,
-    session: DbReadSession,
-    settings: AppSettings,
-    query: Annotated[OrderedPageQuery, query_model(OrderedPageQuery)],
+    ctx: Context, session: DbReadSession, query: Annotated[OrderedPageQuery, query_model(OrderedPageQuery)]
 ) -> ClerkJSONResponse:
-    memberships = await service.list_instance_memberships(
-        session, instance_id=instance.id, query=query, origin=settings.origin
-    )
-    return ClerkJSONResponse(memberships)
+    return ClerkJSONResponse(await service.list_instance_memberships(session, ctx, query=query))

@@ -1,9 +1,9 @@
 """Request bodies and query models of the organization membership operations, after Clerk's shapes."""
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from locum.api.bodies import ClerkBody, Metadata
-from locum.api.paging import DEFAULT_LIMIT, MAX_LIMIT
+from locum.api.pagination import PageQuery
 
 
 class CreateMembershipBody(ClerkBody):
@@ -22,11 +22,6 @@ class MembershipMetadataBody(ClerkBody):
     private_metadata: Metadata | None = None
 
 
-class PageQuery(BaseModel):
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
-
-
 class OrderedPageQuery(PageQuery):
     order_by: str | None = None
 
@@ -34,12 +29,12 @@ class OrderedPageQuery(PageQuery):
 class MembershipListQuery(OrderedPageQuery):
     """GET /organizations/{id}/memberships: filters on the members' user records and on the role."""
 
-    user_id: list[str] = []
-    email_address: list[str] = []
-    phone_number: list[str] = []
-    username: list[str] = []
-    web3_wallet: list[str] = []
-    role: list[str] = []
+    user_id: list[str] = Field([])
+    email_address: list[str] = Field([])
+    phone_number: list[str] = Field([])
+    username: list[str] = Field([])
+    web3_wallet: list[str] = Field([])
+    role: list[str] = Field([])
     query: str | None = None
     email_address_query: str | None = None
     phone_number_query: str | None = None

@@ -6,214 +6,191 @@ the organization row first, so two concurrent changes can't both pass that check
 membership limit, on creation).
 """
 
-from sqlalchemy import func, select
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from locum.api.bodies import merge_metadata_fields
-from locum.api.errors import ClerkError, not_found
+from locum.api.errors import not_found
 from locum.api.ordering import Ordering, parse_order_by
+from locum.api.pagination import Page, PageQuery, list_body
 from locum.db.constraints import flush
-from locum.db.locking import locked
-from locum.db.models import Organization, OrganizationMembership, Permission, Role, RolePermission, User
+from locum.db.models import OrganizationMembership, Role, User
+from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
-from locum.outbox.events import record_for
-from locum.resources.organization_memberships import repository
+from locum.kit.json_types import JSON
+from locum.outbox.events import record
+from locum.resources.organization_memberships.errors import minimum_permissions_needed
+from locum.resources.organization_memberships.repository import DEFAULT_ORDER, ORDER_COLUMNS, MembershipListRepository
 from locum.resources.organization_memberships.schemas import (
     CreateMembershipBody,
     MembershipListQuery,
     MembershipMetadataBody,
     OrderedPageQuery,
-    PageQuery,
 )
-from locum.resources.organizations.lookup import get_organization_or_raise, get_role_by_key_or_raise, require_enabled
+from locum.resources.organizations.lookup import (
+    enabled_organization_or_raise,
+    get_organization_or_raise,
+    get_role_by_key_or_raise,
+    get_role_with_permissions_or_raise,
+    require_enabled,
+)
 from locum.resources.organizations.members import add_membership
-from locum.resources.organizations.serializers import JSON, role_permission_keys
+from locum.resources.organizations.repository import MANAGE_MEMBERSHIPS, MembershipRepository, OrganizationRepository
+from locum.resources.organizations.serializers import membership_json, organization_json, role_permission_keys
 
-MANAGE_MEMBERSHIPS = "org:sys_memberships:manage"
+NEWEST_FIRST = Ordering(field="created_at", descending=True)
 
 
-def minimum_permissions_needed() -> ClerkError:
-    return ClerkError(
-        400,
-        "organization_minimum_permissions_needed",
-        "minimum organization permissions needed",
-        "There has to be at least one organization member with the minimum required permissions",
+async def _render(
+    session: AsyncSession, ctx: RequestContext, memberships: Sequence[OrganizationMembership]
+) -> list[JSON]:
+    """Clerk's JSON for memberships loaded with their roles and permissions: the page's users and
+    organizations are loaded in one query each."""
+    if not memberships:
+        return []
+    users = await MembershipListRepository(session, ctx.instance_id).users_by_id({m.user_id for m in memberships})
+    organizations = await OrganizationRepository(session, ctx.instance_id).by_ids(
+        {m.organization_id for m in memberships}
     )
+    organization_data = {id: organization_json(o, origin=ctx.origin) for id, o in organizations.items()}
+    return [
+        membership_json(
+            m,
+            organization=organization_data[m.organization_id],
+            role=m.role,
+            user=users[m.user_id],
+            origin=ctx.origin,
+        )
+        for m in memberships
+    ]
 
 
 async def create_membership(
-    session: AsyncSession, *, instance_id: str, organization_id: str, body: CreateMembershipBody, origin: str
+    session: AsyncSession, ctx: RequestContext, *, organization_id: str, body: CreateMembershipBody
 ) -> JSON:
-    await require_enabled(session, instance_id=instance_id)
-    organization = await get_organization_or_raise(
-        session, instance_id=instance_id, id_or_slug=organization_id, for_update=True
+    organization = await enabled_organization_or_raise(
+        session, instance_id=ctx.instance_id, id_or_slug=organization_id, for_update=True
     )
-    role = await get_role_by_key_or_raise(session, instance_id=instance_id, key=body.role)
+    role = await get_role_by_key_or_raise(session, instance_id=ctx.instance_id, key=body.role)
     return await add_membership(
         session,
-        organization=organization,
+        ctx,
+        organization,
         user_id=body.user_id,
         role=role,
-        origin=origin,
         public_metadata=body.public_metadata,
         private_metadata=body.private_metadata,
     )
 
 
 async def _locked_membership(
-    session: AsyncSession, *, instance_id: str, organization_id: str, user_id: str
-) -> tuple[Organization, OrganizationMembership]:
-    """The membership (role and permissions loaded) locked, and its organization, locked first; a
-    user who is unknown or not a member is a 404 either way."""
-    await require_enabled(session, instance_id=instance_id)
-    organization = await get_organization_or_raise(
-        session, instance_id=instance_id, id_or_slug=organization_id, for_update=True
+    session: AsyncSession, ctx: RequestContext, organization_id: str, user_id: str
+) -> OrganizationMembership:
+    """The membership (role and permissions loaded) locked, its organization locked first; a user
+    who is unknown or not a member is a 404 either way."""
+    organization = await enabled_organization_or_raise(
+        session, instance_id=ctx.instance_id, id_or_slug=organization_id, for_update=True
     )
     # Locked too: a user's deletion removes its memberships without the organization's lock.
-    membership = await session.scalar(
-        locked(
-            select(OrganizationMembership)
-            .where(OrganizationMembership.organization_id == organization.id, OrganizationMembership.user_id == user_id)
-            .options(repository.ROLE_WITH_PERMISSIONS)
-        )
-    )
-    if membership is None:
-        raise not_found("organization membership")
-    return organization, membership
+    memberships = MembershipRepository(session, ctx.instance_id)
+    return await memberships.locked_or_raise(organization_id=organization.id, user_id=user_id)
 
 
 def _can_manage_members(role: Role) -> bool:
     return MANAGE_MEMBERSHIPS in role_permission_keys(role)
 
 
-async def _ensure_another_manager(session: AsyncSession, membership: OrganizationMembership) -> None:
+async def _ensure_another_manager(
+    session: AsyncSession, ctx: RequestContext, membership: OrganizationMembership
+) -> None:
     """Refuse to take away the organization's last member who can manage members."""
-    manager_roles = (
-        select(RolePermission.role_id)
-        .join(Permission, Permission.id == RolePermission.permission_id)
-        .where(Permission.instance_id == membership.instance_id, Permission.key == MANAGE_MEMBERSHIPS)
-    )
-    others = await session.scalar(
-        select(func.count())
-        .select_from(OrganizationMembership)
-        .where(
-            OrganizationMembership.organization_id == membership.organization_id,
-            OrganizationMembership.id != membership.id,
-            OrganizationMembership.role_id.in_(manager_roles),
-        )
-    )
-    if not others:
+    if not await MembershipRepository(session, ctx.instance_id).other_managers(membership):
         raise minimum_permissions_needed()
 
 
-async def _render_one(session: AsyncSession, membership: OrganizationMembership, *, origin: str) -> JSON:
-    (data,) = await repository.render_memberships(session, [membership], origin=origin)
+async def _render_one(session: AsyncSession, ctx: RequestContext, membership: OrganizationMembership) -> JSON:
+    (data,) = await _render(session, ctx, [membership])
     return data
 
 
-async def _save(session: AsyncSession, membership: OrganizationMembership, *, origin: str) -> JSON:
+async def _save(session: AsyncSession, ctx: RequestContext, membership: OrganizationMembership) -> JSON:
     membership.updated_at = now_ms()
     await flush(session)
-    data = await _render_one(session, membership, origin=origin)
-    record_for(session, instance_id=membership.instance_id, type="organizationMembership.updated", data=data)
+    data = await _render_one(session, ctx, membership)
+    record(session, ctx, "organizationMembership.updated", data)
     return data
 
 
 async def update_membership_role(
-    session: AsyncSession, *, instance_id: str, organization_id: str, user_id: str, role_key: str, origin: str
+    session: AsyncSession, ctx: RequestContext, *, organization_id: str, user_id: str, role_key: str
 ) -> JSON:
-    _, membership = await _locked_membership(
-        session, instance_id=instance_id, organization_id=organization_id, user_id=user_id
-    )
-    role = await get_role_by_key_or_raise(session, instance_id=instance_id, key=role_key)
-    role = (await session.scalars(select(Role).where(Role.id == role.id).options(selectinload(Role.permissions)))).one()
+    membership = await _locked_membership(session, ctx, organization_id, user_id)
+    role = await get_role_by_key_or_raise(session, instance_id=ctx.instance_id, key=role_key)
+    role = await get_role_with_permissions_or_raise(session, instance_id=ctx.instance_id, role=role)
     if _can_manage_members(membership.role) and not _can_manage_members(role):
-        await _ensure_another_manager(session, membership)
+        await _ensure_another_manager(session, ctx, membership)
     membership.role_id = role.id
     membership.role = role
-    return await _save(session, membership, origin=origin)
+    return await _save(session, ctx, membership)
 
 
 async def update_membership_metadata(
-    session: AsyncSession,
-    *,
-    instance_id: str,
-    organization_id: str,
-    user_id: str,
-    body: MembershipMetadataBody,
-    origin: str,
+    session: AsyncSession, ctx: RequestContext, *, organization_id: str, user_id: str, body: MembershipMetadataBody
 ) -> JSON:
-    _, membership = await _locked_membership(
-        session, instance_id=instance_id, organization_id=organization_id, user_id=user_id
-    )
+    membership = await _locked_membership(session, ctx, organization_id, user_id)
     merge_metadata_fields(membership, body, ("public_metadata", "private_metadata"))
-    return await _save(session, membership, origin=origin)
+    return await _save(session, ctx, membership)
 
 
-async def delete_membership(
-    session: AsyncSession, *, instance_id: str, organization_id: str, user_id: str, origin: str
-) -> JSON:
+async def delete_membership(session: AsyncSession, ctx: RequestContext, *, organization_id: str, user_id: str) -> JSON:
     """Remove the member; Clerk answers with the membership as it was, and the event carries it too."""
-    _, membership = await _locked_membership(
-        session, instance_id=instance_id, organization_id=organization_id, user_id=user_id
-    )
+    membership = await _locked_membership(session, ctx, organization_id, user_id)
     if _can_manage_members(membership.role):
-        await _ensure_another_manager(session, membership)
-    data = await _render_one(session, membership, origin=origin)
+        await _ensure_another_manager(session, ctx, membership)
+    data = await _render_one(session, ctx, membership)
     await session.delete(membership)
     await flush(session)
-    record_for(session, instance_id=instance_id, type="organizationMembership.deleted", data=data)
+    record(session, ctx, "organizationMembership.deleted", data)
     return data
 
 
-def _envelope(data: list[JSON], total: int) -> JSON:
-    return {"data": data, "total_count": total}
+async def _list(
+    session: AsyncSession,
+    ctx: RequestContext,
+    conditions: list[ColumnElement[bool]],
+    *,
+    ordering: Ordering,
+    page: PageQuery,
+) -> JSON:
+    found: Page[OrganizationMembership] = await MembershipListRepository(session, ctx.instance_id).page(
+        conditions, ordering=ordering, page=page
+    )
+    body: JSON = list_body(await _render(session, ctx, found.items), found.total_count)
+    return body
 
 
 async def list_organization_memberships(
-    session: AsyncSession, *, instance_id: str, organization_id: str, query: MembershipListQuery, origin: str
+    session: AsyncSession, ctx: RequestContext, *, organization_id: str, query: MembershipListQuery
 ) -> JSON:
-    await require_enabled(session, instance_id=instance_id)
-    ordering = parse_order_by(query.order_by, repository.ORDER_COLUMNS, repository.DEFAULT_ORDER)
-    conditions = repository.filter_conditions(instance_id, query)
-    organization = await get_organization_or_raise(session, instance_id=instance_id, id_or_slug=organization_id)
-    data, total = await repository.list_memberships(
-        session,
-        conditions=[OrganizationMembership.organization_id == organization.id, *conditions],
-        ordering=ordering,
-        page=query,
-        origin=origin,
-    )
-    return _envelope(data, total)
+    await require_enabled(session, instance_id=ctx.instance_id)
+    ordering = parse_order_by(query.order_by, ORDER_COLUMNS, DEFAULT_ORDER)
+    conditions = MembershipListRepository(session, ctx.instance_id).filter_conditions(query)
+    organization = await get_organization_or_raise(session, instance_id=ctx.instance_id, id_or_slug=organization_id)
+    in_organization = OrganizationMembership.organization_id == organization.id
+    return await _list(session, ctx, [in_organization, *conditions], ordering=ordering, page=query)
 
 
-async def list_user_memberships(
-    session: AsyncSession, *, instance_id: str, user_id: str, page: PageQuery, origin: str
-) -> JSON:
-    await require_enabled(session, instance_id=instance_id)
-    if await session.scalar(select(User.id).where(User.instance_id == instance_id, User.id == user_id)) is None:
+async def list_user_memberships(session: AsyncSession, ctx: RequestContext, *, user_id: str, page: PageQuery) -> JSON:
+    await require_enabled(session, instance_id=ctx.instance_id)
+    if await session.scalar(select(User.id).where(User.instance_id == ctx.instance_id, User.id == user_id)) is None:
         raise not_found("user")
-    data, total = await repository.list_memberships(
-        session,
-        conditions=[OrganizationMembership.instance_id == instance_id, OrganizationMembership.user_id == user_id],
-        ordering=Ordering(field="created_at", descending=True),
-        page=page,
-        origin=origin,
-    )
-    return _envelope(data, total)
+    of_user = OrganizationMembership.user_id == user_id
+    return await _list(session, ctx, [of_user], ordering=NEWEST_FIRST, page=page)
 
 
-async def list_instance_memberships(
-    session: AsyncSession, *, instance_id: str, query: OrderedPageQuery, origin: str
-) -> JSON:
-    await require_enabled(session, instance_id=instance_id)
-    ordering = parse_order_by(query.order_by, repository.ORDER_COLUMNS, repository.DEFAULT_ORDER)
-    data, total = await repository.list_memberships(
-        session,
-        conditions=[OrganizationMembership.instance_id == instance_id],
-        ordering=ordering,
-        page=query,
-        origin=origin,
-    )
-    return _envelope(data, total)
+async def list_instance_memberships(session: AsyncSession, ctx: RequestContext, *, query: OrderedPageQuery) -> JSON:
+    await require_enabled(session, instance_id=ctx.instance_id)
+    ordering = parse_order_by(query.order_by, ORDER_COLUMNS, DEFAULT_ORDER)
+    return await _list(session, ctx, [], ordering=ordering, page=query)

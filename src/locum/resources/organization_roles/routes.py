@@ -3,10 +3,8 @@ permission_routes.py (both tags share this package's rules)."""
 
 from typing import Annotated
 
-from fastapi import Depends
-
-from locum.api.bodies import request_body
-from locum.api.deps import CurrentInstance, DbReadSession, DbSession
+from locum.api.bodies import body_of
+from locum.api.deps import Context, DbReadSession, DbSession
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
@@ -14,56 +12,48 @@ from locum.resources.organization_roles import service
 from locum.resources.organization_roles.permission_routes import router as permission_router
 from locum.resources.organization_roles.schemas import (
     CreateOrganizationRoleBody,
-    RoleListParams,
+    KeyedListQuery,
     UpdateOrganizationRoleBody,
 )
 
 router = resource_router()
 router.include_router(permission_router)
 
-ListParams = Annotated[RoleListParams, query_model(RoleListParams)]
-CreateBody = Annotated[
-    CreateOrganizationRoleBody, Depends(request_body(CreateOrganizationRoleBody, invalid_status=422))
-]
-UpdateBody = Annotated[
-    UpdateOrganizationRoleBody, Depends(request_body(UpdateOrganizationRoleBody, invalid_status=422))
-]
-
 
 @router.get("/organization_roles", operation_id="ListOrganizationRoles")
 async def list_organization_roles(
-    instance: CurrentInstance, session: DbReadSession, params: ListParams
+    ctx: Context, session: DbReadSession, query: Annotated[KeyedListQuery, query_model(KeyedListQuery)]
 ) -> ClerkJSONResponse:
-    return ClerkJSONResponse(await service.list_roles(session, instance_id=instance.id, params=params))
+    return ClerkJSONResponse(await service.list_roles(session, ctx, query=query))
 
 
 @router.post("/organization_roles", operation_id="CreateOrganizationRole")
 async def create_organization_role(
-    instance: CurrentInstance, session: DbSession, body: CreateBody
+    ctx: Context,
+    session: DbSession,
+    body: Annotated[CreateOrganizationRoleBody, body_of(CreateOrganizationRoleBody)],
 ) -> ClerkJSONResponse:
-    return ClerkJSONResponse(await service.create_role(session, instance_id=instance.id, body=body))
+    return ClerkJSONResponse(await service.create_role(session, ctx, body=body))
 
 
 @router.get("/organization_roles/{organization_role_id}", operation_id="GetOrganizationRole")
-async def get_organization_role(
-    organization_role_id: str, instance: CurrentInstance, session: DbReadSession
-) -> ClerkJSONResponse:
-    return ClerkJSONResponse(await service.get_role(session, instance_id=instance.id, role_id=organization_role_id))
+async def get_organization_role(organization_role_id: str, ctx: Context, session: DbReadSession) -> ClerkJSONResponse:
+    return ClerkJSONResponse(await service.get_role(session, ctx, role_id=organization_role_id))
 
 
 @router.patch("/organization_roles/{organization_role_id}", operation_id="UpdateOrganizationRole")
 async def update_organization_role(
-    organization_role_id: str, instance: CurrentInstance, session: DbSession, body: UpdateBody
+    organization_role_id: str,
+    ctx: Context,
+    session: DbSession,
+    body: Annotated[UpdateOrganizationRoleBody, body_of(UpdateOrganizationRoleBody)],
 ) -> ClerkJSONResponse:
-    role = await service.update_role(session, instance_id=instance.id, role_id=organization_role_id, body=body)
-    return ClerkJSONResponse(role)
+    return ClerkJSONResponse(await service.update_role(session, ctx, role_id=organization_role_id, body=body))
 
 
 @router.delete("/organization_roles/{organization_role_id}", operation_id="DeleteOrganizationRole")
-async def delete_organization_role(
-    organization_role_id: str, instance: CurrentInstance, session: DbSession
-) -> ClerkJSONResponse:
-    return ClerkJSONResponse(await service.delete_role(session, instance_id=instance.id, role_id=organization_role_id))
+async def delete_organization_role(organization_role_id: str, ctx: Context, session: DbSession) -> ClerkJSONResponse:
+    return ClerkJSONResponse(await service.delete_role(session, ctx, role_id=organization_role_id))
 
 
 @router.post(
@@ -71,11 +61,9 @@ async def delete_organization_role(
     operation_id="AssignPermissionToOrganizationRole",
 )
 async def assign_permission_to_organization_role(
-    organization_role_id: str, permission_id: str, instance: CurrentInstance, session: DbSession
+    organization_role_id: str, permission_id: str, ctx: Context, session: DbSession
 ) -> ClerkJSONResponse:
-    role = await service.assign_permission(
-        session, instance_id=instance.id, role_id=organization_role_id, permission_id=permission_id
-    )
+    role = await service.assign_permission(session, ctx, role_id=organization_role_id, permission_id=permission_id)
     return ClerkJSONResponse(role)
 
 
@@ -84,9 +72,7 @@ async def assign_permission_to_organization_role(
     operation_id="RemovePermissionFromOrganizationRole",
 )
 async def remove_permission_from_organization_role(
-    organization_role_id: str, permission_id: str, instance: CurrentInstance, session: DbSession
+    organization_role_id: str, permission_id: str, ctx: Context, session: DbSession
 ) -> ClerkJSONResponse:
-    role = await service.remove_permission(
-        session, instance_id=instance.id, role_id=organization_role_id, permission_id=permission_id
-    )
+    role = await service.remove_permission(session, ctx, role_id=organization_role_id, permission_id=permission_id)
     return ClerkJSONResponse(role)

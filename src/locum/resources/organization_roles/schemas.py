@@ -6,10 +6,10 @@ PATCH bodies treat `null` like an absent field: Clerk documents every field of t
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from locum.api.bodies import ClerkBody, LongText
-from locum.api.paging import DEFAULT_LIMIT, MAX_LIMIT
+from locum.api.pagination import PageQuery
 from locum.db.models.organizations import KEY_LENGTH, NAME_LENGTH
 
 Name = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH)]
@@ -45,10 +45,9 @@ class UpdateOrganizationPermissionBody(ClerkBody):
     description: LongText | None = None
 
 
-class RoleListParams(BaseModel):
-    """The query string of both list operations (they take the same parameters)."""
+class KeyedListQuery(PageQuery):
+    """The query string of the role, permission and role set lists (they take the same parameters):
+    an exact id or part of a name or key, and `created_at`, `name` or `key` to order by."""
 
     query: str | None = None
     order_by: str | None = None
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)

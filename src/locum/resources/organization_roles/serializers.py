@@ -1,23 +1,14 @@
 """Roles and permissions as Clerk renders them (the spec's Role, Permission and DeletedObject)."""
 
-from typing import Any
-
 from locum.db.models import Permission, Role
-from locum.resources.organizations.defaults import CREATOR_PERMISSIONS
-
-JSON = dict[str, Any]
+from locum.instances.organization_defaults import CREATOR_PERMISSIONS
+from locum.kit.json_types import JSON, columns
 
 
 def permission_json(permission: Permission) -> JSON:
     return {
         "object": "permission",
-        "id": permission.id,
-        "name": permission.name,
-        "key": permission.key,
-        "description": permission.description,
-        "type": permission.type,
-        "created_at": permission.created_at,
-        "updated_at": permission.updated_at,
+        **columns(permission, "id", "name", "key", "description", "type", "created_at", "updated_at"),
     }
 
 
@@ -30,10 +21,7 @@ def role_json(role: Role) -> JSON:
     permissions = sorted(role.permissions, key=lambda p: (p.created_at, p.id))
     return {
         "object": "role",
-        "id": role.id,
-        "name": role.name,
-        "key": role.key,
-        "description": role.description,
+        **columns(role, "id", "name", "key", "description"),
         "is_creator_eligible": is_creator_eligible({p.key for p in permissions}),
         "permissions": [permission_json(p) for p in permissions],
         "created_at": role.created_at,

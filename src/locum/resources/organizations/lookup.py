@@ -1,25 +1,15 @@
-"""Look-ups every organization operation shares: settings (and the enabled gate), an organization
-by id or slug, a role by key."""
+"""Look-ups every organization operation shares, here and in the role, role set, instance settings
+and sign-in token groups: settings (and the enabled gate), an organization by id or slug, a role by
+key. Each reads one instance's rows (`instance_id` is the instance the caller acts for)."""
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
-from locum.api.errors import ClerkError, form_param_value_invalid, not_found
 from locum.db.locking import kept, locked
 from locum.db.models import Organization, OrganizationSettings, Role
-
-
-def organizations_not_enabled() -> ClerkError:
-    return ClerkError(
-        403,
-        "organization_not_enabled_in_instance",
-        "Organizations feature is not enabled for this instance",
-        "The organizations feature is not enabled for this instance. Enable it in the organization settings.",
-    )
-
-
-def role_not_found(key: str, *, param: str = "role") -> ClerkError:
-    return form_param_value_invalid(param, f"{key!r} is not a role of this instance.")
+from locum.resources.organizations.errors import organizations_not_enabled, role_not_found
+from locum.resources.organizations.repository import OrganizationRepository
 
 
 async def get_settings(session: AsyncSession, *, instance_id: str, for_update: bool = False) -> OrganizationSettings:
@@ -49,13 +39,22 @@ async def get_organization_or_raise(
     """An organization by id or slug (Clerk accepts both). `for_update` locks its row until commit:
     changes of the organization, and of its memberships, invitations and domains, take that lock
     first, so they see each other's results (metadata merges, membership limits, the last admin)."""
-    statement = select(Organization).where(
-        Organization.instance_id == instance_id, or_(Organization.id == id_or_slug, Organization.slug == id_or_slug)
-    )
+    organizations = OrganizationRepository(session, instance_id)
+    statement = organizations.matching(id_or_slug)
     organization = await session.scalar(locked(statement) if for_update else statement)
     if organization is None:
-        raise not_found("organization")
+        raise organizations.not_found(id_or_slug)
     return organization
+
+
+async def enabled_organization_or_raise(
+    session: AsyncSession, *, instance_id: str, id_or_slug: str, for_update: bool = False
+) -> Organization:
+    """How an operation on one organization begins: the enabled gate, then the organization."""
+    await require_enabled(session, instance_id=instance_id)
+    return await get_organization_or_raise(
+        session, instance_id=instance_id, id_or_slug=id_or_slug, for_update=for_update
+    )
 
 
 async def get_role_by_key(session: AsyncSession, *, instance_id: str, key: str) -> Role | None:
@@ -69,3 +68,12 @@ async def get_role_by_key_or_raise(session: AsyncSession, *, instance_id: str, k
     if role is None:
         raise role_not_found(key, param=param)
     return role
+
+
+async def get_role_with_permissions_or_raise(session: AsyncSession, *, instance_id: str, role: Role) -> Role:
+    """`role` read again with its permissions, and kept as get_role_by_key keeps it."""
+    statement = select(Role).where(Role.instance_id == instance_id, Role.id == role.id)
+    loaded = await session.scalar(kept(statement.options(selectinload(Role.permissions))))
+    if loaded is None:
+        raise role_not_found(role.key)
+    return loaded

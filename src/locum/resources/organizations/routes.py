@@ -2,9 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import Body, Request
+from fastapi import Request
 
-from locum.api.deps import ApiVersion, AppSettings, CurrentInstance, DbReadSession, DbSession
+from locum.api.bodies import body_of
+from locum.api.deps import Context, DbReadSession, DbSession
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
@@ -22,123 +23,69 @@ router = resource_router()
 
 ListParams = Annotated[OrganizationListParams, query_model(OrganizationListParams)]
 CountsParams = Annotated[OrganizationCountsParams, query_model(OrganizationCountsParams)]
+MetadataBody = Annotated[OrganizationMetadataBody, body_of(OrganizationMetadataBody)]
 
 
 @router.get("/organizations", operation_id="ListOrganizations")
-async def list_organizations(
-    instance: CurrentInstance, session: DbReadSession, settings: AppSettings, params: ListParams
-) -> ClerkJSONResponse:
-    page = await service.list_organizations(session, instance_id=instance.id, params=params, origin=settings.origin)
-    return ClerkJSONResponse(page)
+async def list_organizations(ctx: Context, session: DbReadSession, params: ListParams) -> ClerkJSONResponse:
+    return ClerkJSONResponse(await service.list_organizations(session, ctx, params=params))
 
 
 @router.post("/organizations", operation_id="CreateOrganization")
 async def create_organization(
-    instance: CurrentInstance,
-    session: DbSession,
-    settings: AppSettings,
-    body: Annotated[CreateOrganizationBody | None, Body()] = None,
+    ctx: Context, session: DbSession, body: Annotated[CreateOrganizationBody, body_of(CreateOrganizationBody)]
 ) -> ClerkJSONResponse:
-    organization = await service.create_organization(
-        session, instance_id=instance.id, body=body or CreateOrganizationBody(), origin=settings.origin
-    )
-    return ClerkJSONResponse(organization)
+    return ClerkJSONResponse(await service.create_organization(session, ctx, body=body))
 
 
 @router.get("/organizations/{organization_id}", operation_id="GetOrganization")
 async def get_organization(
-    organization_id: str,
-    instance: CurrentInstance,
-    session: DbReadSession,
-    settings: AppSettings,
-    extras: CountsParams,
+    organization_id: str, ctx: Context, session: DbReadSession, extras: CountsParams
 ) -> ClerkJSONResponse:
-    organization = await service.get_organization(
-        session, instance_id=instance.id, id_or_slug=organization_id, extras=extras, origin=settings.origin
-    )
-    return ClerkJSONResponse(organization)
+    return ClerkJSONResponse(await service.get_organization(session, ctx, id_or_slug=organization_id, extras=extras))
 
 
 @router.patch("/organizations/{organization_id}", operation_id="UpdateOrganization")
 async def update_organization(
     organization_id: str,
-    instance: CurrentInstance,
+    ctx: Context,
     session: DbSession,
-    settings: AppSettings,
-    api_version: ApiVersion,
-    body: Annotated[UpdateOrganizationBody | None, Body()] = None,
+    body: Annotated[UpdateOrganizationBody, body_of(UpdateOrganizationBody)],
 ) -> ClerkJSONResponse:
-    organization = await service.update_organization(
-        session,
-        instance_id=instance.id,
-        organization_id=organization_id,
-        body=body or UpdateOrganizationBody(),
-        origin=settings.origin,
-        api_version=api_version,
+    return ClerkJSONResponse(
+        await service.update_organization(session, ctx, organization_id=organization_id, body=body)
     )
-    return ClerkJSONResponse(organization)
 
 
 @router.delete("/organizations/{organization_id}", operation_id="DeleteOrganization")
-async def delete_organization(organization_id: str, instance: CurrentInstance, session: DbSession) -> ClerkJSONResponse:
-    deleted = await service.delete_organization(session, instance_id=instance.id, organization_id=organization_id)
-    return ClerkJSONResponse(deleted)
+async def delete_organization(organization_id: str, ctx: Context, session: DbSession) -> ClerkJSONResponse:
+    return ClerkJSONResponse(await service.delete_organization(session, ctx, organization_id=organization_id))
 
 
 @router.patch("/organizations/{organization_id}/metadata", operation_id="MergeOrganizationMetadata")
 async def merge_organization_metadata(
-    organization_id: str,
-    instance: CurrentInstance,
-    session: DbSession,
-    settings: AppSettings,
-    body: Annotated[OrganizationMetadataBody | None, Body()] = None,
+    organization_id: str, ctx: Context, session: DbSession, body: MetadataBody
 ) -> ClerkJSONResponse:
-    organization = await service.merge_metadata(
-        session,
-        instance_id=instance.id,
-        organization_id=organization_id,
-        body=body or OrganizationMetadataBody(),
-        origin=settings.origin,
-    )
-    return ClerkJSONResponse(organization)
+    return ClerkJSONResponse(await service.merge_metadata(session, ctx, organization_id=organization_id, body=body))
 
 
 @router.put("/organizations/{organization_id}/metadata", operation_id="ReplaceOrganizationMetadata")
 async def replace_organization_metadata(
-    organization_id: str,
-    instance: CurrentInstance,
-    session: DbSession,
-    settings: AppSettings,
-    body: Annotated[OrganizationMetadataBody | None, Body()] = None,
+    organization_id: str, ctx: Context, session: DbSession, body: MetadataBody
 ) -> ClerkJSONResponse:
-    organization = await service.replace_metadata(
-        session,
-        instance_id=instance.id,
-        organization_id=organization_id,
-        body=body or OrganizationMetadataBody(),
-        origin=settings.origin,
-    )
-    return ClerkJSONResponse(organization)
+    return ClerkJSONResponse(await service.replace_metadata(session, ctx, organization_id=organization_id, body=body))
 
 
 @router.put("/organizations/{organization_id}/logo", operation_id="UploadOrganizationLogo")
 async def upload_organization_logo(
-    organization_id: str, request: Request, instance: CurrentInstance, session: DbSession, settings: AppSettings
+    organization_id: str, request: Request, ctx: Context, session: DbSession
 ) -> ClerkJSONResponse:
     # Read and decode the upload before the first query, so the write transaction stays short.
     # `uploader_user_id` is accepted and not kept: locum records no uploader for images.
     image = await read_image_upload(request)
-    organization = await service.set_logo(
-        session, instance_id=instance.id, organization_id=organization_id, image=image, origin=settings.origin
-    )
-    return ClerkJSONResponse(organization)
+    return ClerkJSONResponse(await service.set_logo(session, ctx, organization_id=organization_id, image=image))
 
 
 @router.delete("/organizations/{organization_id}/logo", operation_id="DeleteOrganizationLogo")
-async def delete_organization_logo(
-    organization_id: str, instance: CurrentInstance, session: DbSession, settings: AppSettings
-) -> ClerkJSONResponse:
-    organization = await service.delete_logo(
-        session, instance_id=instance.id, organization_id=organization_id, origin=settings.origin
-    )
-    return ClerkJSONResponse(organization)
+async def delete_organization_logo(organization_id: str, ctx: Context, session: DbSession) -> ClerkJSONResponse:
+    return ClerkJSONResponse(await service.delete_logo(session, ctx, organization_id=organization_id))

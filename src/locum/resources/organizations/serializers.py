@@ -1,11 +1,9 @@
-"""Organizations and memberships as Clerk renders them (the spec's Organization, OrganizationMembership)."""
-
-from typing import Any
+"""Organizations and memberships as Clerk renders them (the spec's Organization, OrganizationMembership,
+and the public organization data that invitations and domains carry)."""
 
 from locum.db.models import Organization, OrganizationMembership, Role, User
+from locum.kit.json_types import JSON
 from locum.resources.users.serializers import image_url
-
-JSON = dict[str, Any]
 
 
 def organization_json(
@@ -19,11 +17,7 @@ def organization_json(
     """Counts appear only when the caller computed them (Clerk includes members_count on request)."""
     data: JSON = {
         "object": "organization",
-        "id": organization.id,
-        "name": organization.name,
-        "slug": organization.slug,
-        "image_url": image_url(origin, organization.image_id),
-        "has_image": organization.image_id is not None,
+        **public_organization_data(organization, origin=origin),
         "max_allowed_memberships": organization.max_allowed_memberships,
         "admin_delete_enabled": organization.admin_delete_enabled,
         "public_metadata": organization.public_metadata,
@@ -43,6 +37,20 @@ def organization_json(
     if missing_member_with_elevated_permissions is not None:
         data["missing_member_with_elevated_permissions"] = missing_member_with_elevated_permissions
     return data
+
+
+def image_fields(origin: str, image_id: str | None) -> JSON:
+    """`image_url` and `has_image`, as every organization and public user shape carries them."""
+    return {"image_url": image_url(origin, image_id), "has_image": image_id is not None}
+
+
+def public_organization_data(organization: Organization, *, origin: str) -> JSON:
+    return {
+        "id": organization.id,
+        "name": organization.name,
+        "slug": organization.slug,
+        **image_fields(origin, organization.image_id),
+    }
 
 
 def public_user_data(user: User, *, origin: str) -> JSON:

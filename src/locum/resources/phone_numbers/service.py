@@ -17,28 +17,29 @@ from locum.api.errors import (
     identification_update_second_factor_unverified,
 )
 from locum.db.models import PhoneNumber, User
+from locum.instances.context import RequestContext
+from locum.kit.json_types import JSON
 from locum.resources.identifications import service as identifications
 from locum.resources.identifications.service import (
     IdentificationKind,
     is_verified,
     sign_in_identification_ids,
 )
+from locum.resources.phone_numbers.repository import PhoneNumberRepository
 from locum.resources.phone_numbers.schemas import (
     CreatePhoneNumberBody,
     ReplaceUserPhoneNumberBody,
     UpdatePhoneNumberBody,
 )
-from locum.resources.users.serializers import JSON, phone_number_json
+from locum.resources.users.serializers import phone_number_json
 from locum.resources.users.service import new_phone_number
 
 SMS_CHANNEL = "sms"
 
 PHONE_NUMBERS = IdentificationKind(
-    model=PhoneNumber,
+    repository=PhoneNumberRepository,
     object="phone_number",
-    noun="phone number",
     collection="phone_numbers",
-    primary_attribute="primary_phone_number_id",
     otp_strategy="phone_code",
     channel=SMS_CHANNEL,
     build=new_phone_number,
@@ -76,22 +77,18 @@ def _reserve_for_second_factor(user: User, phone: PhoneNumber, reserved: bool, a
     return True
 
 
-async def create_phone_number(
-    session: AsyncSession, *, instance_id: str, body: CreatePhoneNumberBody, origin: str
-) -> JSON:
+async def create_phone_number(session: AsyncSession, ctx: RequestContext, body: CreatePhoneNumberBody) -> JSON:
     if body.reserved_for_second_factor and not body.verified:
         raise identification_create_second_factor_unverified()
 
     def reserve(user: User, phone: PhoneNumber, at_ms: int) -> bool:
         return _reserve_for_second_factor(user, phone, bool(body.reserved_for_second_factor), at_ms)
 
-    return await identifications.create(
-        session, PHONE_NUMBERS, instance_id=instance_id, body=body, origin=origin, rule=reserve
-    )
+    return await identifications.create(session, ctx, PHONE_NUMBERS, body, rule=reserve)
 
 
 async def update_phone_number(
-    session: AsyncSession, *, instance_id: str, phone_number_id: str, body: UpdatePhoneNumberBody, origin: str
+    session: AsyncSession, ctx: RequestContext, phone_number_id: str, body: UpdatePhoneNumberBody
 ) -> JSON:
     def second_factor(user: User, phone: PhoneNumber, at_ms: int) -> bool:
         reserved = body.reserved_for_second_factor
@@ -103,37 +100,18 @@ async def update_phone_number(
             raise identification_update_failed()
         return _reserve_for_second_factor(user, phone, reserved, at_ms)
 
-    return await identifications.update(
-        session,
-        PHONE_NUMBERS,
-        instance_id=instance_id,
-        row_id=phone_number_id,
-        body=body,
-        origin=origin,
-        rule=second_factor,
-    )
+    return await identifications.update(session, ctx, PHONE_NUMBERS, phone_number_id, body, rule=second_factor)
 
 
-async def delete_phone_number(session: AsyncSession, *, instance_id: str, phone_number_id: str, origin: str) -> JSON:
+async def delete_phone_number(session: AsyncSession, ctx: RequestContext, phone_number_id: str) -> JSON:
     return await identifications.remove(
-        session,
-        PHONE_NUMBERS,
-        instance_id=instance_id,
-        row_id=phone_number_id,
-        origin=origin,
-        removal_rule=_reassign_default_second_factor,
+        session, ctx, PHONE_NUMBERS, phone_number_id, removal_rule=_reassign_default_second_factor
     )
 
 
 async def replace_user_phone_number(
-    session: AsyncSession, *, instance_id: str, user_id: str, body: ReplaceUserPhoneNumberBody, origin: str
+    session: AsyncSession, ctx: RequestContext, user_id: str, body: ReplaceUserPhoneNumberBody
 ) -> JSON:
     return await identifications.replace(
-        session,
-        PHONE_NUMBERS,
-        instance_id=instance_id,
-        user_id=user_id,
-        body=body,
-        origin=origin,
-        removal_rule=_disable_mfa_if_second_factor_removed,
+        session, ctx, PHONE_NUMBERS, user_id, body, removal_rule=_disable_mfa_if_second_factor_removed
     )

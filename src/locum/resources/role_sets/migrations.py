@@ -8,69 +8,23 @@ organization's set.
 
 from collections.abc import Mapping
 
-from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_param_missing, form_param_value_invalid
 from locum.db.constraints import flush
-from locum.db.locking import locked
-from locum.db.models import Organization, OrganizationInvitation, OrganizationMembership, RoleSet
+from locum.db.models import RoleSet
+from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
+from locum.kit.json_types import JSON
 from locum.resources.organizations.lookup import require_enabled
+from locum.resources.role_sets.repository import RoleSetRepository
 from locum.resources.role_sets.schemas import ReplaceRoleInRoleSetBody, ReplaceRoleSetBody
-from locum.resources.role_sets.serializers import JSON, deleted_role_set_json
-from locum.resources.role_sets.service import (
-    check_creator_eligible,
-    get_role_set_or_raise,
-    organizations_using,
-    render,
-    resolve_roles,
-    role_in,
-)
-
-
-async def held_role_ids(session: AsyncSession, organization_ids: Select[str]) -> set[str]:
-    """Roles that members or pending invitations hold in those organizations."""
-    members = select(OrganizationMembership.role_id).where(OrganizationMembership.organization_id.in_(organization_ids))
-    invited = select(OrganizationInvitation.role_id).where(
-        OrganizationInvitation.organization_id.in_(organization_ids), OrganizationInvitation.status == "pending"
-    )
-    return set(await session.scalars(members.union(invited)))
-
-
-async def reassign_roles(session: AsyncSession, organization_ids: Select[str], role_ids: Mapping[str, str]) -> None:
-    """Give every member and pending invitation holding a key of `role_ids` the role it maps to.
-
-    The organizations are locked first, in id order: changes of their memberships lock the
-    organization before the membership (db/locking.py).
-    """
-    await session.execute(
-        locked(select(Organization.id).where(Organization.id.in_(organization_ids)).order_by(Organization.id))
-    )
-    at_ms = now_ms()
-    for source, dest in role_ids.items():
-        if source == dest:
-            continue
-        await session.execute(
-            update(OrganizationMembership)
-            .where(
-                OrganizationMembership.organization_id.in_(organization_ids), OrganizationMembership.role_id == source
-            )
-            .values(role_id=dest, updated_at=at_ms)
-        )
-        await session.execute(
-            update(OrganizationInvitation)
-            .where(
-                OrganizationInvitation.organization_id.in_(organization_ids),
-                OrganizationInvitation.status == "pending",
-                OrganizationInvitation.role_id == source,
-            )
-            .values(role_id=dest, updated_at=at_ms)
-        )
+from locum.resources.role_sets.serializers import deleted_role_set_json
+from locum.resources.role_sets.service import check_creator_eligible, render, resolve_roles, role_in
 
 
 async def destination_roles(
-    session: AsyncSession, *, source: RoleSet, dest: RoleSet, mappings: Mapping[str, str] | None
+    role_sets: RoleSetRepository, *, source: RoleSet, dest: RoleSet, mappings: Mapping[str, str] | None
 ) -> dict[str, str]:
     """role id -> role id for every role held under `source`: the mapping's choice, else the same
     role when `dest` has it. A held role `dest` lacks must be mapped (Clerk's rule)."""
@@ -81,7 +35,7 @@ async def destination_roles(
     dest_ids = {role.id for role in dest.roles}
     keys = {role.id: role.key for role in source.roles}
     result: dict[str, str] = {}
-    for role_id in await held_role_ids(session, organizations_using(source)):
+    for role_id in await role_sets.held_role_ids(source):
         if role_id in explicit:
             result[role_id] = explicit[role_id]
         elif role_id in dest_ids:
@@ -97,28 +51,22 @@ async def destination_roles(
 
 
 async def replace_role_set(
-    session: AsyncSession, *, instance_id: str, key_or_id: str, body: ReplaceRoleSetBody
+    session: AsyncSession, ctx: RequestContext, *, key_or_id: str, body: ReplaceRoleSetBody
 ) -> JSON:
     """Move the organizations using a set to another one, remapping their roles, then delete the
     set. Replacing the initial set makes the destination initial."""
-    settings = await require_enabled(session, instance_id=instance_id, for_update=True)
-    source = await get_role_set_or_raise(session, instance_id=instance_id, key_or_id=key_or_id)
-    dest = await session.scalar(
-        select(RoleSet).where(RoleSet.instance_id == instance_id, RoleSet.key == body.dest_role_set_key)
-    )
+    settings = await require_enabled(session, instance_id=ctx.instance_id, for_update=True)
+    role_sets = RoleSetRepository(session, ctx.instance_id)
+    source = await role_sets.get_by_key_or_id(key_or_id)
+    dest = await role_sets.get_by_key(body.dest_role_set_key)
     if dest is None:
         raise form_param_value_invalid("dest_role_set_key", f"{body.dest_role_set_key!r} is not a role set.")
     if dest.id == source.id:
         raise form_param_value_invalid("dest_role_set_key", "A role set can't be replaced with itself.")
-    dest = await get_role_set_or_raise(session, instance_id=instance_id, key_or_id=dest.id)
-    role_ids = await destination_roles(session, source=source, dest=dest, mappings=body.reassignment_mappings)
+    role_ids = await destination_roles(role_sets, source=source, dest=dest, mappings=body.reassignment_mappings)
     # Roles first: the organizations are found through the key they are about to lose.
-    await reassign_roles(session, organizations_using(source), role_ids)
-    await session.execute(
-        update(Organization)
-        .where(Organization.instance_id == instance_id, Organization.role_set_key == source.key)
-        .values(role_set_key=dest.key)
-    )
+    await role_sets.reassign_roles(source, role_ids)
+    await role_sets.move_organizations(source.key, dest.key)
     if source.type == "initial":
         # Organizations without a key keep following the initial set, which is now `dest`.
         dest.type = "initial"
@@ -131,14 +79,15 @@ async def replace_role_set(
 
 
 async def replace_role_in_role_set(
-    session: AsyncSession, *, instance_id: str, key_or_id: str, body: ReplaceRoleInRoleSetBody
+    session: AsyncSession, ctx: RequestContext, *, key_or_id: str, body: ReplaceRoleInRoleSetBody
 ) -> JSON:
     """Swap one role of a set for another: holders of the old role get the new one, which joins
     the set if needed and takes over as default or creator role where the old one was."""
-    await require_enabled(session, instance_id=instance_id, for_update=True)
-    role_set = await get_role_set_or_raise(session, instance_id=instance_id, key_or_id=key_or_id)
+    await require_enabled(session, instance_id=ctx.instance_id, for_update=True)
+    role_sets = RoleSetRepository(session, ctx.instance_id)
+    role_set = await role_sets.get_by_key_or_id(key_or_id)
     removed = role_in(role_set.roles, body.role_key, param="role_key")
-    (replacement,) = await resolve_roles(session, instance_id=instance_id, keys=[body.to_role_key], param="to_role_key")
+    (replacement,) = await resolve_roles(session, ctx, [body.to_role_key], param="to_role_key")
     if replacement.id == removed.id:
         raise form_param_value_invalid("to_role_key", "to_role_key must differ from role_key.")
     if role_set.creator_role_id == removed.id:
@@ -146,7 +95,7 @@ async def replace_role_in_role_set(
         role_set.creator_role_id = replacement.id
     if role_set.default_role_id == removed.id:
         role_set.default_role_id = replacement.id
-    await reassign_roles(session, organizations_using(role_set), {removed.id: replacement.id})
+    await role_sets.reassign_roles(role_set, {removed.id: replacement.id})
     position = role_set.roles.index(removed)
     if replacement in role_set.roles:
         role_set.roles.remove(removed)
@@ -154,4 +103,4 @@ async def replace_role_in_role_set(
         role_set.roles[position] = replacement
     role_set.updated_at = now_ms()
     await flush(session)
-    return await render(session, role_set)
+    return await render(role_sets, role_set)

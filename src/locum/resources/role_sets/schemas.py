@@ -1,23 +1,16 @@
-"""Request bodies and the list query of the Role Sets operations, named after Clerk's shapes."""
+"""Request bodies of the Role Sets operations, named after Clerk's shapes (the list takes the roles'
+KeyedListQuery)."""
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from locum.api.bodies import ClerkBody, LongText
-from locum.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 from locum.db.models.organizations import KEY_LENGTH, NAME_LENGTH
 
 MAX_ROLES_PER_REQUEST = 10
 
 RoleKeys = list[str]
-
-
-class RoleSetListParams(BaseModel):
-    query: str | None = None
-    order_by: str | None = None
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
 
 
 class CreateRoleSetBody(ClerkBody):

@@ -5,11 +5,9 @@ Migrations run inside the request that starts them, so no migration is ever "enq
 """
 
 from collections.abc import Mapping
-from typing import Any
 
 from locum.db.models import Role, RoleSet
-
-JSON = dict[str, Any]
+from locum.kit.json_types import JSON
 
 
 def role_set_item_json(role: Role, *, members_count: int) -> JSON:

@@ -1,15 +1,33 @@
-"""Session reads: one session, and the filtered, newest-first list."""
+"""Session queries: one instance's sessions, the filtered newest-first page, a user's or clients' sessions."""
 
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from locum.api.errors import not_found
+from locum.api.ordering import Ordering
+from locum.api.pagination import PaginatedQuery, ordered, page_of, window
+from locum.db.locking import locked
 from locum.db.models import Session
-from locum.kit.clock import now_ms
+from locum.db.repository import InstanceRepository
 from locum.resources.sessions.lifetimes import ACTIVE_STATUSES
-from locum.resources.sessions.schemas import SessionListParams
-from locum.resources.sessions.serializers import session_json
+from locum.resources.sessions.schemas import SessionListQuery
+
+NEWEST_FIRST = Ordering(field="created_at", descending=True)
+
+
+async def newest_first(
+    session: AsyncSession, statement: Select[Any], query: PaginatedQuery, *, created_at: Any, id_column: Any
+) -> tuple[list[Any], int | None]:
+    """A page of `statement`'s rows, newest first, and their total count only when `paginated` asks
+    for it (the bare-array answer needs no count). Clients are listed the same way."""
+    if query.paginated:
+        page = await page_of(session, statement, query, ordering=NEWEST_FIRST, column=created_at, id_column=id_column)
+        return page.items, page.total_count
+    rows = await session.scalars(window(ordered(statement, NEWEST_FIRST, created_at, id_column), query))
+    return list(rows), None
 
 
 def _status_is(status: str, now: int) -> ColumnElement[bool]:
@@ -24,32 +42,32 @@ def _status_is(status: str, now: int) -> ColumnElement[bool]:
     return Session.status == status
 
 
-def _conditions(instance_id: str, params: SessionListParams, now: int) -> list[ColumnElement[bool]]:
-    conditions = [Session.instance_id == instance_id]
-    if params.user_id is not None:
-        conditions.append(Session.user_id == params.user_id)
-    if params.client_id is not None:
-        conditions.append(Session.client_id == params.client_id)
-    if params.status is not None:
-        conditions.append(_status_is(params.status, now))
-    return conditions
+class SessionRepository(InstanceRepository[Session]):
+    model = Session
+    id_kind = "session"
 
+    def not_found(self, id: str) -> Exception:
+        return not_found("session")
 
-async def list_sessions(
-    db: AsyncSession, *, instance_id: str, params: SessionListParams
-) -> tuple[list[dict[str, Any]], int | None]:
-    """The page, and the total count when `paginated` asked for it."""
-    now = now_ms()
-    conditions = _conditions(instance_id, params, now)
-    rows = await db.scalars(
-        select(Session)
-        .where(*conditions)
-        .order_by(Session.created_at.desc(), Session.id.desc())
-        .limit(params.limit)
-        .offset(params.offset)
-    )
-    sessions = [session_json(row, now) for row in rows.all()]
-    if not params.paginated:
-        return sessions, None
-    total = await db.scalar(select(func.count()).select_from(Session).where(*conditions))
-    return sessions, int(total or 0)
+    async def listed(self, query: SessionListQuery, *, now: int) -> tuple[list[Session], int | None]:
+        """The page, newest first, and the total count when `paginated` asked for it."""
+        statement = self.select()
+        if query.user_id is not None:
+            statement = statement.where(Session.user_id == query.user_id)
+        if query.client_id is not None:
+            statement = statement.where(Session.client_id == query.client_id)
+        if query.status is not None:
+            statement = statement.where(_status_is(query.status, now))
+        return await newest_first(self.session, statement, query, created_at=Session.created_at, id_column=Session.id)
+
+    async def of_user(self, user_id: str, *, running_only: bool) -> list[Session]:
+        """The user's sessions (only the active or pending ones if `running_only`), locked until commit."""
+        statement = self.select().where(Session.user_id == user_id)
+        if running_only:
+            statement = statement.where(Session.status.in_(ACTIVE_STATUSES))
+        return list(await self.session.scalars(locked(statement.order_by(Session.id))))
+
+    async def of_clients(self, client_ids: Collection[str]) -> list[Session]:
+        """The clients' sessions, oldest first."""
+        statement = self.select().where(Session.client_id.in_(client_ids)).order_by(Session.created_at, Session.id)
+        return list(await self.session.scalars(statement))

@@ -2,87 +2,65 @@
 
 from typing import Annotated
 
-from fastapi import Body
-
-from locum.api.deps import AppSealer, AppSettings, CurrentInstance, DbReader, DbReadSession, DbSession
-from locum.api.errors import form_param_missing
+from locum.api.bodies import body_of
+from locum.api.deps import AppSealer, Context, DbReader, DbReadSession, DbSession
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
-from locum.kit.clock import now_ms
-from locum.resources.sessions import refresh, repository, service
+from locum.resources.sessions import refresh, service, tokens
 from locum.resources.sessions.schemas import (
     CreateSessionBody,
     CreateSessionTokenBody,
     RefreshSessionBody,
-    SessionListParams,
+    SessionListQuery,
 )
-from locum.resources.sessions.serializers import session_json
-from locum.resources.sessions.tokens import mint_session_token
 
 router = resource_router(tags=["Sessions"])
 
-ListParams = Annotated[SessionListParams, query_model(SessionListParams)]
-
 
 @router.get("/sessions", operation_id="GetSessionList")
-async def list_sessions(instance: CurrentInstance, db: DbReadSession, params: ListParams) -> ClerkJSONResponse:
-    sessions, total_count = await repository.list_sessions(db, instance_id=instance.id, params=params)
-    # The spec shows a bare array; with paginated=true Clerk's SDKs expect {data, total_count}.
-    return ClerkJSONResponse(sessions if total_count is None else {"data": sessions, "total_count": total_count})
+async def list_sessions(
+    ctx: Context, session: DbReadSession, query: Annotated[SessionListQuery, query_model(SessionListQuery)]
+) -> ClerkJSONResponse:
+    return ClerkJSONResponse(await service.list_sessions(session, ctx, query))
 
 
 @router.post("/sessions", operation_id="createSession")
 async def create_session(
-    instance: CurrentInstance,
-    db: DbSession,
+    ctx: Context,
+    session: DbSession,
     sealer: AppSealer,
-    settings: AppSettings,
-    body: Annotated[CreateSessionBody | None, Body()] = None,
+    body: Annotated[CreateSessionBody, body_of(CreateSessionBody)],
 ) -> ClerkJSONResponse:
-    body = body or CreateSessionBody()
-    if body.user_id is None:
-        raise form_param_missing("user_id")
-    session = await service.create_session(
-        db,
-        sealer,
-        instance_id=instance.id,
-        environment_type=instance.environment_type,
-        user_id=body.user_id,
-        active_organization_id=body.active_organization_id,
-        origin=settings.origin,
-    )
-    return ClerkJSONResponse(session_json(session, now_ms()))
+    return ClerkJSONResponse(await service.create_session(session, ctx, sealer, body))
 
 
 @router.get("/sessions/{session_id}", operation_id="GetSession")
-async def get_session(session_id: str, instance: CurrentInstance, db: DbReadSession) -> ClerkJSONResponse:
-    session = await service.find_session(db, instance_id=instance.id, session_id=session_id)
-    return ClerkJSONResponse(session_json(session, now_ms()))
+async def get_session(session_id: str, ctx: Context, session: DbReadSession) -> ClerkJSONResponse:
+    return ClerkJSONResponse(await service.get_session(session, ctx, session_id=session_id))
 
 
 @router.post("/sessions/{session_id}/revoke", operation_id="RevokeSession")
-async def revoke_session(
-    session_id: str, instance: CurrentInstance, db: DbSession, settings: AppSettings
-) -> ClerkJSONResponse:
-    session = await service.revoke_session(db, instance_id=instance.id, session_id=session_id, origin=settings.origin)
-    return ClerkJSONResponse(session_json(session, now_ms()))
+async def revoke_session(session_id: str, ctx: Context, session: DbSession) -> ClerkJSONResponse:
+    return ClerkJSONResponse(await service.revoke_session(session, ctx, session_id=session_id))
 
 
 @router.post("/sessions/{session_id}/tokens", operation_id="CreateSessionToken")
 async def create_session_token(
     session_id: str,
-    instance: CurrentInstance,
+    ctx: Context,
     reader: DbReader,
-    body: Annotated[CreateSessionTokenBody | None, Body()] = None,
+    body: Annotated[CreateSessionTokenBody, body_of(CreateSessionTokenBody)],
 ) -> ClerkJSONResponse:
-    expires_in_seconds = body.expires_in_seconds if body else None
-    jwt = await mint_session_token(reader, instance, session_id=session_id, expires_in_seconds=expires_in_seconds)
-    return ClerkJSONResponse({"object": "token", "jwt": jwt})
+    return ClerkJSONResponse(await tokens.create_session_token(reader, ctx, session_id=session_id, body=body))
 
 
 @router.post("/sessions/{session_id}/refresh", operation_id="RefreshSession")
 async def refresh_session(
-    session_id: str, instance: CurrentInstance, db: DbSession, sealer: AppSealer, body: RefreshSessionBody
+    session_id: str,
+    ctx: Context,
+    session: DbSession,
+    sealer: AppSealer,
+    body: Annotated[RefreshSessionBody, body_of(RefreshSessionBody)],
 ) -> ClerkJSONResponse:
-    return ClerkJSONResponse(await refresh.refresh_session(db, sealer, instance, session_id=session_id, body=body))
+    return ClerkJSONResponse(await refresh.refresh_session(session, ctx, sealer, session_id=session_id, body=body))

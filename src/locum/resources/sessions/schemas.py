@@ -2,10 +2,10 @@
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from locum.api.bodies import ClerkBody, LongText
-from locum.api.paging import DEFAULT_LIMIT, MAX_LIMIT
+from locum.api.pagination import PaginatedQuery
 
 MIN_TOKEN_LIFETIME_SECONDS = 30
 MAX_TOKEN_LIFETIME_SECONDS = 315_360_000
@@ -13,13 +13,10 @@ MAX_TOKEN_LIFETIME_SECONDS = 315_360_000
 ListableStatus = Literal["abandoned", "active", "ended", "expired", "removed", "replaced", "revoked"]
 
 
-class SessionListParams(BaseModel):
+class SessionListQuery(PaginatedQuery):
     client_id: str | None = None
     user_id: str | None = None
     status: ListableStatus | None = None
-    paginated: bool = False
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
 
 
 class CreateSessionBody(ClerkBody):

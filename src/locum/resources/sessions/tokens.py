@@ -15,13 +15,17 @@ import orjson
 from sqlalchemy import Select, and_, bindparam, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.errors import ClerkError, not_found
+from locum.api.errors import not_found
 from locum.db.models import Organization, OrganizationMembership, Permission, Role, RolePermission, Session
 from locum.db.reads import Reader
+from locum.instances.context import RequestContext
 from locum.instances.registry import InstanceContext
 from locum.kit.clock import now_ms
+from locum.kit.json_types import JSON
 from locum.kit.jwt_signing import SESSION_TOKEN_CATEGORY
+from locum.resources.sessions.errors import session_not_active
 from locum.resources.sessions.lifetimes import ACTIVE_STATUSES, effective_status
+from locum.resources.sessions.schemas import CreateSessionTokenBody
 
 DEFAULT_TOKEN_LIFETIME_SECONDS = 60
 # Clerk backdates `nbf` so a verifier whose clock runs a little behind still accepts a fresh token.
@@ -45,7 +49,11 @@ def token_subject_statement(dialect_name: str) -> Select[Any]:
         select(_joined_permission_keys(dialect_name))
         .select_from(RolePermission)
         .join(Permission, Permission.id == RolePermission.permission_id)
-        .where(RolePermission.role_id == Role.id, Permission.key.not_like(f"{SYSTEM_PERMISSION_PREFIX}%"))
+        .where(
+            RolePermission.role_id == Role.id,
+            Permission.instance_id == Role.instance_id,
+            Permission.key.not_like(f"{SYSTEM_PERMISSION_PREFIX}%"),
+        )
         .scalar_subquery()
     )
     return (
@@ -73,8 +81,14 @@ def token_subject_statement(dialect_name: str) -> Select[Any]:
                 OrganizationMembership.user_id == Session.user_id,
             ),
         )
-        .outerjoin(Organization, Organization.id == OrganizationMembership.organization_id)
-        .outerjoin(Role, Role.id == OrganizationMembership.role_id)
+        .outerjoin(
+            Organization,
+            and_(
+                Organization.instance_id == Session.instance_id,
+                Organization.id == OrganizationMembership.organization_id,
+            ),
+        )
+        .outerjoin(Role, and_(Role.instance_id == Session.instance_id, Role.id == OrganizationMembership.role_id))
         .where(Session.instance_id == bindparam("instance_id"), Session.id == bindparam("session_id"))
     )
 
@@ -113,20 +127,10 @@ class TokenSubject:
         )
 
 
-def session_not_active(session_id: str) -> ClerkError:
-    return ClerkError(
-        404,
-        "resource_not_found",
-        "not found",
-        "No active session was found with this id; tokens are only issued for active sessions.",
-        {"session_id": session_id},
-    )
-
-
-async def read_token_subject(reader: Reader, *, instance_id: str, session_id: str, now: int) -> TokenSubject:
+async def read_token_subject(reader: Reader, ctx: RequestContext, *, session_id: str, now: int) -> TokenSubject:
     rows = await reader.fetch_by_key(
         reader.prepared(token_subject_statement(reader.dialect.name)),
-        {"instance_id": instance_id, "session_id": session_id},
+        {"instance_id": ctx.instance_id, "session_id": session_id},
     )
     if not rows:
         raise not_found("session")
@@ -199,22 +203,28 @@ def session_claims(
     return claims
 
 
-async def mint_session_token(
-    reader: Reader, instance: InstanceContext, *, session_id: str, expires_in_seconds: int | None
-) -> str:
+def token_json(token: str) -> JSON:
+    return {"object": "token", "jwt": token}
+
+
+def _signed(instance: InstanceContext, subject: TokenSubject, *, lifetime_seconds: int, now: int) -> str:
+    claims = session_claims(instance, subject, lifetime_seconds=lifetime_seconds, now=now)
+    return instance.active_signing_key.sign(claims, category=SESSION_TOKEN_CATEGORY)
+
+
+async def create_session_token(
+    reader: Reader, ctx: RequestContext, *, session_id: str, body: CreateSessionTokenBody
+) -> JSON:
     now = now_ms()
-    subject = await read_token_subject(reader, instance_id=instance.id, session_id=session_id, now=now)
-    claims = session_claims(
-        instance, subject, lifetime_seconds=expires_in_seconds or DEFAULT_TOKEN_LIFETIME_SECONDS, now=now
-    )
-    return instance.active_signing_key.sign(claims, category=SESSION_TOKEN_CATEGORY)
+    subject = await read_token_subject(reader, ctx, session_id=session_id, now=now)
+    lifetime_seconds = body.expires_in_seconds or DEFAULT_TOKEN_LIFETIME_SECONDS
+    return token_json(_signed(ctx.instance, subject, lifetime_seconds=lifetime_seconds, now=now))
 
 
-async def mint_session_token_within(db: AsyncSession, instance: InstanceContext, *, session_id: str, now: int) -> str:
-    """A session token read through `db`, for a session created or changed in this transaction
+async def mint_session_token_within(session: AsyncSession, ctx: RequestContext, *, session_id: str, now: int) -> str:
+    """A session token read through `session`, for a session created or changed in this transaction
     (refresh, sign-in) that the read path cannot see until it commits."""
-    statement = token_subject_statement(db.get_bind().dialect.name)
-    row = (await db.execute(statement, {"instance_id": instance.id, "session_id": session_id})).one()
+    statement = token_subject_statement(session.get_bind().dialect.name)
+    row = (await session.execute(statement, {"instance_id": ctx.instance_id, "session_id": session_id})).one()
     subject = TokenSubject.from_row(tuple(row), now)
-    claims = session_claims(instance, subject, lifetime_seconds=DEFAULT_TOKEN_LIFETIME_SECONDS, now=now)
-    return instance.active_signing_key.sign(claims, category=SESSION_TOKEN_CATEGORY)
+    return _signed(ctx.instance, subject, lifetime_seconds=DEFAULT_TOKEN_LIFETIME_SECONDS, now=now)

@@ -1,73 +1,48 @@
 """Sign-in tokens: creation and revocation. Consuming one is the Frontend API's part, served by
 resources/frontend; the life cycle is drawn in resources/frontend/tickets.py."""
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.db.constraints import flush
-from locum.db.models import OrganizationMembership, SignInToken
-from locum.kit.clock import now_ms
-from locum.kit.ids import new_id
-from locum.kit.keys import secret_digest
+from locum.db.models import SignInToken
+from locum.instances.context import RequestContext
+from locum.kit.json_types import JSON
 from locum.resources.frontend import tickets
-from locum.resources.frontend.tickets import PENDING, new_secret
-from locum.resources.organization_invitations.service import not_a_member
+from locum.resources.organization_invitations.errors import not_a_member
 from locum.resources.organizations import lookup
+from locum.resources.organizations.repository import MembershipRepository
 from locum.resources.sign_in_tokens.schemas import DEFAULT_EXPIRES_IN_SECONDS, CreateSignInTokenBody
-from locum.resources.users.service import keep_user_or_raise
+from locum.resources.sign_in_tokens.serializers import created_sign_in_token_json, sign_in_token_json
+from locum.resources.users.repository import UserRepository
 
 
-async def _organization_to_activate(db: AsyncSession, *, instance_id: str, user_id: str, org_id: str) -> str:
+async def _organization_to_activate(session: AsyncSession, ctx: RequestContext, *, user_id: str, org_id: str) -> str:
     """The organization's id, once organizations are enabled and the user is one of its members."""
-    await lookup.require_enabled(db, instance_id=instance_id)
-    organization = await lookup.get_organization_or_raise(db, instance_id=instance_id, id_or_slug=org_id)
-    membership = await db.scalar(
-        select(OrganizationMembership.id).where(
-            OrganizationMembership.instance_id == instance_id,
-            OrganizationMembership.organization_id == organization.id,
-            OrganizationMembership.user_id == user_id,
-        )
-    )
-    if membership is None:
+    await lookup.require_enabled(session, instance_id=ctx.instance_id)
+    organization = await lookup.get_organization_or_raise(session, instance_id=ctx.instance_id, id_or_slug=org_id)
+    memberships = MembershipRepository(session, ctx.instance_id)
+    if not await memberships.exists(organization_id=organization.id, user_id=user_id):
         raise not_a_member()
     return organization.id
 
 
-async def create_sign_in_token(
-    db: AsyncSession, *, instance_id: str, body: CreateSignInTokenBody
-) -> tuple[SignInToken, str]:
-    """The new token and its secret, which only this response shows."""
-    await keep_user_or_raise(db, instance_id=instance_id, user_id=body.user_id)
+async def create_sign_in_token(session: AsyncSession, ctx: RequestContext, body: CreateSignInTokenBody) -> JSON:
+    """The new token with its secret, which only this response shows."""
+    await UserRepository(session, ctx.instance_id).keep_or_raise(body.user_id)
     organization_id = (
-        await _organization_to_activate(db, instance_id=instance_id, user_id=body.user_id, org_id=body.org_id)
+        await _organization_to_activate(session, ctx, user_id=body.user_id, org_id=body.org_id)
         if body.org_id is not None
         else None
     )
-    now = now_ms()
-    expires_in_seconds = body.expires_in_seconds or DEFAULT_EXPIRES_IN_SECONDS
-    secret = new_secret()
-    sign_in_token = SignInToken(
-        id=new_id("sign_in_token"),
-        instance_id=instance_id,
-        user_id=body.user_id,
-        organization_id=organization_id,
-        token_digest=secret_digest(secret),
-        status=PENDING,
-        expires_at=now + expires_in_seconds * 1000,
-        created_at=now,
-        updated_at=now,
-    )
-    db.add(sign_in_token)
-    await flush(db)
-    return sign_in_token, secret
-
-
-async def revoke_sign_in_token(db: AsyncSession, *, instance_id: str, sign_in_token_id: str) -> SignInToken:
-    return await tickets.revoke(
-        db,
+    sign_in_token, secret = await tickets.issue(
+        session,
+        ctx,
         SignInToken,
-        instance_id=instance_id,
-        ticket_id=sign_in_token_id,
-        kind="sign-in token",
-        code="sign_in_token_cannot_be_revoked_code",
+        user_id=body.user_id,
+        expires_in_seconds=body.expires_in_seconds or DEFAULT_EXPIRES_IN_SECONDS,
+        organization_id=organization_id,
     )
+    return created_sign_in_token_json(sign_in_token, secret, origin=ctx.origin)
+
+
+async def revoke_sign_in_token(session: AsyncSession, ctx: RequestContext, *, sign_in_token_id: str) -> JSON:
+    return sign_in_token_json(await tickets.revoke(session, ctx, SignInToken, ticket_id=sign_in_token_id))

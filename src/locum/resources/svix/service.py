@@ -7,53 +7,34 @@ deliveries), as deleting a Svix app does. Each flip is one conditional UPDATE, s
 creations cannot both succeed.
 """
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.errors import ClerkError
-from locum.db.models import Instance
-from locum.kit.clock import now_ms
+from locum.instances.context import RequestContext
+from locum.kit.json_types import JSON
 from locum.kit.sealing import Sealer
+from locum.resources.svix.errors import svix_app_exists, svix_app_missing
+from locum.resources.svix.repository import SvixAppRepository
 from locum.resources.webhook_endpoints.dashboard_access import dashboard_url
 from locum.resources.webhook_endpoints.service import delete_all_endpoints
 
-JSON = dict[str, str]
+
+def _svix_url(ctx: RequestContext, sealer: Sealer) -> JSON:
+    return {"svix_url": dashboard_url(sealer, ctx)}
 
 
-def svix_app_exists() -> ClerkError:
-    return ClerkError(
-        400, "svix_app_exists", "Svix app already exists", "A Svix app is already associated with this instance."
-    )
-
-
-def svix_app_missing() -> ClerkError:
-    return ClerkError(400, "svix_app_missing", "Svix app is missing", "No Svix app is associated with this instance.")
-
-
-async def _set_svix_app(db: AsyncSession, *, instance_id: str, enabled: bool) -> bool:
-    """Flip the flag to `enabled`; False when it already was."""
-    flipped = await db.scalar(
-        update(Instance)
-        .where(Instance.id == instance_id, Instance.svix_app_enabled.is_(not enabled))
-        .values(svix_app_enabled=enabled, updated_at=now_ms())
-        .returning(Instance.id)
-    )
-    return flipped is not None
-
-
-async def create_svix_app(db: AsyncSession, sealer: Sealer, *, instance_id: str, origin: str) -> JSON:
-    if not await _set_svix_app(db, instance_id=instance_id, enabled=True):
+async def create_svix_app(session: AsyncSession, ctx: RequestContext, *, sealer: Sealer) -> JSON:
+    if not await SvixAppRepository(session, ctx.instance_id).set(enabled=True):
         raise svix_app_exists()
-    return {"svix_url": dashboard_url(sealer, origin=origin, instance_id=instance_id)}
+    return _svix_url(ctx, sealer)
 
 
-async def delete_svix_app(db: AsyncSession, *, instance_id: str) -> None:
-    if not await _set_svix_app(db, instance_id=instance_id, enabled=False):
+async def delete_svix_app(session: AsyncSession, ctx: RequestContext) -> None:
+    if not await SvixAppRepository(session, ctx.instance_id).set(enabled=False):
         raise svix_app_missing()
-    await delete_all_endpoints(db, instance_id=instance_id)
+    await delete_all_endpoints(session, ctx)
 
 
-async def generate_svix_auth_url(db: AsyncSession, sealer: Sealer, *, instance_id: str, origin: str) -> JSON:
-    if not await db.scalar(select(Instance.svix_app_enabled).where(Instance.id == instance_id)):
+async def generate_svix_auth_url(session: AsyncSession, ctx: RequestContext, *, sealer: Sealer) -> JSON:
+    if not await SvixAppRepository(session, ctx.instance_id).exists():
         raise svix_app_missing()
-    return {"svix_url": dashboard_url(sealer, origin=origin, instance_id=instance_id)}
+    return _svix_url(ctx, sealer)

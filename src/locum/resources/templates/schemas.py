@@ -1,24 +1,17 @@
-"""Request bodies and the list query of the Email & SMS Templates operations (all optional, as the
-spec declares them; what the template type allows is checked by the service)."""
+"""Request bodies of the Email & SMS Templates operations (all optional, as the spec declares them;
+what the template type allows is checked by the service). The list takes a PaginatedQuery."""
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from locum.api.bodies import ClerkBody, LongText
-from locum.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 NAME_MAX_LENGTH = 255
 # The local part of an email address, as Clerk's from/reply-to names are.
 LOCAL_PART_MAX_LENGTH = 64
 
 LocalPart = Annotated[str, Field(max_length=LOCAL_PART_MAX_LENGTH)]
-
-
-class TemplateListParams(BaseModel):
-    paginated: bool = False
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
 
 
 class UpsertTemplateBody(ClerkBody):

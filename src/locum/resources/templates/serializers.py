@@ -1,11 +1,8 @@
 """Templates as Clerk renders them (the spec's Template): a system template, or an instance's override."""
 
-from typing import Any
-
+from locum.kit.json_types import JSON
 from locum.messages.catalogue import SYSTEM_TEMPLATES_TIMESTAMP, position
 from locum.messages.templates import EffectiveTemplate
-
-JSON = dict[str, Any]
 
 
 def template_json(template: EffectiveTemplate) -> JSON:

@@ -13,31 +13,23 @@ render (rendering.py); otherwise 422. Subject and sender names belong to email t
 import re
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.errors import (
-    ClerkError,
-    form_param_format_invalid,
-    form_param_value_invalid,
-    not_found,
-)
+from locum.api.errors import ClerkError, form_param_format_invalid, form_param_value_invalid
+from locum.api.pagination import PaginatedQuery, list_body
 from locum.db.constraints import flush
-from locum.db.locking import locked
-from locum.db.models import Instance, Template
+from locum.db.models import Template
+from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
-from locum.kit.ids import new_id
+from locum.kit.json_types import JSON
 from locum.messages.catalogue import SYSTEM_TEMPLATES, TEMPLATE_TYPES, TemplateType, system_templates
 from locum.messages.rendering import CompiledTemplate, TemplateSyntaxError, compile_template
 from locum.messages.service import request_variables
 from locum.messages.templates import EffectiveTemplate, app_variables, from_email_address, get_override
-from locum.resources.templates.schemas import (
-    PreviewTemplateBody,
-    TemplateListParams,
-    ToggleTemplateDeliveryBody,
-    UpsertTemplateBody,
-)
-from locum.resources.templates.serializers import JSON, template_json
+from locum.resources.templates.errors import template_not_found, unknown_template_type
+from locum.resources.templates.repository import TemplateRepository
+from locum.resources.templates.schemas import PreviewTemplateBody, ToggleTemplateDeliveryBody, UpsertTemplateBody
+from locum.resources.templates.serializers import template_json
 
 _LOCAL_PART = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._+-]{0,62}[A-Za-z0-9])?")
 EMAIL_ONLY_FIELDS = ("subject", "from_email_name", "reply_to_email_name")
@@ -47,51 +39,44 @@ def template_type_or_raise(template_type: str) -> TemplateType:
     for known in TEMPLATE_TYPES:
         if template_type == known:
             return known
-    raise form_param_value_invalid(
-        "template_type", f"template_type must be one of {', '.join(TEMPLATE_TYPES)}.", status=400
-    )
+    raise unknown_template_type()
 
 
 async def _effective_or_raise(
-    session: AsyncSession, *, instance_id: str, template_type: str, slug: str
+    session: AsyncSession, ctx: RequestContext, template_type: str, slug: str
 ) -> EffectiveTemplate:
     known_type = template_type_or_raise(template_type)
     system = SYSTEM_TEMPLATES.get((known_type, slug))
     if system is None:
-        raise not_found("template")
-    override = await get_override(session, instance_id=instance_id, template_type=known_type, slug=slug)
+        raise template_not_found()
+    override = await get_override(session, instance_id=ctx.instance_id, template_type=known_type, slug=slug)
     return EffectiveTemplate(system, override)
 
 
 async def _locked_effective_or_raise(
-    session: AsyncSession, *, instance_id: str, template_type: str, slug: str
+    session: AsyncSession, ctx: RequestContext, template_type: str, slug: str
 ) -> EffectiveTemplate:
-    """The template for a change, read under the instance's lock: changes of an instance's templates
-    (creating, changing or deleting its override) run one at a time."""
-    await session.execute(locked(select(Instance.id).where(Instance.id == instance_id)))
-    return await _effective_or_raise(session, instance_id=instance_id, template_type=template_type, slug=slug)
+    """The template for a change, read under the instance's lock."""
+    await TemplateRepository(session, ctx.instance_id).lock_instance()
+    return await _effective_or_raise(session, ctx, template_type, slug)
 
 
 async def list_templates(
-    session: AsyncSession, *, instance_id: str, template_type: str, params: TemplateListParams
-) -> tuple[list[JSON], int | None]:
-    """The page in Clerk's order (position), and the total count when `paginated` asked for it."""
+    session: AsyncSession, ctx: RequestContext, *, template_type: str, query: PaginatedQuery
+) -> JSON | list[JSON]:
+    """The page in Clerk's order (position): a bare array as the spec shows; with paginated=true
+    Clerk's SDKs expect {data, total_count}."""
     known_type = template_type_or_raise(template_type)
-    overrides = {
-        row.slug: row
-        for row in await session.scalars(
-            select(Template).where(Template.instance_id == instance_id, Template.template_type == known_type)
-        )
-    }
+    overrides = await TemplateRepository(session, ctx.instance_id).overrides(known_type)
     systems = system_templates(known_type)
-    page = systems[params.offset : params.offset + params.limit]
+    page = systems[query.offset : query.offset + query.limit]
     templates = [template_json(EffectiveTemplate(system, overrides.get(system.slug))) for system in page]
-    return templates, len(systems) if params.paginated else None
+    body: JSON | list[JSON] = list_body(templates, len(systems) if query.paginated else None)
+    return body
 
 
-async def get_template(session: AsyncSession, *, instance_id: str, template_type: str, slug: str) -> JSON:
-    template = await _effective_or_raise(session, instance_id=instance_id, template_type=template_type, slug=slug)
-    return template_json(template)
+async def get_template(session: AsyncSession, ctx: RequestContext, *, template_type: str, slug: str) -> JSON:
+    return template_json(await _effective_or_raise(session, ctx, template_type, slug))
 
 
 def _compiled(param: str, source: str) -> CompiledTemplate:
@@ -124,41 +109,31 @@ def _missing_required(template: EffectiveTemplate, body: CompiledTemplate) -> Cl
     return form_param_value_invalid("body", f"body must contain the required variables: {variables}.")
 
 
-def _new_override(instance_id: str, template: EffectiveTemplate, at_ms: int) -> Template:
-    """An override holding what the instance sees now."""
-    return Template(
-        id=new_id("template"),
-        instance_id=instance_id,
-        template_type=template.template_type,
-        slug=template.slug,
-        name=template.name,
-        subject=template.subject,
-        markup=template.markup,
-        body=template.body,
-        from_email_name=template.from_email_name if template.template_type == "email" else None,
-        reply_to_email_name=template.reply_to_email_name,
-        delivered_by_clerk=template.delivered_by_clerk,
-        enabled=template.enabled,
-        created_at=at_ms,
-        updated_at=at_ms,
-    )
-
-
 def _writable(
-    session: AsyncSession, *, instance_id: str, current: EffectiveTemplate
+    session: AsyncSession, ctx: RequestContext, current: EffectiveTemplate
 ) -> tuple[EffectiveTemplate, Template]:
-    """The template and its override, added to the session when there was none."""
+    """The template and its override; without one, a new override holding what the instance sees now."""
     if current.override is not None:
         return current, current.override
-    override = _new_override(instance_id, current, now_ms())
-    session.add(override)
+    override = TemplateRepository(session, ctx.instance_id).add(
+        template_type=current.template_type,
+        slug=current.slug,
+        name=current.name,
+        subject=current.subject,
+        markup=current.markup,
+        body=current.body,
+        from_email_name=current.from_email_name if current.template_type == "email" else None,
+        reply_to_email_name=current.reply_to_email_name,
+        delivered_by_clerk=current.delivered_by_clerk,
+        enabled=current.enabled,
+    )
     return EffectiveTemplate(current.system, override), override
 
 
 async def upsert_template(
-    session: AsyncSession, *, instance_id: str, template_type: str, slug: str, body: UpsertTemplateBody
+    session: AsyncSession, ctx: RequestContext, *, template_type: str, slug: str, body: UpsertTemplateBody
 ) -> JSON:
-    current = await _locked_effective_or_raise(session, instance_id=instance_id, template_type=template_type, slug=slug)
+    current = await _locked_effective_or_raise(session, ctx, template_type, slug)
     fields = body.model_dump(exclude_unset=True)
     _check_email_only(current.template_type, fields)
     _check_sender("from_email_name", body.from_email_name, allow_empty=False)
@@ -169,7 +144,7 @@ async def upsert_template(
         problem = _missing_required(current, _compiled("body", body.body))
         if problem is not None:
             raise problem
-    template, override = _writable(session, instance_id=instance_id, current=current)
+    template, override = _writable(session, ctx, current)
     if body.name is not None:
         override.name = body.name
     if body.subject is not None:
@@ -191,10 +166,8 @@ async def upsert_template(
     return template_json(template)
 
 
-async def revert_template(session: AsyncSession, *, instance_id: str, template_type: str, slug: str) -> JSON:
-    template = await _locked_effective_or_raise(
-        session, instance_id=instance_id, template_type=template_type, slug=slug
-    )
+async def revert_template(session: AsyncSession, ctx: RequestContext, *, template_type: str, slug: str) -> JSON:
+    template = await _locked_effective_or_raise(session, ctx, template_type, slug)
     if template.override is not None:
         await session.delete(template.override)
         await flush(session)
@@ -202,10 +175,10 @@ async def revert_template(session: AsyncSession, *, instance_id: str, template_t
 
 
 async def toggle_delivery(
-    session: AsyncSession, *, instance_id: str, template_type: str, slug: str, body: ToggleTemplateDeliveryBody
+    session: AsyncSession, ctx: RequestContext, *, template_type: str, slug: str, body: ToggleTemplateDeliveryBody
 ) -> JSON:
-    current = await _locked_effective_or_raise(session, instance_id=instance_id, template_type=template_type, slug=slug)
-    template, override = _writable(session, instance_id=instance_id, current=current)
+    current = await _locked_effective_or_raise(session, ctx, template_type, slug)
+    template, override = _writable(session, ctx, current)
     if override.delivered_by_clerk != body.delivered_by_clerk:
         override.delivered_by_clerk = body.delivered_by_clerk
         override.updated_at = now_ms()
@@ -214,15 +187,15 @@ async def toggle_delivery(
 
 
 async def preview_template(
-    session: AsyncSession, *, instance_id: str, template_type: str, slug: str, body: PreviewTemplateBody
+    session: AsyncSession, ctx: RequestContext, *, template_type: str, slug: str, body: PreviewTemplateBody
 ) -> JSON:
     """The template (with the body's changes) rendered with sample values for its variables."""
-    template = await _effective_or_raise(session, instance_id=instance_id, template_type=template_type, slug=slug)
+    template = await _effective_or_raise(session, ctx, template_type, slug)
     _check_email_only(template.template_type, body.model_dump(exclude_unset=True))
     _check_sender("from_email_name", body.from_email_name, allow_empty=False)
     _check_sender("reply_to_email_name", body.reply_to_email_name, allow_empty=True)
-    instance = await session.get_one(Instance, instance_id)
-    variables = {**app_variables(instance), **request_variables(now_ms()), **template.system.sample}
+    instance = await TemplateRepository(session, ctx.instance_id).instance()
+    variables = {**app_variables(instance), **request_variables(ctx, now_ms()), **template.system.sample}
     source = body.body if body.body is not None else template.body
     if template.template_type == "sms":
         return {"body": _compiled("body", source).render(variables, escape=False)}

@@ -2,26 +2,25 @@
 access tokens) and trusted devices. Deleting any of them from the user's JSON records user.updated."""
 
 import re
+from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_param_value_invalid, not_found
-from locum.api.paging import PageQuery
+from locum.api.pagination import PaginatedQuery, list_body
 from locum.db.constraints import flush
-from locum.db.locking import locked
-from locum.db.models import EmailAddress, ExternalAccount, PhoneNumber, TrustedDevice, User
+from locum.db.models import EmailAddress, ExternalAccount, PhoneNumber, User
+from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
+from locum.kit.json_types import JSON
 from locum.kit.sealing import Sealer
-from locum.resources.users.serializers import JSON, trusted_device_json
+from locum.resources.users.repository import TrustedDeviceRepository, UserRepository
+from locum.resources.users.serializers import deleted_object, oauth_access_token_json, trusted_device_json
 from locum.resources.users.service import get_user_or_raise, save_user
 
 # Clerk's strategy pattern for OAuth providers (verification_oauth.strategy in the spec).
 OAUTH_PROVIDER = re.compile(r"^oauth_(?:token_|custom_)?[a-z]+$")
-
-
-def deleted_object(kind: str, object_id: str) -> JSON:
-    return {"object": kind, "id": object_id, "deleted": True}
 
 
 def oauth_provider(value: str) -> str:
@@ -32,122 +31,90 @@ def oauth_provider(value: str) -> str:
     return provider
 
 
-async def delete_passkey(
-    session: AsyncSession, *, instance_id: str, user_id: str, passkey_id: str, origin: str
+async def _delete_from_user(
+    session: AsyncSession,
+    ctx: RequestContext,
+    user_id: str,
+    *,
+    kind: str,
+    row_id: str,
+    then: Callable[[User, Any], None] | None = None,
 ) -> JSON:
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
-    passkey = next((row for row in user.passkeys if row.id == passkey_id), None)
-    if passkey is None:
-        raise not_found("passkey")
-    user.passkeys.remove(passkey)
-    await save_user(session, user, origin=origin, event="user.updated")
-    return deleted_object("passkey", passkey_id)
+    """Remove the user's `kind` row (`<kind>s` on the user) `row_id`, run `then`, save the user."""
+    user = await get_user_or_raise(session, ctx, user_id, for_update=True)
+    rows: list[Any] = getattr(user, f"{kind}s")
+    row = next((row for row in rows if row.id == row_id), None)
+    if row is None:
+        raise not_found(kind.replace("_", " "))
+    rows.remove(row)
+    if then is not None:
+        then(user, row)
+    await save_user(session, ctx, user, event="user.updated")
+    return deleted_object(kind, row_id)
 
 
-async def delete_web3_wallet(
-    session: AsyncSession, *, instance_id: str, user_id: str, web3_wallet_id: str, origin: str
-) -> JSON:
-    """Remove the wallet; if it was primary, the oldest remaining verified wallet becomes primary."""
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
-    wallet = next((row for row in user.web3_wallets if row.id == web3_wallet_id), None)
-    if wallet is None:
-        raise not_found("web3 wallet")
-    user.web3_wallets.remove(wallet)
+def _succeed_primary_wallet(user: User, wallet: Any) -> None:
+    """If the wallet was primary, the oldest remaining verified wallet becomes primary."""
     if user.primary_web3_wallet_id == wallet.id:
         successor = next((row for row in user.web3_wallets if row.verification_status == "verified"), None)
         user.primary_web3_wallet_id = successor.id if successor else None
-    await save_user(session, user, origin=origin, event="user.updated")
-    return deleted_object("web3_wallet", web3_wallet_id)
 
 
-async def delete_external_account(
-    session: AsyncSession, *, instance_id: str, user_id: str, external_account_id: str, origin: str
-) -> JSON:
-    """Unlink the account; identifications it brought stay, without their link to it."""
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
-    account = next((row for row in user.external_accounts if row.id == external_account_id), None)
-    if account is None:
-        raise not_found("external account")
-    user.external_accounts.remove(account)
+def _unlink_identifications(user: User, account: Any) -> None:
+    """Identifications the account brought stay, without their link to it."""
     identifications: list[EmailAddress | PhoneNumber] = [*user.email_addresses, *user.phone_numbers]
     for identification in identifications:
         links = [link for link in identification.linked_to if link.get("id") != account.id]
         if len(links) != len(identification.linked_to):
             identification.linked_to = links
-    await save_user(session, user, origin=origin, event="user.updated")
-    return deleted_object("external_account", external_account_id)
 
 
-async def require_user(session: AsyncSession, *, instance_id: str, user_id: str) -> None:
-    found = await session.scalar(select(User.id).where(User.instance_id == instance_id, User.id == user_id))
-    if found is None:
-        raise not_found("user")
+async def delete_passkey(session: AsyncSession, ctx: RequestContext, user_id: str, passkey_id: str) -> JSON:
+    return await _delete_from_user(session, ctx, user_id, kind="passkey", row_id=passkey_id)
 
 
-async def list_trusted_devices(session: AsyncSession, *, instance_id: str, user_id: str) -> JSON:
-    """The user's active devices, in enrolment order (revoked ones are no longer listed)."""
-    await require_user(session, instance_id=instance_id, user_id=user_id)
-    rows = list(
-        await session.scalars(
-            select(TrustedDevice)
-            .where(
-                TrustedDevice.instance_id == instance_id,
-                TrustedDevice.user_id == user_id,
-                TrustedDevice.status == "active",
-            )
-            .order_by(TrustedDevice.created_at, TrustedDevice.id)
-        )
+async def delete_web3_wallet(session: AsyncSession, ctx: RequestContext, user_id: str, web3_wallet_id: str) -> JSON:
+    return await _delete_from_user(
+        session, ctx, user_id, kind="web3_wallet", row_id=web3_wallet_id, then=_succeed_primary_wallet
     )
-    return {"data": [trusted_device_json(row) for row in rows], "total_count": len(rows)}
+
+
+async def delete_external_account(
+    session: AsyncSession, ctx: RequestContext, user_id: str, external_account_id: str
+) -> JSON:
+    return await _delete_from_user(
+        session, ctx, user_id, kind="external_account", row_id=external_account_id, then=_unlink_identifications
+    )
+
+
+async def list_trusted_devices(session: AsyncSession, ctx: RequestContext, user_id: str) -> JSON:
+    """The user's active devices, in enrolment order (revoked ones are no longer listed)."""
+    await UserRepository(session, ctx.instance_id).require(user_id)
+    rows = await TrustedDeviceRepository(session, ctx.instance_id).active(user_id)
+    body: JSON = list_body([trusted_device_json(row) for row in rows], len(rows))
+    return body
 
 
 async def revoke_trusted_device(
-    session: AsyncSession, *, instance_id: str, user_id: str, trusted_device_id: str
+    session: AsyncSession, ctx: RequestContext, user_id: str, trusted_device_id: str
 ) -> JSON:
     """Only an active device can be revoked; a revoked one is as gone as it is from the list."""
-    await require_user(session, instance_id=instance_id, user_id=user_id)
-    device = await session.scalar(
-        locked(
-            select(TrustedDevice).where(
-                TrustedDevice.instance_id == instance_id,
-                TrustedDevice.user_id == user_id,
-                TrustedDevice.id == trusted_device_id,
-                TrustedDevice.status == "active",
-            )
-        )
-    )
-    if device is None:
-        raise not_found("trusted device")
+    await UserRepository(session, ctx.instance_id).require(user_id)
+    device = await TrustedDeviceRepository(session, ctx.instance_id).lock_active_or_raise(user_id, trusted_device_id)
     device.status = "revoked"
     device.revoked_at = device.updated_at = now_ms()
     await flush(session)
     return trusted_device_json(device)
 
 
-def oauth_access_token_json(row: ExternalAccount, sealer: Sealer, *, sealed_access_token: bytes) -> JSON:
-    token: JSON = {
-        "object": "oauth_access_token",
-        "external_account_id": row.id,
-        "provider_user_id": row.provider_user_id,
-        "token": sealer.unseal(sealed_access_token),
-        "expires_at": row.access_token_expires_at,
-        "provider": row.provider,
-        "public_metadata": row.public_metadata,
-        "label": row.label,
-        "scopes": row.approved_scopes.split(),
-    }
-    if row.sealed_id_token is not None:
-        token["id_token"] = sealer.unseal(row.sealed_id_token)
-    return token
-
-
 async def oauth_access_tokens(
-    session: AsyncSession, sealer: Sealer, *, instance_id: str, user_id: str, provider: str, page: PageQuery
-) -> tuple[list[JSON], int]:
-    """(one page of tokens, how many there are) for the user's accounts of `provider` holding a token."""
+    session: AsyncSession, ctx: RequestContext, user_id: str, provider: str, page: PaginatedQuery, *, sealer: Sealer
+) -> Any:
+    """One page of tokens for the user's accounts of `provider` holding a token: a bare array as the
+    spec shows, or `{data, total_count}` with paginated=true (what Clerk's SDKs expect then)."""
     provider = oauth_provider(provider)
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id)
-    holding = [
+    user = await get_user_or_raise(session, ctx, user_id)
+    holding: list[tuple[ExternalAccount, bytes]] = [
         (row, row.sealed_access_token)
         for row in user.external_accounts
         if row.provider == provider and row.sealed_access_token is not None
@@ -157,4 +124,4 @@ async def oauth_access_tokens(
         oauth_access_token_json(row, sealer, sealed_access_token=sealed)
         for row, sealed in holding[page.offset : page.offset + page.limit]
     ]
-    return tokens, len(holding)
+    return list_body(tokens, len(holding) if page.paginated else None)

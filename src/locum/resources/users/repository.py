@@ -1,4 +1,5 @@
-"""The queries of GET /users and GET /users/count: filters, ordering, cursor, and the document reads.
+"""The users' queries: the ORM reads and locks of a write (`UserRepository`, `TrustedDeviceRepository`)
+and the bare-driver reads of GET /users, GET /users/count and GET /users/{id} (`UserReads`).
 
 A filtered list is compiled once per *shape* (which filters are present and how many values each
 binds) and reused: compiling a statement costs more than running it. So each filter is split in
@@ -9,20 +10,30 @@ parameters into SQL. Neither sees the other's side.
 from collections.abc import Callable
 from typing import Any
 
-import orjson
 from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, or_, select
+from sqlalchemy.orm import selectinload
 
-from locum.api.errors import ClerkError, form_param_value_invalid
+from locum.api.errors import not_found
 from locum.api.ordering import Ordering
-from locum.api.paging import PageQuery
-from locum.api.query import split_signed
-from locum.db.models import EmailAddress, ExternalAccount, OrganizationMembership, PhoneNumber, User, Web3Wallet
-from locum.db.reads import Reader
+from locum.api.pagination import PageQuery, counting
+from locum.api.query import check_filter_sizes, split_signed
+from locum.db.locking import kept, locked, locked_for_delete
+from locum.db.models import (
+    EmailAddress,
+    ExternalAccount,
+    OrganizationMembership,
+    Passkey,
+    PhoneNumber,
+    TrustedDevice,
+    User,
+    Web3Wallet,
+)
+from locum.db.reads import Reader, Row
+from locum.db.repository import InstanceRepository, Lock
 from locum.db.text_search import contains, contains_pattern
-from locum.kit.clock import now_ms
 from locum.kit.identifiers import email_lookup_key, normalize_phone, normalize_web3_wallet
+from locum.resources.users.errors import provider_filter_incomplete
 from locum.resources.users.schemas import UserFilters
-from locum.resources.users.serializers import MAX_VERIFICATION_ATTEMPTS, with_origin
 
 MAX_FILTER_VALUES = 100
 DEFAULT_ORDER = "-created_at"
@@ -104,22 +115,9 @@ SCALAR_FILTERS = (
 )
 
 
-def _check_sizes(filters: UserFilters) -> None:
-    for name in type(filters).model_fields:
-        values = getattr(filters, name)
-        if isinstance(values, list) and len(values) > MAX_FILTER_VALUES:
-            raise ClerkError(
-                422,
-                "form_param_array_size_exceeded",
-                "too many values",
-                f"{name} accepts at most {MAX_FILTER_VALUES} values.",
-                {"param_name": name},
-            )
-
-
 def _bind_values(filters: UserFilters) -> dict[str, list[Any]]:
     """filter name -> the values its condition binds, for the filters this request uses."""
-    _check_sizes(filters)
+    check_filter_sizes(filters, MAX_FILTER_VALUES)
     values: dict[str, list[Any]] = {}
     if filters.email_address:
         values["email_address"] = [email_lookup_key(v) for v in filters.email_address]
@@ -145,13 +143,7 @@ def _bind_values(filters: UserFilters) -> dict[str, list[Any]]:
             values[name] = [value]
     if filters.provider is not None or filters.provider_user_id:
         if filters.provider is None or not filters.provider_user_id:
-            raise ClerkError(
-                422,
-                "form_conditional_param_missing",
-                "provider and provider_user_id go together",
-                "provider and provider_user_id must be given together.",
-                {"param_name": "provider" if filters.provider is None else "provider_user_id"},
-            )
+            raise provider_filter_incomplete("provider" if filters.provider is None else "provider_user_id")
         provider = filters.provider if filters.provider.startswith("oauth_") else f"oauth_{filters.provider}"
         values["provider"] = [provider, *filters.provider_user_id]
     return values
@@ -176,7 +168,7 @@ def _shape(values: dict[str, list[Any]]) -> tuple[tuple[str, int], ...]:
 
 
 def _primary(model: Any, column: Any, primary_id: Any) -> Any:
-    return select(column).where(model.id == primary_id).scalar_subquery()
+    return select(column).where(model.instance_id == INSTANCE, model.id == primary_id).scalar_subquery()
 
 
 ORDER_COLUMNS: dict[str, Any] = {
@@ -219,64 +211,165 @@ def _list_statement(
     )
 
 
-def current_document(origin: str, document: bytes, locked_at: int | None, lockout_expires_at: int | None) -> bytes:
-    """The stored JSON for this server's origin, with the lockout brought up to date (the only
-    time-dependent fields): an expired lockout reads as unlocked with a fresh count of attempts,
-    as the next write will store."""
-    document = with_origin(bytes(document), origin)
-    if locked_at is None or lockout_expires_at is None:
-        return document
-    data = orjson.loads(document)
-    remaining_ms = lockout_expires_at - now_ms()
-    if remaining_ms > 0:
-        data["lockout_expires_in_seconds"] = -(-remaining_ms // 1000)
-    else:
-        data.update(
-            locked=False, lockout_expires_in_seconds=None, verification_attempts_remaining=MAX_VERIFICATION_ATTEMPTS
-        )
-    return orjson.dumps(data)
-
-
-async def list_user_documents(
-    reader: Reader,
-    *,
-    instance_id: str,
-    origin: str,
-    filters: UserFilters,
-    ordering: Ordering,
-    page: PageQuery,
-    starting_after: str | None,
-) -> list[bytes]:
-    if starting_after is not None:
-        if ordering.field != "created_at":
-            raise form_param_value_invalid(
-                "starting_after", "starting_after can only be combined with created_at ordering."
-            )
-        if page.offset:
-            raise form_param_value_invalid("starting_after", "starting_after cannot be combined with offset.")
-    values = _bind_values(filters)
-    with_cursor = starting_after is not None
-    read = reader.prepared_by_shape(
-        ("users.list", _shape(values), ordering, with_cursor), lambda: _list_statement(values, ordering, with_cursor)
-    )
-    parameters = _parameters(instance_id, values) | {"limit": page.limit, "offset": page.offset}
-    if with_cursor:
-        parameters["starting_after"] = starting_after
-    return [current_document(origin, *row) for row in await reader.fetch(read, parameters)]
-
-
-async def count_users(reader: Reader, *, instance_id: str, filters: UserFilters) -> int:
-    values = _bind_values(filters)
-    read = reader.prepared_by_shape(
-        ("users.count", _shape(values)), lambda: select(func.count()).select_from(User).where(*_conditions(values))
-    )
-    rows = await reader.fetch(read, _parameters(instance_id, values))
-    return int(rows[0][0])
-
-
 USER_DOCUMENT = select(*DOCUMENT_COLUMNS).where(User.instance_id == INSTANCE, User.id == bindparam("user_id"))
+_ONE_USER = (User.instance_id == INSTANCE, User.id == bindparam("user_id"))
+PASSWORD_STATE = select(User.password_digest, User.password_hasher, User.locked_at, User.lockout_expires_at).where(
+    *_ONE_USER
+)
+SECOND_FACTOR_STATE = select(User.sealed_totp_secret, User.backup_code_digests).where(*_ONE_USER)
 
 
-async def fetch_user_document(reader: Reader, *, instance_id: str, user_id: str, origin: str) -> bytes | None:
-    rows = await reader.fetch_by_key(reader.prepared(USER_DOCUMENT), {"instance_id": instance_id, "user_id": user_id})
-    return current_document(origin, *rows[0]) if rows else None
+class UserReads:
+    """One instance's user reads on the bare-driver reader; rows come back as the driver gives them
+    (a document row is `DOCUMENT_COLUMNS`, rendered by serializers.current_document)."""
+
+    def __init__(self, reader: Reader, instance_id: str) -> None:
+        self.reader = reader
+        self.instance_id = instance_id
+
+    async def page(
+        self, filters: UserFilters, ordering: Ordering, page: PageQuery, *, starting_after: str | None
+    ) -> list[Row]:
+        values = _bind_values(filters)
+        with_cursor = starting_after is not None
+        read = self.reader.prepared_by_shape(
+            ("users.list", _shape(values), ordering, with_cursor),
+            lambda: _list_statement(values, ordering, with_cursor),
+        )
+        parameters = _parameters(self.instance_id, values) | {"limit": page.limit, "offset": page.offset}
+        if with_cursor:
+            parameters["starting_after"] = starting_after
+        return await self.reader.fetch(read, parameters)
+
+    async def count(self, filters: UserFilters) -> int:
+        values = _bind_values(filters)
+        read = self.reader.prepared_by_shape(
+            ("users.count", _shape(values)), lambda: counting(User).where(*_conditions(values))
+        )
+        rows = await self.reader.fetch(read, _parameters(self.instance_id, values))
+        return int(rows[0][0])
+
+    async def _one(self, statement: Any, user_id: str) -> Row | None:
+        rows = await self.reader.fetch_by_key(
+            self.reader.prepared(statement), {"instance_id": self.instance_id, "user_id": user_id}
+        )
+        return rows[0] if rows else None
+
+    async def _one_or_raise(self, statement: Any, user_id: str) -> Row:
+        row = await self._one(statement, user_id)
+        if row is None:
+            raise not_found("user")
+        return row
+
+    async def document(self, user_id: str) -> Row | None:
+        """The user's DOCUMENT_COLUMNS."""
+        return await self._one(USER_DOCUMENT, user_id)
+
+    async def password_state(self, user_id: str) -> Row:
+        """(password_digest, password_hasher, locked_at, lockout_expires_at)."""
+        return await self._one_or_raise(PASSWORD_STATE, user_id)
+
+    async def second_factor_state(self, user_id: str) -> Row:
+        """(sealed_totp_secret, backup_code_digests)."""
+        return await self._one_or_raise(SECOND_FACTOR_STATE, user_id)
+
+
+USER_GRAPH = (
+    selectinload(User.email_addresses),
+    selectinload(User.phone_numbers),
+    selectinload(User.web3_wallets),
+    selectinload(User.passkeys),
+    selectinload(User.external_accounts),
+)
+
+
+class UserRepository(InstanceRepository[User]):
+    """Users read through the ORM with every collection their JSON needs (no lazy loads under asyncio).
+
+    Every change of a user re-renders its whole document from what was read, so a change reads
+    the user with `lock=locked` (db/locking.py): read without it, it would undo a concurrent one.
+    """
+
+    model = User
+    id_kind = "user"
+
+    def not_found(self, id: str) -> Exception:
+        return not_found("user")
+
+    async def get(self, id: str, *, lock: Lock | None = None) -> User | None:
+        statement = self.select().where(User.id == id).options(*USER_GRAPH)
+        user: User | None = await self.session.scalar(lock(statement) if lock is not None else statement)
+        return user
+
+    async def keep_or_raise(self, id: str) -> None:
+        """Check the user exists and keep it from being deleted until commit: for inserting a row
+        that references it (a deletion in between would fail the insert's foreign key)."""
+        if await self.session.scalar(kept(self.select(User.id).where(User.id == id))) is None:
+            raise self.not_found(id)
+
+    async def require(self, id: str) -> None:
+        if await self.session.scalar(self.select(User.id).where(User.id == id)) is None:
+            raise self.not_found(id)
+
+    async def get_for_delete(self, id: str) -> User:
+        user: User | None = await self.session.scalar(locked_for_delete(self.select().where(User.id == id)))
+        if user is None:
+            raise self.not_found(id)
+        return user
+
+    async def lock_many(self, ids: list[str]) -> list[User]:
+        """The users among `ids`, locked in id order so that two bulk requests over overlapping users
+        can't deadlock."""
+        statement = self.select().where(User.id.in_(ids)).options(*USER_GRAPH).order_by(User.id)
+        return list(await self.session.scalars(locked(statement)))
+
+
+class TrustedDeviceRepository(InstanceRepository[TrustedDevice]):
+    model = TrustedDevice
+    id_kind = "trusted_device"
+
+    def not_found(self, id: str) -> Exception:
+        return not_found("trusted device")
+
+    async def active(self, user_id: str) -> list[TrustedDevice]:
+        """The user's active devices, in enrolment order."""
+        statement = (
+            self.select()
+            .where(TrustedDevice.user_id == user_id, TrustedDevice.status == "active")
+            .order_by(TrustedDevice.created_at, TrustedDevice.id)
+        )
+        return list(await self.session.scalars(statement))
+
+    async def lock_active_or_raise(self, user_id: str, device_id: str) -> TrustedDevice:
+        device: TrustedDevice | None = await self.session.scalar(
+            locked(
+                self.select().where(
+                    TrustedDevice.user_id == user_id, TrustedDevice.id == device_id, TrustedDevice.status == "active"
+                )
+            )
+        )
+        if device is None:
+            raise self.not_found(device_id)
+        return device
+
+
+class ExternalAccountRepository(InstanceRepository[ExternalAccount]):
+    model = ExternalAccount
+    id_kind = "external_account"
+
+    def not_found(self, id: str) -> Exception:
+        return not_found("external account")
+
+    async def provider_user_taken(self, provider: str, provider_user_id: str) -> bool:
+        statement = self.select(ExternalAccount.id).where(
+            ExternalAccount.provider == provider, ExternalAccount.provider_user_id == provider_user_id
+        )
+        return await self.session.scalar(statement) is not None
+
+
+class PasskeyRepository(InstanceRepository[Passkey]):
+    model = Passkey
+    id_kind = "passkey"
+
+    def not_found(self, id: str) -> Exception:
+        return not_found("passkey")

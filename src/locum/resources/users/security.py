@@ -12,33 +12,33 @@ from typing import Any
 
 import orjson
 import pyotp
-from sqlalchemy import ReturnsRows, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.bodies import ClerkBody, LongText
 from locum.api.errors import (
     ClerkError,
     bulk_size_exceeded,
     form_param_missing,
     incorrect_password,
     no_password_set,
-    not_found,
     totp_disabled,
     totp_incorrect_code,
     totp_invalid_length,
     user_locked,
 )
-from locum.db.locking import locked
 from locum.db.models import User
 from locum.db.reads import Reader
+from locum.instances.context import RequestContext
 from locum.kit import passwords
 from locum.kit.backup_codes import find_matching
 from locum.kit.clock import now_ms
 from locum.kit.hashing import run_hashing
+from locum.kit.json_types import JSON
 from locum.kit.sealing import Sealer
 from locum.resources.sessions.endings import revoke_user_sessions
-from locum.resources.users.serializers import JSON, LOCKOUT_DURATION_MS, MAX_VERIFICATION_ATTEMPTS, user_json
-from locum.resources.users.service import USER_GRAPH, get_user_or_raise, save_user
+from locum.resources.users.repository import UserReads, UserRepository
+from locum.resources.users.schemas import UserIdsBody
+from locum.resources.users.serializers import LOCKOUT_DURATION_MS, MAX_VERIFICATION_ATTEMPTS, user_json
+from locum.resources.users.service import get_user_or_raise, save_user
 
 BULK_MAX_USERS = 50
 TOTP_DIGITS = 6
@@ -52,88 +52,42 @@ TOTP_CODE = re.compile(rf"[0-9]{{{TOTP_DIGITS}}}")
 VERIFY_LOCKED_STATUS = 422
 
 
-class UserIdsBody(ClerkBody):
-    user_ids: list[str] | None = None
-
-
-class VerifyPasswordBody(ClerkBody):
-    password: LongText | None = None
-
-
-class VerifyTOTPBody(ClerkBody):
-    code: str | None = None
-
-
-class RemovePasswordBody(ClerkBody):
-    sign_out_of_other_sessions: bool | None = None
-
-
-class SetPasswordCompromisedBody(ClerkBody):
-    revoke_all_sessions: bool | None = None
-
-
-_ONE_USER = (User.instance_id == bindparam("instance_id"), User.id == bindparam("user_id"))
-_PASSWORD_STATE = select(User.password_digest, User.password_hasher, User.locked_at, User.lockout_expires_at).where(
-    *_ONE_USER
-)
-_SECOND_FACTOR_STATE = select(User.sealed_totp_secret, User.backup_code_digests).where(*_ONE_USER)
-
-
-async def _read(reader: Reader, statement: ReturnsRows, *, instance_id: str, user_id: str) -> tuple[Any, ...]:
-    rows = await reader.fetch_by_key(reader.prepared(statement), {"instance_id": instance_id, "user_id": user_id})
-    if not rows:
-        raise not_found("user")
-    return tuple(rows[0])
-
-
 async def _change_user(
-    session: AsyncSession, *, instance_id: str, user_id: str, origin: str, change: Callable[[User], None]
+    session: AsyncSession, ctx: RequestContext, user_id: str, change: Callable[[User], None]
 ) -> JSON:
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
+    user = await get_user_or_raise(session, ctx, user_id, for_update=True)
     change(user)
-    return await save_user(session, user, origin=origin, event="user.updated")
+    return await save_user(session, ctx, user, event="user.updated")
+
+
+async def _revoke_sessions(session: AsyncSession, ctx: RequestContext, user_id: str) -> None:
+    await revoke_user_sessions(session, ctx, user_id=user_id)
 
 
 # Ban
 
 
-async def set_banned(session: AsyncSession, *, instance_id: str, user_id: str, banned: bool, origin: str) -> JSON:
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
+async def _set_banned(session: AsyncSession, ctx: RequestContext, user: User, banned: bool) -> JSON:
     user.banned = banned
-    saved = await save_user(session, user, origin=origin, event="user.updated")
+    saved = await save_user(session, ctx, user, event="user.updated")
     if banned:
-        await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
+        await _revoke_sessions(session, ctx, user.id)
     return saved
 
 
-async def set_banned_many(
-    session: AsyncSession, *, instance_id: str, body: UserIdsBody, banned: bool, origin: str
-) -> list[JSON]:
+async def set_banned(session: AsyncSession, ctx: RequestContext, user_id: str, *, banned: bool) -> JSON:
+    return await _set_banned(session, ctx, await get_user_or_raise(session, ctx, user_id, for_update=True), banned)
+
+
+async def set_banned_many(session: AsyncSession, ctx: RequestContext, body: UserIdsBody, *, banned: bool) -> list[JSON]:
     """The users among `user_ids` that exist in the instance, in request order; unknown ids are skipped."""
     if not body.user_ids:
         raise form_param_missing("user_ids", status=400)
     if len(body.user_ids) > BULK_MAX_USERS:
         raise bulk_size_exceeded("user_ids", BULK_MAX_USERS)
     requested = list(dict.fromkeys(body.user_ids))
-    # Locked in id order, so that two bulk requests over overlapping users can't deadlock.
-    found = await session.scalars(
-        locked(
-            select(User)
-            .where(User.instance_id == instance_id, User.id.in_(requested))
-            .options(*USER_GRAPH)
-            .order_by(User.id)
-        )
-    )
-    users = {user.id: user for user in found}
-    saved = []
-    for user_id in requested:
-        user = users.get(user_id)
-        if user is not None:
-            user.banned = banned
-            saved.append(await save_user(session, user, origin=origin, event="user.updated"))
-            if banned:
-                await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
-    return saved
+    users = {user.id: user for user in await UserRepository(session, ctx.instance_id).lock_many(requested)}
+    return [await _set_banned(session, ctx, users[user_id], banned) for user_id in requested if user_id in users]
 
 
 # Lock
@@ -148,13 +102,13 @@ def _unlock(user: User) -> None:
     user.failed_verification_attempts = 0
 
 
-async def lock_user(session: AsyncSession, *, instance_id: str, user_id: str, origin: str) -> JSON:
+async def lock_user(session: AsyncSession, ctx: RequestContext, user_id: str) -> JSON:
     """An administrator's lock: it lasts until the user is unlocked."""
-    return await _change_user(session, instance_id=instance_id, user_id=user_id, origin=origin, change=_lock_forever)
+    return await _change_user(session, ctx, user_id, _lock_forever)
 
 
-async def unlock_user(session: AsyncSession, *, instance_id: str, user_id: str, origin: str) -> JSON:
-    return await _change_user(session, instance_id=instance_id, user_id=user_id, origin=origin, change=_unlock)
+async def unlock_user(session: AsyncSession, ctx: RequestContext, user_id: str) -> JSON:
+    return await _change_user(session, ctx, user_id, _unlock)
 
 
 def _lockout_error(locked_at: int | None, lockout_expires_at: int | None, at_ms: int) -> ClerkError | None:
@@ -184,21 +138,13 @@ def _count_failed_attempt(user: User, at_ms: int) -> None:
 
 
 async def verify_password(
-    session: AsyncSession,
-    reader: Reader,
-    *,
-    instance_id: str,
-    user_id: str,
-    password: str | None,
-    origin: str,
+    session: AsyncSession, ctx: RequestContext, user_id: str, password: str | None, *, reader: Reader
 ) -> JSON | ClerkError:
     """{verified: true}, or the refusal to answer with. A wrong password is returned rather than
     raised: the failed attempt it counted must be committed."""
     if password is None:
         raise form_param_missing("password")
-    digest, hasher, locked_at, lockout_expires_at = await _read(
-        reader, _PASSWORD_STATE, instance_id=instance_id, user_id=user_id
-    )
+    digest, hasher, locked_at, lockout_expires_at = await UserReads(reader, ctx.instance_id).password_state(user_id)
     lockout = _lockout_error(locked_at, lockout_expires_at, now_ms())
     if lockout is not None:
         raise lockout
@@ -210,7 +156,7 @@ async def verify_password(
     if verified and passwords.needs_rehash(hasher, digest):
         upgraded = await run_hashing(passwords.hash_password, password)
 
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
+    user = await get_user_or_raise(session, ctx, user_id, for_update=True)
     at_ms = now_ms()
     lockout = _lockout_error(user.locked_at, user.lockout_expires_at, at_ms)
     if lockout is not None:  # locked by attempts that finished while this one was verifying
@@ -221,32 +167,32 @@ async def verify_password(
     _clear_expired_lockout(user, at_ms)
     if not verified:
         _count_failed_attempt(user, at_ms)
-        await save_user(session, user, origin=origin, event=None)
+        await save_user(session, ctx, user, event=None)
         return incorrect_password()
     user.failed_verification_attempts = 0
     # Only the digest that was verified is replaced; a password set meanwhile is kept.
     if upgraded is not None and user.password_digest == digest:
         user.password_digest, user.password_hasher = upgraded, passwords.LOCUM_HASHER
     if (user.failed_verification_attempts, user.locked_at, user.password_digest) != before:
-        await save_user(session, user, origin=origin, event="user.updated")
+        await save_user(session, ctx, user, event="user.updated")
     return {"verified": True}
 
 
 async def remove_password(
-    session: AsyncSession, *, instance_id: str, user_id: str, sign_out_of_other_sessions: bool, origin: str
+    session: AsyncSession, ctx: RequestContext, user_id: str, *, sign_out_of_other_sessions: bool
 ) -> JSON:
     """The user without a password; a user who has none is returned as is, and no event is recorded.
 
     A backend call has no "current" session, so signing out of the other sessions ends them all.
     """
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
+    user = await get_user_or_raise(session, ctx, user_id, for_update=True)
     if sign_out_of_other_sessions:
-        await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
+        await _revoke_sessions(session, ctx, user_id)
     if user.password_digest is None:
-        return user_json(user, origin)
+        return user_json(user, ctx.origin)
     user.password_digest = user.password_hasher = user.password_last_updated_at = None
     user.password_compromised = False
-    return await save_user(session, user, origin=origin, event="user.updated")
+    return await save_user(session, ctx, user, event="user.updated")
 
 
 def _set_password_compromised(user: User) -> None:
@@ -260,20 +206,16 @@ def _unset_password_compromised(user: User) -> None:
 
 
 async def set_password_compromised(
-    session: AsyncSession, *, instance_id: str, user_id: str, revoke_all_sessions: bool, origin: str
+    session: AsyncSession, ctx: RequestContext, user_id: str, *, revoke_all_sessions: bool
 ) -> JSON:
-    user = await _change_user(
-        session, instance_id=instance_id, user_id=user_id, origin=origin, change=_set_password_compromised
-    )
+    user = await _change_user(session, ctx, user_id, _set_password_compromised)
     if revoke_all_sessions:
-        await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
+        await _revoke_sessions(session, ctx, user_id)
     return user
 
 
-async def unset_password_compromised(session: AsyncSession, *, instance_id: str, user_id: str, origin: str) -> JSON:
-    return await _change_user(
-        session, instance_id=instance_id, user_id=user_id, origin=origin, change=_unset_password_compromised
-    )
+async def unset_password_compromised(session: AsyncSession, ctx: RequestContext, user_id: str) -> JSON:
+    return await _change_user(session, ctx, user_id, _unset_password_compromised)
 
 
 # Second factors
@@ -307,19 +249,12 @@ def _digest_list(value: Any) -> list[str]:
 
 
 async def verify_totp(
-    session: AsyncSession,
-    reader: Reader,
-    sealer: Sealer,
-    *,
-    instance_id: str,
-    user_id: str,
-    code: str | None,
-    origin: str,
+    session: AsyncSession, ctx: RequestContext, user_id: str, code: str | None, *, reader: Reader, sealer: Sealer
 ) -> JSON:
     """A current TOTP code or one of the backup codes; a matching backup code is used up."""
     if code is None:
         raise form_param_missing("code")
-    sealed_secret, stored_digests = await _read(reader, _SECOND_FACTOR_STATE, instance_id=instance_id, user_id=user_id)
+    sealed_secret, stored_digests = await UserReads(reader, ctx.instance_id).second_factor_state(user_id)
     digests = _digest_list(stored_digests)
     if sealed_secret is None and not digests:
         raise totp_disabled()
@@ -331,13 +266,13 @@ async def verify_totp(
     if index is None:
         raise totp_incorrect_code()
 
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
+    user = await get_user_or_raise(session, ctx, user_id, for_update=True)
     if digests[index] not in user.backup_code_digests:  # used up by a concurrent request, or replaced
         raise totp_incorrect_code()
     was_enabled = mfa_enabled(user)
     user.backup_code_digests = [digest for digest in user.backup_code_digests if digest != digests[index]]
     _note_mfa_disabled(user, was_enabled)
-    await save_user(session, user, origin=origin, event="user.updated")
+    await save_user(session, ctx, user, event="user.updated")
     return {"verified": True, "code_type": "backup_code"}
 
 
@@ -348,16 +283,15 @@ def _note_mfa_disabled(user: User, was_enabled: bool) -> None:
 
 async def remove_second_factors(
     session: AsyncSession,
-    *,
-    instance_id: str,
+    ctx: RequestContext,
     user_id: str,
-    origin: str,
+    *,
     totp: bool = False,
     backup_codes: bool = False,
     phone_numbers: bool = False,
 ) -> JSON:
     """{user_id} after removing the chosen factors; an event is recorded only if one was removed."""
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
+    user = await get_user_or_raise(session, ctx, user_id, for_update=True)
     was_enabled = mfa_enabled(user)
     removed = False
     if totp and user.sealed_totp_secret is not None:
@@ -372,5 +306,5 @@ async def remove_second_factors(
                 phone.updated_at, removed = at_ms, True
     if removed:
         _note_mfa_disabled(user, was_enabled)
-        await save_user(session, user, origin=origin, event="user.updated")
+        await save_user(session, ctx, user, event="user.updated")
     return {"user_id": user.id}

@@ -1,9 +1,11 @@
 """Users and their identifications as Clerk renders them (the spec's User, EmailAddress, …)."""
 
-from typing import Any
+import orjson
 
 from locum.db.models import EmailAddress, ExternalAccount, Passkey, PhoneNumber, TrustedDevice, User, Web3Wallet
 from locum.kit.clock import now_ms
+from locum.kit.json_types import JSON, columns
+from locum.kit.sealing import Sealer
 
 MAX_VERIFICATION_ATTEMPTS = 10
 LOCKOUT_DURATION_MS = 60 * 60 * 1000
@@ -15,8 +17,6 @@ DEFAULT_AVATAR_PATH = f"{IMAGES_PATH}/default"
 STORED_ORIGIN = "locum://origin"
 _STORED_IMAGES_PREFIX = f'"{STORED_ORIGIN}{IMAGES_PATH}/'.encode()
 
-JSON = dict[str, Any]
-
 
 def image_url(origin: str, image_id: str | None) -> str:
     return f"{origin}{IMAGES_PATH}/{image_id}" if image_id else f"{origin}{DEFAULT_AVATAR_PATH}"
@@ -25,6 +25,10 @@ def image_url(origin: str, image_id: str | None) -> str:
 def with_origin(document: bytes, origin: str) -> bytes:
     """A stored document with its image URLs pointing at `origin`."""
     return document.replace(_STORED_IMAGES_PREFIX, f'"{origin}{IMAGES_PATH}/'.encode())
+
+
+def _verification(kind: str, status: str, strategy: str, attempts: int | None, expire_at: int | None) -> JSON:
+    return {"object": kind, "status": status, "strategy": strategy, "attempts": attempts, "expire_at": expire_at}
 
 
 def verification_json(
@@ -40,54 +44,45 @@ def verification_json(
         kind = "verification_from_oauth"
     else:
         kind = "verification_otp"
-    return {"object": kind, "status": status, "strategy": strategy, "attempts": attempts, "expire_at": expire_at}
+    return _verification(kind, status, strategy, attempts, expire_at)
 
 
-def _identification_verification(row: EmailAddress | PhoneNumber | Web3Wallet) -> JSON | None:
-    return verification_json(
+def _identification_json(row: EmailAddress | PhoneNumber | Web3Wallet, kind: str, **fields: object) -> JSON:
+    """What every identification shows: its id, kind, value (the column named after the kind), verification."""
+    verification = verification_json(
         row.verification_status, row.verification_strategy, row.verification_attempts, row.verification_expire_at
     )
+    return {
+        "id": row.id,
+        "object": kind,
+        kind: getattr(row, kind),
+        "verification": verification,
+        **fields,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
 
 
 def email_address_json(row: EmailAddress) -> JSON:
-    return {
-        "id": row.id,
-        "object": "email_address",
-        "email_address": row.email_address,
-        "reserved": row.reserved,
-        "verification": _identification_verification(row),
-        "linked_to": row.linked_to,
-        "matches_sso_connection": False,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    }
+    return _identification_json(
+        row, "email_address", reserved=row.reserved, linked_to=row.linked_to, matches_sso_connection=False
+    )
 
 
 def phone_number_json(row: PhoneNumber) -> JSON:
-    return {
-        "id": row.id,
-        "object": "phone_number",
-        "phone_number": row.phone_number,
-        "reserved_for_second_factor": row.reserved_for_second_factor,
-        "default_second_factor": row.default_second_factor,
-        "reserved": row.reserved,
-        "verification": _identification_verification(row),
-        "linked_to": row.linked_to,
-        "backup_codes": None,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    }
+    return _identification_json(
+        row,
+        "phone_number",
+        reserved_for_second_factor=row.reserved_for_second_factor,
+        default_second_factor=row.default_second_factor,
+        reserved=row.reserved,
+        linked_to=row.linked_to,
+        backup_codes=None,
+    )
 
 
 def web3_wallet_json(row: Web3Wallet) -> JSON:
-    return {
-        "id": row.id,
-        "object": "web3_wallet",
-        "web3_wallet": row.web3_wallet,
-        "verification": _identification_verification(row),
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    }
+    return _identification_json(row, "web3_wallet")
 
 
 def passkey_json(row: Passkey) -> JSON:
@@ -96,61 +91,81 @@ def passkey_json(row: Passkey) -> JSON:
         "object": "passkey",
         "name": row.name,
         "last_used_at": row.last_used_at,
-        "verification": {
-            "object": "verification_passkey",
-            "status": "verified",
-            "strategy": "passkey",
-            "attempts": None,
-            "expire_at": None,
-        },
+        "verification": _verification("verification_passkey", "verified", "passkey", None, None),
     }
 
 
 def external_account_json(row: ExternalAccount) -> JSON:
     return {
         "object": "external_account",
-        "id": row.id,
-        "provider": row.provider,
-        "identification_id": row.identification_id,
-        "provider_user_id": row.provider_user_id,
-        "approved_scopes": row.approved_scopes,
-        "email_address": row.email_address,
+        **columns(
+            row,
+            "id",
+            "provider",
+            "identification_id",
+            "provider_user_id",
+            "approved_scopes",
+            "email_address",
+            "first_name",
+            "last_name",
+            "avatar_url",
+            "username",
+            "phone_number",
+            "public_metadata",
+            "label",
+            "created_at",
+            "updated_at",
+        ),
         "email_address_verified": True,
-        "first_name": row.first_name,
-        "last_name": row.last_name,
-        "avatar_url": row.avatar_url,
         "image_url": row.avatar_url or None,
-        "username": row.username,
-        "phone_number": row.phone_number,
-        "public_metadata": row.public_metadata,
-        "label": row.label,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-        "verification": {
-            "object": "verification_oauth",
-            "status": "verified",
-            "strategy": row.provider,
-            "attempts": None,
-            # Required and non-null in the spec; the OAuth flow finished when the account was linked.
-            "expire_at": row.created_at,
-        },
+        # expire_at is required and non-null in the spec; the OAuth flow finished when the account was linked.
+        "verification": _verification("verification_oauth", "verified", row.provider, None, row.created_at),
     }
 
 
 def trusted_device_json(row: TrustedDevice) -> JSON:
     return {
         "object": "trusted_device",
-        "id": row.id,
-        "platform": row.platform,
-        "app_identifier": row.app_identifier,
-        "name": row.name,
+        **columns(
+            row,
+            "id",
+            "platform",
+            "app_identifier",
+            "name",
+            "status",
+            "created_at",
+            "updated_at",
+            "last_used_at",
+            "revoked_at",
+        ),
         "algorithm": "ES256",
-        "status": row.status,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-        "last_used_at": row.last_used_at,
-        "revoked_at": row.revoked_at,
     }
+
+
+def deleted_object(kind: str, object_id: str) -> JSON:
+    return {"object": kind, "id": object_id, "deleted": True}
+
+
+def deleted_user_json(user: User) -> JSON:
+    deleted = deleted_object("user", user.id)
+    if user.external_id is not None:
+        deleted["external_id"] = user.external_id
+    return deleted
+
+
+def oauth_access_token_json(row: ExternalAccount, sealer: Sealer, *, sealed_access_token: bytes) -> JSON:
+    token: JSON = {
+        "object": "oauth_access_token",
+        "external_account_id": row.id,
+        "provider_user_id": row.provider_user_id,
+        "token": sealer.unseal(sealed_access_token),
+        "expires_at": row.access_token_expires_at,
+        **columns(row, "provider", "public_metadata", "label"),
+        "scopes": row.approved_scopes.split(),
+    }
+    if row.sealed_id_token is not None:
+        token["id_token"] = sealer.unseal(row.sealed_id_token)
+    return token
 
 
 def lockout_state(user: User, at_ms: int) -> tuple[bool, int | None]:
@@ -177,20 +192,29 @@ def user_json(user: User, origin: str) -> JSON:
     return {
         "id": user.id,
         "object": "user",
-        "external_id": user.external_id,
-        "primary_email_address_id": user.primary_email_address_id,
-        "primary_phone_number_id": user.primary_phone_number_id,
-        "primary_web3_wallet_id": user.primary_web3_wallet_id,
-        "username": user.username,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "locale": user.locale,
+        **columns(
+            user,
+            "external_id",
+            "primary_email_address_id",
+            "primary_phone_number_id",
+            "primary_web3_wallet_id",
+            "username",
+            "first_name",
+            "last_name",
+            "locale",
+        ),
         "profile_image_url": url,
         "image_url": url,
         "has_image": has_image,
-        "public_metadata": user.public_metadata,
-        "private_metadata": user.private_metadata,
-        "unsafe_metadata": user.unsafe_metadata,
+        **columns(
+            user,
+            "public_metadata",
+            "private_metadata",
+            "unsafe_metadata",
+            "mfa_enabled_at",
+            "mfa_disabled_at",
+            "password_last_updated_at",
+        ),
         "email_addresses": [email_address_json(row) for row in user.email_addresses],
         "phone_numbers": [phone_number_json(row) for row in user.phone_numbers],
         "web3_wallets": [web3_wallet_json(row) for row in user.web3_wallets],
@@ -199,9 +223,6 @@ def user_json(user: User, origin: str) -> JSON:
         "two_factor_enabled": two_factor,
         "totp_enabled": user.sealed_totp_secret is not None,
         "backup_code_enabled": bool(user.backup_code_digests),
-        "mfa_enabled_at": user.mfa_enabled_at,
-        "mfa_disabled_at": user.mfa_disabled_at,
-        "password_last_updated_at": user.password_last_updated_at,
         "external_accounts": [external_account_json(row) for row in user.external_accounts],
         "saml_accounts": [],
         "enterprise_accounts": [],
@@ -212,12 +233,33 @@ def user_json(user: User, origin: str) -> JSON:
         "deprovisioned": False,
         "lockout_expires_in_seconds": lockout_expires_in_seconds,
         "verification_attempts_remaining": max(MAX_VERIFICATION_ATTEMPTS - user.failed_verification_attempts, 0),
-        "updated_at": user.updated_at,
-        "created_at": user.created_at,
-        "delete_self_enabled": user.delete_self_enabled,
-        "create_organization_enabled": user.create_organization_enabled,
-        "create_organizations_limit": user.create_organizations_limit,
-        "last_active_at": user.last_active_at,
-        "legal_accepted_at": user.legal_accepted_at,
-        "bypass_client_trust": user.bypass_client_trust,
+        **columns(
+            user,
+            "updated_at",
+            "created_at",
+            "delete_self_enabled",
+            "create_organization_enabled",
+            "create_organizations_limit",
+            "last_active_at",
+            "legal_accepted_at",
+            "bypass_client_trust",
+        ),
     }
+
+
+def current_document(origin: str, document: bytes, locked_at: int | None, lockout_expires_at: int | None) -> bytes:
+    """A stored document (a row of repository.DOCUMENT_COLUMNS) for this server's origin, with the
+    lockout brought up to date (the only time-dependent fields): an expired lockout reads as
+    unlocked with a fresh count of attempts, as the next write will store."""
+    document = with_origin(bytes(document), origin)
+    if locked_at is None or lockout_expires_at is None:
+        return document
+    data = orjson.loads(document)
+    remaining_ms = lockout_expires_at - now_ms()
+    if remaining_ms > 0:
+        data["lockout_expires_in_seconds"] = -(-remaining_ms // 1000)
+    else:
+        data.update(
+            locked=False, lockout_expires_in_seconds=None, verification_attempts_remaining=MAX_VERIFICATION_ATTEMPTS
+        )
+    return orjson.dumps(data)

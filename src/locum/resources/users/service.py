@@ -8,20 +8,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
-from locum.api.errors import (
-    ClerkError,
-    form_param_format_invalid,
-    form_param_unknown,
-    form_param_value_invalid,
-    not_found,
-)
+from locum.api.errors import form_param_format_invalid, form_param_unknown, form_param_value_invalid, not_found
+from locum.api.ordering import parse_order_by
+from locum.api.pagination import list_document, total_count_body
 from locum.db.constraints import flush
-from locum.db.locking import kept, locked, locked_for_delete
-from locum.db.models import EmailAddress, Image, PhoneNumber, User, Web3Wallet
+from locum.db.locking import locked
+from locum.db.models import EmailAddress, PhoneNumber, User, Web3Wallet
+from locum.db.reads import Reader
+from locum.instances.context import RequestContext
 from locum.kit import passwords
 from locum.kit.backup_codes import digest_backup_codes
 from locum.kit.clock import now_ms
@@ -35,58 +31,79 @@ from locum.kit.identifiers import (
     username_problem,
 )
 from locum.kit.ids import new_id
+from locum.kit.json_types import JSON
 from locum.kit.sealing import Sealer
-from locum.outbox.events import EventType, record_for
+from locum.outbox.events import EventType, record
+from locum.resources.images.repository import ImageRepository
 from locum.resources.sessions.endings import record_removed_sessions, revoke_user_sessions
-from locum.resources.users.schemas import CreateUserBody, UpdateUserBody
-from locum.resources.users.serializers import JSON, STORED_ORIGIN, user_json
+from locum.resources.users.errors import (
+    password_digest_invalid,
+    password_param_missing,
+    password_too_large,
+    password_too_short,
+    primary_not_verified,
+    statuses_length_mismatch,
+    time_invalid,
+    totp_secret_invalid,
+    username_not_allowed,
+)
+from locum.resources.users.repository import DEFAULT_ORDER, ORDER_COLUMNS, UserReads, UserRepository
+from locum.resources.users.schemas import CreateUserBody, UpdateUserBody, UserFilters, UserListParams
+from locum.resources.users.serializers import STORED_ORIGIN, current_document, deleted_user_json, user_json
 
 METADATA_FIELDS = frozenset({"public_metadata", "private_metadata", "unsafe_metadata"})
 METADATA_ONLY_THROUGH_METADATA_ENDPOINTS = "2026-05-12"
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_BYTES = 72
-USER_GRAPH = (
-    selectinload(User.email_addresses),
-    selectinload(User.phone_numbers),
-    selectinload(User.web3_wallets),
-    selectinload(User.passkeys),
-    selectinload(User.external_accounts),
-)
 
 
-async def get_user(session: AsyncSession, *, instance_id: str, user_id: str, for_update: bool = False) -> User | None:
-    """The user with every collection its JSON needs, loaded up front (no lazy loads under asyncio).
+async def list_users(reader: Reader, ctx: RequestContext, params: UserListParams) -> bytes:
+    """The page of users' stored documents, joined into one array without parsing them."""
+    ordering = parse_order_by(params.order_by[0] if params.order_by else None, ORDER_COLUMNS, DEFAULT_ORDER)
+    if params.starting_after is not None:
+        if ordering.field != "created_at":
+            raise form_param_value_invalid(
+                "starting_after", "starting_after can only be combined with created_at ordering."
+            )
+        if params.offset:
+            raise form_param_value_invalid("starting_after", "starting_after cannot be combined with offset.")
+    rows = await UserReads(reader, ctx.instance_id).page(params, ordering, params, starting_after=params.starting_after)
+    origin = ctx.origin
+    return list_document([current_document(origin, *row) for row in rows], None)
 
-    `for_update` locks the row until commit (db/locking.py): every change of a user re-renders its
-    whole document from what was read, so a change read without the lock would undo a concurrent one.
-    """
-    statement = select(User).where(User.instance_id == instance_id, User.id == user_id).options(*USER_GRAPH)
-    return await session.scalar(locked(statement) if for_update else statement)
+
+async def count_users(reader: Reader, ctx: RequestContext, filters: UserFilters) -> JSON:
+    return total_count_body(await UserReads(reader, ctx.instance_id).count(filters))
 
 
-async def get_user_or_raise(session: AsyncSession, *, instance_id: str, user_id: str, for_update: bool = False) -> User:
-    user = await get_user(session, instance_id=instance_id, user_id=user_id, for_update=for_update)
-    if user is None:
+async def get_user_document(reader: Reader, ctx: RequestContext, user_id: str) -> bytes:
+    row = await UserReads(reader, ctx.instance_id).document(user_id)
+    if row is None:
         raise not_found("user")
-    return user
+    return current_document(ctx.origin, *row)
 
 
-async def keep_user_or_raise(session: AsyncSession, *, instance_id: str, user_id: str) -> None:
-    """Check the user exists and keep it from being deleted until commit: for inserting a row that
-    references it (a deletion in between would fail the insert's foreign key)."""
-    found = await session.scalar(kept(select(User.id).where(User.instance_id == instance_id, User.id == user_id)))
-    if found is None:
-        raise not_found("user")
+async def get_user_or_raise(
+    session: AsyncSession, ctx: RequestContext, user_id: str, *, for_update: bool = False
+) -> User:
+    """The user with every collection its JSON needs; `for_update` locks it until commit (see
+    UserRepository)."""
+    return await UserRepository(session, ctx.instance_id).get_or_raise(user_id, lock=locked if for_update else None)
 
 
-async def save_user(session: AsyncSession, user: User, *, origin: str, event: EventType | None) -> JSON:
-    """Stamp, render the document, flush, and record `event` with the same data the API returns."""
+async def _store(session: AsyncSession, user: User) -> None:
+    """Stamp and re-render the user's stored document (written for STORED_ORIGIN, see serializers)."""
     user.updated_at = now_ms()
     await flush(session)
-    data = user_json(user, origin)
     user.document = orjson.dumps(user_json(user, STORED_ORIGIN))
+
+
+async def save_user(session: AsyncSession, ctx: RequestContext, user: User, *, event: EventType | None) -> JSON:
+    """Stamp, render the document, flush, and record `event` with the same data the API returns."""
+    await _store(session, user)
+    data = user_json(user, ctx.origin)
     if event is not None:
-        record_for(session, instance_id=user.instance_id, type=event, data=data)
+        record(session, ctx, event, data)
     await flush(session)
     return data
 
@@ -94,24 +111,15 @@ async def save_user(session: AsyncSession, user: User, *, origin: str, event: Ev
 async def record_sign_in(session: AsyncSession, user: User, *, at_ms: int) -> None:
     """A new session: the user's sign-in and activity times move, silently (Clerk sends no event)."""
     user.last_sign_in_at = user.last_active_at = at_ms
-    await save_user(session, user, origin=STORED_ORIGIN, event=None)
-
-
-def _form_error(code: str, param: str, message: str) -> ClerkError:
-    return ClerkError(422, code, message, message, {"param_name": param})
+    await _store(session, user)
+    await flush(session)
 
 
 def check_password_policy(password: str) -> None:
     if len(password) < PASSWORD_MIN_LENGTH:
-        raise _form_error(
-            "form_password_length_too_short", "password", f"Passwords must be {PASSWORD_MIN_LENGTH} characters or more."
-        )
+        raise password_too_short(PASSWORD_MIN_LENGTH)
     if len(password.encode()) > PASSWORD_MAX_BYTES:
-        raise _form_error(
-            "form_password_size_in_bytes_exceeded",
-            "password",
-            f"Passwords must be at most {PASSWORD_MAX_BYTES} bytes long.",
-        )
+        raise password_too_large(PASSWORD_MAX_BYTES)
 
 
 async def password_fields(
@@ -125,35 +133,27 @@ async def password_fields(
     if digest is None and hasher is None:
         return None
     if digest is None:
-        raise _form_error(
-            "form_param_missing", "password_digest", "password_digest must be included with password_hasher."
-        )
+        raise password_param_missing("password_digest", "password_hasher")
     if hasher is None:
-        raise _form_error(
-            "form_param_missing", "password_hasher", "password_hasher must be included with password_digest."
-        )
+        raise password_param_missing("password_hasher", "password_digest")
     if hasher not in passwords.SUPPORTED_HASHERS:
         raise form_param_value_invalid("password_hasher", f"{hasher!r} is not a supported password hasher.")
     if not passwords.is_valid_digest(hasher, digest):
-        raise _form_error(
-            "form_password_digest_invalid_code",
-            "password_digest",
-            f"The password digest is not valid for the {hasher} hasher.",
-        )
+        raise password_digest_invalid(hasher)
     return digest, hasher
 
 
 def parse_time(value: str, param: str) -> int:
     parsed = rfc3339_to_ms(value)
     if parsed is None:
-        raise _form_error("form_param_invalid_time", param, f"{param} must be a valid RFC3339 date-time.")
+        raise time_invalid(param)
     return parsed
 
 
 def check_username(username: str) -> None:
     problem = username_problem(username)
     if problem is not None:
-        raise _form_error(problem, "username", f"The username {username!r} is not allowed ({problem}).")
+        raise username_not_allowed(username, problem)
 
 
 def check_totp_secret(secret: str) -> str:
@@ -161,7 +161,7 @@ def check_totp_secret(secret: str) -> str:
     try:
         base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
     except (binascii.Error, ValueError):
-        raise _form_error("invalid_totp_secret_code", "totp_secret", "The TOTP secret must be base32.") from None
+        raise totp_secret_invalid() from None
     return cleaned
 
 
@@ -169,11 +169,7 @@ def _statuses(values: list[str], statuses: Sequence[str] | None, param: str) -> 
     if statuses is None:
         return ["verified"] * len(values)
     if len(statuses) != len(values):
-        raise _form_error(
-            "form_param_array_length_mismatch",
-            f"{param}_identification_status",
-            f"{param}_identification_status must have as many entries as {param}.",
-        )
+        raise statuses_length_mismatch(param)
     return statuses
 
 
@@ -183,23 +179,35 @@ def _verification_columns(status: str) -> dict[str, Any]:
     return {"verification_status": None, "verification_strategy": None}
 
 
+def _new_identification(model: type[Any], user: User, kind: str, status: str, at_ms: int, **values: Any) -> Any:
+    return model(
+        id=new_id(kind),
+        instance_id=user.instance_id,
+        user_id=user.id,
+        reserved=status == "reserved",
+        created_at=at_ms,
+        updated_at=at_ms,
+        **_verification_columns(status),
+        **values,
+    )
+
+
 def new_email_address(
     user: User, address: str, *, status: str = "verified", at_ms: int, param: str = "email_address"
 ) -> EmailAddress:
     normalized = normalize_email(address)
     if normalized is None:
         raise form_param_format_invalid(param, f"{address!r} is not a valid email address.")
-    return EmailAddress(
-        id=new_id("email_address"),
-        instance_id=user.instance_id,
-        user_id=user.id,
+    email: EmailAddress = _new_identification(
+        EmailAddress,
+        user,
+        "email_address",
+        status,
+        at_ms,
         email_address=normalized,
         email_address_normalized=email_lookup_key(normalized),
-        reserved=status == "reserved",
-        created_at=at_ms,
-        updated_at=at_ms,
-        **_verification_columns(status),
     )
+    return email
 
 
 def new_phone_number(
@@ -208,16 +216,8 @@ def new_phone_number(
     normalized = normalize_phone(number)
     if normalized is None:
         raise form_param_format_invalid(param, f"{number!r} is not a valid phone number in E.164 format.")
-    return PhoneNumber(
-        id=new_id("phone_number"),
-        instance_id=user.instance_id,
-        user_id=user.id,
-        phone_number=normalized,
-        reserved=status == "reserved",
-        created_at=at_ms,
-        updated_at=at_ms,
-        **_verification_columns(status),
-    )
+    phone: PhoneNumber = _new_identification(PhoneNumber, user, "phone_number", status, at_ms, phone_number=normalized)
+    return phone
 
 
 def new_web3_wallet(user: User, address: str, *, at_ms: int) -> Web3Wallet:
@@ -237,13 +237,11 @@ def new_web3_wallet(user: User, address: str, *, at_ms: int) -> Web3Wallet:
     )
 
 
-async def create_user(
-    session: AsyncSession, sealer: Sealer, *, instance_id: str, body: CreateUserBody, origin: str
-) -> JSON:
+async def create_user(session: AsyncSession, ctx: RequestContext, body: CreateUserBody, *, sealer: Sealer) -> JSON:
     created_at = parse_time(body.created_at, "created_at") if body.created_at else now_ms()
     user = User(
         id=new_id("user"),
-        instance_id=instance_id,
+        instance_id=ctx.instance_id,
         external_id=body.external_id,
         first_name=body.first_name,
         last_name=body.last_name,
@@ -304,7 +302,7 @@ async def create_user(
         user.password_digest, user.password_hasher = stored
         user.password_last_updated_at = created_at
     session.add(user)
-    return await save_user(session, user, origin=origin, event="user.created")
+    return await save_user(session, ctx, user, event="user.created")
 
 
 def _set_primary(user: User, attribute: str, rows: list[Any], identification_id: str, param: str) -> None:
@@ -312,29 +310,16 @@ def _set_primary(user: User, attribute: str, rows: list[Any], identification_id:
     if row is None:
         raise form_param_value_invalid(param, f"{identification_id} is not an identification of this user.")
     if getattr(row, "verification_status", "verified") != "verified":
-        raise ClerkError(
-            422,
-            "form_param_value_invalid",
-            "is not verified",
-            "Only a verified identification can be made primary.",
-            {"param_name": param},
-        )
+        raise primary_not_verified(param)
     setattr(user, attribute, identification_id)
 
 
 async def update_user(
-    session: AsyncSession,
-    sealer: Sealer,
-    *,
-    instance_id: str,
-    user_id: str,
-    body: UpdateUserBody,
-    origin: str,
-    api_version: str,
+    session: AsyncSession, ctx: RequestContext, user_id: str, body: UpdateUserBody, *, sealer: Sealer
 ) -> JSON:
     given = body.model_fields_set
     metadata_given = sorted(given & METADATA_FIELDS)
-    if metadata_given and api_version >= METADATA_ONLY_THROUGH_METADATA_ENDPOINTS:
+    if metadata_given and ctx.api_version >= METADATA_ONLY_THROUGH_METADATA_ENDPOINTS:
         # From 2026-05-12 Clerk takes metadata only through PATCH/PUT /users/{id}/metadata.
         raise form_param_unknown(metadata_given[0])
     stored = await password_fields(
@@ -344,7 +329,7 @@ async def update_user(
         skip_checks=bool(body.skip_password_checks),
     )
     backup_digests = await run_hashing(digest_backup_codes, body.backup_codes) if body.backup_codes else None
-    user = await get_user_or_raise(session, instance_id=instance_id, user_id=user_id, for_update=True)
+    user = await get_user_or_raise(session, ctx, user_id, for_update=True)
     at_ms = now_ms()
     for name in ("external_id", "first_name", "last_name", "locale"):
         if name in given:
@@ -380,8 +365,8 @@ async def update_user(
             user, "primary_web3_wallet_id", user.web3_wallets, body.primary_web3_wallet_id, "primary_web3_wallet_id"
         )
     if body.profile_image_id is not None:
-        image = await session.get(Image, body.profile_image_id)
-        if image is None or image.instance_id != instance_id:
+        image = await ImageRepository(session, ctx.instance_id).get(body.profile_image_id)
+        if image is None:
             raise form_param_value_invalid("profile_image_id", "No image with this id exists.")
         user.image_id = image.id
     if stored is not None:
@@ -398,29 +383,18 @@ async def update_user(
         user.legal_accepted_at = parse_time(body.legal_accepted_at, "legal_accepted_at")
     if body.created_at is not None:
         user.created_at = parse_time(body.created_at, "created_at")
-    saved = await save_user(session, user, origin=origin, event="user.updated")
+    saved = await save_user(session, ctx, user, event="user.updated")
     if stored is not None and body.sign_out_of_other_sessions:
         # A backend call has no "current" session: the other sessions are all of them.
-        await revoke_user_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
+        await revoke_user_sessions(session, ctx, user_id=user_id)
     return saved
 
 
-def deleted_user_json(user: User) -> JSON:
-    deleted: JSON = {"object": "user", "id": user.id, "deleted": True}
-    if user.external_id is not None:
-        deleted["external_id"] = user.external_id
-    return deleted
-
-
-async def delete_user(session: AsyncSession, *, instance_id: str, user_id: str, origin: str) -> JSON:
-    user = await session.scalar(
-        locked_for_delete(select(User).where(User.instance_id == instance_id, User.id == user_id))
-    )
-    if user is None:
-        raise not_found("user")
+async def delete_user(session: AsyncSession, ctx: RequestContext, user_id: str) -> JSON:
+    user = await UserRepository(session, ctx.instance_id).get_for_delete(user_id)
     deleted = deleted_user_json(user)
-    await record_removed_sessions(session, instance_id=instance_id, user_id=user_id, origin=origin)
+    await record_removed_sessions(session, ctx, user_id=user_id)
     await session.delete(user)
-    record_for(session, instance_id=instance_id, type="user.deleted", data=deleted)
+    record(session, ctx, "user.deleted", deleted)
     await flush(session)
     return deleted

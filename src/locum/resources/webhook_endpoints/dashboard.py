@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from locum.resources.webhook_endpoints.serializers import JSON
+from locum.kit.json_types import JSON
 
 # The newest messages shown, at most (GET /locum/webhooks/messages pages through the rest).
 DASHBOARD_MESSAGE_LIMIT = 100

@@ -11,13 +11,13 @@ stored secret, say) from passing as a key.
 from urllib.parse import urlencode
 
 import orjson
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.errors import ClerkError
-from locum.db.models import Instance
+from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
 from locum.kit.sealing import Sealer
+from locum.resources.svix.repository import SvixAppRepository
+from locum.resources.webhook_endpoints.errors import dashboard_key_invalid
 
 DASHBOARD_PATH = "/locum/webhooks/dashboard"
 DASHBOARD_KEY_PURPOSE = "locum_webhook_dashboard"
@@ -33,8 +33,10 @@ def issue_dashboard_key(sealer: Sealer, *, instance_id: str) -> str:
     return sealer.seal(orjson.dumps(claims).decode()).decode()
 
 
-def dashboard_url(sealer: Sealer, *, origin: str, instance_id: str) -> str:
-    return f"{origin}{DASHBOARD_PATH}?{urlencode({'key': issue_dashboard_key(sealer, instance_id=instance_id)})}"
+def dashboard_url(sealer: Sealer, ctx: RequestContext) -> str:
+    """The link to the dashboard of the context's instance, on its origin."""
+    key = issue_dashboard_key(sealer, instance_id=ctx.instance_id)
+    return f"{ctx.origin}{DASHBOARD_PATH}?{urlencode({'key': key})}"
 
 
 def read_dashboard_key(sealer: Sealer, key: str) -> str | None:
@@ -51,21 +53,9 @@ def read_dashboard_key(sealer: Sealer, key: str) -> str | None:
     return instance_id
 
 
-def dashboard_key_invalid() -> ClerkError:
-    return ClerkError(
-        401,
-        "authentication_invalid",
-        "Invalid dashboard link",
-        "This webhook dashboard link is invalid or has expired; get a new one with POST /v1/webhooks/svix_url.",
-    )
-
-
-async def dashboard_instance_or_raise(db: AsyncSession, sealer: Sealer, key: str) -> str:
+async def dashboard_instance_or_raise(session: AsyncSession, sealer: Sealer, key: str) -> str:
     """The id of the instance whose dashboard `key` opens; dashboard_key_invalid otherwise."""
     instance_id = read_dashboard_key(sealer, key)
-    if instance_id is None:
-        raise dashboard_key_invalid()
-    has_svix_app = await db.scalar(select(Instance.svix_app_enabled).where(Instance.id == instance_id))
-    if not has_svix_app:
+    if instance_id is None or not await SvixAppRepository(session, instance_id).exists():
         raise dashboard_key_invalid()
     return instance_id

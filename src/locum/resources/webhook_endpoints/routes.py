@@ -6,33 +6,24 @@ return, without a secret key, so it checks its own `key` (see dashboard_access).
 
 from typing import Annotated
 
-from fastapi import Depends
 from starlette.responses import HTMLResponse
 
-from locum.api.bodies import request_body
-from locum.api.deps import AppSealer, CurrentInstance, DbReadSession, DbSession
+from locum.api.bodies import body_of
+from locum.api.deps import AppSealer, Context, DbReadSession, DbSession
+from locum.api.pagination import PageParams
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
 from locum.resources.webhook_endpoints import service
-from locum.resources.webhook_endpoints.dashboard import DASHBOARD_MESSAGE_LIMIT, render_dashboard
-from locum.resources.webhook_endpoints.dashboard_access import dashboard_instance_or_raise
 from locum.resources.webhook_endpoints.schemas import (
     CreateWebhookEndpointBody,
     RotateWebhookEndpointSecretBody,
     UpdateWebhookEndpointBody,
-    WebhookEndpointListParams,
     WebhookMessageListParams,
 )
 
 router = resource_router(tags=["locum"])
 
-CreateBody = Annotated[CreateWebhookEndpointBody, Depends(request_body(CreateWebhookEndpointBody, invalid_status=422))]
-UpdateBody = Annotated[UpdateWebhookEndpointBody, Depends(request_body(UpdateWebhookEndpointBody, invalid_status=422))]
-RotateBody = Annotated[
-    RotateWebhookEndpointSecretBody, Depends(request_body(RotateWebhookEndpointSecretBody, invalid_status=422))
-]
-EndpointListParams = Annotated[WebhookEndpointListParams, query_model(WebhookEndpointListParams)]
 MessageListParams = Annotated[WebhookMessageListParams, query_model(WebhookMessageListParams)]
 
 # The page shows signing secrets and is opened from a link carrying a capability: keep it out of
@@ -47,12 +38,15 @@ DASHBOARD_HEADERS = {
 
 @router.post("/webhooks/endpoints")
 async def create_webhook_endpoint(
-    body: CreateBody, instance: CurrentInstance, db: DbSession, sealer: AppSealer
+    body: Annotated[CreateWebhookEndpointBody, body_of(CreateWebhookEndpointBody)],
+    ctx: Context,
+    session: DbSession,
+    sealer: AppSealer,
 ) -> ClerkJSONResponse:
     endpoint = await service.create_endpoint(
-        db,
-        sealer,
-        instance_id=instance.id,
+        session,
+        ctx,
+        sealer=sealer,
         url=body.url,
         event_types=body.event_types,
         description=body.description,
@@ -64,63 +58,54 @@ async def create_webhook_endpoint(
 
 @router.get("/webhooks/endpoints")
 async def list_webhook_endpoints(
-    instance: CurrentInstance, db: DbReadSession, sealer: AppSealer, params: EndpointListParams
+    ctx: Context, session: DbReadSession, sealer: AppSealer, page: PageParams
 ) -> ClerkJSONResponse:
-    endpoints, total_count = await service.list_endpoints(
-        db, sealer, instance_id=instance.id, limit=params.limit, offset=params.offset
-    )
-    return ClerkJSONResponse({"data": endpoints, "total_count": total_count})
+    return ClerkJSONResponse(await service.list_endpoints(session, ctx, sealer=sealer, page=page))
 
 
 @router.get("/webhooks/endpoints/{endpoint_id}")
 async def get_webhook_endpoint(
-    endpoint_id: str, instance: CurrentInstance, db: DbReadSession, sealer: AppSealer
+    endpoint_id: str, ctx: Context, session: DbReadSession, sealer: AppSealer
 ) -> ClerkJSONResponse:
-    return ClerkJSONResponse(await service.get_endpoint(db, sealer, instance_id=instance.id, endpoint_id=endpoint_id))
+    return ClerkJSONResponse(await service.get_endpoint(session, ctx, sealer=sealer, endpoint_id=endpoint_id))
 
 
 @router.patch("/webhooks/endpoints/{endpoint_id}")
 async def update_webhook_endpoint(
-    endpoint_id: str, body: UpdateBody, instance: CurrentInstance, db: DbSession, sealer: AppSealer
+    endpoint_id: str,
+    body: Annotated[UpdateWebhookEndpointBody, body_of(UpdateWebhookEndpointBody)],
+    ctx: Context,
+    session: DbSession,
+    sealer: AppSealer,
 ) -> ClerkJSONResponse:
-    endpoint = await service.update_endpoint(db, sealer, instance_id=instance.id, endpoint_id=endpoint_id, body=body)
+    endpoint = await service.update_endpoint(session, ctx, sealer=sealer, endpoint_id=endpoint_id, body=body)
     return ClerkJSONResponse(endpoint)
 
 
 @router.delete("/webhooks/endpoints/{endpoint_id}")
-async def delete_webhook_endpoint(endpoint_id: str, instance: CurrentInstance, db: DbSession) -> ClerkJSONResponse:
-    return ClerkJSONResponse(await service.delete_endpoint(db, instance_id=instance.id, endpoint_id=endpoint_id))
+async def delete_webhook_endpoint(endpoint_id: str, ctx: Context, session: DbSession) -> ClerkJSONResponse:
+    return ClerkJSONResponse(await service.delete_endpoint(session, ctx, endpoint_id=endpoint_id))
 
 
 @router.post("/webhooks/endpoints/{endpoint_id}/rotate_secret")
 async def rotate_webhook_endpoint_secret(
-    endpoint_id: str, body: RotateBody, instance: CurrentInstance, db: DbSession, sealer: AppSealer
+    endpoint_id: str,
+    body: Annotated[RotateWebhookEndpointSecretBody, body_of(RotateWebhookEndpointSecretBody)],
+    ctx: Context,
+    session: DbSession,
+    sealer: AppSealer,
 ) -> ClerkJSONResponse:
     endpoint = await service.rotate_endpoint_secret(
-        db, sealer, instance_id=instance.id, endpoint_id=endpoint_id, secret=body.secret
+        session, ctx, sealer=sealer, endpoint_id=endpoint_id, secret=body.secret
     )
     return ClerkJSONResponse(endpoint)
 
 
 @router.get("/webhooks/messages")
-async def list_webhook_messages(
-    instance: CurrentInstance, db: DbReadSession, params: MessageListParams
-) -> ClerkJSONResponse:
-    messages, total_count = await service.list_messages(
-        db,
-        instance_id=instance.id,
-        endpoint_id=params.endpoint_id,
-        event_type=params.event_type,
-        limit=params.limit,
-        offset=params.offset,
-    )
-    return ClerkJSONResponse({"data": messages, "total_count": total_count})
+async def list_webhook_messages(ctx: Context, session: DbReadSession, query: MessageListParams) -> ClerkJSONResponse:
+    return ClerkJSONResponse(await service.list_messages(session, ctx, query=query))
 
 
 @router.get("/webhooks/dashboard")
-async def get_webhook_dashboard(db: DbReadSession, sealer: AppSealer, key: str = "") -> HTMLResponse:
-    instance_id = await dashboard_instance_or_raise(db, sealer, key)
-    endpoints, _ = await service.list_endpoints(db, sealer, instance_id=instance_id)
-    messages, total = await service.list_messages(db, instance_id=instance_id, limit=DASHBOARD_MESSAGE_LIMIT)
-    page = render_dashboard(instance_id=instance_id, endpoints=endpoints, messages=messages, total=total)
-    return HTMLResponse(page, headers=DASHBOARD_HEADERS)
+async def get_webhook_dashboard(session: DbReadSession, sealer: AppSealer, key: str = "") -> HTMLResponse:
+    return HTMLResponse(await service.dashboard_page(session, sealer=sealer, key=key), headers=DASHBOARD_HEADERS)

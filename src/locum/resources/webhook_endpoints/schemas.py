@@ -5,10 +5,8 @@ applies them to LOCUM_WEBHOOK_URL and the CLI. On update, an omitted field keeps
 clears `description` and `event_types` (every type) and is refused for `url` and `enabled`.
 """
 
-from pydantic import BaseModel, Field
-
 from locum.api.bodies import ClerkBody, LongText
-from locum.api.paging import DEFAULT_LIMIT, MAX_LIMIT
+from locum.api.pagination import PageQuery
 
 
 class CreateWebhookEndpointBody(ClerkBody):
@@ -31,13 +29,6 @@ class RotateWebhookEndpointSecretBody(ClerkBody):
     secret: LongText | None = None
 
 
-class WebhookEndpointListParams(BaseModel):
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
-
-
-class WebhookMessageListParams(BaseModel):
+class WebhookMessageListParams(PageQuery):
     endpoint_id: str | None = None
     event_type: str | None = None
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)

@@ -12,11 +12,10 @@ import orjson
 from sqlalchemy import Row
 
 from locum.db.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from locum.kit.json_types import JSON
 from locum.outbox.delivery import stored_envelope_body, unrenderable_event_error
 from locum.outbox.isolation import RENDERING_ERRORS
 from locum.outbox.signing import message_id
-
-JSON = dict[str, Any]
 
 
 def webhook_endpoint_json(endpoint: WebhookEndpoint, *, event_types: list[str] | None, secret: str | None) -> JSON:

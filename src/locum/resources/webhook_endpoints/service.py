@@ -1,9 +1,10 @@
-"""Webhook endpoint rules, the LOCUM_WEBHOOK_URL endpoint, and the message log with its deliveries.
+"""Webhook endpoint rules, the message log with its deliveries, and the dashboard page.
 
 An endpoint's URL must be absolute http(s) (localhost is fine: this is a development tool), its
 event types must be in Clerk's catalogue (none means all), and its secret is `whsec_…` (generated
 when not given, sealed at rest, shown on every read like Svix's "reveal secret"). Sources: "api"
-and "cli" for endpoints added by hand, "environment" for the one LOCUM_WEBHOOK_URL configures.
+and "cli" for endpoints added by hand, "environment" for the one LOCUM_WEBHOOK_URL configures
+(environment.py).
 
 Every read and change answers for any stored row: a secret sealed with another master key shows
 as null (rotate it to get a new one), and stored event types that are no list of event types show
@@ -16,30 +17,26 @@ from collections.abc import Sequence
 from typing import Literal
 
 import httpx
-from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer
 
-from locum.api.errors import (
-    ClerkError,
-    form_param_format_invalid,
-    form_param_max_length_exceeded,
-    form_param_value_invalid,
-    not_found,
-)
+from locum.api.errors import form_param_format_invalid, form_param_max_length_exceeded, form_param_value_invalid
+from locum.api.pagination import Page, PageQuery, list_body
 from locum.db.constraints import flush
 from locum.db.locking import locked
-from locum.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from locum.db.models import WebhookAttempt, WebhookEndpoint
+from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
-from locum.kit.ids import new_id
+from locum.kit.json_types import JSON
 from locum.kit.sealing import Sealer
-from locum.outbox.dispatch import read_event_types, stored_event_types
-from locum.outbox.isolation import json_text
+from locum.outbox.dispatch import read_event_types
 from locum.outbox.signing import SECRET_PREFIX, new_endpoint_secret
+from locum.resources.webhook_endpoints.dashboard import DASHBOARD_MESSAGE_LIMIT, render_dashboard
+from locum.resources.webhook_endpoints.dashboard_access import dashboard_instance_or_raise
+from locum.resources.webhook_endpoints.errors import form_param_nil
 from locum.resources.webhook_endpoints.event_types import WEBHOOK_EVENT_TYPES
-from locum.resources.webhook_endpoints.schemas import UpdateWebhookEndpointBody
+from locum.resources.webhook_endpoints.repository import WebhookEndpointRepository, WebhookMessageRepository
+from locum.resources.webhook_endpoints.schemas import UpdateWebhookEndpointBody, WebhookMessageListParams
 from locum.resources.webhook_endpoints.serializers import (
-    JSON,
     deleted_webhook_endpoint_json,
     webhook_delivery_json,
     webhook_endpoint_json,
@@ -47,8 +44,6 @@ from locum.resources.webhook_endpoints.serializers import (
 )
 
 Source = Literal["api", "cli", "environment"]
-ENVIRONMENT_SOURCE: Source = "environment"
-ENVIRONMENT_DESCRIPTION = "LOCUM_WEBHOOK_URL"
 URL_SCHEMES = ("http", "https")
 URL_MAX_LENGTH = 2048
 DESCRIPTION_MAX_LENGTH = 1024
@@ -58,11 +53,6 @@ MIN_SECRET_KEY_BYTES = 24
 MAX_SECRET_KEY_BYTES = 64
 # disabled_reason of an endpoint switched off through the API (the worker sets its own reason).
 MANUALLY_DISABLED = "manual"
-ENDPOINT_RESOURCE = "webhook endpoint"
-
-
-def form_param_nil(name: str) -> ClerkError:
-    return ClerkError(422, "form_param_nil", "cannot be null", f"{name} cannot be null.", {"param_name": name})
 
 
 def url_problem(url: str) -> str | None:
@@ -135,106 +125,57 @@ def _endpoint_json(endpoint: WebhookEndpoint, sealer: Sealer, *, event_types: li
     return webhook_endpoint_json(endpoint, event_types=event_types, secret=secret)
 
 
-def _with_stored_event_types() -> Select[WebhookEndpoint, str]:
-    """Endpoints with their event types as stored text (for read_event_types), the JSON column unread."""
-    return select(WebhookEndpoint, stored_event_types()).options(defer(WebhookEndpoint.event_types))
+def _endpoints_json(rows: Sequence[tuple[WebhookEndpoint, str]], sealer: Sealer) -> list[JSON]:
+    return [_endpoint_json(endpoint, sealer, event_types=read_event_types(stored)) for endpoint, stored in rows]
 
 
-def _new_endpoint(
-    sealer: Sealer, *, instance_id: str, url: str, event_types: list[str], description: str, secret: str, source: Source
-) -> WebhookEndpoint:
-    at_ms = now_ms()
-    return WebhookEndpoint(
-        id=new_id("webhook_endpoint"),
-        instance_id=instance_id,
-        url=url,
-        description=description,
-        sealed_secret=sealer.seal(secret),
-        event_types=event_types,
-        enabled=True,
-        disabled_reason=None,
-        source=source,
-        created_at=at_ms,
-        updated_at=at_ms,
-    )
-
-
-async def get_endpoint_or_raise(
-    db: AsyncSession, *, instance_id: str, endpoint_id: str, for_update: bool = False
-) -> WebhookEndpoint:
-    """The endpoint, its `event_types` not loaded (assigning them is fine; get_endpoint reads them)."""
-    statement = (
-        select(WebhookEndpoint)
-        .options(defer(WebhookEndpoint.event_types))
-        .where(WebhookEndpoint.instance_id == instance_id, WebhookEndpoint.id == endpoint_id)
-    )
-    endpoint = await db.scalar(locked(statement) if for_update else statement)
-    if endpoint is None:
-        raise not_found(ENDPOINT_RESOURCE)
-    return endpoint
-
-
-async def get_endpoint(db: AsyncSession, sealer: Sealer, *, instance_id: str, endpoint_id: str) -> JSON:
-    row = (
-        await db.execute(
-            _with_stored_event_types().where(
-                WebhookEndpoint.instance_id == instance_id, WebhookEndpoint.id == endpoint_id
-            )
-        )
-    ).first()
+async def get_endpoint(session: AsyncSession, ctx: RequestContext, *, sealer: Sealer, endpoint_id: str) -> JSON:
+    endpoints = WebhookEndpointRepository(session, ctx.instance_id)
+    row = await endpoints.get_with_event_types(endpoint_id)
     if row is None:
-        raise not_found(ENDPOINT_RESOURCE)
-    endpoint, stored = row
-    return _endpoint_json(endpoint, sealer, event_types=read_event_types(stored))
+        raise endpoints.not_found(endpoint_id)
+    [json] = _endpoints_json([row], sealer)
+    return json
 
 
-async def list_endpoints(
-    db: AsyncSession, sealer: Sealer, *, instance_id: str, limit: int | None = None, offset: int = 0
-) -> tuple[list[JSON], int]:
-    """A page of the instance's endpoints, newest first (all of them without `limit`), and their total count."""
-    rows = await db.execute(
-        _with_stored_event_types()
-        .where(WebhookEndpoint.instance_id == instance_id)
-        .order_by(WebhookEndpoint.created_at.desc(), WebhookEndpoint.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    endpoints = [_endpoint_json(row, sealer, event_types=read_event_types(stored)) for row, stored in rows.all()]
-    total = await db.scalar(
-        select(func.count()).select_from(WebhookEndpoint).where(WebhookEndpoint.instance_id == instance_id)
-    )
-    return endpoints, int(total or 0)
+async def list_endpoints(session: AsyncSession, ctx: RequestContext, *, sealer: Sealer, page: PageQuery) -> JSON:
+    """A page of the instance's endpoints, newest first, with their total count."""
+    found = await WebhookEndpointRepository(session, ctx.instance_id).page_with_event_types(page)
+    return list_body(_endpoints_json(found.items, sealer), found.total_count)
+
+
+async def all_endpoints(session: AsyncSession, ctx: RequestContext, *, sealer: Sealer) -> list[JSON]:
+    """Every endpoint of the instance, newest first."""
+    rows = await WebhookEndpointRepository(session, ctx.instance_id).all_with_event_types()
+    return _endpoints_json(rows, sealer)
 
 
 async def create_endpoint(
-    db: AsyncSession,
-    sealer: Sealer,
+    session: AsyncSession,
+    ctx: RequestContext,
     *,
-    instance_id: str,
+    sealer: Sealer,
     url: str,
     event_types: Sequence[str] | None = None,
     description: str | None = None,
     secret: str | None = None,
     source: Source,
 ) -> JSON:
-    endpoint = _new_endpoint(
-        sealer,
-        instance_id=instance_id,
+    endpoint = WebhookEndpointRepository(session, ctx.instance_id).add_enabled(
         url=_checked_url(url),
         event_types=_checked_event_types(event_types),
         description=_checked_description(description),
-        secret=new_endpoint_secret() if secret is None else _checked_secret(secret),
+        sealed_secret=sealer.seal(new_endpoint_secret() if secret is None else _checked_secret(secret)),
         source=source,
     )
-    db.add(endpoint)
-    await flush(db)
+    await flush(session)
     return _endpoint_json(endpoint, sealer, event_types=endpoint.event_types)
 
 
 async def update_endpoint(
-    db: AsyncSession, sealer: Sealer, *, instance_id: str, endpoint_id: str, body: UpdateWebhookEndpointBody
+    session: AsyncSession, ctx: RequestContext, *, sealer: Sealer, endpoint_id: str, body: UpdateWebhookEndpointBody
 ) -> JSON:
-    endpoint = await get_endpoint_or_raise(db, instance_id=instance_id, endpoint_id=endpoint_id, for_update=True)
+    endpoint = await WebhookEndpointRepository(session, ctx.instance_id).get_or_raise(endpoint_id, lock=locked)
     given = body.model_fields_set
     for required in ("url", "enabled"):
         if required in given and getattr(body, required) is None:
@@ -249,172 +190,83 @@ async def update_endpoint(
         endpoint.enabled = body.enabled
         endpoint.disabled_reason = None if body.enabled else MANUALLY_DISABLED
     endpoint.updated_at = now_ms()
-    await flush(db)
-    return await get_endpoint(db, sealer, instance_id=instance_id, endpoint_id=endpoint_id)
+    await flush(session)
+    return await get_endpoint(session, ctx, sealer=sealer, endpoint_id=endpoint_id)
 
 
 async def rotate_endpoint_secret(
-    db: AsyncSession, sealer: Sealer, *, instance_id: str, endpoint_id: str, secret: str | None
+    session: AsyncSession, ctx: RequestContext, *, sealer: Sealer, endpoint_id: str, secret: str | None
 ) -> JSON:
     """A new signing secret (`secret`, or a generated one); deliveries from now on, retries included, use it."""
-    endpoint = await get_endpoint_or_raise(db, instance_id=instance_id, endpoint_id=endpoint_id, for_update=True)
+    endpoint = await WebhookEndpointRepository(session, ctx.instance_id).get_or_raise(endpoint_id, lock=locked)
     endpoint.sealed_secret = sealer.seal(new_endpoint_secret() if secret is None else _checked_secret(secret))
     endpoint.updated_at = now_ms()
-    await flush(db)
-    return await get_endpoint(db, sealer, instance_id=instance_id, endpoint_id=endpoint_id)
+    await flush(session)
+    return await get_endpoint(session, ctx, sealer=sealer, endpoint_id=endpoint_id)
 
 
-async def delete_endpoint(db: AsyncSession, *, instance_id: str, endpoint_id: str) -> JSON:
+async def delete_endpoint(session: AsyncSession, ctx: RequestContext, *, endpoint_id: str) -> JSON:
     """Deletes the endpoint with its deliveries and their attempts (foreign keys cascade)."""
-    endpoint = await get_endpoint_or_raise(db, instance_id=instance_id, endpoint_id=endpoint_id, for_update=True)
-    await db.delete(endpoint)
-    await flush(db)
+    endpoint = await WebhookEndpointRepository(session, ctx.instance_id).get_or_raise(endpoint_id, lock=locked)
+    await session.delete(endpoint)
+    await flush(session)
     return deleted_webhook_endpoint_json(endpoint_id)
 
 
-async def delete_all_endpoints(db: AsyncSession, *, instance_id: str) -> None:
-    await db.execute(delete(WebhookEndpoint).where(WebhookEndpoint.instance_id == instance_id))
+async def delete_all_endpoints(session: AsyncSession, ctx: RequestContext) -> None:
+    await WebhookEndpointRepository(session, ctx.instance_id).delete_all()
 
 
-async def ensure_environment_endpoint(
-    session: AsyncSession, sealer: Sealer, *, instance_id: str, url: str | None, secret: str | None
-) -> str | None:
-    """Make the instance's one "environment" endpoint match LOCUM_WEBHOOK_URL / LOCUM_WEBHOOK_SECRET.
-
-    Without `url` the endpoint is removed (None is returned). Otherwise it is created or updated and
-    its signing secret returned: `secret` when given, else the one it already has, else a new one
-    (kept from then on). A changed URL is a new receiver, so it re-enables a disabled endpoint; the
-    same URL keeps the state the worker or the API left it in. Raises ValueError for a malformed
-    URL or secret, before changing anything. Empty values count as unset.
-    """
-    url, secret = url or None, secret or None
-    if url:
-        problem = url_problem(url)
-        if problem is not None:
-            raise ValueError(f"LOCUM_WEBHOOK_URL: {problem}")
-    if url and secret:
-        problem = secret_problem(secret)
-        if problem is not None:
-            raise ValueError(f"LOCUM_WEBHOOK_SECRET: {problem}")
-    existing = (
-        await session.scalars(
-            select(WebhookEndpoint)
-            .options(defer(WebhookEndpoint.event_types))
-            .where(WebhookEndpoint.instance_id == instance_id, WebhookEndpoint.source == ENVIRONMENT_SOURCE)
-            .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
-        )
-    ).all()
-    kept = existing[0] if existing and url else None
-    for extra in existing:
-        if extra is not kept:
-            await session.delete(extra)
-    if not url:
-        await session.flush()
-        return None
-    if kept is None:
-        signing_secret = secret or new_endpoint_secret()
-        session.add(
-            _new_endpoint(
-                sealer,
-                instance_id=instance_id,
-                url=url,
-                event_types=[],
-                description=ENVIRONMENT_DESCRIPTION,
-                secret=signing_secret,
-                source=ENVIRONMENT_SOURCE,
-            )
-        )
-        await session.flush()
-        return signing_secret
-    signing_secret = sealer.unseal(kept.sealed_secret)
-    if kept.url != url:
-        kept.url, kept.enabled, kept.disabled_reason = url, True, None
-        kept.updated_at = now_ms()
-    if secret is not None and secret != signing_secret:
-        kept.sealed_secret, signing_secret = sealer.seal(secret), secret
-        kept.updated_at = now_ms()
-    await session.flush()
-    return signing_secret
-
-
-async def list_messages(
-    db: AsyncSession,
-    *,
-    instance_id: str,
-    endpoint_id: str | None = None,
-    event_type: str | None = None,
-    limit: int,
-    offset: int = 0,
-) -> tuple[list[JSON], int]:
-    """A page of the instance's events as webhook messages, newest first, and their total count.
+async def list_messages(session: AsyncSession, ctx: RequestContext, *, query: WebhookMessageListParams) -> JSON:
+    """A page of the instance's events as webhook messages, newest first, with their total count.
 
     With `endpoint_id`, only events fanned out to that endpoint, each with that endpoint's delivery
     only. Four queries whatever the page size: events, count, deliveries, attempts.
     """
-    filters = [Event.instance_id == instance_id]
-    if endpoint_id is not None:
-        await get_endpoint_or_raise(db, instance_id=instance_id, endpoint_id=endpoint_id)
-        filters.append(
-            Event.id.in_(
-                select(WebhookDelivery.event_id).where(
-                    WebhookDelivery.instance_id == instance_id, WebhookDelivery.endpoint_id == endpoint_id
-                )
-            )
-        )
-    if event_type is not None:
-        filters.append(Event.type == event_type)
-    events = (
-        await db.execute(
-            select(
-                Event.id,
-                Event.instance_id,
-                Event.type,
-                Event.created_at,
-                Event.error,
-                json_text(Event.data).label("data"),
-                json_text(Event.attributes).label("attributes"),
-            )
-            .where(*filters)
-            .order_by(Event.created_at.desc(), Event.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-    ).all()
-    total = int(await db.scalar(select(func.count()).select_from(Event).where(*filters)) or 0)
-    deliveries_by_event = await _deliveries_by_event(
-        db, instance_id=instance_id, event_ids=[event.id for event in events], endpoint_id=endpoint_id
+    if query.endpoint_id is not None:
+        await WebhookEndpointRepository(session, ctx.instance_id).get_or_raise(query.endpoint_id)
+    messages = await _messages(
+        WebhookMessageRepository(session, ctx.instance_id),
+        query,
+        endpoint_id=query.endpoint_id,
+        event_type=query.event_type,
     )
-    return [webhook_message_json(event, deliveries_by_event.get(event.id, [])) for event in events], total
+    return list_body(messages.items, messages.total_count)
 
 
-async def _deliveries_by_event(
-    db: AsyncSession, *, instance_id: str, event_ids: list[str], endpoint_id: str | None
-) -> dict[str, list[JSON]]:
-    if not event_ids:
-        return {}
-    delivery_filters = [WebhookDelivery.instance_id == instance_id, WebhookDelivery.event_id.in_(event_ids)]
-    if endpoint_id is not None:
-        delivery_filters.append(WebhookDelivery.endpoint_id == endpoint_id)
-    deliveries = (
-        await db.scalars(
-            select(WebhookDelivery).where(*delivery_filters).order_by(WebhookDelivery.created_at, WebhookDelivery.id)
-        )
-    ).all()
+async def _messages(
+    repository: WebhookMessageRepository, page: PageQuery, *, endpoint_id: str | None, event_type: str | None
+) -> Page[JSON]:
+    events = await repository.page(page, endpoint_id=endpoint_id, event_type=event_type)
+    event_ids = [event.id for event in events.items]
+    deliveries = await repository.deliveries(event_ids, endpoint_id=endpoint_id) if event_ids else []
+    attempts = await repository.attempts([delivery.id for delivery in deliveries]) if deliveries else []
     attempts_by_delivery: dict[str, list[WebhookAttempt]] = {}
-    if deliveries:
-        attempts = await db.scalars(
-            select(WebhookAttempt)
-            .where(
-                WebhookAttempt.instance_id == instance_id,
-                WebhookAttempt.delivery_id.in_([delivery.id for delivery in deliveries]),
-            )
-            .order_by(WebhookAttempt.attempted_at, WebhookAttempt.id)
-        )
-        for attempt in attempts:
-            attempts_by_delivery.setdefault(attempt.delivery_id, []).append(attempt)
-    by_event: dict[str, list[JSON]] = {}
+    for attempt in attempts:
+        attempts_by_delivery.setdefault(attempt.delivery_id, []).append(attempt)
+    deliveries_by_event: dict[str, list[JSON]] = {}
     for delivery in deliveries:
-        by_event.setdefault(delivery.event_id, []).append(
+        deliveries_by_event.setdefault(delivery.event_id, []).append(
             webhook_delivery_json(delivery, attempts_by_delivery.get(delivery.id, []))
         )
-    return by_event
+    messages = [webhook_message_json(event, deliveries_by_event.get(event.id, [])) for event in events.items]
+    return Page(messages, events.total_count)
+
+
+async def dashboard_page(session: AsyncSession, *, sealer: Sealer, key: str) -> str:
+    """The dashboard of the instance whose capability `key` is (a public page: there is no request
+    context, only the key)."""
+    instance_id = await dashboard_instance_or_raise(session, sealer, key)
+    rows = await WebhookEndpointRepository(session, instance_id).all_with_event_types()
+    messages = await _messages(
+        WebhookMessageRepository(session, instance_id),
+        PageQuery(limit=DASHBOARD_MESSAGE_LIMIT, offset=0),
+        endpoint_id=None,
+        event_type=None,
+    )
+    return render_dashboard(
+        instance_id=instance_id,
+        endpoints=_endpoints_json(rows, sealer),
+        messages=messages.items,
+        total=messages.total_count,
+    )

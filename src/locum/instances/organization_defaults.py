@@ -1,5 +1,11 @@
 """What every instance starts with: Clerk's system permissions, the `org:admin` and `org:member`
-roles, the initial role set and the organization settings."""
+roles, the initial role set and the organization settings.
+
+Seeded when an instance is created (instances/service.py); the organization resources read the
+constants (the creator role's required permissions, the initial role set's key).
+"""
+
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,38 +44,34 @@ async def ensure_organization_defaults(session: AsyncSession, *, instance_id: st
     if await session.get(OrganizationSettings, instance_id) is not None:
         return
     at_ms = now_ms()
+
+    def row(model: Any, kind: str, *, created_at: int = at_ms, **values: Any) -> Any:
+        return model(id=new_id(kind), instance_id=instance_id, created_at=created_at, updated_at=created_at, **values)
+
     permissions = {
-        key: Permission(
-            id=new_id("permission"),
-            instance_id=instance_id,
+        key: row(
+            Permission,
+            "permission",
             key=key,
             name=name,
             description=f"Permission to {name.lower()}.",
             type="system",
             # a millisecond apart, so lists ordered by creation keep Clerk's order
             created_at=at_ms + position,
-            updated_at=at_ms + position,
         )
         for position, (key, name) in enumerate(SYSTEM_PERMISSIONS.items())
     }
     roles = {
-        key: Role(
-            id=new_id("role"),
-            instance_id=instance_id,
-            key=key,
-            name=name,
-            description=description,
-            permissions=[permissions[p] for p in granted],
-            created_at=at_ms,
-            updated_at=at_ms,
+        key: row(
+            Role, "role", key=key, name=name, description=description, permissions=[permissions[p] for p in granted]
         )
         for key, (name, description, granted) in DEFAULT_ROLES.items()
     }
     session.add_all([*permissions.values(), *roles.values()])
     session.add(
-        RoleSet(
-            id=new_id("role_set"),
-            instance_id=instance_id,
+        row(
+            RoleSet,
+            "role_set",
             key=INITIAL_ROLE_SET_KEY,
             name="Default role set",
             description="The roles every organization starts with.",
@@ -77,8 +79,6 @@ async def ensure_organization_defaults(session: AsyncSession, *, instance_id: st
             default_role_id=roles[MEMBER_ROLE].id,
             creator_role_id=roles[ADMIN_ROLE].id,
             roles=list(roles.values()),
-            created_at=at_ms,
-            updated_at=at_ms,
         )
     )
     session.add(

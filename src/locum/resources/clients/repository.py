@@ -1,0 +1,19 @@
+"""Client queries: one instance's clients, newest first."""
+
+from locum.api.errors import not_found
+from locum.api.pagination import PaginatedQuery
+from locum.db.models import Client
+from locum.db.repository import InstanceRepository
+from locum.resources.sessions.repository import newest_first
+
+
+class ClientRepository(InstanceRepository[Client]):
+    model = Client
+    id_kind = "client"
+
+    def not_found(self, id: str) -> Exception:
+        return not_found("client")
+
+    async def listed(self, query: PaginatedQuery) -> tuple[list[Client], int | None]:
+        """The page, newest first (as Clerk lists them), and the total count when `paginated` asked for it."""
+        return await newest_first(self.session, self.select(), query, created_at=Client.created_at, id_column=Client.id)
