@@ -17,7 +17,7 @@ from locum.db.models import Organization, OrganizationMembership, OrganizationSe
 from locum.instances.organization_defaults import CREATOR_PERMISSIONS
 from locum.instances.service import InstanceKeys
 from locum.kit.ids import new_id
-from tests.builders import make_user
+from tests.builders import error_code, make_user
 from tests.conftest import RecordedEvents
 
 _slugs = itertools.count(1)
@@ -122,10 +122,6 @@ async def create_role_set(client: httpx.AsyncClient, **overrides: Any) -> dict[s
 
 def role_keys(role_set: dict[str, Any]) -> list[str]:
     return [role["key"] for role in role_set["roles"]]
-
-
-def error_code(response: httpx.Response) -> str:
-    return str(response.json()["errors"][0]["code"])
 
 
 def error_param(response: httpx.Response) -> str | None:
