@@ -13,12 +13,21 @@ import pytest
 from fastapi import FastAPI
 from PIL import Image
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.models import Organization, OrganizationMembership, OrganizationSettings, Role
+from locum.db.scoping import ACROSS_INSTANCES_INFO
 from locum.kit.ids import new_id
 from tests.conftest import RecordedEvents
 
 _sequence = itertools.count(1)
+
+
+def inspection_session(app: FastAPI) -> AsyncSession:
+    """A session for a test's own look at (or set-up of) the database: unlike locum's, its statements
+    need not be filtered on one instance (db/scoping.py)."""
+    session: AsyncSession = app.state.sessionmaker(info=dict(ACROSS_INSTANCES_INFO))
+    return session
 
 
 def unique_email(prefix: str = "user") -> str:
@@ -104,7 +113,7 @@ async def insert_organization(
     are not about CreateOrganization; returns its id, name and slug."""
     organization_id = new_id("organization")
     slug = f"org-{organization_id[-10:].lower()}"
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         session.add(
             Organization(
                 id=organization_id,
@@ -132,7 +141,7 @@ async def insert_organization(
 
 async def set_organization_settings(app: FastAPI, instance_id: str, **values: Any) -> None:
     """Writes the instance's organization settings row directly."""
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         await session.execute(
             update(OrganizationSettings).where(OrganizationSettings.instance_id == instance_id).values(**values)
         )

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from locum.app import create_app
 from locum.db.models import Event
+from locum.db.scoping import require_scope
 from locum.instances.service import InstanceKeys, create_instance
 from locum.kit import clock
 from locum.kit.jwt_signing import new_private_key_pem
@@ -40,58 +41,13 @@ RUN_DATABASE_URL = pytest.StashKey[str]()
 TEST_MASTER_KEY = "bG9jdW0tdGVzdC1tYXN0ZXIta2V5LW5vdC1hLXNlY3I="
 
 
-def _report_unscoped_queries() -> None:
-    """MIGRATION ONLY (issue 10): LOCUM_TEST_SCOPE=report:FILE appends each unscoped statement with
-    the locum frames that ran it to FILE; =strict fails the test (db/scoping.require_scope)."""
-    import traceback
-
-    import greenlet
-    from sqlalchemy import event
-    from sqlalchemy.orm import Session
-
-    from locum.db import scoping
-
-    mode = os.environ.get("LOCUM_TEST_SCOPE", "")
-    if mode == "strict":
-        scoping.require_scope()
-        return
-    if not mode.startswith("report:"):
-        return
-    report = Path(mode.removeprefix("report:"))
-
-    def where() -> str:
-        frames = []
-        current = greenlet.getcurrent()
-        while current is not None:
-            frame = current.gr_frame if current is not greenlet.getcurrent() else None
-            frames = traceback.extract_stack(frame) + frames
-            current = current.parent
-        own = [f for f in frames if "/src/locum/" in f.filename and "/db/" not in f.filename]
-        return " <- ".join(f"{f.filename.split('/src/')[-1]}:{f.lineno}" for f in reversed(own[-3:]))
-
-    def check(statement: object, options: dict) -> None:
-        try:
-            scoping.check_scope(statement, options)
-        except scoping.UnscopedQuery as problem:
-            with report.open("a") as out:
-                out.write(f"{str(problem).splitlines()[0]} at {where()}\n")
-
-    def on_execute(state: object) -> None:
-        if state.is_relationship_load or state.is_column_load:  # type: ignore[attr-defined]
-            return
-        check(state.statement, dict(state.execution_options))  # type: ignore[attr-defined]
-
-    event.listen(Session, "do_orm_execute", on_execute)
-    scoping.check_compiled_read = lambda statement: check(statement, dict(statement.get_execution_options()))  # type: ignore[assignment]
-    import locum.db.reads
-
-    locum.db.reads.check_compiled_read = scoping.check_compiled_read  # type: ignore[assignment]
-
-
 def pytest_configure(config: pytest.Config) -> None:
-    _report_unscoped_queries()
-    """Under pytest-xdist each worker gets a PostgreSQL database of its own: workers running delivery
+    """Every statement locum runs must be filtered on its instance (db/scoping.py); a test's own
+    look at the database goes through tests/builders.inspection_session.
+
+    Under pytest-xdist each worker gets a PostgreSQL database of its own: workers running delivery
     passes or migrating at once must not share one."""
+    require_scope()
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     run_url = configured_database_url()
     if worker and run_url:

@@ -27,10 +27,12 @@ from svix.webhooks import Webhook
 
 from locum.db.engine import create_engine, create_sessionmaker
 from locum.db.models import Event, Instance, WebhookEndpoint
+from locum.db.scoping import ACROSS_INSTANCES_INFO
 from locum.kit.ids import new_id
 from locum.kit.sealing import Sealer
 from locum.outbox.signing import new_endpoint_secret
 from locum.settings import Settings
+from tests.builders import inspection_session
 from tests.conftest import TEST_MASTER_KEY, api_client
 
 HOST = "127.0.0.1"
@@ -110,7 +112,7 @@ async def store_event(
 
 async def store_event_types(app: FastAPI, endpoint_id: str, text: str) -> None:
     """The endpoint's `event_types` replaced by exactly this JSON text."""
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         await session.execute(
             update(WebhookEndpoint)
             .where(WebhookEndpoint.id == endpoint_id)
@@ -132,7 +134,7 @@ def on_database(database_url: str, work: Callable[[AsyncSession], Awaitable[T]])
     async def run() -> T:
         engine = create_engine(Settings(database_url=database_url))
         try:
-            async with create_sessionmaker(engine)() as session:
+            async with create_sessionmaker(engine)(info=dict(ACROSS_INSTANCES_INFO)) as session:
                 result = await work(session)
                 await session.commit()
                 return result

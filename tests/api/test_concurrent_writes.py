@@ -23,7 +23,7 @@ from locum.instances.service import InstanceKeys
 from locum.resources.users import service as users_service
 from locum.resources.users.serializers import MAX_VERIFICATION_ATTEMPTS
 from locum.settings import Settings
-from tests.builders import make_organization, make_user, unique_email
+from tests.builders import inspection_session, make_organization, make_user, unique_email
 
 CONCURRENT_MERGES = 50
 # The concurrent field updates run on several rows at once, so that a race shows on at least one.
@@ -67,7 +67,7 @@ async def patch_each_field_at_once(
 
 async def stored_user(app: FastAPI, user_id: str) -> tuple[dict[str, Any], User]:
     """(the stored document, the row's columns) read straight from the database."""
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         user = await session.scalar(select(User).where(User.id == user_id))
         assert user is not None
         return orjson.loads(user.document), user
@@ -128,7 +128,7 @@ class TestConcurrentMetadataMergesKeepEveryKey:
         path = f"/v1/organizations/{organization['id']}/memberships/{user['id']}/metadata"
         await merge_each_key_at_once(client, path, "public_metadata")
         assert (await membership_of(client, organization["id"], user["id"]))["public_metadata"] == merged_metadata()
-        async with app.state.sessionmaker() as session:
+        async with inspection_session(app) as session:
             stored = await session.scalar(
                 select(OrganizationMembership.public_metadata).where(
                     OrganizationMembership.organization_id == organization["id"],

@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 
 from locum.db.models import EmailAddress, Verification
-from tests.builders import error_code, make_user, unique_email
+from tests.builders import error_code, inspection_session, make_user, unique_email
 from tests.conftest import RecordedEvents
 from tests.verification_codes import MESSAGES_LOGGER, frozen_clock, logged_code, wrong_code
 
@@ -265,7 +265,7 @@ class TestDeleteEmailAddress:
     async def test_linked_to_a_connected_account_cannot_go(self, client: httpx.AsyncClient, app: FastAPI) -> None:
         user = await make_user(client, username="has_oauth_link")
         email_id = user["email_addresses"][0]["id"]
-        async with app.state.sessionmaker() as session:
+        async with inspection_session(app) as session:
             row = await session.get_one(EmailAddress, email_id)
             row.linked_to = [{"type": "oauth_google", "id": "idn_google"}]
             await session.commit()
@@ -373,7 +373,7 @@ class TestPrepareEmailAddressVerification:
             "channel": None,
         }
         assert verification["id"].startswith("ver_") and code not in str(verification)
-        async with app.state.sessionmaker() as session:
+        async with inspection_session(app) as session:
             row = await session.get_one(Verification, verification["id"])
         assert row.identification_id == email["id"] and row.code_digest == hashlib.sha256(code.encode()).hexdigest()
         # The code goes out as an email (tests/api/test_messages.py); the user does not change.

@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from locum.db.models import Event
-from tests.builders import make_user, unique_email
+from tests.builders import inspection_session, make_user, unique_email
 from tests.conftest import RecordedEvents
 
 
@@ -43,7 +43,7 @@ async def test_conflict_found_at_commit_rolls_back_the_event(
 async def test_events_carry_the_http_request_that_caused_them(app: FastAPI, client: httpx.AsyncClient) -> None:
     headers = {"User-Agent": "acme-backend/1.0", "X-Forwarded-For": "203.0.113.7, 10.0.0.1"}
     user = (await client.post("/v1/users", json={"email_address": [unique_email()]}, headers=headers)).json()
-    async with app.state.sessionmaker() as db:
+    async with inspection_session(app) as db:
         event = await db.scalar(
             select(Event).where(Event.type == "user.created", Event.data["id"].as_string() == user["id"])
         )

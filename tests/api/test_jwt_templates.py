@@ -13,7 +13,7 @@ from sqlalchemy import update
 from locum.db.models import Session
 from locum.instances.service import InstanceKeys
 from locum.kit import clock
-from tests.builders import make_member_with_permissions, make_session, make_user
+from tests.builders import inspection_session, make_member_with_permissions, make_session, make_user
 
 TEMPLATE_KEYS = {
     "object", "id", "name", "claims", "lifetime", "allowed_clock_skew", "custom_signing_key", "signing_algorithm",
@@ -522,7 +522,7 @@ class TestTokenFromTemplate:
         session = await make_session(client, (await make_user(client))["id"])
         claims = await template_claims(client, session["id"], {"sid": "{{session.id}}", "act": "{{session.actor}}"})
         assert claims == {"sid": session["id"], "act": None}
-        async with app.state.sessionmaker() as db:
+        async with inspection_session(app) as db:
             await db.execute(
                 update(Session).where(Session.id == session["id"]).values(origin="https://app.example.com")
             )

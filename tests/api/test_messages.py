@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from locum.instances.service import create_instance
-from tests.builders import make_organization, make_user, unique_email
+from tests.builders import inspection_session, make_organization, make_user, unique_email
 from tests.conftest import RecordedEvents, api_client
 from tests.contract.webhook_spec import validate_event_data, webhooks_spec_available
 from tests.verification_codes import MESSAGES_LOGGER, frozen_clock, logged_code, messaged_code
@@ -278,7 +278,7 @@ class TestTestMode:
         assert (await client.get("/locum/messages")).json()["total_count"] == 0
 
     async def test_production_instances_have_no_test_mode(self, app: FastAPI) -> None:
-        async with app.state.sessionmaker() as session:
+        async with inspection_session(app) as session:
             keys = await create_instance(session, app.state.sealer, environment_type="production")
             await session.commit()
         async with api_client(app, keys.secret_key) as production:

@@ -21,7 +21,7 @@ from locum.instances.organization_defaults import CREATOR_PERMISSIONS, INITIAL_R
 from locum.instances.service import InstanceKeys
 from locum.kit.ids import new_id
 from tests.api.test_organization_permissions import create_permission
-from tests.builders import error_code, make_user, set_organization_settings
+from tests.builders import error_code, inspection_session, make_user, set_organization_settings
 from tests.conftest import RecordedEvents
 
 _sequence = itertools.count(1)
@@ -43,14 +43,14 @@ async def role_by_key(client: httpx.AsyncClient, key: str) -> dict[str, Any]:
 
 
 async def settings_of(app: FastAPI, instance: InstanceKeys) -> OrganizationSettings:
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         settings: OrganizationSettings = await session.get_one(OrganizationSettings, instance.instance_id)
         return settings
 
 
 async def new_organization(app: FastAPI, instance: InstanceKeys) -> str:
     organization_id = new_id("organization")
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         session.add(
             Organization(id=organization_id, instance_id=instance.instance_id, name="Acme", slug=organization_id)
         )
@@ -158,7 +158,7 @@ class TestCreateOrganizationRole:
     async def test_include_in_initial_role_set(self, app: FastAPI, client: httpx.AsyncClient) -> None:
         included = await create_role(client, include_in_initial_role_set=True)
         excluded = await create_role(client)
-        async with app.state.sessionmaker() as session:
+        async with inspection_session(app) as session:
             role_set = await session.scalar(
                 select(RoleSet)
                 .where(RoleSet.key == INITIAL_ROLE_SET_KEY)
@@ -327,7 +327,7 @@ class TestDeleteOrganizationRole:
         role = await create_role(client)
         user = await make_user(client)
         organization_id = await new_organization(app, instance)
-        async with app.state.sessionmaker() as session:
+        async with inspection_session(app) as session:
             session.add(
                 OrganizationMembership(
                     id=new_id("organization_membership"),
@@ -346,7 +346,7 @@ class TestDeleteOrganizationRole:
     ) -> None:
         role = await create_role(client)
         organization_id = await new_organization(app, instance)
-        async with app.state.sessionmaker() as session:
+        async with inspection_session(app) as session:
             session.add(
                 OrganizationInvitation(
                     id=new_id("organization_invitation"),

@@ -9,7 +9,7 @@ from locum.db.models import Permission, Role
 from locum.instances.service import InstanceKeys
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
-from tests.builders import error_of, png_bytes
+from tests.builders import error_of, inspection_session, png_bytes
 from tests.conftest import RecordedEvents
 
 SETTINGS = "/v1/instance/organization_settings"
@@ -33,7 +33,7 @@ DEFAULTS = {
 
 async def add_role(app: FastAPI, instance_id: str, key: str, permission_keys: list[str]) -> str:
     """A custom role written straight to the database (the roles API is another module's)."""
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         permissions = list(
             await session.scalars(
                 select(Permission).where(Permission.instance_id == instance_id, Permission.key.in_(permission_keys))

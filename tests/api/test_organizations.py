@@ -14,13 +14,13 @@ from locum.instances.registry import InstanceContext
 from locum.instances.service import InstanceKeys
 from locum.resources.organizations.lookup import get_organization_or_raise, get_role_by_key_or_raise
 from locum.resources.organizations.members import add_membership
-from tests.builders import error_of, event_types, make_organization, make_user, png_bytes
+from tests.builders import error_of, event_types, inspection_session, make_organization, make_user, png_bytes
 from tests.conftest import TEST_ORIGIN, RecordedEvents, api_client
 
 
 async def add_member(app: FastAPI, instance_id: str, *, organization_id: str, user_id: str) -> None:
     """A second member, added the way the memberships API does (that API is another module's)."""
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         organization = await get_organization_or_raise(session, instance_id=instance_id, id_or_slug=organization_id)
         role = await get_role_by_key_or_raise(session, instance_id=instance_id, key="org:member")
         ctx = RequestContext(InstanceContext(instance_id, "development", ""), TEST_ORIGIN, DEFAULT_VERSION)
@@ -349,7 +349,7 @@ class TestDeleteOrganization:
         deleted = {"object": "organization", "id": organization["id"], "slug": organization["slug"], "deleted": True}
         assert response.json() == deleted
         assert (await client.get(f"/v1/organizations/{organization['id']}")).status_code == 404
-        async with app.state.sessionmaker() as session:
+        async with inspection_session(app) as session:
             remaining = await session.scalar(
                 select(func.count())
                 .select_from(OrganizationMembership)

@@ -23,7 +23,7 @@ from locum.app import create_app
 from locum.instances.service import create_instance
 from locum.kit import clock
 from locum.settings import Settings
-from tests.builders import make_organization, make_user
+from tests.builders import inspection_session, make_organization, make_user
 from tests.conftest import api_client, next_signing_key
 
 UNKNOWN_ORGANIZATION = "org_2unknown000000000000000000"
@@ -41,7 +41,7 @@ async def limited_app(settings: Settings) -> AsyncIterator[FastAPI]:
 async def client_of_new_instance(
     app: FastAPI, environment_type: str = "development"
 ) -> AsyncIterator[httpx.AsyncClient]:
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         keys = await create_instance(
             session, app.state.sealer, environment_type=environment_type, private_key_pem=next_signing_key()
         )

@@ -7,7 +7,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from tests.builders import make_user
+from tests.builders import inspection_session, make_user
 
 READ_DEADLINE_S = 5
 
@@ -24,7 +24,7 @@ async def test_gets_answer_while_the_write_lock_is_held(app: FastAPI, client: ht
         f"/v1/users/{user['id']}/trusted_devices",
         f"/v1/users/{user['id']}/oauth_access_tokens/oauth_google",
     ]
-    async with app.state.sessionmaker() as writer:
+    async with inspection_session(app) as writer:
         await writer.execute(text("UPDATE instances SET updated_at = updated_at WHERE 0"))  # BEGIN IMMEDIATE
         for path in reads:
             response = await asyncio.wait_for(client.get(path), READ_DEADLINE_S)

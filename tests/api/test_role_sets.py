@@ -17,7 +17,7 @@ from locum.db.models import Organization, OrganizationMembership, OrganizationSe
 from locum.instances.organization_defaults import CREATOR_PERMISSIONS
 from locum.instances.service import InstanceKeys
 from locum.kit.ids import new_id
-from tests.builders import error_code, make_user
+from tests.builders import error_code, inspection_session, make_user
 from tests.conftest import RecordedEvents
 
 _slugs = itertools.count(1)
@@ -26,7 +26,7 @@ CREATOR_ELIGIBLE = tuple(sorted(CREATOR_PERMISSIONS))
 
 
 async def insert_role(app: FastAPI, instance: InstanceKeys, key: str, *, permissions: tuple[str, ...] = ()) -> None:
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         granted = list(
             await session.scalars(
                 select(Permission).where(
@@ -48,7 +48,7 @@ async def insert_role(app: FastAPI, instance: InstanceKeys, key: str, *, permiss
 
 
 async def insert_organization(app: FastAPI, instance: InstanceKeys, *, role_set_key: str | None = None) -> str:
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         organization = Organization(
             id=new_id("organization"),
             instance_id=instance.instance_id,
@@ -65,7 +65,7 @@ async def insert_member(
     app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys, organization_id: str, role_key: str
 ) -> str:
     user = await make_user(client)
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         role = await session.scalar(select(Role).where(Role.instance_id == instance.instance_id, Role.key == role_key))
         assert role is not None
         session.add(
@@ -83,7 +83,7 @@ async def insert_member(
 
 async def member_roles(app: FastAPI, organization_id: str) -> dict[str, str]:
     """user id -> role key in the organization."""
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         rows = await session.execute(
             select(OrganizationMembership.user_id, Role.key)
             .join(Role, Role.id == OrganizationMembership.role_id)
@@ -93,12 +93,12 @@ async def member_roles(app: FastAPI, organization_id: str) -> dict[str, str]:
 
 
 async def organization_role_set_key(app: FastAPI, organization_id: str) -> str | None:
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         return await session.scalar(select(Organization.role_set_key).where(Organization.id == organization_id))
 
 
 async def change_settings(app: FastAPI, instance: InstanceKeys, **values: Any) -> None:
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         settings = await session.get_one(OrganizationSettings, instance.instance_id)
         for name, value in values.items():
             setattr(settings, name, value)
@@ -248,7 +248,7 @@ class TestCreateRoleSet:
         previous = (await client.get("/v1/role_sets/role_set:default")).json()
         assert previous["type"] == "custom"
         assert await organization_role_set_key(app, organization_id) == "role_set:default"
-        async with app.state.sessionmaker() as session:
+        async with inspection_session(app) as session:
             settings = await session.get_one(OrganizationSettings, instance.instance_id)
             assert settings.initial_role_set_key == "role_set:support"
 
@@ -574,7 +574,7 @@ class TestReplaceRoleSet:
         assert support["type"] == "initial"
         assert support["default_role"]["members_count"] == 1
         assert await member_roles(app, organization_id) == {user_id: "org:member"}
-        async with app.state.sessionmaker() as session:
+        async with inspection_session(app) as session:
             settings = await session.get_one(OrganizationSettings, instance.instance_id)
             assert settings.initial_role_set_key == "role_set:support"
 

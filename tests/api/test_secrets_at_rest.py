@@ -28,7 +28,7 @@ from locum.instances.master_key import open_sealer
 from locum.instances.service import InstanceKeys
 from locum.resources.users import service as users_service
 from locum.settings import Settings
-from tests.builders import make_session, make_user, unique_email
+from tests.builders import inspection_session, make_session, make_user, unique_email
 from tests.conftest import TEST_ORIGIN
 
 ORIGIN = "http://localhost:3000"
@@ -81,7 +81,7 @@ async def plaintext_hits(app: FastAPI, instance_id: str, plaintexts: dict[str, s
     """(table, column, name of the secret) for every stored value holding one of `plaintexts`,
     reading every column of every table (the instance's rows, where a table has an instance)."""
     hits = []
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         for table in Base.metadata.sorted_tables:
             for row in (await session.execute(_rows_of_instance(table, instance_id))).mappings():
                 for column, value in row.items():

@@ -10,7 +10,7 @@ from locum.db.models import Instance
 from locum.instances.service import InstanceKeys, create_instance
 from locum.kit import clock
 from locum.resources.sessions.tokens import NOT_BEFORE_SKEW_SECONDS
-from tests.builders import make_member_with_permissions, make_session, make_user
+from tests.builders import inspection_session, make_member_with_permissions, make_session, make_user
 from tests.conftest import RecordedEvents, api_client
 
 DAY_MS = 24 * 3600 * 1000
@@ -37,7 +37,7 @@ async def decoded_token(client: httpx.AsyncClient, session_id: str, body: dict[s
 
 
 async def set_lifetimes(app: FastAPI, instance_id: str, max_lifetime: int | None, inactivity: int | None) -> None:
-    async with app.state.sessionmaker() as db:
+    async with inspection_session(app) as db:
         await db.execute(
             update(Instance)
             .where(Instance.id == instance_id)
@@ -95,7 +95,7 @@ class TestCreate:
         assert response.status_code == 403 and response.json()["errors"][0]["code"] == "user_banned"
 
     async def test_is_for_development_instances_only(self, app: FastAPI) -> None:
-        async with app.state.sessionmaker() as db:
+        async with inspection_session(app) as db:
             keys: InstanceKeys = await create_instance(db, app.state.sealer, environment_type="production")
             await db.commit()
         async with api_client(app, keys.secret_key) as production:

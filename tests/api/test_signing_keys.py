@@ -15,28 +15,28 @@ from locum.instances import registry as registry_module
 from locum.instances.registry import InstanceRegistry
 from locum.instances.service import InstanceKeys, retire_signing_keys, rotate_signing_key
 from locum.kit.clock import freeze
-from tests.builders import make_session, make_user
+from tests.builders import inspection_session, make_session, make_user
 
 RESOLVE_DEADLINE_S = 5
 
 
 async def rotate(app: FastAPI, instance_id: str) -> str:
     """What `locum keys rotate` does: its own session, committed (the app's registry is not told)."""
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         kid = await rotate_signing_key(session, app.state.sealer, instance_id=instance_id)
         await session.commit()
     return kid
 
 
 async def retire(app: FastAPI, instance_id: str) -> list[str]:
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         retired = await retire_signing_keys(session, instance_id=instance_id)
         await session.commit()
     return retired
 
 
 async def keys_version(app: FastAPI, instance_id: str) -> int:
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         version: int = await session.scalar(select(Instance.signing_keys_version).where(Instance.id == instance_id))
     return version
 
@@ -232,7 +232,7 @@ class TestRegistryNoticesOtherProcesses:
         await registry.resolve(instance.secret_key)
         unknown = await registry.resolve("sk_test_" + "x" * 42)
         assert unknown is None
-        async with app.state.sessionmaker() as writer:
+        async with inspection_session(app) as writer:
             await writer.execute(text("UPDATE instances SET updated_at = updated_at WHERE 0"))  # BEGIN IMMEDIATE
             assert await asyncio.wait_for(registry.resolve(instance.secret_key), RESOLVE_DEADLINE_S) is not None
             assert await asyncio.wait_for(registry.resolve("sk_test_" + "y" * 42), RESOLVE_DEADLINE_S) is None

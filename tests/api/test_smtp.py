@@ -27,7 +27,7 @@ from locum.kit.ids import new_id
 from locum.messages import smtp
 from locum.messages.smtp import MAX_SEND_ATTEMPTS, RETRY_DELAYS_MS, run_email_sender, send_queued_emails
 from locum.settings import Settings
-from tests.builders import free_port, make_user, unique_email
+from tests.builders import free_port, inspection_session, make_user, unique_email
 from tests.verification_codes import frozen_clock, messaged_code
 from tests.webhook_delivery import TOO_DEEP_TO_READ, stored_json
 
@@ -90,7 +90,7 @@ async def drain(app: FastAPI, settings: Settings) -> None:
     """Send until no email is waiting for its first attempt."""
     while True:
         await send_queued_emails(app.state.sessionmaker, settings)
-        async with app.state.sessionmaker() as session:
+        async with inspection_session(app) as session:
             waiting = await session.scalar(
                 select(func.count())
                 .select_from(Message)
@@ -112,7 +112,7 @@ async def send_code(client: httpx.AsyncClient, address: str | None = None) -> tu
 async def queue_email(app: FastAPI, instance: InstanceKeys, *, to_address: str, data_json: str = "{}") -> str:
     """An email row as a database may hold it (written by hand, or by an older locum), first in the queue."""
     message_id = new_id("email")
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         await session.execute(
             insert(Message).values(
                 id=message_id,

@@ -8,7 +8,7 @@ from locum.db.models import Organization, OrganizationMembership
 from locum.instances.service import InstanceKeys
 from locum.kit.ids import new_id
 from locum.resources.organizations.lookup import get_role_by_key
-from tests.builders import make_user
+from tests.builders import inspection_session, make_user
 
 
 @pytest.fixture
@@ -139,7 +139,7 @@ async def test_other_instances_users_are_never_listed(
 async def test_organization_filters(
     app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, people: dict[str, dict]
 ) -> None:
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         member_role = await get_role_by_key(session, instance_id=instance.instance_id, key="org:member")
         assert member_role is not None
         organization = Organization(

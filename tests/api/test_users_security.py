@@ -12,7 +12,7 @@ from sqlalchemy import select
 from locum.db.models import User
 from locum.kit import clock, passwords
 from locum.resources.users.serializers import LOCKOUT_DURATION_MS, MAX_VERIFICATION_ATTEMPTS
-from tests.builders import error_code, make_user
+from tests.builders import error_code, inspection_session, make_user
 from tests.conftest import RecordedEvents
 
 PASSWORD = "correct horse battery"
@@ -35,7 +35,7 @@ def bcrypt_digest(password: str) -> str:
 
 
 async def stored_password(app: FastAPI, user_id: str) -> tuple[str | None, str | None, bool]:
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         row = (
             await session.execute(
                 select(User.password_digest, User.password_hasher, User.password_compromised).where(User.id == user_id)

@@ -43,7 +43,7 @@ from locum.outbox.events import has_outbox_work, mark_outbox_work
 from locum.outbox.signing import USER_AGENT
 from locum.outbox.worker import MAX_IN_FLIGHT, DeliveryWorker, wake_delivery_worker
 from locum.settings import Settings
-from tests.builders import free_port, make_user
+from tests.builders import free_port, inspection_session, make_user
 from tests.conftest import TEST_MASTER_KEY, TEST_ORIGIN, api_client, next_signing_key
 from tests.sdk.conftest import drop_own_database, own_database_url
 from tests.webhook_delivery import (
@@ -88,12 +88,12 @@ async def delivery_app(delivery_settings: Settings) -> AsyncIterator[FastAPI]:
 
 @pytest.fixture
 async def keys(delivery_app: FastAPI) -> AsyncIterator[InstanceKeys]:
-    async with delivery_app.state.sessionmaker() as session:
+    async with inspection_session(delivery_app) as session:
         instance_keys = await create_instance(session, delivery_app.state.sealer, private_key_pem=next_signing_key())
         await session.commit()
     yield instance_keys
     # Later tests' receivers may reuse this test's ports: its endpoints must not receive anything more.
-    async with delivery_app.state.sessionmaker() as session:
+    async with inspection_session(delivery_app) as session:
         endpoints = WebhookEndpoint.instance_id == instance_keys.instance_id
         await session.execute(update(WebhookEndpoint).where(endpoints).values(enabled=False))
         await session.commit()
@@ -135,7 +135,7 @@ async def deliver_due(worker: DeliveryWorker) -> None:
 async def endpoint(
     app: FastAPI, keys: InstanceKeys, url: str, *, event_types: tuple[str, ...] = (), enabled: bool = True
 ) -> Endpoint:
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         added = add_endpoint(
             session, app.state.sealer, instance_id=keys.instance_id, url=url, event_types=event_types, enabled=enabled
         )
@@ -144,7 +144,7 @@ async def endpoint(
 
 
 async def rows(app: FastAPI, statement: Any) -> list[Any]:
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         return list(await session.scalars(statement))
 
 
@@ -229,7 +229,7 @@ async def event_error(app: FastAPI, event_id: str) -> str | None:
 
 
 async def store_unrenderable_event(app: FastAPI, keys: InstanceKeys, *, at_ms: int, event: Unrenderable) -> str:
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         stored = {"data_json": event.data, "attributes_json": event.attributes}
         event_id = await store_event(session, instance_id=keys.instance_id, created_at=at_ms, **stored)
         await session.commit()
@@ -414,7 +414,7 @@ class TestRetries:
         receiver: WebhookReceiver,
         worker: DeliveryWorker,
     ) -> None:
-        async with delivery_app.state.sessionmaker() as session:
+        async with inspection_session(delivery_app) as session:
             foreign = Sealer(Fernet.generate_key())
             unreadable = add_endpoint(session, foreign, instance_id=keys.instance_id, url=receiver.url + "/unreadable")
             await session.commit()
@@ -525,7 +525,7 @@ class TestLeases:
         receiver.respond = held_until(answered)
         await make_user(client)
         assert (await worker.step()).leased == 1
-        async with delivery_app.state.sessionmaker() as session:
+        async with inspection_session(delivery_app) as session:
             await session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == deleted.id))
             await session.commit()
         answered.set()
@@ -663,7 +663,7 @@ class TestReplay:
         assert refused.json()["errors"][0]["code"] == "form_param_value_invalid"
 
         # The app fixed its endpoint and enabled it again; a second endpoint was added meanwhile.
-        async with delivery_app.state.sessionmaker() as session:
+        async with inspection_session(delivery_app) as session:
             await session.execute(
                 update(WebhookEndpoint)
                 .where(WebhookEndpoint.id == failing.id)
@@ -712,7 +712,7 @@ class TestReplay:
     ) -> None:
         await make_user(client)
         [event] = await events_of(delivery_app, keys)
-        async with delivery_app.state.sessionmaker() as session:
+        async with inspection_session(delivery_app) as session:
             other = await create_instance(session, delivery_app.state.sealer)
             await session.commit()
         async with api_client(delivery_app, other.secret_key) as other_client:
@@ -1037,7 +1037,7 @@ class TestWorkerLoop:
         assert "not delivered on sqlite:///:memory:" in caplog.text
 
     async def test_sessions_that_record_events_or_replays_are_marked(self, delivery_app: FastAPI) -> None:
-        async with delivery_app.state.sessionmaker() as session:
+        async with inspection_session(delivery_app) as session:
             assert not has_outbox_work(session)
             mark_outbox_work(session)
             assert has_outbox_work(session)

@@ -15,7 +15,7 @@ from locum.instances.service import InstanceKeys
 from locum.kit.ids import new_id
 from locum.kit.sealing import Sealer
 from locum.resources.webhook_endpoints.environment import ensure_environment_endpoint
-from tests.builders import clerk_error
+from tests.builders import clerk_error, inspection_session
 from tests.conftest import api_client
 from tests.webhook_delivery import TOO_DEEP_TO_READ, add_endpoint, open_dashboard, store_event_types
 
@@ -47,7 +47,7 @@ async def insert_event(
     app: FastAPI, *, instance_id: str, created_at: int, type: str = "user.created", data: dict[str, Any] | None = None
 ) -> str:
     event_id = new_id("event")
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         session.add(
             Event(
                 id=event_id,
@@ -75,7 +75,7 @@ async def insert_delivery(
 ) -> str:
     """A delivery with one attempt per (response status, response excerpt); None status = connection error."""
     delivery_id = new_id("webhook_delivery")
-    async with app.state.sessionmaker() as session:
+    async with inspection_session(app) as session:
         session.add(
             WebhookDelivery(
                 id=delivery_id,
@@ -237,7 +237,7 @@ class TestUpdateWebhookEndpoint:
         disabled = (await client.patch(path, json={"enabled": False})).json()
         assert (disabled["enabled"], disabled["disabled_reason"]) == (False, "manual")
         # As the delivery worker leaves an endpoint whose retries ran out.
-        async with app.state.sessionmaker() as session:
+        async with inspection_session(app) as session:
             await session.execute(
                 update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint["id"]).values(disabled_reason="failing")
             )
@@ -304,7 +304,7 @@ class TestDeleteWebhookEndpoint:
         response = await client.delete(f"/locum/webhooks/endpoints/{endpoint['id']}")
         assert response.json() == {"object": "locum_webhook_endpoint", "id": endpoint["id"], "deleted": True}
         assert clerk_error(await client.get(f"/locum/webhooks/endpoints/{endpoint['id']}"))[0] == 404
-        async with app.state.sessionmaker() as session:
+        async with inspection_session(app) as session:
             for table in (WebhookDelivery, WebhookAttempt):
                 count = await session.scalar(
                     select(func.count()).select_from(table).where(table.instance_id == instance.instance_id)
@@ -480,7 +480,7 @@ class TestEndpointsLocumCannotFullyRead:
     async def test_a_secret_sealed_with_another_master_key_shows_as_null(
         self, app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys
     ) -> None:
-        async with app.state.sessionmaker() as session:
+        async with inspection_session(app) as session:
             foreign = add_endpoint(
                 session, Sealer(Fernet.generate_key()), instance_id=instance.instance_id, url="http://localhost/x"
             )
@@ -528,7 +528,7 @@ class TestEnvironmentEndpoint:
     """ensure_environment_endpoint, as `locum serve` runs it for LOCUM_WEBHOOK_URL at every start."""
 
     async def ensure(self, app: FastAPI, instance: InstanceKeys, url: str | None, secret: str | None = None) -> Any:
-        async with app.state.sessionmaker() as session:
+        async with inspection_session(app) as session:
             result = await ensure_environment_endpoint(
                 session, app.state.sealer, instance_id=instance.instance_id, url=url, secret=secret
             )

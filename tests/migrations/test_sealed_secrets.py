@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from locum.db.engine import create_engine, create_sessionmaker
 from locum.db.migrate import alembic_config, upgrade
 from locum.db.models import ActorToken, Client, ExternalAccount, SignInToken, User
+from locum.db.scoping import ACROSS_INSTANCES_INFO
 from locum.kit.sealing import Sealer
 from locum.resources.frontend.tickets import ACCEPTED, claim
 from locum.settings import Settings
@@ -142,7 +143,7 @@ def sealer() -> Sealer:
 class TestSealedSecretsUpgrade:
     async def test_plaintext_secrets_are_sealed_or_digested(self, engine: AsyncEngine, sealer: Sealer) -> None:
         await upgrade(engine, sealer=sealer)
-        async with create_sessionmaker(engine)() as session:
+        async with create_sessionmaker(engine)(info=dict(ACROSS_INSTANCES_INFO)) as session:
             user = await session.get_one(User, USER_ID)
             account = await session.get_one(ExternalAccount, "eac_seeded")
             client = await session.get_one(Client, "client_seeded")
@@ -167,7 +168,7 @@ class TestSealedSecretsUpgrade:
         self, engine: AsyncEngine, sealer: Sealer
     ) -> None:
         await upgrade(engine, sealer=sealer)
-        async with create_sessionmaker(engine)() as session:
+        async with create_sessionmaker(engine)(info=dict(ACROSS_INSTANCES_INFO)) as session:
             for model, name in ((SignInToken, "sign_in_token"), (ActorToken, "actor_token")):
                 ticket = await claim(session, model, instance_id=INSTANCE_ID, secret=PLAINTEXT[name], now=0)
                 assert ticket.status == ACCEPTED

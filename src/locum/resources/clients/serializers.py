@@ -1,7 +1,7 @@
 """Clients as Clerk's `Client` schema has them, with their sessions."""
 
 from locum.db.models import Client, Session
-from locum.kit.json_types import JSON
+from locum.kit.json_types import JSON, columns
 from locum.resources.sessions.serializers import session_json
 
 
@@ -13,8 +13,5 @@ def client_json(client: Client, sessions: list[Session], now: int) -> JSON:
         "sessions": [session_json(session, now) for session in sessions],
         "sign_in_id": None,
         "sign_up_id": None,
-        "last_active_session_id": client.last_active_session_id,
-        "last_authentication_strategy": client.last_authentication_strategy,
-        "updated_at": client.updated_at,
-        "created_at": client.created_at,
+        **columns(client, "last_active_session_id", "last_authentication_strategy", "updated_at", "created_at"),
     }

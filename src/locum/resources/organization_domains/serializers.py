@@ -1,7 +1,7 @@
 """Organization domains as Clerk renders them (the spec's OrganizationDomain)."""
 
 from locum.db.models import Organization, OrganizationDomain
-from locum.kit.json_types import JSON
+from locum.kit.json_types import JSON, columns
 from locum.resources.organizations.serializers import public_organization_data
 
 # The affiliation of a domain locum stores was set through the Backend API, not by an emailed code.
@@ -38,11 +38,7 @@ def organization_domain_json(domain: OrganizationDomain, *, organization: Organi
     affiliation = _affiliation_verification(domain)
     return {
         "object": "organization_domain",
-        "id": domain.id,
-        "organization_id": domain.organization_id,
-        "name": domain.name,
-        "enrollment_mode": domain.enrollment_mode,
-        "affiliation_email_address": domain.affiliation_email_address,
+        **columns(domain, "id", "organization_id", "name", "enrollment_mode", "affiliation_email_address"),
         "affiliation_verification": affiliation,
         "ownership_verification": _ownership_verification(domain),
         # Deprecated alias of affiliation_verification, still sent on this API version.

@@ -6,7 +6,7 @@ import hashlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from locum.db.models import Organization, OrganizationInvitation, Role, User
-from locum.kit.json_types import JSON
+from locum.kit.json_types import JSON, columns
 from locum.resources.organizations.serializers import image_fields, public_organization_data
 
 PENDING = "pending"
@@ -74,9 +74,7 @@ def invitation_json(
         "public_metadata": invitation.public_metadata,
         "private_metadata": invitation.private_metadata,
         "url": invitation_url(invitation, origin=origin),
-        "expires_at": invitation.expires_at,
-        "created_at": invitation.created_at,
-        "updated_at": invitation.updated_at,
+        **columns(invitation, "expires_at", "created_at", "updated_at"),
     }
     if organization is not None:
         data["public_organization_data"] = public_organization_data(organization, origin=origin)

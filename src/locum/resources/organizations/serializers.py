@@ -2,7 +2,7 @@
 and the public organization data that invitations and domains carry)."""
 
 from locum.db.models import Organization, OrganizationMembership, Role, User
-from locum.kit.json_types import JSON
+from locum.kit.json_types import JSON, columns
 from locum.resources.users.serializers import image_url
 
 
@@ -18,13 +18,16 @@ def organization_json(
     data: JSON = {
         "object": "organization",
         **public_organization_data(organization, origin=origin),
-        "max_allowed_memberships": organization.max_allowed_memberships,
-        "admin_delete_enabled": organization.admin_delete_enabled,
-        "public_metadata": organization.public_metadata,
-        "private_metadata": organization.private_metadata,
-        "created_at": organization.created_at,
-        "updated_at": organization.updated_at,
-        "role_set_key": organization.role_set_key,
+        **columns(
+            organization,
+            "max_allowed_memberships",
+            "admin_delete_enabled",
+            "public_metadata",
+            "private_metadata",
+            "created_at",
+            "updated_at",
+            "role_set_key",
+        ),
     }
     if organization.created_by is not None:
         data["created_by"] = organization.created_by
@@ -46,9 +49,7 @@ def image_fields(origin: str, image_id: str | None) -> JSON:
 
 def public_organization_data(organization: Organization, *, origin: str) -> JSON:
     return {
-        "id": organization.id,
-        "name": organization.name,
-        "slug": organization.slug,
+        **columns(organization, "id", "name", "slug"),
         **image_fields(origin, organization.image_id),
     }
 

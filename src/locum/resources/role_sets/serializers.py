@@ -7,16 +7,13 @@ Migrations run inside the request that starts them, so no migration is ever "enq
 from collections.abc import Mapping
 
 from locum.db.models import Role, RoleSet
-from locum.kit.json_types import JSON
+from locum.kit.json_types import JSON, columns
 
 
 def role_set_item_json(role: Role, *, members_count: int) -> JSON:
     return {
         "object": "role_set_item",
-        "id": role.id,
-        "name": role.name,
-        "key": role.key,
-        "description": role.description,
+        **columns(role, "id", "name", "key", "description"),
         "members_count": members_count,
         "has_members": members_count > 0,
         "created_at": role.created_at,
@@ -31,10 +28,7 @@ def role_set_json(role_set: RoleSet, *, members_per_role: Mapping[str, int]) -> 
     items = {role.id: role_set_item_json(role, members_count=members_per_role.get(role.id, 0)) for role in roles}
     return {
         "object": "role_set",
-        "id": role_set.id,
-        "name": role_set.name,
-        "key": role_set.key,
-        "description": role_set.description,
+        **columns(role_set, "id", "name", "key", "description"),
         "roles": list(items.values()),
         "default_role": items.get(role_set.default_role_id or ""),
         "creator_role": items.get(role_set.creator_role_id or ""),

@@ -3,16 +3,14 @@
 from typing import Any
 
 from locum.db.models import Session
+from locum.kit.json_types import columns
 from locum.resources.sessions.lifetimes import status_of
 
 
 def session_json(session: Session, now: int) -> dict[str, Any]:
     return {
         "object": "session",
-        "id": session.id,
-        "user_id": session.user_id,
-        "client_id": session.client_id,
-        "actor": session.actor,
+        **columns(session, "id", "user_id", "client_id", "actor"),
         "status": status_of(session, now),
         "last_active_organization_id": session.last_active_organization_id,
         "last_active_at": session.last_active_at,

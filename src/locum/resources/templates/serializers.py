@@ -1,6 +1,6 @@
 """Templates as Clerk renders them (the spec's Template): a system template, or an instance's override."""
 
-from locum.kit.json_types import JSON
+from locum.kit.json_types import JSON, columns
 from locum.messages.catalogue import SYSTEM_TEMPLATES_TIMESTAMP, position
 from locum.messages.templates import EffectiveTemplate
 
@@ -12,18 +12,13 @@ def template_json(template: EffectiveTemplate) -> JSON:
         "id": override.id if override else system.id,
         "instance_id": override.instance_id if override else None,
         "resource_type": "user" if override else "system",
-        "template_type": template.template_type,
-        "name": template.name,
-        "slug": template.slug,
+        **columns(template, "template_type", "name", "slug", "subject", "markup", "body"),
         "position": position(system),
         "can_revert": override is not None,
         "can_delete": False,
         "can_edit_body": True,
         # Clerk: "true only for notification SMS templates", and locum sends no notifications.
         "can_toggle": False,
-        "subject": template.subject,
-        "markup": template.markup,
-        "body": template.body,
         "available_variables": list(system.available_variables),
         "required_variables": list(system.required_variables),
         "delivered_by_clerk": template.delivered_by_clerk,

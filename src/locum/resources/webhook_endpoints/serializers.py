@@ -12,7 +12,7 @@ import orjson
 from sqlalchemy import Row
 
 from locum.db.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from locum.kit.json_types import JSON
+from locum.kit.json_types import JSON, columns
 from locum.outbox.delivery import stored_envelope_body, unrenderable_event_error
 from locum.outbox.isolation import RENDERING_ERRORS
 from locum.outbox.signing import message_id
@@ -22,13 +22,8 @@ def webhook_endpoint_json(endpoint: WebhookEndpoint, *, event_types: list[str] |
     """`event_types` and `secret` as read apart from the row: None when they cannot be read."""
     return {
         "object": "locum_webhook_endpoint",
-        "id": endpoint.id,
-        "url": endpoint.url,
-        "description": endpoint.description,
+        **columns(endpoint, "id", "url", "description", "enabled", "disabled_reason", "source"),
         "event_types": event_types,
-        "enabled": endpoint.enabled,
-        "disabled_reason": endpoint.disabled_reason,
-        "source": endpoint.source,
         "secret": secret,
         "created_at": endpoint.created_at,
         "updated_at": endpoint.updated_at,
@@ -41,21 +36,13 @@ def deleted_webhook_endpoint_json(endpoint_id: str) -> JSON:
 
 def webhook_attempt_json(attempt: WebhookAttempt) -> JSON:
     return {
-        "id": attempt.id,
-        "attempted_at": attempt.attempted_at,
-        "response_status": attempt.response_status,
-        "response_excerpt": attempt.response_excerpt,
-        "error": attempt.error,
-        "duration_ms": attempt.duration_ms,
+        **columns(attempt, "id", "attempted_at", "response_status", "response_excerpt", "error", "duration_ms"),
     }
 
 
 def webhook_delivery_json(delivery: WebhookDelivery, attempts: Sequence[WebhookAttempt]) -> JSON:
     return {
-        "endpoint_id": delivery.endpoint_id,
-        "status": delivery.status,
-        "attempt_count": delivery.attempt_count,
-        "next_attempt_at": delivery.next_attempt_at,
+        **columns(delivery, "endpoint_id", "status", "attempt_count", "next_attempt_at"),
         "attempts": [webhook_attempt_json(attempt) for attempt in attempts],
     }
 
