@@ -10,7 +10,7 @@ the caller asked for `paginated=true`.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, overload
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
@@ -26,6 +26,8 @@ DEFAULT_LIMIT = 10
 MAX_LIMIT = 500
 
 Item = TypeVar("Item")
+# What a list operation answers: `{data, total_count}`, or a bare array.
+ListBody = JSON | list[Any]
 
 
 class PageQuery(BaseModel):
@@ -92,7 +94,13 @@ async def page_of(
     return Page(list(rows), int(total or 0))
 
 
-def list_body(items: Sequence[Any], total_count: int | None) -> Any:
+@overload
+def list_body(items: Sequence[Any], total_count: int) -> JSON: ...
+@overload
+def list_body(items: Sequence[Any], total_count: None) -> list[Any]: ...
+@overload
+def list_body(items: Sequence[Any], total_count: int | None) -> ListBody: ...
+def list_body(items: Sequence[Any], total_count: int | None) -> ListBody:
     """A bare array, or Clerk's `{data, total_count}` when a total is given."""
     if total_count is None:
         return list(items)

@@ -1,11 +1,10 @@
 """Clients with their sessions, as Clerk's `Client` schema has them."""
 
 import hmac
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.pagination import PaginatedQuery, list_body
+from locum.api.pagination import ListBody, PaginatedQuery, list_body
 from locum.db.models import Client, Session
 from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
@@ -28,7 +27,7 @@ async def _with_sessions(session: AsyncSession, ctx: RequestContext, clients: li
     return [client_json(client, by_client[client.id], now) for client in clients]
 
 
-async def list_clients(session: AsyncSession, ctx: RequestContext, query: PaginatedQuery) -> Any:
+async def list_clients(session: AsyncSession, ctx: RequestContext, query: PaginatedQuery) -> ListBody:
     # Deprecated in the spec but still served, newest first, as Clerk does.
     clients, total_count = await ClientRepository(session, ctx.instance_id).listed(query)
     return list_body(await _with_sessions(session, ctx, clients), total_count)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_param_missing, form_param_value_invalid
-from locum.api.pagination import PaginatedQuery, list_body
+from locum.api.pagination import ListBody, PaginatedQuery, list_body
 from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import JwtTemplate
@@ -69,11 +69,10 @@ async def get_template(session: AsyncSession, ctx: RequestContext, *, template_i
     return jwt_template_json(await JwtTemplateRepository(session, ctx.instance_id).get_or_raise(template_id))
 
 
-async def list_templates(session: AsyncSession, ctx: RequestContext, *, query: PaginatedQuery) -> JSON:
+async def list_templates(session: AsyncSession, ctx: RequestContext, *, query: PaginatedQuery) -> ListBody:
     """A bare array as the spec shows; with paginated=true Clerk's SDKs expect {data, total_count}."""
     rows, total_count = await JwtTemplateRepository(session, ctx.instance_id).list_page(query)
-    body: JSON = list_body([jwt_template_json(row) for row in rows], total_count)
-    return body
+    return list_body([jwt_template_json(row) for row in rows], total_count)
 
 
 async def create_template(session: AsyncSession, ctx: RequestContext, *, sealer: Sealer, body: JWTTemplateBody) -> JSON:

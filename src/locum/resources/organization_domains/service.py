@@ -229,8 +229,7 @@ async def _list(
         organization_domain_json(domain, organization=organization, origin=ctx.origin)
         for domain, organization in found.items
     ]
-    body: JSON = list_body(data, found.total_count)
-    return body
+    return list_body(data, found.total_count)
 
 
 async def list_organization_domains(

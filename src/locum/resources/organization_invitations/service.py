@@ -212,8 +212,7 @@ async def create_invitations_bulk(
     bodies: Sequence[CreateOrganizationInvitationBody],
 ) -> JSON:
     invitations = await _create_invitations(session, ctx, organization_id=organization_id, bodies=bodies)
-    body: JSON = list_body(invitations, len(invitations))
-    return body
+    return list_body(invitations, len(invitations))
 
 
 def _inviter_name(rendered: JSON) -> str:
@@ -264,8 +263,7 @@ async def _list(
     ordering = parse_order_by(order_by, ORDER_COLUMNS, DEFAULT_ORDER)
     found = await InvitationRepository(session, ctx.instance_id).page(conditions, ordering=ordering, page=page)
     data = await _render(session, ctx, found.items, at_ms=at_ms, with_organization=with_organization)
-    body: JSON = list_body(data, found.total_count)
-    return body
+    return list_body(data, found.total_count)
 
 
 async def list_organization_invitations(

@@ -167,8 +167,7 @@ async def _list(
     found: Page[OrganizationMembership] = await MembershipListRepository(session, ctx.instance_id).page(
         conditions, ordering=ordering, page=page
     )
-    body: JSON = list_body(await _render(session, ctx, found.items), found.total_count)
-    return body
+    return list_body(await _render(session, ctx, found.items), found.total_count)
 
 
 async def list_organization_memberships(

@@ -51,8 +51,7 @@ async def _modifiable(session: AsyncSession, ctx: RequestContext, permission_id:
 async def list_permissions(session: AsyncSession, ctx: RequestContext, *, query: KeyedListQuery) -> JSON:
     await require_enabled(session, instance_id=ctx.instance_id)
     page = await PermissionRepository(session, ctx.instance_id).search(query)
-    body: JSON = list_body([permission_json(permission) for permission in page.items], page.total_count)
-    return body
+    return list_body([permission_json(permission) for permission in page.items], page.total_count)
 
 
 async def get_permission(session: AsyncSession, ctx: RequestContext, *, permission_id: str) -> JSON:

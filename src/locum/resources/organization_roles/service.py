@@ -78,8 +78,7 @@ async def _changed(session: AsyncSession, ctx: RequestContext, role: Role) -> JS
 async def list_roles(session: AsyncSession, ctx: RequestContext, *, query: KeyedListQuery) -> JSON:
     await require_enabled(session, instance_id=ctx.instance_id)
     page = await RoleRepository(session, ctx.instance_id).search(query)
-    body: JSON = list_body([role_json(role) for role in page.items], page.total_count)
-    return body
+    return list_body([role_json(role) for role in page.items], page.total_count)
 
 
 async def get_role(session: AsyncSession, ctx: RequestContext, *, role_id: str) -> JSON:

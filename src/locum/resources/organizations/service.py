@@ -95,8 +95,7 @@ async def list_organizations(session: AsyncSession, ctx: RequestContext, *, para
     organizations = OrganizationRepository(session, ctx.instance_id)
     page = await organizations.page(params, ordering)
     data = await _render(ctx, organizations, page.items, params)
-    body: JSON = list_body(data, page.total_count)
-    return body
+    return list_body(data, page.total_count)
 
 
 async def get_organization(

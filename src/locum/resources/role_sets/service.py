@@ -52,8 +52,7 @@ async def list_role_sets(session: AsyncSession, ctx: RequestContext, *, query: K
     await require_enabled(session, instance_id=ctx.instance_id)
     role_sets = RoleSetRepository(session, ctx.instance_id)
     page = await role_sets.search(query)
-    body: JSON = list_body([await render(role_sets, role_set) for role_set in page.items], page.total_count)
-    return body
+    return list_body([await render(role_sets, role_set) for role_set in page.items], page.total_count)
 
 
 # Shared rules

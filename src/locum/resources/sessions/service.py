@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_param_missing, form_param_value_invalid
-from locum.api.pagination import list_body
+from locum.api.pagination import ListBody, list_body
 from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import Client, Instance, Session
@@ -95,7 +95,7 @@ async def create_session(session: AsyncSession, ctx: RequestContext, sealer: Sea
     return session_json(started, now_ms())
 
 
-async def list_sessions(session: AsyncSession, ctx: RequestContext, query: SessionListQuery) -> Any:
+async def list_sessions(session: AsyncSession, ctx: RequestContext, query: SessionListQuery) -> ListBody:
     now = now_ms()
     rows, total_count = await SessionRepository(session, ctx.instance_id).listed(query, now=now)
     # The spec shows a bare array; with paginated=true Clerk's SDKs expect {data, total_count}.

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import ClerkError, form_param_format_invalid, form_param_value_invalid
-from locum.api.pagination import PaginatedQuery, list_body
+from locum.api.pagination import ListBody, PaginatedQuery, list_body
 from locum.db.constraints import flush
 from locum.db.models import Template
 from locum.instances.context import RequestContext
@@ -63,7 +63,7 @@ async def _locked_effective_or_raise(
 
 async def list_templates(
     session: AsyncSession, ctx: RequestContext, *, template_type: str, query: PaginatedQuery
-) -> JSON | list[JSON]:
+) -> ListBody:
     """The page in Clerk's order (position): a bare array as the spec shows; with paginated=true
     Clerk's SDKs expect {data, total_count}."""
     known_type = template_type_or_raise(template_type)
@@ -71,8 +71,7 @@ async def list_templates(
     systems = system_templates(known_type)
     page = systems[query.offset : query.offset + query.limit]
     templates = [template_json(EffectiveTemplate(system, overrides.get(system.slug))) for system in page]
-    body: JSON | list[JSON] = list_body(templates, len(systems) if query.paginated else None)
-    return body
+    return list_body(templates, len(systems) if query.paginated else None)
 
 
 async def get_template(session: AsyncSession, ctx: RequestContext, *, template_type: str, slug: str) -> JSON:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_param_value_invalid, not_found
-from locum.api.pagination import PaginatedQuery, list_body
+from locum.api.pagination import ListBody, PaginatedQuery, list_body
 from locum.db.constraints import flush
 from locum.db.models import EmailAddress, ExternalAccount, PhoneNumber, User
 from locum.instances.context import RequestContext
@@ -91,8 +91,7 @@ async def list_trusted_devices(session: AsyncSession, ctx: RequestContext, user_
     """The user's active devices, in enrolment order (revoked ones are no longer listed)."""
     await UserRepository(session, ctx.instance_id).require(user_id)
     rows = await TrustedDeviceRepository(session, ctx.instance_id).active(user_id)
-    body: JSON = list_body([trusted_device_json(row) for row in rows], len(rows))
-    return body
+    return list_body([trusted_device_json(row) for row in rows], len(rows))
 
 
 async def revoke_trusted_device(
@@ -109,7 +108,7 @@ async def revoke_trusted_device(
 
 async def oauth_access_tokens(
     session: AsyncSession, ctx: RequestContext, user_id: str, provider: str, page: PaginatedQuery, *, sealer: Sealer
-) -> Any:
+) -> ListBody:
     """One page of tokens for the user's accounts of `provider` holding a token: a bare array as the
     spec shows, or `{data, total_count}` with paginated=true (what Clerk's SDKs expect then)."""
     provider = oauth_provider(provider)
