@@ -3,10 +3,9 @@
 A pure ASGI middleware authenticates every /v1 and /locum request (except the public image URLs)
 before routing and body parsing, as Clerk does: a bad key is a 401 whatever else is wrong with the
 request. It then checks the Clerk-API-Version of /v1 requests. Routes read the resolved instance
-through the CurrentInstance dependency.
+in the request context (api/deps.py's Context).
 """
 
-from fastapi import Request
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -49,8 +48,3 @@ class InstanceAuthMiddleware:
                 return
             scope.setdefault("state", {}).update(instance=instance, api_version=version)
         await self.app(scope, receive, send)
-
-
-async def current_instance(request: Request) -> InstanceContext:
-    instance: InstanceContext = request.state.instance
-    return instance

@@ -5,11 +5,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.auth import current_instance
 from locum.api.tracing import current_http_request
 from locum.db.reads import Reader
 from locum.instances.context import RequestContext
-from locum.instances.registry import InstanceContext
 from locum.kit.sealing import Sealer
 from locum.settings import Settings
 
@@ -33,23 +31,13 @@ async def _reader(request: Request) -> Reader:
     return reader
 
 
-async def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 async def _sealer(request: Request) -> Sealer:
     sealer: Sealer = request.app.state.sealer
     return sealer
 
 
-async def _api_version(request: Request) -> str:
-    """The Clerk-API-Version the request asked for (checked by the auth middleware)."""
-    version: str = request.state.api_version
-    return version
-
-
 async def _request_context(request: Request) -> RequestContext:
+    """The instance (resolved by the auth middleware, which also checked the Clerk-API-Version)."""
     settings: Settings = request.app.state.settings
     return RequestContext(
         instance=request.state.instance,
@@ -62,8 +50,5 @@ async def _request_context(request: Request) -> RequestContext:
 DbSession = Annotated[AsyncSession, Depends(_db_session)]
 DbReadSession = Annotated[AsyncSession, Depends(_read_session)]
 DbReader = Annotated[Reader, Depends(_reader)]
-CurrentInstance = Annotated[InstanceContext, Depends(current_instance)]
-AppSettings = Annotated[Settings, Depends(_settings)]
-ApiVersion = Annotated[str, Depends(_api_version)]
 AppSealer = Annotated[Sealer, Depends(_sealer)]
 Context = Annotated[RequestContext, Depends(_request_context)]
