@@ -21,6 +21,10 @@ class Ordering:
         return ordered.nulls_first() if self.descending else ordered.nulls_last()
 
 
+# The order of lists Clerk gives no order_by: newest first.
+NEWEST_FIRST = Ordering(field="created_at", descending=True)
+
+
 def parse_order_by(value: str | None, allowed: Mapping[str, Any], default: str) -> Ordering:
     """Parse against a per-resource allow-list; an unknown field is Clerk's 422."""
     raw = (value or default).strip()

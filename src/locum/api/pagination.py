@@ -94,6 +94,23 @@ async def page_of(
     return Page(list(rows), int(total or 0))
 
 
+async def page_if_asked(
+    session: AsyncSession,
+    statement: Select[Any],
+    query: PaginatedQuery,
+    *,
+    ordering: Ordering,
+    column: Any,
+    id_column: Any,
+) -> tuple[list[Any], int | None]:
+    """`page_of` for a list that answers a bare array unless `paginated=true`: without it, no count."""
+    if query.paginated:
+        page = await page_of(session, statement, query, ordering=ordering, column=column, id_column=id_column)
+        return page.items, page.total_count
+    rows = await session.scalars(window(ordered(statement, ordering, column, id_column), query))
+    return list(rows), None
+
+
 @overload
 def list_body(items: Sequence[Any], total_count: int) -> JSON: ...
 @overload

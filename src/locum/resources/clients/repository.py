@@ -1,10 +1,10 @@
 """Client queries: one instance's clients, newest first."""
 
 from locum.api.errors import not_found
-from locum.api.pagination import PaginatedQuery
+from locum.api.ordering import NEWEST_FIRST
+from locum.api.pagination import PaginatedQuery, page_if_asked
 from locum.db.models import Client
 from locum.db.repository import InstanceRepository
-from locum.resources.sessions.repository import newest_first
 
 
 class ClientRepository(InstanceRepository[Client]):
@@ -16,4 +16,6 @@ class ClientRepository(InstanceRepository[Client]):
 
     async def listed(self, query: PaginatedQuery) -> tuple[list[Client], int | None]:
         """The page, newest first (as Clerk lists them), and the total count when `paginated` asked for it."""
-        return await newest_first(self.session, self.select(), query, created_at=Client.created_at, id_column=Client.id)
+        return await page_if_asked(
+            self.session, self.select(), query, ordering=NEWEST_FIRST, column=Client.created_at, id_column=Client.id
+        )

@@ -12,16 +12,14 @@ from typing import Any
 import orjson
 from sqlalchemy import Select, bindparam, select
 
-from locum.api.ordering import Ordering
-from locum.api.pagination import PaginatedQuery, count_of, ordered, window
+from locum.api.ordering import NEWEST_FIRST
+from locum.api.pagination import PaginatedQuery, page_if_asked
 from locum.db.models import JwtTemplate, Organization, OrganizationMembership, Role
 from locum.db.reads import Reader, Row
 from locum.db.repository import InstanceRepository
 from locum.kit.json_types import JSON
 from locum.resources.jwt_templates.errors import template_not_found
 from locum.resources.sessions.tokens import TokenSubject, token_subject_statement
-
-NEWEST_FIRST = Ordering(field="created_at", descending=True)
 
 
 class JwtTemplateRepository(InstanceRepository[JwtTemplate]):
@@ -33,13 +31,14 @@ class JwtTemplateRepository(InstanceRepository[JwtTemplate]):
 
     async def list_page(self, page: PaginatedQuery) -> tuple[list[JwtTemplate], int | None]:
         """The page, newest first, and the total count when `paginated` asked for it."""
-        statement = self.select()
-        rows = await self.session.scalars(
-            window(ordered(statement, NEWEST_FIRST, JwtTemplate.created_at, JwtTemplate.id), page)
+        return await page_if_asked(
+            self.session,
+            self.select(),
+            page,
+            ordering=NEWEST_FIRST,
+            column=JwtTemplate.created_at,
+            id_column=JwtTemplate.id,
         )
-        if not page.paginated:
-            return list(rows), None
-        return list(rows), int(await self.session.scalar(count_of(statement)) or 0)
 
 
 TEMPLATE_BY_NAME = select(

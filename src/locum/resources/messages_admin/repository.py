@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Select, func
 from sqlalchemy.orm import defer
 
-from locum.api.ordering import Ordering
+from locum.api.ordering import NEWEST_FIRST
 from locum.api.pagination import Page, count_of, ordered, window
 from locum.db.models import Message
 from locum.db.repository import InstanceRepository
@@ -14,7 +14,6 @@ from locum.outbox.isolation import json_text
 from locum.resources.messages_admin.errors import message_not_found
 from locum.resources.messages_admin.schemas import MessageListParams
 
-NEWEST_FIRST = Ordering(field="created_at", descending=True)
 StoredMessage = tuple[Message, str]
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_param_format_invalid
-from locum.api.ordering import Ordering, parse_order_by
+from locum.api.ordering import NEWEST_FIRST, Ordering, parse_order_by
 from locum.api.pagination import PageQuery, list_body
 from locum.db.models import Organization, OrganizationDomain, OrganizationSettings
 from locum.db.text_search import contains
@@ -69,7 +69,6 @@ COMMON_EMAIL_DOMAINS = frozenset(
 )
 # Modes the instance settings must switch on (domains_enrollment_modes) before a domain may use them.
 GATED_ENROLLMENT_MODES = frozenset({"automatic_invitation", "automatic_suggestion"})
-NEWEST_FIRST = Ordering(field="created_at", descending=True)
 
 
 def _require_domains_enabled(settings: OrganizationSettings) -> None:

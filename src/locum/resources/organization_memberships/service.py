@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.bodies import merge_metadata_fields
 from locum.api.errors import not_found
-from locum.api.ordering import Ordering, parse_order_by
+from locum.api.ordering import NEWEST_FIRST, Ordering, parse_order_by
 from locum.api.pagination import Page, PageQuery, list_body
 from locum.db.constraints import flush
 from locum.db.models import OrganizationMembership, Role, User
@@ -39,8 +39,6 @@ from locum.resources.organizations.lookup import (
 from locum.resources.organizations.members import add_membership
 from locum.resources.organizations.repository import MANAGE_MEMBERSHIPS, MembershipRepository, OrganizationRepository
 from locum.resources.organizations.serializers import membership_json, organization_json, role_permission_keys
-
-NEWEST_FIRST = Ordering(field="created_at", descending=True)
 
 
 async def _render(

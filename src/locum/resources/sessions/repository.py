@@ -1,33 +1,17 @@
 """Session queries: one instance's sessions, the filtered newest-first page, a user's or clients' sessions."""
 
 from collections.abc import Collection
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, and_
 
 from locum.api.errors import not_found
-from locum.api.ordering import Ordering
-from locum.api.pagination import PaginatedQuery, ordered, page_of, window
+from locum.api.ordering import NEWEST_FIRST
+from locum.api.pagination import page_if_asked
 from locum.db.locking import locked
 from locum.db.models import Session
 from locum.db.repository import InstanceRepository
 from locum.resources.sessions.lifetimes import ACTIVE_STATUSES
 from locum.resources.sessions.schemas import SessionListQuery
-
-NEWEST_FIRST = Ordering(field="created_at", descending=True)
-
-
-async def newest_first(
-    session: AsyncSession, statement: Select[Any], query: PaginatedQuery, *, created_at: Any, id_column: Any
-) -> tuple[list[Any], int | None]:
-    """A page of `statement`'s rows, newest first, and their total count only when `paginated` asks
-    for it (the bare-array answer needs no count). Clients are listed the same way."""
-    if query.paginated:
-        page = await page_of(session, statement, query, ordering=NEWEST_FIRST, column=created_at, id_column=id_column)
-        return page.items, page.total_count
-    rows = await session.scalars(window(ordered(statement, NEWEST_FIRST, created_at, id_column), query))
-    return list(rows), None
 
 
 def _status_is(status: str, now: int) -> ColumnElement[bool]:
@@ -58,7 +42,9 @@ class SessionRepository(InstanceRepository[Session]):
             statement = statement.where(Session.client_id == query.client_id)
         if query.status is not None:
             statement = statement.where(_status_is(query.status, now))
-        return await newest_first(self.session, statement, query, created_at=Session.created_at, id_column=Session.id)
+        return await page_if_asked(
+            self.session, statement, query, ordering=NEWEST_FIRST, column=Session.created_at, id_column=Session.id
+        )
 
     async def of_user(self, user_id: str, *, running_only: bool) -> list[Session]:
         """The user's sessions (only the active or pending ones if `running_only`), locked until commit."""

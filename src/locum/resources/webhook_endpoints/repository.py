@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Row, Select, delete, select, update
 from sqlalchemy.orm import defer
 
-from locum.api.ordering import Ordering
+from locum.api.ordering import NEWEST_FIRST
 from locum.api.pagination import Page, PageQuery, count_of, ordered, window
 from locum.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from locum.db.repository import InstanceRepository
@@ -18,7 +18,6 @@ from locum.outbox.dispatch import PENDING, stored_event_types
 from locum.outbox.isolation import json_text
 from locum.resources.webhook_endpoints.errors import endpoint_not_found, message_not_found
 
-NEWEST_FIRST = Ordering(field="created_at", descending=True)
 # An endpoint and its event types as stored text (read them with outbox.dispatch.read_event_types).
 EndpointRow = Row[*tuple[Any, ...]]
 
