@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar, overload
 
-from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.bodies import INT64_MAX
 from locum.api.ordering import Ordering
+from locum.api.query import query_model
 from locum.api.responses import json_array
 from locum.kit.json_types import JSON
 
@@ -43,14 +43,8 @@ class PaginatedQuery(PageQuery):
     paginated: bool = False
 
 
-async def _page_query(
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
-) -> PageQuery:
-    return PageQuery(limit=limit, offset=offset)
-
-
-PageParams = Annotated[PageQuery, Depends(_page_query)]
+# For operations whose query is only limit/offset.
+PageParams = Annotated[PageQuery, query_model(PageQuery)]
 
 
 @dataclass(frozen=True)

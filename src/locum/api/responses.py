@@ -18,10 +18,6 @@ class ClerkJSONResponse(Response):
         return orjson.dumps(content)
 
 
-def json_response(content: Any, status_code: int = 200) -> ClerkJSONResponse:
-    return ClerkJSONResponse(content, status_code=status_code)
-
-
 def json_array(documents: list[bytes]) -> bytes:
     """Join pre-rendered JSON documents into a JSON array without parsing them."""
     return b"[" + b",".join(documents) + b"]"
