@@ -31,6 +31,9 @@ from locum.outbox.delivery import Transports
 from locum.outbox.worker import MAX_IN_FLIGHT, DeliveryWorker, install_delivery_wake
 from locum.resources import (
     actor_tokens,
+    admin_portal_links,
+    agent_tasks,
+    api_keys,
     clients,
     email_addresses,
     frontend,
@@ -39,7 +42,10 @@ from locum.resources import (
     jwks,
     jwt_templates,
     locum_admin,
+    m2m_tokens,
+    machines,
     messages_admin,
+    oauth_applications,
     organization_domains,
     organization_invitations,
     organization_memberships,
@@ -158,8 +164,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.read_sessionmaker = create_read_sessionmaker(engine)
         app.state.sealer = sealer
-        app.state.registry = InstanceRegistry(app.state.sessionmaker, app.state.sealer)
         app.state.reader = await open_reader(settings, engine)
+        app.state.registry = InstanceRegistry(app.state.sessionmaker, app.state.sealer, app.state.reader)
         try:
             async with deliver_in_app(app):
                 yield
@@ -183,6 +189,11 @@ def create_app(settings: Settings) -> FastAPI:
     async def healthz() -> Response:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
+    # Clerk's SDKs call the machine-token endpoints without /v1. They are verified on every request an
+    # app authenticates with one, so they come first (a dozen routes, ~1 µs each, before the rest).
+    versionless_routers = (m2m_tokens.router, api_keys.router, oauth_applications.access_tokens_router)
+    for router in versionless_routers:
+        app.include_router(router, include_in_schema=False)
     # Included one level deep: FastAPI matches nested routers level by level on every request, and
     # tries routes in order (~1 µs each), so the hottest paths come first: token minting, user reads.
     v1_routers = (
@@ -205,6 +216,11 @@ def create_app(settings: Settings) -> FastAPI:
         testing_tokens.router,
         svix.router,
         templates.router,
+        *versionless_routers,
+        machines.router,
+        oauth_applications.router,
+        agent_tasks.router,
+        admin_portal_links.router,
     )
     for router in v1_routers:
         app.include_router(router, prefix="/v1")

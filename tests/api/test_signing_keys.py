@@ -90,7 +90,7 @@ def queries(app: FastAPI) -> Iterator[list[str]]:
 @pytest.fixture
 async def registry(app: FastAPI) -> AsyncIterator[InstanceRegistry]:
     """A registry of its own, as another worker process would have."""
-    yield InstanceRegistry(app.state.sessionmaker, app.state.sealer)
+    yield InstanceRegistry(app.state.sessionmaker, app.state.sealer, app.state.reader)
 
 
 class TestRotateSigningKey:

@@ -4,6 +4,10 @@ A pure ASGI middleware authenticates every /v1 and /locum request (except the pu
 before routing and body parsing, as Clerk does: a bad key is a 401 whatever else is wrong with the
 request. It then checks the Clerk-API-Version of /v1 requests. Routes read the resolved instance
 in the request context (api/deps.py's Context).
+
+Clerk's SDKs call the machine-token endpoints without `/v1` too (VERSIONLESS_PREFIXES), and the
+M2M token endpoints also take a machine's secret key, which authenticates as that machine
+(`machine_id` in the request context).
 """
 
 from starlette.datastructures import Headers
@@ -11,10 +15,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from locum.api.errors import ClerkError, authorization_header_format_invalid, clerk_key_invalid
 from locum.api.versioning import DEFAULT_VERSION, read_api_version
-from locum.instances.registry import InstanceContext, InstanceRegistry
+from locum.instances.registry import InstanceContext, InstanceRegistry, MachineCaller
+from locum.kit.keys import is_secret_key_format
 
 BEARER_PREFIX = "bearer "
-PROTECTED_PREFIXES = ("/v1/", "/locum/")
+VERSIONLESS_PREFIXES = ("/api_keys", "/m2m_tokens", "/oauth_applications/access_tokens/verify")
+PROTECTED_PREFIXES = ("/v1/", "/locum/", *VERSIONLESS_PREFIXES)
+MACHINE_KEY_PREFIXES = ("/v1/m2m_tokens", "/m2m_tokens")
 # Public: image URLs, and the webhook dashboard, which checks the capability in its own `key`.
 PUBLIC_PREFIXES = ("/locum/images/", "/locum/webhooks/dashboard")
 VERSIONED_PREFIX = "/v1/"
@@ -24,13 +31,18 @@ def _requires_key(path: str) -> bool:
     return path.startswith(PROTECTED_PREFIXES) and not path.startswith(PUBLIC_PREFIXES)
 
 
-async def _authenticate(registry: InstanceRegistry, header: str) -> InstanceContext:
+async def _authenticate(registry: InstanceRegistry, header: str, path: str) -> InstanceContext | MachineCaller:
     if header[: len(BEARER_PREFIX)].lower() != BEARER_PREFIX or not header[len(BEARER_PREFIX) :].strip():
         raise authorization_header_format_invalid()
-    instance = await registry.resolve(header[len(BEARER_PREFIX) :].strip())
-    if instance is None:
+    key = header[len(BEARER_PREFIX) :].strip()
+    caller: InstanceContext | MachineCaller | None
+    if not is_secret_key_format(key) and path.startswith(MACHINE_KEY_PREFIXES):
+        caller = await registry.resolve_machine(key)
+    else:
+        caller = await registry.resolve(key)
+    if caller is None:
         raise clerk_key_invalid()
-    return instance
+    return caller
 
 
 class InstanceAuthMiddleware:
@@ -41,10 +53,14 @@ class InstanceAuthMiddleware:
         if scope["type"] == "http" and _requires_key(scope["path"]):
             registry: InstanceRegistry = scope["app"].state.registry
             try:
-                instance = await _authenticate(registry, Headers(scope=scope).get("authorization", ""))
+                caller = await _authenticate(registry, Headers(scope=scope).get("authorization", ""), scope["path"])
                 version = read_api_version(scope) if scope["path"].startswith(VERSIONED_PREFIX) else DEFAULT_VERSION
             except ClerkError as error:
                 await error.response()(scope, receive, send)
                 return
-            scope.setdefault("state", {}).update(instance=instance, api_version=version)
+            if isinstance(caller, MachineCaller):
+                identity = {"instance": caller.instance, "machine_id": caller.machine_id}
+            else:
+                identity = {"instance": caller, "machine_id": None}
+            scope.setdefault("state", {}).update(identity, api_version=version)
         await self.app(scope, receive, send)

@@ -37,13 +37,15 @@ async def _sealer(request: Request) -> Sealer:
 
 
 async def _request_context(request: Request) -> RequestContext:
-    """The instance (resolved by the auth middleware, which also checked the Clerk-API-Version)."""
+    """The instance and calling machine (resolved by the auth middleware, which also checked the
+    Clerk-API-Version)."""
     settings: Settings = request.app.state.settings
     return RequestContext(
         instance=request.state.instance,
         origin=settings.origin,
         api_version=request.state.api_version,
         http_request=current_http_request(),
+        machine_id=request.state.machine_id,
     )
 
 

@@ -3,6 +3,9 @@
 A key not in memory is looked up in the database once (another process may have created the
 instance) and cached; unknown keys are not cached, so a later-created key is found.
 
+A machine's secret key (the M2M endpoints accept one) is looked up on every request, one bare-driver
+read: rotating, expiring or deleting it takes effect at once. Its instance is cached by id like any.
+
 Signing keys change from other processes (`locum keys rotate`, another worker), so a cached
 instance older than KEYS_RECHECK_SECONDS re-reads its `signing_keys_version` (one small query)
 and reloads when it moved. Requests within that window do no I/O at all.
@@ -15,12 +18,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from locum.db.engine import READ_ONLY_OPTION
-from locum.db.models import Instance, InstanceSecretKey, SigningKeyRow
+from locum.db.models import Instance, InstanceSecretKey, MachineSecretKey, SigningKeyRow
+from locum.db.reads import Reader
 from locum.db.scoping import across_instances
+from locum.kit.clock import now_ms
 from locum.kit.jwt_signing import SigningKey
 from locum.kit.keys import digests_match, publishable_key, secret_digest
 from locum.kit.sealing import Sealer
@@ -78,11 +83,32 @@ class _Cached:
     checked_at: float
 
 
+@dataclass(frozen=True)
+class MachineCaller:
+    """A request authenticated by a machine's secret key: the machine and its instance."""
+
+    instance: InstanceContext
+    machine_id: str
+
+
+# The key names the instance: this look-up is the one that finds it.
+MACHINE_KEY_BY_DIGEST = across_instances(
+    select(
+        MachineSecretKey.instance_id,
+        MachineSecretKey.machine_id,
+        MachineSecretKey.expires_at,
+        MachineSecretKey.secret_digest,
+    ).where(MachineSecretKey.secret_digest == bindparam("digest"))
+)
+
+
 class InstanceRegistry:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], sealer: Sealer) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], sealer: Sealer, reader: Reader) -> None:
         self._sessionmaker = sessionmaker
         self._sealer = sealer
+        self._reader = reader
         self._by_digest: dict[str, _Cached] = {}
+        self._by_instance_id: dict[str, _Cached] = {}
 
     async def resolve(self, secret_key: str) -> InstanceContext | None:
         digest = secret_digest(secret_key)
@@ -94,7 +120,34 @@ class InstanceRegistry:
             return context
         if time.monotonic() - cached.checked_at < KEYS_RECHECK_SECONDS:
             return cached.context
-        return await self._recheck(digest, cached)
+        context = await self._recheck(cached)
+        if context is not cached.context:
+            self._by_digest[digest] = _Cached(context, time.monotonic())
+        return context
+
+    async def resolve_machine(self, secret_key: str) -> MachineCaller | None:
+        """The machine whose current key this is, or whose rotated-out key has not yet expired."""
+        digest = secret_digest(secret_key)
+        rows = await self._reader.fetch_by_key(self._reader.prepared(MACHINE_KEY_BY_DIGEST), {"digest": digest})
+        if not rows:
+            return None
+        instance_id, machine_id, expires_at, stored_digest = rows[0]
+        if not digests_match(stored_digest, digest) or (expires_at is not None and expires_at <= now_ms()):
+            return None
+        return MachineCaller(await self._instance_by_id(instance_id), machine_id)
+
+    async def _instance_by_id(self, instance_id: str) -> InstanceContext:
+        cached = self._by_instance_id.get(instance_id)
+        if cached is None:
+            async with self._read_session() as session:
+                context = await load_instance(session, self._sealer, instance_id)
+            self._by_instance_id[instance_id] = _Cached(context, time.monotonic())
+            return context
+        if time.monotonic() - cached.checked_at < KEYS_RECHECK_SECONDS:
+            return cached.context
+        context = await self._recheck(cached)
+        self._by_instance_id[instance_id] = _Cached(context, time.monotonic())
+        return context
 
     @asynccontextmanager
     async def _read_session(self) -> AsyncIterator[AsyncSession]:
@@ -113,7 +166,8 @@ class InstanceRegistry:
                 return None
             return await load_instance(session, self._sealer, key_row.instance_id)
 
-    async def _recheck(self, digest: str, cached: _Cached) -> InstanceContext:
+    async def _recheck(self, cached: _Cached) -> InstanceContext:
+        """The cached instance, or a fresh one if its signing keys moved since."""
         # Marked checked first: requests arriving meanwhile use the cached keys instead of querying too.
         cached.checked_at = time.monotonic()
         instance_id = cached.context.id
@@ -121,10 +175,9 @@ class InstanceRegistry:
             version = await session.scalar(select(Instance.signing_keys_version).where(Instance.id == instance_id))
             if version == cached.context.signing_keys_version:
                 return cached.context
-            context = await load_instance(session, self._sealer, instance_id)
-        self._by_digest[digest] = _Cached(context, time.monotonic())
-        return context
+            return await load_instance(session, self._sealer, instance_id)
 
     def forget(self) -> None:
         """Drop every cached instance, so the next request reads them afresh (after a change in this process)."""
         self._by_digest.clear()
+        self._by_instance_id.clear()

@@ -39,6 +39,12 @@ PREFIXES = {
     "actor_token": "act",
     "sign_in_token": "sit",
     "jwt_template": "jtmp",
+    "machine": "mch",
+    "machine_secret_key": "msk",
+    "oauth_application": "oa",
+    "agent": "agent",
+    "agent_task": "agtask",
+    "admin_portal_link": "apl",
     # Svix's own prefixes for what locum delivers in its place
     "webhook_endpoint": "ep",
     "webhook_delivery": "msg",
@@ -47,6 +53,16 @@ PREFIXES = {
     "sms": "sms",
     "template": "tmpl",
 }
+
+
+# Machine-auth objects are named by a prefix and 32 hex digits (Clerk's spec patterns them so).
+HEX_ID_PREFIXES = {
+    "api_key": "ak",
+    "m2m_token": "mt",
+    "oauth_access_token": "oat",
+    "admin_portal_link_token": "aplt",
+}
+HEX_ID_BYTES = 16
 
 
 def base62(number: int, width: int) -> str:
@@ -60,6 +76,10 @@ def base62(number: int, width: int) -> str:
 def new_id(kind: str) -> str:
     body = (now_ms() << RANDOM_BITS) | secrets.randbits(RANDOM_BITS)
     return f"{PREFIXES[kind]}_{base62(body, ID_BODY_LENGTH)}"
+
+
+def new_hex_id(kind: str) -> str:
+    return f"{HEX_ID_PREFIXES[kind]}_{secrets.token_hex(HEX_ID_BYTES)}"
 
 
 def random_base62(length: int) -> str:

@@ -8,10 +8,12 @@ constant time.
 import base64
 import hashlib
 import hmac
+import secrets
 
 from locum.kit.ids import random_base62
 
 SECRET_KEY_RANDOM_LENGTH = 42
+OPAQUE_SECRET_BYTES = 32
 ENVIRONMENT_KEY_TAGS = {"development": "test", "production": "live"}
 
 
@@ -22,6 +24,12 @@ def new_secret_key(environment: str) -> str:
 def is_secret_key_format(key: str) -> bool:
     parts = key.split("_", 2)
     return len(parts) == 3 and parts[0] == "sk" and parts[1] in ("test", "live") and bool(parts[2])
+
+
+def new_opaque_secret(prefix: str) -> str:
+    """A bearer secret of the machine-auth products: `prefix_` and 256 random bits in hex (machine
+    secret keys and API key secrets are `ak_…`, M2M tokens `mt_…`, OAuth access tokens `oat_…`)."""
+    return f"{prefix}_{secrets.token_hex(OPAQUE_SECRET_BYTES)}"
 
 
 def secret_digest(key: str) -> str:

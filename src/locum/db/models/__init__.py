@@ -3,6 +3,17 @@
 from locum.db.models.events import Event
 from locum.db.models.images import Image
 from locum.db.models.instances import Instance, InstanceSecretKey, SigningKeyRow
+from locum.db.models.machine_auth import (
+    AdminPortalLinkToken,
+    AgentTask,
+    ApiKey,
+    M2MToken,
+    Machine,
+    MachineScope,
+    MachineSecretKey,
+    OAuthAccessToken,
+    OAuthApplication,
+)
 from locum.db.models.messages import Message, Template
 from locum.db.models.organizations import (
     Organization,
@@ -31,6 +42,9 @@ from locum.db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEnd
 
 __all__ = [
     "ActorToken",
+    "AdminPortalLinkToken",
+    "AgentTask",
+    "ApiKey",
     "Client",
     "EmailAddress",
     "Event",
@@ -39,7 +53,13 @@ __all__ = [
     "Instance",
     "InstanceSecretKey",
     "JwtTemplate",
+    "M2MToken",
+    "Machine",
+    "MachineScope",
+    "MachineSecretKey",
     "Message",
+    "OAuthAccessToken",
+    "OAuthApplication",
     "Organization",
     "OrganizationDomain",
     "OrganizationInvitation",

@@ -1,0 +1,3 @@
+from locum.resources.admin_portal_links.routes import router
+
+__all__ = ["router"]

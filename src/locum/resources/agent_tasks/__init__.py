@@ -1,0 +1,3 @@
+from locum.resources.agent_tasks.routes import router
+
+__all__ = ["router"]

@@ -1,0 +1,3 @@
+from locum.resources.api_keys.routes import router
+
+__all__ = ["router"]

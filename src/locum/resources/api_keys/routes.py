@@ -1,0 +1,5 @@
+"""Clerk's API Keys operations (also served without /v1, where Clerk's SDKs call them)."""
+
+from locum.api.routing import resource_router
+
+router = resource_router(tags=["API Keys"])

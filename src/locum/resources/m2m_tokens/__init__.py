@@ -1,0 +1,3 @@
+from locum.resources.m2m_tokens.routes import router
+
+__all__ = ["router"]

@@ -1,0 +1,3 @@
+from locum.resources.machines.routes import router
+
+__all__ = ["router"]
