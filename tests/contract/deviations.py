@@ -81,6 +81,15 @@ UNDECLARED_ERRORS: list[UndeclaredError] = [
         "401 body for a bad key is code clerk_key_invalid (clerk-sdk-python issue #26).",
     ),
     UndeclaredError(
+        operation_ids=("createM2MToken", "getM2MTokens", "revokeM2MToken", "verifyM2MToken"),
+        status=401,
+        codes=frozenset({"machine_secret_key_invalid"}),
+        reason="The M2M token operations also take a machine's secret key; one that names no machine (or "
+        "whose grace period after a rotation has passed) is refused before the operation runs.",
+        evidence="CLERK-NOTES §2: machine_secret_key_invalid [401] in @clerk/backend's tests of /m2m_tokens; "
+        "the spec's descriptions of these operations (Machine Secret Key authentication).",
+    ),
+    UndeclaredError(
         operation_ids=None,
         status=400,
         codes=frozenset({"api_version_invalid"}),

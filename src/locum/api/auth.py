@@ -13,7 +13,12 @@ M2M token endpoints also take a machine's secret key, which authenticates as tha
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from locum.api.errors import ClerkError, authorization_header_format_invalid, clerk_key_invalid
+from locum.api.errors import (
+    ClerkError,
+    authorization_header_format_invalid,
+    clerk_key_invalid,
+    machine_secret_key_invalid,
+)
 from locum.api.versioning import DEFAULT_VERSION, read_api_version
 from locum.instances.registry import InstanceContext, InstanceRegistry, MachineCaller
 from locum.kit.keys import is_secret_key_format
@@ -35,14 +40,15 @@ async def _authenticate(registry: InstanceRegistry, header: str, path: str) -> I
     if header[: len(BEARER_PREFIX)].lower() != BEARER_PREFIX or not header[len(BEARER_PREFIX) :].strip():
         raise authorization_header_format_invalid()
     key = header[len(BEARER_PREFIX) :].strip()
-    caller: InstanceContext | MachineCaller | None
     if not is_secret_key_format(key) and path.startswith(MACHINE_KEY_PREFIXES):
-        caller = await registry.resolve_machine(key)
-    else:
-        caller = await registry.resolve(key)
-    if caller is None:
+        machine = await registry.resolve_machine(key)
+        if machine is None:
+            raise machine_secret_key_invalid()
+        return machine
+    instance = await registry.resolve(key)
+    if instance is None:
         raise clerk_key_invalid()
-    return caller
+    return instance
 
 
 class InstanceAuthMiddleware:

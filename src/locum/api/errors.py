@@ -81,6 +81,14 @@ def clerk_key_invalid() -> ClerkError:
     )
 
 
+def machine_secret_key_invalid() -> ClerkError:
+    return ClerkError(
+        401,
+        "machine_secret_key_invalid",
+        "The provided Machine Secret Key is invalid. Make sure that your Machine Secret Key is correct.",
+    )
+
+
 def authorization_header_format_invalid() -> ClerkError:
     return ClerkError(
         401,
