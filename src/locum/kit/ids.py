@@ -4,6 +4,7 @@ The 27 characters encode 20 bytes: a 48-bit millisecond timestamp followed by 11
 so ids sort by creation time (base62 digits are in ASCII order) like Clerk's KSUID-based ids.
 """
 
+import hashlib
 import secrets
 
 from locum.kit.clock import now_ms
@@ -11,6 +12,8 @@ from locum.kit.clock import now_ms
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 ID_BODY_LENGTH = 27
 RANDOM_BITS = 112
+# 160 bits: as many as 27 base62 characters hold whole.
+ID_DIGEST_BYTES = 20
 
 PREFIXES = {
     "instance": "ins",
@@ -43,7 +46,7 @@ PREFIXES = {
     "machine_secret_key": "msk",
     "oauth_application": "oa",
     "agent": "agent",
-    "agent_task": "agtask",
+    "agent_task": "agttsk",  # Clerk's docs revoke `agttsk_123`
     "admin_portal_link": "apl",
     # Svix's own prefixes for what locum delivers in its place
     "webhook_endpoint": "ep",
@@ -76,6 +79,13 @@ def base62(number: int, width: int) -> str:
 def new_id(kind: str) -> str:
     body = (now_ms() << RANDOM_BITS) | secrets.randbits(RANDOM_BITS)
     return f"{PREFIXES[kind]}_{base62(body, ID_BODY_LENGTH)}"
+
+
+def stable_id(kind: str, key: str) -> str:
+    """The same id for the same `key` every time: the first 20 bytes of its SHA-256 in the id's
+    27 base62 characters (ids Clerk documents as stable per name, such as agent ids)."""
+    digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:ID_DIGEST_BYTES])
+    return f"{PREFIXES[kind]}_{base62(digest, ID_BODY_LENGTH)}"
 
 
 def new_hex_id(kind: str) -> str:

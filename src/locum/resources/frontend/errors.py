@@ -1,5 +1,6 @@
-"""The Clerk errors of sign-in tickets (actor and sign-in tokens): the codes of Clerk's Frontend API
-ticket strategy for a consume, and BAPI's refusal to revoke a ticket that is no longer pending."""
+"""The Clerk errors of sign-in tickets (actor and sign-in tokens, agent tasks): the codes of Clerk's
+Frontend API ticket strategy for a consume, and BAPI's refusals to revoke a ticket that is unknown
+or no longer pending."""
 
 from locum.api.errors import ClerkError
 
@@ -22,3 +23,7 @@ def ticket_expired() -> ClerkError:
 
 def ticket_cannot_be_revoked(kind: str, code: str) -> ClerkError:
     return ClerkError(400, code, f"{kind.capitalize()} cannot be revoked", f"Only pending {kind}s can be revoked.")
+
+
+def ticket_not_found(kind: str, code: str) -> ClerkError:
+    return ClerkError(404, code, "not found", f"The requested {kind} could not be found.")

@@ -1,6 +1,6 @@
 """What Clerk's Frontend API does for a browser, served under /locum so flows can be exercised:
-signing in with a sign-in or actor token, a session's browser credentials, and the instance's
-session lifetimes (a dashboard setting at Clerk)."""
+signing in with a sign-in or actor token or an agent task, a session's browser credentials, and
+the instance's session lifetimes (a dashboard setting at Clerk)."""
 
 from typing import Annotated
 
@@ -28,6 +28,13 @@ async def consume_actor_token(
     body: ConsumeBody, ctx: Context, session: DbSession, sealer: AppSealer
 ) -> ClerkJSONResponse:
     return ClerkJSONResponse(await service.sign_in_with_actor_token(session, ctx, sealer, body))
+
+
+@router.post("/agent_tasks/consume")
+async def consume_agent_task(
+    body: ConsumeBody, ctx: Context, session: DbSession, sealer: AppSealer
+) -> ClerkJSONResponse:
+    return ClerkJSONResponse(await service.sign_in_with_agent_task(session, ctx, sealer, body))
 
 
 @router.post("/sessions/{session_id}/frontend_credentials")

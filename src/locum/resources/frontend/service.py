@@ -8,7 +8,7 @@ locum hands them out as JSON, so that an app under test can refresh sessions
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.db.models import ActorToken, Client, Session, SignInToken
+from locum.db.models import ActorToken, AgentTask, Client, Session, SignInToken
 from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
 from locum.kit.json_types import JSON
@@ -28,6 +28,8 @@ from locum.resources.sessions.tokens import mint_session_token_within
 
 # Clerk's name for signing in with a sign-in or actor token (`last_authentication_strategy`).
 TICKET_STRATEGY = "ticket"
+# The `act.type` that marks a session an agent works in (Clerk's session token claims).
+AGENT_ACTOR_TYPE = "agent"
 
 
 async def _credentials(
@@ -116,6 +118,25 @@ async def sign_in_with_actor_token(
         actor=actor_token.actor,
         max_duration_seconds=actor_token.session_max_duration_seconds,
     )
+
+
+async def sign_in_with_agent_task(
+    session: AsyncSession, ctx: RequestContext, sealer: Sealer, body: ConsumeTokenBody
+) -> JSON:
+    """An agent's session for the task's user: the agent is the session's actor (`act` {sub: agent id,
+    type: "agent"}), the session lasts no longer than the task's session_max_duration_in_seconds, and
+    the task's redirect_url (where Clerk's Frontend API sends the browser next) comes with the credentials."""
+    agent_task = await tickets.claim(session, AgentTask, instance_id=ctx.instance_id, secret=body.token, now=now_ms())
+    credentials = await _sign_in(
+        session,
+        ctx,
+        sealer,
+        body,
+        user_id=agent_task.user_id,
+        actor={"sub": agent_task.agent_id, "type": AGENT_ACTOR_TYPE},
+        max_duration_seconds=agent_task.session_max_duration_seconds,
+    )
+    return {**credentials, "redirect_url": agent_task.redirect_url}
 
 
 async def session_credentials(session: AsyncSession, ctx: RequestContext, sealer: Sealer, *, session_id: str) -> JSON:

@@ -1,4 +1,4 @@
-"""Single-use sign-in tickets: actor tokens and sign-in tokens share one life cycle.
+"""Single-use sign-in tickets: actor tokens, sign-in tokens and agent tasks share one life cycle.
 
     pending --revoke (BAPI)--> revoked
        |----consume (/locum)--> accepted   (a session is started for the token's user)
@@ -20,16 +20,20 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.errors import not_found
 from locum.db.constraints import flush
 from locum.db.locking import locked
-from locum.db.models import ActorToken, SignInToken
+from locum.db.models import ActorToken, AgentTask, SignInToken
 from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 from locum.kit.json_types import JSON
 from locum.kit.keys import secret_digest
-from locum.resources.frontend.errors import ticket_cannot_be_revoked, ticket_expired, ticket_invalid
+from locum.resources.frontend.errors import (
+    ticket_cannot_be_revoked,
+    ticket_expired,
+    ticket_invalid,
+    ticket_not_found,
+)
 from locum.resources.users.repository import UserRepository
 
 PENDING = "pending"
@@ -37,7 +41,7 @@ ACCEPTED = "accepted"
 REVOKED = "revoked"
 SECRET_BYTES = 32
 
-Ticket = TypeVar("Ticket", ActorToken, SignInToken)
+Ticket = TypeVar("Ticket", ActorToken, SignInToken, AgentTask)
 
 
 @dataclass(frozen=True)
@@ -48,11 +52,14 @@ class _Kind:
     name: str
     # Clerk's refusal to revoke one that is no longer pending.
     cannot_be_revoked: str
+    # Clerk's code for an id the instance does not have.
+    not_found: str = "resource_not_found"
 
 
 _KINDS: dict[type[Any], _Kind] = {
     ActorToken: _Kind("actor_token", "actor token", "actor_token_cannot_be_revoked_code"),
     SignInToken: _Kind("sign_in_token", "sign-in token", "sign_in_token_cannot_be_revoked_code"),
+    AgentTask: _Kind("agent_task", "agent task", "agent_task_cannot_be_revoked", "agent_task_not_found"),
 }
 
 
@@ -108,7 +115,7 @@ async def revoke(session: AsyncSession, ctx: RequestContext, model: type[Ticket]
     )
     kind = _KINDS[model]
     if ticket is None:
-        raise not_found(kind.name)
+        raise ticket_not_found(kind.name, kind.not_found)
     if ticket.status != PENDING:
         raise ticket_cannot_be_revoked(kind.name, kind.cannot_be_revoked)
     ticket.status = REVOKED
