@@ -151,6 +151,19 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     "CreateSvixApp": (None, "own"),
     "DeleteSvixApp": (None, "own"),
     "GenerateSvixAuthURL": (None, "own"),
+    "CreateAgentTask": (
+        {
+            "on_behalf_of": {"user_id": "{user_id}"},
+            "permissions": "*",
+            "agent_name": "mallory",
+            "task_description": "Act as the victim",
+            "redirect_url": "http://localhost:3000",
+        },
+        "404",
+    ),
+    "RevokeAgentTask": (None, "404"),
+    "createAdminPortalLinkToken": ({"organization_id": "{organization_id}"}, "400"),
+    "revokeAdminPortalLinkToken": ({}, "404"),
 }
 EMPTY = ([], {"object": "total_count", "total_count": 0}, {"data": [], "total_count": 0})
 LOCUM_CALLS = {
@@ -174,6 +187,7 @@ LOCUM_FRONTEND_CALLS = [
     ("/locum/sessions/{session_id}/frontend_credentials", None, 404),
     ("/locum/sign_in_tokens/consume", {"token": "{sign_in_token}"}, 400),
     ("/locum/actor_tokens/consume", {"token": "{actor_token}"}, 400),
+    ("/locum/agent_tasks/consume", {"token": "{agent_task_token}"}, 400),
 ]
 
 
@@ -239,6 +253,20 @@ async def victim(client: httpx.AsyncClient) -> dict[str, str]:
     actor_token = await client.post("/v1/actor_tokens", json={"user_id": user_id, "actor": {"sub": "user_admin"}})
     sign_in_token = await client.post("/v1/sign_in_tokens", json={"user_id": user_id})
     assert actor_token.status_code == sign_in_token.status_code == 200
+    agent_task = await client.post(
+        "/v1/agents/tasks",
+        json={
+            "on_behalf_of": {"user_id": user_id},
+            "permissions": "*",
+            "agent_name": "victim-agent",
+            "task_description": "Check the dashboard",
+            "redirect_url": "http://localhost:3000",
+        },
+    )
+    portal_token = await client.post(
+        "/v1/admin_portal_link_tokens", json={"organization_id": organization.json()["id"]}
+    )
+    assert agent_task.status_code == 200 and portal_token.status_code == 201
     assert (await client.post("/v1/webhooks/svix")).status_code == 200
     endpoint = await client.post("/locum/webhooks/endpoints", json={"url": "http://localhost:3000/victim"})
     assert endpoint.status_code == 200, endpoint.text
@@ -275,6 +303,9 @@ async def victim(client: httpx.AsyncClient) -> dict[str, str]:
         "sign_in_token_id": sign_in_token.json()["id"],
         "sign_in_token": sign_in_token.json()["token"],
         "webhook_endpoint_id": endpoint.json()["id"],
+        "agent_task_id": agent_task.json()["agent_task_id"],
+        "agent_task_token": httpx.URL(agent_task.json()["url"]).params["token"],
+        "adminPortalLinkTokenID": portal_token.json()["id"],
     }
 
 

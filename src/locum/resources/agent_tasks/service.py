@@ -30,7 +30,7 @@ TICKET_LIFETIME_SECONDS = 3600
 DEVELOPMENT = "development"
 
 
-def agent_id_of(instance_id: str, agent_name: str) -> str:
+def _agent_id_of(instance_id: str, agent_name: str) -> str:
     """Clerk's agent_id is stable per agent_name within an instance: derived, never stored apart."""
     return stable_id("agent", f"{instance_id}/{agent_name}")
 
@@ -77,7 +77,7 @@ async def create_agent_task(session: AsyncSession, ctx: RequestContext, body: Cr
         AgentTask,
         user_id=user_id,
         expires_in_seconds=TICKET_LIFETIME_SECONDS,
-        agent_id=agent_id_of(ctx.instance_id, body.agent_name),
+        agent_id=_agent_id_of(ctx.instance_id, body.agent_name),
         agent_name=body.agent_name,
         task_description=body.task_description,
         permissions=body.permissions,
