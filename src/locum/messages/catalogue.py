@@ -10,12 +10,11 @@ System templates have a stable id derived from their type and slug, no instance,
 timestamps, so they read the same in every instance and every run.
 """
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from locum.kit.ids import ID_BODY_LENGTH, PREFIXES, base62
+from locum.kit.ids import stable_id
 
 TemplateType = Literal["email", "sms"]
 TEMPLATE_TYPES: tuple[TemplateType, ...] = ("email", "sms")
@@ -54,8 +53,7 @@ class SystemTemplate:
 
     @property
     def id(self) -> str:
-        digest = int.from_bytes(hashlib.sha256(f"{self.template_type}/{self.slug}".encode()).digest()[:20])
-        return f"{PREFIXES['template']}_{base62(digest, ID_BODY_LENGTH)}"
+        return stable_id("template", f"{self.template_type}/{self.slug}")
 
 
 def _email_body(title: str, content: str) -> str:
