@@ -184,3 +184,23 @@ def clerk_error(response: httpx.Response) -> tuple[int, str, str | None]:
     """(status, code, meta.param_name) of the first error in a Clerk error envelope."""
     error = response.json()["errors"][0]
     return response.status_code, error["code"], (error.get("meta") or {}).get("param_name")
+
+
+async def make_oauth_application(client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
+    """An OAuth application (with its client_secret, shown only now)."""
+    response = await client.post("/v1/oauth_applications", json={"name": "Acme OAuth", **body})
+    assert response.status_code == 200, response.text
+    application: dict[str, Any] = response.json()
+    return application
+
+
+async def issue_oauth_access_token(
+    client: httpx.AsyncClient, application_id: str, user_id: str, **body: Any
+) -> dict[str, Any]:
+    """An OAuth access token the user granted the application, from locum's issuing endpoint."""
+    response = await client.post(
+        f"/locum/oauth_applications/{application_id}/access_tokens", json={"user_id": user_id, **body}
+    )
+    assert response.status_code == 200, response.text
+    issued: dict[str, Any] = response.json()
+    return issued

@@ -230,6 +230,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(webhook_endpoints.router, prefix="/locum", include_in_schema=False)
     app.include_router(webhook_replay.router, prefix="/locum", include_in_schema=False)
     app.include_router(messages_admin.router, prefix="/locum", include_in_schema=False)
+    app.include_router(oauth_applications.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(images.router)
     return app
 

@@ -164,6 +164,15 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     "RevokeAgentTask": (None, "404"),
     "createAdminPortalLinkToken": ({"organization_id": "{organization_id}"}, "400"),
     "revokeAdminPortalLinkToken": ({}, "404"),
+    "ListOAuthApplications": (None, "empty"),
+    "CreateOAuthApplication": ({"name": "Mallory's app"}, "own"),
+    "GetOAuthApplication": (None, "404"),
+    "UpdateOAuthApplication": ({"name": "Mallory's app"}, "404"),
+    "DeleteOAuthApplication": (None, "404"),
+    "UploadOAuthApplicationLogo": (None, "404"),
+    "RotateOAuthApplicationSecret": (None, "404"),
+    "RevokeOAuthApplicationToken": ({"token": "{oauth_access_token}"}, "404"),
+    "verifyOAuthAccessToken": ({"access_token": "{oauth_access_token}"}, "404"),
 }
 EMPTY = ([], {"object": "total_count", "total_count": 0}, {"data": [], "total_count": 0})
 LOCUM_CALLS = {
@@ -188,6 +197,7 @@ LOCUM_FRONTEND_CALLS = [
     ("/locum/sign_in_tokens/consume", {"token": "{sign_in_token}"}, 400),
     ("/locum/actor_tokens/consume", {"token": "{actor_token}"}, 400),
     ("/locum/agent_tasks/consume", {"token": "{agent_task_token}"}, 400),
+    ("/locum/oauth_applications/{oauth_application_id}/access_tokens", {"user_id": "{user_id}"}, 404),
 ]
 
 
@@ -273,6 +283,12 @@ async def victim(client: httpx.AsyncClient) -> dict[str, str]:
     verification = await client.post(
         f"/v1/email_addresses/{full['primary_email_address_id']}/prepare_verification", json={"strategy": "email_code"}
     )
+    oauth_application = await client.post("/v1/oauth_applications", json={"name": "Victim's app"})
+    assert oauth_application.status_code == 200, oauth_application.text
+    oauth_access_token = await client.post(
+        f"/locum/oauth_applications/{oauth_application.json()['id']}/access_tokens", json={"user_id": user_id}
+    )
+    assert oauth_access_token.status_code == 200, oauth_access_token.text
     return {
         "user_id": user_id,
         "email_address_id": full["primary_email_address_id"],
@@ -306,6 +322,8 @@ async def victim(client: httpx.AsyncClient) -> dict[str, str]:
         "agent_task_id": agent_task.json()["agent_task_id"],
         "agent_task_token": httpx.URL(agent_task.json()["url"]).params["token"],
         "adminPortalLinkTokenID": portal_token.json()["id"],
+        "oauth_application_id": oauth_application.json()["id"],
+        "oauth_access_token": oauth_access_token.json()["access_token"],
     }
 
 
@@ -336,7 +354,7 @@ async def test_another_instance_reaches_nothing(
     for operation_id, (method, path) in implemented_operations(app).items():
         body, expected = CALLS[operation_id]
         url = "/v1" + fill(path, victim)
-        if operation_id in ("SetUserProfileImage", "UploadOrganizationLogo"):
+        if operation_id in ("SetUserProfileImage", "UploadOrganizationLogo", "UploadOAuthApplicationLogo"):
             response = await other_client.request(method, url, files={"file": ("a.png", png_bytes(), "image/png")})
         elif operation_id in ("GetUserList", "GetUsersCount"):
             response = await other_client.get(url, params={"user_id": victim["user_id"]})
