@@ -151,6 +151,14 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     "CreateSvixApp": (None, "own"),
     "DeleteSvixApp": (None, "own"),
     "GenerateSvixAuthURL": (None, "own"),
+    "createApiKey": ({"name": "Mallory's key", "subject": "{user_id}"}, "400"),
+    "getApiKeys": (None, "empty"),
+    "getApiKey": (None, "404"),
+    "updateApiKey": ({"description": "Mallory's now"}, "404"),
+    "deleteApiKey": (None, "404"),
+    "getApiKeySecret": (None, "404"),
+    "revokeApiKey": ({}, "404"),
+    "verifyApiKey": ({"secret": "{api_key_secret}"}, "404"),
 }
 EMPTY = ([], {"object": "total_count", "total_count": 0}, {"data": [], "total_count": 0})
 LOCUM_CALLS = {
@@ -245,6 +253,8 @@ async def victim(client: httpx.AsyncClient) -> dict[str, str]:
     verification = await client.post(
         f"/v1/email_addresses/{full['primary_email_address_id']}/prepare_verification", json={"strategy": "email_code"}
     )
+    api_key = await client.post("/v1/api_keys", json={"name": "Victim's key", "subject": user_id})
+    assert api_key.status_code == 201, api_key.text
     return {
         "user_id": user_id,
         "email_address_id": full["primary_email_address_id"],
@@ -275,6 +285,8 @@ async def victim(client: httpx.AsyncClient) -> dict[str, str]:
         "sign_in_token_id": sign_in_token.json()["id"],
         "sign_in_token": sign_in_token.json()["token"],
         "webhook_endpoint_id": endpoint.json()["id"],
+        "apiKeyID": api_key.json()["id"],
+        "api_key_secret": api_key.json()["secret"],
     }
 
 
@@ -309,6 +321,8 @@ async def test_another_instance_reaches_nothing(
             response = await other_client.request(method, url, files={"file": ("a.png", png_bytes(), "image/png")})
         elif operation_id in ("GetUserList", "GetUsersCount"):
             response = await other_client.get(url, params={"user_id": victim["user_id"]})
+        elif operation_id == "getApiKeys":
+            response = await other_client.get(url, params={"subject": victim["user_id"]})
         else:
             response = await other_client.request(method, url, json=fill(body, victim))
         if expected.isdigit() and response.status_code != int(expected):
