@@ -67,7 +67,7 @@ class RevokeApiKeyBody(ClerkBody):
 
 
 class VerifyApiKeyBody(ClerkBody):
-    # Any string: one that is no key's secret is not found (404), whatever its length.
+    # Any string (up to LongText): one that is no key's secret is not found (404), whatever it looks like.
     secret: LongText
 
 
