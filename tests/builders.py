@@ -15,7 +15,7 @@ from PIL import Image
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.db.models import Organization, OrganizationMembership, OrganizationSettings, Role
+from locum.db.models import Machine, Organization, OrganizationMembership, OrganizationSettings, Role
 from locum.db.scoping import ACROSS_INSTANCES_INFO
 from locum.kit.ids import new_id
 from tests.conftest import RecordedEvents
@@ -204,3 +204,20 @@ async def issue_oauth_access_token(
     assert response.status_code == 200, response.text
     issued: dict[str, Any] = response.json()
     return issued
+
+
+async def make_api_key(client: httpx.AsyncClient, subject: str, **body: Any) -> dict[str, Any]:
+    """An API key for `subject` (with its `secret`), made through POST /v1/api_keys."""
+    response = await client.post("/v1/api_keys", json={"name": f"key {next(_sequence)}", "subject": subject, **body})
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def insert_machine(app: FastAPI, instance_id: str, *, name: str = "worker") -> str:
+    """A machine row inserted directly, for tests that are not about the Machines operations; its id."""
+    machine_id = new_id("machine")
+    async with inspection_session(app) as session:
+        session.add(Machine(id=machine_id, instance_id=instance_id, name=name, default_token_ttl=3600))
+        await session.commit()
+    return machine_id

@@ -173,6 +173,14 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     "RotateOAuthApplicationSecret": (None, "404"),
     "RevokeOAuthApplicationToken": ({"token": "{oauth_access_token}"}, "404"),
     "verifyOAuthAccessToken": ({"access_token": "{oauth_access_token}"}, "404"),
+    "createApiKey": ({"name": "Mallory's key", "subject": "{user_id}"}, "400"),
+    "getApiKeys": (None, "empty"),
+    "getApiKey": (None, "404"),
+    "updateApiKey": ({"description": "Mallory's now"}, "404"),
+    "deleteApiKey": (None, "404"),
+    "getApiKeySecret": (None, "404"),
+    "revokeApiKey": ({}, "404"),
+    "verifyApiKey": ({"secret": "{api_key_secret}"}, "404"),
 }
 EMPTY = ([], {"object": "total_count", "total_count": 0}, {"data": [], "total_count": 0})
 LOCUM_CALLS = {
@@ -289,6 +297,8 @@ async def victim(client: httpx.AsyncClient) -> dict[str, str]:
         f"/locum/oauth_applications/{oauth_application.json()['id']}/access_tokens", json={"user_id": user_id}
     )
     assert oauth_access_token.status_code == 200, oauth_access_token.text
+    api_key = await client.post("/v1/api_keys", json={"name": "Victim's key", "subject": user_id})
+    assert api_key.status_code == 201, api_key.text
     return {
         "user_id": user_id,
         "email_address_id": full["primary_email_address_id"],
@@ -324,6 +334,8 @@ async def victim(client: httpx.AsyncClient) -> dict[str, str]:
         "adminPortalLinkTokenID": portal_token.json()["id"],
         "oauth_application_id": oauth_application.json()["id"],
         "oauth_access_token": oauth_access_token.json()["access_token"],
+        "apiKeyID": api_key.json()["id"],
+        "api_key_secret": api_key.json()["secret"],
     }
 
 
@@ -358,6 +370,8 @@ async def test_another_instance_reaches_nothing(
             response = await other_client.request(method, url, files={"file": ("a.png", png_bytes(), "image/png")})
         elif operation_id in ("GetUserList", "GetUsersCount"):
             response = await other_client.get(url, params={"user_id": victim["user_id"]})
+        elif operation_id == "getApiKeys":
+            response = await other_client.get(url, params={"subject": victim["user_id"]})
         else:
             response = await other_client.request(method, url, json=fill(body, victim))
         if expected.isdigit() and response.status_code != int(expected):

@@ -187,6 +187,16 @@ UNDECLARED_ERRORS: list[UndeclaredError] = [
         "Clerk's error catalogue: image_too_large [413] (CLERK-NOTES §2).",
     ),
     UndeclaredError(
+        operation_ids=("updateApiKey",),
+        status=409,
+        codes=frozenset({"api_key_name_already_exists"}),
+        reason="Moving an API key to a subject that already has an unrevoked key of the same name breaks the "
+        "rule createApiKey answers 409 for; the spec declares 409 on the creation only.",
+        evidence="bapi-2025-11-10.yml: createApiKey declares 409; clerk/javascript packages/ui "
+        "components/ApiKeys/ApiKeys.tsx answers a 409 from creating a key with 'API Key name already exists', and "
+        "its localizations key that message as unstable__errors.api_key_name_already_exists.",
+    ),
+    UndeclaredError(
         operation_ids=("createSession",),
         status=403,
         codes=frozenset({"user_banned"}),

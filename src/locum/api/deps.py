@@ -1,5 +1,6 @@
 """Dependency aliases that make route signatures read like prose."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -24,6 +25,21 @@ async def _read_session(request: Request) -> AsyncSession:
     session: AsyncSession = request.app.state.read_sessionmaker()
     request.state.db_session = session
     return session
+
+
+async def _session_on_demand(request: Request) -> Callable[[], AsyncSession]:
+    """For requests that write only sometimes (a verification recording a key's use): the write
+    session opens when first asked for, and LocumRoute commits it like DbSession's. Opening and
+    committing an unused session costs more than a key lookup."""
+
+    def open_session() -> AsyncSession:
+        session: AsyncSession | None = getattr(request.state, "db_session", None)
+        if session is None:
+            session = request.app.state.sessionmaker()
+            request.state.db_session = session
+        return session
+
+    return open_session
 
 
 async def _reader(request: Request) -> Reader:
@@ -51,6 +67,7 @@ async def _request_context(request: Request) -> RequestContext:
 
 DbSession = Annotated[AsyncSession, Depends(_db_session)]
 DbReadSession = Annotated[AsyncSession, Depends(_read_session)]
+DbSessionOnDemand = Annotated[Callable[[], AsyncSession], Depends(_session_on_demand)]
 DbReader = Annotated[Reader, Depends(_reader)]
 AppSealer = Annotated[Sealer, Depends(_sealer)]
 Context = Annotated[RequestContext, Depends(_request_context)]

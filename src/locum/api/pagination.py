@@ -24,6 +24,7 @@ from locum.kit.json_types import JSON
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 500
+MACHINE_TOKEN_MAX_LIMIT = 100
 
 Item = TypeVar("Item")
 # What a list operation answers: `{data, total_count}`, or a bare array.
@@ -35,6 +36,12 @@ class PageQuery(BaseModel):
 
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=INT64_MAX)
+
+
+class MachineTokenPageQuery(PageQuery):
+    """limit/offset of Clerk's machine-token lists (getApiKeys, getM2MTokens): at most 100 a page."""
+
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MACHINE_TOKEN_MAX_LIMIT)
 
 
 class PaginatedQuery(PageQuery):

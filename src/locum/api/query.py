@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from locum.api.bodies import INT64_MAX, INT64_MIN
-from locum.api.errors import too_many_filter_values
+from locum.api.errors import too_many_filter_values, validation_errors
 
 QueryModel = TypeVar("QueryModel", bound=BaseModel)
 
@@ -57,11 +57,17 @@ def _out_of_range(name: str, value: Any) -> dict[str, Any]:
     }
 
 
-def query_model(model: type[QueryModel]) -> Any:
-    """`Annotated[Model, query_model(Model)]`: a dependency parsing the query string into `model`."""
+def query_model(model: type[QueryModel], *, invalid_status: int | None = None) -> Any:
+    """`Annotated[Model, query_model(Model)]`: a dependency parsing the query string into `model`.
+    Invalid parameters are Clerk's form errors, answered with `invalid_status` when given."""
 
     async def parse(request: Request) -> QueryModel:
-        return parse_query(model, request)
+        try:
+            return parse_query(model, request)
+        except RequestValidationError as exc:
+            if invalid_status is None:
+                raise
+            raise validation_errors(exc.errors(), status=invalid_status) from None
 
     return Depends(parse)
 

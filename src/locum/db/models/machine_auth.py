@@ -10,7 +10,18 @@ kept as its digest alone.
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from locum.db.base import ID_LENGTH, Base, InstanceScoped, Timestamped
@@ -82,12 +93,23 @@ class M2MToken(InstanceScoped, Timestamped, Base):
 
 class ApiKey(InstanceScoped, Timestamped, Base):
     """An API key for a user, organization or machine (`subject`); its secret is revealed again by
-    GET /api_keys/{id}/secret, so it is sealed beside its digest."""
+    GET /api_keys/{id}/secret, so it is sealed beside its digest. A subject's unrevoked keys have
+    distinct names (Clerk answers a duplicate 409 `api_key_name_already_exists`); revoking one
+    frees its name."""
 
     __tablename__ = "api_keys"
     __table_args__ = (
         UniqueConstraint("instance_id", "secret_digest"),
         Index(None, "instance_id", "subject", "type", "created_at"),
+        Index(
+            None,
+            "instance_id",
+            "subject",
+            "name",
+            unique=True,
+            sqlite_where=text("NOT revoked"),
+            postgresql_where=text("NOT revoked"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)

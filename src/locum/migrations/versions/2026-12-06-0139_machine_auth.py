@@ -44,6 +44,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('api_keys', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_keys_instance_id_subject_type_created_at'), ['instance_id', 'subject', 'type', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_api_keys_instance_id_subject_name'), ['instance_id', 'subject', 'name'], unique=True, sqlite_where=sa.text('NOT revoked'), postgresql_where=sa.text('NOT revoked'))
 
     op.create_table('machines',
     sa.Column('id', sa.String(length=64), nullable=False),
@@ -240,6 +241,7 @@ def downgrade() -> None:
 
     op.drop_table('machines')
     with op.batch_alter_table('api_keys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_keys_instance_id_subject_name'))
         batch_op.drop_index(batch_op.f('ix_api_keys_instance_id_subject_type_created_at'))
 
     op.drop_table('api_keys')
