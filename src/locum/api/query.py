@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from locum.api.bodies import INT64_MAX, INT64_MIN
-from locum.api.errors import too_many_filter_values
+from locum.api.errors import ClerkError, too_many_filter_values, validation_errors
 
 QueryModel = TypeVar("QueryModel", bound=BaseModel)
 
@@ -57,11 +57,27 @@ def _out_of_range(name: str, value: Any) -> dict[str, Any]:
     }
 
 
-def query_model(model: type[QueryModel]) -> Any:
-    """`Annotated[Model, query_model(Model)]`: a dependency parsing the query string into `model`."""
+def query_model(model: type[QueryModel], *, invalid_status: int | None = None) -> Any:
+    """`Annotated[Model, query_model(Model)]`: a dependency parsing the query string into `model`.
+
+    Invalid parameters are Clerk's form errors (422), or with `invalid_status` the same errors with
+    that status (the machine-auth operations declare 400)."""
 
     async def parse(request: Request) -> QueryModel:
-        return parse_query(model, request)
+        try:
+            return parse_query(model, request)
+        except RequestValidationError as exc:
+            if invalid_status is None:
+                raise
+            error = validation_errors(exc.errors())
+            raise ClerkError(
+                invalid_status,
+                error.code,
+                error.message,
+                error.long_message,
+                error.meta,
+                extra_errors=error.extra_errors,
+            ) from None
 
     return Depends(parse)
 
