@@ -184,3 +184,22 @@ def clerk_error(response: httpx.Response) -> tuple[int, str, str | None]:
     """(status, code, meta.param_name) of the first error in a Clerk error envelope."""
     error = response.json()["errors"][0]
     return response.status_code, error["code"], (error.get("meta") or {}).get("param_name")
+
+
+# -- machines and M2M tokens ---------------------------------------------------------------------
+
+
+async def make_machine(client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
+    """A machine made through CreateMachine: its JSON, with its `secret_key`."""
+    response = await client.post("/v1/machines", json={"name": "worker", **body})
+    assert response.status_code == 200, response.text
+    machine: dict[str, Any] = response.json()
+    return machine
+
+
+async def make_m2m_token(machine_client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
+    """A token minted by the machine whose secret key `machine_client` sends."""
+    response = await machine_client.post("/v1/m2m_tokens", json=body)
+    assert response.status_code == 201, response.text
+    token: dict[str, Any] = response.json()
+    return token
