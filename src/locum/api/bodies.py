@@ -163,15 +163,7 @@ def request_body(model: type[Parsed], *, invalid_status: int) -> Callable[..., A
         try:
             return model.model_validate({} if body is None else body)
         except ValidationError as exc:
-            error = validation_errors(exc.errors())
-            raise ClerkError(
-                invalid_status,
-                error.code,
-                error.message,
-                error.long_message,
-                error.meta,
-                extra_errors=error.extra_errors,
-            ) from None
+            raise validation_errors(exc.errors()).with_status(invalid_status) from None
 
     return parse
 

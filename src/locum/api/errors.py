@@ -59,6 +59,18 @@ class ClerkError(Exception):
     def response(self) -> ClerkJSONResponse:
         return ClerkJSONResponse(self.body(), status_code=self.status, headers=self.headers)
 
+    def with_status(self, status: int) -> "ClerkError":
+        """The same error answered with `status` (operations declare different statuses for bad input)."""
+        return ClerkError(
+            status,
+            self.code,
+            self.message,
+            self.long_message,
+            self.meta,
+            extra_errors=self.extra_errors,
+            headers=self.headers,
+        )
+
 
 class RequestRefused(StarletteHTTPException):
     """A ClerkError raised while the request body is read: FastAPI re-raises HTTPExceptions from body

@@ -24,6 +24,7 @@ from locum.kit.json_types import JSON
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 500
+MACHINE_TOKEN_MAX_LIMIT = 100
 
 Item = TypeVar("Item")
 # What a list operation answers: `{data, total_count}`, or a bare array.
@@ -35,6 +36,12 @@ class PageQuery(BaseModel):
 
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=INT64_MAX)
+
+
+class MachineTokenPageQuery(PageQuery):
+    """limit/offset of the machine-token lists (/m2m_tokens, /api_keys): at most 100 a page."""
+
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MACHINE_TOKEN_MAX_LIMIT)
 
 
 class PaginatedQuery(PageQuery):
@@ -116,6 +123,11 @@ def list_body(items: Sequence[Any], total_count: int | None) -> ListBody:
     if total_count is None:
         return list(items)
     return {"data": list(items), "total_count": total_count}
+
+
+def named_list_body(name: str, items: Sequence[Any], total_count: int) -> JSON:
+    """`{<name>: [...], total_count}`, for the lists Clerk keys by what they hold (`m2m_tokens`)."""
+    return {name: list(items), "total_count": total_count}
 
 
 def list_document(documents: list[bytes], total_count: int | None) -> bytes:

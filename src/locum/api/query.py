@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from locum.api.bodies import INT64_MAX, INT64_MIN
-from locum.api.errors import ClerkError, too_many_filter_values, validation_errors
+from locum.api.errors import too_many_filter_values, validation_errors
 
 QueryModel = TypeVar("QueryModel", bound=BaseModel)
 
@@ -69,15 +69,7 @@ def query_model(model: type[QueryModel], *, invalid_status: int | None = None) -
         except RequestValidationError as exc:
             if invalid_status is None:
                 raise
-            error = validation_errors(exc.errors())
-            raise ClerkError(
-                invalid_status,
-                error.code,
-                error.message,
-                error.long_message,
-                error.meta,
-                extra_errors=error.extra_errors,
-            ) from None
+            raise validation_errors(exc.errors()).with_status(invalid_status) from None
 
     return Depends(parse)
 
