@@ -10,10 +10,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, Field
 
 from locum.api.bodies import ClerkBody, LongText
-from locum.api.pagination import DEFAULT_LIMIT, PageQuery
+from locum.api.pagination import MachineTokenPageQuery
 from locum.resources.machines.schemas import MAX_TOKEN_TTL_SECONDS
 
-MAX_LIST_LIMIT = 100
 MACHINE_ID_PATTERN = r"^mch_\w{27}$"
 
 
@@ -33,10 +32,9 @@ class VerifyM2MTokenBody(ClerkBody):
     token: LongText = Field(validation_alias=AliasChoices("token", "secret"))
 
 
-class M2MTokenListQuery(PageQuery):
+class M2MTokenListQuery(MachineTokenPageQuery):
     """`revoked`/`expired` false (the default) leave such tokens out; true lists them too."""
 
     subject: str = Field(pattern=MACHINE_ID_PATTERN)
     revoked: bool = False
     expired: bool = False
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIST_LIMIT)

@@ -4,6 +4,7 @@ to its creation (or to a creation that `min_remaining_ttl_seconds` answered with
 from dataclasses import dataclass
 from typing import Any
 
+from locum.api.pagination import named_list_body
 from locum.db.models import M2MToken
 from locum.kit.json_types import JSON
 
@@ -61,4 +62,4 @@ def created_m2m_token_json(view: TokenView, token: str, *, now: int) -> JSON:
 
 
 def m2m_token_list_json(views: list[TokenView], total_count: int, *, now: int) -> JSON:
-    return {"m2m_tokens": [m2m_token_json(view, now=now) for view in views], "total_count": total_count}
+    return named_list_body("m2m_tokens", [m2m_token_json(view, now=now) for view in views], total_count)

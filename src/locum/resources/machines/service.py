@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.ordering import parse_order_by
+from locum.api.pagination import list_body
 from locum.db.constraints import flush
 from locum.db.locking import kept, locked, locked_for_delete
 from locum.db.models import Machine
@@ -61,10 +62,7 @@ async def list_machines(session: AsyncSession, ctx: RequestContext, *, query: Ma
     machines = MachineRepository(session, ctx.instance_id)
     page = await machines.list_page(query, query=query.query, ordering=ordering)
     scoped = await machines.scoped_machines([machine.id for machine in page.items])
-    return {
-        "data": [machine_json(machine, scoped[machine.id]) for machine in page.items],
-        "total_count": page.total_count,
-    }
+    return list_body([machine_json(machine, scoped[machine.id]) for machine in page.items], page.total_count)
 
 
 async def create_machine(
