@@ -7,7 +7,7 @@ machine's. Invalid input is a 400, as these operations declare.
 from typing import Annotated
 
 from locum.api.bodies import body_of
-from locum.api.deps import AppSealer, Context, DbReader, DbReadSession, DbSession
+from locum.api.deps import AppSealer, Context, DbReader, DbReadSession, DbSession, DbSessionOnDemand
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
@@ -28,10 +28,10 @@ INVALID_INPUT_STATUS = 400
 async def verify_m2m_token(
     ctx: Context,
     reader: DbReader,
-    session: DbSession,
+    write_session: DbSessionOnDemand,
     body: Annotated[VerifyM2MTokenBody, body_of(VerifyM2MTokenBody, invalid_status=INVALID_INPUT_STATUS)],
 ) -> ClerkJSONResponse:
-    return ClerkJSONResponse(await verification.verify_token(reader, session, ctx, token=body.token))
+    return ClerkJSONResponse(await verification.verify_token(reader, write_session, ctx, token=body.token))
 
 
 @router.post("/m2m_tokens", operation_id="createM2MToken", status_code=201)

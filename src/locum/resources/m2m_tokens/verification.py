@@ -10,6 +10,8 @@ token granted access to that machine (the machine is in the token's `scopes`); t
 token is unknown.
 """
 
+from collections.abc import Callable
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.reads import Reader
@@ -35,7 +37,10 @@ def _check(ctx: RequestContext, view: TokenView, now: int) -> None:
         raise token_expired()
 
 
-async def verify_token(reader: Reader, session: AsyncSession, ctx: RequestContext, *, token: str) -> JSON:
+async def verify_token(
+    reader: Reader, write_session: Callable[[], AsyncSession], ctx: RequestContext, *, token: str
+) -> JSON:
+    """The token's JSON; `write_session()` opens the write session, which only a stale `last_used_at` needs."""
     now = now_ms()
     if jwt_format.looks_like_jwt(token):
         return await _verify_jwt(reader, ctx, token=token, now=now)
@@ -46,7 +51,7 @@ async def verify_token(reader: Reader, session: AsyncSession, ctx: RequestContex
     view = stored.view
     _check(ctx, view, now)
     if view.last_used_at is None or view.last_used_at < now - LAST_USED_PRECISION_MS:
-        await session.execute(
+        await write_session().execute(
             touch_statement(ctx.instance_id, view.id, now=now, stale_before=now - LAST_USED_PRECISION_MS)
         )
         return m2m_token_json(view, now=now) | {"last_used_at": now, "updated_at": now}
