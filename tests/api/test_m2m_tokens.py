@@ -223,20 +223,21 @@ class TestCreateM2MToken:
         created = response.json()
         header, claims = await jwt_claims(client, created["token"])
         assert header == {"alg": "RS256", "kid": header["kid"], "typ": "JWT", "cat": "cl_B7d4PD333AAA"}
-        issued_at = frozen_clock // 1000
+        # `exp` is rounded up: the token lives at least the 600 seconds asked for.
+        issued_at, expires_at = frozen_clock // 1000, -(-(frozen_clock + 600_000) // 1000)
         assert claims == {
             "iss": claims["iss"],
             "sub": machine["id"],
             "jti": created["id"],
             "iat": issued_at,
             "nbf": issued_at,
-            "exp": issued_at + 600,
+            "exp": expires_at,
             "scopes": target["id"],
             "tier": "gold",
         }
         assert claims["iss"].startswith("https://") and "aud" not in claims
         assert TOKEN_ID.match(created["id"]) and created["scopes"] == [target["id"]]
-        assert created["claims"] == {"tier": "gold"} and created["expiration"] == (issued_at + 600) * 1000
+        assert created["claims"] == {"tier": "gold"} and created["expiration"] == expires_at * 1000
         # Not stored: only opaque tokens are listed.
         listed = await client.get("/m2m_tokens", params={"subject": machine["id"]})
         assert listed.json()["total_count"] == 0
@@ -519,7 +520,9 @@ class TestVerifyM2MToken:
         async with as_machine(app, receiver) as at_receiver, as_machine(app, bystander) as at_bystander:
             assert (await verify(at_receiver, created["token"])).status_code == 200
             assert clerk_error(await verify(at_bystander, created["token"])) == (404, "resource_not_found", None)
-        clock.freeze(frozen_clock + 60_000)
+        clock.freeze(created["expiration"] - 1)
+        assert (await verify(client, created["token"])).status_code == 200
+        clock.freeze(created["expiration"])
         assert clerk_error(await verify(client, created["token"])) == (404, "token_expired", None)
 
     async def test_forged_and_foreign_jwts_are_unknown(self, app: FastAPI, client: httpx.AsyncClient) -> None:

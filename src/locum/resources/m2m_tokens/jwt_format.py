@@ -40,13 +40,20 @@ def mint(
     now: int,
     lifetime_ms: int,
 ) -> tuple[str, TokenView]:
-    """The signed token and what its JSON shows (times whole seconds, as the claims hold them)."""
+    """The signed token and what its JSON shows (times in whole seconds, as the claims hold them;
+    `exp` rounded up, so the token lives at least `lifetime_ms`)."""
     issued_at = now // 1000
-    expires_at = (now + lifetime_ms) // 1000
+    expires_at = -(-(now + lifetime_ms) // 1000)
     token_id = new_hex_id("m2m_token")
-    payload: dict[str, Any] = dict(claims or {})
-    payload |= {"iss": instance.frontend_api_url, "sub": machine_id, "jti": token_id, "iat": issued_at}
-    payload |= {"nbf": issued_at, "exp": expires_at}
+    payload: dict[str, Any] = {
+        **(claims or {}),
+        "iss": instance.frontend_api_url,
+        "sub": machine_id,
+        "jti": token_id,
+        "iat": issued_at,
+        "nbf": issued_at,
+        "exp": expires_at,
+    }
     if scopes:
         payload["scopes"] = SCOPES_SEPARATOR.join(scopes)
     token = instance.active_signing_key.sign(payload, category=M2M_TOKEN_CATEGORY)
