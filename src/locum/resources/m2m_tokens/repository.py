@@ -24,6 +24,7 @@ from locum.resources.m2m_tokens.serializers import TokenView
 
 class M2MTokenRepository(InstanceRepository[M2MToken]):
     model = M2MToken
+    # Ids are `mt_` + 32 hex (kit/ids.new_hex_id): rows are made by add_token, never by add.
     id_kind = "m2m_token"
 
     def not_found(self, id: str) -> Exception:
