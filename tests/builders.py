@@ -15,7 +15,7 @@ from PIL import Image
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.db.models import Machine, Organization, OrganizationMembership, OrganizationSettings, Role
+from locum.db.models import Organization, OrganizationMembership, OrganizationSettings, Role
 from locum.db.scoping import ACROSS_INSTANCES_INFO
 from locum.kit.ids import new_id
 from tests.conftest import RecordedEvents
@@ -214,10 +214,20 @@ async def make_api_key(client: httpx.AsyncClient, subject: str, **body: Any) -> 
     return created
 
 
-async def insert_machine(app: FastAPI, instance_id: str, *, name: str = "worker") -> str:
-    """A machine row inserted directly, for tests that are not about the Machines operations; its id."""
-    machine_id = new_id("machine")
-    async with inspection_session(app) as session:
-        session.add(Machine(id=machine_id, instance_id=instance_id, name=name, default_token_ttl=3600))
-        await session.commit()
-    return machine_id
+# -- machines and M2M tokens ---------------------------------------------------------------------
+
+
+async def make_machine(client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
+    """A machine made through CreateMachine: its JSON, with its `secret_key`."""
+    response = await client.post("/v1/machines", json={"name": "worker", **body})
+    assert response.status_code == 200, response.text
+    machine: dict[str, Any] = response.json()
+    return machine
+
+
+async def make_m2m_token(machine_client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
+    """A token minted by the machine whose secret key `machine_client` sends."""
+    response = await machine_client.post("/v1/m2m_tokens", json=body)
+    assert response.status_code == 201, response.text
+    token: dict[str, Any] = response.json()
+    return token

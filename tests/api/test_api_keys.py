@@ -17,10 +17,10 @@ from locum.kit import clock
 from tests.builders import (
     clerk_error,
     error_code,
-    insert_machine,
     insert_organization,
     inspection_session,
     make_api_key,
+    make_machine,
     make_user,
 )
 
@@ -111,8 +111,8 @@ class TestCreateApiKey:
         self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient
     ) -> None:
         organization = await insert_organization(app, instance.instance_id)
-        machine_id = await insert_machine(app, instance.instance_id)
-        for subject in (organization["id"], machine_id):
+        machine = await make_machine(client)
+        for subject in (organization["id"], machine["id"]):
             assert (await make_api_key(client, subject))["subject"] == subject
 
     @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.builders import make_user, png_bytes
-from tests.conftest import RecordedEvents
+from tests.builders import make_m2m_token, make_machine, make_user, png_bytes
+from tests.conftest import RecordedEvents, api_client
 from tests.contract.test_coverage import implemented_operations
 
 PASSWORD = "correct horse battery"
@@ -181,6 +181,20 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     "getApiKeySecret": (None, "404"),
     "revokeApiKey": ({}, "404"),
     "verifyApiKey": ({"secret": "{api_key_secret}"}, "404"),
+    # Machines and M2M tokens: B's key cannot scope, mint for, list, revoke or verify A's.
+    "ListMachines": (None, "empty"),
+    "CreateMachine": ({"name": "mallory", "scoped_machines": ["{machine_id}"]}, "422"),
+    "GetMachine": (None, "404"),
+    "UpdateMachine": ({"name": "mallory"}, "404"),
+    "DeleteMachine": (None, "404"),
+    "GetMachineSecretKey": (None, "404"),
+    "RotateMachineSecretKey": ({"previous_token_ttl": 0}, "404"),
+    "CreateMachineScope": ({"to_machine_id": "{other_machine_id}"}, "404"),
+    "DeleteMachineScope": (None, "404"),
+    "createM2MToken": ({}, "401"),
+    "getM2MTokens": (None, "404"),
+    "revokeM2MToken": ({}, "404"),
+    "verifyM2MToken": ({"token": "{m2m_token}"}, "404"),
 }
 EMPTY = ([], {"object": "total_count", "total_count": 0}, {"data": [], "total_count": 0})
 LOCUM_CALLS = {
@@ -210,7 +224,7 @@ LOCUM_FRONTEND_CALLS = [
 
 
 @pytest.fixture
-async def victim(client: httpx.AsyncClient) -> dict[str, str]:
+async def victim(app: FastAPI, client: httpx.AsyncClient) -> dict[str, str]:
     """Instance A's user with one of each thing an operation can address; returns the path ids."""
     user = await make_user(
         client,
@@ -299,6 +313,10 @@ async def victim(client: httpx.AsyncClient) -> dict[str, str]:
     assert oauth_access_token.status_code == 200, oauth_access_token.text
     api_key = await client.post("/v1/api_keys", json={"name": "Victim's key", "subject": user_id})
     assert api_key.status_code == 201, api_key.text
+    other_machine = await make_machine(client, name="victim peer")
+    machine = await make_machine(client, name="victim", scoped_machines=[other_machine["id"]])
+    async with api_client(app, machine["secret_key"]) as as_machine:
+        m2m_token = await make_m2m_token(as_machine)
     return {
         "user_id": user_id,
         "email_address_id": full["primary_email_address_id"],
@@ -336,6 +354,10 @@ async def victim(client: httpx.AsyncClient) -> dict[str, str]:
         "oauth_access_token": oauth_access_token.json()["access_token"],
         "apiKeyID": api_key.json()["id"],
         "api_key_secret": api_key.json()["secret"],
+        "machine_id": machine["id"],
+        "other_machine_id": other_machine["id"],
+        "m2m_token_id": m2m_token["id"],
+        "m2m_token": m2m_token["token"],
     }
 
 
@@ -372,6 +394,8 @@ async def test_another_instance_reaches_nothing(
             response = await other_client.get(url, params={"user_id": victim["user_id"]})
         elif operation_id == "getApiKeys":
             response = await other_client.get(url, params={"subject": victim["user_id"]})
+        elif operation_id == "getM2MTokens":
+            response = await other_client.get(url, params={"subject": victim["machine_id"]})
         else:
             response = await other_client.request(method, url, json=fill(body, victim))
         if expected.isdigit() and response.status_code != int(expected):

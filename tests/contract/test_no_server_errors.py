@@ -76,6 +76,10 @@ def seed_resources(server: LocumServer) -> dict[str, str]:
         actor_token = _created(
             api.post("/actor_tokens", json={"user_id": user["id"], "actor": {"sub": "user_support"}})
         )
+        other_machine = _created(api.post("/machines", json={"name": "fuzz peer"}))
+        machine = _created(api.post("/machines", json={"name": "fuzz", "scoped_machines": [other_machine["id"]]}))
+        m2m_token = api.post("/m2m_tokens", json={}, headers={"Authorization": f"Bearer {machine['secret_key']}"})
+        assert m2m_token.status_code == 201, m2m_token.text
     return {
         "user_id": user["id"],
         "organization_id": organization_id,
@@ -92,6 +96,9 @@ def seed_resources(server: LocumServer) -> dict[str, str]:
         "template_id": template["id"],
         "sign_in_token_id": sign_in_token["id"],
         "actor_token_id": actor_token["id"],
+        "machine_id": machine["id"],
+        "other_machine_id": other_machine["id"],
+        "m2m_token_id": m2m_token.json()["id"],
     }
 
 

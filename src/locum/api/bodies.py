@@ -11,7 +11,7 @@ So locum refuses them at the door, with Clerk's error codes:
 - each field of a ClerkBody: strict types as Clerk's Go service decodes them (no `"yes"` for a boolean,
   no `1.0` for an integer), integers within 64 bits (32 for Int32 fields), strings at most
   MAX_STRING_LENGTH characters unless the field says more, lists at most MAX_LIST_LENGTH items unless
-  the field says fewer;
+  the field declares its own bound (Clerk's spec gives some lists more, some fewer);
 - metadata: at most METADATA_MAX_BYTES of JSON per field, as Clerk documents (8 KB), in a body and
   after a merge into what is stored.
 """
@@ -20,8 +20,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 import orjson
+from annotated_types import MaxLen
 from fastapi import Body, Depends
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from locum.api.errors import (
@@ -70,16 +71,25 @@ class ClerkBody(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _bounded(cls, value: Any) -> Any:
-        if isinstance(value, list) and len(value) > MAX_LIST_LENGTH:
-            raise PydanticCustomError(
-                ARRAY_TOO_LONG, "List should have at most {max_length} items", {"max_length": MAX_LIST_LENGTH}
-            )
+    def _bounded(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, list):
+            limit = cls._list_limit(info.field_name)
+            if len(value) > limit:
+                raise PydanticCustomError(
+                    ARRAY_TOO_LONG, "List should have at most {max_length} items", {"max_length": limit}
+                )
         if isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
             raise PydanticCustomError(
                 "less_than_equal", "Input should be between {low} and {high}", {"low": INT64_MIN, "high": INT64_MAX}
             )
         return value
+
+    @classmethod
+    def _list_limit(cls, field_name: str | None) -> int:
+        """The field's own `max_length` when it declares one, else MAX_LIST_LENGTH."""
+        field = cls.model_fields.get(field_name or "")
+        declared = [item.max_length for item in field.metadata if isinstance(item, MaxLen)] if field else []
+        return declared[0] if declared else MAX_LIST_LENGTH
 
 
 def merged_metadata(current: dict[str, Any], patch: dict[str, Any], *, param: str) -> dict[str, Any]:
@@ -153,15 +163,7 @@ def request_body(model: type[Parsed], *, invalid_status: int) -> Callable[..., A
         try:
             return model.model_validate({} if body is None else body)
         except ValidationError as exc:
-            error = validation_errors(exc.errors())
-            raise ClerkError(
-                invalid_status,
-                error.code,
-                error.message,
-                error.long_message,
-                error.meta,
-                extra_errors=error.extra_errors,
-            ) from None
+            raise validation_errors(exc.errors()).with_status(invalid_status) from None
 
     return parse
 

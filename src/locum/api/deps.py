@@ -1,6 +1,5 @@
 """Dependency aliases that make route signatures read like prose."""
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -20,26 +19,30 @@ async def _db_session(request: Request) -> AsyncSession:
     return session
 
 
+class SessionOnDemand:
+    """The request's write session, opened only when called: for a hot read path that writes now and
+    then (a verification recording a token's use). LocumRoute commits it as it commits DbSession's."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+
+    def __call__(self) -> AsyncSession:
+        session: AsyncSession | None = getattr(self._request.state, "db_session", None)
+        if session is None:
+            session = self._request.app.state.sessionmaker()
+            self._request.state.db_session = session
+        return session
+
+
+async def _session_on_demand(request: Request) -> SessionOnDemand:
+    return SessionOnDemand(request)
+
+
 async def _read_session(request: Request) -> AsyncSession:
     """A session for requests that only read through the ORM: it never takes SQLite's write lock."""
     session: AsyncSession = request.app.state.read_sessionmaker()
     request.state.db_session = session
     return session
-
-
-async def _session_on_demand(request: Request) -> Callable[[], AsyncSession]:
-    """For requests that write only sometimes (a verification recording a key's use): the write
-    session opens when first asked for, and LocumRoute commits it like DbSession's. Opening and
-    committing an unused session costs more than a key lookup."""
-
-    def open_session() -> AsyncSession:
-        session: AsyncSession | None = getattr(request.state, "db_session", None)
-        if session is None:
-            session = request.app.state.sessionmaker()
-            request.state.db_session = session
-        return session
-
-    return open_session
 
 
 async def _reader(request: Request) -> Reader:
@@ -67,7 +70,7 @@ async def _request_context(request: Request) -> RequestContext:
 
 DbSession = Annotated[AsyncSession, Depends(_db_session)]
 DbReadSession = Annotated[AsyncSession, Depends(_read_session)]
-DbSessionOnDemand = Annotated[Callable[[], AsyncSession], Depends(_session_on_demand)]
+DbSessionOnDemand = Annotated[SessionOnDemand, Depends(_session_on_demand)]
 DbReader = Annotated[Reader, Depends(_reader)]
 AppSealer = Annotated[Sealer, Depends(_sealer)]
 Context = Annotated[RequestContext, Depends(_request_context)]

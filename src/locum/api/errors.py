@@ -59,6 +59,18 @@ class ClerkError(Exception):
     def response(self) -> ClerkJSONResponse:
         return ClerkJSONResponse(self.body(), status_code=self.status, headers=self.headers)
 
+    def with_status(self, status: int) -> "ClerkError":
+        """The same error answered with `status` (operations declare different statuses for bad input)."""
+        return ClerkError(
+            status,
+            self.code,
+            self.message,
+            self.long_message,
+            self.meta,
+            extra_errors=self.extra_errors,
+            headers=self.headers,
+        )
+
 
 class RequestRefused(StarletteHTTPException):
     """A ClerkError raised while the request body is read: FastAPI re-raises HTTPExceptions from body
@@ -393,15 +405,12 @@ def _validation_error(error: Mapping[str, Any]) -> ClerkError:
     return form_param_value_invalid(name, f"{name}: {error.get('msg', 'is invalid')}.")
 
 
-def validation_errors(errors: Sequence[Mapping[str, Any]], *, status: int | None = None) -> ClerkError:
-    """One ClerkError for pydantic's errors; `status`, when given, replaces each error's own (for the
-    operations that declare 400, not 422, for invalid parameters)."""
+def validation_errors(errors: Sequence[Mapping[str, Any]]) -> ClerkError:
+    """One ClerkError for pydantic's errors."""
     items = [_validation_error(error) for error in errors]
     body_level = [item for item in items if item.status == 400]
     first, rest = (body_level[0], []) if body_level else (items[0], items[1:])
-    return ClerkError(
-        status or first.status, first.code, first.message, first.long_message, first.meta, extra_errors=rest
-    )
+    return ClerkError(first.status, first.code, first.message, first.long_message, first.meta, extra_errors=rest)
 
 
 def install_error_handlers(app: FastAPI) -> None:

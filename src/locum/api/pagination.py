@@ -39,7 +39,7 @@ class PageQuery(BaseModel):
 
 
 class MachineTokenPageQuery(PageQuery):
-    """limit/offset of Clerk's machine-token lists (getApiKeys, getM2MTokens): at most 100 a page."""
+    """limit/offset of the machine-token lists (/m2m_tokens, /api_keys): at most 100 a page."""
 
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MACHINE_TOKEN_MAX_LIMIT)
 
@@ -123,6 +123,11 @@ def list_body(items: Sequence[Any], total_count: int | None) -> ListBody:
     if total_count is None:
         return list(items)
     return {"data": list(items), "total_count": total_count}
+
+
+def named_list_body(name: str, items: Sequence[Any], total_count: int) -> JSON:
+    """`{<name>: [...], total_count}`, for the lists Clerk keys by what they hold (`m2m_tokens`)."""
+    return {name: list(items), "total_count": total_count}
 
 
 def list_document(documents: list[bytes], total_count: int | None) -> bytes:

@@ -59,7 +59,9 @@ def _out_of_range(name: str, value: Any) -> dict[str, Any]:
 
 def query_model(model: type[QueryModel], *, invalid_status: int | None = None) -> Any:
     """`Annotated[Model, query_model(Model)]`: a dependency parsing the query string into `model`.
-    Invalid parameters are Clerk's form errors, answered with `invalid_status` when given."""
+
+    Invalid parameters are Clerk's form errors (422), or with `invalid_status` the same errors with
+    that status (the machine-auth operations declare 400)."""
 
     async def parse(request: Request) -> QueryModel:
         try:
@@ -67,7 +69,7 @@ def query_model(model: type[QueryModel], *, invalid_status: int | None = None) -
         except RequestValidationError as exc:
             if invalid_status is None:
                 raise
-            raise validation_errors(exc.errors(), status=invalid_status) from None
+            raise validation_errors(exc.errors()).with_status(invalid_status) from None
 
     return Depends(parse)
 

@@ -16,6 +16,7 @@ SESSION_TOKEN_ALGORITHM = "RS256"
 # Clerk's `cat` header: which kind of token this is (the JS SDK refuses some kinds in some places).
 SESSION_TOKEN_CATEGORY = "cl_B7d4PD111AAA"
 TEMPLATE_TOKEN_CATEGORY = "cl_B7d4PD222AAA"
+M2M_TOKEN_CATEGORY = "cl_B7d4PD333AAA"
 
 
 def _b64url(raw: bytes) -> bytes:

@@ -22,6 +22,8 @@
 | Role Sets                           | role_sets                 |
 | Instance Settings (organizations)   | instance_settings         |
 | Webhooks (Svix)                     | svix                      |
+| Machines                            | machines                  |
+| M2M Tokens                          | m2m_tokens                |
 | (locum's own: /locum/…)             | locum_admin, frontend, webhook_endpoints,         |
 |                                     | webhook_replay, messages_admin, images            |
 
