@@ -40,15 +40,31 @@ async def _connection(
         writer.close()
 
 
-def request_bytes(host: str, port: int, path: str, headers: dict[str, str]) -> bytes:
-    lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
-    return "\r\n".join(lines).encode()
+def request_bytes(host: str, port: int, path: str, headers: dict[str, str], body: bytes | None = None) -> bytes:
+    """A GET of `path`, or a POST of `body` (JSON) when one is given."""
+    method = "GET" if body is None else "POST"
+    if body is not None:
+        headers = {**headers, "Content-Type": "application/json", "Content-Length": str(len(body))}
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
+    return "\r\n".join(lines).encode() + (body or b"")
 
 
 async def run_load(
-    host: str, port: int, paths: list[str], headers: dict[str, str], *, seconds: float, connections: int
+    host: str,
+    port: int,
+    paths: list[str],
+    headers: dict[str, str],
+    *,
+    seconds: float,
+    connections: int,
+    bodies: list[bytes] | None = None,
 ) -> LoadResult:
-    prepared = itertools.cycle([request_bytes(host, port, path, headers) for path in paths])
+    """Cycles through `paths` (GETs), or through `paths` and `bodies` together (POSTs) when bodies are given."""
+    requests = [
+        request_bytes(host, port, path, headers, body)
+        for path, body in zip(paths, bodies if bodies is not None else [None] * len(paths), strict=True)
+    ]
+    prepared = itertools.cycle(requests)
     result = LoadResult(requests=0, seconds=seconds, non_2xx=0)
     started = time.perf_counter()
     stop_at = started + seconds

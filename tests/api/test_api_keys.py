@@ -628,6 +628,24 @@ class TestVerifyApiKey:
             response = await verify(client, secret)
             assert response.status_code == 404 and error_code(response) == "resource_not_found"
 
+    async def test_keys_of_a_deleted_user_organization_or_machine_no_longer_verify(
+        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient
+    ) -> None:
+        user = await make_user(client)
+        organization = await insert_organization(app, instance.instance_id)
+        machine = await make_machine(client)
+        subjects = {
+            user["id"]: f"/v1/users/{user['id']}",
+            organization["id"]: f"/v1/organizations/{organization['id']}",
+            machine["id"]: f"/v1/machines/{machine['id']}",
+        }
+        for subject, path in subjects.items():
+            key = await make_api_key(client, subject)
+            assert (await client.delete(path)).status_code == 200
+            response = await verify(client, key["secret"])
+            assert response.status_code == 404 and error_code(response) == "resource_not_found"
+            assert (await client.get(f"/v1/api_keys/{key['id']}")).status_code == 404
+
     async def test_another_instances_key_never_verifies(
         self, client: httpx.AsyncClient, other_client: httpx.AsyncClient
     ) -> None:

@@ -11,6 +11,7 @@ import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import jwt
@@ -28,7 +29,7 @@ from locum.instances.master_key import open_sealer
 from locum.instances.service import InstanceKeys
 from locum.resources.users import service as users_service
 from locum.settings import Settings
-from tests.builders import inspection_session, make_session, make_user, unique_email
+from tests.builders import inspection_session, make_organization, make_session, make_user, unique_email
 from tests.conftest import TEST_ORIGIN
 
 ORIGIN = "http://localhost:3000"
@@ -193,6 +194,62 @@ async def use_every_secret(app: FastAPI, client: httpx.AsyncClient, instance: In
     used |= {"generated webhook secret": generated["secret"], "rotated webhook secret": rotated["secret"]}
 
     used["testing token"] = ok(await client.post("/v1/testing_tokens"))["token"]
+    return used | await use_machine_auth_secrets(client, user["id"])
+
+
+async def use_machine_auth_secrets(client: httpx.AsyncClient, user_id: str) -> dict[str, str]:
+    """Machine keys (made and rotated), M2M tokens, API keys, OAuth client secrets and tokens, agent
+    task and admin portal tickets, each made and then used."""
+    used: dict[str, str] = {}
+    machine = ok(await client.post("/v1/machines", json={"name": "secrets"}))
+    used["machine secret key"] = machine["secret_key"]
+    m2m = await client.post("/m2m_tokens", json={}, headers={"Authorization": f"Bearer {machine['secret_key']}"})
+    assert m2m.status_code == 201, m2m.text
+    used["m2m token"] = m2m.json()["token"]
+    assert ok(await client.post("/m2m_tokens/verify", json={"token": used["m2m token"]}))["id"] == m2m.json()["id"]
+    rotated = ok(await client.post(f"/v1/machines/{machine['id']}/secret_key/rotate", json={"previous_token_ttl": 60}))
+    used["rotated machine secret key"] = rotated["secret"]
+
+    api_key = await client.post("/api_keys", json={"name": "secrets", "subject": user_id})
+    assert api_key.status_code == 201, api_key.text
+    used["api key secret"] = api_key.json()["secret"]
+    assert ok(await client.post("/api_keys/verify", json={"secret": used["api key secret"]}))["id"]
+
+    application = ok(await client.post("/v1/oauth_applications", json={"name": "secrets"}))
+    rotated_application = ok(await client.post(f"/v1/oauth_applications/{application['id']}/rotate_secret"))
+    used |= {
+        "oauth client secret": application["client_secret"],
+        "rotated oauth client secret": rotated_application["client_secret"],
+    }
+    issued = ok(
+        await client.post(
+            f"/locum/oauth_applications/{application['id']}/access_tokens",
+            json={"user_id": user_id, "scopes": "profile"},
+        )
+    )
+    used |= {"oauth app access token": issued["access_token"], "oauth app refresh token": issued["refresh_token"]}
+    verified = ok(
+        await client.post("/oauth_applications/access_tokens/verify", json={"access_token": issued["access_token"]})
+    )
+    assert verified["subject"] == user_id
+
+    agent_task = ok(
+        await client.post(
+            "/v1/agents/tasks",
+            json={
+                "on_behalf_of": {"user_id": user_id},
+                "permissions": "*",
+                "agent_name": "secrets",
+                "task_description": "look for secrets",
+                "redirect_url": f"{ORIGIN}/done",
+            },
+        )
+    )
+    [used["agent task ticket"]] = parse_qs(urlsplit(agent_task["url"]).query)["token"]
+    organization = await make_organization(client)
+    portal = await client.post("/v1/admin_portal_link_tokens", json={"organization_id": organization["id"]})
+    assert portal.status_code == 201, portal.text
+    used["admin portal link token"] = portal.json()["token"]
     return used
 
 

@@ -1,17 +1,14 @@
 """API keys through the official SDK against a real server: every operation, under /v1 and without it,
 and the SDK's own verify_token accepting a key until it is revoked or expired."""
 
-import gc
 import time
-import warnings
 from collections.abc import Iterator
 
 import pytest
 from clerk_backend_api import Clerk, models
-from clerk_backend_api.security.types import TokenVerificationError, VerifyTokenOptions
-from clerk_backend_api.security.verifytoken import verify_token
+from clerk_backend_api.security.types import TokenVerificationError
 
-from tests.sdk.conftest import NO_RETRIES, LocumServer, new_user, unique
+from tests.sdk.conftest import NO_RETRIES, LocumServer, new_user, sdk_verify, unique
 
 
 @pytest.fixture
@@ -19,17 +16,6 @@ def versionless_clerk(server: LocumServer) -> Iterator[Clerk]:
     """The SDK pointed at the server's root, calling /api_keys… without /v1 as Clerk's other SDKs do."""
     with Clerk(bearer_auth=server.secret_key, server_url=server.origin, retry_config=NO_RETRIES) as sdk:
         yield sdk
-
-
-def sdk_verify(server: LocumServer, secret: str) -> dict[str, object]:
-    """The SDK's own verify_token. Its machine-token path never closes the HTTP client it opens: the
-    socket's ResourceWarning is silenced, and the socket collected, here."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        try:
-            return verify_token(secret, VerifyTokenOptions(secret_key=server.secret_key, api_url=server.origin))
-        finally:
-            gc.collect()
 
 
 def test_create_get_update_and_list(clerk: Clerk) -> None:

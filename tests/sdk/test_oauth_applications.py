@@ -1,21 +1,18 @@
 """OAuth applications and their access tokens through the official SDK against a real server, and
 the SDK's own token verification (`verify_token`) accepting locum's opaque and JWT access tokens."""
 
-import gc
 import time
-import warnings
 from typing import Any
 
 import httpx
 import pytest
 from clerk_backend_api import Clerk, models
-from clerk_backend_api.security import verify_token
-from clerk_backend_api.security.types import TokenVerificationError, VerifyTokenOptions
+from clerk_backend_api.security.types import TokenVerificationError
 
 from tests.builders import png_bytes
-from tests.sdk.conftest import LocumServer, new_user, unique
+from tests.sdk.conftest import LocumServer, new_user, sdk_verify, unique
 
-# Past a 1-second token's expiry (neither the API's verify nor sdk_verify allows clock skew).
+# Past a 1-second token's expiry (the API's verify allows no clock skew, and sdk_verify is told to allow none).
 EXPIRY_WAIT_S = 1.2
 
 
@@ -29,21 +26,6 @@ def issue(server: LocumServer, application_id: str, user_id: str, **body: Any) -
     assert response.status_code == 200, response.text
     issued: dict[str, Any] = response.json()
     return issued
-
-
-def sdk_verify(server: LocumServer, token: str) -> dict[str, Any]:
-    """The SDK's own `verify_token` against locum (no clock skew allowed, as the API's verify allows none).
-
-    For an `oat_…` token it posts to the API through an httpx.Client it never closes; the socket
-    warning that leaves behind is the SDK's, so it is collected and dropped here.
-    """
-    options = VerifyTokenOptions(secret_key=server.secret_key, api_url=server.origin, clock_skew_in_ms=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        try:
-            return verify_token(token, options)
-        finally:
-            gc.collect()
 
 
 def test_create_get_list_update_and_delete(clerk: Clerk) -> None:
@@ -127,7 +109,7 @@ def test_verify_and_revoke_an_opaque_token(clerk: Clerk, server: LocumServer) ->
     assert (verified.subject, verified.scopes, verified.revoked, verified.expired) == (user.id, ["email"], False, False)
 
     # Clerk's own verification posts the token as `secret`, without /v1.
-    claims = sdk_verify(server, issued["access_token"])
+    claims = sdk_verify(server, issued["access_token"], clock_skew_in_ms=0)
     assert claims["subject"] == user.id and claims["client_id"] == application.client_id
 
     clerk.oauth_applications.revoke_token(oauth_application_id=application.id, token=issued["refresh_token"])
@@ -135,7 +117,7 @@ def test_verify_and_revoke_an_opaque_token(clerk: Clerk, server: LocumServer) ->
         clerk.oauth_access_tokens.verify(access_token=issued["access_token"])
     assert raised.value.data.errors[0].code == "token_revoked"
     with pytest.raises(TokenVerificationError):
-        sdk_verify(server, issued["access_token"])
+        sdk_verify(server, issued["access_token"], clock_skew_in_ms=0)
 
 
 def test_expired_tokens_are_refused(clerk: Clerk, server: LocumServer) -> None:
@@ -152,7 +134,7 @@ def test_expired_tokens_are_refused(clerk: Clerk, server: LocumServer) -> None:
     assert isinstance(inactive, models.ResponseBody2) and inactive.ACTIVE is False
     for token in (opaque, signed):
         with pytest.raises(TokenVerificationError):
-            sdk_verify(server, token)
+            sdk_verify(server, token, clock_skew_in_ms=0)
 
 
 def test_verify_a_jwt_token(clerk: Clerk, server: LocumServer) -> None:
@@ -168,7 +150,7 @@ def test_verify_a_jwt_token(clerk: Clerk, server: LocumServer) -> None:
         ["profile", "email"],
     )
     # Networkless: the SDK checks the signature against the instance's JWKS.
-    claims = sdk_verify(server, issued["access_token"])
+    claims = sdk_verify(server, issued["access_token"], clock_skew_in_ms=0)
     assert claims["sub"] == user.id and claims["client_id"] == application.client_id
 
     with pytest.raises(models.ClerkErrors) as raised:

@@ -55,6 +55,10 @@ class ApiKeyRepository(InstanceRepository[ApiKey]):
                 raise api_key_name_taken() from None
             raise
 
+    async def delete_of_subject(self, subject_id: str) -> None:
+        """Delete the subject's keys, with the user, organization or machine they were made for."""
+        await self.session.execute(delete(ApiKey).where(self.scope(ApiKey), ApiKey.subject == subject_id))
+
     async def keep_subject(self, subject_id: str, *, kinds: tuple[str, ...]) -> bool:
         """Whether `subject_id` is a user, organization or machine (of `kinds`) of the instance; it is
         kept from deletion until commit (db/locking.py), so no key is made for a subject deleted meanwhile."""

@@ -22,6 +22,7 @@ from locum.kit.clock import now_ms
 from locum.kit.json_types import JSON
 from locum.kit.keys import new_opaque_secret
 from locum.kit.sealing import Sealer
+from locum.resources.api_keys.repository import ApiKeyRepository
 from locum.resources.machines.errors import (
     machine_not_found,
     machine_scope_exists,
@@ -107,7 +108,9 @@ async def update_machine(
 
 
 async def delete_machine(session: AsyncSession, ctx: RequestContext, *, machine_id: str) -> JSON:
+    """Its keys, scopes and tokens go with it (ON DELETE CASCADE), and its API keys."""
     machine = await MachineRepository(session, ctx.instance_id).get_or_raise(machine_id, lock=locked_for_delete)
+    await ApiKeyRepository(session, ctx.instance_id).delete_of_subject(machine_id)
     await session.delete(machine)
     await flush(session)
     return deleted_machine_json(machine_id)

@@ -31,6 +31,7 @@ from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
 from locum.kit.json_types import JSON
 from locum.outbox.events import EventType, record
+from locum.resources.api_keys.repository import ApiKeyRepository
 from locum.resources.images.repository import ImageRepository
 from locum.resources.images.uploads import DecodedImage
 from locum.resources.organizations.errors import creator_not_found, role_set_not_found, slugs_disabled
@@ -279,9 +280,10 @@ async def update_organization(
 
 
 async def delete_organization(session: AsyncSession, ctx: RequestContext, *, organization_id: str) -> JSON:
-    """Memberships, invitations and domains go with it (ON DELETE CASCADE)."""
+    """Memberships, invitations and domains go with it (ON DELETE CASCADE), and its API keys."""
     organization = await _locked(session, ctx, organization_id)
     await _drop_image(session, organization)
+    await ApiKeyRepository(session, ctx.instance_id).delete_of_subject(organization.id)
     await session.execute(
         delete(Organization).where(Organization.instance_id == ctx.instance_id, Organization.id == organization.id)
     )

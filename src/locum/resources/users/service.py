@@ -34,6 +34,7 @@ from locum.kit.ids import new_id
 from locum.kit.json_types import JSON
 from locum.kit.sealing import Sealer
 from locum.outbox.events import EventType, record
+from locum.resources.api_keys.repository import ApiKeyRepository
 from locum.resources.images.repository import ImageRepository
 from locum.resources.sessions.endings import record_removed_sessions, revoke_user_sessions
 from locum.resources.users.errors import (
@@ -394,6 +395,7 @@ async def delete_user(session: AsyncSession, ctx: RequestContext, user_id: str) 
     user = await UserRepository(session, ctx.instance_id).get_for_delete(user_id)
     deleted = deleted_user_json(user)
     await record_removed_sessions(session, ctx, user_id=user_id)
+    await ApiKeyRepository(session, ctx.instance_id).delete_of_subject(user_id)
     await session.delete(user)
     record(session, ctx, "user.deleted", deleted)
     await flush(session)
