@@ -257,7 +257,7 @@ class TestCreateRoleSet:
         [
             pytest.param({"roles": []}, 422, "form_param_min_length_exceeded", "roles", id="no-roles"),
             pytest.param(
-                {"roles": [f"org:r{i}" for i in range(11)]}, 422, "form_param_max_length_exceeded", "roles", id="11"
+                {"roles": [f"org:r{i}" for i in range(11)]}, 422, "form_param_array_size_exceeded", "roles", id="11"
             ),
             pytest.param({"roles": ["org:admin", "org:nope"]}, 422, "form_param_value_invalid", "roles", id="unknown"),
             pytest.param({"key": "support"}, 422, "form_param_value_invalid", "key", id="no-prefix"),
