@@ -101,6 +101,16 @@ def machine_secret_key_invalid() -> ClerkError:
     )
 
 
+def token_revoked(kind: str) -> ClerkError:
+    """Verifying a revoked machine-auth token: 404 like an unknown one, which Clerk's SDKs (any answer
+    but 200 is an invalid token) refuse alike."""
+    return ClerkError(404, "token_revoked", "token revoked", f"This {kind} has been revoked.")
+
+
+def token_expired(kind: str) -> ClerkError:
+    return ClerkError(404, "token_expired", "token expired", f"This {kind} has expired.")
+
+
 def authorization_header_format_invalid() -> ClerkError:
     return ClerkError(
         401,

@@ -35,9 +35,5 @@ def api_key_name_taken() -> ClerkError:
     )
 
 
-def token_revoked() -> ClerkError:
-    return ClerkError(404, "token_revoked", "API key revoked", "This API key has been revoked.")
-
-
 def token_expired() -> ClerkError:
     return ClerkError(404, "token_expired", "API key expired", "This API key has expired.")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from locum.api.errors import token_expired, token_revoked
 from locum.api.pagination import list_body
 from locum.db.locking import locked
 from locum.db.reads import Reader
@@ -21,8 +22,6 @@ from locum.kit.sealing import Sealer
 from locum.resources.api_keys.errors import (
     api_key_not_found,
     param_resource_not_found,
-    token_expired,
-    token_revoked,
 )
 from locum.resources.api_keys.repository import ApiKeyRepository, read_key_by_digest
 from locum.resources.api_keys.schemas import (
@@ -155,9 +154,9 @@ async def verify_api_key(
         raise api_key_not_found()
     now = now_ms()
     if key.revoked:
-        raise token_revoked()
+        raise token_revoked("API key")
     if is_expired(key.expiration, now):
-        raise token_expired()
+        raise token_expired("API key")
     if key.last_used_at is None or key.last_used_at < now - LAST_USED_RESOLUTION_MS:
         await ApiKeyRepository(open_session(), ctx.instance_id).record_use(
             key.id, now=now, resolution_ms=LAST_USED_RESOLUTION_MS

@@ -12,14 +12,6 @@ def token_not_found() -> ClerkError:
     return not_found("M2M token")
 
 
-def token_revoked() -> ClerkError:
-    return ClerkError(404, "token_revoked", "token revoked", "This M2M token has been revoked.")
-
-
-def token_expired() -> ClerkError:
-    return ClerkError(404, "token_expired", "token expired", "This M2M token has expired.")
-
-
 def machine_token_reserved_claim(claim: str) -> ClerkError:
     return ClerkError(
         400,

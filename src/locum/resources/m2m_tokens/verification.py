@@ -14,13 +14,14 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from locum.api.errors import token_expired, token_revoked
 from locum.db.reads import Reader
 from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
 from locum.kit.json_types import JSON
 from locum.kit.keys import digests_match, secret_digest
 from locum.resources.m2m_tokens import jwt_format
-from locum.resources.m2m_tokens.errors import token_expired, token_not_found, token_revoked
+from locum.resources.m2m_tokens.errors import token_not_found
 from locum.resources.m2m_tokens.repository import machine_exists, read_token, touch_statement
 from locum.resources.m2m_tokens.serializers import TokenView, m2m_token_json
 
@@ -32,9 +33,9 @@ def _check(ctx: RequestContext, view: TokenView, now: int) -> None:
     if ctx.machine_id is not None and ctx.machine_id not in view.scopes:
         raise token_not_found()
     if view.revoked:
-        raise token_revoked()
+        raise token_revoked("M2M token")
     if view.expiration is not None and view.expiration <= now:
-        raise token_expired()
+        raise token_expired("M2M token")
 
 
 async def verify_token(

@@ -16,14 +16,6 @@ def access_token_not_found() -> ClerkError:
     return not_found("OAuth access token")
 
 
-def token_revoked() -> ClerkError:
-    return ClerkError(404, "token_revoked", "token revoked", "This OAuth access token has been revoked.")
-
-
-def token_expired() -> ClerkError:
-    return ClerkError(404, "token_expired", "token expired", "This OAuth access token has expired.")
-
-
 def jwt_access_token_not_revocable() -> ClerkError:
     return ClerkError(
         400,

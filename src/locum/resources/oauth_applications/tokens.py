@@ -18,7 +18,7 @@ from typing import Any
 import jwt
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.errors import ClerkError, form_param_missing
+from locum.api.errors import ClerkError, form_param_missing, token_expired, token_revoked
 from locum.db.constraints import flush
 from locum.db.locking import kept
 from locum.db.models import OAuthAccessToken
@@ -34,8 +34,6 @@ from locum.resources.oauth_applications.errors import (
     access_token_not_found,
     jwt_access_token_not_revocable,
     scope_not_granted,
-    token_expired,
-    token_revoked,
     user_not_found,
 )
 from locum.resources.oauth_applications.repository import AccessTokenReads, OAuthApplicationRepository
@@ -201,9 +199,9 @@ async def verify_access_token(
     if stored is None or not digests_match(stored.token_digest, digest):
         raise access_token_not_found()
     if stored.revoked:
-        raise token_revoked()
+        raise token_revoked("OAuth access token")
     if stored.expiration is not None and stored.expiration <= now_ms():
-        raise token_expired()
+        raise token_expired("OAuth access token")
     return access_token_json(stored)
 
 
