@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.models import Instance, InstanceSecretKey, SigningKeyRow
+from locum.instances.configuration import new_configuration
 from locum.instances.organization_defaults import ensure_organization_defaults
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
@@ -80,6 +81,7 @@ async def create_instance(
             sealed_private_key=sealer.seal(private_key_pem or new_private_key_pem()),
         )
     )
+    session.add(new_configuration(instance_id))
     await session.flush()
     await ensure_organization_defaults(session, instance_id=instance_id)
     return InstanceKeys(instance_id, environment_type, _frontend_api_host(instance_id), secret_key)

@@ -2,7 +2,7 @@
 
 from locum.db.models.events import Event
 from locum.db.models.images import Image
-from locum.db.models.instances import Instance, InstanceSecretKey, SigningKeyRow
+from locum.db.models.instances import Instance, InstanceConfiguration, InstanceSecretKey, SigningKeyRow
 from locum.db.models.machine_auth import (
     AdminPortalLinkToken,
     AgentTask,
@@ -51,6 +51,7 @@ __all__ = [
     "ExternalAccount",
     "Image",
     "Instance",
+    "InstanceConfiguration",
     "InstanceSecretKey",
     "JwtTemplate",
     "M2MToken",

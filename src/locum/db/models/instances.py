@@ -1,7 +1,10 @@
+from typing import Any
+
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from locum.db.base import ID_LENGTH, Base, InstanceScoped, Timestamped
+from locum.db.types import JsonDocument
 
 
 class Instance(Timestamped, Base):
@@ -43,3 +46,16 @@ class SigningKeyRow(InstanceScoped, Timestamped, Base):
         String(ID_LENGTH), ForeignKey("instances.id", ondelete="CASCADE"), index=True
     )
     sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class InstanceConfiguration(Base):
+    """The instance's settings that Clerk keeps in its dashboard and the Instance Settings and Beta
+    Features operations change (one row per instance): a document of groups, each a mapping of
+    setting -> value; instances/configuration.py gives every setting its default."""
+
+    __tablename__ = "instance_configurations"
+
+    instance_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True
+    )
+    values: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)

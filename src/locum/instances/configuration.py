@@ -1,0 +1,99 @@
+"""An instance's configuration: what Clerk's dashboard sets and the Instance Settings and Beta
+Features operations read and change, with Clerk's defaults.
+
+Stored as one document per instance (InstanceConfiguration.values): {group: {setting: value}}, only
+what was changed; every read fills in the defaults below. A change locks the instance's row, so two
+concurrent changes of one instance apply one after the other (no lost update on either database).
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from locum.db.locking import locked
+from locum.db.models import InstanceConfiguration
+from locum.instances.context import RequestContext
+
+INSTANCE = "instance"
+RESTRICTIONS = "restrictions"
+PROTECT = "protect"
+COMMUNICATION = "communication"
+OAUTH_APPLICATION_SETTINGS = "oauth_application_settings"
+AUTH_CONFIG = "auth_config"
+
+DEVELOPMENT = "development"
+
+# Clerk's defaults, by group (the fields of each group's PATCH body in Clerk's spec).
+DEFAULTS: dict[str, dict[str, Any]] = {
+    INSTANCE: {
+        # test_mode: on in development instances, off in production ones (see defaults()).
+        "hibp": True,
+        "support_email": None,
+        "clerk_js_version": None,
+        "development_origin": None,
+        "allowed_origins": [],
+        "cookieless_dev": False,
+        "url_based_session_syncing": False,
+        "preferred_sign_in_strategy_when_password_required": "",
+    },
+    RESTRICTIONS: {
+        "allowlist": False,
+        "blocklist": False,
+        "allowlist_blocklist_disabled_on_sign_in": False,
+        "block_email_subaddresses": False,
+        "block_disposable_email_domains": False,
+    },
+    PROTECT: {"rules_enabled": False, "specter_enabled": False},
+    COMMUNICATION: {"blocked_country_codes": []},
+    OAUTH_APPLICATION_SETTINGS: {
+        "dynamic_oauth_client_registration": False,
+        "default_scopes": None,
+        "oauth_jwt_access_tokens": False,
+        "client_id_metadata_documents_advertised": False,
+        "client_id_metadata_documents_only_allow_pre_registered_clients": False,
+        "client_id_metadata_documents_block_implicitly_allowed_clients": False,
+    },
+    AUTH_CONFIG: {"from_email_address": "", "progressive_sign_up": True, "enhanced_email_deliverability": False},
+}
+
+
+def defaults(group: str, environment_type: str) -> dict[str, Any]:
+    values = dict(DEFAULTS[group])
+    if group == INSTANCE:
+        values["test_mode"] = environment_type == DEVELOPMENT
+    return values
+
+
+async def _row(session: AsyncSession, instance_id: str, *, lock: bool) -> InstanceConfiguration:
+    statement = select(InstanceConfiguration).where(InstanceConfiguration.instance_id == instance_id)
+    row = await session.scalar(locked(statement) if lock else statement)
+    if row is None:
+        # Made with the instance (instances/service.py, and migration 0008 for older ones).
+        raise LookupError(f"instance {instance_id} has no configuration row")
+    return row
+
+
+async def read_group(session: AsyncSession, ctx: RequestContext, group: str) -> dict[str, Any]:
+    """The group's settings: what was set, over Clerk's defaults."""
+    row = await _row(session, ctx.instance_id, lock=False)
+    return defaults(group, ctx.instance.environment_type) | row.values.get(group, {})
+
+
+async def update_group(
+    session: AsyncSession, ctx: RequestContext, group: str, changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Set `changes` in the group (row-locked until commit); returns the group's settings after."""
+    row = await _row(session, ctx.instance_id, lock=True)
+    stored = dict(row.values)
+    stored[group] = {**stored.get(group, {}), **changes}
+    # A new dict, so the ORM sees the JSON column change.
+    row.values = stored
+    await session.flush()
+    return defaults(group, ctx.instance.environment_type) | stored[group]
+
+
+def new_configuration(instance_id: str) -> InstanceConfiguration:
+    """The row a new instance starts with: every setting at its default."""
+    return InstanceConfiguration(instance_id=instance_id, values={})
