@@ -15,8 +15,9 @@ from PIL import Image
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.db.models import Organization, OrganizationMembership, OrganizationSettings, Role
+from locum.db.models import InstanceConfiguration, Organization, OrganizationMembership, OrganizationSettings, Role
 from locum.db.scoping import ACROSS_INSTANCES_INFO
+from locum.instances.configuration import RESTRICTIONS
 from locum.kit.ids import new_id
 from tests.conftest import RecordedEvents
 
@@ -231,3 +232,13 @@ async def make_m2m_token(machine_client: httpx.AsyncClient, **body: Any) -> dict
     assert response.status_code == 201, response.text
     token: dict[str, Any] = response.json()
     return token
+
+
+async def set_restrictions(app: FastAPI, instance_id: str, **values: bool) -> None:
+    """Sets the instance's `restrictions` settings (instances/configuration.py) directly."""
+    async with inspection_session(app) as session:
+        configuration = select(InstanceConfiguration).where(InstanceConfiguration.instance_id == instance_id)
+        row = await session.scalar(configuration)
+        assert row is not None
+        row.values = {**row.values, RESTRICTIONS: {**row.values.get(RESTRICTIONS, {}), **values}}
+        await session.commit()

@@ -37,6 +37,7 @@ from locum.resources import (
     clients,
     email_addresses,
     frontend,
+    identifier_lists,
     images,
     instance_settings,
     jwks,
@@ -221,6 +222,7 @@ def create_app(settings: Settings) -> FastAPI:
         oauth_applications.router,
         agent_tasks.router,
         admin_portal_links.router,
+        identifier_lists.router,
     )
     for router in v1_routers:
         app.include_router(router, prefix="/v1")

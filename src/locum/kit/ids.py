@@ -48,6 +48,8 @@ PREFIXES = {
     "agent": "agent",
     "agent_task": "agttsk",  # Clerk's docs revoke `agttsk_123`
     "admin_portal_link": "apl",
+    "allowlist_identifier": "alid",
+    "blocklist_identifier": "blid",
     # Svix's own prefixes for what locum delivers in its place
     "webhook_endpoint": "ep",
     "webhook_delivery": "msg",

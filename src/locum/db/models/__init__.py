@@ -1,6 +1,7 @@
 """All ORM tables; importing this module registers them on Base.metadata."""
 
 from locum.db.models.events import Event
+from locum.db.models.identifier_lists import AllowlistIdentifier, BlocklistIdentifier
 from locum.db.models.images import Image
 from locum.db.models.instances import Instance, InstanceConfiguration, InstanceSecretKey, SigningKeyRow
 from locum.db.models.machine_auth import (
@@ -44,7 +45,9 @@ __all__ = [
     "ActorToken",
     "AdminPortalLinkToken",
     "AgentTask",
+    "AllowlistIdentifier",
     "ApiKey",
+    "BlocklistIdentifier",
     "Client",
     "EmailAddress",
     "Event",

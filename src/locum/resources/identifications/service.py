@@ -38,6 +38,7 @@ from locum.resources.identifications.schemas import (
     ReplaceIdentificationBody,
     UpdateIdentificationBody,
 )
+from locum.resources.identifier_lists.restrictions import check_identifiers
 from locum.resources.users.repository import UserRepository
 from locum.resources.users.serializers import deleted_object
 from locum.resources.users.service import get_user_or_raise, save_user
@@ -172,7 +173,13 @@ async def _new_row(
     """The user locked for a change, and a new row of the kind for the identifier `body` names."""
     user = await get_user_or_raise(session, ctx, user_id, for_update=True)
     at_ms = now_ms()
-    return user, kind.build(user, kind.identifier(body), status=status, at_ms=at_ms), at_ms
+    row = kind.build(user, kind.identifier(body), status=status, at_ms=at_ms)
+    added = [kind.identifier(row)]
+    if kind.object == "email_address":
+        await check_identifiers(session, ctx, email_addresses=added)
+    else:
+        await check_identifiers(session, ctx, phone_numbers=added)
+    return user, row, at_ms
 
 
 async def create(

@@ -35,6 +35,7 @@ from locum.kit.json_types import JSON
 from locum.kit.sealing import Sealer
 from locum.outbox.events import EventType, record
 from locum.resources.api_keys.repository import ApiKeyRepository
+from locum.resources.identifier_lists.restrictions import check_identifiers
 from locum.resources.images.repository import ImageRepository
 from locum.resources.sessions.endings import record_removed_sessions, revoke_user_sessions
 from locum.resources.users.errors import (
@@ -283,6 +284,13 @@ async def create_user(session: AsyncSession, ctx: RequestContext, body: CreateUs
         )
     ]
     user.web3_wallets = [new_web3_wallet(user, address, at_ms=created_at) for address in body.web3_wallet or []]
+    await check_identifiers(
+        session,
+        ctx,
+        email_addresses=[email.email_address for email in user.email_addresses],
+        phone_numbers=[phone.phone_number for phone in user.phone_numbers],
+        web3_wallets=[wallet.web3_wallet_normalized for wallet in user.web3_wallets],
+    )
     user.passkeys, user.external_accounts = [], []
     user.primary_email_address_id = user.email_addresses[0].id if user.email_addresses else None
     user.primary_phone_number_id = user.phone_numbers[0].id if user.phone_numbers else None
