@@ -195,6 +195,13 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     "getM2MTokens": (None, "404"),
     "revokeM2MToken": ({}, "404"),
     "verifyM2MToken": ({"token": "{m2m_token}"}, "404"),
+    # Allow-list / block-list: B's key lists none of A's identifiers and deletes none.
+    "ListAllowlistIdentifiers": (None, "empty"),
+    "CreateAllowlistIdentifier": ({"identifier": "victim@example.com"}, "own"),
+    "DeleteAllowlistIdentifier": (None, "404"),
+    "ListBlocklistIdentifiers": (None, "empty"),
+    "CreateBlocklistIdentifier": ({"identifier": "victim@example.com"}, "own"),
+    "DeleteBlocklistIdentifier": (None, "404"),
 }
 EMPTY = ([], {"object": "total_count", "total_count": 0}, {"data": [], "total_count": 0})
 LOCUM_CALLS = {
@@ -317,6 +324,9 @@ async def victim(app: FastAPI, client: httpx.AsyncClient) -> dict[str, str]:
     machine = await make_machine(client, name="victim", scoped_machines=[other_machine["id"]])
     async with api_client(app, machine["secret_key"]) as as_machine:
         m2m_token = await make_m2m_token(as_machine)
+    allowlisted = await client.post("/v1/allowlist_identifiers", json={"identifier": "victim@example.com"})
+    blocklisted = await client.post("/v1/blocklist_identifiers", json={"identifier": "victim@example.com"})
+    assert allowlisted.status_code == blocklisted.status_code == 200
     return {
         "user_id": user_id,
         "email_address_id": full["primary_email_address_id"],
@@ -358,6 +368,9 @@ async def victim(app: FastAPI, client: httpx.AsyncClient) -> dict[str, str]:
         "other_machine_id": other_machine["id"],
         "m2m_token_id": m2m_token["id"],
         "m2m_token": m2m_token["token"],
+        # Both delete paths name `identifier_id`: the allow-list's, and the block-list's apart.
+        "identifier_id": allowlisted.json()["id"],
+        "blocklist_identifier_id": blocklisted.json()["id"],
     }
 
 
@@ -388,6 +401,8 @@ async def test_another_instance_reaches_nothing(
     for operation_id, (method, path) in implemented_operations(app).items():
         body, expected = CALLS[operation_id]
         url = "/v1" + fill(path, victim)
+        if operation_id == "DeleteBlocklistIdentifier":
+            url = "/v1" + fill(path, victim | {"identifier_id": victim["blocklist_identifier_id"]})
         if operation_id in ("SetUserProfileImage", "UploadOrganizationLogo", "UploadOAuthApplicationLogo"):
             response = await other_client.request(method, url, files={"file": ("a.png", png_bytes(), "image/png")})
         elif operation_id in ("GetUserList", "GetUsersCount"):
