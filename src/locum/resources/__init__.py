@@ -24,6 +24,7 @@
 | Webhooks (Svix)                     | svix                      |
 | Machines                            | machines                  |
 | M2M Tokens                          | m2m_tokens                |
+| Allow-list / Block-list             | identifier_lists          |
 | (locum's own: /locum/…)             | locum_admin, frontend, webhook_endpoints,         |
 |                                     | webhook_replay, messages_admin, images            |
 
