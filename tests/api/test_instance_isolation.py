@@ -147,6 +147,20 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     "ToggleTemplateDelivery": ({"delivered_by_clerk": False}, "own"),
     "GetInstanceOrganizationSettings": (None, "own"),
     "UpdateInstanceOrganizationSettings": (None, "own"),
+    # The instance's own settings: B reads and changes only B's (see the settings check below).
+    "GetInstance": (None, "own"),
+    "UpdateInstance": ({"test_mode": False, "allowed_origins": ["https://mallory.example.com"]}, "204"),
+    "UpdateInstanceRestrictions": ({"allowlist": True}, "own"),
+    "GetInstanceProtect": (None, "own"),
+    "UpdateInstanceProtect": ({"rules_enabled": True}, "own"),
+    "GetInstanceCommunication": (None, "own"),
+    "UpdateInstanceCommunication": ({"blocked_country_codes": ["US"]}, "own"),
+    "GetInstanceOAuthApplicationSettings": (None, "own"),
+    "UpdateInstanceOAuthApplicationSettings": ({"oauth_jwt_access_tokens": True}, "own"),
+    "UpdateInstanceAuthConfig": ({"restricted_to_allowlist": True, "test_mode": False}, "own"),
+    # B is a development instance: its domain can't change, A's never could.
+    "UpdateProductionInstanceDomain": ({"home_url": "https://mallory.example.com"}, "400"),
+    "ChangeProductionInstanceDomain": ({"home_url": "https://mallory.example.com"}, "400"),
     # The instance's own Svix app: B creating or deleting one touches only B (see the svix check below).
     "CreateSvixApp": (None, "own"),
     "DeleteSvixApp": (None, "own"),
@@ -436,6 +450,12 @@ async def test_another_instance_reaches_nothing(
     assert endpoint["enabled"] is True
     assert (await client.get(f"/v1/users/{victim['user_id']}")).json() == before
     assert (await client.get("/v1/templates/email/verification_code")).json()["name"] == "Victim's code"
+    # A's settings are Clerk's defaults still, whatever B set for itself.
+    assert (await client.get("/v1/instance")).json()["allowed_origins"] == []
+    assert (await client.patch("/v1/instance/restrictions", json={})).json()["allowlist"] is False
+    assert (await client.get("/v1/instance/communication")).json()["blocked_country_codes"] == []
+    assert (await client.get("/v1/instance/protect")).json()["rules_enabled"] is False
+    assert (await client.get("/v1/instance/oauth_application_settings")).json()["oauth_jwt_access_tokens"] is False
     assert await recorded_events() == events_before
 
 

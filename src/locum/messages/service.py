@@ -88,7 +88,7 @@ async def send_message(
     """Records the email or SMS `slug` to `to_address` and its `email.created` / `sms.created`
     event; None when nothing is sent (a test-mode recipient, or a template the instance disabled)."""
     instance = await session.get_one(Instance, ctx.instance_id)
-    if is_test_recipient(instance, kind, to_address):
+    if await is_test_recipient(session, ctx, kind, to_address):
         return None
     template = await effective_template(session, instance_id=ctx.instance_id, template_type=kind, slug=slug)
     if not template.enabled:

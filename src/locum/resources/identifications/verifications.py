@@ -3,8 +3,9 @@
 Each prepare creates its own Verification with a fresh 6-digit code. The code is never stored
 (only its SHA-256) nor returned: it goes out as Clerk's `verification_code` email or SMS (see
 locum.messages), and is logged at WARNING on the `locum.messages` logger for the developer to read.
-In Clerk's test mode (a `+clerk_test` address, a 555-0100..0199 number) the code is always 424242
-and no message is sent.
+In Clerk's test mode (a `+clerk_test` address, a 555-0100..0199 number, while the instance's
+`test_mode` is on) the code is always 424242 and no message is sent. A number in a country the
+instance blocks SMS to (its communication settings) gets no code: 403 unsupported_country_code.
 
     prepare --> unverified --right code--> verified   (attempting it again: 400 verification_already_verified)
                     |  wrong code: attempts + 1, stays unverified
@@ -26,12 +27,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import verification_already_verified
 from locum.db.constraints import flush
-from locum.db.models import Instance, User, Verification
+from locum.db.models import User, Verification
 from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
 from locum.kit.json_types import JSON, columns
 from locum.messages import TEST_MODE_CODE, is_test_recipient, request_variables, send_message
+from locum.messages.sms_countries import blocked_country
 from locum.messages.test_mode import Channel
+from locum.resources.identifications.errors import unsupported_country_code
 from locum.resources.identifications.repository import VerificationRepository
 from locum.resources.identifications.schemas import AttemptVerificationBody
 from locum.resources.identifications.service import (
@@ -71,8 +74,12 @@ async def prepare(session: AsyncSession, ctx: RequestContext, kind: Identificati
     identification = await get_row(session, ctx, kind, row_id)
     identifier = kind.identifier(identification)
     channel: Channel = "email" if kind.object == "email_address" else "sms"
-    instance = await session.get_one(Instance, ctx.instance_id)
-    test_recipient = is_test_recipient(instance, channel, identifier)
+    test_recipient = await is_test_recipient(session, ctx, channel, identifier)
+    # Nothing goes out to a test number, so the SMS country blocklist doesn't concern it.
+    if channel == "sms" and not test_recipient:
+        country = await blocked_country(session, ctx, identifier)
+        if country is not None:
+            raise unsupported_country_code(identifier, country)
     code = TEST_MODE_CODE if test_recipient else new_code()
     at_ms = now_ms()
     verification = VerificationRepository(session, ctx.instance_id).add(

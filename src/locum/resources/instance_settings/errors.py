@@ -13,3 +13,9 @@ def missing_creator_role_permissions(missing: list[str]) -> ClerkError:
         f"missing: {', '.join(missing)}.",
         {"param_name": "creator_role_id"},
     )
+
+
+def form_param_duplicate(name: str, value: str) -> ClerkError:
+    return ClerkError(
+        422, "form_param_duplicate", "is duplicate", f"{name} lists {value} more than once.", {"param_name": name}
+    )
