@@ -39,6 +39,7 @@ from locum.resources import (
     frontend,
     images,
     instance_settings,
+    invitations,
     jwks,
     jwt_templates,
     locum_admin,
@@ -54,10 +55,12 @@ from locum.resources import (
     phone_numbers,
     role_sets,
     sign_in_tokens,
+    sign_ups,
     svix,
     templates,
     testing_tokens,
     users,
+    waitlist_entries,
     webhook_endpoints,
     webhook_replay,
 )
@@ -221,6 +224,9 @@ def create_app(settings: Settings) -> FastAPI:
         oauth_applications.router,
         agent_tasks.router,
         admin_portal_links.router,
+        invitations.router,
+        sign_ups.router,
+        waitlist_entries.router,
     )
     for router in v1_routers:
         app.include_router(router, prefix="/v1")
@@ -231,6 +237,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(webhook_replay.router, prefix="/locum", include_in_schema=False)
     app.include_router(messages_admin.router, prefix="/locum", include_in_schema=False)
     app.include_router(oauth_applications.locum_router, prefix="/locum", include_in_schema=False)
+    app.include_router(sign_ups.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(images.router)
     return app
 

@@ -3,6 +3,7 @@
 from locum.db.models.events import Event
 from locum.db.models.images import Image
 from locum.db.models.instances import Instance, InstanceConfiguration, InstanceSecretKey, SigningKeyRow
+from locum.db.models.invitations import Invitation, SignUp, WaitlistEntry
 from locum.db.models.machine_auth import (
     AdminPortalLinkToken,
     AgentTask,
@@ -53,6 +54,7 @@ __all__ = [
     "Instance",
     "InstanceConfiguration",
     "InstanceSecretKey",
+    "Invitation",
     "JwtTemplate",
     "M2MToken",
     "Machine",
@@ -75,11 +77,13 @@ __all__ = [
     "RoleSetRole",
     "Session",
     "SignInToken",
+    "SignUp",
     "SigningKeyRow",
     "Template",
     "TrustedDevice",
     "User",
     "Verification",
+    "WaitlistEntry",
     "Web3Wallet",
     "WebhookAttempt",
     "WebhookDelivery",
