@@ -57,14 +57,14 @@ async def sign_in(
     ctx: RequestContext,
     sealer: Sealer,
     *,
-    origin: str | None,
+    browser_origin: str | None,
     user_id: str,
     active_organization_id: str | None = None,
     actor: JSON | None = None,
     max_duration_seconds: int | None = None,
 ) -> JSON:
     """A new session for a ticket's user (a sign-in or an invitation's sign-up), started from
-    `origin`, and its credentials."""
+    `browser_origin`, and its credentials."""
     signed_in, client = await start_session(
         session,
         ctx,
@@ -72,7 +72,7 @@ async def sign_in(
         user_id=user_id,
         active_organization_id=active_organization_id,
         actor=actor,
-        browser_origin=origin,
+        browser_origin=browser_origin,
         max_duration_seconds=max_duration_seconds,
         authentication_strategy=TICKET_STRATEGY,
     )
@@ -98,7 +98,7 @@ async def sign_in_with_sign_in_token(
         session,
         ctx,
         sealer,
-        origin=body.origin,
+        browser_origin=body.origin,
         user_id=sign_in_token.user_id,
         active_organization_id=sign_in_token.organization_id,
     )
@@ -114,7 +114,7 @@ async def sign_in_with_actor_token(
         session,
         ctx,
         sealer,
-        origin=body.origin,
+        browser_origin=body.origin,
         user_id=actor_token.user_id,
         actor=actor_token.actor,
         max_duration_seconds=actor_token.session_max_duration_seconds,
@@ -132,7 +132,7 @@ async def sign_in_with_agent_task(
         session,
         ctx,
         sealer,
-        origin=body.origin,
+        browser_origin=body.origin,
         user_id=agent_task.user_id,
         actor={"sub": agent_task.agent_id, "type": AGENT_ACTOR_TYPE},
         max_duration_seconds=agent_task.session_max_duration_seconds,

@@ -70,7 +70,7 @@ async def sign_up_with_invitation(
     )
     invitations.mark_accepted(invitation, user_id=user["id"], at_ms=at_ms)
     await complete_for_invitation(session, ctx, invitation_id=invitation.id)
-    credentials = await sign_in(session, ctx, sealer, origin=body.origin, user_id=user["id"])
+    credentials = await sign_in(session, ctx, sealer, browser_origin=body.origin, user_id=user["id"])
     sign_up = SignUpRepository(session, ctx.instance_id).add(
         status=COMPLETE,
         email_address=invitation.email_address,
