@@ -24,6 +24,9 @@
 | Webhooks (Svix)                     | svix                      |
 | Machines                            | machines                  |
 | M2M Tokens                          | m2m_tokens                |
+| Invitations                         | invitations               |
+| Sign Ups (+ /locum/sign_ups)        | sign_ups                  |
+| Waitlist Entries                    | waitlist_entries          |
 | (locum's own: /locum/…)             | locum_admin, frontend, webhook_endpoints,         |
 |                                     | webhook_replay, messages_admin, images            |
 
