@@ -38,9 +38,9 @@ from locum.resources import (
     clients,
     email_addresses,
     frontend,
-    identifier_lists,
     images,
     instance_settings,
+    invitations,
     jwks,
     jwt_templates,
     locum_admin,
@@ -56,13 +56,16 @@ from locum.resources import (
     phone_numbers,
     role_sets,
     sign_in_tokens,
+    sign_ups,
     svix,
     templates,
     testing_tokens,
     users,
+    waitlist_entries,
     webhook_endpoints,
     webhook_replay,
 )
+from locum.resources.identifier_lists.routes import router as identifier_lists_router
 from locum.resources.sessions.routes import router as sessions_router
 from locum.resources.webhook_endpoints.environment import ensure_environment_endpoint
 from locum.settings import Settings
@@ -224,7 +227,10 @@ def create_app(settings: Settings) -> FastAPI:
         oauth_applications.router,
         agent_tasks.router,
         admin_portal_links.router,
-        identifier_lists.router,
+        identifier_lists_router,
+        invitations.router,
+        sign_ups.router,
+        waitlist_entries.router,
     )
     for router in v1_routers:
         app.include_router(router, prefix="/v1")
@@ -235,6 +241,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(webhook_replay.router, prefix="/locum", include_in_schema=False)
     app.include_router(messages_admin.router, prefix="/locum", include_in_schema=False)
     app.include_router(oauth_applications.locum_router, prefix="/locum", include_in_schema=False)
+    app.include_router(sign_ups.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(images.router)
     return app
 

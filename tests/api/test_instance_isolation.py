@@ -216,6 +216,19 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     "ListBlocklistIdentifiers": (None, "empty"),
     "CreateBlocklistIdentifier": ({"identifier": "victim@example.com"}, "own"),
     "DeleteBlocklistIdentifier": (None, "404"),
+    # Invitations, sign-ups and the waitlist (RevokeInvitation is called with A's instance invitation, below).
+    "CreateInvitation": (None, "own"),
+    "ListInvitations": (None, "empty"),
+    "CreateBulkInvitations": (None, "own"),
+    "RevokeInvitation": (None, "404"),
+    "GetSignUp": (None, "404"),
+    "UpdateSignUp": ({"external_id": "mallory"}, "404"),
+    "ListWaitlistEntries": (None, "empty"),
+    "CreateWaitlistEntry": (None, "own"),
+    "CreateBulkWaitlistEntries": (None, "own"),
+    "DeleteWaitlistEntry": (None, "404"),
+    "InviteWaitlistEntry": ({}, "404"),
+    "RejectWaitlistEntry": (None, "404"),
 }
 EMPTY = ([], {"object": "total_count", "total_count": 0}, {"data": [], "total_count": 0})
 LOCUM_CALLS = {
@@ -240,6 +253,7 @@ LOCUM_FRONTEND_CALLS = [
     ("/locum/sign_in_tokens/consume", {"token": "{sign_in_token}"}, 400),
     ("/locum/actor_tokens/consume", {"token": "{actor_token}"}, 400),
     ("/locum/agent_tasks/consume", {"token": "{agent_task_token}"}, 400),
+    ("/locum/sign_ups", {"ticket": "{invitation_ticket}"}, 400),
     ("/locum/oauth_applications/{oauth_application_id}/access_tokens", {"user_id": "{user_id}"}, 404),
 ]
 
@@ -341,8 +355,22 @@ async def victim(app: FastAPI, client: httpx.AsyncClient) -> dict[str, str]:
     allowlisted = await client.post("/v1/allowlist_identifiers", json={"identifier": "victim@example.com"})
     blocklisted = await client.post("/v1/blocklist_identifiers", json={"identifier": "victim@example.com"})
     assert allowlisted.status_code == blocklisted.status_code == 200
+    waitlist_entry = await client.post("/v1/waitlist_entries", json={"email_address": "waiting@example.com"})
+    instance_invitation = await client.post("/v1/invitations", json={"email_address": "newcomer@example.com"})
+    accepted_invitation = await client.post("/v1/invitations", json={"email_address": "joined@example.com"})
+    for created in (waitlist_entry, instance_invitation, accepted_invitation):
+        assert created.status_code == 200, created.text
+    sign_up = await client.post(
+        "/locum/sign_ups",
+        json={"ticket": httpx.URL(accepted_invitation.json()["url"]).params["__clerk_ticket"]},
+    )
+    assert sign_up.status_code == 200, sign_up.text
     return {
         "user_id": user_id,
+        "waitlist_entry_id": waitlist_entry.json()["id"],
+        "instance_invitation_id": instance_invitation.json()["id"],
+        "invitation_ticket": httpx.URL(instance_invitation.json()["url"]).params["__clerk_ticket"],
+        "id": sign_up.json()["sign_up"]["id"],
         "email_address_id": full["primary_email_address_id"],
         "phone_number_id": full["primary_phone_number_id"],
         "web3_wallet_identification_id": full["primary_web3_wallet_id"],
@@ -425,6 +453,8 @@ async def test_another_instance_reaches_nothing(
             response = await other_client.get(url, params={"subject": victim["user_id"]})
         elif operation_id == "getM2MTokens":
             response = await other_client.get(url, params={"subject": victim["machine_id"]})
+        elif operation_id == "RevokeInvitation":
+            response = await other_client.post(f"/v1/invitations/{victim['instance_invitation_id']}/revoke")
         else:
             response = await other_client.request(method, url, json=fill(body, victim))
         if expected.isdigit() and response.status_code != int(expected):

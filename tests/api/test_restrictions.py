@@ -91,6 +91,36 @@ class TestAllowlist:
         assert refused(await create_user(client, email_address=["guest@example.com"]))
 
 
+@pytest.mark.usefixtures("allowlist_on")
+class TestAllowlistAndInvitations:
+    async def test_an_allowlist_only_instance_invites_listed_addresses_only(self, client: httpx.AsyncClient) -> None:
+        await listed(client, "allowlist", "*@corp.example")
+        assert refused(await client.post("/v1/invitations", json={"email_address": "outsider@example.com"}))
+        invited = await client.post("/v1/invitations", json={"email_address": "insider@corp.example"})
+        assert invited.status_code == 200, invited.text
+
+    async def test_allowlisting_an_address_with_notify_invites_it(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(
+            "/v1/allowlist_identifiers", json={"identifier": "guest@example.com", "notify": True}
+        )
+        assert response.status_code == 200, response.text
+        [invitation] = (await client.get("/v1/invitations")).json()
+        assert response.json()["invitation_id"] == invitation["id"]
+        assert (invitation["email_address"], invitation["status"]) == ("guest@example.com", "pending")
+
+    async def test_allowlisting_without_notify_invites_no_one(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/v1/allowlist_identifiers", json={"identifier": "quiet@example.com"})
+        assert response.status_code == 200 and "invitation_id" not in response.json()
+        assert (await client.get("/v1/invitations")).json() == []
+
+
+@pytest.mark.usefixtures("blocklist_on")
+class TestBlocklistAndInvitations:
+    async def test_a_blocklisted_address_is_not_invited(self, client: httpx.AsyncClient) -> None:
+        await listed(client, "blocklist", "*@spam.example")
+        assert refused(await client.post("/v1/invitations", json={"email_address": "bot@spam.example"}))
+
+
 @pytest.mark.usefixtures("blocklist_on")
 class TestBlocklist:
     async def test_a_blocked_email_and_its_subaddresses_are_refused(self, client: httpx.AsyncClient) -> None:

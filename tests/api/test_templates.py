@@ -17,6 +17,8 @@ EMAIL_SLUGS = [
     "magic_link_sign_in",
     "invitation",
     "organization_invitation",
+    "waitlist_confirmation",
+    "waitlist_invitation",
 ]
 SMS_SLUGS = ["verification_code", "reset_password_code"]
 

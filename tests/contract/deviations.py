@@ -197,6 +197,17 @@ UNDECLARED_ERRORS: list[UndeclaredError] = [
         "its localizations key that message as unstable__errors.api_key_name_already_exists.",
     ),
     UndeclaredError(
+        operation_ids=("CreateInvitation", "CreateBulkInvitations", "InviteWaitlistEntry", "CreateAllowlistIdentifier"),
+        status=403,
+        codes=frozenset({"not_allowed_access", "form_email_address_blocked"}),
+        reason="An instance's restrictions (allow-list, block-list, email subaddresses, disposable domains) refuse "
+        "an invitation to an address they would refuse at sign-up, with the codes and status they refuse a user "
+        "with (CreateUser declares 403); these operations declare no 403.",
+        evidence="Clerk's error catalogue (clerk-docs data/api_errors.json): not_allowed_access [403], "
+        "form_email_address_blocked [403]; Clerk's restricting-access guide (the lists apply to sign-ups, which "
+        "an invitation leads to).",
+    ),
+    UndeclaredError(
         operation_ids=("createSession",),
         status=403,
         codes=frozenset({"user_banned"}),

@@ -13,7 +13,10 @@ import locum
 SOURCE = Path(locum.__file__).parent
 PAGINATION = SOURCE / "api" / "pagination.py"
 # A JSON array body (bulk invitations) is FastAPI's to read: body_of reads one object.
-ARRAY_BODIES = {SOURCE / "resources" / "organization_invitations" / "routes.py"}
+ARRAY_BODIES = {
+    SOURCE / "resources" / name / "routes.py"
+    for name in ("organization_invitations", "invitations", "waitlist_entries")
+}
 
 
 def modules() -> Iterator[Path]:

@@ -180,6 +180,36 @@ EMAIL_TEMPLATES = (
             "org": {"name": "Acme Inc", "image_url": ""},
         },
     ),
+    SystemTemplate(
+        template_type="email",
+        slug="waitlist_confirmation",
+        name="Waitlist confirmation",
+        subject="You're on the {{app.name}} waitlist",
+        body=_email_body(
+            "You're on the {{app.name}} waitlist",
+            '<h1 style="margin:0 0 16px;font-size:22px;">You\'re on the waitlist</h1>\n'
+            '<p style="margin:0;">Thanks for joining the {{app.name}} waitlist. We will email you an invitation '
+            "as soon as a place opens up.</p>",
+        ),
+        required_variables=(),
+        own_variables=(),
+    ),
+    SystemTemplate(
+        template_type="email",
+        slug="waitlist_invitation",
+        name="Waitlist invitation",
+        subject="Your place on {{app.name}} is ready",
+        body=_email_body(
+            "Your place on {{app.name}} is ready",
+            '<h1 style="margin:0 0 16px;font-size:22px;">Your place on {{app.name}} is ready</h1>\n'
+            '<p style="margin:0;">You joined the waitlist, and now you are in. Accept the invitation to create '
+            "your account.</p>\n"
+            f"{_button('action_url', 'Accept invitation')}",
+        ),
+        required_variables=("action_url",),
+        own_variables=("action_url",),
+        sample={"action_url": "https://example.com/sign-up?__clerk_ticket=sample"},
+    ),
 )
 
 

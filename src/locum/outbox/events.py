@@ -43,6 +43,8 @@ EventType = Literal[
     "session.revoked",
     "session.ended",
     "session.removed",
+    "waitlistEntry.created",
+    "waitlistEntry.updated",
     "email.created",
     "sms.created",
 ]

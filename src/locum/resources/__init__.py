@@ -25,6 +25,9 @@
 | Machines                            | machines                  |
 | M2M Tokens                          | m2m_tokens                |
 | Allow-list / Block-list             | identifier_lists          |
+| Invitations                         | invitations               |
+| Sign Ups (+ /locum/sign_ups)        | sign_ups                  |
+| Waitlist Entries                    | waitlist_entries          |
 | (locum's own: /locum/…)             | locum_admin, frontend, webhook_endpoints,         |
 |                                     | webhook_replay, messages_admin, images            |
 

@@ -4,6 +4,7 @@ from locum.db.models.events import Event
 from locum.db.models.identifier_lists import AllowlistIdentifier, BlocklistIdentifier
 from locum.db.models.images import Image
 from locum.db.models.instances import Instance, InstanceConfiguration, InstanceSecretKey, SigningKeyRow
+from locum.db.models.invitations import Invitation, SignUp, WaitlistEntry
 from locum.db.models.machine_auth import (
     AdminPortalLinkToken,
     AgentTask,
@@ -56,6 +57,7 @@ __all__ = [
     "Instance",
     "InstanceConfiguration",
     "InstanceSecretKey",
+    "Invitation",
     "JwtTemplate",
     "M2MToken",
     "Machine",
@@ -78,11 +80,13 @@ __all__ = [
     "RoleSetRole",
     "Session",
     "SignInToken",
+    "SignUp",
     "SigningKeyRow",
     "Template",
     "TrustedDevice",
     "User",
     "Verification",
+    "WaitlistEntry",
     "Web3Wallet",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -52,18 +52,19 @@ async def _credentials(
     }
 
 
-async def _sign_in(
+async def sign_in(
     session: AsyncSession,
     ctx: RequestContext,
     sealer: Sealer,
-    body: ConsumeTokenBody,
     *,
+    browser_origin: str | None,
     user_id: str,
     active_organization_id: str | None = None,
     actor: JSON | None = None,
     max_duration_seconds: int | None = None,
 ) -> JSON:
-    """A new session for the ticket's user, started from `body.origin`, and its credentials."""
+    """A new session for a ticket's user (a sign-in or an invitation's sign-up), started from
+    `browser_origin`, and its credentials."""
     signed_in, client = await start_session(
         session,
         ctx,
@@ -71,7 +72,7 @@ async def _sign_in(
         user_id=user_id,
         active_organization_id=active_organization_id,
         actor=actor,
-        browser_origin=body.origin,
+        browser_origin=browser_origin,
         max_duration_seconds=max_duration_seconds,
         authentication_strategy=TICKET_STRATEGY,
     )
@@ -93,11 +94,11 @@ async def sign_in_with_sign_in_token(
     sign_in_token = await tickets.claim(
         session, SignInToken, instance_id=ctx.instance_id, secret=body.token, now=now_ms()
     )
-    return await _sign_in(
+    return await sign_in(
         session,
         ctx,
         sealer,
-        body,
+        browser_origin=body.origin,
         user_id=sign_in_token.user_id,
         active_organization_id=sign_in_token.organization_id,
     )
@@ -109,11 +110,11 @@ async def sign_in_with_actor_token(
     """An impersonation session: the actor lands in the session (and its tokens' `act` claim), and
     the session lasts no longer than the token's session_max_duration_in_seconds."""
     actor_token = await tickets.claim(session, ActorToken, instance_id=ctx.instance_id, secret=body.token, now=now_ms())
-    return await _sign_in(
+    return await sign_in(
         session,
         ctx,
         sealer,
-        body,
+        browser_origin=body.origin,
         user_id=actor_token.user_id,
         actor=actor_token.actor,
         max_duration_seconds=actor_token.session_max_duration_seconds,
@@ -127,11 +128,11 @@ async def sign_in_with_agent_task(
     type: "agent"}), the session lasts no longer than the task's session_max_duration_in_seconds, and
     the task's redirect_url (where Clerk's Frontend API sends the browser next) comes with the credentials."""
     agent_task = await tickets.claim(session, AgentTask, instance_id=ctx.instance_id, secret=body.token, now=now_ms())
-    credentials = await _sign_in(
+    credentials = await sign_in(
         session,
         ctx,
         sealer,
-        body,
+        browser_origin=body.origin,
         user_id=agent_task.user_id,
         actor={"sub": agent_task.agent_id, "type": AGENT_ACTOR_TYPE},
         max_duration_seconds=agent_task.session_max_duration_seconds,

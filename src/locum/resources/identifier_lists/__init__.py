@@ -1,5 +1,3 @@
-"""Clerk's Allow-list / Block-list operations, and the instance restrictions they feed (restrictions.py)."""
-
-from locum.resources.identifier_lists.routes import router
-
-__all__ = ["router"]
+"""Clerk's Allow-list / Block-list operations, and the instance restrictions they feed (restrictions.py).
+The router is imported from `routes` directly: user and invitation creation call `restrictions`, and
+an allow-listed address can be invited, so importing the router here would make an import cycle."""

@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from locum.api.errors import form_param_format_invalid
 from locum.api.pagination import ListBody, PaginatedQuery, list_body
 from locum.instances.context import RequestContext
+from locum.kit.clock import now_ms
 from locum.kit.json_types import JSON
 from locum.resources.identifier_lists.errors import duplicate_identifier, identifier_not_found
-from locum.resources.identifier_lists.identifiers import ListedIdentifier, parse_identifier
+from locum.resources.identifier_lists.identifiers import EMAIL_ADDRESS, ListedIdentifier, parse_identifier
 from locum.resources.identifier_lists.repository import (
     AllowlistRepository,
     BlocklistRepository,
@@ -27,6 +28,8 @@ from locum.resources.identifier_lists.serializers import (
     blocklist_identifier_json,
     deleted_identifier_json,
 )
+from locum.resources.invitations.schemas import CreateInvitationBody
+from locum.resources.invitations.service import issue_invitation
 
 
 def _parsed(raw: str) -> ListedIdentifier:
@@ -58,7 +61,15 @@ async def list_allowlist(session: AsyncSession, ctx: RequestContext, *, query: P
 async def create_allowlist_identifier(
     session: AsyncSession, ctx: RequestContext, *, body: CreateAllowlistIdentifierBody
 ) -> JSON:
+    """With `notify`, an email address is also sent an invitation (Clerk invites email addresses and
+    phone numbers; locum's invitations are by email)."""
     row = await _add(session, AllowlistRepository(session, ctx.instance_id), "allowlist", body.identifier)
+    if body.notify and row.identifier_type == EMAIL_ADDRESS and not row.identifier.startswith("*"):
+        invited = await issue_invitation(
+            session, ctx, CreateInvitationBody(email_address=row.identifier, ignore_existing=True), at_ms=now_ms()
+        )
+        row.invitation_id = invited.invitation.id
+        await session.flush()
     return allowlist_identifier_json(row)
 
 

@@ -1,0 +1,3 @@
+from locum.resources.invitations.routes import router
+
+__all__ = ["router"]
