@@ -35,10 +35,12 @@ from locum.resources import (
     agent_tasks,
     api_keys,
     clients,
+    domains,
     email_addresses,
     frontend,
     images,
     instance_settings,
+    interstitial,
     jwks,
     jwt_templates,
     locum_admin,
@@ -52,6 +54,8 @@ from locum.resources import (
     organization_roles,
     organizations,
     phone_numbers,
+    proxy_checks,
+    redirect_urls,
     role_sets,
     sign_in_tokens,
     svix,
@@ -221,6 +225,10 @@ def create_app(settings: Settings) -> FastAPI:
         oauth_applications.router,
         agent_tasks.router,
         admin_portal_links.router,
+        domains.router,
+        redirect_urls.router,
+        proxy_checks.router,
+        interstitial.router,
     )
     for router in v1_routers:
         app.include_router(router, prefix="/v1")

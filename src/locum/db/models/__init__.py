@@ -1,5 +1,6 @@
 """All ORM tables; importing this module registers them on Base.metadata."""
 
+from locum.db.models.domains import Domain, ProxyCheck, RedirectUrl
 from locum.db.models.events import Event
 from locum.db.models.images import Image
 from locum.db.models.instances import Instance, InstanceConfiguration, InstanceSecretKey, SigningKeyRow
@@ -46,6 +47,7 @@ __all__ = [
     "AgentTask",
     "ApiKey",
     "Client",
+    "Domain",
     "EmailAddress",
     "Event",
     "ExternalAccount",
@@ -69,6 +71,8 @@ __all__ = [
     "Passkey",
     "Permission",
     "PhoneNumber",
+    "ProxyCheck",
+    "RedirectUrl",
     "Role",
     "RolePermission",
     "RoleSet",
