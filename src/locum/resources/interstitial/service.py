@@ -94,9 +94,10 @@ def interstitial_page(
         raise missing_query_parameter()
     if domain and not HOST.fullmatch(domain):
         raise domain_invalid()
+    script_on_domain = _flag(use_domain_for_script)
     if proxy_url:
         script_origin = _http_url("proxy_url", proxy_url).rstrip("/")
-    elif domain and _flag(use_domain_for_script):
+    elif domain and script_on_domain:
         script_origin = f"https://{FRONTEND_API_SUBDOMAIN}.{domain}"
     else:
         script_origin = f"https://{host}"
