@@ -13,7 +13,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.builders import make_m2m_token, make_machine, make_user, png_bytes
+from tests.builders import (
+    make_m2m_token,
+    make_machine,
+    make_redirect_url,
+    make_satellite_domain,
+    make_user,
+    png_bytes,
+)
 from tests.conftest import RecordedEvents, api_client
 from tests.contract.test_coverage import implemented_operations
 
@@ -195,6 +202,18 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     "getM2MTokens": (None, "404"),
     "revokeM2MToken": ({}, "404"),
     "verifyM2MToken": ({"token": "{m2m_token}"}, "404"),
+    # Domains and redirect URLs: B has its own primary domain; A's satellite and URLs stay out of reach.
+    "ListDomains": (None, "own"),
+    "AddDomain": ({"name": "victim-satellite.example.com", "is_satellite": True}, "own"),
+    "UpdateDomain": ({"name": "mallory.example.com"}, "404"),
+    "DeleteDomain": (None, "404"),
+    "VerifyDomainProxy": ({"domain_id": "{satellite_domain_id}", "proxy_url": "http://127.0.0.1:9/__clerk"}, "404"),
+    "ListRedirectURLs": (None, "empty"),
+    "CreateRedirectURL": ({"url": "https://victim.example.com/callback"}, "own"),
+    "GetRedirectURL": (None, "404"),
+    "DeleteRedirectURL": (None, "404"),
+    # Public, about no instance's data: without its query parameters it is refused.
+    "GetPublicInterstitial": (None, "400"),
 }
 EMPTY = ([], {"object": "total_count", "total_count": 0}, {"data": [], "total_count": 0})
 LOCUM_CALLS = {
@@ -317,6 +336,8 @@ async def victim(app: FastAPI, client: httpx.AsyncClient) -> dict[str, str]:
     machine = await make_machine(client, name="victim", scoped_machines=[other_machine["id"]])
     async with api_client(app, machine["secret_key"]) as as_machine:
         m2m_token = await make_m2m_token(as_machine)
+    satellite = await make_satellite_domain(client, "victim-satellite.example.com")
+    redirect_url = await make_redirect_url(client, "https://victim.example.com/callback")
     return {
         "user_id": user_id,
         "email_address_id": full["primary_email_address_id"],
@@ -358,6 +379,9 @@ async def victim(app: FastAPI, client: httpx.AsyncClient) -> dict[str, str]:
         "other_machine_id": other_machine["id"],
         "m2m_token_id": m2m_token["id"],
         "m2m_token": m2m_token["token"],
+        "satellite_domain_id": satellite["id"],
+        # /redirect_urls/{id}
+        "id": redirect_url["id"],
     }
 
 
