@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_param_format_invalid
+from locum.api.pagination import list_body
 from locum.db.locking import locked, locked_for_delete
 from locum.db.models import Domain
 from locum.instances.configuration import INSTANCE, read_group
@@ -43,8 +44,8 @@ MAX_PORT = 65535
 PROXY_URL_SCHEMES = frozenset({"http", "https"})
 
 
-def primary_domain_id(instance_id: str) -> str:
-    return f"{PREFIXES['domain']}_{instance_id.partition('_')[2]}"
+def primary_domain_id(ctx: RequestContext) -> str:
+    return f"{PREFIXES['domain']}_{ctx.instance_id.partition('_')[2]}"
 
 
 def primary_domain_name(frontend_api_host: str) -> str:
@@ -55,7 +56,7 @@ def primary_domain_name(frontend_api_host: str) -> str:
 
 def _primary_values(ctx: RequestContext) -> dict[str, object]:
     return {
-        "id": primary_domain_id(ctx.instance_id),
+        "id": primary_domain_id(ctx),
         "name": primary_domain_name(ctx.instance.frontend_api_host),
         "is_satellite": False,
         "is_secondary": False,
@@ -113,7 +114,7 @@ async def list_domains(session: AsyncSession, ctx: RequestContext) -> JSON:
         domains.insert(0, Domain(instance_id=ctx.instance_id, **_primary_values(ctx)))
     origin = await _development_origin(session, ctx)
     data = [domain_json(domain, instance=ctx.instance, development_origin=origin) for domain in domains]
-    return {"data": data, "total_count": len(data)}
+    return list_body(data, len(data))
 
 
 async def _flush_naming(session: AsyncSession) -> None:
@@ -156,7 +157,7 @@ async def update_domain(session: AsyncSession, ctx: RequestContext, *, domain_id
 
 
 async def delete_domain(session: AsyncSession, ctx: RequestContext, *, domain_id: str) -> JSON:
-    if domain_id == primary_domain_id(ctx.instance_id):
+    if domain_id == primary_domain_id(ctx):
         raise operation_not_allowed_on_primary_domain()
     domain = await DomainRepository(session, ctx.instance_id).get_or_raise(domain_id, lock=locked_for_delete)
     await session.delete(domain)

@@ -28,7 +28,7 @@ from locum.resources.proxy_checks.serializers import proxy_check_json
 async def _stored_proxy_url(reader: Reader, ctx: RequestContext, domain_id: str) -> str | None:
     exists, url = await read_domain_proxy_url(reader, instance_id=ctx.instance_id, domain_id=domain_id)
     # The primary domain exists before its row does, without a proxy.
-    if not exists and domain_id != primary_domain_id(ctx.instance_id):
+    if not exists and domain_id != primary_domain_id(ctx):
         raise domain_not_found()
     return url
 
