@@ -24,6 +24,10 @@
 | Webhooks (Svix)                     | svix                      |
 | Machines                            | machines                  |
 | M2M Tokens                          | m2m_tokens                |
+| Domains                             | domains                   |
+| Redirect URLs                       | redirect_urls             |
+| Proxy Checks                        | proxy_checks              |
+| Miscellaneous (public interstitial) | interstitial              |
 | (locum's own: /locum/…)             | locum_admin, frontend, webhook_endpoints,         |
 |                                     | webhook_replay, messages_admin, images            |
 
