@@ -242,3 +242,19 @@ async def set_restrictions(app: FastAPI, instance_id: str, **values: bool) -> No
         assert row is not None
         row.values = {**row.values, RESTRICTIONS: {**row.values.get(RESTRICTIONS, {}), **values}}
         await session.commit()
+
+
+async def make_redirect_url(client: httpx.AsyncClient, url: str = "https://app.example.com/callback") -> dict[str, Any]:
+    response = await client.post("/v1/redirect_urls", json={"url": url})
+    assert response.status_code == 200, response.text
+    redirect_url: dict[str, Any] = response.json()
+    return redirect_url
+
+
+async def make_satellite_domain(
+    client: httpx.AsyncClient, name: str = "satellite.example.com", **body: Any
+) -> dict[str, Any]:
+    response = await client.post("/v1/domains", json={"name": name, "is_satellite": True, **body})
+    assert response.status_code == 200, response.text
+    domain: dict[str, Any] = response.json()
+    return domain

@@ -36,10 +36,12 @@ from locum.resources import (
     api_keys,
     beta_features,
     clients,
+    domains,
     email_addresses,
     frontend,
     images,
     instance_settings,
+    interstitial,
     invitations,
     jwks,
     jwt_templates,
@@ -54,6 +56,8 @@ from locum.resources import (
     organization_roles,
     organizations,
     phone_numbers,
+    proxy_checks,
+    redirect_urls,
     role_sets,
     sign_in_tokens,
     sign_ups,
@@ -231,6 +235,10 @@ def create_app(settings: Settings) -> FastAPI:
         invitations.router,
         sign_ups.router,
         waitlist_entries.router,
+        domains.router,
+        redirect_urls.router,
+        proxy_checks.router,
+        interstitial.router,
     )
     for router in v1_routers:
         app.include_router(router, prefix="/v1")

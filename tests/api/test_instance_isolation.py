@@ -13,7 +13,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.builders import make_m2m_token, make_machine, make_user, png_bytes
+from tests.builders import (
+    make_m2m_token,
+    make_machine,
+    make_redirect_url,
+    make_satellite_domain,
+    make_user,
+    png_bytes,
+)
 from tests.conftest import RecordedEvents, api_client
 from tests.contract.test_coverage import implemented_operations
 
@@ -229,6 +236,18 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     "DeleteWaitlistEntry": (None, "404"),
     "InviteWaitlistEntry": ({}, "404"),
     "RejectWaitlistEntry": (None, "404"),
+    # Domains and redirect URLs: B has its own primary domain; A's satellite and URLs stay out of reach.
+    "ListDomains": (None, "own"),
+    "AddDomain": ({"name": "victim-satellite.example.com", "is_satellite": True}, "own"),
+    "UpdateDomain": ({"name": "mallory.example.com"}, "404"),
+    "DeleteDomain": (None, "404"),
+    "VerifyDomainProxy": ({"domain_id": "{satellite_domain_id}", "proxy_url": "http://127.0.0.1:9/__clerk"}, "404"),
+    "ListRedirectURLs": (None, "empty"),
+    "CreateRedirectURL": ({"url": "https://victim.example.com/callback"}, "own"),
+    "GetRedirectURL": (None, "404"),
+    "DeleteRedirectURL": (None, "404"),
+    # Public, about no instance's data: without its query parameters it is refused.
+    "GetPublicInterstitial": (None, "400"),
 }
 EMPTY = ([], {"object": "total_count", "total_count": 0}, {"data": [], "total_count": 0})
 LOCUM_CALLS = {
@@ -365,6 +384,8 @@ async def victim(app: FastAPI, client: httpx.AsyncClient) -> dict[str, str]:
         json={"ticket": httpx.URL(accepted_invitation.json()["url"]).params["__clerk_ticket"]},
     )
     assert sign_up.status_code == 200, sign_up.text
+    satellite = await make_satellite_domain(client, "victim-satellite.example.com")
+    redirect_url = await make_redirect_url(client, "https://victim.example.com/callback")
     return {
         "user_id": user_id,
         "waitlist_entry_id": waitlist_entry.json()["id"],
@@ -413,6 +434,9 @@ async def victim(app: FastAPI, client: httpx.AsyncClient) -> dict[str, str]:
         # Both delete paths name `identifier_id`: the allow-list's, and the block-list's apart.
         "identifier_id": allowlisted.json()["id"],
         "blocklist_identifier_id": blocklisted.json()["id"],
+        "satellite_domain_id": satellite["id"],
+        # /redirect_urls/{id} (`id` itself is the sign-up's, for /sign_ups/{id})
+        "redirect_url_id": redirect_url["id"],
     }
 
 
@@ -445,6 +469,8 @@ async def test_another_instance_reaches_nothing(
         url = "/v1" + fill(path, victim)
         if operation_id == "DeleteBlocklistIdentifier":
             url = "/v1" + fill(path, victim | {"identifier_id": victim["blocklist_identifier_id"]})
+        if operation_id in ("GetRedirectURL", "DeleteRedirectURL"):
+            url = "/v1" + fill(path, victim | {"id": victim["redirect_url_id"]})
         if operation_id in ("SetUserProfileImage", "UploadOrganizationLogo", "UploadOAuthApplicationLogo"):
             response = await other_client.request(method, url, files={"file": ("a.png", png_bytes(), "image/png")})
         elif operation_id in ("GetUserList", "GetUsersCount"):

@@ -27,8 +27,9 @@ BEARER_PREFIX = "bearer "
 VERSIONLESS_PREFIXES = ("/api_keys", "/m2m_tokens", "/oauth_applications/access_tokens/verify")
 PROTECTED_PREFIXES = ("/v1/", "/locum/", *VERSIONLESS_PREFIXES)
 MACHINE_KEY_PREFIXES = ("/v1/m2m_tokens", "/m2m_tokens")
-# Public: image URLs, and the webhook dashboard, which checks the capability in its own `key`.
-PUBLIC_PREFIXES = ("/locum/images/", "/locum/webhooks/dashboard")
+# Public: image URLs, the webhook dashboard, which checks the capability in its own `key`, and Clerk's
+# public operations (the interstitial).
+PUBLIC_PREFIXES = ("/locum/images/", "/locum/webhooks/dashboard", "/v1/public/")
 VERSIONED_PREFIX = "/v1/"
 
 

@@ -60,6 +60,10 @@ PREFIXES = {
     "email": "ema",
     "sms": "sms",
     "template": "tmpl",
+    # Clerk's own, seen in its Go SDK's tests
+    "domain": "dmn",
+    "redirect_url": "ru",
+    "proxy_check": "proxchk",
 }
 
 

@@ -28,6 +28,10 @@
 | Invitations                         | invitations               |
 | Sign Ups (+ /locum/sign_ups)        | sign_ups                  |
 | Waitlist Entries                    | waitlist_entries          |
+| Domains                             | domains                   |
+| Redirect URLs                       | redirect_urls             |
+| Proxy Checks                        | proxy_checks              |
+| Miscellaneous (public interstitial) | interstitial              |
 | (locum's own: /locum/…)             | locum_admin, frontend, webhook_endpoints,         |
 |                                     | webhook_replay, messages_admin, images            |
 

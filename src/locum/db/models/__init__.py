@@ -1,5 +1,6 @@
 """All ORM tables; importing this module registers them on Base.metadata."""
 
+from locum.db.models.domains import Domain, ProxyCheck, RedirectUrl
 from locum.db.models.events import Event
 from locum.db.models.identifier_lists import AllowlistIdentifier, BlocklistIdentifier
 from locum.db.models.images import Image
@@ -50,6 +51,7 @@ __all__ = [
     "ApiKey",
     "BlocklistIdentifier",
     "Client",
+    "Domain",
     "EmailAddress",
     "Event",
     "ExternalAccount",
@@ -74,6 +76,8 @@ __all__ = [
     "Passkey",
     "Permission",
     "PhoneNumber",
+    "ProxyCheck",
+    "RedirectUrl",
     "Role",
     "RolePermission",
     "RoleSet",

@@ -1,0 +1,3 @@
+from locum.resources.domains.routes import router
+
+__all__ = ["router"]

@@ -1,0 +1,3 @@
+from locum.resources.interstitial.routes import router
+
+__all__ = ["router"]

@@ -1,0 +1,3 @@
+from locum.resources.proxy_checks.routes import router
+
+__all__ = ["router"]

@@ -1,0 +1,3 @@
+from locum.resources.redirect_urls.routes import router
+
+__all__ = ["router"]
