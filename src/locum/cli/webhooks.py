@@ -1,7 +1,7 @@
 """`locum webhooks`: add, list and remove the default instance's webhook endpoints."""
 
 import asyncio
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -9,6 +9,7 @@ import typer
 from locum.api.errors import ClerkError
 from locum.cli.instance import default_instance
 from locum.cli.options import DatabaseUrl, subcommand_settings
+from locum.cli.tables import table
 from locum.kit.json_types import JSON
 from locum.resources.webhook_endpoints import service
 from locum.settings import Settings
@@ -92,7 +93,7 @@ def list_endpoints(context: typer.Context, database_url: DatabaseUrl = None) -> 
     if not endpoints:
         typer.echo("No webhook endpoints.", err=True)
         return
-    for line in _table([_row(endpoint) for endpoint in endpoints]):
+    for line in table(LIST_COLUMNS, [_row(endpoint) for endpoint in endpoints]):
         typer.echo(line)
 
 
@@ -113,14 +114,6 @@ def _row(endpoint: JSON) -> tuple[str, ...]:
     event_types, secret = endpoint["event_types"], endpoint["secret"]
     events = UNREADABLE_EVENTS if event_types is None else ",".join(event_types) or ALL_EVENTS
     return endpoint["id"], endpoint["url"], events, enabled, UNSEALABLE_SECRET if secret is None else secret
-
-
-def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(row[column]) for row in (LIST_COLUMNS, *rows)) for column in range(len(LIST_COLUMNS))]
-    return [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in (LIST_COLUMNS, *rows)
-    ]
 
 
 async def _add(

@@ -25,7 +25,8 @@
 | Machines                            | machines                  |
 | M2M Tokens                          | m2m_tokens                |
 | (locum's own: /locum/…)             | locum_admin, frontend, webhook_endpoints,         |
-|                                     | webhook_replay, messages_admin, images            |
+|                                     | webhook_replay, messages_admin, images,           |
+|                                     | locum_instances                                   |
 
 Every group has the same shape:
 
