@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from locum.cli.instance import default_instance
+from locum.cli.instance import command_instance
 from locum.cli.keys import dotenv_lines
 from locum.cli.options import DatabaseUrl, settings_with
 from locum.cli.tables import table
@@ -68,12 +68,12 @@ def list_instances(database_url: DatabaseUrl = None) -> None:
 
 
 async def _create(settings: Settings, *, environment_type: str) -> JSON:
-    async with default_instance(settings) as default:
+    async with command_instance(settings) as default:
         return await service.create_instance(
-            default.session, default.sealer, environment_type=environment_type, api_url=settings.origin
+            default.session, default.context, default.sealer, environment_type=environment_type
         )
 
 
 async def _list(settings: Settings) -> list[JSON]:
-    async with default_instance(settings) as default:
-        return await service.all_instances(default.session)
+    async with command_instance(settings) as default:
+        return await service.all_instances(default.session, default.context)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from locum.api.errors import ClerkError
-from locum.cli.instance import DefaultInstance, default_instance
+from locum.cli.instance import command_instance
 from locum.cli.options import DatabaseUrl, Host, Port, settings_with, subcommand_settings
 from locum.instances.service import retire_signing_keys, rotate_signing_key
 from locum.kit.json_types import JSON
@@ -110,30 +110,16 @@ def _subcommand_instance(context: typer.Context, instance: str | None) -> str | 
     return instance or given_before
 
 
-async def _target_id(default: DefaultInstance, instance_id: str | None) -> str:
-    """The instance a command acts on: the default one, or --instance's, which must exist."""
-    if instance_id is None:
-        return default.keys.instance_id
-    return (await instances.get_instance_or_raise(default.session, instance_id)).id
-
-
 async def _keys(settings: Settings, *, instance_id: str | None) -> JSON:
-    async with default_instance(settings) as default:
-        return await instances.instance_keys(
-            default.session,
-            default.sealer,
-            instance_id=instance_id or default.keys.instance_id,
-            api_url=settings.origin,
-        )
+    async with command_instance(settings, instance_id) as chosen:
+        return await instances.instance_keys(chosen.session, chosen.context, chosen.sealer)
 
 
 async def _rotate(settings: Settings, *, instance_id: str | None) -> str:
-    async with default_instance(settings) as default:
-        target = await _target_id(default, instance_id)
-        return await rotate_signing_key(default.session, default.sealer, instance_id=target)
+    async with command_instance(settings, instance_id) as chosen:
+        return await rotate_signing_key(chosen.session, chosen.sealer, instance_id=chosen.context.instance_id)
 
 
 async def _retire(settings: Settings, *, instance_id: str | None) -> list[str]:
-    async with default_instance(settings) as default:
-        target = await _target_id(default, instance_id)
-        return await retire_signing_keys(default.session, instance_id=target)
+    async with command_instance(settings, instance_id) as chosen:
+        return await retire_signing_keys(chosen.session, instance_id=chosen.context.instance_id)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from locum.api.errors import ClerkError
-from locum.cli.instance import default_instance
+from locum.cli.instance import command_instance
 from locum.cli.options import DatabaseUrl, subcommand_settings
 from locum.cli.tables import table
 from locum.kit.json_types import JSON
@@ -119,7 +119,7 @@ def _row(endpoint: JSON) -> tuple[str, ...]:
 async def _add(
     settings: Settings, *, url: str, event_types: list[str] | None, secret: str | None, description: str | None
 ) -> JSON:
-    async with default_instance(settings) as default:
+    async with command_instance(settings) as default:
         return await service.create_endpoint(
             default.session,
             default.context,
@@ -133,10 +133,10 @@ async def _add(
 
 
 async def _list(settings: Settings) -> list[JSON]:
-    async with default_instance(settings) as default:
+    async with command_instance(settings) as default:
         return await service.all_endpoints(default.session, default.context, sealer=default.sealer)
 
 
 async def _remove(settings: Settings, *, endpoint_id: str) -> None:
-    async with default_instance(settings) as default:
+    async with command_instance(settings) as default:
         await service.delete_endpoint(default.session, default.context, endpoint_id=endpoint_id)

@@ -14,6 +14,11 @@ async def get_instance(session: AsyncSession, instance_id: str) -> Instance | No
     return await session.get(Instance, instance_id)
 
 
+async def existing_instance(session: AsyncSession, instance_id: str) -> Instance:
+    """The row of an instance known to exist (the caller's, or one just created)."""
+    return await session.get_one(Instance, instance_id)
+
+
 async def instances_page(session: AsyncSession, page: PageQuery) -> Page[Instance]:
     """A page of every instance, oldest (the default, made by the first `locum serve`) first."""
     return await page_of(

@@ -21,12 +21,10 @@ async def create_instance(
     session: DbSession,
     sealer: AppSealer,
 ) -> ClerkJSONResponse:
-    service.require_default_instance(ctx)
-    created = await service.create_instance(session, sealer, environment_type=body.environment_type, api_url=ctx.origin)
+    created = await service.create_instance(session, ctx, sealer, environment_type=body.environment_type)
     return ClerkJSONResponse(created)
 
 
 @router.get("/instances")
 async def list_instances(ctx: Context, session: DbReadSession, page: PageParams) -> ClerkJSONResponse:
-    service.require_default_instance(ctx)
-    return ClerkJSONResponse(await service.list_instances(session, page=page))
+    return ClerkJSONResponse(await service.list_instances(session, ctx, page=page))

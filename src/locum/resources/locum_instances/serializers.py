@@ -20,11 +20,11 @@ def instance_json(instance: Instance) -> JSON:
     }
 
 
-def instance_keys_json(instance: Instance, context: InstanceContext, *, secret_key: str, api_url: str) -> JSON:
+def instance_keys_json(instance: Instance, context: InstanceContext, *, secret_key: str, origin: str) -> JSON:
     """The instance with what an app needs to use it: the variables `locum keys` prints."""
     return instance_json(instance) | {
         "secret_key": secret_key,
-        "api_url": api_url,
+        "api_url": origin,
         # The key that verifies its session tokens without a JWKS request (CLERK_JWT_KEY).
         "jwt_key": context.active_signing_key.public_pem,
     }

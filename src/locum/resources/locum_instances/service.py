@@ -2,8 +2,8 @@
 
 Each instance is a Clerk application environment of its own (its secret and publishable keys,
 signing keys, settings and data), isolated from every other one. Creating or listing instances is
-the one thing that reaches across them, so over HTTP only the default instance's secret key may
-do it (`require_default_instance`); `locum instances` acts on the database directly.
+the one thing that reaches across them, so only the default instance may (`locum instances` acts
+as the default instance; over HTTP, its secret key): any other's context is refused with 403.
 
 A serving process finds a new instance's secret key in the database on its first request
 (instances/registry.py), so `locum serve` accepts it at once.
@@ -13,9 +13,7 @@ import asyncio
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.api.errors import not_found
-from locum.api.pagination import PageQuery
-from locum.db.models import Instance
+from locum.api.pagination import PageQuery, list_body
 from locum.instances import service as instances
 from locum.instances.context import RequestContext
 from locum.instances.registry import load_instance
@@ -27,45 +25,42 @@ from locum.resources.locum_instances.errors import not_default_instance
 from locum.resources.locum_instances.serializers import instance_json, instance_keys_json
 
 
-def require_default_instance(ctx: RequestContext) -> None:
+def _require_default_instance(ctx: RequestContext) -> None:
     if not ctx.instance.is_default:
         raise not_default_instance()
 
 
-async def create_instance(session: AsyncSession, sealer: Sealer, *, environment_type: str, api_url: str) -> JSON:
+async def create_instance(session: AsyncSession, ctx: RequestContext, sealer: Sealer, *, environment_type: str) -> JSON:
     """A new instance with its own keys, Clerk's default settings and organization roles; returns
     its keys (the only time the secret key is shown over HTTP)."""
+    _require_default_instance(ctx)
     # RSA key generation takes ~0.1 s: off the event loop, and before the transaction writes.
     private_key_pem = await asyncio.to_thread(new_private_key_pem)
     keys = await instances.create_instance(
         session, sealer, environment_type=environment_type, private_key_pem=private_key_pem
     )
-    return await instance_keys(session, sealer, instance_id=keys.instance_id, api_url=api_url)
+    row = await repository.existing_instance(session, keys.instance_id)
+    created = await load_instance(session, sealer, keys.instance_id)
+    return instance_keys_json(row, created, secret_key=keys.secret_key, origin=ctx.origin)
 
 
-async def get_instance_or_raise(session: AsyncSession, instance_id: str) -> Instance:
-    instance = await repository.get_instance(session, instance_id)
-    if instance is None:
-        raise not_found("instance")
-    return instance
-
-
-async def instance_keys(session: AsyncSession, sealer: Sealer, *, instance_id: str, api_url: str) -> JSON:
-    """The instance with its secret key, publishable key and JWT verification key."""
-    instance = await get_instance_or_raise(session, instance_id)
-    sealed_secret_key = await repository.first_sealed_secret_key(session, instance_id)
+async def instance_keys(session: AsyncSession, ctx: RequestContext, sealer: Sealer) -> JSON:
+    """The context's instance with its secret key, publishable key and JWT verification key."""
+    row = await repository.existing_instance(session, ctx.instance_id)
+    sealed_secret_key = await repository.first_sealed_secret_key(session, ctx.instance_id)
     if sealed_secret_key is None:
         # Every instance is made with a key (instances/service.py): one without is a broken database.
-        raise LookupError(f"instance {instance_id} has no secret key")
-    context = await load_instance(session, sealer, instance_id)
-    return instance_keys_json(instance, context, secret_key=sealer.unseal(sealed_secret_key), api_url=api_url)
+        raise LookupError(f"instance {ctx.instance_id} has no secret key")
+    return instance_keys_json(row, ctx.instance, secret_key=sealer.unseal(sealed_secret_key), origin=ctx.origin)
 
 
-async def list_instances(session: AsyncSession, *, page: PageQuery) -> JSON:
+async def list_instances(session: AsyncSession, ctx: RequestContext, *, page: PageQuery) -> JSON:
     """`{data, total_count}`: a page of the instances, oldest first, without their secret keys."""
+    _require_default_instance(ctx)
     found = await repository.instances_page(session, page)
-    return {"data": [instance_json(instance) for instance in found.items], "total_count": found.total_count}
+    return list_body([instance_json(row) for row in found.items], found.total_count)
 
 
-async def all_instances(session: AsyncSession) -> list[JSON]:
-    return [instance_json(instance) for instance in await repository.all_instances(session)]
+async def all_instances(session: AsyncSession, ctx: RequestContext) -> list[JSON]:
+    _require_default_instance(ctx)
+    return [instance_json(row) for row in await repository.all_instances(session)]
