@@ -103,9 +103,11 @@ def next_signing_key() -> str:
     return _test_signing_keys()[next(_signing_key_turn) % TEST_SIGNING_KEYS]
 
 
-async def new_instance(app: FastAPI) -> InstanceKeys:
+async def new_instance(app: FastAPI, *, environment_type: str = "development") -> InstanceKeys:
     async with app.state.sessionmaker() as session:
-        keys = await create_instance(session, app.state.registry._sealer, private_key_pem=next_signing_key())
+        keys = await create_instance(
+            session, app.state.registry._sealer, environment_type=environment_type, private_key_pem=next_signing_key()
+        )
         await session.commit()
     return keys
 

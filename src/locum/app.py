@@ -46,6 +46,7 @@ from locum.resources import (
     jwks,
     jwt_templates,
     locum_admin,
+    locum_instances,
     m2m_tokens,
     machines,
     messages_admin,
@@ -244,6 +245,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router, prefix="/v1")
     # locum's own endpoints (what Clerk does in its dashboard or Frontend API), same secret-key auth
     app.include_router(locum_admin.router, prefix="/locum", include_in_schema=False)
+    app.include_router(locum_instances.router, prefix="/locum", include_in_schema=False)
     app.include_router(frontend.router, prefix="/locum", include_in_schema=False)
     app.include_router(webhook_endpoints.router, prefix="/locum", include_in_schema=False)
     app.include_router(webhook_replay.router, prefix="/locum", include_in_schema=False)

@@ -1,12 +1,14 @@
 """Instance isolation on every operation: instance B's key never reaches instance A's data.
 
-A user with one of everything is built in instance A; then every implemented /v1 operation (and
-every /locum one) is called with B's key and A's ids. Each must answer 404 — or, for lists and
-bulk operations, find nothing — and A's user and event log must be exactly as they were. The
-table below must name every implemented operation, so a new operation can't skip this check.
+A user with one of everything is built in instance A (development); then every implemented /v1
+operation (and every /locum one) is called with B's key and A's ids, B being a development
+instance and then a production one. Each must answer 404 — or, for lists and bulk operations, find
+nothing — and A's user and event log must be exactly as they were. The table below must name every
+implemented operation, so a new operation can't skip this check.
 """
 
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -21,7 +23,7 @@ from tests.builders import (
     make_user,
     png_bytes,
 )
-from tests.conftest import RecordedEvents, api_client
+from tests.conftest import RecordedEvents, api_client, new_instance
 from tests.contract.test_coverage import implemented_operations
 
 PASSWORD = "correct horse battery"
@@ -178,7 +180,8 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
             "permissions": "*",
             "agent_name": "mallory",
             "task_description": "Act as the victim",
-            "redirect_url": "http://localhost:3000",
+            # https: production instances refuse http redirect URLs before looking for the user.
+            "redirect_url": "https://localhost:3000",
         },
         "404",
     ),
@@ -249,6 +252,13 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     # Public, about no instance's data: without its query parameters it is refused.
     "GetPublicInterstitial": (None, "400"),
 }
+# What a production B gets instead: development-only operations are refused before any look-up, and
+# the production-only domain changes change B's own domain (A's settings are checked unchanged below).
+PRODUCTION_OUTCOMES = {
+    "createSession": "400",
+    "UpdateProductionInstanceDomain": "202",
+    "ChangeProductionInstanceDomain": "202",
+}
 EMPTY = ([], {"object": "total_count", "total_count": 0}, {"data": [], "total_count": 0})
 LOCUM_CALLS = {
     "external_accounts": {"provider": "oauth_github", "provider_user_id": "mallory"},
@@ -264,6 +274,12 @@ LOCUM_WEBHOOK_CALLS = [
     ("POST", "/locum/webhooks/endpoints/{webhook_endpoint_id}/rotate_secret", None),
     ("DELETE", "/locum/webhooks/endpoints/{webhook_endpoint_id}", None),
     ("GET", "/locum/webhooks/messages?endpoint_id={webhook_endpoint_id}", None),
+]
+
+# Listing and creating instances reaches across them: only the default instance's key may (403).
+LOCUM_INSTANCE_CALLS = [
+    ("GET", "/locum/instances", None),
+    ("POST", "/locum/instances", {"environment_type": "production"}),
 ]
 
 # what a browser would do with instance A's tokens, sent with B's key: (path, body, status)
@@ -440,6 +456,14 @@ async def victim(app: FastAPI, client: httpx.AsyncClient) -> dict[str, str]:
     }
 
 
+@pytest.fixture(params=["development", "production"])
+async def attacker(app: FastAPI, request: pytest.FixtureRequest) -> AsyncIterator[tuple[str, httpx.AsyncClient]]:
+    """Instance B: (its environment, a client with its key)."""
+    keys = await new_instance(app, environment_type=request.param)
+    async with api_client(app, keys.secret_key) as http:
+        yield request.param, http
+
+
 def fill(template: Any, ids: dict[str, str]) -> Any:
     if isinstance(template, str):
         return re.sub(r"\{(\w+)\}", lambda match: ids[match.group(1)], template)
@@ -457,15 +481,18 @@ def test_every_implemented_operation_is_listed(app: FastAPI) -> None:
 async def test_another_instance_reaches_nothing(
     app: FastAPI,
     client: httpx.AsyncClient,
-    other_client: httpx.AsyncClient,
+    attacker: tuple[str, httpx.AsyncClient],
     victim: dict[str, str],
     recorded_events: RecordedEvents,
 ) -> None:
+    environment, other_client = attacker
     before = (await client.get(f"/v1/users/{victim['user_id']}")).json()
     events_before = await recorded_events()
     leaks = []
     for operation_id, (method, path) in implemented_operations(app).items():
         body, expected = CALLS[operation_id]
+        if environment == "production":
+            expected = PRODUCTION_OUTCOMES.get(operation_id, expected)
         url = "/v1" + fill(path, victim)
         if operation_id == "DeleteBlocklistIdentifier":
             url = "/v1" + fill(path, victim | {"identifier_id": victim["blocklist_identifier_id"]})
@@ -498,6 +525,10 @@ async def test_another_instance_reaches_nothing(
     for method, path, body in LOCUM_WEBHOOK_CALLS:
         response = await other_client.request(method, fill(path, victim), json=body)
         if response.status_code != 404:
+            leaks.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
+    for method, path, body in LOCUM_INSTANCE_CALLS:
+        response = await other_client.request(method, path, json=body)
+        if response.status_code != 403:
             leaks.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
     assert not leaks, "\n".join(leaks)
     # A's Svix app and endpoint are as they were, whatever B did with its own app.

@@ -131,6 +131,11 @@ def not_found(resource: str = "resource") -> ClerkError:
 ROUTE_NOT_FOUND_MESSAGE = "No such endpoint: locum does not serve this path (or this Clerk operation) yet."
 
 
+def request_invalid_for_environment(detail: str) -> ClerkError:
+    """An operation this instance's environment (development or production) does not offer."""
+    return ClerkError(400, "request_invalid_for_environment", "Request not valid for this environment", detail)
+
+
 def route_not_found() -> ClerkError:
     return ClerkError(404, "resource_not_found", "not found", ROUTE_NOT_FOUND_MESSAGE)
 

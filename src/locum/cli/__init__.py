@@ -1,8 +1,10 @@
 """The `locum` command: `locum serve`, `locum worker` (webhook and email delivery), `locum keys` (and
-`locum keys rotate` / `retire`), `locum webhooks` (add / list / remove endpoints)."""
+`locum keys rotate` / `retire`), `locum instances` (create / list), `locum webhooks` (add / list /
+remove endpoints)."""
 
 import typer
 
+from locum.cli.instances import instances
 from locum.cli.keys import keys
 from locum.cli.serve import serve
 from locum.cli.webhooks import webhooks
@@ -13,6 +15,7 @@ cli = typer.Typer(add_completion=False, no_args_is_help=True, help="A self-hosta
 cli.command()(serve)
 cli.command()(worker)
 cli.add_typer(keys, name="keys")
+cli.add_typer(instances, name="instances")
 cli.add_typer(webhooks, name="webhooks")
 
 

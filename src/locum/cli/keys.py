@@ -1,63 +1,125 @@
-"""`locum keys`: print the default instance's keys; `rotate` and `retire` its signing keys."""
+"""`locum keys`: print an instance's keys (the default one's unless --instance); `rotate` and `retire`
+its signing keys."""
 
 import asyncio
+from collections.abc import Coroutine
+from typing import Annotated, Any, TypeVar
 
 import typer
 
-from locum.cli.instance import default_instance
+from locum.api.errors import ClerkError
+from locum.cli.instance import command_instance
 from locum.cli.options import DatabaseUrl, Host, Port, settings_with, subcommand_settings
 from locum.instances.service import retire_signing_keys, rotate_signing_key
+from locum.kit.json_types import JSON
+from locum.kit.jwt_signing import pem_one_line
+from locum.resources.locum_instances import service as instances
 from locum.settings import Settings
 
 # Serving processes recheck their keys every KEYS_RECHECK_SECONDS (instances/registry.py).
 PICKUP_NOTE = "running `locum serve` processes pick the change up within a second"
 
-keys = typer.Typer(help="Print the default instance's keys as dotenv lines; rotate or retire its signing keys.")
+Instance = Annotated[
+    str | None,
+    typer.Option(
+        "--instance",
+        metavar="ID",
+        help="The instance (ins_…, as `locum instances list` prints it) \\[default: the default instance]",
+        show_default=False,
+    ),
+]
+
+keys = typer.Typer(help="Print an instance's keys as dotenv lines; rotate or retire its signing keys.")
+
+Result = TypeVar("Result")
+
+
+def _run(work: Coroutine[Any, Any, Result]) -> Result:
+    """Run a coroutine; an unknown instance is an error message, not a traceback."""
+    try:
+        return asyncio.run(work)
+    except ClerkError as error:
+        typer.echo(f"Error: {error.long_message} (`locum instances list` lists the instances)", err=True)
+        raise typer.Exit(1) from None
 
 
 @keys.callback(invoke_without_command=True)
-def show(context: typer.Context, host: Host = None, port: Port = None, database_url: DatabaseUrl = None) -> None:
-    """Print the default instance's keys as dotenv lines."""
+def show(
+    context: typer.Context,
+    host: Host = None,
+    port: Port = None,
+    database_url: DatabaseUrl = None,
+    instance: Instance = None,
+) -> None:
+    """Print an instance's keys as dotenv lines (the default instance's unless --instance)."""
     if context.invoked_subcommand is not None:
         context.obj = {"host": host, "port": port, "database_url": database_url}
         return
-    for line in asyncio.run(_dotenv_lines(settings_with(host=host, port=port, database_url=database_url))):
+    settings = settings_with(host=host, port=port, database_url=database_url)
+    for line in dotenv_lines(_run(_keys(settings, instance_id=instance))):
         typer.echo(line)
 
 
 @keys.command()
-def rotate(context: typer.Context, host: Host = None, port: Port = None, database_url: DatabaseUrl = None) -> None:
+def rotate(
+    context: typer.Context,
+    host: Host = None,
+    port: Port = None,
+    database_url: DatabaseUrl = None,
+    instance: Instance = None,
+) -> None:
     """Add a signing key and sign with it; tokens signed by older keys verify until `locum keys retire`."""
-    kid = asyncio.run(_rotate(subcommand_settings(context, host=host, port=port, database_url=database_url)))
+    settings = subcommand_settings(context, host=host, port=port, database_url=database_url)
+    instance_id = _subcommand_instance(context, instance)
+    kid = _run(_rotate(settings, instance_id=instance_id))
     typer.echo(kid)
-    typer.echo(f"New signing key {kid}: {PICKUP_NOTE}; `locum keys` prints its CLERK_JWT_KEY.", err=True)
+    show_keys = f"locum keys --instance {instance_id}" if instance_id else "locum keys"
+    typer.echo(f"New signing key {kid}: {PICKUP_NOTE}; `{show_keys}` prints its CLERK_JWT_KEY.", err=True)
 
 
 @keys.command()
-def retire(context: typer.Context, host: Host = None, port: Port = None, database_url: DatabaseUrl = None) -> None:
+def retire(
+    context: typer.Context,
+    host: Host = None,
+    port: Port = None,
+    database_url: DatabaseUrl = None,
+    instance: Instance = None,
+) -> None:
     """Remove every signing key but the newest (tokens they signed stop verifying); print their kids."""
-    retired = asyncio.run(_retire(subcommand_settings(context, host=host, port=port, database_url=database_url)))
+    settings = subcommand_settings(context, host=host, port=port, database_url=database_url)
+    instance_id = _subcommand_instance(context, instance)
+    retired = _run(_retire(settings, instance_id=instance_id))
     for kid in retired:
         typer.echo(kid)
     typer.echo(f"Retired {len(retired)} signing key(s): {PICKUP_NOTE}." if retired else "Nothing to retire.", err=True)
 
 
-async def _dotenv_lines(settings: Settings) -> list[str]:
-    async with default_instance(settings) as default:
-        instance = default.context.instance
+def dotenv_lines(instance_keys: JSON) -> list[str]:
+    """What an app's .env needs to use the instance (service.instance_keys' answer)."""
     return [
-        f"CLERK_SECRET_KEY={default.keys.secret_key}",
-        f"CLERK_PUBLISHABLE_KEY={instance.publishable_key}",
-        f"CLERK_API_URL={settings.origin}",
-        f"CLERK_JWT_KEY={instance.active_signing_key.public_pem_one_line}",
+        f"CLERK_SECRET_KEY={instance_keys['secret_key']}",
+        f"CLERK_PUBLISHABLE_KEY={instance_keys['publishable_key']}",
+        f"CLERK_API_URL={instance_keys['api_url']}",
+        f"CLERK_JWT_KEY={pem_one_line(instance_keys['jwt_key'])}",
     ]
 
 
-async def _rotate(settings: Settings) -> str:
-    async with default_instance(settings) as default:
-        return await rotate_signing_key(default.session, default.sealer, instance_id=default.keys.instance_id)
+def _subcommand_instance(context: typer.Context, instance: str | None) -> str | None:
+    """The instance of `rotate`/`retire`: --instance after the subcommand, else before it."""
+    given_before: str | None = context.parent.params.get("instance") if context.parent else None
+    return instance or given_before
 
 
-async def _retire(settings: Settings) -> list[str]:
-    async with default_instance(settings) as default:
-        return await retire_signing_keys(default.session, instance_id=default.keys.instance_id)
+async def _keys(settings: Settings, *, instance_id: str | None) -> JSON:
+    async with command_instance(settings, instance_id) as chosen:
+        return await instances.instance_keys(chosen.session, chosen.context, chosen.sealer)
+
+
+async def _rotate(settings: Settings, *, instance_id: str | None) -> str:
+    async with command_instance(settings, instance_id) as chosen:
+        return await rotate_signing_key(chosen.session, chosen.sealer, instance_id=chosen.context.instance_id)
+
+
+async def _retire(settings: Settings, *, instance_id: str | None) -> list[str]:
+    async with command_instance(settings, instance_id) as chosen:
+        return await retire_signing_keys(chosen.session, instance_id=chosen.context.instance_id)

@@ -1,14 +1,15 @@
 """`locum webhooks`: add, list and remove the default instance's webhook endpoints."""
 
 import asyncio
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine
 from typing import Annotated, Any, TypeVar
 
 import typer
 
 from locum.api.errors import ClerkError
-from locum.cli.instance import default_instance
+from locum.cli.instance import command_instance
 from locum.cli.options import DatabaseUrl, subcommand_settings
+from locum.cli.tables import table
 from locum.kit.json_types import JSON
 from locum.resources.webhook_endpoints import service
 from locum.settings import Settings
@@ -92,7 +93,7 @@ def list_endpoints(context: typer.Context, database_url: DatabaseUrl = None) -> 
     if not endpoints:
         typer.echo("No webhook endpoints.", err=True)
         return
-    for line in _table([_row(endpoint) for endpoint in endpoints]):
+    for line in table(LIST_COLUMNS, [_row(endpoint) for endpoint in endpoints]):
         typer.echo(line)
 
 
@@ -115,18 +116,10 @@ def _row(endpoint: JSON) -> tuple[str, ...]:
     return endpoint["id"], endpoint["url"], events, enabled, UNSEALABLE_SECRET if secret is None else secret
 
 
-def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(row[column]) for row in (LIST_COLUMNS, *rows)) for column in range(len(LIST_COLUMNS))]
-    return [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in (LIST_COLUMNS, *rows)
-    ]
-
-
 async def _add(
     settings: Settings, *, url: str, event_types: list[str] | None, secret: str | None, description: str | None
 ) -> JSON:
-    async with default_instance(settings) as default:
+    async with command_instance(settings) as default:
         return await service.create_endpoint(
             default.session,
             default.context,
@@ -140,10 +133,10 @@ async def _add(
 
 
 async def _list(settings: Settings) -> list[JSON]:
-    async with default_instance(settings) as default:
+    async with command_instance(settings) as default:
         return await service.all_endpoints(default.session, default.context, sealer=default.sealer)
 
 
 async def _remove(settings: Settings, *, endpoint_id: str) -> None:
-    async with default_instance(settings) as default:
+    async with command_instance(settings) as default:
         await service.delete_endpoint(default.session, default.context, endpoint_id=endpoint_id)

@@ -41,6 +41,8 @@ class InstanceContext:
     frontend_api_host: str
     signing_keys: tuple[SigningKey, ...] = field(default=())
     signing_keys_version: int = 0
+    # The instance `locum serve` made first: its key alone may create and list instances.
+    is_default: bool = False
 
     @cached_property
     def publishable_key(self) -> str:
@@ -74,6 +76,7 @@ async def load_instance(session: AsyncSession, sealer: Sealer, instance_id: str)
         frontend_api_host=instance.frontend_api_host,
         signing_keys=keys,
         signing_keys_version=instance.signing_keys_version,
+        is_default=instance.is_default,
     )
 
 

@@ -34,6 +34,11 @@ def new_private_key_pem() -> str:
     ).decode()
 
 
+def pem_one_line(pem: str) -> str:
+    """A PEM without line breaks, as CLERK_JWT_KEY goes in a dotenv file (the SDKs put them back)."""
+    return pem.strip().replace("\n", "")
+
+
 @dataclass(frozen=True)
 class SigningKey:
     kid: str
@@ -82,11 +87,9 @@ class SigningKey:
         }
 
     @cached_property
-    def public_pem_one_line(self) -> str:
-        """The PEM public key without line breaks: CLERK_JWT_KEY in a dotenv file, as the SDKs strip them."""
-        pem = (
+    def public_pem(self) -> str:
+        return (
             self.private_key.public_key()
             .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
             .decode()
         )
-        return pem.strip().replace("\n", "")

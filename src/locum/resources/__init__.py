@@ -33,7 +33,8 @@
 | Proxy Checks                        | proxy_checks              |
 | Miscellaneous (public interstitial) | interstitial              |
 | (locum's own: /locum/…)             | locum_admin, frontend, webhook_endpoints,         |
-|                                     | webhook_replay, messages_admin, images            |
+|                                     | webhook_replay, messages_admin, images,           |
+|                                     | locum_instances                                   |
 
 Every group has the same shape:
 

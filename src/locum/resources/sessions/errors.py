@@ -17,15 +17,6 @@ def user_banned() -> ClerkError:
     return ClerkError(403, "user_banned", "User is banned", "This user is banned and cannot sign in.")
 
 
-def request_invalid_for_environment() -> ClerkError:
-    return ClerkError(
-        400,
-        "request_invalid_for_environment",
-        "Request not valid for this environment",
-        "Sessions can only be created directly on development instances; use sign-in tokens in production.",
-    )
-
-
 def session_not_active(session_id: str) -> ClerkError:
     return ClerkError(
         404,

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from locum.api.bodies import body_of
 from locum.api.deps import AppSealer, Context, DbReader, DbReadSession, DbSession
+from locum.api.environments import DevelopmentOnly
 from locum.api.query import query_model
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
@@ -25,7 +26,7 @@ async def list_sessions(
     return ClerkJSONResponse(await service.list_sessions(session, ctx, query))
 
 
-@router.post("/sessions", operation_id="createSession")
+@router.post("/sessions", operation_id="createSession", dependencies=[DevelopmentOnly])
 async def create_session(
     ctx: Context,
     session: DbSession,

@@ -1,0 +1,3 @@
+from locum.resources.locum_instances.routes import router
+
+__all__ = ["router"]
