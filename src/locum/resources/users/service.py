@@ -284,13 +284,6 @@ async def create_user(session: AsyncSession, ctx: RequestContext, body: CreateUs
         )
     ]
     user.web3_wallets = [new_web3_wallet(user, address, at_ms=created_at) for address in body.web3_wallet or []]
-    await check_identifiers(
-        session,
-        ctx,
-        email_addresses=[email.email_address for email in user.email_addresses],
-        phone_numbers=[phone.phone_number for phone in user.phone_numbers],
-        web3_wallets=[wallet.web3_wallet_normalized for wallet in user.web3_wallets],
-    )
     user.passkeys, user.external_accounts = [], []
     user.primary_email_address_id = user.email_addresses[0].id if user.email_addresses else None
     user.primary_phone_number_id = user.phone_numbers[0].id if user.phone_numbers else None
@@ -310,6 +303,15 @@ async def create_user(session: AsyncSession, ctx: RequestContext, body: CreateUs
     if stored is not None:
         user.password_digest, user.password_hasher = stored
         user.password_last_updated_at = created_at
+    # After the hashing: the check is the request's first statement, and on SQLite that takes the
+    # write lock, which must not be held while a password hashes.
+    await check_identifiers(
+        session,
+        ctx,
+        email_addresses=[email.email_address for email in user.email_addresses],
+        phone_numbers=[phone.phone_number for phone in user.phone_numbers],
+        web3_wallets=[wallet.web3_wallet_normalized for wallet in user.web3_wallets],
+    )
     session.add(user)
     return await save_user(session, ctx, user, event="user.created")
 
