@@ -11,8 +11,8 @@ from fastapi import Depends, Request
 
 from locum.api.errors import request_invalid_for_environment
 from locum.instances.registry import InstanceContext
+from locum.kit.keys import DEVELOPMENT
 
-DEVELOPMENT = "development"
 DEVELOPMENT_ONLY = "This operation is only available on development instances, not on production ones."
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from locum.db.locking import locked
 from locum.db.models import InstanceConfiguration
 from locum.instances.context import RequestContext
+from locum.kit.keys import DEVELOPMENT
 
 INSTANCE = "instance"
 RESTRICTIONS = "restrictions"
@@ -23,7 +24,6 @@ COMMUNICATION = "communication"
 OAUTH_APPLICATION_SETTINGS = "oauth_application_settings"
 AUTH_CONFIG = "auth_config"
 
-DEVELOPMENT = "development"
 
 # Clerk's defaults, by group (the fields of each group's PATCH body in Clerk's spec).
 DEFAULTS: dict[str, dict[str, Any]] = {

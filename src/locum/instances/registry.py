@@ -61,6 +61,10 @@ class InstanceContext:
     def active_signing_key(self) -> SigningKey:
         return self.signing_keys[-1]
 
+    def signing_key(self, kid: object) -> SigningKey | None:
+        """The instance's signing key named `kid` (a token header's), if it has one."""
+        return next((key for key in self.signing_keys if key.kid == kid), None)
+
 
 async def load_instance(session: AsyncSession, sealer: Sealer, instance_id: str) -> InstanceContext:
     instance = await session.get_one(Instance, instance_id)

@@ -17,12 +17,12 @@ from locum.instances.organization_defaults import ensure_organization_defaults
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 from locum.kit.jwt_signing import new_private_key_pem
-from locum.kit.keys import is_secret_key_format, new_secret_key, secret_digest
+from locum.kit.keys import DEVELOPMENT, ENVIRONMENT_KEY_TAGS, is_secret_key_format, new_secret_key, secret_digest
 from locum.kit.sealing import Sealer
 
-DEFAULT_ENVIRONMENT = "development"
+DEFAULT_ENVIRONMENT = DEVELOPMENT
 FRONTEND_API_DOMAIN = "locum.localhost"
-ENVIRONMENT_BY_KEY_TAG = {"test": "development", "live": "production"}
+ENVIRONMENT_BY_KEY_TAG = {tag: environment for environment, tag in ENVIRONMENT_KEY_TAGS.items()}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@ from locum.kit.ids import random_base62
 
 SECRET_KEY_RANDOM_LENGTH = 42
 OPAQUE_SECRET_BYTES = 32
-ENVIRONMENT_KEY_TAGS = {"development": "test", "production": "live"}
+DEVELOPMENT = "development"
+PRODUCTION = "production"
+ENVIRONMENT_KEY_TAGS = {DEVELOPMENT: "test", PRODUCTION: "live"}
 
 
 def new_secret_key(environment: str) -> str:

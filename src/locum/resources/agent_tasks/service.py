@@ -10,6 +10,7 @@ from locum.db.models import AgentTask
 from locum.instances.context import RequestContext
 from locum.kit.ids import stable_id
 from locum.kit.json_types import JSON
+from locum.kit.keys import DEVELOPMENT
 from locum.resources.agent_tasks.errors import (
     identifier_not_found,
     on_behalf_of_ambiguous,
@@ -27,7 +28,6 @@ from locum.resources.users.repository import UserRepository
 # lifetime of an actor token (the other ticket that starts a session on someone's behalf): enough
 # for an agent or a test to visit the URL it was just given, short for a link that signs a user in.
 TICKET_LIFETIME_SECONDS = 3600
-DEVELOPMENT = "development"
 
 
 def _agent_id_of(instance_id: str, agent_name: str) -> str:

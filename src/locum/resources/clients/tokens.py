@@ -23,9 +23,11 @@ def read_client_token(instance: InstanceContext, token: str) -> tuple[str, str]:
     """(client id, rotating token) from a token this instance signed; anything else is refused."""
     try:
         kid = jwt.get_unverified_header(token).get("kid")
-        key = next(k for k in instance.signing_keys if k.kid == kid)
+        key = instance.signing_key(kid)
+        if key is None:
+            raise jwt.InvalidSignatureError("signed by no key of this instance")
         claims = jwt.decode(token, key.private_key.public_key(), algorithms=["RS256"])
-    except (jwt.InvalidTokenError, StopIteration) as exc:
+    except jwt.InvalidTokenError as exc:
         raise client_token_invalid() from exc
     client_id, rotating_token = claims.get("id"), claims.get("rotating_token")
     if not isinstance(client_id, str) or not isinstance(rotating_token, str):

@@ -80,7 +80,7 @@ def verified(instance: InstanceContext, token: str) -> TokenView | None:
         return None
     if header.get("cat") != M2M_TOKEN_CATEGORY or header.get("alg") != SESSION_TOKEN_ALGORITHM:
         return None
-    key = next((key for key in instance.signing_keys if key.kid == header.get("kid")), None)
+    key = instance.signing_key(header.get("kid"))
     if key is None:
         return None
     try:

@@ -157,7 +157,7 @@ def _jwt_claims(instance: InstanceContext, token: str, *, now: int) -> dict[str,
         header = jwt.get_unverified_header(token)
         if header.get("typ") not in JWT_ACCESS_TOKEN_TYPES:
             raise access_token_not_found()
-        key = next((key for key in instance.signing_keys if key.kid == header.get("kid")), None)
+        key = instance.signing_key(header.get("kid"))
         if key is None:
             raise access_token_not_found()
         claims: dict[str, Any] = jwt.decode(

@@ -28,11 +28,13 @@ def _expired_token_claims(instance: InstanceContext, token: str) -> dict[str, An
     """Claims of a session token this instance signed; its expiry is the point, so it is not checked."""
     try:
         kid = jwt.get_unverified_header(token).get("kid")
-        key = next(k for k in instance.signing_keys if k.kid == kid)
+        key = instance.signing_key(kid)
+        if key is None:
+            raise jwt.InvalidSignatureError("signed by no key of this instance")
         claims: dict[str, Any] = jwt.decode(
             token, key.private_key.public_key(), algorithms=[SESSION_TOKEN_ALGORITHM], options={"verify_exp": False}
         )
-    except (jwt.InvalidTokenError, StopIteration) as exc:
+    except jwt.InvalidTokenError as exc:
         raise refresh_refused("expired_session_token_invalid") from exc
     return claims
 
