@@ -24,11 +24,11 @@ from locum.resources.users import service as users_service
 from locum.resources.users.serializers import MAX_VERIFICATION_ATTEMPTS
 from locum.settings import Settings
 from tests.builders import inspection_session, make_organization, make_user, unique_email
+from tests.verification_codes import TEST_MODE_CODE
 
 CONCURRENT_MERGES = 50
 # The concurrent field updates run on several rows at once, so that a race shows on at least one.
 CONCURRENT_ROWS = 5
-TEST_MODE_EMAIL_CODE = "424242"
 
 
 def metadata_patches() -> list[dict[str, Any]]:
@@ -230,7 +230,7 @@ class TestConcurrentCountersCountEveryAttempt:
         assert sorted(r.json()["status"] for r in responses) == ["failed"] * 3 + ["unverified"] * 2
         right = await client.post(
             f"/v1/email_addresses/{email_id}/attempt_verification",
-            json={"verification_id": verification["id"], "code": TEST_MODE_EMAIL_CODE},
+            json={"verification_id": verification["id"], "code": TEST_MODE_CODE},
         )
         assert (right.json()["status"], right.json()["attempts"]) == ("failed", 3)
 

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from locum.db.models import EmailAddress, Verification
 from tests.builders import error_code, inspection_session, make_user, unique_email
 from tests.conftest import RecordedEvents
-from tests.verification_codes import MESSAGES_LOGGER, frozen_clock, logged_code, wrong_code
+from tests.verification_codes import frozen_clock, messaged_code, wrong_code
 
 ADMIN_VERIFIED = {
     "object": "verification_admin",
@@ -354,15 +354,14 @@ class TestPrepareEmailAddressVerification:
         self,
         client: httpx.AsyncClient,
         app: FastAPI,
-        caplog: pytest.LogCaptureFixture,
         recorded_events: RecordedEvents,
     ) -> None:
         user = await make_user(client)
         email = user["email_addresses"][0]
         before = await recorded_events()
-        with frozen_clock(1_800_000_000_000), caplog.at_level("WARNING", logger=MESSAGES_LOGGER):
+        with frozen_clock(1_800_000_000_000):
             verification = await prepare(client, email["id"])
-        code = logged_code(caplog, email["email_address"])
+        code = await messaged_code(client, email["email_address"])
         assert verification == {
             "object": "verification_otp",
             "id": verification["id"],
@@ -393,13 +392,12 @@ class TestPrepareEmailAddressVerification:
 
 class TestAttemptEmailAddressVerification:
     async def test_wrong_then_right_then_again(
-        self, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, recorded_events: RecordedEvents
+        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
     ) -> None:
         user = await make_user(client)
         email = await add_email(client, user["id"])
-        with caplog.at_level("WARNING", logger=MESSAGES_LOGGER):
-            verification = await prepare(client, email["id"])
-        code = logged_code(caplog, email["email_address"])
+        verification = await prepare(client, email["id"])
+        code = await messaged_code(client, email["email_address"])
         before = await recorded_events()
 
         wrong = await attempt(client, email["id"], verification["id"], wrong_code(code))
@@ -424,14 +422,11 @@ class TestAttemptEmailAddressVerification:
         again = await attempt(client, email["id"], verification["id"], code)
         assert again.status_code == 400 and error_code(again) == "verification_already_verified"
 
-    async def test_third_wrong_code_fails_it_for_good(
-        self, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
-    ) -> None:
+    async def test_third_wrong_code_fails_it_for_good(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client)
         email = await add_email(client, user["id"])
-        with caplog.at_level("WARNING", logger=MESSAGES_LOGGER):
-            verification = await prepare(client, email["id"])
-        code = logged_code(caplog, email["email_address"])
+        verification = await prepare(client, email["id"])
+        code = await messaged_code(client, email["email_address"])
         statuses = [
             (await attempt(client, email["id"], verification["id"], wrong_code(code))).json()["status"]
             for _ in range(3)
@@ -441,12 +436,12 @@ class TestAttemptEmailAddressVerification:
         assert last["status"] == "failed" and last["attempts"] == 3
         assert (await client.get(f"/v1/email_addresses/{email['id']}")).json()["verification"] is None
 
-    async def test_expired_code(self, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture) -> None:
+    async def test_expired_code(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client)
         email = await add_email(client, user["id"])
-        with frozen_clock(1_800_000_000_000) as move_to, caplog.at_level("WARNING", logger=MESSAGES_LOGGER):
+        with frozen_clock(1_800_000_000_000) as move_to:
             verification = await prepare(client, email["id"])
-            code = logged_code(caplog, email["email_address"])
+            code = await messaged_code(client, email["email_address"])
             move_to(verification["expire_at"] - 1)
             assert (await attempt(client, email["id"], verification["id"], wrong_code(code))).json()["attempts"] == 1
             move_to(verification["expire_at"])
@@ -454,41 +449,36 @@ class TestAttemptEmailAddressVerification:
         assert expired["status"] == "expired" and expired["attempts"] == 1
         assert (await client.get(f"/v1/email_addresses/{email['id']}")).json()["verification"] is None
 
-    async def test_verifying_replaces_a_reserved_primary(
-        self, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
-    ) -> None:
+    async def test_verifying_replaces_a_reserved_primary(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client)
         body = {"email_address": unique_email(), "identification_status": "reserved"}
         await client.put(f"/v1/users/{user['id']}/email_address", json=body)
         email = await add_email(client, user["id"])
-        with caplog.at_level("WARNING", logger=MESSAGES_LOGGER):
-            verification = await prepare(client, email["id"])
-        await attempt(client, email["id"], verification["id"], logged_code(caplog, email["email_address"]))
+        verification = await prepare(client, email["id"])
+        await attempt(client, email["id"], verification["id"], await messaged_code(client, email["email_address"]))
         after = await get_user(client, user["id"])
         assert after["primary_email_address_id"] == email["id"]
         assert [e["reserved"] for e in after["email_addresses"]] == [False, False]
 
     async def test_verified_address_is_left_unchanged(
-        self, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, recorded_events: RecordedEvents
+        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
     ) -> None:
         user = await make_user(client)
         email = user["email_addresses"][0]
-        with caplog.at_level("WARNING", logger=MESSAGES_LOGGER):
-            verification = await prepare(client, email["id"])
+        verification = await prepare(client, email["id"])
         before = await recorded_events()
-        right = await attempt(client, email["id"], verification["id"], logged_code(caplog, email["email_address"]))
+        right = await attempt(
+            client, email["id"], verification["id"], await messaged_code(client, email["email_address"])
+        )
         assert right.json()["status"] == "verified"
         assert await get_user(client, user["id"]) == user
         assert await recorded_events() == before
 
-    async def test_verification_of_another_address_is_404(
-        self, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
-    ) -> None:
+    async def test_verification_of_another_address_is_404(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client)
         email = await add_email(client, user["id"])
-        with caplog.at_level("WARNING", logger=MESSAGES_LOGGER):
-            verification = await prepare(client, user["email_addresses"][0]["id"])
-        code = logged_code(caplog, user["email_addresses"][0]["email_address"])
+        verification = await prepare(client, user["email_addresses"][0]["id"])
+        code = await messaged_code(client, user["email_addresses"][0]["email_address"])
         response = await attempt(client, email["id"], verification["id"], code)
         assert response.status_code == 404 and error_code(response) == "resource_not_found"
 

@@ -13,7 +13,7 @@ from locum.instances.service import create_instance
 from tests.builders import inspection_session, make_organization, make_user, unique_email
 from tests.conftest import RecordedEvents, api_client
 from tests.contract.webhook_spec import validate_event_data, webhooks_spec_available
-from tests.verification_codes import MESSAGES_LOGGER, frozen_clock, logged_code, messaged_code
+from tests.verification_codes import TEST_MODE_CODE, frozen_clock, messaged_code
 
 T0 = 1_800_000_000_000  # 2027-01-15T08:00:00Z
 
@@ -66,13 +66,13 @@ async def attempt(client: httpx.AsyncClient, collection: str, row_id: str, verif
 
 class TestVerificationCodeEmail:
     async def test_is_recorded_listed_and_announced(
-        self, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, recorded_events: RecordedEvents
+        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
     ) -> None:
         user = await make_user(client)
         email = user["email_addresses"][0]
-        with frozen_clock(T0), caplog.at_level("WARNING", logger=MESSAGES_LOGGER):
+        with frozen_clock(T0):
             verification = await prepare(client, "email_addresses", email["id"])
-        code = logged_code(caplog, email["email_address"])
+        code = await messaged_code(client, email["email_address"])
 
         [message] = await messages_to(client, email["email_address"])
         assert message["id"].startswith("ema_") and message["object"] == "locum_message"
@@ -149,13 +149,12 @@ class TestVerificationCodeEmail:
 
 class TestVerificationCodeSms:
     async def test_is_recorded_listed_and_announced(
-        self, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, recorded_events: RecordedEvents
+        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
     ) -> None:
         user = await make_user(client)
         phone = await add_phone(client, user["id"], "+14155552671")
-        with caplog.at_level("WARNING", logger=MESSAGES_LOGGER):
-            verification = await prepare(client, "phone_numbers", phone["id"])
-        code = logged_code(caplog, phone["phone_number"])
+        verification = await prepare(client, "phone_numbers", phone["id"])
+        code = await messaged_code(client, phone["phone_number"])
 
         [message] = (await client.get("/locum/messages", params={"kind": "sms"})).json()["data"]
         assert message["id"].startswith("sms_")
@@ -245,17 +244,15 @@ class TestOrganizationInvitationEmail:
 
 class TestTestMode:
     async def test_test_email_verifies_with_424242_and_gets_nothing(
-        self, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, recorded_events: RecordedEvents
+        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
     ) -> None:
         user = await make_user(client)
         email = await add_email(client, user["id"], "jane+clerk_test@example.com")
-        with caplog.at_level("WARNING", logger=MESSAGES_LOGGER):
-            verification = await prepare(client, "email_addresses", email["id"])
-        assert logged_code(caplog, "jane+clerk_test@example.com") == "424242"
+        verification = await prepare(client, "email_addresses", email["id"])
         assert await messages_to(client, "jane+clerk_test@example.com") == []
         assert message_events(await recorded_events()) == []
         assert await attempt(client, "email_addresses", email["id"], verification["id"], "123456") == "unverified"
-        assert await attempt(client, "email_addresses", email["id"], verification["id"], "424242") == "verified"
+        assert await attempt(client, "email_addresses", email["id"], verification["id"], TEST_MODE_CODE) == "verified"
 
     async def test_test_phone_verifies_with_424242_and_gets_nothing(
         self, client: httpx.AsyncClient, recorded_events: RecordedEvents
@@ -265,7 +262,7 @@ class TestTestMode:
         verification = await prepare(client, "phone_numbers", phone["id"])
         assert (await client.get("/locum/messages", params={"kind": "sms"})).json() == {"data": [], "total_count": 0}
         assert message_events(await recorded_events()) == []
-        assert await attempt(client, "phone_numbers", phone["id"], verification["id"], "424242") == "verified"
+        assert await attempt(client, "phone_numbers", phone["id"], verification["id"], TEST_MODE_CODE) == "verified"
 
     async def test_test_address_gets_no_invitation(self, client: httpx.AsyncClient) -> None:
         creator = await make_user(client)

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from locum.instances.service import InstanceKeys
 from tests.builders import error_code, insert_organization, make_user, set_organization_settings, unique_email
 from tests.conftest import RecordedEvents
-from tests.verification_codes import MESSAGES_LOGGER, frozen_clock
+from tests.verification_codes import frozen_clock
 
 DAY_MS = 86_400_000
 T0 = 1_800_000_000_000
@@ -40,15 +40,18 @@ def event_types(events: list[tuple[str, dict[str, Any]]]) -> list[str]:
     return [kind for kind, _ in organization_events(events)]
 
 
+async def messages_to(client: httpx.AsyncClient, to: str) -> list[dict[str, Any]]:
+    response = await client.get("/locum/messages", params={"to": to})
+    assert response.status_code == 200, response.text
+    messages: list[dict[str, Any]] = response.json()["data"]
+    return messages
+
+
 class TestCreateOrganizationInvitation:
-    async def test_creates_pending_invitation_logs_link_and_records_event(
-        self,
-        client: httpx.AsyncClient,
-        org: dict[str, str],
-        recorded_events: RecordedEvents,
-        caplog: pytest.LogCaptureFixture,
+    async def test_creates_pending_invitation_emails_link_and_records_event(
+        self, client: httpx.AsyncClient, org: dict[str, str], recorded_events: RecordedEvents
     ) -> None:
-        with frozen_clock(T0), caplog.at_level("WARNING", logger=MESSAGES_LOGGER):
+        with frozen_clock(T0):
             invitation = await invite(
                 client,
                 org["id"],
@@ -73,7 +76,8 @@ class TestCreateOrganizationInvitation:
         assert url.netloc == "app.example.com" and url.path == "/join"
         query = parse_qs(url.query)
         assert query["x"] == ["1"] and query["__clerk_ticket"][0]
-        assert f"invitation for Grace@example.com to Acme: {invitation['url']}" in caplog.messages
+        [message] = await messages_to(client, "Grace@example.com")
+        assert (message["slug"], message["data"]["action_url"]) == ("organization_invitation", invitation["url"])
         [(kind, data)] = organization_events(await recorded_events())
         assert kind == "organizationInvitation.created"
         assert {key: value for key, value in data.items() if key != "data"} == invitation
@@ -88,12 +92,9 @@ class TestCreateOrganizationInvitation:
         assert invitation["url"].startswith(f"http://locum.test/locum/organization_invitations/{invitation['id']}/")
         assert "__clerk_ticket=" in invitation["url"]
 
-    async def test_notify_false_sends_nothing(
-        self, client: httpx.AsyncClient, org: dict[str, str], caplog: pytest.LogCaptureFixture
-    ) -> None:
-        with caplog.at_level("WARNING", logger=MESSAGES_LOGGER):
-            invitation = await invite(client, org["id"], notify=False)
-        assert not any(invitation["email_address"] in message for message in caplog.messages)
+    async def test_notify_false_sends_nothing(self, client: httpx.AsyncClient, org: dict[str, str]) -> None:
+        invitation = await invite(client, org["id"], notify=False)
+        assert await messages_to(client, invitation["email_address"]) == []
 
     async def test_admin_inviter_is_shown(
         self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient

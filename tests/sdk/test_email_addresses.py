@@ -6,7 +6,7 @@ from clerk_backend_api.models import emailaddress
 
 from tests.builders import unique_email
 from tests.sdk.conftest import LocumServer
-from tests.verification_codes import server_logged_code, wrong_code
+from tests.verification_codes import served_code, wrong_code
 
 
 def test_create_get_update_delete(clerk: Clerk) -> None:
@@ -43,7 +43,7 @@ def test_prepare_and_attempt_verification(clerk: Clerk, server: LocumServer) -> 
     prepared = clerk.email_addresses.prepare_verification(email_address_id=email.id)
     assert isinstance(prepared, models.VerificationResponse)
     assert (prepared.status, prepared.strategy, prepared.attempts) == ("unverified", "email_code", 0)
-    code = server_logged_code(server.log, address)
+    code = served_code(server.origin, server.secret_key, address)
 
     wrong = clerk.email_addresses.attempt_verification(
         email_address_id=email.id, verification_id=prepared.id, code=wrong_code(code)

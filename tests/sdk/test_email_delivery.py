@@ -16,7 +16,7 @@ from clerk_backend_api import Clerk
 
 from tests.builders import free_port, unique_email
 from tests.sdk.conftest import NO_RETRIES, LocumServer, start_server, stop_server
-from tests.verification_codes import server_logged_code
+from tests.verification_codes import served_code
 
 DELIVERY_WAIT_S = 10
 
@@ -74,7 +74,7 @@ def test_verification_code_email_reaches_the_smtp_server(smtp_server: tuple[Locu
     with Clerk(bearer_auth=server.secret_key, server_url=server.api_url, retry_config=NO_RETRIES) as clerk:
         user = clerk.users.create(email_address=[address])
         clerk.email_addresses.prepare_verification(email_address_id=user.email_addresses[0].id)
-    code = server_logged_code(server.log, address)
+    code = served_code(server.origin, server.secret_key, address)
 
     received = inbox.wait_for(address)
     assert received["Subject"] == f"{code} is your verification code"

@@ -8,7 +8,7 @@ from clerk_backend_api.models import phonenumber
 
 from tests.builders import unique_email
 from tests.sdk.conftest import LocumServer
-from tests.verification_codes import server_logged_code, wrong_code
+from tests.verification_codes import served_code, wrong_code
 
 # Every SDK test shares one server instance, where numbers are unique: this range is only used here.
 _numbers = itertools.count(1000)
@@ -59,7 +59,7 @@ def test_prepare_and_attempt_verification(clerk: Clerk, server: LocumServer) -> 
     prepared = clerk.phone_numbers.prepare_verification(phone_number_id=phone.id)
     assert isinstance(prepared, models.VerificationResponse)
     assert (prepared.status, prepared.strategy, prepared.channel) == ("unverified", "phone_code", "sms")
-    code = server_logged_code(server.log, number)
+    code = served_code(server.origin, server.secret_key, number)
 
     wrong = clerk.phone_numbers.attempt_verification(
         phone_number_id=phone.id, verification_id=prepared.id, code=wrong_code(code)

@@ -8,9 +8,11 @@ Read-only sessions (create_read_sessionmaker) begin deferred and never take that
 A SQLite file is made readable by its owner only (0600) before SQLite opens it: SQLite gives its
 -wal and -shm files the database file's mode. Errors carry no values (hide_parameters, and
 db/redaction for what the driver adds): they are logged, and values are password digests, emails
-and other secrets.
+and other secrets. For the same reason aiosqlite's own logger stays at INFO: at DEBUG it logs every
+statement with its values (the messages table holds one-time codes and invitation links).
 """
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_POOL_SIZE = 10
 READ_ONLY_OPTION = "locum_read_only"
 SQLITE_COMPANION_SUFFIXES = ("", "-wal", "-shm", "-journal")
+AIOSQLITE_LOGGER = "aiosqlite"
 
 
 def _json_dumps(value: Any) -> str:
@@ -40,6 +43,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
         "json_deserializer": orjson.loads,
         "hide_parameters": True,
     }
+    if settings.is_sqlite:
+        # Not DEBUG whatever the root level (LOCUM_LOG_LEVEL): its DEBUG lines carry every value.
+        logging.getLogger(AIOSQLITE_LOGGER).setLevel(logging.INFO)
     if settings.is_memory_database:
         options.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
     elif settings.is_sqlite:

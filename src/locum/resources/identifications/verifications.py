@@ -2,7 +2,7 @@
 
 Each prepare creates its own Verification with a fresh 6-digit code. The code is never stored
 (only its SHA-256) nor returned: it goes out as Clerk's `verification_code` email or SMS (see
-locum.messages), and is logged at WARNING on the `locum.messages` logger for the developer to read.
+locum.messages; the developer reads it at /locum/messages), and is never logged.
 In Clerk's test mode (a `+clerk_test` address, a 555-0100..0199 number, while the instance's
 `test_mode` is on) the code is always 424242 and no message is sent. A number in a country the
 instance blocks SMS to (its communication settings) gets no code: 403 unsupported_country_code.
@@ -20,7 +20,6 @@ reserved one (what Clerk does when a frontend verification completes).
 
 import hashlib
 import hmac
-import logging
 import secrets
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,8 +50,6 @@ CODE_DIGITS = 6
 CODE_TTL_MS = 10 * 60 * 1000
 # Clerk's one-time-code verifications fail after the third wrong attempt (attempts > 2).
 MAX_CODE_ATTEMPTS = 3
-
-messages = logging.getLogger("locum.messages")
 
 
 def code_digest(code: str) -> str:
@@ -94,7 +91,6 @@ async def prepare(session: AsyncSession, ctx: RequestContext, kind: Identificati
         updated_at=at_ms,
     )
     await flush(session)
-    messages.warning("verification code for %s: %s%s", identifier, code, " (test mode)" if test_recipient else "")
     await send_message(
         session,
         ctx,

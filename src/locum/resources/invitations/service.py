@@ -8,9 +8,9 @@
 
 An address has at most one pending invitation (a partial unique index, so concurrent creations
 can't both succeed), and none at all once a user owns it. Unless `notify` is false, each invitation
-goes out as the email its template_slug names (locum.messages), its link also logged at WARNING on
-`locum.messages`. The ticket in the link is kept as its digest only, so only the creating response
-shows the link (`url`).
+goes out as the email its template_slug names (locum.messages), read at /locum/messages; its link is
+never logged. The ticket in the link is kept as its digest only, so only the creating response (and
+the email) shows the link (`url`).
 """
 
 from collections.abc import Sequence

@@ -6,11 +6,10 @@
 
 Only pending invitations can be revoked or accepted (otherwise 404 organization_invitation_not_pending).
 Pending invitations count towards the organization's membership limit, as Clerk counts them. Unless
-`notify` is false, each invitation goes out as Clerk's `organization_invitation` email (locum.messages);
-its link is also logged at WARNING on `locum.messages`.
+`notify` is false, each invitation goes out as Clerk's `organization_invitation` email (locum.messages),
+read at /locum/messages. Its link carries the invitation's ticket, a bearer secret, so it is never logged.
 """
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -71,8 +70,6 @@ from locum.resources.organizations.members import add_membership, check_room_for
 from locum.resources.organizations.repository import MANAGE_MEMBERSHIPS, MembershipRepository, OrganizationRepository
 from locum.resources.organizations.serializers import public_organization_data
 from locum.resources.users.repository import UserRepository
-
-messages = logging.getLogger("locum.messages")
 
 DAY_MS = 24 * 60 * 60 * 1000
 DEFAULT_EXPIRES_IN_DAYS = 30
@@ -234,7 +231,6 @@ async def _send_invitation_email(
 ) -> None:
     """Clerk's organization_invitation email; `rendered` is the invitation as the API shows it."""
     url = invitation_url(invitation, origin=ctx.origin)
-    messages.warning("invitation for %s to %s: %s", invitation.email_address, organization.name, url)
     public_organization = public_organization_data(organization, origin=ctx.origin)
     await send_message(
         session,
