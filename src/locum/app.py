@@ -4,6 +4,7 @@ work (webhook delivery, queued emails) that `locum serve` runs beside it and `lo
 import asyncio
 import dataclasses
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -169,7 +170,8 @@ def create_app(settings: Settings) -> FastAPI:
         # `sqlite:///:memory:` exists only inside this engine, so it is always prepared here.
         if settings.prepare_database or settings.is_memory_database:
             keys = await prepare_database(engine, settings, sealer=sealer, apply_webhook_url=True)
-            logger.info("%s", startup_banner(settings, keys))
+            # Printed for the person running locum, never logged: the banner carries the secret keys.
+            print(startup_banner(settings, keys), file=sys.stderr, flush=True)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.read_sessionmaker = create_read_sessionmaker(engine)

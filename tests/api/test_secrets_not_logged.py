@@ -3,12 +3,16 @@ through /locum/messages (and the creating response, for an invitation's link), n
 whatever the level."""
 
 import logging
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
+from locum.app import create_app
+from locum.settings import Settings
 from tests.builders import make_organization, make_user, unique_email
+from tests.conftest import TEST_MASTER_KEY
 from tests.verification_codes import messaged_code
 
 
@@ -61,3 +65,16 @@ class TestNothingSecretIsLogged:
         for response in (organization_invitation, invitation):
             ticket = ticket_of(response.json()["url"])
             assert ticket not in logged
+
+    async def test_the_start_up_banner_is_printed_not_logged(
+        self, tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        settings = Settings(database_url="sqlite:///:memory:", data_dir=tmp_path, master_key=TEST_MASTER_KEY)
+        application = create_app(settings)
+        with caplog.at_level(logging.DEBUG):
+            async with application.router.lifespan_context(application):
+                pass
+        printed = capsys.readouterr().err
+        secret_key = next(line for line in printed.splitlines() if line.startswith("CLERK_SECRET_KEY="))
+        assert secret_key.removeprefix("CLERK_SECRET_KEY=").startswith("sk_test_")
+        assert secret_key.partition("=")[2] not in logged_text(caplog)
