@@ -13,7 +13,7 @@ instance. Deleting a connection deletes its domains, SAML row, test runs and use
 from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from locum.db.base import ID_LENGTH, Base, InstanceScoped, Timestamped
 from locum.db.types import JsonDocument
@@ -62,6 +62,17 @@ class EnterpriseConnection(InstanceScoped, Timestamped, Base):
     oidc_requires_pkce: Mapped[bool] = mapped_column(Boolean, default=False)
     oauth_config_created_at: Mapped[int | None] = mapped_column(BigInteger)
     oauth_config_updated_at: Mapped[int | None] = mapped_column(BigInteger)
+
+    domain_rows: Mapped[list["EnterpriseConnectionDomain"]] = relationship(
+        order_by="EnterpriseConnectionDomain.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+    saml: Mapped["SamlConnection | None"] = relationship(
+        uselist=False, cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def domains(self) -> list[str]:
+        return [row.name for row in self.domain_rows]
 
 
 class EnterpriseConnectionDomain(InstanceScoped, Base):
@@ -137,3 +148,5 @@ class EnterpriseAccount(InstanceScoped, Timestamped, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     public_metadata: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
     last_authenticated_at: Mapped[int | None] = mapped_column(BigInteger)
+
+    enterprise_connection: Mapped[EnterpriseConnection] = relationship()
