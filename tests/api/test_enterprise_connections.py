@@ -664,3 +664,47 @@ class TestAttachEnterpriseAccount:
         connection = await make_enterprise_connection(client)
         assert (await attach_account(client, user["id"], "entconn_missing")).status_code == 404
         assert (await attach_account(client, "user_missing", connection["id"])).status_code == 404
+
+
+async def verified_organization_domain(client: httpx.AsyncClient, name: str) -> dict[str, Any]:
+    """A verified domain of a new organization that enrolls members by automatic invitation."""
+    settings = await client.patch(
+        "/v1/instance/organization_settings",
+        json={"domains_enabled": True, "domains_enrollment_modes": ["automatic_invitation"]},
+    )
+    assert settings.status_code == 200, settings.text
+    organization = await make_organization(client)
+    response = await client.post(
+        f"/v1/organizations/{organization['id']}/domains",
+        json={"name": name, "enrollment_mode": "automatic_invitation"},
+    )
+    assert response.status_code == 200, response.text
+    domain: dict[str, Any] = response.json()
+    return domain
+
+
+class TestEnablingTakesOverVerifiedOrganizationDomains:
+    async def test_enabling_an_enterprise_connection_removes_them(
+        self, client: httpx.AsyncClient, recorded_events: Any
+    ) -> None:
+        domain = await verified_organization_domain(client, "enroll.example.com")
+        connection = await make_enterprise_connection(client, domains=["enroll.example.com"], saml=saml_settings())
+        response = await client.patch(f"/v1/enterprise_connections/{connection['id']}", json={"active": True})
+        assert response.status_code == 200, response.text
+        listed = (await client.get(f"/v1/organizations/{domain['organization_id']}/domains")).json()
+        assert listed["total_count"] == 0
+        deleted = [data for type, data in await recorded_events() if type == "organizationDomain.deleted"]
+        assert [data["id"] for data in deleted] == [domain["id"]]
+
+    async def test_enabling_a_saml_connection_needs_consent(self, client: httpx.AsyncClient) -> None:
+        domain = await verified_organization_domain(client, "consent.example.com")
+        connection = await make_enterprise_connection(client, domains=["consent.example.com"], saml=saml_settings())
+        path = f"/v1/saml_connections/{connection['saml_connection']['id']}"
+        refused = await client.patch(path, json={"active": True})
+        assert clerk_error(refused) == (422, "form_param_value_invalid", "consent_verified_domains_deletion")
+        kept = (await client.get(f"/v1/organizations/{domain['organization_id']}/domains")).json()
+        assert kept["total_count"] == 1
+        accepted = await client.patch(path, json={"active": True, "consent_verified_domains_deletion": True})
+        assert accepted.status_code == 200 and accepted.json()["active"] is True
+        gone = (await client.get(f"/v1/organizations/{domain['organization_id']}/domains")).json()
+        assert gone["total_count"] == 0

@@ -50,3 +50,11 @@ def directory_path_mismatch() -> ClerkError:
 
 def client_secret_required() -> ClerkError:
     return form_param_value_invalid("oidc", "A client without a client_secret must require PKCE (requires_pkce: true).")
+
+
+def verified_domains_in_use(names: list[str]) -> ClerkError:
+    return form_param_value_invalid(
+        "consent_verified_domains_deletion",
+        f"Verified organization domains ({', '.join(names)}) enroll members automatically; enabling the connection "
+        "removes them, which needs consent_verified_domains_deletion: true.",
+    )

@@ -33,6 +33,7 @@ from locum.resources.enterprise_connections.configuration import (
     normalized_domains,
     resolve_saml_settings,
 )
+from locum.resources.enterprise_connections.enrollment import release_verified_domains
 from locum.resources.enterprise_connections.errors import domain_taken
 from locum.resources.enterprise_connections.repository import EnterpriseConnectionRepository, TestRunRepository
 from locum.resources.enterprise_connections.schemas import (
@@ -132,10 +133,13 @@ async def update_connection(
     saml: Mapping[str, Any],
     oidc: OidcSettingsBody | None,
     conflict_status: int,
+    consent_verified_domains_deletion: bool = True,
 ) -> None:
     """Apply a PATCH to a connection read with `locked`; `fields` are the connection's own columns
-    given (None = unchanged), `domains` a non-empty list replaces them."""
+    given (None = unchanged), `domains` a non-empty list replaces them. Enabling it releases the
+    same domains from organizations' automatic enrollment (enrollment.py)."""
     repository = EnterpriseConnectionRepository(session, ctx.instance_id)
+    was_active = connection.active
     organization_id = fields.get("organization_id")
     if organization_id is not None:
         await repository.keep_organization(organization_id)
@@ -155,6 +159,8 @@ async def update_connection(
     connection.updated_at = now_ms()
     await _flush_claiming_domains(session, conflict_status=conflict_status)
     await refresh_account_holders(session, ctx, await repository.account_holders(connection.id))
+    if connection.active and not was_active:
+        await release_verified_domains(session, ctx, connection.domains, consent=consent_verified_domains_deletion)
 
 
 async def delete_connection(session: AsyncSession, ctx: RequestContext, connection: EnterpriseConnection) -> None:

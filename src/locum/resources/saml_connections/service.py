@@ -118,6 +118,7 @@ async def update_saml_connection(
         saml=saml,
         oidc=None,
         conflict_status=CONFLICT_STATUS,
+        consent_verified_domains_deletion=bool(body.consent_verified_domains_deletion),
     )
     return await _json(session, ctx, connection)
 
