@@ -708,3 +708,48 @@ class TestEnablingTakesOverVerifiedOrganizationDomains:
         assert accepted.status_code == 200 and accepted.json()["active"] is True
         gone = (await client.get(f"/v1/organizations/{domain['organization_id']}/domains")).json()
         assert gone["total_count"] == 0
+
+
+class TestNoTransactionDuringMetadataFetch:
+    async def test_other_writes_finish_while_the_idp_is_slow(self, client: httpx.AsyncClient) -> None:
+        """SQLite has one writer: a write transaction held across the fetch would make the second
+        request wait for the first to finish."""
+        finished: list[str] = []
+
+        async def timed(label: str, request: Any) -> httpx.Response:
+            response: httpx.Response = await request
+            finished.append(label)
+            return response
+
+        with fake_proxy("/metadata") as idp:
+            idp.body, idp.delay_s = idp_metadata_xml().encode(), 1.0
+            slow = client.post(
+                "/v1/enterprise_connections",
+                json={
+                    "name": "Slow",
+                    "provider": "saml_custom",
+                    "domains": ["slow.example.com"],
+                    "saml": {"idp_metadata_url": idp.url},
+                },
+            )
+
+            async def fast_after_slow_started() -> httpx.Response:
+                while not idp.paths:
+                    await asyncio.sleep(0.01)
+                return await client.post(
+                    "/v1/enterprise_connections",
+                    json={"name": "Fast", "provider": "saml_custom", "domains": ["fast.example.com"]},
+                )
+
+            responses = await asyncio.gather(timed("slow", slow), timed("fast", fast_after_slow_started()))
+        assert [response.status_code for response in responses] == [201, 201]
+        assert finished == ["fast", "slow"]
+
+
+class TestOrganizationDeletion:
+    async def test_unlinks_its_connections(self, client: httpx.AsyncClient) -> None:
+        organization = await make_organization(client)
+        connection = await make_enterprise_connection(client, organization_id=organization["id"])
+        assert (await client.delete(f"/v1/organizations/{organization['id']}")).status_code == 200
+        fetched = (await client.get(f"/v1/enterprise_connections/{connection['id']}")).json()
+        assert fetched["organization_id"] is None
