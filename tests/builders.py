@@ -1,8 +1,10 @@
 """The shared test helpers: builders of test data (through the API, or as rows where a test is not
 about the API that makes them) and readers of Clerk's error envelope."""
 
+import datetime
 import io
 import itertools
+import secrets
 import socket
 import time
 from collections.abc import Callable
@@ -10,6 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from fastapi import FastAPI
 from PIL import Image
 from sqlalchemy import select, update
@@ -258,3 +264,72 @@ async def make_satellite_domain(
     assert response.status_code == 200, response.text
     domain: dict[str, Any] = response.json()
     return domain
+
+
+def idp_certificate_pem(
+    common_name: str = "idp.example.com",
+    *,
+    not_before: datetime.datetime | None = None,
+    not_after: datetime.datetime | None = None,
+) -> str:
+    """A self-signed X.509 certificate, as an IdP signs its SAML assertions with (valid for a year
+    from an hour ago unless told)."""
+    now = datetime.datetime.now(datetime.UTC)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before or now - datetime.timedelta(hours=1))
+        .not_valid_after(not_after or now + datetime.timedelta(days=365))
+        .sign(key, hashes.SHA256())
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def certificate_body(pem: str) -> str:
+    """The base64 DER inside a PEM certificate, on one line (as SAML metadata carries it)."""
+    return "".join(line for line in pem.splitlines() if not line.startswith("-----"))
+
+
+def idp_metadata_xml(
+    *,
+    entity_id: str = "https://idp.example.com/metadata",
+    sso_url: str = "https://idp.example.com/sso",
+    certificate_pem: str | None = None,
+    binding: str = "HTTP-Redirect",
+) -> str:
+    """SAML 2.0 IdP metadata: an EntityDescriptor with a signing key and a single sign-on service."""
+    certificate = certificate_body(certificate_pem or idp_certificate_pem())
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{entity_id}">
+  <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <md:KeyDescriptor use="signing">
+      <ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">
+        <ds:X509Data><ds:X509Certificate>{certificate}</ds:X509Certificate></ds:X509Data>
+      </ds:KeyInfo>
+    </md:KeyDescriptor>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:{binding}" Location="{sso_url}"/>
+  </md:IDPSSODescriptor>
+</md:EntityDescriptor>
+"""
+
+
+async def make_enterprise_connection(client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
+    """A SAML (saml_custom) enterprise connection on a unique domain unless `body` says otherwise."""
+    payload = {"name": "Acme SSO", "provider": "saml_custom", "domains": [f"{secrets.token_hex(4)}.example.com"]}
+    response = await client.post("/v1/enterprise_connections", json=payload | body)
+    assert response.status_code == 201, response.text
+    connection: dict[str, Any] = response.json()
+    return connection
+
+
+async def make_saml_connection(client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
+    payload = {"name": "Acme SAML", "provider": "saml_custom", "domains": [f"{secrets.token_hex(4)}.example.com"]}
+    response = await client.post("/v1/saml_connections", json=payload | body)
+    assert response.status_code == 200, response.text
+    connection: dict[str, Any] = response.json()
+    return connection

@@ -61,6 +61,7 @@ from locum.resources import (
     proxy_checks,
     redirect_urls,
     role_sets,
+    saml_connections,
     sign_in_tokens,
     sign_ups,
     svix,
@@ -71,6 +72,7 @@ from locum.resources import (
     webhook_endpoints,
     webhook_replay,
 )
+from locum.resources.enterprise_connections import routes as enterprise_connections
 from locum.resources.identifier_lists.routes import router as identifier_lists_router
 from locum.resources.sessions.routes import router as sessions_router
 from locum.resources.webhook_endpoints.environment import ensure_environment_endpoint
@@ -242,6 +244,8 @@ def create_app(settings: Settings) -> FastAPI:
         redirect_urls.router,
         proxy_checks.router,
         interstitial.router,
+        saml_connections.router,
+        enterprise_connections.router,
     )
     for router in v1_routers:
         app.include_router(router, prefix="/v1")
@@ -254,6 +258,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(messages_admin.router, prefix="/locum", include_in_schema=False)
     app.include_router(oauth_applications.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(sign_ups.locum_router, prefix="/locum", include_in_schema=False)
+    app.include_router(enterprise_connections.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(images.router)
     return app
 

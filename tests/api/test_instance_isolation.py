@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.builders import (
+    make_enterprise_connection,
     make_m2m_token,
     make_machine,
     make_redirect_url,
@@ -251,6 +252,35 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     "DeleteRedirectURL": (None, "404"),
     # Public, about no instance's data: without its query parameters it is refused.
     "GetPublicInterstitial": (None, "400"),
+    # Enterprise SSO: B can't attach A's organization, and reaches none of A's connections or test runs.
+    "ListSAMLConnections": (None, "empty"),
+    "CreateSAMLConnection": (
+        {
+            "name": "Mallory",
+            "provider": "saml_custom",
+            "domains": ["mallory.example.com"],
+            "organization_id": "{organization_id}",
+        },
+        "404",
+    ),
+    "GetSAMLConnection": (None, "404"),
+    "UpdateSAMLConnection": ({"name": "Mallory"}, "404"),
+    "DeleteSAMLConnection": (None, "404"),
+    "ListEnterpriseConnections": (None, "empty"),
+    "CreateEnterpriseConnection": (
+        {
+            "name": "Mallory",
+            "provider": "saml_custom",
+            "domains": ["mallory.example.com"],
+            "organization_id": "{organization_id}",
+        },
+        "404",
+    ),
+    "GetEnterpriseConnection": (None, "404"),
+    "UpdateEnterpriseConnection": ({"name": "Mallory"}, "404"),
+    "DeleteEnterpriseConnection": (None, "404"),
+    "ListEnterpriseConnectionTestRuns": (None, "404"),
+    "CreateEnterpriseConnectionTestRun": (None, "404"),
 }
 # What a production B gets instead: development-only operations are refused before any look-up, and
 # the production-only domain changes change B's own domain (A's settings are checked unchanged below).
@@ -290,6 +320,11 @@ LOCUM_FRONTEND_CALLS = [
     ("/locum/agent_tasks/consume", {"token": "{agent_task_token}"}, 400),
     ("/locum/sign_ups", {"ticket": "{invitation_ticket}"}, 400),
     ("/locum/oauth_applications/{oauth_application_id}/access_tokens", {"user_id": "{user_id}"}, 404),
+    (
+        "/locum/users/{user_id}/enterprise_accounts",
+        {"enterprise_connection_id": "{enterprise_connection_id}", "email_address": "mallory@example.com"},
+        404,
+    ),
 ]
 
 
@@ -402,6 +437,16 @@ async def victim(app: FastAPI, client: httpx.AsyncClient) -> dict[str, str]:
     assert sign_up.status_code == 200, sign_up.text
     satellite = await make_satellite_domain(client, "victim-satellite.example.com")
     redirect_url = await make_redirect_url(client, "https://victim.example.com/callback")
+    connection = await make_enterprise_connection(
+        client, domains=["victim-sso.example.com"], organization_id=organization.json()["id"]
+    )
+    account = await client.post(
+        f"/locum/users/{user_id}/enterprise_accounts",
+        json={"enterprise_connection_id": connection["id"], "email_address": "victim@victim-sso.example.com"},
+    )
+    assert account.status_code == 200, account.text
+    test_run = await client.post(f"/v1/enterprise_connections/{connection['id']}/test_runs")
+    assert test_run.status_code == 200, test_run.text
     return {
         "user_id": user_id,
         "waitlist_entry_id": waitlist_entry.json()["id"],
@@ -453,6 +498,8 @@ async def victim(app: FastAPI, client: httpx.AsyncClient) -> dict[str, str]:
         "satellite_domain_id": satellite["id"],
         # /redirect_urls/{id} (`id` itself is the sign-up's, for /sign_ups/{id})
         "redirect_url_id": redirect_url["id"],
+        "enterprise_connection_id": connection["id"],
+        "saml_connection_id": connection["saml_connection"]["id"],
     }
 
 

@@ -80,6 +80,11 @@ def seed_resources(server: LocumServer) -> dict[str, str]:
         machine = _created(api.post("/machines", json={"name": "fuzz", "scoped_machines": [other_machine["id"]]}))
         m2m_token = api.post("/m2m_tokens", json={}, headers={"Authorization": f"Bearer {machine['secret_key']}"})
         assert m2m_token.status_code == 201, m2m_token.text
+        connection = api.post(
+            "/enterprise_connections",
+            json={"name": "Fuzz SSO", "provider": "saml_custom", "domains": ["fuzz-sso.example.com"]},
+        )
+        assert connection.status_code == 201, connection.text
     return {
         "user_id": user["id"],
         "organization_id": organization_id,
@@ -99,6 +104,8 @@ def seed_resources(server: LocumServer) -> dict[str, str]:
         "machine_id": machine["id"],
         "other_machine_id": other_machine["id"],
         "m2m_token_id": m2m_token.json()["id"],
+        "enterprise_connection_id": connection.json()["id"],
+        "saml_connection_id": connection.json()["saml_connection"]["id"],
     }
 
 

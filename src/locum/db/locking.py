@@ -23,6 +23,7 @@ locks are taken in this order (a request may skip levels, never go back up one):
     2. its organization settings        (every change of roles, permissions and role sets takes
     3. roles, permissions, role sets     this lock first, so those changes run one at a time)
     4. organizations                    (several at once: in id order)
+    4b. enterprise connections          (then the users holding accounts on them)
     5. users                            (several at once: in id order), with their identifications
     6. memberships, invitations, domains; a user's sessions, tokens, trusted devices, verifications
 

@@ -64,6 +64,15 @@ PREFIXES = {
     "domain": "dmn",
     "redirect_url": "ru",
     "proxy_check": "proxchk",
+    # Enterprise SSO: `samlc_` from Clerk's Go SDK tests and SSO URLs, `entconn_` from its Go SDK's
+    # SAML connection fixtures, `samlacc_` from clerk/javascript's fixtures; the rest are locum's own.
+    "saml_connection": "samlc",
+    "enterprise_connection": "entconn",
+    "enterprise_connection_domain": "entdmn",
+    "enterprise_connection_test_run": "enttr",
+    "enterprise_account": "entacc",
+    "saml_account": "samlacc",
+    "oauth_config": "oauthcfg",
 }
 
 

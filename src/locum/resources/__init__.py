@@ -32,6 +32,8 @@
 | Redirect URLs                       | redirect_urls             |
 | Proxy Checks                        | proxy_checks              |
 | Miscellaneous (public interstitial) | interstitial              |
+| SAML Connections (deprecated view)  | saml_connections          |
+| Enterprise Connections (+ /locum/users/{id}/enterprise_accounts) | enterprise_connections |
 | (locum's own: /locum/…)             | locum_admin, frontend, webhook_endpoints,         |
 |                                     | webhook_replay, messages_admin, images,           |
 |                                     | locum_instances                                   |

@@ -1,6 +1,13 @@
 """All ORM tables; importing this module registers them on Base.metadata."""
 
 from locum.db.models.domains import Domain, ProxyCheck, RedirectUrl
+from locum.db.models.enterprise_sso import (
+    EnterpriseAccount,
+    EnterpriseConnection,
+    EnterpriseConnectionDomain,
+    EnterpriseConnectionTestRun,
+    SamlConnection,
+)
 from locum.db.models.events import Event
 from locum.db.models.identifier_lists import AllowlistIdentifier, BlocklistIdentifier
 from locum.db.models.images import Image
@@ -53,6 +60,10 @@ __all__ = [
     "Client",
     "Domain",
     "EmailAddress",
+    "EnterpriseAccount",
+    "EnterpriseConnection",
+    "EnterpriseConnectionDomain",
+    "EnterpriseConnectionTestRun",
     "Event",
     "ExternalAccount",
     "Image",
@@ -82,6 +93,7 @@ __all__ = [
     "RolePermission",
     "RoleSet",
     "RoleSetRole",
+    "SamlConnection",
     "Session",
     "SignInToken",
     "SignUp",

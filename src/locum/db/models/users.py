@@ -1,12 +1,15 @@
 """A user and the identifications and accounts that hang off it."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from locum.db.base import ID_LENGTH, Base, InstanceScoped, Timestamped
 from locum.db.types import JsonDocument
+
+if TYPE_CHECKING:
+    from locum.db.models.enterprise_sso import EnterpriseAccount
 
 NAME_LENGTH = 255
 
@@ -87,6 +90,10 @@ class User(InstanceScoped, Timestamped, Base):
     )
     trusted_devices: Mapped[list["TrustedDevice"]] = relationship(
         order_by="TrustedDevice.created_at", cascade="all, delete-orphan", passive_deletes=True
+    )
+    # db/models/enterprise_sso.py; rendered as both `enterprise_accounts` and (SAML ones) `saml_accounts`
+    enterprise_accounts: Mapped[list["EnterpriseAccount"]] = relationship(
+        order_by="EnterpriseAccount.created_at", cascade="all, delete-orphan", passive_deletes=True
     )
 
 

@@ -20,6 +20,8 @@ from locum.api.query import check_filter_sizes, split_signed
 from locum.db.locking import kept, locked, locked_for_delete
 from locum.db.models import (
     EmailAddress,
+    EnterpriseAccount,
+    EnterpriseConnection,
     ExternalAccount,
     OrganizationMembership,
     Passkey,
@@ -280,6 +282,9 @@ USER_GRAPH = (
     selectinload(User.web3_wallets),
     selectinload(User.passkeys),
     selectinload(User.external_accounts),
+    selectinload(User.enterprise_accounts)
+    .selectinload(EnterpriseAccount.enterprise_connection)
+    .options(selectinload(EnterpriseConnection.domain_rows), selectinload(EnterpriseConnection.saml)),
 )
 
 

@@ -6,6 +6,7 @@ from locum.db.models import EmailAddress, ExternalAccount, Passkey, PhoneNumber,
 from locum.kit.clock import now_ms
 from locum.kit.json_types import JSON, columns
 from locum.kit.sealing import Sealer
+from locum.resources.enterprise_connections.serializers import enterprise_account_json, saml_accounts_json
 
 MAX_VERIFICATION_ATTEMPTS = 10
 LOCKOUT_DURATION_MS = 60 * 60 * 1000
@@ -224,8 +225,8 @@ def user_json(user: User, origin: str) -> JSON:
         "totp_enabled": user.sealed_totp_secret is not None,
         "backup_code_enabled": bool(user.backup_code_digests),
         "external_accounts": [external_account_json(row) for row in user.external_accounts],
-        "saml_accounts": [],
-        "enterprise_accounts": [],
+        "saml_accounts": saml_accounts_json(user.enterprise_accounts),
+        "enterprise_accounts": [enterprise_account_json(row) for row in user.enterprise_accounts],
         "organization_memberships": [],
         "last_sign_in_at": user.last_sign_in_at,
         "banned": user.banned,

@@ -284,7 +284,7 @@ async def create_user(session: AsyncSession, ctx: RequestContext, body: CreateUs
         )
     ]
     user.web3_wallets = [new_web3_wallet(user, address, at_ms=created_at) for address in body.web3_wallet or []]
-    user.passkeys, user.external_accounts = [], []
+    user.passkeys, user.external_accounts, user.enterprise_accounts = [], [], []
     user.primary_email_address_id = user.email_addresses[0].id if user.email_addresses else None
     user.primary_phone_number_id = user.phone_numbers[0].id if user.phone_numbers else None
     user.primary_web3_wallet_id = user.web3_wallets[0].id if user.web3_wallets else None
