@@ -36,6 +36,7 @@ from locum.resources import (
     api_keys,
     beta_features,
     clients,
+    directories,
     domains,
     email_addresses,
     frontend,
@@ -239,6 +240,7 @@ def create_app(settings: Settings) -> FastAPI:
         domains.router,
         redirect_urls.router,
         proxy_checks.router,
+        *directories.routers,
         interstitial.router,
     )
     for router in v1_routers:
