@@ -98,8 +98,8 @@ class TestCreateSCIMDirectory:
         assert first["api_key"] != second["api_key"] and first["id"] != second["id"]
 
     async def test_a_given_name_is_kept(self, client: httpx.AsyncClient, connection_id: str) -> None:
-        created = await make_directory(client, connection_id, name="Engineering")
-        assert created["name"] == "Engineering"
+        created = await make_directory(client, connection_id, name="Engineering", group_role_mappings=None)
+        assert created["name"] == "Engineering" and created["group_role_mapping_enabled"] is False
 
     async def test_custom_attributes_are_the_connections_with_both_path_names(
         self, app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys

@@ -31,7 +31,7 @@ async def create_scim_directory(
         enterprise_connection_id=body.enterprise_connection_id,
         provider=body.provider,
         name=body.name,
-        group_role_mappings=[mapping.mapping() for mapping in body.group_role_mappings],
+        group_role_mappings=body.mappings(),
         group_param="scim_group_id",
     )
     return ClerkJSONResponse(directory)
@@ -80,7 +80,7 @@ async def create_directory(
         enterprise_connection_id=body.enterprise_connection_id,
         provider=body.provider,
         name=body.name,
-        group_role_mappings=[mapping.mapping(index) for index, mapping in enumerate(body.group_role_mappings)],
+        group_role_mappings=body.mappings(),
         group_param="directory_group_id",
     )
     return ClerkJSONResponse(directory)

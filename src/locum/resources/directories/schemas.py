@@ -87,18 +87,24 @@ class CreateSCIMDirectoryBody(ClerkBody):
     enterprise_connection_id: Annotated[str, Field(min_length=1)]
     provider: Provider
     name: Name | None = None
-    group_role_mappings: list[SCIMGroupRoleMappingBody] = Field(
-        default_factory=list, max_length=MAX_GROUP_ROLE_MAPPINGS
-    )
+    # null as if not given
+    group_role_mappings: list[SCIMGroupRoleMappingBody] | None = Field(default=None, max_length=MAX_GROUP_ROLE_MAPPINGS)
+
+    def mappings(self) -> list[GroupRoleMapping]:
+        return [mapping.mapping() for mapping in self.group_role_mappings or []]
 
 
 class CreateDirectoryBody(ClerkBody):
     enterprise_connection_id: Annotated[str, Field(min_length=1)]
     provider: Provider
     name: Name | None = None
-    group_role_mappings: list[DirectoryGroupRoleMappingBody] = Field(
-        default_factory=list, max_length=MAX_GROUP_ROLE_MAPPINGS
+    # null as if not given
+    group_role_mappings: list[DirectoryGroupRoleMappingBody] | None = Field(
+        default=None, max_length=MAX_GROUP_ROLE_MAPPINGS
     )
+
+    def mappings(self) -> list[GroupRoleMapping]:
+        return [mapping.mapping(index) for index, mapping in enumerate(self.group_role_mappings or [])]
 
 
 class UpdateDirectoryBody(ClerkBody):
