@@ -45,12 +45,13 @@ class GroupRoleMapping:
 
 class SCIMGroupRoleMappingBody(ClerkBody):
     scim_group_id: GroupId
-    scim_group_display_name: GroupDisplayName = ""
+    scim_group_display_name: GroupDisplayName | None = None
     role_id: Annotated[str, Field(min_length=1)]
     precedence: Precedence | None = None
 
     def mapping(self) -> GroupRoleMapping:
-        return GroupRoleMapping(self.scim_group_id, self.scim_group_display_name, self.role_id, self.precedence)
+        display_name = self.scim_group_display_name or ""
+        return GroupRoleMapping(self.scim_group_id, display_name, self.role_id, self.precedence)
 
 
 class DirectoryGroupRoleMappingBody(ClerkBody):
