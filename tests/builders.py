@@ -21,7 +21,14 @@ from PIL import Image
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.db.models import InstanceConfiguration, Organization, OrganizationMembership, OrganizationSettings, Role
+from locum.db.models import (
+    EnterpriseConnection,
+    InstanceConfiguration,
+    Organization,
+    OrganizationMembership,
+    OrganizationSettings,
+    Role,
+)
 from locum.db.scoping import ACROSS_INSTANCES_INFO
 from locum.instances.configuration import RESTRICTIONS
 from locum.kit.ids import new_id
@@ -333,3 +340,36 @@ async def make_saml_connection(client: httpx.AsyncClient, **body: Any) -> dict[s
     assert response.status_code == 200, response.text
     connection: dict[str, Any] = response.json()
     return connection
+
+
+async def insert_enterprise_connection(
+    app: FastAPI, instance_id: str, *, name: str = "Acme SSO", custom_attributes: list[dict[str, Any]] | None = None
+) -> str:
+    """An enterprise connection row (SAML, inactive) inserted directly, for tests that are not about
+    the connection itself; returns its id."""
+    connection_id = new_id("enterprise_connection")
+    async with inspection_session(app) as session:
+        session.add(
+            EnterpriseConnection(
+                id=connection_id,
+                instance_id=instance_id,
+                name=name,
+                provider="saml_custom",
+                protocol="saml",
+                custom_attributes=custom_attributes or [],
+            )
+        )
+        await session.commit()
+    return connection_id
+
+
+async def make_directory(
+    client: httpx.AsyncClient, enterprise_connection_id: str, *, path: str = "/v1/scim_directories", **body: Any
+) -> dict[str, Any]:
+    """A directory made through CreateSCIMDirectory (or CreateDirectory with `path`), with its api_key."""
+    response = await client.post(
+        path, json={"enterprise_connection_id": enterprise_connection_id, "provider": "okta", **body}
+    )
+    assert response.status_code == 200, response.text
+    directory: dict[str, Any] = response.json()
+    return directory

@@ -15,8 +15,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from locum.instances.service import InstanceKeys
 from tests.builders import (
+<<<<<<< HEAD
     make_enterprise_connection,
+=======
+    insert_enterprise_connection,
+    make_directory,
+>>>>>>> directories
     make_m2m_token,
     make_machine,
     make_redirect_url,
@@ -250,6 +256,18 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     "CreateRedirectURL": ({"url": "https://victim.example.com/callback"}, "own"),
     "GetRedirectURL": (None, "404"),
     "DeleteRedirectURL": (None, "404"),
+    # Directories, under both names: A's connection can't be given a directory by B (CreateXDirectory
+    # declares no 404: a connection not found is a form error), nor A's directory read or changed.
+    "ListSCIMDirectories": (None, "empty"),
+    "CreateSCIMDirectory": ({"enterprise_connection_id": "{directory_connection_id}", "provider": "okta"}, "422"),
+    "GetSCIMDirectory": (None, "404"),
+    "UpdateSCIMDirectory": ({"enabled": False, "attribute_mapping": {"username": None}}, "404"),
+    "DeleteSCIMDirectory": (None, "404"),
+    "ListDirectories": (None, "empty"),
+    "CreateDirectory": ({"enterprise_connection_id": "{directory_connection_id}", "provider": "okta"}, "422"),
+    "GetDirectory": (None, "404"),
+    "UpdateDirectory": ({"enabled": False, "attribute_mapping": {"username": None}}, "404"),
+    "DeleteDirectory": (None, "404"),
     # Public, about no instance's data: without its query parameters it is refused.
     "GetPublicInterstitial": (None, "400"),
     # Enterprise SSO: B can't attach A's organization, and reaches none of A's connections or test runs.
@@ -329,7 +347,7 @@ LOCUM_FRONTEND_CALLS = [
 
 
 @pytest.fixture
-async def victim(app: FastAPI, client: httpx.AsyncClient) -> dict[str, str]:
+async def victim(app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys) -> dict[str, str]:
     """Instance A's user with one of each thing an operation can address; returns the path ids."""
     user = await make_user(
         client,
@@ -437,6 +455,7 @@ async def victim(app: FastAPI, client: httpx.AsyncClient) -> dict[str, str]:
     assert sign_up.status_code == 200, sign_up.text
     satellite = await make_satellite_domain(client, "victim-satellite.example.com")
     redirect_url = await make_redirect_url(client, "https://victim.example.com/callback")
+<<<<<<< HEAD
     connection = await make_enterprise_connection(
         client, domains=["victim-sso.example.com"], organization_id=organization.json()["id"]
     )
@@ -447,6 +466,11 @@ async def victim(app: FastAPI, client: httpx.AsyncClient) -> dict[str, str]:
     assert account.status_code == 200, account.text
     test_run = await client.post(f"/v1/enterprise_connections/{connection['id']}/test_runs")
     assert test_run.status_code == 200, test_run.text
+=======
+    # A second connection, without a directory, for B to try to give one.
+    directory_connection_id = await insert_enterprise_connection(app, instance.instance_id)
+    directory = await make_directory(client, await insert_enterprise_connection(app, instance.instance_id))
+>>>>>>> directories
     return {
         "user_id": user_id,
         "waitlist_entry_id": waitlist_entry.json()["id"],
@@ -498,8 +522,14 @@ async def victim(app: FastAPI, client: httpx.AsyncClient) -> dict[str, str]:
         "satellite_domain_id": satellite["id"],
         # /redirect_urls/{id} (`id` itself is the sign-up's, for /sign_ups/{id})
         "redirect_url_id": redirect_url["id"],
+<<<<<<< HEAD
         "enterprise_connection_id": connection["id"],
         "saml_connection_id": connection["saml_connection"]["id"],
+=======
+        "directory_connection_id": directory_connection_id,
+        "scim_directory_id": directory["id"],
+        "directory_id": directory["id"],
+>>>>>>> directories
     }
 
 

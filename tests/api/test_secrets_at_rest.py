@@ -29,7 +29,14 @@ from locum.instances.master_key import open_sealer
 from locum.instances.service import InstanceKeys
 from locum.resources.users import service as users_service
 from locum.settings import Settings
-from tests.builders import inspection_session, make_organization, make_session, make_user, unique_email
+from tests.builders import (
+    insert_enterprise_connection,
+    inspection_session,
+    make_organization,
+    make_session,
+    make_user,
+    unique_email,
+)
 from tests.conftest import TEST_ORIGIN
 
 ORIGIN = "http://localhost:3000"
@@ -194,6 +201,13 @@ async def use_every_secret(app: FastAPI, client: httpx.AsyncClient, instance: In
     used |= {"generated webhook secret": generated["secret"], "rotated webhook secret": rotated["secret"]}
 
     used["testing token"] = ok(await client.post("/v1/testing_tokens"))["token"]
+
+    # Directories: the bearer token an identity provider provisions with, shown once.
+    connection_id = await insert_enterprise_connection(app, instance.instance_id)
+    directory = ok(
+        await client.post("/v1/scim_directories", json={"enterprise_connection_id": connection_id, "provider": "okta"})
+    )
+    used["directory api key"] = directory["api_key"]
     return used | await use_machine_auth_secrets(client, user["id"])
 
 

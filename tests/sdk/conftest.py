@@ -25,9 +25,11 @@ from clerk_backend_api.utils import BackoffStrategy, RetryConfig
 
 from locum.kit.keys import new_secret_key
 from tests.builders import free_port, unique_email
+from tests.contract.spec import match_operation, validate_response
 from tests.postgres import configured_database_url, create_database_beside, drop_database
 
 READY_TIMEOUT_S = 30
+HTTP_TIMEOUT_S = 30
 # The SDK retries 5xx for up to an hour by default: a test must fail fast instead.
 NO_RETRIES = RetryConfig("none", BackoffStrategy(1, 1, 1, 1), False)
 
@@ -151,3 +153,32 @@ def sdk_verify(server: LocumServer, token: str, **options: Any) -> dict[str, Any
         return verify_token(
             token, VerifyTokenOptions(**{"api_url": server.origin, "secret_key": server.secret_key, **options})
         )
+
+
+class OperationCallViolation(AssertionError):
+    pass
+
+
+def call_without_sdk(
+    server: LocumServer, method: str, path_template: str, /, *, json: Any = None, **path_params: str
+) -> httpx.Response:
+    """`method` `path_template` (a spec path with `/v1`, its `{parameters}` filled from `path_params`)
+    sent to the server with the instance's secret key, for the operations clerk-backend-api 7.0.0 has
+    no method for; a JSON answer is checked against the spec's schema for that operation and status,
+    as the SDK's typed models would check it."""
+    operation = match_operation(method, path_template)
+    if operation is None or "/v1" + operation.path != path_template:
+        raise OperationCallViolation(f"no operation in the spec is {method.upper()} {path_template}")
+    path = path_template.format(**path_params)
+    response = httpx.request(
+        method.upper(),
+        f"{server.origin}{path}",
+        json=json,
+        headers={"Authorization": f"Bearer {server.secret_key}"},
+        timeout=HTTP_TIMEOUT_S,
+    )
+    body = response.json() if response.content else None
+    problems = validate_response(method, path, response.status_code, body)
+    if problems:
+        raise OperationCallViolation("\n".join(problems))
+    return response

@@ -73,6 +73,10 @@ PREFIXES = {
     "enterprise_account": "entacc",
     "saml_account": "samlacc",
     "oauth_config": "oauthcfg",
+    # Directories (SCIM): `scim_` as the API keys' `subject` pattern (user|org|mch|scim) has it; the
+    # group-role mappings' prefix is locum's own.
+    "directory": "scim",
+    "directory_group_role_mapping": "scimgrm",
 }
 
 

@@ -31,6 +31,7 @@
 | Domains                             | domains                   |
 | Redirect URLs                       | redirect_urls             |
 | Proxy Checks                        | proxy_checks              |
+| SCIM Directories, Directories       | directories               |
 | Miscellaneous (public interstitial) | interstitial              |
 | SAML Connections (deprecated view)  | saml_connections          |
 | Enterprise Connections (+ /locum/users/{id}/enterprise_accounts) | enterprise_connections |

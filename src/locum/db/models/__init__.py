@@ -1,5 +1,6 @@
 """All ORM tables; importing this module registers them on Base.metadata."""
 
+from locum.db.models.directories import Directory, DirectoryGroupRoleMapping
 from locum.db.models.domains import Domain, ProxyCheck, RedirectUrl
 from locum.db.models.enterprise_sso import (
     EnterpriseAccount,
@@ -58,6 +59,8 @@ __all__ = [
     "ApiKey",
     "BlocklistIdentifier",
     "Client",
+    "Directory",
+    "DirectoryGroupRoleMapping",
     "Domain",
     "EmailAddress",
     "EnterpriseAccount",
