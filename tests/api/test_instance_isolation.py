@@ -17,12 +17,9 @@ from fastapi import FastAPI
 
 from locum.instances.service import InstanceKeys
 from tests.builders import (
-<<<<<<< HEAD
-    make_enterprise_connection,
-=======
     insert_enterprise_connection,
     make_directory,
->>>>>>> directories
+    make_enterprise_connection,
     make_m2m_token,
     make_machine,
     make_redirect_url,
@@ -455,7 +452,6 @@ async def victim(app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys
     assert sign_up.status_code == 200, sign_up.text
     satellite = await make_satellite_domain(client, "victim-satellite.example.com")
     redirect_url = await make_redirect_url(client, "https://victim.example.com/callback")
-<<<<<<< HEAD
     connection = await make_enterprise_connection(
         client, domains=["victim-sso.example.com"], organization_id=organization.json()["id"]
     )
@@ -466,11 +462,9 @@ async def victim(app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys
     assert account.status_code == 200, account.text
     test_run = await client.post(f"/v1/enterprise_connections/{connection['id']}/test_runs")
     assert test_run.status_code == 200, test_run.text
-=======
     # A second connection, without a directory, for B to try to give one.
     directory_connection_id = await insert_enterprise_connection(app, instance.instance_id)
     directory = await make_directory(client, await insert_enterprise_connection(app, instance.instance_id))
->>>>>>> directories
     return {
         "user_id": user_id,
         "waitlist_entry_id": waitlist_entry.json()["id"],
@@ -522,14 +516,11 @@ async def victim(app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys
         "satellite_domain_id": satellite["id"],
         # /redirect_urls/{id} (`id` itself is the sign-up's, for /sign_ups/{id})
         "redirect_url_id": redirect_url["id"],
-<<<<<<< HEAD
         "enterprise_connection_id": connection["id"],
         "saml_connection_id": connection["saml_connection"]["id"],
-=======
         "directory_connection_id": directory_connection_id,
         "scim_directory_id": directory["id"],
         "directory_id": directory["id"],
->>>>>>> directories
     }
 
 
