@@ -2,53 +2,26 @@
 /directories, which clerk-backend-api 7.0.0 has no methods for, through `call_without_sdk`.
 
 The server's instance is shared with other SDK tests: each test makes its own enterprise connection
-(inserted into the server's database: the connection's own operations are not what is tested here)
 and deletes the directory it makes.
 """
 
-import asyncio
-from pathlib import Path
+import secrets
 
 import pytest
 from clerk_backend_api import Clerk, models
-from sqlalchemy import insert, select
 
-from locum.db.engine import create_engine
-from locum.db.models import EnterpriseConnection, Instance
-from locum.db.scoping import across_instances
-from locum.kit.ids import new_id
-from locum.settings import Settings
 from tests.sdk.conftest import LocumServer, call_without_sdk, unique
 
 
-def insert_connection(server: LocumServer, name: str) -> str:
-    """An enterprise connection of the server's default instance, written to its database."""
-
-    async def run() -> str:
-        settings = Settings(
-            data_dir=Path(server.environment["LOCUM_DATA_DIR"]),
-            database_url=server.environment["LOCUM_DATABASE_URL"],
-            master_key=None,
-        )
-        engine = create_engine(settings)
-        connection_id = new_id("enterprise_connection")
-        try:
-            async with engine.begin() as connection:
-                instance_id = await connection.scalar(across_instances(select(Instance.id).where(Instance.is_default)))
-                await connection.execute(
-                    insert(EnterpriseConnection).values(
-                        id=connection_id, instance_id=instance_id, name=name, provider="saml_okta", protocol="saml"
-                    )
-                )
-        finally:
-            await engine.dispose()
-        return connection_id
-
-    return asyncio.run(run())
+def make_connection(clerk: Clerk, name: str) -> str:
+    """An enterprise connection of the server's instance, on a domain of its own."""
+    domain = f"directory-{secrets.token_hex(6)}.example.com"
+    created = clerk.enterprise_connections.create(request={"name": name, "provider": "saml_okta", "domains": [domain]})
+    return created.id
 
 
 def test_scim_directories_create_get_list_update_delete(clerk: Clerk, server: LocumServer) -> None:
-    connection_id = insert_connection(server, unique("okta"))
+    connection_id = make_connection(clerk, unique("okta"))
     member_role = next(role for role in clerk.organization_roles.list(limit=100).data if role.key == "org:member")
     created = clerk.scim_directories.create(
         request={
@@ -93,7 +66,7 @@ def test_a_directory_needs_a_connection_of_the_instance(clerk: Clerk) -> None:
 
 
 def test_directories_create_get_list_update_delete(clerk: Clerk, server: LocumServer) -> None:
-    connection_id = insert_connection(server, unique("entra"))
+    connection_id = make_connection(clerk, unique("entra"))
     created = call_without_sdk(
         server,
         "POST",
