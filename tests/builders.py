@@ -22,7 +22,6 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.models import (
-    EnterpriseConnection,
     InstanceConfiguration,
     Organization,
     OrganizationMembership,
@@ -340,27 +339,6 @@ async def make_saml_connection(client: httpx.AsyncClient, **body: Any) -> dict[s
     assert response.status_code == 200, response.text
     connection: dict[str, Any] = response.json()
     return connection
-
-
-async def insert_enterprise_connection(
-    app: FastAPI, instance_id: str, *, name: str = "Acme SSO", custom_attributes: list[dict[str, Any]] | None = None
-) -> str:
-    """An enterprise connection row (SAML, inactive) inserted directly, for tests that are not about
-    the connection itself; returns its id."""
-    connection_id = new_id("enterprise_connection")
-    async with inspection_session(app) as session:
-        session.add(
-            EnterpriseConnection(
-                id=connection_id,
-                instance_id=instance_id,
-                name=name,
-                provider="saml_custom",
-                protocol="saml",
-                custom_attributes=custom_attributes or [],
-            )
-        )
-        await session.commit()
-    return connection_id
 
 
 async def make_directory(

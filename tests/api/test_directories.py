@@ -10,15 +10,15 @@ from fastapi import FastAPI
 from locum.instances.service import InstanceKeys
 from locum.resources.directories.service import DEFAULT_ATTRIBUTE_MAPPING
 from tests.api.test_scim_directories import DIRECTORY_KEYS, stored_mappings
-from tests.builders import clerk_error, insert_enterprise_connection, make_directory
+from tests.builders import clerk_error, make_directory, make_enterprise_connection
 from tests.conftest import TEST_ORIGIN
 
 DIRECTORIES = "/v1/directories"
 
 
 @pytest.fixture
-async def connection_id(app: FastAPI, instance: InstanceKeys) -> str:
-    return await insert_enterprise_connection(app, instance.instance_id, name="Acme Entra")
+async def connection_id(client: httpx.AsyncClient) -> str:
+    return (await make_enterprise_connection(client, name="Acme Entra"))["id"]
 
 
 class TestCreateDirectory:
@@ -142,9 +142,7 @@ class TestListDirectories:
         self, app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys, connection_id: str
     ) -> None:
         scim = await make_directory(client, connection_id)
-        newer = await make_directory(
-            client, await insert_enterprise_connection(app, instance.instance_id), path=DIRECTORIES
-        )
+        newer = await make_directory(client, (await make_enterprise_connection(client))["id"], path=DIRECTORIES)
         listed = (await client.get(DIRECTORIES)).json()
         assert listed["total_count"] == 2
         assert [item["id"] for item in listed["data"]] == [newer["id"], scim["id"]]

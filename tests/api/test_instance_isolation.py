@@ -17,7 +17,6 @@ from fastapi import FastAPI
 
 from locum.instances.service import InstanceKeys
 from tests.builders import (
-    insert_enterprise_connection,
     make_directory,
     make_enterprise_connection,
     make_m2m_token,
@@ -463,8 +462,8 @@ async def victim(app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys
     test_run = await client.post(f"/v1/enterprise_connections/{connection['id']}/test_runs")
     assert test_run.status_code == 200, test_run.text
     # A second connection, without a directory, for B to try to give one.
-    directory_connection_id = await insert_enterprise_connection(app, instance.instance_id)
-    directory = await make_directory(client, await insert_enterprise_connection(app, instance.instance_id))
+    directory_connection_id = (await make_enterprise_connection(client))["id"]
+    directory = await make_directory(client, (await make_enterprise_connection(client))["id"])
     return {
         "user_id": user_id,
         "waitlist_entry_id": waitlist_entry.json()["id"],

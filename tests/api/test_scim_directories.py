@@ -14,7 +14,7 @@ from locum.instances.service import InstanceKeys
 from locum.kit import clock
 from locum.kit.keys import secret_digest
 from locum.resources.directories.service import DEFAULT_ATTRIBUTE_MAPPING
-from tests.builders import clerk_error, insert_enterprise_connection, inspection_session, make_directory
+from tests.builders import clerk_error, inspection_session, make_directory, make_enterprise_connection
 from tests.conftest import TEST_ORIGIN, api_client
 
 DIRECTORY_KEYS = {
@@ -35,8 +35,8 @@ DIRECTORY_KEYS = {
 
 
 @pytest.fixture
-async def connection_id(app: FastAPI, instance: InstanceKeys) -> str:
-    return await insert_enterprise_connection(app, instance.instance_id, name="Acme Okta")
+async def connection_id(client: httpx.AsyncClient) -> str:
+    return (await make_enterprise_connection(client, name="Acme Okta"))["id"]
 
 
 async def stored_mappings(app: FastAPI, directory_id: str) -> list[tuple[str, str, str, int]]:
@@ -93,8 +93,8 @@ class TestCreateSCIMDirectory:
     async def test_each_directory_gets_its_own_token(
         self, app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys
     ) -> None:
-        first = await make_directory(client, await insert_enterprise_connection(app, instance.instance_id))
-        second = await make_directory(client, await insert_enterprise_connection(app, instance.instance_id))
+        first = await make_directory(client, (await make_enterprise_connection(client))["id"])
+        second = await make_directory(client, (await make_enterprise_connection(client))["id"])
         assert first["api_key"] != second["api_key"] and first["id"] != second["id"]
 
     async def test_a_given_name_is_kept(self, client: httpx.AsyncClient, connection_id: str) -> None:
@@ -108,7 +108,7 @@ class TestCreateSCIMDirectory:
             {"name": "Department", "key": "department", "sso_path": "dept", "scim_path": "title"},
             {"name": "Teams", "key": "teams", "directory_path": "groups", "multi_valued": True},
         ]
-        connection = await insert_enterprise_connection(app, instance.instance_id, custom_attributes=attributes)
+        connection = (await make_enterprise_connection(client, custom_attributes=attributes))["id"]
         created = await make_directory(client, connection)
         assert created["custom_attributes"] == [
             {
@@ -269,7 +269,7 @@ class TestListSCIMDirectories:
         self, app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys
     ) -> None:
         made = [
-            await make_directory(client, await insert_enterprise_connection(app, instance.instance_id, name=f"c{i}"))
+            await make_directory(client, (await make_enterprise_connection(client, name=f"c{i}"))["id"])
             for i in range(3)
         ]
         listed = (await client.get("/v1/scim_directories")).json()

@@ -30,8 +30,8 @@ from locum.instances.service import InstanceKeys
 from locum.resources.users import service as users_service
 from locum.settings import Settings
 from tests.builders import (
-    insert_enterprise_connection,
     inspection_session,
+    make_enterprise_connection,
     make_organization,
     make_session,
     make_user,
@@ -203,7 +203,7 @@ async def use_every_secret(app: FastAPI, client: httpx.AsyncClient, instance: In
     used["testing token"] = ok(await client.post("/v1/testing_tokens"))["token"]
 
     # Directories: the bearer token an identity provider provisions with, shown once.
-    connection_id = await insert_enterprise_connection(app, instance.instance_id)
+    connection_id = (await make_enterprise_connection(client))["id"]
     directory = ok(
         await client.post("/v1/scim_directories", json={"enterprise_connection_id": connection_id, "provider": "okta"})
     )
