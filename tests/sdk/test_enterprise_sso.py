@@ -116,3 +116,42 @@ def test_a_users_saml_and_enterprise_accounts_parse(clerk: Clerk, server: LocumS
         assert clerk.users.get(user_id=user.id).enterprise_accounts == []
     finally:
         clerk.users.delete(user_id=user.id)
+
+
+# Each level multiplies by ten: expanded, `&lol9;` would be 10⁹ copies of "lol".
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n  <!ENTITY lol0 "lol">\n'
+    + "".join(f'  <!ENTITY lol{level} "{f"&lol{level - 1};" * 10}">\n' for level in range(1, 10))
+    + ']>\n<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="&lol9;"/>\n'
+)
+
+
+def test_malicious_metadata_is_refused_and_the_server_keeps_serving(clerk: Clerk, server: LocumServer) -> None:
+    """The served process, not just the app: an XML bomb and a 50 MB document each get a Clerk error
+    (an expansion or a full read would stall the single worker past the 30 s timeout), and the next
+    request is answered."""
+    with pytest.raises(models.ClerkErrors) as bomb:
+        clerk.enterprise_connections.create(
+            request={
+                "name": "Bomb",
+                "provider": "saml_custom",
+                "domains": [unique_domain()],
+                "saml": {"idp_metadata": BILLION_LAUGHS},
+            }
+        )
+    assert bomb.value.data.errors[0].code == "form_param_format_invalid"
+    huge = {
+        "name": "Huge",
+        "provider": "saml_custom",
+        "domains": [unique_domain()],
+        "saml": {"idp_metadata": "<a>" + "x" * (50 * 1024 * 1024) + "</a>"},
+    }
+    response = httpx.post(
+        f"{server.api_url}/enterprise_connections",
+        json=huge,
+        headers={"Authorization": f"Bearer {server.secret_key}"},
+        timeout=30,
+    )
+    assert response.status_code == 413 and response.json()["errors"][0]["code"] == "request_body_too_large"
+    assert httpx.get(f"{server.origin}/healthz", timeout=30).status_code == 200
+    assert clerk.enterprise_connections.list().data is not None
