@@ -1,5 +1,16 @@
 """All ORM tables; importing this module registers them on Base.metadata."""
 
+from locum.db.models.billing import (
+    BillingFeature,
+    BillingPayer,
+    BillingPaymentAttempt,
+    BillingPlan,
+    BillingPlanFeature,
+    BillingPrice,
+    BillingStatement,
+    BillingSubscription,
+    BillingSubscriptionItem,
+)
 from locum.db.models.domains import Domain, ProxyCheck, RedirectUrl
 from locum.db.models.events import Event
 from locum.db.models.identifier_lists import AllowlistIdentifier, BlocklistIdentifier
@@ -49,6 +60,15 @@ __all__ = [
     "AgentTask",
     "AllowlistIdentifier",
     "ApiKey",
+    "BillingFeature",
+    "BillingPayer",
+    "BillingPaymentAttempt",
+    "BillingPlan",
+    "BillingPlanFeature",
+    "BillingPrice",
+    "BillingStatement",
+    "BillingSubscription",
+    "BillingSubscriptionItem",
     "BlocklistIdentifier",
     "Client",
     "Domain",
