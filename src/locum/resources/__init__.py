@@ -31,6 +31,7 @@
 | Domains                             | domains                   |
 | Redirect URLs                       | redirect_urls             |
 | Proxy Checks                        | proxy_checks              |
+| Billing (+ /locum/billing)          | billing                   |
 | Miscellaneous (public interstitial) | interstitial              |
 | (locum's own: /locum/…)             | locum_admin, frontend, webhook_endpoints,         |
 |                                     | webhook_replay, messages_admin, images,           |
