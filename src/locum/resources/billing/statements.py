@@ -26,6 +26,7 @@ async def charge(
     at: int,
     paid: bool,
 ) -> BillingPaymentAttempt:
+    await session.flush()  # the item (and its subscription) exist before a row references them
     statements = StatementRepository(session, ctx.instance_id)
     open_statements = await statements.open_of(item.payer_id, lock=locked)
     statement = (
@@ -34,6 +35,7 @@ async def charge(
         else statements.add(payer_id=item.payer_id, status="open", timestamp=at, created_at=at, updated_at=at)
     )
     statement.updated_at = max(at, statement.updated_at)
+    await session.flush()
     attempt = PaymentAttemptRepository(session, ctx.instance_id).add(
         payment_id=new_id("billing_payment"),
         statement_id=statement.id,
