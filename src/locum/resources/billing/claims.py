@@ -57,7 +57,8 @@ def billing_claims_statement() -> Select[Any]:
         )
         .where(
             item.instance_id == bindparam("instance_id"),
-            item.status.in_(GRANTING_STATUSES),
+            # Spelled out: an expanding IN would need every bind value at compile time.
+            or_(*(item.status == status for status in GRANTING_STATUSES)),
             or_(
                 BillingPayer.user_id == bindparam("user_id"),
                 BillingPayer.organization_id == bindparam("organization_id"),
