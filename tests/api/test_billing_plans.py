@@ -122,7 +122,9 @@ class TestCreateBillingPrice:
             "plan_id",
         )
         plan = await make_plan(client)
-        assert clerk_error(await client.post("/v1/billing/prices", json={"plan_id": plan["id"]}))[:2] == (
+        assert clerk_error(await client.post("/v1/billing/prices", json={"plan_id": plan["id"], "amount": None}))[
+            :2
+        ] == (
             422,
             "form_param_missing",
         )
@@ -137,3 +139,23 @@ class TestCreateBillingPrice:
     async def test_an_unknown_plan_is_not_found(self, client: httpx.AsyncClient) -> None:
         response = await client.post("/v1/billing/prices", json={"plan_id": "cplan_x", "amount": 100})
         assert clerk_error(response)[:2] == (404, "plan_not_found")
+
+    async def test_supported_periods_are_inferred_from_the_amounts(self, client: httpx.AsyncClient) -> None:
+        plan = await make_plan(client)
+
+        async def periods(**body: object) -> str:
+            response = await client.post("/v1/billing/prices", json={"plan_id": plan["id"], **body})
+            assert response.status_code == 200, response.text
+            return str(response.json()["supported_billing_periods"])
+
+        assert await periods(amount=500) == "month"
+        assert await periods(amount=None, annual_monthly_amount=400) == "annual"
+        assert await periods(amount=500, annual_monthly_amount=400) == "both"
+        assert await periods(amount=500, supported_billing_periods="both") == "both"
+
+    async def test_a_description_is_kept(self, client: httpx.AsyncClient) -> None:
+        plan = await make_plan(client)
+        response = await client.post(
+            "/v1/billing/prices", json={"plan_id": plan["id"], "amount": 500, "description": "Partner price"}
+        )
+        assert response.json()["description"] == "Partner price"

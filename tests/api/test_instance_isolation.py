@@ -18,10 +18,12 @@ from fastapi import FastAPI
 from tests.builders import (
     make_m2m_token,
     make_machine,
+    make_plan,
     make_redirect_url,
     make_satellite_domain,
     make_user,
     png_bytes,
+    subscribe,
 )
 from tests.conftest import RecordedEvents, api_client, new_instance
 from tests.contract.test_coverage import implemented_operations
@@ -251,6 +253,18 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     "DeleteRedirectURL": (None, "404"),
     # Public, about no instance's data: without its query parameters it is refused.
     "GetPublicInterstitial": (None, "400"),
+    "GetCommercePlanList": (None, "empty"),
+    "GetBillingPriceList": (None, "empty"),
+    "CreateBillingPrice": ({"plan_id": "{plan_id}", "amount": 500}, "404"),
+    "GetCommerceSubscriptionItemList": (None, "empty"),
+    "CancelCommerceSubscriptionItem": (None, "404"),
+    "ExtendBillingSubscriptionItemFreeTrial": ({"extend_to": "2099-01-01T00:00:00Z"}, "404"),
+    "CreateBillingPriceTransition": ({"from_price_id": "{price_id}", "to_price_id": "{price_id}"}, "404"),
+    "GetBillingStatementList": (None, "empty"),
+    "GetBillingStatement": (None, "404"),
+    "GetBillingStatementPaymentAttempts": (None, "404"),
+    "GetUserBillingSubscription": (None, "404"),
+    "GetOrganizationBillingSubscription": (None, "404"),
 }
 # What a production B gets instead: development-only operations are refused before any look-up, and
 # the production-only domain changes change B's own domain (A's settings are checked unchanged below).
@@ -274,6 +288,15 @@ LOCUM_WEBHOOK_CALLS = [
     ("POST", "/locum/webhooks/endpoints/{webhook_endpoint_id}/rotate_secret", None),
     ("DELETE", "/locum/webhooks/endpoints/{webhook_endpoint_id}", None),
     ("GET", "/locum/webhooks/messages?endpoint_id={webhook_endpoint_id}", None),
+]
+
+# A's billing through locum's own endpoints (each must be 404): (method, path, body)
+LOCUM_BILLING_CALLS = [
+    ("GET", "/locum/billing/plans/{plan_id}", None),
+    ("PATCH", "/locum/billing/plans/{plan_id}", {"name": "Mallory's"}),
+    ("DELETE", "/locum/billing/plans/{plan_id}", None),
+    ("POST", "/locum/billing/subscriptions", {"payer": "{user_id}", "plan_id": "{plan_id}"}),
+    ("POST", "/locum/billing/subscription_items/{subscription_item_id}/advance", None),
 ]
 
 # Listing and creating instances reaches across them: only the default instance's key may (403).
@@ -402,6 +425,11 @@ async def victim(app: FastAPI, client: httpx.AsyncClient) -> dict[str, str]:
     assert sign_up.status_code == 200, sign_up.text
     satellite = await make_satellite_domain(client, "victim-satellite.example.com")
     redirect_url = await make_redirect_url(client, "https://victim.example.com/callback")
+    plan = await make_plan(client, slug="victim_pro", free_trial_days=14)
+    org_plan = await make_plan(client, slug="victim_team", payer_type="org")
+    trial = await subscribe(client, user_id, plan["id"], free_trial=True)
+    await subscribe(client, organization.json()["id"], org_plan["id"])
+    statement = (await client.get("/v1/billing/statements")).json()["data"][0]
     return {
         "user_id": user_id,
         "waitlist_entry_id": waitlist_entry.json()["id"],
@@ -453,6 +481,10 @@ async def victim(app: FastAPI, client: httpx.AsyncClient) -> dict[str, str]:
         "satellite_domain_id": satellite["id"],
         # /redirect_urls/{id} (`id` itself is the sign-up's, for /sign_ups/{id})
         "redirect_url_id": redirect_url["id"],
+        "plan_id": plan["id"],
+        "price_id": trial["subscription_items"][0]["price_id"],
+        "subscription_item_id": trial["subscription_items"][0]["id"],
+        "statementID": statement["id"],
     }
 
 
@@ -526,6 +558,12 @@ async def test_another_instance_reaches_nothing(
         response = await other_client.request(method, fill(path, victim), json=body)
         if response.status_code != 404:
             leaks.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
+    for method, path, body in LOCUM_BILLING_CALLS:
+        response = await other_client.request(method, fill(path, victim), json=fill(body, victim))
+        if response.status_code != 404:
+            leaks.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
+    if (await other_client.get("/locum/billing/plans")).json() not in EMPTY:
+        leaks.append("GET /locum/billing/plans lists A's plans")
     for method, path, body in LOCUM_INSTANCE_CALLS:
         response = await other_client.request(method, path, json=body)
         if response.status_code != 403:

@@ -101,6 +101,7 @@ class BillingPrice(InstanceScoped, Timestamped, Base):
     annual_monthly_amount: Mapped[int] = mapped_column(BigInteger)
     supported_billing_periods: Mapped[str] = mapped_column(String(8), default="both")
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str | None] = mapped_column(Text)
 
 
 class BillingPayer(InstanceScoped, Timestamped, Base):

@@ -91,6 +91,7 @@ def upgrade() -> None:
     sa.Column('annual_monthly_amount', sa.BigInteger(), nullable=False),
     sa.Column('supported_billing_periods', sa.String(length=8), nullable=False),
     sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
     sa.Column('instance_id', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.BigInteger(), nullable=False),
     sa.Column('updated_at', sa.BigInteger(), nullable=False),

@@ -12,6 +12,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from locum.api.errors import form_param_missing
 from locum.api.pagination import PageQuery, list_body
 from locum.db.locking import locked, locked_for_delete
 from locum.db.models import BillingPlan, BillingPlanFeature, BillingPrice
@@ -54,21 +55,30 @@ async def list_prices(session: AsyncSession, ctx: RequestContext, *, query: Pric
 
 
 async def create_price(session: AsyncSession, ctx: RequestContext, *, body: CreateBillingPriceBody) -> JSON:
-    if body.amount is None:
-        raise errors.amount_invalid("amount")
+    """`amount` null makes an annual-only price (at least one of the amounts is needed); the
+    supported periods are inferred from which amounts are given unless said."""
+    if body.amount is None and body.annual_monthly_amount is None:
+        raise form_param_missing("amount")
     check_amount("amount", body.amount)
     check_amount("annual_monthly_amount", body.annual_monthly_amount)
     if body.currency.upper() != "USD":
         raise errors.currency_unsupported()
     await PlanRepository(session, ctx.instance_id).get_or_raise(body.plan_id)
-    periods = body.supported_billing_periods or ("both" if body.annual_monthly_amount is not None else "month")
+    inferred = "both" if body.amount is not None and body.annual_monthly_amount is not None else "month"
+    if body.amount is None:
+        inferred = "annual"
+    periods = body.supported_billing_periods or inferred
+    amount = body.amount if body.amount is not None else body.annual_monthly_amount
+    annual_monthly = body.annual_monthly_amount if body.annual_monthly_amount is not None else body.amount
+    assert amount is not None and annual_monthly is not None
     price = PriceRepository(session, ctx.instance_id).add(
         plan_id=body.plan_id,
         currency="USD",
-        amount=body.amount,
-        annual_monthly_amount=body.annual_monthly_amount if body.annual_monthly_amount is not None else body.amount,
+        amount=amount,
+        annual_monthly_amount=annual_monthly,
         supported_billing_periods=periods,
         is_default=False,
+        description=body.description,
     )
     await session.flush()
     return price_json(price)

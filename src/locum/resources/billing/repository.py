@@ -5,10 +5,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 
 from locum.api.ordering import NEWEST_FIRST
-from locum.api.pagination import PageQuery, page_of
+from locum.api.pagination import PageQuery, count_of, page_of, window
 from locum.db.locking import locked
 from locum.db.models import (
     BillingFeature,
@@ -165,11 +165,12 @@ class PriceRepository(InstanceRepository[BillingPrice]):
         statement = self.select()
         if plan_id is not None:
             statement = statement.where(BillingPrice.plan_id == plan_id)
-        total = await self.session.scalar(select(func.count()).select_from(statement.subquery()))
+        total = await self.session.scalar(count_of(statement))
         rows = await self.session.scalars(
-            statement.order_by(BillingPrice.amount.asc(), BillingPrice.created_at.desc(), BillingPrice.id.desc())
-            .limit(page.limit)
-            .offset(page.offset)
+            window(
+                statement.order_by(BillingPrice.amount.asc(), BillingPrice.created_at.desc(), BillingPrice.id.desc()),
+                page,
+            )
         )
         return list(rows), int(total or 0)
 

@@ -53,6 +53,7 @@ class CreateBillingPriceBody(ClerkBody):
     amount: Cents | None
     annual_monthly_amount: Cents | None = None
     supported_billing_periods: Literal["month", "annual", "both"] | None = None
+    description: Annotated[str, Field(max_length=MAX_DESCRIPTION_LENGTH)] | None = None
 
 
 class ExtendFreeTrialBody(ClerkBody):

@@ -115,6 +115,7 @@ def price_json(price: BillingPrice) -> JSON:
         "fee": money_json(price.amount, price.currency),
         "annual_monthly_fee": money_json(price.annual_monthly_amount, price.currency),
         "is_default": price.is_default,
+        "description": price.description,
         "created_at": price.created_at,
         "supported_billing_periods": price.supported_billing_periods,
     }
