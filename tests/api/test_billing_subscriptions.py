@@ -279,6 +279,33 @@ class TestCancelCommerceSubscriptionItem:
     async def test_an_unknown_item_is_not_found(self, client: httpx.AsyncClient) -> None:
         assert (await client.delete("/v1/billing/subscription_items/csubi_x")).status_code == 404
 
+    async def test_concurrent_cancels_end_the_item_once(
+        self, client: httpx.AsyncClient, recorded_events: RecordedEvents
+    ) -> None:
+        user = await make_user(client)
+        plan = await make_plan(client)
+        item = running_item(await subscribe(client, user["id"], plan["id"]))
+        responses = await asyncio.gather(
+            *(
+                client.delete(f"/v1/billing/subscription_items/{item['id']}", params={"end_now": "true"})
+                for _ in range(4)
+            )
+        )
+        assert sorted(r.status_code for r in responses) == [200, 400, 400, 400]
+        assert [t for t, _ in await recorded_events()].count("subscriptionItem.ended") == 1
+
+    async def test_an_ended_subscription_is_still_the_payers(self, client: httpx.AsyncClient) -> None:
+        user = await make_user(client)
+        plan = await make_plan(client)
+        subscribed = await subscribe(client, user["id"], plan["id"])
+        item = running_item(subscribed)
+        await client.delete(f"/v1/billing/subscription_items/{item['id']}", params={"end_now": "true"})
+        ended = (await client.get(f"/v1/users/{user['id']}/billing/subscription")).json()
+        assert (ended["id"], ended["status"]) == (subscribed["id"], "ended")
+        again = await subscribe(client, user["id"], plan["id"])
+        assert again["id"] != subscribed["id"] and again["status"] == "active"
+        assert (await client.get(f"/v1/users/{user['id']}/billing/subscription")).json()["id"] == again["id"]
+
 
 class TestExtendBillingSubscriptionItemFreeTrial:
     async def _trial_item(self, client: httpx.AsyncClient) -> dict[str, Any]:

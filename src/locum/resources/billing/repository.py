@@ -233,6 +233,20 @@ class SubscriptionRepository(InstanceRepository[BillingSubscription]):
         subscription: BillingSubscription | None = await self.session.scalar(statement)
         return subscription
 
+    async def latest_of(self, payer_id: str) -> BillingSubscription | None:
+        """The payer's live subscription, or else its last one."""
+        subscription: BillingSubscription | None = await self.session.scalar(
+            self.select()
+            .where(BillingSubscription.payer_id == payer_id)
+            .order_by(
+                BillingSubscription.status.in_(("ended", "abandoned")),
+                BillingSubscription.created_at.desc(),
+                BillingSubscription.id.desc(),
+            )
+            .limit(1)
+        )
+        return subscription
+
 
 class SubscriptionItemRepository(InstanceRepository[BillingSubscriptionItem]):
     model = BillingSubscriptionItem

@@ -267,9 +267,9 @@ class Book:
         item = self.start_item(view, view.price, period="month", status="active", start=at)
         self.record_item(item)
 
-    def settle_status(self, at: int) -> None:
+    def settle_status(self, at: int) -> bool:
         """The subscription's status from its items; records subscription.updated (and .active /
-        .pastDue) when it changes."""
+        .pastDue) when it changes, and says whether it did."""
         subscription = self.subscription
         statuses = {item.status for item in self.items}
         if "past_due" in statuses:
@@ -279,7 +279,7 @@ class Book:
         else:
             status = "ended"
         if status == subscription.status:
-            return
+            return False
         subscription.status = status
         subscription.updated_at = max(at, subscription.updated_at)
         if status == "active" and subscription.active_at is None:
@@ -291,12 +291,27 @@ class Book:
             self.record_subscription("subscription.active")
         elif status == "past_due":
             self.record_subscription("subscription.pastDue")
+        return True
+
+    def record_change(self, at: int) -> None:
+        """After a change of items: the subscription's status settled, and subscription.updated
+        recorded once either way."""
+        if not self.settle_status(at):
+            self.subscription.updated_at = max(at, self.subscription.updated_at)
+            self.record_subscription("subscription.updated")
 
 
 async def _book_for(
-    session: AsyncSession, ctx: RequestContext, subscription: BillingSubscription, payer: BillingPayer
+    session: AsyncSession,
+    ctx: RequestContext,
+    subscription: BillingSubscription,
+    payer: BillingPayer,
+    *,
+    for_update: bool = False,
 ) -> Book:
-    items = await SubscriptionItemRepository(session, ctx.instance_id).of_subscription(subscription.id)
+    items = await SubscriptionItemRepository(session, ctx.instance_id).of_subscription(
+        subscription.id, lock=locked if for_update else None
+    )
     payer_view = await PayerRepository(session, ctx.instance_id).view(payer)
     book = Book(session, ctx, payer_view, subscription, items)
     await book.know()
@@ -313,7 +328,8 @@ async def _locked_book_of_item(
         item.subscription_id, lock=locked
     )
     payer = await PayerRepository(session, ctx.instance_id).get_or_raise(subscription.payer_id)
-    book = await _book_for(session, ctx, subscription, payer)
+    # Read again under the subscription's lock: the first read may be stale by now.
+    book = await _book_for(session, ctx, subscription, payer, for_update=True)
     return book, next(row for row in book.items if row.id == item_id)
 
 
@@ -389,7 +405,7 @@ async def subscribe(session: AsyncSession, ctx: RequestContext, body: SubscribeB
             await session.flush()
         except IntegrityError as exc:
             raise conflict() from exc
-    book = await _book_for(session, ctx, subscription, payer)
+    book = await _book_for(session, ctx, subscription, payer, for_update=True)
     await book.know(view, price)
     now = now_ms()
     await _change_plan(book, view, price, body, now)
@@ -401,7 +417,7 @@ async def subscribe(session: AsyncSession, ctx: RequestContext, body: SubscribeB
         if subscription.status == "active":
             book.record_subscription("subscription.active")
     else:
-        book.settle_status(now)
+        book.record_change(now)
     await session.flush()
     return book.json(eligible_for_free_trial=await _eligible_for_free_trial(session, ctx, payer.id))
 
@@ -480,7 +496,7 @@ async def get_payer_subscription(
         payer = await payers.of_organization(organization_id)
     if payer is None:
         raise errors.subscription_not_found()
-    subscription = await SubscriptionRepository(session, ctx.instance_id).live_of(payer.id)
+    subscription = await SubscriptionRepository(session, ctx.instance_id).latest_of(payer.id)
     if subscription is None:
         raise errors.subscription_not_found()
     book = await _book_for(session, ctx, subscription, payer)
@@ -507,8 +523,7 @@ async def cancel_item(session: AsyncSession, ctx: RequestContext, *, item_id: st
         await book.fall_back_to_default(now)
     elif item.status != "canceled":
         book.set_status(item, "canceled", now)
-    book.settle_status(now)
-    book.record_subscription("subscription.updated")
+    book.record_change(now)
     await session.flush()
     return book.item_json(item)
 
@@ -597,8 +612,7 @@ async def transition_price(
         )
         book.record_item(new_item)
         effective_at = item.period_end
-    book.settle_status(now)
-    book.record_subscription("subscription.updated")
+    book.record_change(now)
     await session.flush()
     charged = immediate and not new_item.is_free_trial
     return {
@@ -648,6 +662,6 @@ async def advance(session: AsyncSession, ctx: RequestContext, *, item_id: str) -
             else:
                 book.set_status(row, "past_due", at)
     await book.fall_back_to_default(at)
-    book.settle_status(at)
+    book.record_change(at)
     await session.flush()
     return book.json(eligible_for_free_trial=await _eligible_for_free_trial(session, ctx, book.payer.payer.id))
