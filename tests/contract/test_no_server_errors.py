@@ -80,6 +80,17 @@ def seed_resources(server: LocumServer) -> dict[str, str]:
         machine = _created(api.post("/machines", json={"name": "fuzz", "scoped_machines": [other_machine["id"]]}))
         m2m_token = api.post("/m2m_tokens", json={}, headers={"Authorization": f"Bearer {machine['secret_key']}"})
         assert m2m_token.status_code == 201, m2m_token.text
+    with httpx.Client(base_url=f"{server.origin}/locum", headers=headers, timeout=30) as locum:
+        plan = _created(
+            locum.post(
+                "/billing/plans", json={"name": "Fuzz", "slug": "fuzz", "payer_type": "org", "monthly_fee": 1000}
+            )
+        )
+        subscription = _created(
+            locum.post("/billing/subscriptions", json={"payer": organization_id, "plan_id": plan["id"]})
+        )
+    with httpx.Client(base_url=server.api_url, headers=headers, timeout=30) as api:
+        statement = _created(api.get("/billing/statements"))["data"][0]
     return {
         "user_id": user["id"],
         "organization_id": organization_id,
@@ -99,6 +110,8 @@ def seed_resources(server: LocumServer) -> dict[str, str]:
         "machine_id": machine["id"],
         "other_machine_id": other_machine["id"],
         "m2m_token_id": m2m_token.json()["id"],
+        "subscription_item_id": subscription["subscription_items"][0]["id"],
+        "statementID": statement["id"],
     }
 
 
