@@ -10,14 +10,13 @@ import typer
 from pydantic import ValidationError
 
 from locum.api.errors import ClerkError
-from locum.api.pagination import MAX_LIMIT, PageQuery
 from locum.cli.instance import command_instance
 from locum.cli.keys import Instance
 from locum.cli.options import DatabaseUrl, settings_with
 from locum.cli.tables import table
 from locum.kit.json_types import JSON
 from locum.resources.billing import plans as service
-from locum.resources.billing.schemas import CreatePlanBody, LocumPlanListQuery
+from locum.resources.billing.schemas import CreatePlanBody
 from locum.settings import Settings
 
 LIST_COLUMNS = ("ID", "SLUG", "PAYER", "NAME", "MONTHLY", "ANNUAL/MO", "TRIAL", "DEFAULT", "FEATURES")
@@ -134,7 +133,4 @@ async def _create(settings: Settings, instance_id: str | None, body: CreatePlanB
 
 async def _list(settings: Settings, instance_id: str | None, payer_type: str | None) -> list[JSON]:
     async with command_instance(settings, instance_id) as command:
-        page: PageQuery = LocumPlanListQuery.model_validate({"limit": MAX_LIMIT, "payer_type": payer_type})
-        listed = await service.list_plans(command.session, command.context, query=page)
-        data: list[JSON] = listed["data"]
-        return data
+        return await service.all_plans(command.session, command.context, payer_type=payer_type)

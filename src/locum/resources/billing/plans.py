@@ -47,6 +47,14 @@ async def list_plans(session: AsyncSession, ctx: RequestContext, *, query: PlanL
     return list_body([plan_json(views[row.id]) for row in rows], total)
 
 
+async def all_plans(session: AsyncSession, ctx: RequestContext, *, payer_type: str | None) -> list[JSON]:
+    """Every plan, newest first (`locum billing plans list`)."""
+    plans = PlanRepository(session, ctx.instance_id)
+    rows = await plans.every(plans.listing(payer_type))
+    views = await plans.views(rows)
+    return [plan_json(views[row.id]) for row in rows]
+
+
 async def list_prices(session: AsyncSession, ctx: RequestContext, *, query: PriceListQuery) -> JSON:
     if query.plan_id is not None:
         await PlanRepository(session, ctx.instance_id).get_or_raise(query.plan_id)

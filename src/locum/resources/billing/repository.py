@@ -86,6 +86,11 @@ class PlanRepository(InstanceRepository[BillingPlan]):
         )
         return result.items, result.total_count
 
+    async def every(self, statement: Select[Any]) -> list[BillingPlan]:
+        return list(
+            await self.session.scalars(statement.order_by(BillingPlan.created_at.desc(), BillingPlan.id.desc()))
+        )
+
     async def views(self, plans: Iterable[BillingPlan]) -> dict[str, PlanView]:
         """Each plan with its default price and features (two queries for any number of plans)."""
         by_id = {plan.id: plan for plan in plans}
