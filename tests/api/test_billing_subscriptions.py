@@ -137,6 +137,17 @@ class TestSubscribe:
         assert items_by_status(current) == {"active": ["free"], "ended": ["pro"]}
         assert "next_payment" not in current
 
+    async def test_the_default_plans_item_keeps_its_id(self, client: httpx.AsyncClient) -> None:
+        user = await make_user(client)
+        free = await make_plan(client, slug="free", is_default=True)
+        pro = await make_plan(client, slug="pro")
+        free_item = running_item(await subscribe(client, user["id"], free["id"]))
+        pro_item = running_item(await subscribe(client, user["id"], pro["id"]))
+        await client.delete(f"/v1/billing/subscription_items/{pro_item['id']}", params={"end_now": "true"})
+        current = (await client.get(f"/v1/users/{user['id']}/billing/subscription")).json()
+        assert running_item(current)["id"] == free_item["id"]
+        assert [i["status"] for i in current["subscription_items"]].count("active") == 1
+
     async def test_concurrent_checkouts_of_one_payer_make_one_subscription(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client)
         plans = [await make_plan(client, slug=f"p{i}", monthly_fee=1000 + i * 100) for i in range(4)]

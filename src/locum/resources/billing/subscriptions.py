@@ -59,6 +59,10 @@ from locum.resources.billing.serializers import (
     subscription_json,
 )
 
+SUBSCRIPTION_STATUS_EVENTS: dict[str, EventType] = {
+    "active": "subscription.active",
+    "past_due": "subscription.pastDue",
+}
 DAY_MS = 86_400_000
 MAX_TRIAL_EXTENSION_DAYS = 365
 RUNNING = ("active", "past_due", "canceled")
@@ -195,6 +199,15 @@ class Book:
         payment_outcome: str = "paid",
     ) -> BillingSubscriptionItem:
         is_free = plan.is_free
+        if plan.plan.is_default:
+            # Clerk keeps one item per payer for the default plan, whatever its history: its id
+            # tells the payers that are not paying customers.
+            kept = next((item for item in self.items if item.plan_id == plan.plan.id), None)
+            if kept is not None:
+                kept.status, kept.period_start, kept.period_end = status, start, None
+                kept.canceled_at = kept.ended_at = kept.past_due_at = None
+                kept.updated_at = max(start, kept.updated_at)
+                return kept
         if is_free:
             end = None
         elif free_trial and plan.plan.free_trial_days:
@@ -268,8 +281,8 @@ class Book:
         self.record_item(item)
 
     def settle_status(self, at: int) -> bool:
-        """The subscription's status from its items; records subscription.updated (and .active /
-        .pastDue) when it changes, and says whether it did."""
+        """The subscription's status from its items, and whether it changed. A change is told by
+        subscription.active / .pastDue (subscription.updated for any other status), as Clerk tells it."""
         subscription = self.subscription
         statuses = {item.status for item in self.items}
         if "past_due" in statuses:
@@ -286,16 +299,12 @@ class Book:
             subscription.active_at = at
         if status == "past_due":
             subscription.past_due_at = at
-        self.record_subscription("subscription.updated")
-        if status == "active":
-            self.record_subscription("subscription.active")
-        elif status == "past_due":
-            self.record_subscription("subscription.pastDue")
+        self.record_subscription(SUBSCRIPTION_STATUS_EVENTS.get(status, "subscription.updated"))
         return True
 
     def record_change(self, at: int) -> None:
-        """After a change of items: the subscription's status settled, and subscription.updated
-        recorded once either way."""
+        """After a change of items: the subscription's status settled; subscription.updated when its
+        status stayed (its items changed)."""
         if not self.settle_status(at):
             self.subscription.updated_at = max(at, self.subscription.updated_at)
             self.record_subscription("subscription.updated")
