@@ -5,7 +5,7 @@ import asyncio
 
 import httpx
 
-from tests.builders import clerk_error, make_plan
+from tests.builders import clerk_error, make_plan, make_user, subscribe
 
 
 class TestLocumPlans:
@@ -60,6 +60,16 @@ class TestLocumPlans:
         assert [f["slug"] for f in updated["features"]] == ["x"]
         assert (await client.delete(f"/locum/billing/plans/{plan['id']}")).json()["deleted"] is True
         assert (await client.get(f"/locum/billing/plans/{plan['id']}")).status_code == 404
+
+    async def test_a_plan_with_subscribers_cannot_be_deleted(self, client: httpx.AsyncClient) -> None:
+        plan = await make_plan(client)
+        user = await make_user(client)
+        subscription = await subscribe(client, user["id"], plan["id"])
+        refused = await client.delete(f"/locum/billing/plans/{plan['id']}")
+        assert clerk_error(refused)[:2] == (409, "plan_has_subscribers")
+        item_id = subscription["subscription_items"][0]["id"]
+        await client.delete(f"/v1/billing/subscription_items/{item_id}", params={"end_now": "true"})
+        assert (await client.delete(f"/locum/billing/plans/{plan['id']}")).status_code == 200
 
 
 class TestGetCommercePlanList:

@@ -122,3 +122,12 @@ def not_advanceable(status: str) -> ClerkError:
 
 def conflict_of_features() -> ClerkError:
     return ClerkError(409, "conflict", "Conflict", "A concurrent request changed the same features; try it again.")
+
+
+def plan_has_subscribers() -> ClerkError:
+    return ClerkError(
+        409,
+        "plan_has_subscribers",
+        "plan in use",
+        "Payers are subscribed to this plan (or about to be); cancel their subscription items first.",
+    )

@@ -21,7 +21,12 @@ from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 from locum.kit.json_types import JSON
 from locum.resources.billing import errors
-from locum.resources.billing.repository import FeatureRepository, PlanRepository, PriceRepository
+from locum.resources.billing.repository import (
+    FeatureRepository,
+    PlanRepository,
+    PriceRepository,
+    SubscriptionItemRepository,
+)
 from locum.resources.billing.schemas import (
     CreateBillingPriceBody,
     CreatePlanBody,
@@ -189,8 +194,11 @@ async def update_plan(session: AsyncSession, ctx: RequestContext, *, plan_id: st
 
 
 async def delete_plan(session: AsyncSession, ctx: RequestContext, *, plan_id: str) -> JSON:
-    """Deleting a plan deletes its prices and every subscription item on it (test fixtures only)."""
+    """Deleting a plan deletes its prices and its items' history; as in Clerk's dashboard, a plan
+    someone is subscribed to (or about to be) cannot be deleted."""
     plan = await PlanRepository(session, ctx.instance_id).get_or_raise(plan_id, lock=locked_for_delete)
+    if await SubscriptionItemRepository(session, ctx.instance_id).plan_in_use(plan_id):
+        raise errors.plan_has_subscribers()
     await session.delete(plan)
     await session.flush()
     return {"object": "commerce_plan", "id": plan_id, "deleted": True}

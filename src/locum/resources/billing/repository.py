@@ -342,6 +342,14 @@ class SubscriptionItemRepository(InstanceRepository[BillingSubscriptionItem]):
         )
         return result.items, result.total_count
 
+    async def plan_in_use(self, plan_id: str) -> bool:
+        found = await self.session.scalar(
+            self.select(BillingSubscriptionItem.id)
+            .where(BillingSubscriptionItem.plan_id == plan_id, BillingSubscriptionItem.status.in_(LIVE_ITEM_STATUSES))
+            .limit(1)
+        )
+        return found is not None
+
     async def has_had_free_trial(self, payer_id: str) -> bool:
         found = await self.session.scalar(
             self.select(BillingSubscriptionItem.id)
