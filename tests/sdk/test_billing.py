@@ -13,7 +13,7 @@ import httpx
 import pytest
 from clerk_backend_api import Clerk, models
 
-from tests.sdk.conftest import LocumServer, new_user
+from tests.sdk.conftest import LocumServer, new_user, sdk_verify
 
 
 def locum(server: LocumServer, method: str, path: str, **body: Any) -> dict[str, Any]:
@@ -108,3 +108,16 @@ def test_a_user_without_a_subscription_is_not_found(clerk: Clerk) -> None:
     with pytest.raises(models.ClerkErrors) as missing:
         clerk.users.get_billing_subscription(user_id=user.id)
     assert missing.value.data.errors[0].code == "subscription_not_found"
+
+
+def test_a_members_session_token_carries_the_organizations_plan(clerk: Clerk, server: LocumServer) -> None:
+    user = new_user(clerk)
+    organization = clerk.organizations.create(request={"name": "SDK Claims", "created_by": user.id})
+    plan = new_plan(server, payer_type="org", features=["sdk_reports"])
+    locum(server, "POST", "/billing/subscriptions", payer=organization.id, plan_id=plan["id"])
+    session = clerk.sessions.create(request={"user_id": user.id, "active_organization_id": organization.id})
+    token = clerk.sessions.create_token(session_id=session.id)
+    assert token.jwt is not None
+    claims = sdk_verify(server, token.jwt)
+    assert f"o:{plan['slug']}" in claims["pla"].split(",")
+    assert "o:sdk_reports" in claims["fea"].split(",")
