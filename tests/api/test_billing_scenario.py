@@ -6,8 +6,10 @@ from typing import Any
 
 import httpx
 import jwt
+import pytest
 from clerk_backend_api.security.authenticaterequest import _compute_org_permissions
 
+from locum.resources.sessions import tokens
 from tests.builders import (
     make_member_with_permissions,
     make_organization,
@@ -153,6 +155,25 @@ class TestSessionTokenBillingClaims:
         user = await make_user(client)
         claims = await token_claims(client, (await make_session(client, user["id"]))["id"])
         assert "pla" not in claims and "fea" not in claims
+
+    async def test_billing_claims_are_read_only_when_the_instance_has_plans(
+        self, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        reads: list[str] = []
+        original = tokens.billing_claims
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            reads.append(kwargs["user_id"])
+            return await original(*args, **kwargs)
+
+        monkeypatch.setattr(tokens, "billing_claims", counted)
+        user = await make_user(client)
+        session = await make_session(client, user["id"])
+        await token_claims(client, session["id"])
+        assert reads == []
+        await make_plan(client, slug="pro")
+        await token_claims(client, session["id"])
+        assert reads == [user["id"]]
 
     async def test_a_users_paid_plan_replaces_the_default(self, client: httpx.AsyncClient) -> None:
         await make_plan(client, slug="free", is_default=True, features=["basic"])

@@ -3,8 +3,9 @@ subscription and, when the session has an active organization, of that organizat
 
 Clerk's SDKs decode them in `has({plan})` / `has({feature})` (JS `splitByScope`): a comma list of
 `<scope>:<slug>`, scope `u` for the user's, `o` for the organization's. A payer without a running
-paid item is on its payer type's default plan, if the instance has one. One query, made whatever
-the instance's use of billing: the items of the two payers and the default plans, with their features.
+paid item is on its payer type's default plan, if the instance has one. The token's own read asks
+whether the instance has any plan (`billing_in_use`, no round trip of its own); only then one more
+query reads the items of the two payers and the default plans, with their features.
 """
 
 from collections.abc import Sequence
@@ -32,6 +33,11 @@ class BillingClaims:
     @property
     def pla(self) -> str | None:
         return ",".join(self.plans) or None
+
+
+def billing_in_use(instance_id: Any) -> Any:
+    """Whether the instance of `instance_id` (a column of the caller's statement) has a billing plan."""
+    return select(BillingPlan.id).where(BillingPlan.instance_id == instance_id).exists()
 
 
 @cache

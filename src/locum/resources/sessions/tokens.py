@@ -23,7 +23,7 @@ from locum.instances.registry import InstanceContext
 from locum.kit.clock import now_ms
 from locum.kit.json_types import JSON
 from locum.kit.jwt_signing import SESSION_TOKEN_CATEGORY
-from locum.resources.billing.claims import BillingClaims, billing_claims, billing_claims_within
+from locum.resources.billing.claims import BillingClaims, billing_claims, billing_claims_within, billing_in_use
 from locum.resources.sessions.errors import session_not_active
 from locum.resources.sessions.lifetimes import ACTIVE_STATUSES, effective_status
 from locum.resources.sessions.schemas import CreateSessionTokenBody
@@ -72,6 +72,7 @@ def token_subject_statement(dialect_name: str) -> Select[Any]:
             Organization.slug,
             Role.key,
             role_permissions,
+            billing_in_use(Session.instance_id),
         )
         .select_from(Session)
         .outerjoin(
@@ -109,10 +110,27 @@ class TokenSubject:
     organization_slug: str | None
     role_key: str | None
     permission_keys: list[str]
+    # The instance has billing plans: the billing claims are worth a read.
+    billing_in_use: bool
 
     @classmethod
     def from_row(cls, row: Sequence[Any], now: int) -> "TokenSubject":
-        (sid, user_id, status, expire_at, abandon_at, actor, origin, ffva, sfva, org_id, slug, role, permissions) = row
+        (
+            sid,
+            user_id,
+            status,
+            expire_at,
+            abandon_at,
+            actor,
+            origin,
+            ffva,
+            sfva,
+            org_id,
+            slug,
+            role,
+            permissions,
+            billing,
+        ) = row
         return cls(
             session_id=sid,
             user_id=user_id,
@@ -125,6 +143,7 @@ class TokenSubject:
             organization_slug=slug,
             role_key=role,
             permission_keys=sorted(permissions.split(",")) if permissions else [],
+            billing_in_use=bool(billing),
         )
 
 
@@ -238,7 +257,11 @@ async def create_session_token(
 ) -> JSON:
     now = now_ms()
     subject = await read_token_subject(reader, ctx, session_id=session_id, now=now)
-    billing = await billing_claims(reader, ctx, user_id=subject.user_id, organization_id=subject.organization_id)
+    billing = (
+        await billing_claims(reader, ctx, user_id=subject.user_id, organization_id=subject.organization_id)
+        if subject.billing_in_use
+        else BillingClaims()
+    )
     lifetime_seconds = body.expires_in_seconds or DEFAULT_TOKEN_LIFETIME_SECONDS
     return token_json(_signed(ctx.instance, subject, billing, lifetime_seconds=lifetime_seconds, now=now))
 
@@ -249,7 +272,9 @@ async def mint_session_token_within(session: AsyncSession, ctx: RequestContext, 
     statement = token_subject_statement(session.get_bind().dialect.name)
     row = (await session.execute(statement, {"instance_id": ctx.instance_id, "session_id": session_id})).one()
     subject = TokenSubject.from_row(tuple(row), now)
-    billing = await billing_claims_within(
-        session, ctx, user_id=subject.user_id, organization_id=subject.organization_id
+    billing = (
+        await billing_claims_within(session, ctx, user_id=subject.user_id, organization_id=subject.organization_id)
+        if subject.billing_in_use
+        else BillingClaims()
     )
     return _signed(ctx.instance, subject, billing, lifetime_seconds=DEFAULT_TOKEN_LIFETIME_SECONDS, now=now)
