@@ -36,6 +36,7 @@ from locum.resources import (
     agent_tasks,
     api_keys,
     beta_features,
+    billing,
     clients,
     directories,
     domains,
@@ -245,6 +246,7 @@ def create_app(settings: Settings) -> FastAPI:
         redirect_urls.router,
         proxy_checks.router,
         *directories.routers,
+        billing.router,
         interstitial.router,
         saml_connections.router,
         enterprise_connections.router,
@@ -261,6 +263,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(oauth_applications.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(sign_ups.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(enterprise_connections.locum_router, prefix="/locum", include_in_schema=False)
+    app.include_router(billing.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(images.router)
     return app
 

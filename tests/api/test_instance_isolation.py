@@ -21,10 +21,12 @@ from tests.builders import (
     make_enterprise_connection,
     make_m2m_token,
     make_machine,
+    make_plan,
     make_redirect_url,
     make_satellite_domain,
     make_user,
     png_bytes,
+    subscribe,
 )
 from tests.conftest import RecordedEvents, api_client, new_instance
 from tests.contract.test_coverage import implemented_operations
@@ -295,6 +297,18 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     "DeleteEnterpriseConnection": (None, "404"),
     "ListEnterpriseConnectionTestRuns": (None, "404"),
     "CreateEnterpriseConnectionTestRun": (None, "404"),
+    "GetCommercePlanList": (None, "empty"),
+    "GetBillingPriceList": (None, "empty"),
+    "CreateBillingPrice": ({"plan_id": "{plan_id}", "amount": 500}, "404"),
+    "GetCommerceSubscriptionItemList": (None, "empty"),
+    "CancelCommerceSubscriptionItem": (None, "404"),
+    "ExtendBillingSubscriptionItemFreeTrial": ({"extend_to": "2099-01-01T00:00:00Z"}, "404"),
+    "CreateBillingPriceTransition": ({"from_price_id": "{price_id}", "to_price_id": "{price_id}"}, "404"),
+    "GetBillingStatementList": (None, "empty"),
+    "GetBillingStatement": (None, "404"),
+    "GetBillingStatementPaymentAttempts": (None, "404"),
+    "GetUserBillingSubscription": (None, "404"),
+    "GetOrganizationBillingSubscription": (None, "404"),
 }
 # What a production B gets instead: development-only operations are refused before any look-up, and
 # the production-only domain changes change B's own domain (A's settings are checked unchanged below).
@@ -318,6 +332,15 @@ LOCUM_WEBHOOK_CALLS = [
     ("POST", "/locum/webhooks/endpoints/{webhook_endpoint_id}/rotate_secret", None),
     ("DELETE", "/locum/webhooks/endpoints/{webhook_endpoint_id}", None),
     ("GET", "/locum/webhooks/messages?endpoint_id={webhook_endpoint_id}", None),
+]
+
+# A's billing through locum's own endpoints (each must be 404): (method, path, body)
+LOCUM_BILLING_CALLS = [
+    ("GET", "/locum/billing/plans/{plan_id}", None),
+    ("PATCH", "/locum/billing/plans/{plan_id}", {"name": "Mallory's"}),
+    ("DELETE", "/locum/billing/plans/{plan_id}", None),
+    ("POST", "/locum/billing/subscriptions", {"payer": "{user_id}", "plan_id": "{plan_id}"}),
+    ("POST", "/locum/billing/subscription_items/{subscription_item_id}/advance", None),
 ]
 
 # Listing and creating instances reaches across them: only the default instance's key may (403).
@@ -464,6 +487,11 @@ async def victim(app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys
     # A second connection, without a directory, for B to try to give one.
     directory_connection_id = (await make_enterprise_connection(client))["id"]
     directory = await make_directory(client, (await make_enterprise_connection(client))["id"])
+    plan = await make_plan(client, slug="victim_pro", free_trial_days=14)
+    org_plan = await make_plan(client, slug="victim_team", payer_type="org")
+    trial = await subscribe(client, user_id, plan["id"], free_trial=True)
+    await subscribe(client, organization.json()["id"], org_plan["id"])
+    statement = (await client.get("/v1/billing/statements")).json()["data"][0]
     return {
         "user_id": user_id,
         "waitlist_entry_id": waitlist_entry.json()["id"],
@@ -520,6 +548,10 @@ async def victim(app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys
         "directory_connection_id": directory_connection_id,
         "scim_directory_id": directory["id"],
         "directory_id": directory["id"],
+        "plan_id": plan["id"],
+        "price_id": trial["subscription_items"][0]["price_id"],
+        "subscription_item_id": trial["subscription_items"][0]["id"],
+        "statementID": statement["id"],
     }
 
 
@@ -593,6 +625,12 @@ async def test_another_instance_reaches_nothing(
         response = await other_client.request(method, fill(path, victim), json=body)
         if response.status_code != 404:
             leaks.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
+    for method, path, body in LOCUM_BILLING_CALLS:
+        response = await other_client.request(method, fill(path, victim), json=fill(body, victim))
+        if response.status_code != 404:
+            leaks.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
+    if (await other_client.get("/locum/billing/plans")).json() not in EMPTY:
+        leaks.append("GET /locum/billing/plans lists A's plans")
     for method, path, body in LOCUM_INSTANCE_CALLS:
         response = await other_client.request(method, path, json=body)
         if response.status_code != 403:

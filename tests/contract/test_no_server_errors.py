@@ -85,6 +85,17 @@ def seed_resources(server: LocumServer) -> dict[str, str]:
             json={"name": "Fuzz SSO", "provider": "saml_custom", "domains": ["fuzz-sso.example.com"]},
         )
         assert connection.status_code == 201, connection.text
+    with httpx.Client(base_url=f"{server.origin}/locum", headers=headers, timeout=30) as locum:
+        plan = _created(
+            locum.post(
+                "/billing/plans", json={"name": "Fuzz", "slug": "fuzz", "payer_type": "org", "monthly_fee": 1000}
+            )
+        )
+        subscription = _created(
+            locum.post("/billing/subscriptions", json={"payer": organization_id, "plan_id": plan["id"]})
+        )
+    with httpx.Client(base_url=server.api_url, headers=headers, timeout=30) as api:
+        statement = _created(api.get("/billing/statements"))["data"][0]
     return {
         "user_id": user["id"],
         "organization_id": organization_id,
@@ -106,6 +117,8 @@ def seed_resources(server: LocumServer) -> dict[str, str]:
         "m2m_token_id": m2m_token.json()["id"],
         "enterprise_connection_id": connection.json()["id"],
         "saml_connection_id": connection.json()["saml_connection"]["id"],
+        "subscription_item_id": subscription["subscription_items"][0]["id"],
+        "statementID": statement["id"],
     }
 
 

@@ -1,9 +1,10 @@
 """The `locum` command: `locum serve`, `locum worker` (webhook and email delivery), `locum keys` (and
 `locum keys rotate` / `retire`), `locum instances` (create / list), `locum webhooks` (add / list /
-remove endpoints)."""
+remove endpoints), `locum billing plans` (create / list)."""
 
 import typer
 
+from locum.cli.billing import billing
 from locum.cli.instances import instances
 from locum.cli.keys import keys
 from locum.cli.serve import serve
@@ -17,6 +18,7 @@ cli.command()(worker)
 cli.add_typer(keys, name="keys")
 cli.add_typer(instances, name="instances")
 cli.add_typer(webhooks, name="webhooks")
+cli.add_typer(billing, name="billing")
 
 
 def main() -> None:

@@ -77,6 +77,19 @@ PREFIXES = {
     # group-role mappings' prefix is locum's own.
     "directory": "scim",
     "directory_group_role_mapping": "scimgrm",
+    # Clerk Billing (webhook examples: cplan_, csub_, cpayer_, cpa_, stmt_, cprd_; the rest locum's)
+    "billing_plan": "cplan",
+    "billing_product": "cprd",
+    "billing_feature": "feat",
+    "billing_price": "cprice",
+    "billing_payer": "cpayer",
+    "billing_subscription": "csub",
+    "billing_subscription_item": "csubi",
+    "billing_statement": "stmt",
+    "billing_payment_attempt": "cpa",
+    "billing_payment": "cpay",
+    "billing_payment_method": "cps",
+    "billing_payee": "cpayee",
 }
 
 

@@ -32,6 +32,7 @@
 | Redirect URLs                       | redirect_urls             |
 | Proxy Checks                        | proxy_checks              |
 | SCIM Directories, Directories       | directories               |
+| Billing (+ /locum/billing)          | billing                   |
 | Miscellaneous (public interstitial) | interstitial              |
 | SAML Connections (deprecated view)  | saml_connections          |
 | Enterprise Connections (+ /locum/users/{id}/enterprise_accounts) | enterprise_connections |

@@ -1,5 +1,16 @@
 """All ORM tables; importing this module registers them on Base.metadata."""
 
+from locum.db.models.billing import (
+    BillingFeature,
+    BillingPayer,
+    BillingPaymentAttempt,
+    BillingPlan,
+    BillingPlanFeature,
+    BillingPrice,
+    BillingStatement,
+    BillingSubscription,
+    BillingSubscriptionItem,
+)
 from locum.db.models.directories import Directory, DirectoryGroupRoleMapping
 from locum.db.models.domains import Domain, ProxyCheck, RedirectUrl
 from locum.db.models.enterprise_sso import (
@@ -57,6 +68,15 @@ __all__ = [
     "AgentTask",
     "AllowlistIdentifier",
     "ApiKey",
+    "BillingFeature",
+    "BillingPayer",
+    "BillingPaymentAttempt",
+    "BillingPlan",
+    "BillingPlanFeature",
+    "BillingPrice",
+    "BillingStatement",
+    "BillingSubscription",
+    "BillingSubscriptionItem",
     "BlocklistIdentifier",
     "Client",
     "Directory",
