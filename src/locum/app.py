@@ -35,6 +35,8 @@ from locum.resources import (
     agent_tasks,
     api_keys,
     beta_features,
+    billing_credits,
+    billing_discounts,
     clients,
     domains,
     email_addresses,
@@ -240,6 +242,8 @@ def create_app(settings: Settings) -> FastAPI:
         redirect_urls.router,
         proxy_checks.router,
         interstitial.router,
+        billing_credits.router,
+        billing_discounts.router,
     )
     for router in v1_routers:
         app.include_router(router, prefix="/v1")
@@ -252,6 +256,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(messages_admin.router, prefix="/locum", include_in_schema=False)
     app.include_router(oauth_applications.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(sign_ups.locum_router, prefix="/locum", include_in_schema=False)
+    app.include_router(billing_discounts.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(images.router)
     return app
 

@@ -32,6 +32,9 @@
 | Redirect URLs                       | redirect_urls             |
 | Proxy Checks                        | proxy_checks              |
 | Miscellaneous (public interstitial) | interstitial              |
+| Billing: credit balances            | billing_credits           |
+| Billing: subscription item discounts| billing_discounts         |
+|   (+ /locum/billing/discounts)      |                           |
 | (locum's own: /locum/…)             | locum_admin, frontend, webhook_endpoints,         |
 |                                     | webhook_replay, messages_admin, images,           |
 |                                     | locum_instances                                   |

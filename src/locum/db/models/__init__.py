@@ -11,6 +11,12 @@ from locum.db.models.billing import (
     BillingSubscription,
     BillingSubscriptionItem,
 )
+from locum.db.models.billing_credits import (
+    BillingCreditBalance,
+    BillingCreditLedgerEntry,
+    BillingDiscount,
+    BillingDiscountRedemption,
+)
 from locum.db.models.domains import Domain, ProxyCheck, RedirectUrl
 from locum.db.models.events import Event
 from locum.db.models.identifier_lists import AllowlistIdentifier, BlocklistIdentifier
@@ -60,6 +66,10 @@ __all__ = [
     "AgentTask",
     "AllowlistIdentifier",
     "ApiKey",
+    "BillingCreditBalance",
+    "BillingCreditLedgerEntry",
+    "BillingDiscount",
+    "BillingDiscountRedemption",
     "BillingFeature",
     "BillingPayer",
     "BillingPaymentAttempt",
