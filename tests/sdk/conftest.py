@@ -25,6 +25,7 @@ from clerk_backend_api.utils import BackoffStrategy, RetryConfig
 
 from locum.kit.keys import new_secret_key
 from tests.builders import free_port, unique_email
+from tests.contract.spec import validate_response
 from tests.postgres import configured_database_url, create_database_beside, drop_database
 
 READY_TIMEOUT_S = 30
@@ -141,6 +142,29 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocumServer]:
 def clerk(server: LocumServer) -> Iterator[Clerk]:
     with Clerk(bearer_auth=server.secret_key, server_url=server.api_url, retry_config=NO_RETRIES) as sdk:
         yield sdk
+
+
+def call_without_sdk(
+    server: LocumServer, method: str, path_template: str, /, *, json: Any = None, **path_params: str
+) -> httpx.Response:
+    """`method` `path_template` (a /v1 path as the spec writes it, filled with `path_params`) sent to the
+    server with the instance's secret key, for an operation clerk-backend-api 7.0.0 has no method for;
+    a JSON response must match the spec's schema of that operation and status.
+
+    tests/sdk/test_operation_coverage.py finds these calls in the source: keep `method` and
+    `path_template` literal strings."""
+    path = path_template.format(**path_params)
+    response = httpx.request(
+        method,
+        f"{server.origin}{path}",
+        json=json,
+        headers={"Authorization": f"Bearer {server.secret_key}"},
+        timeout=30,
+    )
+    body = response.json() if response.content else None
+    problems = validate_response(method, path, response.status_code, body)
+    assert not problems, "\n".join(problems)
+    return response
 
 
 def sdk_verify(server: LocumServer, token: str, **options: Any) -> dict[str, Any]:
