@@ -3,6 +3,7 @@ about the API that makes them) and readers of Clerk's error envelope."""
 
 import io
 import itertools
+import secrets
 import socket
 import time
 from collections.abc import Callable
@@ -269,6 +270,23 @@ async def make_satellite_domain(
     assert response.status_code == 200, response.text
     domain: dict[str, Any] = response.json()
     return domain
+
+
+async def make_plan(client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
+    """A billing plan made through /locum/billing/plans (Clerk's dashboard); $10/month by default."""
+    defaults: dict[str, Any] = {"name": "Pro", "slug": f"pro_{secrets.token_hex(3)}", "monthly_fee": 1000}
+    response = await client.post("/locum/billing/plans", json=defaults | body)
+    assert response.status_code == 200, response.text
+    plan: dict[str, Any] = response.json()
+    return plan
+
+
+async def subscribe(client: httpx.AsyncClient, payer: str, plan_id: str, **body: Any) -> dict[str, Any]:
+    """Checkout: `payer` (a user or organization id) subscribes to `plan_id`; the payer's subscription."""
+    response = await client.post("/locum/billing/subscriptions", json={"payer": payer, "plan_id": plan_id, **body})
+    assert response.status_code == 200, response.text
+    subscription: dict[str, Any] = response.json()
+    return subscription
 
 
 async def adjust_credits(

@@ -35,6 +35,7 @@ from locum.resources import (
     agent_tasks,
     api_keys,
     beta_features,
+    billing,
     billing_credits,
     billing_discounts,
     clients,
@@ -241,6 +242,7 @@ def create_app(settings: Settings) -> FastAPI:
         domains.router,
         redirect_urls.router,
         proxy_checks.router,
+        billing.router,
         interstitial.router,
         billing_credits.router,
         billing_discounts.router,
@@ -256,6 +258,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(messages_admin.router, prefix="/locum", include_in_schema=False)
     app.include_router(oauth_applications.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(sign_ups.locum_router, prefix="/locum", include_in_schema=False)
+    app.include_router(billing.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(billing_discounts.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(images.router)
     return app

@@ -47,6 +47,21 @@ EventType = Literal[
     "waitlistEntry.updated",
     "email.created",
     "sms.created",
+    "subscription.created",
+    "subscription.updated",
+    "subscription.active",
+    "subscription.pastDue",
+    "subscriptionItem.updated",
+    "subscriptionItem.active",
+    "subscriptionItem.canceled",
+    "subscriptionItem.upcoming",
+    "subscriptionItem.ended",
+    "subscriptionItem.abandoned",
+    "subscriptionItem.incomplete",
+    "subscriptionItem.pastDue",
+    "subscriptionItem.freeTrialEnding",
+    "paymentAttempt.created",
+    "paymentAttempt.updated",
 ]
 
 

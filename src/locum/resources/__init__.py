@@ -31,6 +31,7 @@
 | Domains                             | domains                   |
 | Redirect URLs                       | redirect_urls             |
 | Proxy Checks                        | proxy_checks              |
+| Billing (+ /locum/billing)          | billing                   |
 | Miscellaneous (public interstitial) | interstitial              |
 | Billing: credit balances            | billing_credits           |
 | Billing: subscription item discounts| billing_discounts         |

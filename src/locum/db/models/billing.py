@@ -78,7 +78,7 @@ class BillingPlanFeature(InstanceScoped, Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class BillingPrice(InstanceScoped, Base):
+class BillingPrice(InstanceScoped, Timestamped, Base):
     """A plan's price: `amount` per month and `annual_monthly_amount` per month when paid yearly."""
 
     __tablename__ = "billing_prices"
@@ -101,7 +101,6 @@ class BillingPrice(InstanceScoped, Base):
     annual_monthly_amount: Mapped[int] = mapped_column(BigInteger)
     supported_billing_periods: Mapped[str] = mapped_column(String(8), default="both")
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[int] = mapped_column(BigInteger)
 
 
 class BillingPayer(InstanceScoped, Timestamped, Base):

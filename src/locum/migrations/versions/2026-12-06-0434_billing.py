@@ -91,8 +91,9 @@ def upgrade() -> None:
     sa.Column('annual_monthly_amount', sa.BigInteger(), nullable=False),
     sa.Column('supported_billing_periods', sa.String(length=8), nullable=False),
     sa.Column('is_default', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.BigInteger(), nullable=False),
     sa.Column('instance_id', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.BigInteger(), nullable=False),
+    sa.Column('updated_at', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['instance_id'], ['instances.id'], name=op.f('fk_billing_prices_instance_id_instances'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['plan_id'], ['billing_plans.id'], name=op.f('fk_billing_prices_plan_id_billing_plans'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_billing_prices'))

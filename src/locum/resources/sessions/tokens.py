@@ -23,6 +23,7 @@ from locum.instances.registry import InstanceContext
 from locum.kit.clock import now_ms
 from locum.kit.json_types import JSON
 from locum.kit.jwt_signing import SESSION_TOKEN_CATEGORY
+from locum.resources.billing.claims import BillingClaims, billing_claims, billing_claims_within
 from locum.resources.sessions.errors import session_not_active
 from locum.resources.sessions.lifetimes import ACTIVE_STATUSES, effective_status
 from locum.resources.sessions.schemas import CreateSessionTokenBody
@@ -145,13 +146,13 @@ def _minutes_since(then_ms: int | None, now_ms_: int) -> int:
 
 
 def organization_claims(
-    role_key: str, organization_id: str, slug: str, permission_keys: list[str]
+    role_key: str, organization_id: str, slug: str, permission_keys: list[str], plan_features: Sequence[str] = ()
 ) -> tuple[dict[str, Any], str]:
     """The `o` claim and the `fea` list it indexes.
 
     Custom permission keys are `org:<feature>:<action>`: `per` lists the actions, `fea` the features
-    (`o:<feature>`), and `fpm` holds one bitmask per feature whose bit i (least significant first)
-    grants the i-th action, as Clerk's SDKs decode them.
+    (`o:<feature>`, with those of the organization's billing plan), and `fpm` holds one bitmask per
+    feature whose bit i (least significant first) grants the i-th action, as Clerk's SDKs decode them.
     """
     actions_by_feature: dict[str, set[str]] = {}
     for key in permission_keys:
@@ -159,6 +160,8 @@ def organization_claims(
         if len(parts) == 3:
             actions_by_feature.setdefault(parts[1], set()).add(parts[2])
     actions = sorted({action for feature_actions in actions_by_feature.values() for action in feature_actions})
+    for feature in plan_features:
+        actions_by_feature.setdefault(feature, set())
     features = sorted(actions_by_feature)
     masks = [sum(1 << actions.index(action) for action in actions_by_feature[feature]) for feature in features]
     claim = {
@@ -172,8 +175,16 @@ def organization_claims(
 
 
 def session_claims(
-    instance: InstanceContext, subject: TokenSubject, *, lifetime_seconds: int, now: int
+    instance: InstanceContext,
+    subject: TokenSubject,
+    *,
+    lifetime_seconds: int,
+    now: int,
+    billing: BillingClaims | None = None,
 ) -> dict[str, Any]:
+    """The v2 claims. `fea` lists the organization's features first (`fpm` indexes them: Clerk's
+    Python SDK counts its masks over the whole list), then the user's plan's (`u:<feature>`)."""
+    billing = billing or BillingClaims()
     issued_at = now // 1000
     claims: dict[str, Any] = {
         "exp": issued_at + lifetime_seconds,
@@ -194,12 +205,20 @@ def session_claims(
         claims["azp"] = subject.origin
     if subject.actor is not None:
         claims["act"] = subject.actor
+    features = ""
     if subject.organization_id is not None and subject.role_key is not None and subject.organization_slug is not None:
         claims["o"], features = organization_claims(
-            subject.role_key, subject.organization_id, subject.organization_slug, subject.permission_keys
+            subject.role_key,
+            subject.organization_id,
+            subject.organization_slug,
+            subject.permission_keys,
+            billing.organization_features,
         )
-        if features:
-            claims["fea"] = features
+    features = ",".join(filter(None, [features, *(f"u:{feature}" for feature in billing.user_features)]))
+    if features:
+        claims["fea"] = features
+    if billing.pla:
+        claims["pla"] = billing.pla
     return claims
 
 
@@ -207,8 +226,10 @@ def token_json(token: str) -> JSON:
     return {"object": "token", "jwt": token}
 
 
-def _signed(instance: InstanceContext, subject: TokenSubject, *, lifetime_seconds: int, now: int) -> str:
-    claims = session_claims(instance, subject, lifetime_seconds=lifetime_seconds, now=now)
+def _signed(
+    instance: InstanceContext, subject: TokenSubject, billing: BillingClaims, *, lifetime_seconds: int, now: int
+) -> str:
+    claims = session_claims(instance, subject, lifetime_seconds=lifetime_seconds, now=now, billing=billing)
     return instance.active_signing_key.sign(claims, category=SESSION_TOKEN_CATEGORY)
 
 
@@ -217,8 +238,9 @@ async def create_session_token(
 ) -> JSON:
     now = now_ms()
     subject = await read_token_subject(reader, ctx, session_id=session_id, now=now)
+    billing = await billing_claims(reader, ctx, user_id=subject.user_id, organization_id=subject.organization_id)
     lifetime_seconds = body.expires_in_seconds or DEFAULT_TOKEN_LIFETIME_SECONDS
-    return token_json(_signed(ctx.instance, subject, lifetime_seconds=lifetime_seconds, now=now))
+    return token_json(_signed(ctx.instance, subject, billing, lifetime_seconds=lifetime_seconds, now=now))
 
 
 async def mint_session_token_within(session: AsyncSession, ctx: RequestContext, *, session_id: str, now: int) -> str:
@@ -227,4 +249,7 @@ async def mint_session_token_within(session: AsyncSession, ctx: RequestContext, 
     statement = token_subject_statement(session.get_bind().dialect.name)
     row = (await session.execute(statement, {"instance_id": ctx.instance_id, "session_id": session_id})).one()
     subject = TokenSubject.from_row(tuple(row), now)
-    return _signed(ctx.instance, subject, lifetime_seconds=DEFAULT_TOKEN_LIFETIME_SECONDS, now=now)
+    billing = await billing_claims_within(
+        session, ctx, user_id=subject.user_id, organization_id=subject.organization_id
+    )
+    return _signed(ctx.instance, subject, billing, lifetime_seconds=DEFAULT_TOKEN_LIFETIME_SECONDS, now=now)
