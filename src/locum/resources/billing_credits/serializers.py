@@ -5,21 +5,16 @@ from datetime import UTC, datetime
 
 from locum.db.models import BillingCreditBalance, BillingCreditLedgerEntry
 from locum.kit.json_types import JSON
+from locum.resources.billing.serializers import money_json
 
-CURRENCY_SYMBOLS = {"USD": "$"}
 
-
-def money_json(cents: int, currency: str) -> JSON:
-    """`{amount, amount_formatted, currency, currency_symbol}`: cents, and the amount in units with
-    two decimals (`"49.99"`, `"-5.00"`), the symbol apart as Clerk's components print it."""
-    units, remainder = divmod(abs(cents), 100)
-    sign = "-" if cents < 0 else ""
-    return {
-        "amount": cents,
-        "amount_formatted": f"{sign}{units}.{remainder:02d}",
-        "currency": currency,
-        "currency_symbol": CURRENCY_SYMBOLS.get(currency, ""),
-    }
+def signed_money_json(cents: int, currency: str) -> JSON:
+    """money_json of an amount that may be negative (a decrease): `-2.50`, where billing's gives `-3.50`
+    (its floor division is for charges, never negative)."""
+    if cents >= 0:
+        return money_json(cents, currency)
+    money = money_json(-cents, currency)
+    return money | {"amount": cents, "amount_formatted": f"-{money['amount_formatted']}"}
 
 
 def rfc3339(ms: int) -> str:
@@ -40,7 +35,7 @@ def ledger_entry_json(entry: BillingCreditLedgerEntry) -> JSON:
         "object": "commerce_credit_ledger",
         "id": entry.id,
         "payer_id": entry.payer_id,
-        "amount": money_json(entry.amount, entry.currency),
+        "amount": signed_money_json(entry.amount, entry.currency),
         "source_type": entry.source_type,
         "source_id": entry.source_id,
         "note": entry.note,

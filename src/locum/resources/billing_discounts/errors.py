@@ -7,10 +7,6 @@ def discount_not_found() -> ClerkError:
     return not_found("discount")
 
 
-def subscription_item_not_found() -> ClerkError:
-    return not_found("subscription item")
-
-
 def discount_already_applied() -> ClerkError:
     return ClerkError(
         409,

@@ -1,14 +1,12 @@
-"""Discount queries: discounts, the subscription item a discount is applied to (locked), its price,
-and its active redemption."""
-
-from sqlalchemy import select
+"""Discount queries: discounts and the active redemption of a subscription item (items and prices
+are billing's: resources/billing/repository.py)."""
 
 from locum.api.ordering import NEWEST_FIRST
 from locum.api.pagination import Page, PageQuery, page_of
 from locum.db.locking import kept, locked
-from locum.db.models import BillingDiscount, BillingDiscountRedemption, BillingPrice, BillingSubscriptionItem
+from locum.db.models import BillingDiscount, BillingDiscountRedemption
 from locum.db.repository import InstanceRepository
-from locum.resources.billing_discounts.errors import discount_not_found, subscription_item_not_found
+from locum.resources.billing_discounts.errors import discount_not_found
 
 
 class DiscountRepository(InstanceRepository[BillingDiscount]):
@@ -36,19 +34,6 @@ class DiscountRepository(InstanceRepository[BillingDiscount]):
             column=BillingDiscount.created_at,
             id_column=BillingDiscount.id,
         )
-
-
-class SubscriptionItemRepository(InstanceRepository[BillingSubscriptionItem]):
-    model = BillingSubscriptionItem
-    id_kind = "billing_subscription_item"
-
-    def not_found(self, id: str) -> Exception:
-        return subscription_item_not_found()
-
-    async def price_of(self, item: BillingSubscriptionItem) -> BillingPrice:
-        statement = select(BillingPrice).where(self.scope(BillingPrice), BillingPrice.id == item.price_id)
-        price: BillingPrice = (await self.session.scalars(statement)).one()
-        return price
 
 
 class RedemptionRepository(InstanceRepository[BillingDiscountRedemption]):

@@ -3,7 +3,7 @@ discount definitions."""
 
 from locum.db.models import BillingDiscount, BillingDiscountRedemption
 from locum.kit.json_types import JSON, columns
-from locum.resources.billing_credits.serializers import money_json
+from locum.resources.billing.serializers import money_json
 
 
 def _percent_or_amount(row: BillingDiscount | BillingDiscountRedemption) -> JSON:

@@ -20,6 +20,8 @@ from locum.db.models import BillingDiscount, BillingSubscriptionItem
 from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
 from locum.kit.json_types import JSON
+from locum.resources.billing.repository import PriceRepository, SubscriptionItemRepository
+from locum.resources.billing.serializers import item_amount
 from locum.resources.billing_discounts.errors import (
     currency_not_supported,
     discount_already_applied,
@@ -28,18 +30,13 @@ from locum.resources.billing_discounts.errors import (
     discount_value_not_allowed,
     subscription_item_not_discountable,
 )
-from locum.resources.billing_discounts.repository import (
-    DiscountRepository,
-    RedemptionRepository,
-    SubscriptionItemRepository,
-)
+from locum.resources.billing_discounts.repository import DiscountRepository, RedemptionRepository
 from locum.resources.billing_discounts.schemas import CreateDiscountBody
 from locum.resources.billing_discounts.serializers import deleted_discount_json, discount_json, redemption_json
 
 SUPPORTED_CURRENCY = "USD"
 # Items that are charged again, so that a discount has a next charge to take from.
 DISCOUNTABLE_STATUSES = frozenset({"active", "upcoming", "past_due"})
-MONTHS_A_YEAR = 12
 
 
 async def create_discount(session: AsyncSession, ctx: RequestContext, body: CreateDiscountBody) -> JSON:
@@ -89,9 +86,9 @@ def _next_charge_off(discount: BillingDiscount, charge: int) -> int:
     return min(charge, discount.amount_off)
 
 
-async def _next_charge(items: SubscriptionItemRepository, item: BillingSubscriptionItem) -> int:
-    price = await items.price_of(item)
-    return price.annual_monthly_amount * MONTHS_A_YEAR if item.plan_period == "annual" else price.amount
+async def _next_charge(session: AsyncSession, ctx: RequestContext, item: BillingSubscriptionItem) -> int:
+    price = await PriceRepository(session, ctx.instance_id).get_or_raise(item.price_id)
+    return item_amount(price, item.plan_period)
 
 
 async def apply_discount(
@@ -120,7 +117,7 @@ async def apply_discount(
         percent_off=discount.percent_off,
         amount_off=discount.amount_off,
         currency=discount.currency,
-        amount=_next_charge_off(discount, await _next_charge(items, item)),
+        amount=_next_charge_off(discount, await _next_charge(session, ctx, item)),
         cycles_applied=0,
         cycles_remaining=discount.cycles,
         status="active",
