@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from locum.api.bodies import INT64_MAX
-from tests.builders import adjust_credits, clerk_error, make_organization, make_user
+from tests.builders import adjust_credits, clerk_error, make_organization, make_plan, make_user, subscribe
 from tests.conftest import RecordedEvents
 
 CONCURRENT_ADJUSTMENTS = 20
@@ -336,3 +336,30 @@ class TestAdjustOrganizationBillingCreditBalance:
         )
         assert [r.status_code for r in responses] == [200] * CONCURRENT_ADJUSTMENTS, [r.text for r in responses]
         assert await balance_of(client, f"/v1/organizations/{organization_id}") == usd(10 * CONCURRENT_ADJUSTMENTS)
+
+
+class TestCreditsAndCheckout:
+    async def test_credits_belong_to_the_payer_a_checkout_makes(self, client: httpx.AsyncClient, user_id: str) -> None:
+        plan = await make_plan(client, monthly_fee=1000)
+        subscription = await subscribe(client, user_id, plan["id"])
+        entry = await adjust_credits(client, f"/v1/users/{user_id}", 100)
+        assert entry["payer_id"] == subscription["subscription_items"][0]["payer_id"]
+
+    async def test_a_checkout_subscribes_the_payer_credits_made(self, client: httpx.AsyncClient, user_id: str) -> None:
+        entry = await adjust_credits(client, f"/v1/users/{user_id}", 100)
+        subscription = await subscribe(client, user_id, (await make_plan(client, monthly_fee=1000))["id"])
+        assert subscription["subscription_items"][0]["payer_id"] == entry["payer_id"]
+
+    async def test_a_concurrent_checkout_and_adjustment_make_one_payer(
+        self, client: httpx.AsyncClient, user_id: str
+    ) -> None:
+        plan = await make_plan(client, monthly_fee=1000)
+        checkout, adjustment = await asyncio.gather(
+            client.post("/locum/billing/subscriptions", json={"payer": user_id, "plan_id": plan["id"]}),
+            client.post(
+                f"/v1/users/{user_id}/billing/credits",
+                json={"amount": 100, "action": "increase", "idempotency_key": "with-checkout"},
+            ),
+        )
+        assert checkout.status_code == adjustment.status_code == 200, (checkout.text, adjustment.text)
+        assert checkout.json()["subscription_items"][0]["payer_id"] == adjustment.json()["payer_id"]

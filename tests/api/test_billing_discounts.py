@@ -11,7 +11,15 @@ from sqlalchemy import select
 
 from locum.db.models import BillingDiscountRedemption
 from locum.instances.service import InstanceKeys
-from tests.builders import clerk_error, insert_subscription_item, inspection_session, make_discount, make_user
+from tests.builders import (
+    clerk_error,
+    insert_subscription_item,
+    inspection_session,
+    make_discount,
+    make_plan,
+    make_user,
+    subscribe,
+)
 from tests.conftest import RecordedEvents
 
 CONCURRENT_APPLICATIONS = 10
@@ -257,3 +265,24 @@ class TestRemoveBillingSubscriptionItemDiscount:
         missing_item = await client.delete(f"/v1/billing/subscription_items/csubi_missing/discounts/{discount['id']}")
         missing_discount = await client.delete(f"/v1/billing/subscription_items/{item_id}/discounts/cdisc_missing")
         assert clerk_error(missing_item)[:2] == clerk_error(missing_discount)[:2] == (404, "resource_not_found")
+
+
+class TestWithBillingCheckout:
+    """Items made by billing's checkout (/locum/billing/subscriptions), as an app's users make them."""
+
+    async def test_a_discount_on_a_subscribed_plan_takes_from_its_fee(self, client: httpx.AsyncClient) -> None:
+        user = await make_user(client)
+        plan = await make_plan(client, monthly_fee=1000)
+        subscription = await subscribe(client, user["id"], plan["id"])
+        item = next(i for i in subscription["subscription_items"] if i["status"] == "active")
+        redemption = (await apply(client, item["id"], (await make_discount(client, percent_off=25))["id"])).json()
+        assert redemption["amount"] == usd(250)
+
+    async def test_a_canceled_item_takes_no_discount(self, client: httpx.AsyncClient) -> None:
+        user = await make_user(client)
+        plan = await make_plan(client, monthly_fee=1000)
+        subscription = await subscribe(client, user["id"], plan["id"])
+        item = next(i for i in subscription["subscription_items"] if i["status"] == "active")
+        assert (await client.delete(f"/v1/billing/subscription_items/{item['id']}")).status_code == 200
+        response = await apply(client, item["id"], (await make_discount(client))["id"])
+        assert clerk_error(response)[:2] == (409, "subscription_item_not_discountable")
