@@ -320,81 +320,57 @@ async def insert_subscription_item(
     status: str = "active",
 ) -> str:
     """A paid plan's subscription item for the user, inserted directly (plan, price, payer,
-    subscription and item rows), for tests that are not about subscribing; returns the item's id."""
+    subscription and item rows) in any status, for tests that are not about subscribing (billing's
+    checkout, /locum/billing/subscriptions, makes them as an app would); returns the item's id."""
     async with inspection_session(app) as session:
-        item_id = await add_subscription_item_rows(
-            session,
-            instance_id,
-            user_id=user_id,
-            amount=amount,
-            annual_monthly_amount=annual_monthly_amount,
-            plan_period=plan_period,
-            status=status,
+        plan_id, price_id = new_id("billing_plan"), new_id("billing_price")
+        subscription_id, item_id = new_id("billing_subscription"), new_id("billing_subscription_item")
+        payer_id = await session.scalar(
+            select(BillingPayer.id).where(BillingPayer.instance_id == instance_id, BillingPayer.user_id == user_id)
+        )
+        if payer_id is None:
+            payer_id = new_id("billing_payer")
+            session.add(BillingPayer(id=payer_id, instance_id=instance_id, user_id=user_id))
+        session.add(
+            BillingPlan(
+                id=plan_id,
+                instance_id=instance_id,
+                name="Pro",
+                slug=f"pro-{plan_id[-8:].lower()}",
+                payer_type="user",
+                product_id=new_id("billing_product"),
+            )
+        )
+        session.add(
+            BillingPrice(
+                id=price_id,
+                instance_id=instance_id,
+                plan_id=plan_id,
+                amount=amount,
+                annual_monthly_amount=annual_monthly_amount,
+                is_default=True,
+            )
+        )
+        live = status not in ("ended", "abandoned")
+        session.add(
+            BillingSubscription(
+                id=subscription_id, instance_id=instance_id, payer_id=payer_id, status="active" if live else "ended"
+            )
+        )
+        session.add(
+            BillingSubscriptionItem(
+                id=item_id,
+                instance_id=instance_id,
+                subscription_id=subscription_id,
+                payer_id=payer_id,
+                plan_id=plan_id,
+                price_id=price_id,
+                plan_period=plan_period,
+                status=status,
+                period_start=0,
+            )
         )
         await session.commit()
-    return item_id
-
-
-async def add_subscription_item_rows(
-    session: AsyncSession,
-    instance_id: str,
-    *,
-    user_id: str,
-    amount: int = 2000,
-    annual_monthly_amount: int = 1600,
-    plan_period: str = "month",
-    status: str = "active",
-) -> str:
-    """insert_subscription_item's rows, added to `session` (which the caller commits)."""
-    plan_id, price_id = new_id("billing_plan"), new_id("billing_price")
-    subscription_id, item_id = new_id("billing_subscription"), new_id("billing_subscription_item")
-    payer_id = await session.scalar(
-        select(BillingPayer.id).where(BillingPayer.instance_id == instance_id, BillingPayer.user_id == user_id)
-    )
-    if payer_id is None:
-        payer_id = new_id("billing_payer")
-        session.add(BillingPayer(id=payer_id, instance_id=instance_id, user_id=user_id))
-    session.add(
-        BillingPlan(
-            id=plan_id,
-            instance_id=instance_id,
-            name="Pro",
-            slug=f"pro-{plan_id[-8:].lower()}",
-            payer_type="user",
-            product_id=new_id("billing_product"),
-        )
-    )
-    session.add(
-        BillingPrice(
-            id=price_id,
-            instance_id=instance_id,
-            plan_id=plan_id,
-            amount=amount,
-            annual_monthly_amount=annual_monthly_amount,
-            is_default=True,
-            created_at=0,
-        )
-    )
-    live = status not in ("ended", "abandoned")
-    session.add(
-        BillingSubscription(
-            id=subscription_id, instance_id=instance_id, payer_id=payer_id, status="active" if live else "ended"
-        )
-    )
-    session.add(
-        BillingSubscriptionItem(
-            id=item_id,
-            instance_id=instance_id,
-            subscription_id=subscription_id,
-            payer_id=payer_id,
-            plan_id=plan_id,
-            price_id=price_id,
-            plan_period=plan_period,
-            status=status,
-            period_start=0,
-        )
-    )
-    await session.flush()
     return item_id
 
 

@@ -1,57 +1,42 @@
 """Account credits through the official SDK, and subscription item discounts (which clerk-backend-api
 7.0.0 has no methods for) through call_without_sdk.
 
-The server's instance is shared with other SDK tests: each test makes its own user or organization.
-Subscription items are inserted as rows in the server's database (subscribing is not what these
-tests are about).
+The server's instance is shared with other SDK tests: each test makes its own user, organization,
+plan and discount (plans and subscriptions through locum's /locum/billing stand-ins for Clerk's
+dashboard and checkout).
 """
 
-import asyncio
 import secrets
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from clerk_backend_api import Clerk, models
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from locum.db.scoping import ACROSS_INSTANCES_INFO
-from locum.settings import Settings
-from tests.builders import add_subscription_item_rows
 from tests.sdk.conftest import LocumServer, call_without_sdk, new_user
 
 
-def default_instance_id(server: LocumServer) -> str:
-    response = httpx.get(
-        f"{server.origin}/locum/instances", headers={"Authorization": f"Bearer {server.secret_key}"}, timeout=10
+def locum_post(server: LocumServer, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST to one of locum's own /locum operations (Clerk's dashboard and checkout stand-ins)."""
+    response = httpx.post(
+        f"{server.origin}{path}", json=body, headers={"Authorization": f"Bearer {server.secret_key}"}, timeout=10
     )
     assert response.status_code == 200, response.text
-    return str(next(instance["id"] for instance in response.json()["data"] if instance["is_default"]))
-
-
-async def _insert_item(server: LocumServer, user_id: str) -> str:
-    settings = Settings(
-        database_url=server.environment["LOCUM_DATABASE_URL"], data_dir=Path(server.environment["LOCUM_DATA_DIR"])
-    )
-    engine = create_async_engine(settings.async_database_url)
-    try:
-        async with engine.connect() as connection:
-            async with AsyncSession(connection, info=dict(ACROSS_INSTANCES_INFO)) as session:
-                item_id = await add_subscription_item_rows(
-                    session, default_instance_id(server), user_id=user_id, amount=4900
-                )
-                await session.commit()
-            await connection.commit()
-    finally:
-        await engine.dispose()
-    return item_id
+    document: dict[str, Any] = response.json()
+    return document
 
 
 @pytest.fixture
 def subscription_item_id(server: LocumServer, clerk: Clerk) -> str:
-    """A $49.00 monthly item of a new user."""
-    return asyncio.run(_insert_item(server, new_user(clerk).id))
+    """The active item of a new user subscribed to a new $49.00/month plan."""
+    plan = locum_post(
+        server, "/locum/billing/plans", {"name": "SDK Pro", "slug": f"sdk_{secrets.token_hex(4)}", "monthly_fee": 4900}
+    )
+    subscription = locum_post(
+        server, "/locum/billing/subscriptions", {"payer": new_user(clerk).id, "plan_id": plan["id"]}
+    )
+    return str(next(item["id"] for item in subscription["subscription_items"] if item["status"] == "active"))
 
 
 def key() -> str:
@@ -128,14 +113,11 @@ def test_an_unknown_user_has_no_balance(clerk: Clerk) -> None:
 def test_a_discount_applied_to_and_removed_from_a_subscription_item(
     server: LocumServer, subscription_item_id: str
 ) -> None:
-    defined = httpx.post(
-        f"{server.origin}/locum/billing/discounts",
-        json={"name": "SDK launch", "effect": "percentage", "percent_off": 10, "cycles": 2},
-        headers={"Authorization": f"Bearer {server.secret_key}"},
-        timeout=10,
-    )
-    assert defined.status_code == 200, defined.text
-    discount_id = defined.json()["id"]
+    discount_id = locum_post(
+        server,
+        "/locum/billing/discounts",
+        {"name": "SDK launch", "effect": "percentage", "percent_off": 10, "cycles": 2},
+    )["id"]
     applied = call_without_sdk(
         server,
         "POST",
