@@ -22,6 +22,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.models import (
+    BillingPayer,
+    BillingPlan,
+    BillingPrice,
+    BillingSubscription,
+    BillingSubscriptionItem,
     InstanceConfiguration,
     Organization,
     OrganizationMembership,
@@ -368,3 +373,98 @@ async def subscribe(client: httpx.AsyncClient, payer: str, plan_id: str, **body:
     assert response.status_code == 200, response.text
     subscription: dict[str, Any] = response.json()
     return subscription
+
+
+async def adjust_credits(
+    client: httpx.AsyncClient,
+    owner_path: str,
+    amount: int,
+    *,
+    action: str = "increase",
+    idempotency_key: str | None = None,
+    **body: Any,
+) -> dict[str, Any]:
+    """A credit adjustment of `owner_path` (`/v1/users/{id}` or `/v1/organizations/{id}`): its ledger entry."""
+    key = idempotency_key or f"adjustment-{next(_sequence)}"
+    response = await client.post(
+        f"{owner_path}/billing/credits",
+        json={"amount": amount, "action": action, "idempotency_key": key, **body},
+    )
+    assert response.status_code == 200, response.text
+    entry: dict[str, Any] = response.json()
+    return entry
+
+
+async def insert_subscription_item(
+    app: FastAPI,
+    instance_id: str,
+    *,
+    user_id: str,
+    amount: int = 2000,
+    annual_monthly_amount: int = 1600,
+    plan_period: str = "month",
+    status: str = "active",
+) -> str:
+    """A paid plan's subscription item for the user, inserted directly (plan, price, payer,
+    subscription and item rows) in any status, for tests that are not about subscribing (billing's
+    checkout, /locum/billing/subscriptions, makes them as an app would); returns the item's id."""
+    async with inspection_session(app) as session:
+        plan_id, price_id = new_id("billing_plan"), new_id("billing_price")
+        subscription_id, item_id = new_id("billing_subscription"), new_id("billing_subscription_item")
+        payer_id = await session.scalar(
+            select(BillingPayer.id).where(BillingPayer.instance_id == instance_id, BillingPayer.user_id == user_id)
+        )
+        if payer_id is None:
+            payer_id = new_id("billing_payer")
+            session.add(BillingPayer(id=payer_id, instance_id=instance_id, user_id=user_id))
+        session.add(
+            BillingPlan(
+                id=plan_id,
+                instance_id=instance_id,
+                name="Pro",
+                slug=f"pro-{plan_id[-8:].lower()}",
+                payer_type="user",
+                product_id=new_id("billing_product"),
+            )
+        )
+        session.add(
+            BillingPrice(
+                id=price_id,
+                instance_id=instance_id,
+                plan_id=plan_id,
+                amount=amount,
+                annual_monthly_amount=annual_monthly_amount,
+                is_default=True,
+            )
+        )
+        live = status not in ("ended", "abandoned")
+        session.add(
+            BillingSubscription(
+                id=subscription_id, instance_id=instance_id, payer_id=payer_id, status="active" if live else "ended"
+            )
+        )
+        session.add(
+            BillingSubscriptionItem(
+                id=item_id,
+                instance_id=instance_id,
+                subscription_id=subscription_id,
+                payer_id=payer_id,
+                plan_id=plan_id,
+                price_id=price_id,
+                plan_period=plan_period,
+                status=status,
+                period_start=0,
+            )
+        )
+        await session.commit()
+    return item_id
+
+
+async def make_discount(client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
+    """A discount defined through /locum/billing/discounts (20% off forever unless `body` says otherwise)."""
+    response = await client.post(
+        "/locum/billing/discounts", json={"name": "Launch", "effect": "percentage", "percent_off": 20, **body}
+    )
+    assert response.status_code == 200, response.text
+    discount: dict[str, Any] = response.json()
+    return discount

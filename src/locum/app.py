@@ -37,6 +37,8 @@ from locum.resources import (
     api_keys,
     beta_features,
     billing,
+    billing_credits,
+    billing_discounts,
     clients,
     directories,
     domains,
@@ -250,6 +252,8 @@ def create_app(settings: Settings) -> FastAPI:
         interstitial.router,
         saml_connections.router,
         enterprise_connections.router,
+        billing_credits.router,
+        billing_discounts.router,
     )
     for router in v1_routers:
         app.include_router(router, prefix="/v1")
@@ -264,6 +268,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(sign_ups.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(enterprise_connections.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(billing.locum_router, prefix="/locum", include_in_schema=False)
+    app.include_router(billing_discounts.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(images.router)
     return app
 

@@ -17,7 +17,9 @@ from fastapi import FastAPI
 
 from locum.instances.service import InstanceKeys
 from tests.builders import (
+    adjust_credits,
     make_directory,
+    make_discount,
     make_enterprise_connection,
     make_m2m_token,
     make_machine,
@@ -309,6 +311,16 @@ CALLS: dict[str, tuple[dict[str, Any] | None, str]] = {
     "GetBillingStatementPaymentAttempts": (None, "404"),
     "GetUserBillingSubscription": (None, "404"),
     "GetOrganizationBillingSubscription": (None, "404"),
+    # Billing credits and discounts: A's payers, items and discounts are out of reach.
+    "GetUserBillingCreditBalance": (None, "404"),
+    "AdjustUserBillingCreditBalance": ({"amount": 100, "action": "increase", "idempotency_key": "mallory"}, "404"),
+    "GetOrganizationBillingCreditBalance": (None, "404"),
+    "AdjustOrganizationBillingCreditBalance": (
+        {"amount": 100, "action": "increase", "idempotency_key": "mallory"},
+        "404",
+    ),
+    "ApplyBillingSubscriptionItemDiscount": ({"discount_id": "{discount_id}"}, "404"),
+    "RemoveBillingSubscriptionItemDiscount": (None, "404"),
 }
 # What a production B gets instead: development-only operations are refused before any look-up, and
 # the production-only domain changes change B's own domain (A's settings are checked unchanged below).
@@ -324,6 +336,12 @@ LOCUM_CALLS = {
     "web3_wallets": {"web3_wallet": "0x" + "d" * 40},
     "trusted_devices": {"platform": "ios", "app_identifier": "com.mallory.app"},
 }
+
+# A's discount through B's key (each must be 404): (method, path)
+LOCUM_DISCOUNT_CALLS = [
+    ("GET", "/locum/billing/discounts/{discount_id}"),
+    ("DELETE", "/locum/billing/discounts/{discount_id}"),
+]
 
 # A's webhook endpoint and message log through B's key (each must be 404): (method, path, body)
 LOCUM_WEBHOOK_CALLS = [
@@ -492,6 +510,14 @@ async def victim(app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys
     trial = await subscribe(client, user_id, plan["id"], free_trial=True)
     await subscribe(client, organization.json()["id"], org_plan["id"])
     statement = (await client.get("/v1/billing/statements")).json()["data"][0]
+    subscription_item_id = trial["subscription_items"][0]["id"]
+    discount = await make_discount(client)
+    applied = await client.post(
+        f"/v1/billing/subscription_items/{subscription_item_id}/discounts", json={"discount_id": discount["id"]}
+    )
+    assert applied.status_code == 200, applied.text
+    await adjust_credits(client, f"/v1/users/{user_id}", 1000)
+    await adjust_credits(client, f"/v1/organizations/{organization.json()['id']}", 1000)
     return {
         "user_id": user_id,
         "waitlist_entry_id": waitlist_entry.json()["id"],
@@ -550,8 +576,9 @@ async def victim(app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys
         "directory_id": directory["id"],
         "plan_id": plan["id"],
         "price_id": trial["subscription_items"][0]["price_id"],
-        "subscription_item_id": trial["subscription_items"][0]["id"],
         "statementID": statement["id"],
+        "subscription_item_id": subscription_item_id,
+        "discount_id": discount["id"],
     }
 
 
@@ -621,6 +648,12 @@ async def test_another_instance_reaches_nothing(
         response = await other_client.post(fill(path, victim), json=fill(body, victim))
         if response.status_code != expected_status:
             leaks.append(f"{path}: {response.status_code} {response.text[:200]}")
+    for method, path in LOCUM_DISCOUNT_CALLS:
+        response = await other_client.request(method, fill(path, victim))
+        if response.status_code != 404:
+            leaks.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
+    if (await other_client.get("/locum/billing/discounts")).json()["total_count"] != 0:
+        leaks.append("GET /locum/billing/discounts lists A's discounts")
     for method, path, body in LOCUM_WEBHOOK_CALLS:
         response = await other_client.request(method, fill(path, victim), json=body)
         if response.status_code != 404:
@@ -641,6 +674,9 @@ async def test_another_instance_reaches_nothing(
     endpoint = (await client.get(f"/locum/webhooks/endpoints/{victim['webhook_endpoint_id']}")).json()
     assert endpoint["enabled"] is True
     assert (await client.get(f"/v1/users/{victim['user_id']}")).json() == before
+    assert (await client.get(f"/v1/users/{victim['user_id']}/billing/credits")).json()["balance"]["amount"] == 1000
+    organization_credits = await client.get(f"/v1/organizations/{victim['organization_id']}/billing/credits")
+    assert organization_credits.json()["balance"]["amount"] == 1000
     assert (await client.get("/v1/templates/email/verification_code")).json()["name"] == "Victim's code"
     # A's settings are Clerk's defaults still, whatever B set for itself.
     assert (await client.get("/v1/instance")).json()["allowed_origins"] == []

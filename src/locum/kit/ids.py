@@ -90,6 +90,11 @@ PREFIXES = {
     "billing_payment": "cpay",
     "billing_payment_method": "cps",
     "billing_payee": "cpayee",
+    # Credits and discounts (locum's prefixes, in the style of Clerk Billing's)
+    "billing_credit_ledger_entry": "ccl",
+    "billing_credit_grant": "ccg",
+    "billing_discount": "cdisc",
+    "billing_discount_redemption": "cdr",
 }
 
 

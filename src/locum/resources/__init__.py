@@ -36,6 +36,9 @@
 | Miscellaneous (public interstitial) | interstitial              |
 | SAML Connections (deprecated view)  | saml_connections          |
 | Enterprise Connections (+ /locum/users/{id}/enterprise_accounts) | enterprise_connections |
+| Billing: credit balances            | billing_credits           |
+| Billing: subscription item discounts| billing_discounts         |
+|   (+ /locum/billing/discounts)      |                           |
 | (locum's own: /locum/…)             | locum_admin, frontend, webhook_endpoints,         |
 |                                     | webhook_replay, messages_admin, images,           |
 |                                     | locum_instances                                   |

@@ -11,6 +11,12 @@ from locum.db.models.billing import (
     BillingSubscription,
     BillingSubscriptionItem,
 )
+from locum.db.models.billing_credits import (
+    BillingCreditBalance,
+    BillingCreditLedgerEntry,
+    BillingDiscount,
+    BillingDiscountRedemption,
+)
 from locum.db.models.directories import Directory, DirectoryGroupRoleMapping
 from locum.db.models.domains import Domain, ProxyCheck, RedirectUrl
 from locum.db.models.enterprise_sso import (
@@ -68,6 +74,10 @@ __all__ = [
     "AgentTask",
     "AllowlistIdentifier",
     "ApiKey",
+    "BillingCreditBalance",
+    "BillingCreditLedgerEntry",
+    "BillingDiscount",
+    "BillingDiscountRedemption",
     "BillingFeature",
     "BillingPayer",
     "BillingPaymentAttempt",

@@ -1,0 +1,3 @@
+from locum.resources.billing_credits.routes import router
+
+__all__ = ["router"]
