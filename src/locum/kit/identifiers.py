@@ -5,7 +5,6 @@ parameter in Clerk's error.
 """
 
 import re
-from datetime import datetime
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -61,13 +60,3 @@ def normalize_web3_wallet(address: str) -> str | None:
     if SOLANA_ADDRESS.match(address):
         return address
     return None
-
-
-def rfc3339_to_ms(value: str) -> int | None:
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        return None
-    return int(parsed.timestamp() * 1000)

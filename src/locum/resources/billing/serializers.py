@@ -30,7 +30,7 @@ SIMULATED_CARD_LAST4 = "4242"
 def money_json(amount: int, currency: str = "USD") -> JSON:
     return {
         "amount": amount,
-        "amount_formatted": f"{amount // 100}.{amount % 100:02d}",
+        "amount_formatted": f"{'-' if amount < 0 else ''}{abs(amount) // 100}.{abs(amount) % 100:02d}",
         "currency": currency,
         "currency_symbol": CURRENCY_SYMBOLS.get(currency, currency),
     }

@@ -20,14 +20,13 @@ from locum.db.reads import Reader
 from locum.instances.context import RequestContext
 from locum.kit import passwords
 from locum.kit.backup_codes import digest_backup_codes
-from locum.kit.clock import now_ms
+from locum.kit.clock import now_ms, rfc3339_to_ms
 from locum.kit.hashing import run_hashing
 from locum.kit.identifiers import (
     email_lookup_key,
     normalize_email,
     normalize_phone,
     normalize_web3_wallet,
-    rfc3339_to_ms,
     username_problem,
 )
 from locum.kit.ids import new_id
