@@ -17,6 +17,7 @@ from locum.db.repository import InstanceRepository
 from locum.db.text_search import contains
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_hex_id
+from locum.kit.last_used import stale_before
 from locum.resources.api_keys.errors import api_key_name_taken, api_key_not_found
 from locum.resources.api_keys.schemas import ApiKeyListQuery
 
@@ -89,15 +90,15 @@ class ApiKeyRepository(InstanceRepository[ApiKey]):
         result = await self.session.execute(statement.execution_options(synchronize_session=False))
         return bool(getattr(result, "rowcount", 0))
 
-    async def record_use(self, api_key_id: str, *, now: int, resolution_ms: int) -> None:
-        """Set last_used_at to `now` unless it is already within `resolution_ms` of it (one UPDATE, so
+    async def record_use(self, api_key_id: str, *, now: int) -> None:
+        """Set last_used_at to `now` unless it is already recent (kit/last_used; one UPDATE, so
         concurrent verifications write at most once)."""
         statement = (
             update(ApiKey)
             .where(
                 self.scope(),
                 ApiKey.id == api_key_id,
-                or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - resolution_ms),
+                or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < stale_before(now)),
             )
             .values(last_used_at=now)
         )

@@ -2,8 +2,8 @@
 revocation, and verification.
 
 A key is valid until revoked or past its expiration (none: never expires). Verification is a read on
-the bare-driver reader; it writes only `last_used_at`, and only when that is unset or older than
-LAST_USED_RESOLUTION_MS, so a key verified on every request costs a write a minute at most.
+the bare-driver reader; it writes only `last_used_at`, and only when that is unset or more than a minute old
+(kit/last_used), so a key verified on every request costs a write a minute at most.
 """
 
 from collections.abc import Callable
@@ -18,6 +18,7 @@ from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
 from locum.kit.json_types import JSON
 from locum.kit.keys import digests_match, new_opaque_secret, secret_digest
+from locum.kit.last_used import use_needs_recording
 from locum.kit.sealing import Sealer
 from locum.resources.api_keys.errors import (
     api_key_not_found,
@@ -39,7 +40,6 @@ from locum.resources.api_keys.serializers import (
 )
 
 SECRET_PREFIX = "ak"
-LAST_USED_RESOLUTION_MS = 60_000
 SUBJECT_KINDS = ("user", "org", "mch")
 SUBJECT_DESCRIPTION = "user, organization or machine"
 
@@ -157,9 +157,7 @@ async def verify_api_key(
         raise token_revoked("API key")
     if is_expired(key.expiration, now):
         raise token_expired("API key")
-    if key.last_used_at is None or key.last_used_at < now - LAST_USED_RESOLUTION_MS:
-        await ApiKeyRepository(open_session(), ctx.instance_id).record_use(
-            key.id, now=now, resolution_ms=LAST_USED_RESOLUTION_MS
-        )
+    if use_needs_recording(key.last_used_at, now):
+        await ApiKeyRepository(open_session(), ctx.instance_id).record_use(key.id, now=now)
         key = key._replace(last_used_at=now)
     return api_key_json(key, now=now)

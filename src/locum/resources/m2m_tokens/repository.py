@@ -16,6 +16,7 @@ from locum.db.repository import InstanceRepository
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_hex_id
 from locum.kit.keys import secret_digest
+from locum.kit.last_used import stale_before
 from locum.kit.sealing import Sealer
 from locum.resources.m2m_tokens.errors import token_not_found
 from locum.resources.m2m_tokens.schemas import M2MTokenListQuery
@@ -161,14 +162,14 @@ async def machine_exists(reader: Reader, *, instance_id: str, machine_id: str) -
     )
 
 
-def touch_statement(instance_id: str, token_id: str, *, now: int, stale_before: int) -> Any:
+def touch_statement(instance_id: str, token_id: str, *, now: int) -> Any:
     """Record a use: one UPDATE, which does nothing if another request recorded one meanwhile."""
     return (
         update(M2MToken)
         .where(
             M2MToken.instance_id == instance_id,
             M2MToken.id == token_id,
-            or_(M2MToken.last_used_at.is_(None), M2MToken.last_used_at < stale_before),
+            or_(M2MToken.last_used_at.is_(None), M2MToken.last_used_at < stale_before(now)),
         )
         .values(last_used_at=now, updated_at=now)
         .execution_options(synchronize_session=False)

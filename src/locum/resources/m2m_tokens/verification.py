@@ -1,7 +1,7 @@
 """Verifying an M2M token: the hot path of every service that checks the tokens it is sent.
 
 An opaque token is one bare-driver read by its digest; nothing is written unless the token's
-`last_used_at` is more than LAST_USED_PRECISION_MS old (then one UPDATE), so a token verified many
+`last_used_at` is more than a minute old (kit/last_used; then one UPDATE), so a token verified many
 times a second costs a read each time. A JWT-format token is checked against the instance's signing
 keys and its machine's existence (it is not stored).
 
@@ -20,13 +20,11 @@ from locum.instances.context import RequestContext
 from locum.kit.clock import now_ms
 from locum.kit.json_types import JSON
 from locum.kit.keys import digests_match, secret_digest
+from locum.kit.last_used import use_needs_recording
 from locum.resources.m2m_tokens import jwt_format
 from locum.resources.m2m_tokens.errors import token_not_found
 from locum.resources.m2m_tokens.repository import machine_exists, read_token, touch_statement
 from locum.resources.m2m_tokens.serializers import TokenView, m2m_token_json
-
-# How stale a stored `last_used_at` may be before a verification writes a new one.
-LAST_USED_PRECISION_MS = 60_000
 
 
 def _check(ctx: RequestContext, view: TokenView, now: int) -> None:
@@ -51,10 +49,8 @@ async def verify_token(
         raise token_not_found()
     view = stored.view
     _check(ctx, view, now)
-    if view.last_used_at is None or view.last_used_at < now - LAST_USED_PRECISION_MS:
-        await write_session().execute(
-            touch_statement(ctx.instance_id, view.id, now=now, stale_before=now - LAST_USED_PRECISION_MS)
-        )
+    if use_needs_recording(view.last_used_at, now):
+        await write_session().execute(touch_statement(ctx.instance_id, view.id, now=now))
         return m2m_token_json(view, now=now) | {"last_used_at": now, "updated_at": now}
     return m2m_token_json(view, now=now)
 
