@@ -270,6 +270,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(billing.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(billing_discounts.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(images.router)
+    app.include_router(jwks.public_router, include_in_schema=False)
     return app
 
 
