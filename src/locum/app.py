@@ -80,6 +80,7 @@ from locum.resources.enterprise_connections import routes as enterprise_connecti
 from locum.resources.identifier_lists.routes import router as identifier_lists_router
 from locum.resources.sessions.routes import router as sessions_router
 from locum.resources.webhook_endpoints.environment import ensure_environment_endpoint
+from locum.seeds import apply_seed, read_seed_file
 from locum.settings import Settings
 
 logger = logging.getLogger("locum")
@@ -94,7 +95,8 @@ async def prepare_database(
 
     `apply_webhook_url` (for `locum serve` only) also makes the default instance's "environment"
     endpoint match LOCUM_WEBHOOK_URL: other commands run from shells without that variable must
-    not remove it.
+    not remove it; and applies the seed file (`--seed`, LOCUM_SEED_FILE), if any, in the same
+    transaction.
     """
     await upgrade(engine, sealer=sealer)
     async with create_sessionmaker(engine)() as session:
@@ -104,6 +106,12 @@ async def prepare_database(
                 session, sealer, instance_id=keys.instance_id, url=settings.webhook_url, secret=settings.webhook_secret
             )
             keys = dataclasses.replace(keys, webhook_secret=webhook_secret)
+            if settings.seed_file is not None:
+                entries = read_seed_file(settings.seed_file)
+                seeded = await apply_seed(
+                    session, sealer, instance_id=keys.instance_id, origin=settings.origin, entries=entries
+                )
+                logger.info(seeded.summary())
         await session.commit()
     return keys
 
