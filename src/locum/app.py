@@ -18,11 +18,13 @@ from locum.api.errors import install_error_handlers
 from locum.api.guards import RequestTargetMiddleware, UnhandledErrorMiddleware
 from locum.api.rate_limits import RATE_LIMITS_CLERK, RateLimitMiddleware
 from locum.api.tracing import TracingMiddleware
+from locum.api.versioning import DEFAULT_VERSION
 from locum.db.engine import create_engine, create_read_sessionmaker, create_sessionmaker
 from locum.db.migrate import upgrade
 from locum.db.reads import open_reader
+from locum.instances.context import RequestContext
 from locum.instances.master_key import open_sealer
-from locum.instances.registry import InstanceRegistry
+from locum.instances.registry import InstanceRegistry, load_instance
 from locum.instances.service import InstanceKeys, ensure_default_instance
 from locum.kit.keys import publishable_key
 from locum.kit.sealing import Sealer
@@ -108,10 +110,10 @@ async def prepare_database(
             keys = dataclasses.replace(keys, webhook_secret=webhook_secret)
             if settings.seed_file is not None:
                 entries = read_seed_file(settings.seed_file)
-                seeded = await apply_seed(
-                    session, sealer, instance_id=keys.instance_id, origin=settings.origin, entries=entries
-                )
-                logger.info(seeded.summary())
+                instance = await load_instance(session, sealer, keys.instance_id)
+                # What the services know of the seed: a request from nobody, at the configured origin.
+                ctx = RequestContext(instance=instance, origin=settings.origin, api_version=DEFAULT_VERSION)
+                logger.info((await apply_seed(session, ctx, sealer, entries)).summary())
         await session.commit()
     return keys
 

@@ -43,11 +43,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import ClerkError
-from locum.api.versioning import DEFAULT_VERSION
 from locum.db.constraints import IdentifierTaken
 from locum.db.models import EmailAddress, JwtTemplate, Organization, OrganizationMembership, User, WebhookEndpoint
 from locum.instances.context import RequestContext
-from locum.instances.registry import load_instance
 from locum.kit.sealing import Sealer
 from locum.resources.jwt_templates.schemas import JWTTemplateBody
 from locum.resources.jwt_templates.service import create_template
@@ -272,15 +270,10 @@ def _clerk_error_line(error: ClerkError) -> str:
     return f"{error.code}{f' ({param})' if param else ''}: {error.long_message}"
 
 
-async def apply_seed(
-    session: AsyncSession, sealer: Sealer, *, instance_id: str, origin: str, entries: _Entries
-) -> SeedResult:
+async def apply_seed(session: AsyncSession, ctx: RequestContext, sealer: Sealer, entries: _Entries) -> SeedResult:
     """Create what `entries` name and the instance lacks, in `session`'s transaction (the caller
     commits). Users come first (organizations and memberships name them), then organizations with
     their memberships, JWT templates and webhook endpoints."""
-    ctx = RequestContext(
-        instance=await load_instance(session, sealer, instance_id), origin=origin, api_version=DEFAULT_VERSION
-    )
     seeder = _Seeder(session, ctx, sealer)
     try:
         await seeder.users(entries.users)

@@ -10,6 +10,9 @@ import pytest
 import yaml
 from fastapi import FastAPI
 
+from locum.api.versioning import DEFAULT_VERSION
+from locum.instances.context import RequestContext
+from locum.instances.registry import load_instance
 from locum.instances.service import InstanceKeys
 from locum.seeds import SeedError, SeedResult, apply_seed, read_seed_file
 from tests.conftest import TEST_ORIGIN, RecordedEvents
@@ -46,13 +49,13 @@ async def seed(app: FastAPI, instance: InstanceKeys, document: dict[str, Any], t
     path = tmp_path / "seed.yaml"
     path.write_text(yaml.safe_dump(document))
     async with app.state.sessionmaker() as session:
-        result = await apply_seed(
-            session,
-            app.state.registry._sealer,
-            instance_id=instance.instance_id,
+        sealer = app.state.registry._sealer
+        ctx = RequestContext(
+            instance=await load_instance(session, sealer, instance.instance_id),
             origin=TEST_ORIGIN,
-            entries=read_seed_file(path),
+            api_version=DEFAULT_VERSION,
         )
+        result = await apply_seed(session, ctx, sealer, read_seed_file(path))
         await session.commit()
     return result
 
