@@ -27,7 +27,8 @@ from locum.instances.service import InstanceKeys, create_instance
 from locum.kit import clock
 from locum.kit.jwt_signing import new_private_key_pem
 from locum.settings import Settings
-from tests.contract.spec import validate_response
+from tests.contract.spec import SPEC_DIR, validate_response
+from tests.contract.spec_source import SpecUnavailable, ensure_spec
 from tests.postgres import (
     TEST_DATABASE_VARIABLE,
     configured_database_url,
@@ -46,9 +47,16 @@ def pytest_configure(config: pytest.Config) -> None:
     """Every statement locum runs must be filtered on its instance (db/scoping.py); a test's own
     look at the database goes through tests/builders.inspection_session.
 
+    Clerk's spec is downloaded first if neither LOCUM_CLERK_SPEC_DIR nor ../shared/clerk-spec has
+    it (tests/contract/spec_source.py); offline, the run stops with one line saying what to do.
+
     Under pytest-xdist each worker gets a PostgreSQL database of its own: workers running delivery
     passes or migrating at once must not share one."""
     require_scope()
+    try:
+        ensure_spec(SPEC_DIR)
+    except SpecUnavailable as problem:
+        raise pytest.UsageError(str(problem)) from None
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     run_url = configured_database_url()
     if worker and run_url:

@@ -18,11 +18,13 @@ from locum.api.errors import install_error_handlers
 from locum.api.guards import RequestTargetMiddleware, UnhandledErrorMiddleware
 from locum.api.rate_limits import RATE_LIMITS_CLERK, RateLimitMiddleware
 from locum.api.tracing import TracingMiddleware
+from locum.api.versioning import DEFAULT_VERSION
 from locum.db.engine import create_engine, create_read_sessionmaker, create_sessionmaker
 from locum.db.migrate import upgrade
 from locum.db.reads import open_reader
+from locum.instances.context import RequestContext
 from locum.instances.master_key import open_sealer
-from locum.instances.registry import InstanceRegistry
+from locum.instances.registry import InstanceRegistry, load_instance
 from locum.instances.service import InstanceKeys, ensure_default_instance
 from locum.kit.keys import publishable_key
 from locum.kit.sealing import Sealer
@@ -80,6 +82,7 @@ from locum.resources.enterprise_connections import routes as enterprise_connecti
 from locum.resources.identifier_lists.routes import router as identifier_lists_router
 from locum.resources.sessions.routes import router as sessions_router
 from locum.resources.webhook_endpoints.environment import ensure_environment_endpoint
+from locum.seeds import apply_seed, read_seed_file
 from locum.settings import Settings
 
 logger = logging.getLogger("locum")
@@ -94,7 +97,8 @@ async def prepare_database(
 
     `apply_webhook_url` (for `locum serve` only) also makes the default instance's "environment"
     endpoint match LOCUM_WEBHOOK_URL: other commands run from shells without that variable must
-    not remove it.
+    not remove it; and applies the seed file (`--seed`, LOCUM_SEED_FILE), if any, in the same
+    transaction.
     """
     await upgrade(engine, sealer=sealer)
     async with create_sessionmaker(engine)() as session:
@@ -104,6 +108,12 @@ async def prepare_database(
                 session, sealer, instance_id=keys.instance_id, url=settings.webhook_url, secret=settings.webhook_secret
             )
             keys = dataclasses.replace(keys, webhook_secret=webhook_secret)
+            if settings.seed_file is not None:
+                entries = read_seed_file(settings.seed_file)
+                instance = await load_instance(session, sealer, keys.instance_id)
+                # What the services know of the seed: a request from nobody, at the configured origin.
+                ctx = RequestContext(instance=instance, origin=settings.origin, api_version=DEFAULT_VERSION)
+                logger.info((await apply_seed(session, ctx, sealer, entries)).summary())
         await session.commit()
     return keys
 
@@ -270,6 +280,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(billing.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(billing_discounts.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(images.router)
+    app.include_router(jwks.public_router, include_in_schema=False)
     return app
 
 

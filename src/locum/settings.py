@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     deliver_in_serve: bool = True
     # smtp://user:password@host:port or smtps://…: emails are sent there as well as recorded.
     smtp_url: str | None = None
+    # A seed file (locum.seeds) `locum serve` applies to the default instance before serving.
+    seed_file: Path | None = None
 
     @field_validator("webhook_retry_schedule", mode="before")
     @classmethod

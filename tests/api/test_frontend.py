@@ -2,6 +2,8 @@
 revocation, bans), the credentials a browser holds afterwards, and the session lifetime settings."""
 
 import asyncio
+import base64
+import hashlib
 from typing import Any
 
 import httpx
@@ -11,14 +13,24 @@ from fastapi import FastAPI
 
 from locum.instances.service import InstanceKeys
 from locum.kit import clock
+from locum.kit.keys import publishable_key
 from tests.builders import error_code, make_user, sign_in_token
-from tests.conftest import RecordedEvents, api_client
+from tests.conftest import RecordedEvents, api_client, new_instance
 
 ORIGIN = "http://localhost:3000"
 SECOND_MS = 1000
 HOUR_S = 3600
 WEEK_S = 7 * 24 * HOUR_S
-CREDENTIAL_KEYS = {"object", "session", "client", "session_token", "refresh_token", "client_token"}
+CREDENTIAL_KEYS = {
+    "object",
+    "session",
+    "client",
+    "session_token",
+    "refresh_token",
+    "client_token",
+    "dev_browser_token",
+    "cookies",
+}
 
 
 async def actor_token(client: httpx.AsyncClient, user_id: str, **body: Any) -> dict[str, Any]:
@@ -307,6 +319,76 @@ class TestFrontendCredentials:
         assert revoked.status_code == 404 and error_code(revoked) == "resource_not_found"
         unknown = await client.post("/locum/sessions/sess_missing/frontend_credentials")
         assert unknown.status_code == 404
+
+
+def clerk_cookie_suffix(publishable_key: str) -> str:
+    """@clerk/shared's getCookieSuffix, written out here from its definition."""
+    digest = hashlib.sha1(publishable_key.encode()).digest()
+    return base64.b64encode(digest).decode().replace("+", "-").replace("/", "_")[:8]
+
+
+class TestBrowserCookies:
+    async def test_a_development_sign_in_comes_with_a_development_browser_token(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        user = await make_user(client)
+        credentials = await signed_in(client, "sign_in_tokens", (await sign_in_token(client, user["id"]))["token"])
+        token = credentials["dev_browser_token"]
+        assert isinstance(token, str) and token.startswith("dvb_") and len(token) > 20
+        again = await signed_in(client, "sign_in_tokens", (await sign_in_token(client, user["id"]))["token"])
+        assert again["dev_browser_token"] != token
+
+    async def test_the_cookies_are_those_clerks_server_sdks_read_plain_and_suffixed(
+        self, client: httpx.AsyncClient, instance: InstanceKeys
+    ) -> None:
+        user = await make_user(client)
+        credentials = await signed_in(
+            client, "sign_in_tokens", (await sign_in_token(client, user["id"]))["token"], origin=ORIGIN
+        )
+        suffix = clerk_cookie_suffix(publishable_key(instance.environment_type, instance.frontend_api_host))
+        cookies = credentials["cookies"]
+        assert set(cookies) == {
+            "__session",
+            "__client_uat",
+            "__clerk_db_jwt",
+            f"__session_{suffix}",
+            f"__client_uat_{suffix}",
+            f"__clerk_db_jwt_{suffix}",
+            f"__refresh_{suffix}",
+        }
+        assert cookies["__session"] == cookies[f"__session_{suffix}"] == credentials["session_token"]
+        assert cookies["__clerk_db_jwt"] == cookies[f"__clerk_db_jwt_{suffix}"] == credentials["dev_browser_token"]
+        assert cookies[f"__refresh_{suffix}"] == credentials["refresh_token"]
+        assert cookies["__client_uat"] == cookies[f"__client_uat_{suffix}"]
+
+    async def test_client_uat_is_never_after_the_session_tokens_issue_time(self, client: httpx.AsyncClient) -> None:
+        # @clerk/backend treats a session token issued before __client_uat as stale (a handshake).
+        user = await make_user(client)
+        credentials = await signed_in(client, "sign_in_tokens", (await sign_in_token(client, user["id"]))["token"])
+        claims = await claims_of(client, credentials["session_token"])
+        client_uat = int(credentials["cookies"]["__client_uat"])
+        assert 0 < client_uat <= claims["iat"]
+        assert client_uat == credentials["client"]["updated_at"] // 1000
+
+    async def test_existing_sessions_credentials_carry_the_cookies_too(self, client: httpx.AsyncClient) -> None:
+        user = await make_user(client)
+        created = await client.post("/v1/sessions", json={"user_id": user["id"]})
+        assert created.status_code == 200, created.text
+        response = await client.post(f"/locum/sessions/{created.json()['id']}/frontend_credentials")
+        assert response.status_code == 200, response.text
+        credentials = response.json()
+        assert credentials["dev_browser_token"].startswith("dvb_")
+        assert credentials["cookies"]["__session"] == credentials["session_token"]
+
+    async def test_a_production_instance_has_no_development_browser(self, app: FastAPI) -> None:
+        keys = await new_instance(app, environment_type="production")
+        async with api_client(app, keys.secret_key) as production:
+            user = await make_user(production)
+            token = (await sign_in_token(production, user["id"]))["token"]
+            credentials = await signed_in(production, "sign_in_tokens", token)
+        assert credentials["dev_browser_token"] is None
+        assert not any(name.startswith("__clerk_db_jwt") for name in credentials["cookies"])
+        assert credentials["cookies"]["__session"] == credentials["session_token"]
 
 
 class TestSessionSettings:

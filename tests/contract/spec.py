@@ -1,7 +1,8 @@
 """Clerk's Backend API OpenAPI document, as a test oracle for locum's responses.
 
 The document is read from the shared checkout (never copied into this repo): the directory is
-`$LOCUM_CLERK_SPEC_DIR`, else `<repo root>/../shared/clerk-spec`.
+`$LOCUM_CLERK_SPEC_DIR`, else `<repo root>/../shared/clerk-spec`, else a cache filled from Clerk's
+public repository at a pinned commit (spec_source.py; the root conftest fills it before collection).
 
 Response bodies are validated with JSON Schema 2020-12 after converting the OpenAPI 3.0 schemas
 (see `_convert`). `additionalProperties: false` is kept as is: a field the spec does not declare
@@ -9,7 +10,6 @@ is a bug in locum, not noise.
 """
 
 import functools
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,9 +23,10 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from .deviations import DEVIATIONS, Deviation, undeclared_errors
+from .spec_source import spec_directory
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
-SPEC_DIR = Path(os.environ.get("LOCUM_CLERK_SPEC_DIR") or _REPO_ROOT.parent / "shared" / "clerk-spec")
+SPEC_DIR = spec_directory(_REPO_ROOT)
 SPEC_PATH = SPEC_DIR / "bapi-2025-11-10.yml"
 
 _HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")

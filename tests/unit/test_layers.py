@@ -2,7 +2,7 @@
 
 From the lowest: settings, logs and kit (pure helpers); db; instances; outbox (events and their
 delivery); messages (emails and SMS, which record events); api (HTTP plumbing); resources (the
-Clerk resource groups); cli and app (which compose everything, the workers included). Migrations
+Clerk resource groups); cli, app and seeds (which compose everything, the workers included). Migrations
 sit with db. Every import counts, at module level or inside a function.
 """
 
@@ -25,6 +25,7 @@ LAYERS = {
     "resources": 6,
     "cli": 7,
     "app": 7,
+    "seeds": 7,
     "__main__": 7,
 }
 

@@ -1,6 +1,7 @@
 import asyncio
 import functools
 import os
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -13,6 +14,7 @@ from locum.db.engine import create_engine
 from locum.instances.master_key import open_sealer
 from locum.instances.service import InstanceKeys
 from locum.logs import configure_logging
+from locum.seeds import SeedError, read_seed_file
 from locum.settings import Settings
 
 
@@ -23,9 +25,22 @@ def serve(
     workers: Annotated[
         int | None, typer.Option(help="Worker processes (env LOCUM_WORKERS) \\[default: 1]", min=1)
     ] = None,
+    seed: Annotated[
+        Path | None,
+        typer.Option(
+            help="YAML or JSON file of users, organizations, JWT templates and webhook endpoints to create "
+            "if missing, before serving (env LOCUM_SEED_FILE)",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the API server (migrations run first)."""
-    settings = settings_with(host=host, port=port, database_url=database_url, workers=workers)
+    settings = settings_with(host=host, port=port, database_url=database_url, workers=workers, seed_file=seed)
+    if settings.seed_file is not None:
+        try:
+            read_seed_file(settings.seed_file)
+        except SeedError as problem:
+            raise typer.BadParameter(str(problem), param_hint="--seed") from None
     configure_logging(settings.log_level)
     if settings.workers == 1:
         if not settings.is_memory_database:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import orjson
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from locum.db.engine import READ_ONLY_OPTION
@@ -183,6 +183,21 @@ class InstanceRegistry:
             if version == cached.context.signing_keys_version:
                 return cached.context
             return await load_instance(session, self._sealer, instance_id)
+
+    async def resolve_frontend_host(self, host: str) -> InstanceContext | None:
+        """The instance whose Frontend API host `host` is (as Clerk serves public documents per FAPI
+        host), else the default instance: a browser or SDK that reaches locum by its own address."""
+        async with self._read_session() as session:
+            # Public documents name no key: the host (or the default) is what finds the instance.
+            instance_id = await session.scalar(
+                across_instances(
+                    select(Instance.id)
+                    .where(or_(Instance.frontend_api_host == host, Instance.is_default.is_(True)))
+                    .order_by(Instance.is_default)
+                    .limit(1)
+                )
+            )
+        return None if instance_id is None else await self._instance_by_id(instance_id)
 
     def forget(self) -> None:
         """Drop every cached instance, so the next request reads them afresh (after a change in this process)."""

@@ -4,14 +4,27 @@ A sign-in leaves a browser with three things: the `__session` cookie (a session 
 `__refresh` cookie (the session's refresh token) and the `__client` cookie (the client token).
 locum hands them out as JSON, so that an app under test can refresh sessions
 (POST /v1/sessions/{id}/refresh) and verify clients (POST /v1/clients/verify) like Clerk's SDKs do.
+
+On a development instance a browser also holds a development browser token (`__clerk_db_jwt`),
+which Clerk's Frontend API issues (POST /v1/dev_browser) before anything else: Clerk's server SDKs
+(@clerk/backend's authenticateRequest) treat a cookie-authenticated request without one as signed
+out (`dev-browser-missing`) and only check that it is there. `cookies` lists what a browser holds on
+the app's domain after the sign-in, under the names those SDKs read, unsuffixed and suffixed by the
+publishable key (see browser_cookies).
 """
+
+import base64
+import hashlib
+import secrets
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.models import ActorToken, AgentTask, Client, Session, SignInToken
 from locum.instances.context import RequestContext
+from locum.instances.registry import InstanceContext
 from locum.kit.clock import now_ms
 from locum.kit.json_types import JSON
+from locum.kit.keys import DEVELOPMENT
 from locum.kit.sealing import Sealer
 from locum.resources.clients.repository import ClientRepository
 from locum.resources.clients.serializers import client_json
@@ -30,6 +43,40 @@ from locum.resources.sessions.tokens import mint_session_token_within
 TICKET_STRATEGY = "ticket"
 # The `act.type` that marks a session an agent works in (Clerk's session token claims).
 AGENT_ACTOR_TYPE = "agent"
+# Development browser tokens: an opaque `dvb_` value (Clerk's SDKs never parse or verify it).
+DEV_BROWSER_PREFIX = "dvb_"
+DEV_BROWSER_TOKEN_BYTES = 24
+# Clerk's cookie suffix: the first 8 characters of the URL-safe base64 SHA-1 of the publishable key.
+COOKIE_SUFFIX_LENGTH = 8
+SESSION_COOKIE = "__session"
+CLIENT_UAT_COOKIE = "__client_uat"
+DEV_BROWSER_COOKIE = "__clerk_db_jwt"
+REFRESH_COOKIE = "__refresh"
+
+
+def cookie_suffix(publishable_key: str) -> str:
+    """@clerk/shared's getCookieSuffix."""
+    digest = hashlib.sha1(publishable_key.encode(), usedforsecurity=False).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:COOKIE_SUFFIX_LENGTH]
+
+
+def new_dev_browser_token() -> str:
+    return DEV_BROWSER_PREFIX + secrets.token_urlsafe(DEV_BROWSER_TOKEN_BYTES)
+
+
+def browser_cookies(
+    instance: InstanceContext, *, session_token: str, refresh_token: str, client_uat: int, dev_browser_token: str | None
+) -> dict[str, str]:
+    """The cookies Clerk's browser SDK keeps on the app's domain: each under its plain name and its
+    name suffixed by the publishable key (clerk-js writes both; the server SDKs read the suffixed one
+    when it is there); the refresh token only suffixed, as @clerk/backend reads it."""
+    suffix = cookie_suffix(instance.publishable_key)
+    values = {SESSION_COOKIE: session_token, CLIENT_UAT_COOKIE: str(client_uat)}
+    if dev_browser_token is not None:
+        values[DEV_BROWSER_COOKIE] = dev_browser_token
+    cookies = {**values, **{f"{name}_{suffix}": value for name, value in values.items()}}
+    cookies[f"{REFRESH_COOKIE}_{suffix}"] = refresh_token
+    return cookies
 
 
 async def _credentials(
@@ -42,13 +89,26 @@ async def _credentials(
     client_document: JSON,
     now: int,
 ) -> JSON:
+    session_token = await mint_session_token_within(session, ctx, session_id=signed_in.id, now=now)
+    refresh_token = sealer.unseal(signed_in.sealed_refresh_token)
+    dev_browser_token = new_dev_browser_token() if ctx.instance.environment_type == DEVELOPMENT else None
+    # `__client_uat` is the client's last change in seconds; the SDKs refuse a session token issued before it.
+    client_uat = min(client.updated_at, now) // 1000
     return {
         "object": "locum_sign_in",
         "session": session_json(signed_in, now),
         "client": client_document,
-        "session_token": await mint_session_token_within(session, ctx, session_id=signed_in.id, now=now),
-        "refresh_token": sealer.unseal(signed_in.sealed_refresh_token),
+        "session_token": session_token,
+        "refresh_token": refresh_token,
         "client_token": client_token(ctx.instance, sealer, client),
+        "dev_browser_token": dev_browser_token,
+        "cookies": browser_cookies(
+            ctx.instance,
+            session_token=session_token,
+            refresh_token=refresh_token,
+            client_uat=client_uat,
+            dev_browser_token=dev_browser_token,
+        ),
     }
 
 

@@ -1,3 +1,3 @@
-from locum.resources.jwks.routes import router
+from locum.resources.jwks.routes import public_router, router
 
-__all__ = ["router"]
+__all__ = ["public_router", "router"]
