@@ -14,6 +14,8 @@ from argon2 import PasswordHasher, Type
 
 from locum.resources.users.clerk_import import COLUMNS
 
+__all__ = ["COLUMNS", "PASSWORD", "TOTP_SECRET", "digests", "generate", "row", "user_id", "write_csv"]
+
 PASSWORD = "correct horse battery staple"
 # A Clerk-style id body: 27 base62 characters.
 TOTP_SECRET = "JBSWY3DPEHPK3PXP"
@@ -56,7 +58,9 @@ def row(number: int, *, run: str = "", phones: bool = True) -> dict[str, str]:
         password_hasher=hasher,
     )
     if number % 3 == 0:
-        cells["unverified_email_addresses"] = f"alt{number}{run.lower()}@example.org,other{number}{run.lower()}@example.org"
+        cells["unverified_email_addresses"] = (
+            f"alt{number}{run.lower()}@example.org,other{number}{run.lower()}@example.org"
+        )
     if phones and number % 5 == 0:
         phone = f"+1415{555_0000 + number % 10_000_000:07d}"
         cells.update(primary_phone_number=phone, verified_phone_numbers=phone)

@@ -401,8 +401,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str | None]]]:
         header = reader.fieldnames
         if not header or "id" not in header:
             raise BadHeader(f"{path} has no `id` column: expected Clerk's header ({','.join(COLUMNS)})")
-        for number, row in enumerate(reader, start=2):
-            yield number, row
+        yield from enumerate(reader, start=2)
 
 
 @dataclass
@@ -449,7 +448,9 @@ async def _existing(connection: AsyncConnection, instance_id: str, batch: Sequen
     phone_owners: dict[str, str] = {}
     if emails or found:
         rows = await connection.execute(
-            select(EMAILS.c.id, EMAILS.c.user_id, EMAILS.c.email_address_normalized, EMAILS.c.verification_status).where(
+            select(
+                EMAILS.c.id, EMAILS.c.user_id, EMAILS.c.email_address_normalized, EMAILS.c.verification_status
+            ).where(
                 EMAILS.c.instance_id == instance_id,
                 EMAILS.c.email_address_normalized.in_(emails) | EMAILS.c.user_id.in_(found),
             )
@@ -481,8 +482,12 @@ async def _existing(connection: AsyncConnection, instance_id: str, batch: Sequen
     identities: dict[str, tuple[Any, ...]] = {}
     for row in users:
         emails_of, phones_of = owned_emails[row.id], owned_phones[row.id]
-        primary_email = next((email for email_id, email, _ in emails_of if email_id == row.primary_email_address_id), None)
-        primary_phone = next((phone for phone_id, phone, _ in phones_of if phone_id == row.primary_phone_number_id), None)
+        primary_email = next(
+            (email for email_id, email, _ in emails_of if email_id == row.primary_email_address_id), None
+        )
+        primary_phone = next(
+            (phone for phone_id, phone, _ in phones_of if phone_id == row.primary_phone_number_id), None
+        )
         identities[row.id] = (
             row.first_name,
             row.last_name,
