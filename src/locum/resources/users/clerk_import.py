@@ -76,6 +76,7 @@ COLUMNS = (
 )
 OPTIONAL_COLUMNS = ("created_at",)
 BATCH_SIZE = 2_000
+SQLITE_CACHE_KIB = 128 * 1024
 MAX_IDENTIFIERS = 100  # of each kind, per user (Clerk's own bound on a user's identifications)
 MAX_CELL_CHARACTERS = 10_000
 _ID_CHARACTERS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -562,6 +563,10 @@ class ClerkUserImport:
         if not batch:
             return
         async with self.engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                # The users table's indexes outgrow SQLite's default 2 MiB page cache within a few
+                # thousand users, and every insert then reads pages back.
+                await connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             existing = await _existing(connection, self.instance_id, batch)
             at_ms = now_ms()
             accepted: list[tuple[ParsedUser, UserRows]] = []
