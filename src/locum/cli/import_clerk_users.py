@@ -4,6 +4,7 @@ instance (the default one unless --instance), keeping user ids, password digests
 
 import asyncio
 import csv
+import gc
 import sys
 from collections import Counter
 from pathlib import Path
@@ -95,6 +96,9 @@ def import_clerk_users_command(
     already there with the same data count as already imported). Rows that can't be imported are
     listed on stderr (row number, reason) and skipped."""
     settings = settings_with(database_url=database_url)
+    # The import allocates hundreds of thousands of acyclic rows: the cycle collector, rescanning
+    # them as they pile up, would cost ~10% of its time for nothing. This process does nothing else.
+    gc.disable()
     try:
         summary = asyncio.run(_import(settings, file, instance, batch_size, show_progress=sys.stdout.isatty()))
     except BadHeader as error:
