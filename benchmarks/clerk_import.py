@@ -23,12 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from locum.app import prepare_database  # noqa: E402
-from locum.db.engine import create_engine  # noqa: E402
-from locum.instances.master_key import open_sealer  # noqa: E402
-from locum.resources.users.clerk_import import BATCH_SIZE, import_clerk_users  # noqa: E402
-from locum.settings import Settings  # noqa: E402
-from tests.clerk_csv import generate  # noqa: E402
+from tests.clerk_csv import generate
+
+from locum.app import prepare_database
+from locum.db.engine import create_engine
+from locum.instances.master_key import open_sealer
+from locum.resources.users.clerk_import import BATCH_SIZE, import_clerk_users
+from locum.settings import Settings
 
 
 def parse_baseline(path: Path) -> float:
