@@ -43,7 +43,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import insert, select
+from sqlalchemy import JSON, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -535,14 +535,42 @@ def _claim(parsed: ParsedUser, claims: _Claims) -> None:
         claims.usernames.setdefault(parsed.username.lower(), parsed.row)
 
 
+def _json_column_names(table: Any) -> frozenset[str]:
+    return frozenset(column.name for column in table.columns if isinstance(column.type, JSON))
+
+
+_JSON_COLUMNS = {table.name: _json_column_names(table) for table in (USERS, EMAILS, PHONES)}
+
+
+async def _insert(connection: AsyncConnection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """insert(table) executemany; on SQLite straight to the driver, the values as SQLAlchemy would
+    bind them (JSON as its text, booleans and bytes as sqlite3 adapts them): its per-value
+    processing is a fifth of an import's time."""
+    if not rows:
+        return
+    if connection.dialect.name != "sqlite":
+        await connection.execute(insert(table), rows)
+        return
+    names = list(rows[0])
+    json_columns = _JSON_COLUMNS[table.name]
+    encoded: dict[str, str] = {}
+
+    def as_json(value: Any) -> str:
+        key = repr(value)
+        if key not in encoded:
+            encoded[key] = orjson.dumps(value).decode()
+        return encoded[key]
+
+    positions = [(name, name in json_columns) for name in names]
+    values = [tuple(as_json(row[name]) if is_json else row[name] for name, is_json in positions) for row in rows]
+    statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    await connection.exec_driver_sql(statement, values)
+
+
 async def _write(connection: AsyncConnection, rows: Sequence[UserRows]) -> None:
-    await connection.execute(insert(USERS), [user.user for user in rows])
-    emails = [email for user in rows for email in user.emails]
-    if emails:
-        await connection.execute(insert(EMAILS), emails)
-    phones = [phone for user in rows for phone in user.phones]
-    if phones:
-        await connection.execute(insert(PHONES), phones)
+    await _insert(connection, USERS, [user.user for user in rows])
+    await _insert(connection, EMAILS, [email for user in rows for email in user.emails])
+    await _insert(connection, PHONES, [phone for user in rows for phone in user.phones])
 
 
 class ClerkUserImport:
