@@ -17,7 +17,6 @@ from locum.resources.users.clerk_import import COLUMNS
 __all__ = ["COLUMNS", "PASSWORD", "TOTP_SECRET", "digests", "generate", "row", "user_id", "write_csv"]
 
 PASSWORD = "correct horse battery staple"
-# A Clerk-style id body: 27 base62 characters.
 TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 
 
@@ -34,6 +33,7 @@ def digests() -> tuple[tuple[str, str], ...]:
 
 
 def user_id(number: int, run: str = "") -> str:
+    """A Clerk-style user id (27 base62 characters after `user_`), unique per `run` (hex) and number."""
     body = f"{run}{number:0>10}".rjust(27, "0")
     return f"user_2{body[1:]}"
 
