@@ -1,10 +1,11 @@
 """The `locum` command: `locum serve`, `locum worker` (webhook and email delivery), `locum keys` (and
 `locum keys rotate` / `retire`), `locum instances` (create / list), `locum webhooks` (add / list /
-remove endpoints), `locum billing plans` (create / list)."""
+remove endpoints), `locum billing plans` (create / list), `locum import-clerk-users` (Clerk's user CSV export)."""
 
 import typer
 
 from locum.cli.billing import billing
+from locum.cli.import_clerk_users import import_clerk_users_command
 from locum.cli.instances import instances
 from locum.cli.keys import keys
 from locum.cli.serve import serve
@@ -15,6 +16,7 @@ from locum.instances.master_key import MasterKeyRefused
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="A self-hostable Clerk Backend API.")
 cli.command()(serve)
 cli.command()(worker)
+cli.command("import-clerk-users")(import_clerk_users_command)
 cli.add_typer(keys, name="keys")
 cli.add_typer(instances, name="instances")
 cli.add_typer(webhooks, name="webhooks")
