@@ -1,6 +1,8 @@
 import asyncio
 import functools
 import os
+import signal
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -9,11 +11,14 @@ import uvicorn
 from locum.api.http_protocol import HeaderTimeoutProtocol
 from locum.app import create_app, prepare_database, startup_banner
 from locum.cli.options import DatabaseUrl, Host, Port, settings_with
+from locum.cli.snapshots import serve_export, serve_import
 from locum.db.engine import create_engine
 from locum.instances.master_key import open_sealer
 from locum.instances.service import InstanceKeys
 from locum.logs import configure_logging
 from locum.settings import Settings
+
+STOPS = (signal.SIGINT, signal.SIGTERM)
 
 
 def serve(
@@ -23,10 +28,38 @@ def serve(
     workers: Annotated[
         int | None, typer.Option(help="Worker processes (env LOCUM_WORKERS) \\[default: 1]", min=1)
     ] = None,
+    import_file: Annotated[
+        Path | None,
+        typer.Option("--import", help="Load this snapshot into an empty database", exists=True, dir_okay=False),
+    ] = None,
+    export_on_exit: Annotated[
+        Path | None, typer.Option(help="Write a snapshot here on a clean shutdown (SIGINT, SIGTERM)", dir_okay=False)
+    ] = None,
 ) -> None:
     """Run the API server (migrations run first)."""
     settings = settings_with(host=host, port=port, database_url=database_url, workers=workers)
     configure_logging(settings.log_level)
+    if (import_file or export_on_exit) and settings.is_memory_database:
+        raise typer.BadParameter("snapshots need a file or PostgreSQL database", param_hint="--import")
+    if import_file:
+        serve_import(settings, import_file)
+    if not export_on_exit:
+        _serve(settings)
+        return
+    # uvicorn raises the signal that stopped it again once it is done: held back until the export is written.
+    received: list[int] = []
+    originals = {stop: signal.signal(stop, lambda number, _frame: received.append(number)) for stop in STOPS}
+    try:
+        _serve(settings)
+    finally:
+        for stop, handler in originals.items():
+            signal.signal(stop, handler)
+    serve_export(settings, export_on_exit)
+    for number in received:
+        signal.raise_signal(number)
+
+
+def _serve(settings: Settings) -> None:
     if settings.workers == 1:
         if not settings.is_memory_database:
             # Refused here, before uvicorn runs the app: its start-up failures come with a traceback.
