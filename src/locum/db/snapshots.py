@@ -176,7 +176,8 @@ async def export_lines(
             kept.add(table, row)
             encoded = {column.name: encode_value(column, row[column.name]) for column in table.columns}
             # {"table": …, "row": {…}}: the table first, for readers; inside the row, keys sorted.
-            yield b'{"table":' + orjson.dumps(table.name) + b',"row":' + orjson.dumps(encoded, option=JSON_OPTIONS) + b"}"
+            row_json = orjson.dumps(encoded, option=JSON_OPTIONS)
+            yield b'{"table":' + orjson.dumps(table.name) + b',"row":' + row_json + b"}"
 
 
 def parse_records(lines: Iterable[bytes]) -> Iterator[tuple[Table, dict[str, Any]]]:
