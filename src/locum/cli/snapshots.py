@@ -15,7 +15,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from alembic.script import ScriptDirectory
-from sqlalchemy import insert, select
+from sqlalchemy import insert, make_url, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from locum.cli.options import DatabaseUrl, settings_with
@@ -29,7 +29,7 @@ from locum.db.snapshots import (
     export_lines,
     insert_records,
     parse_records,
-    row_counts,
+    tables_with_rows,
 )
 from locum.instances.master_key import MASTER_KEY_VARIABLE, MasterKeyRefused, open_sealer
 from locum.kit.ids import new_id
@@ -74,8 +74,6 @@ def import_(
         rows = asyncio.run(import_snapshot(settings, file))
     except SnapshotError as problem:
         _fail(problem)
-    if rows is None:
-        _fail(SnapshotError(f"the database {settings.effective_database_url} is not empty: import needs an empty one"))
     typer.echo(f"Imported {rows} rows from {file}.", err=True)
 
 
@@ -134,6 +132,10 @@ async def _instance_exists(connection: AsyncConnection, instance_id: str) -> boo
     return await connection.scalar(across_instances(select(Instance.id).where(Instance.id == instance_id))) is not None
 
 
+def _database(settings: Settings) -> str:
+    return make_url(settings.effective_database_url).render_as_string(hide_password=True)
+
+
 def _read_header(file: Path) -> Header:
     with file.open("rb") as source:
         return Header.parse(source.readline())
@@ -163,8 +165,12 @@ async def _sealer_for(engine: AsyncEngine, settings: Settings, header: Header, f
     return sealer
 
 
-async def import_snapshot(settings: Settings, file: Path) -> int | None:
-    """Rows imported; None (nothing done) when the database already holds rows."""
+class DatabaseNotEmpty(SnapshotError):
+    pass
+
+
+async def import_snapshot(settings: Settings, file: Path) -> int:
+    """Rows imported; DatabaseNotEmpty (nothing done) when the database already holds rows."""
     header = _read_header(file)
     if header.schema != head_revision():
         raise SnapshotError(
@@ -176,8 +182,12 @@ async def import_snapshot(settings: Settings, file: Path) -> int | None:
         sealer = await _sealer_for(engine, settings, header, file)
         await upgrade(engine, sealer=sealer)
         async with engine.begin() as connection:
-            if await row_counts(connection):
-                return None
+            filled = await tables_with_rows(connection)
+            if filled:
+                raise DatabaseNotEmpty(
+                    f"the database {_database(settings)} is not empty ({', '.join(filled[:3])}"
+                    f"{', …' if len(filled) > 3 else ''} have rows): import needs an empty database"
+                )
             rows = await insert_records(connection, parse_records(_record_lines(file)))
             if not header.secrets:
                 await _give_instances_keys(connection, sealer)
@@ -210,12 +220,12 @@ def serve_import(settings: Settings, file: Path) -> None:
     """`locum serve --import FILE`: the snapshot is loaded into an empty database, else left alone."""
     try:
         rows = asyncio.run(import_snapshot(settings, file))
+    except DatabaseNotEmpty:
+        typer.echo(f"The database is not empty: {file} was not imported.", err=True)
+        return
     except SnapshotError as problem:
         _fail(problem)
-    if rows is None:
-        typer.echo(f"The database is not empty: {file} was not imported.", err=True)
-    else:
-        typer.echo(f"Imported {rows} rows from {file}.", err=True)
+    typer.echo(f"Imported {rows} rows from {file}.", err=True)
 
 
 def serve_export(settings: Settings, file: Path) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, LargeBinary, Table, func, insert, select
+from sqlalchemy import Column, LargeBinary, Table, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import locum.db.models  # noqa: F401  (every table registered on the metadata)
@@ -95,20 +95,20 @@ def decode_value(column: Column[Any], value: Any) -> Any:
     return value
 
 
-def _sort_key(table: Table, row: dict[str, Any]) -> tuple[Any, ...]:
+def row_order(table: Table, row: dict[str, Any]) -> tuple[Any, ...]:
     # None first, then the values themselves: Python compares strings by code point on every database.
     return tuple((row[column.name] is not None, row[column.name]) for column in table.primary_key.columns)
 
 
 @dataclass
-class _Kept:
+class Kept:
     """Values of referenced columns in rows written so far: a row referring to another value was left out."""
 
     referenced: set[tuple[str, str]]
     values: dict[tuple[str, str], set[Any]] = field(default_factory=dict)
 
     @classmethod
-    def for_tables(cls, all_tables: Iterable[Table]) -> "_Kept":
+    def for_tables(cls, all_tables: Iterable[Table]) -> "Kept":
         referenced = {(key.column.table.name, key.column.name) for table in all_tables for key in table.foreign_keys}
         return cls(referenced)
 
@@ -121,8 +121,8 @@ class _Kept:
         return value in self.values.get((table_name, column_name), set())
 
 
-def _filtered(
-    table: Table, row: dict[str, Any], kept: _Kept, *, instance_id: str | None, without_secrets: bool
+def row_as_written(
+    table: Table, row: dict[str, Any], kept: Kept, *, instance_id: str | None, without_secrets: bool
 ) -> dict[str, Any] | None:
     """The row as written, or None when it is left out."""
     if instance_id is not None:
@@ -157,7 +157,7 @@ def _filtered(
 async def _rows(connection: AsyncConnection, table: Table) -> list[dict[str, Any]]:
     result = await connection.execute(across_instances(select(table)))
     rows = [dict(row._mapping) for row in result]
-    rows.sort(key=lambda row: _sort_key(table, row))
+    rows.sort(key=lambda row: row_order(table, row))
     return rows
 
 
@@ -167,10 +167,10 @@ async def export_lines(
     """The snapshot's lines (without newlines), header first, read in `connection`'s transaction."""
     yield header.line()
     all_tables = tables()
-    kept = _Kept.for_tables(all_tables)
+    kept = Kept.for_tables(all_tables)
     for table in all_tables:
         for stored in await _rows(connection, table):
-            row = _filtered(table, stored, kept, instance_id=instance_id, without_secrets=not header.secrets)
+            row = row_as_written(table, stored, kept, instance_id=instance_id, without_secrets=not header.secrets)
             if row is None:
                 continue
             kept.add(table, row)
@@ -198,14 +198,13 @@ def parse_records(lines: Iterable[bytes]) -> Iterator[tuple[Table, dict[str, Any
             raise SnapshotError(f"line {number} is not a row of a locum table ({type(exc).__name__}: {exc})") from None
 
 
-async def row_counts(connection: AsyncConnection) -> dict[str, int]:
-    """Rows in each table that has any."""
-    counts = {}
+async def tables_with_rows(connection: AsyncConnection) -> list[str]:
+    """Names of the tables that hold any row (an import needs none)."""
+    names = []
     for table in tables():
-        count = await connection.scalar(across_instances(select(func.count()).select_from(table)))
-        if count:
-            counts[table.name] = int(count)
-    return counts
+        if await connection.scalar(across_instances(select(literal(1)).select_from(table).limit(1))) is not None:
+            names.append(table.name)
+    return names
 
 
 async def insert_records(connection: AsyncConnection, records: Iterable[tuple[Table, dict[str, Any]]]) -> int:
