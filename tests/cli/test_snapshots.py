@@ -343,3 +343,18 @@ class TestServeImportAndExportOnExit:
             stop_server(server)
         header, records = _records(exported)
         assert header["secrets"] is True and any(record["table"] == "instances" for record in records)
+
+    def test_a_database_with_rows_is_served_as_it_is(self, rich: Rich, tmp_path: Path) -> None:
+        database_url = f"sqlite:///{tmp_path / 'kept.db'}"
+        _ok(_locum(rich.data_dir, "import", str(rich.snapshot), "--database-url", database_url))
+        server = start_server(
+            rich.data_dir, extra_env={"LOCUM_DATABASE_URL": database_url}, extra_args=("--import", str(rich.snapshot))
+        )
+        try:
+            headers = {"Authorization": f"Bearer {server.secret_key}"}
+            with httpx.Client(base_url=server.api_url, headers=headers) as client:
+                users = client.get("/users/count")
+        finally:
+            stop_server(server)
+        assert "was not imported" in server.log.read_text()
+        assert users.json()["total_count"] == 2
