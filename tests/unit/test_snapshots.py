@@ -81,9 +81,10 @@ class TestOrder:
 class TestWithoutSecrets:
     def test_a_nullable_sealed_column_becomes_null(self, kept: Kept) -> None:
         written("instances", {"id": "ins_1"}, kept)
-        template = {"id": "jtmp_1", "instance_id": "ins_1", "sealed_signing_key": b"sealed", "name": "t"}
+        template = {"id": "jtmp_1", "instance_id": "ins_1", "sealed_signing_key": b"k", "signing_algorithm": "HS256"}
         without = written("jwt_templates", template, kept, without_secrets=True)
-        assert without == {**template, "sealed_signing_key": None}
+        # Without its own key the template signs with the instance's key, and says so.
+        assert without == {**template, "sealed_signing_key": None, "signing_algorithm": "RS256"}
         assert written("jwt_templates", template, kept) == template
 
     def test_a_row_whose_sealed_column_is_required_is_left_out_and_so_are_rows_referring_to_it(

@@ -10,7 +10,8 @@ Values: JSON columns as their documents (keys sorted), binary columns (sealed se
 base64, timestamps as the millisecond integers locum stores, booleans, numbers and null as JSON.
 
 Secrets: sealed columns (`sealed_*`) stay sealed, so an import needs the same master key (its
-fingerprint is in the header). Without secrets, a nullable sealed column becomes null, and a row
+fingerprint is in the header). Without secrets, a nullable sealed column becomes null (a JWT
+template with its own key then signs with the instance's, RS256), and a row
 whose sealed column is required (an instance's secret and signing keys, API keys, machine secret
 keys, M2M tokens, sessions, clients, webhook endpoints) is left out; so is every row that refers
 to a row left out, unless its foreign key is ON DELETE SET NULL (then it is nulled), as if that
@@ -29,8 +30,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import locum.db.models  # noqa: F401  (every table registered on the metadata)
 from locum.db.base import Base
 from locum.db.scoping import across_instances
+from locum.kit.jwt_signing import SESSION_TOKEN_ALGORITHM
 
 SNAPSHOT_VERSION = 1
+# Columns that describe a sealed value, set back to what they are without one when it is left out.
+WITHOUT_SEALED = {("jwt_templates", "sealed_signing_key"): {"signing_algorithm": SESSION_TOKEN_ALGORITHM}}
 SEALED_PREFIX = "sealed_"
 INSTANCES_TABLE = "instances"
 INSERT_BATCH = 500
@@ -134,7 +138,7 @@ def row_as_written(
             if is_sealed(column) and row[column.name] is not None:
                 if not column.nullable:
                     return None
-                row = {**row, column.name: None}
+                row = {**row, column.name: None, **WITHOUT_SEALED.get((table.name, column.name), {})}
     for constraint in table.foreign_key_constraints:
         values = [row[column.name] for column in constraint.columns]
         if any(value is None for value in values):
