@@ -1,6 +1,7 @@
 import asyncio
 import functools
 import os
+import signal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,12 +11,15 @@ import uvicorn
 from locum.api.http_protocol import HeaderTimeoutProtocol
 from locum.app import create_app, prepare_database, startup_banner
 from locum.cli.options import DatabaseUrl, Host, Port, settings_with
+from locum.cli.snapshots import serve_export, serve_import
 from locum.db.engine import create_engine
 from locum.instances.master_key import open_sealer
 from locum.instances.service import InstanceKeys
 from locum.logs import configure_logging
 from locum.seeds import SeedError, read_seed_file
 from locum.settings import Settings
+
+STOPS = (signal.SIGINT, signal.SIGTERM)
 
 
 def serve(
@@ -33,6 +37,13 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    import_file: Annotated[
+        Path | None,
+        typer.Option("--import", help="Load this snapshot into an empty database", exists=True, dir_okay=False),
+    ] = None,
+    export_on_exit: Annotated[
+        Path | None, typer.Option(help="Write a snapshot here on a clean shutdown (SIGINT, SIGTERM)", dir_okay=False)
+    ] = None,
 ) -> None:
     """Run the API server (migrations run first)."""
     settings = settings_with(host=host, port=port, database_url=database_url, workers=workers, seed_file=seed)
@@ -42,6 +53,27 @@ def serve(
         except SeedError as problem:
             raise typer.BadParameter(str(problem), param_hint="--seed") from None
     configure_logging(settings.log_level)
+    if (import_file or export_on_exit) and settings.is_memory_database:
+        raise typer.BadParameter("snapshots need a file or PostgreSQL database", param_hint="--import")
+    if import_file:
+        serve_import(settings, import_file)
+    if not export_on_exit:
+        _serve(settings)
+        return
+    # uvicorn raises the signal that stopped it again once it is done: held back until the export is written.
+    received: list[int] = []
+    originals = {stop: signal.signal(stop, lambda number, _frame: received.append(number)) for stop in STOPS}
+    try:
+        _serve(settings)
+    finally:
+        for stop, handler in originals.items():
+            signal.signal(stop, handler)
+    serve_export(settings, export_on_exit)
+    for number in received:
+        signal.raise_signal(number)
+
+
+def _serve(settings: Settings) -> None:
     if settings.workers == 1:
         if not settings.is_memory_database:
             # Refused here, before uvicorn runs the app: its start-up failures come with a traceback.

@@ -6,6 +6,7 @@ directory, never from the database it protects. Whether a key may be created, an
 the database, is decided in locum.instances.master_key.
 """
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -19,6 +20,8 @@ class Sealer:
     def __init__(self, master_key: bytes) -> None:
         """Raises ValueError when `master_key` is not a Fernet key (32 url-safe base64-encoded bytes)."""
         self._fernet = Fernet(master_key)
+        # Names the key without revealing it (snapshot headers): a digest of 256 random bits.
+        self.fingerprint = hashlib.sha256(master_key).hexdigest()[:16]
 
     def seal(self, plaintext: str) -> bytes:
         return self._fernet.encrypt(plaintext.encode())
