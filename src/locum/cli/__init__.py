@@ -1,12 +1,13 @@
 """The `locum` command: `locum serve`, `locum worker` (webhook and email delivery), `locum keys` (and
 `locum keys rotate` / `retire`), `locum instances` (create / list), `locum webhooks` (add / list /
-remove endpoints), `locum billing plans` (create / list)."""
+remove endpoints), `locum billing plans` (create / list), `locum reset` (clear an instance's data)."""
 
 import typer
 
 from locum.cli.billing import billing
 from locum.cli.instances import instances
 from locum.cli.keys import keys
+from locum.cli.reset import reset
 from locum.cli.serve import serve
 from locum.cli.webhooks import webhooks
 from locum.cli.worker import worker
@@ -15,6 +16,7 @@ from locum.instances.master_key import MasterKeyRefused
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="A self-hostable Clerk Backend API.")
 cli.command()(serve)
 cli.command()(worker)
+cli.command()(reset)
 cli.add_typer(keys, name="keys")
 cli.add_typer(instances, name="instances")
 cli.add_typer(webhooks, name="webhooks")
