@@ -135,9 +135,9 @@ def _wait_until_ready(process: subprocess.Popen[bytes], log_path: Path) -> tuple
     raise LocumServerError(f"locum serve was not ready within {READY_TIMEOUT_S}s:\n{log_path.read_text()}")
 
 
-def _new_instance(origin: str, default_key: str) -> dict[str, str]:
+def _new_instance(api_url: str, default_key: str) -> dict[str, str]:
     response = httpx.post(
-        f"{origin}/locum/instances",
+        f"{api_url}/locum/instances",
         json={"environment_type": "development"},
         headers={"Authorization": f"Bearer {default_key}"},
         timeout=HTTP_TIMEOUT_S,
