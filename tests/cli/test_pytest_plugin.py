@@ -80,3 +80,11 @@ def test_a_project_that_does_not_use_locum_starts_no_server(tmp_path: Path, rese
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert not list((tmp_path / "b").glob("locum*")), "no server data directory was made"
+
+
+def test_workers_sharing_one_database_each_have_their_own_instance(database_url: str) -> None:
+    """--locum-database-url: both xdist workers' servers on one database; each resets only its own instance."""
+    result = run_project("-n", "2", "--locum-database-url", database_url)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert outcome(result) == {"passed": ALWAYS_RUN, "skipped": EACH_TEST_RESET}

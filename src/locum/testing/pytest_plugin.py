@@ -11,7 +11,9 @@ Fixtures:
   option `locum_reset_each_test = true` for every test that uses locum.
 
 Options: `--locum-database-url` (or LOCUM_PLUGIN_DATABASE_URL): a database for the server instead
-of a SQLite file in a temporary directory.
+of a SQLite file in a temporary directory. Each server makes an instance of its own on it, so
+xdist workers sharing it stay apart. Its secrets are sealed with LOCUM_MASTER_KEY if set, else with
+a key made for the run (enough for a database made for the run, not for one reused across runs).
 
 Importing this module starts nothing: the server starts when a test first asks for it.
 """
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
 
 DATABASE_URL_OPTION = "--locum-database-url"
 DATABASE_URL_VARIABLE = "LOCUM_PLUGIN_DATABASE_URL"
+MASTER_KEY_VARIABLE = "LOCUM_MASTER_KEY"
+XDIST_WORKER_VARIABLE = "PYTEST_XDIST_WORKER"
 RESET_EACH_TEST_INI = "locum_reset_each_test"
 RESET_MARKER = "locum_reset"
 SERVER_FIXTURES = ("locum_server", "locum_env", "locum_reset")
@@ -49,10 +53,17 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def locum_server(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator["LocumTestServer"]:
     """An ephemeral `locum serve` for the session (each xdist worker starts its own)."""
-    from locum.testing.server import start_locum
+    from locum.testing.server import shared_master_key, start_locum
 
     database_url = pytestconfig.getoption(DATABASE_URL_OPTION) or os.environ.get(DATABASE_URL_VARIABLE)
-    server = start_locum(tmp_path_factory.mktemp("locum"), database_url=database_url)
+    master_key = os.environ.get(MASTER_KEY_VARIABLE)
+    if database_url and not master_key:
+        # The xdist workers' servers share the database, so they share its key: one file for the run.
+        run_directory = tmp_path_factory.getbasetemp()
+        if XDIST_WORKER_VARIABLE in os.environ:
+            run_directory = run_directory.parent
+        master_key = shared_master_key(run_directory)
+    server = start_locum(tmp_path_factory.mktemp("locum"), database_url=database_url, master_key=master_key)
     yield server
     server.stop()
 

@@ -16,6 +16,9 @@ from pathlib import Path
 
 import httpx
 
+from locum.kit.sealing import create_master_key, read_master_key
+
+MASTER_KEY_FILE = "locum-master.key"
 READY_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 10
 HTTP_TIMEOUT_S = 30
@@ -76,10 +79,12 @@ class LocumTestServer:
             self.process.wait()
 
 
-def start_locum(data_dir: Path, *, database_url: str | None = None) -> LocumTestServer:
+def start_locum(data_dir: Path, *, database_url: str | None = None, master_key: str | None = None) -> LocumTestServer:
     """Start `locum serve --port 0` with `data_dir` (a SQLite database in it unless `database_url`),
     wait until it answers, and make the tests' instance. LOCUM_* variables of the calling
-    environment are not passed on: the server is the test session's, configured here alone."""
+    environment are not passed on: the server is the test session's, configured here alone. A
+    database shared by several servers (or runs) needs the one `master_key` its secrets are sealed
+    with; without one, the server makes a key file in `data_dir`."""
     data_dir.mkdir(parents=True, exist_ok=True)
     environment = {name: value for name, value in os.environ.items() if not name.startswith("LOCUM_")}
     environment.update(
@@ -90,6 +95,8 @@ def start_locum(data_dir: Path, *, database_url: str | None = None) -> LocumTest
             "LOCUM_LOG_LEVEL": "warning",
         }
     )
+    if master_key:
+        environment["LOCUM_MASTER_KEY"] = master_key
     log_path = data_dir / "locum-serve.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -115,6 +122,12 @@ def start_locum(data_dir: Path, *, database_url: str | None = None) -> LocumTest
         process=process,
         log_path=log_path,
     )
+
+
+def shared_master_key(directory: Path) -> str:
+    """The master key kept in `directory` (made the first time; several processes may ask at once)."""
+    key_file = directory / MASTER_KEY_FILE
+    return (read_master_key(key_file) or create_master_key(key_file)).decode()
 
 
 def _wait_until_ready(process: subprocess.Popen[bytes], log_path: Path) -> tuple[str, str]:
