@@ -38,6 +38,8 @@ from tests.postgres import (
 )
 
 TEST_ORIGIN = "http://locum.test"
+# A project of its own, which tests/cli/test_pytest_plugin.py runs with the pytest plugin.
+collect_ignore = ["plugin_project"]
 RUN_DATABASE_URL = pytest.StashKey[str]()
 # Fixed, so a PostgreSQL test database reused between local runs still unseals its keys.
 TEST_MASTER_KEY = "bG9jdW0tdGVzdC1tYXN0ZXIta2V5LW5vdC1hLXNlY3I="

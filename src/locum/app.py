@@ -54,6 +54,7 @@ from locum.resources import (
     jwt_templates,
     locum_admin,
     locum_instances,
+    locum_reset,
     m2m_tokens,
     machines,
     messages_admin,
@@ -270,6 +271,7 @@ def create_app(settings: Settings) -> FastAPI:
     # locum's own endpoints (what Clerk does in its dashboard or Frontend API), same secret-key auth
     app.include_router(locum_admin.router, prefix="/locum", include_in_schema=False)
     app.include_router(locum_instances.router, prefix="/locum", include_in_schema=False)
+    app.include_router(locum_reset.router, prefix="/locum", include_in_schema=False)
     app.include_router(frontend.router, prefix="/locum", include_in_schema=False)
     app.include_router(webhook_endpoints.router, prefix="/locum", include_in_schema=False)
     app.include_router(webhook_replay.router, prefix="/locum", include_in_schema=False)

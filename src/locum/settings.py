@@ -22,7 +22,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LOCUM_", extra="ignore")
 
     host: str = DEFAULT_HOST
-    port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
+    # 0: any free port (`locum serve --port 0` binds one and reports it; settings then hold the real one)
+    port: int = Field(default=DEFAULT_PORT, ge=0, le=65535)
     workers: int = Field(default=1, ge=1)
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str = ""

@@ -2,8 +2,9 @@
 
 From the lowest: settings, logs and kit (pure helpers); db; instances; outbox (events and their
 delivery); messages (emails and SMS, which record events); api (HTTP plumbing); resources (the
-Clerk resource groups); cli, app and seeds (which compose everything, the workers included). Migrations
-sit with db. Every import counts, at module level or inside a function.
+Clerk resource groups); cli, app and seeds (which compose everything, the workers included); testing
+(the pytest plugin, for other projects' suites). Migrations sit with db. Every import counts, at module
+level or inside a function.
 """
 
 import ast
@@ -27,6 +28,8 @@ LAYERS = {
     "app": 7,
     "seeds": 7,
     "__main__": 7,
+    # other projects' test suites: runs locum as a process, and nothing in locum imports it
+    "testing": 8,
 }
 
 

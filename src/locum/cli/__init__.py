@@ -1,7 +1,7 @@
 """The `locum` command: `locum serve`, `locum worker` (webhook and email delivery), `locum keys` (and
 `locum keys rotate` / `retire`), `locum instances` (create / list), `locum webhooks` (add / list /
 remove endpoints), `locum billing plans` (create / list), `locum import-clerk-users` (Clerk's user CSV export),
-`locum export` / `locum import` (snapshots)."""
+`locum export` / `locum import` (snapshots), `locum reset` (clear an instance's data)."""
 
 import typer
 
@@ -9,6 +9,7 @@ from locum.cli.billing import billing
 from locum.cli.import_clerk_users import import_clerk_users_command
 from locum.cli.instances import instances
 from locum.cli.keys import keys
+from locum.cli.reset import reset
 from locum.cli.serve import serve
 from locum.cli.snapshots import export, import_
 from locum.cli.webhooks import webhooks
@@ -21,6 +22,7 @@ cli.command()(worker)
 cli.command("import-clerk-users")(import_clerk_users_command)
 cli.command(name="export")(export)
 cli.command(name="import")(import_)
+cli.command()(reset)
 cli.add_typer(keys, name="keys")
 cli.add_typer(instances, name="instances")
 cli.add_typer(webhooks, name="webhooks")

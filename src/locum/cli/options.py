@@ -16,7 +16,10 @@ DatabaseUrl = Annotated[
     ),
 ]
 Host = Annotated[str | None, typer.Option(help="Interface to listen on (env LOCUM_HOST) \\[default: 127.0.0.1]")]
-Port = Annotated[int | None, typer.Option(help="Port to listen on (env LOCUM_PORT) \\[default: 8700]")]
+Port = Annotated[
+    int | None,
+    typer.Option(help="Port to listen on, 0 for any free one (env LOCUM_PORT) \\[default: 8700]", min=0, max=65535),
+]
 
 
 def settings_with(**overrides: Any) -> Settings:

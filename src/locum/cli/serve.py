@@ -2,11 +2,13 @@ import asyncio
 import functools
 import os
 import signal
+import socket
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from locum.api.http_protocol import HeaderTimeoutProtocol
 from locum.app import create_app, prepare_database, startup_banner
@@ -45,7 +47,7 @@ def serve(
         Path | None, typer.Option(help="Write a snapshot here on a clean shutdown (SIGINT, SIGTERM)", dir_okay=False)
     ] = None,
 ) -> None:
-    """Run the API server (migrations run first)."""
+    """Run the API server (migrations run first); `--port 0` listens on a free port and prints it."""
     settings = settings_with(host=host, port=port, database_url=database_url, workers=workers, seed_file=seed)
     if settings.seed_file is not None:
         try:
@@ -74,19 +76,47 @@ def serve(
 
 
 def _serve(settings: Settings) -> None:
+    if settings.workers > 1 and settings.is_memory_database:
+        raise typer.BadParameter("several workers need a file or PostgreSQL database", param_hint="--workers")
+    # Port 0: the socket is bound here, so the banner and every URL locum renders carry the real port.
+    listening = _listen_on_free_port(settings) if settings.port == 0 else None
+    if listening is not None:
+        settings = settings.model_copy(update={"port": listening.getsockname()[1]})
+        typer.echo(f"locum listening on http://{settings.host}:{settings.port}", err=True)
     if settings.workers == 1:
         if not settings.is_memory_database:
             # Refused here, before uvicorn runs the app: its start-up failures come with a traceback.
             asyncio.run(_check_master_key(settings))
-        uvicorn.run(create_app(settings), **_server_options(settings))
+        if listening is None:
+            uvicorn.run(create_app(settings), **_server_options(settings))
+        else:
+            uvicorn.Server(uvicorn.Config(create_app(settings), **_server_options(settings))).run(sockets=[listening])
         return
-    if settings.is_memory_database:
-        raise typer.BadParameter("several workers need a file or PostgreSQL database", param_hint="--workers")
     keys = asyncio.run(_prepare(settings))
     typer.echo(startup_banner(settings, keys), err=True)
     # Workers are fresh processes: they read their settings from the environment.
     os.environ.update(_worker_environment(settings))
-    uvicorn.run("locum.app:create_app_from_env", factory=True, workers=settings.workers, **_server_options(settings))
+    options = {"factory": True, "workers": settings.workers, **_server_options(settings)}
+    if listening is None:
+        uvicorn.run("locum.app:create_app_from_env", **options)
+    else:
+        Multiprocess(uvicorn.Config("locum.app:create_app_from_env", **options), sockets=[listening]).run()
+
+
+def _listen_on_free_port(settings: Settings) -> socket.socket:
+    """A listening socket on a port the system picked (connections wait in its backlog until uvicorn
+    accepts them), bound as uvicorn binds its own; inherited by worker processes."""
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    listening = socket.socket(family=family, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((settings.host, 0))
+    except OSError as error:
+        listening.close()
+        raise typer.BadParameter(f"cannot listen on {settings.host}: {error.strerror}", param_hint="--host") from None
+    listening.listen()
+    listening.set_inheritable(True)
+    return listening
 
 
 def _server_options(settings: Settings) -> dict[str, Any]:

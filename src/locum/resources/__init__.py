@@ -41,7 +41,7 @@
 |   (+ /locum/billing/discounts)      |                           |
 | (locum's own: /locum/…)             | locum_admin, frontend, webhook_endpoints,         |
 |                                     | webhook_replay, messages_admin, images,           |
-|                                     | locum_instances                                   |
+|                                     | locum_instances, locum_reset                      |
 
 Every group has the same shape:
 
