@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import locum.migrations
@@ -27,7 +27,15 @@ def alembic_config(connection: Any, sealer: Sealer | None = None) -> Config:
     return config
 
 
+# Any constant: PostgreSQL advisory locks are named by a 64-bit integer.
+MIGRATION_LOCK_KEY = 0x6C6F63756D  # "locum"
+
+
 def _upgrade(connection: Connection, revision: str, sealer: Sealer | None) -> None:
+    if connection.dialect.name == "postgresql":
+        # Servers starting at once on a new database would race to create the schema; the lock lasts
+        # until this transaction ends, and a server that waited for it finds the schema made.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
     command.upgrade(alembic_config(connection, sealer), revision)
     if connection.dialect.name == "sqlite":
         write_planner_stats(connection)

@@ -53,7 +53,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def locum_server(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator["LocumTestServer"]:
     """An ephemeral `locum serve` for the session (each xdist worker starts its own)."""
-    from locum.testing.server import LocumServerError, shared_master_key, start_locum
+    from locum.testing.server import shared_master_key, start_locum
 
     database_url = pytestconfig.getoption(DATABASE_URL_OPTION) or os.environ.get(DATABASE_URL_VARIABLE)
     master_key = os.environ.get(MASTER_KEY_VARIABLE)
@@ -63,14 +63,7 @@ def locum_server(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathF
         if XDIST_WORKER_VARIABLE in os.environ:
             run_directory = run_directory.parent
         master_key = shared_master_key(run_directory)
-    try:
-        server = start_locum(tmp_path_factory.mktemp("locum"), database_url=database_url, master_key=master_key)
-    except LocumServerError:
-        if not database_url:
-            raise
-        # Servers starting at once on a new PostgreSQL database race to create its schema, and the
-        # loser exits: started again, it finds the schema made.
-        server = start_locum(tmp_path_factory.mktemp("locum"), database_url=database_url, master_key=master_key)
+    server = start_locum(tmp_path_factory.mktemp("locum"), database_url=database_url, master_key=master_key)
     yield server
     server.stop()
 
