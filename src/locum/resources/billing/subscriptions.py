@@ -232,6 +232,27 @@ class Book:
         self.prices[price.id] = price
         return item
 
+    def follow_at_period_end(
+        self,
+        current: BillingSubscriptionItem,
+        plan: PlanView,
+        price: BillingPrice,
+        *,
+        period: str,
+        payment_outcome: str,
+        at: int,
+    ) -> BillingSubscriptionItem:
+        """A change that waits for the period's end: `current` is canceled at `at` (it runs out its
+        period) and the new item is upcoming from then."""
+        assert current.period_end is not None
+        if current.status != "canceled":
+            self.set_status(current, "canceled", at)
+        item = self.start_item(
+            plan, price, period=period, status="upcoming", start=current.period_end, payment_outcome=payment_outcome
+        )
+        self.record_item(item)
+        return item
+
     async def charge(
         self, item: BillingSubscriptionItem, *, charge_type: Literal["checkout", "recurring"], at: int, paid: bool
     ) -> bool:
@@ -472,18 +493,10 @@ async def _change_plan(book: Book, view: PlanView, price: BillingPrice, body: Su
         )
         await book.activate(item, at=now, charge_type="checkout")
         return
-    assert current is not None and current.period_end is not None
-    if current.status != "canceled":
-        book.set_status(current, "canceled", now)
-    item = book.start_item(
-        view,
-        price,
-        period=body.plan_period,
-        status="upcoming",
-        start=current.period_end,
-        payment_outcome=body.payment_outcome,
+    assert current is not None
+    book.follow_at_period_end(
+        current, view, price, period=body.plan_period, payment_outcome=body.payment_outcome, at=now
     )
-    book.record_item(item)
 
 
 # GET /users/{id}/billing/subscription, GET /organizations/{id}/billing/subscription
@@ -608,19 +621,10 @@ async def transition_price(
         await book.activate(new_item, at=now, charge_type="checkout")
         effective_at = now
     else:
-        assert item.period_end is not None
-        if item.status != "canceled":
-            book.set_status(item, "canceled", now)
-        new_item = book.start_item(
-            plan,
-            to_price,
-            period=item.plan_period,
-            status="upcoming",
-            start=item.period_end,
-            payment_outcome=item.payment_outcome,
+        new_item = book.follow_at_period_end(
+            item, plan, to_price, period=item.plan_period, payment_outcome=item.payment_outcome, at=now
         )
-        book.record_item(new_item)
-        effective_at = item.period_end
+        effective_at = new_item.period_start
     book.record_change(now)
     await session.flush()
     charged = immediate and not new_item.is_free_trial
