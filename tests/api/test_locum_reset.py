@@ -1,13 +1,16 @@
 """POST /locum/reset: an instance's data cleared, its keys and configuration kept, other instances untouched."""
 
 import asyncio
+from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from locum.db.base import Base
+from locum.db.engine import READ_ONLY_OPTION
 from locum.db.instance_data import CONFIGURATION_TABLES, data_tables, instance_scoped_tables
 from locum.db.scoping import SCOPE_COLUMN
 from locum.instances.service import InstanceKeys
@@ -106,6 +109,15 @@ class TestInstanceDataTables:
             parents = {key.column.table.name for key in table.foreign_keys}
             assert parents <= CONFIGURATION_TABLES, table.name
 
+    def test_configuration_never_refers_to_data(self) -> None:
+        """So a reset leaves no dangling reference even where it deletes without foreign-key checks
+        (SQLite: db/instance_data.py)."""
+        data = {table.name for table in data_tables()}
+        for table in Base.metadata.sorted_tables:
+            if table.name in data:
+                continue
+            assert not {key.column.table.name for key in table.foreign_keys} & data, table.name
+
     def test_children_are_cleared_before_their_parents(self) -> None:
         order = [table.name for table in data_tables()]
         for position, table in enumerate(data_tables()):
@@ -139,6 +151,31 @@ class TestResetInstance:
         assert {name: after[name] for name in CONFIGURATION_TABLES} == {
             name: before[name] for name in CONFIGURATION_TABLES
         }
+
+    async def test_leaves_no_row_referring_to_a_deleted_one(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        other_client: httpx.AsyncClient,
+        victim: dict[str, str],  # noqa: F811
+    ) -> None:
+        await make_organization(other_client, created_by=(await make_user(other_client))["id"])
+
+        assert (await reset(client)).status_code == 200
+
+        engine: AsyncEngine = app.state.engine
+        if engine.dialect.name != "sqlite":
+            return  # PostgreSQL checked every deleted row's references
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("PRAGMA foreign_key_check"))).all() == []
+        # The reset's connection went back to the pool enforcing foreign keys again: every pooled
+        # connection, all checked out at once, does.
+        async with AsyncExitStack() as stack:
+            reading = engine.execution_options(**{READ_ONLY_OPTION: True})
+            pooled = [await stack.enter_async_context(reading.connect()) for _ in range(engine.pool.size())]
+            assert [(await connection.execute(text("PRAGMA foreign_keys"))).scalar() for connection in pooled] == [
+                1
+            ] * len(pooled)
 
     async def test_api_sees_no_data_but_the_same_configuration(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client)

@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from locum.api.tracing import current_http_request
 from locum.db.reads import Reader
@@ -45,6 +45,12 @@ async def _read_session(request: Request) -> AsyncSession:
     return session
 
 
+async def _engine(request: Request) -> AsyncEngine:
+    """The database itself, for work that manages its own connection and transaction (a reset)."""
+    engine: AsyncEngine = request.app.state.engine
+    return engine
+
+
 async def _reader(request: Request) -> Reader:
     reader: Reader = request.app.state.reader
     return reader
@@ -71,6 +77,7 @@ async def _request_context(request: Request) -> RequestContext:
 DbSession = Annotated[AsyncSession, Depends(_db_session)]
 DbReadSession = Annotated[AsyncSession, Depends(_read_session)]
 DbSessionOnDemand = Annotated[SessionOnDemand, Depends(_session_on_demand)]
+DbEngine = Annotated[AsyncEngine, Depends(_engine)]
 DbReader = Annotated[Reader, Depends(_reader)]
 AppSealer = Annotated[Sealer, Depends(_sealer)]
 Context = Annotated[RequestContext, Depends(_request_context)]

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from locum.api.errors import not_found
 from locum.api.versioning import DEFAULT_VERSION
@@ -21,6 +21,7 @@ from locum.settings import Settings
 
 @dataclass(frozen=True)
 class CommandInstance:
+    engine: AsyncEngine
     session: AsyncSession
     sealer: Sealer
     # What the services a command calls know of it: a request from nobody, at the configured origin.
@@ -40,7 +41,7 @@ async def command_instance(settings: Settings, instance_id: str | None = None) -
                 raise not_found("instance")
             instance = await load_instance(session, sealer, instance_id or keys.instance_id)
             context = RequestContext(instance=instance, origin=settings.origin, api_version=DEFAULT_VERSION)
-            yield CommandInstance(session, sealer, context)
+            yield CommandInstance(engine, session, sealer, context)
             await session.commit()
     finally:
         await engine.dispose()

@@ -35,4 +35,6 @@ async def _reset(settings: Settings, *, instance_id: str | None) -> tuple[str, i
     async with command_instance(settings, instance_id) as chosen:
         if chosen.context.instance.environment_type != DEVELOPMENT:
             return None
-        return chosen.context.instance_id, await clear_instance_data(chosen.session, chosen.context.instance_id)
+        # The reset is a transaction of its own: the session's (which read the instance) ends first.
+        await chosen.session.commit()
+        return chosen.context.instance_id, await clear_instance_data(chosen.engine, chosen.context.instance_id)

@@ -2,7 +2,7 @@
 (db/instance_data.py says which is which), on development instances only; `locum reset` does the
 same from a shell. For test suites: one request between tests instead of deleting what each made."""
 
-from locum.api.deps import Context, DbSession
+from locum.api.deps import Context, DbEngine
 from locum.api.environments import DevelopmentOnly
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
@@ -12,5 +12,5 @@ router = resource_router(tags=["locum"])
 
 
 @router.post("/reset", dependencies=[DevelopmentOnly])
-async def reset_instance(ctx: Context, session: DbSession) -> ClerkJSONResponse:
-    return ClerkJSONResponse(await service.reset_instance(session, ctx))
+async def reset_instance(ctx: Context, engine: DbEngine) -> ClerkJSONResponse:
+    return ClerkJSONResponse(await service.reset_instance(engine, ctx))
