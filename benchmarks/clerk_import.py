@@ -6,7 +6,8 @@ into a fresh SQLite database, against two baselines measured in the same run on 
   document) into one indexed table, in batches of the import's size, one transaction each.
 
 Goal: ≥ 10,000 users/s. Figures are ratios to the baselines too (this machine is shared: compare
-ratios between runs, not absolute figures).
+ratios between runs, not absolute figures). The import uses its default worker processes (one less
+than the cores, for a file this size): `--workers 0` measures it without them.
 
     python benchmarks/clerk_import.py              # --users 100000 --batch-size 2000
 """
@@ -15,6 +16,7 @@ import argparse
 import asyncio
 import csv
 import gc
+import os
 import sqlite3
 import sys
 import tempfile
@@ -28,7 +30,7 @@ from tests.clerk_csv import generate
 from locum.app import prepare_database
 from locum.db.engine import create_engine
 from locum.instances.master_key import open_sealer
-from locum.resources.users.clerk_import import BATCH_SIZE, import_clerk_users
+from locum.resources.users.clerk_import import BATCH_SIZE, import_clerk_users, worker_count
 from locum.settings import Settings
 
 
@@ -62,13 +64,15 @@ def insert_baseline(directory: Path, users: int, batch_size: int) -> float:
     return elapsed
 
 
-async def run_import(directory: Path, path: Path, batch_size: int) -> tuple[float, int]:
+async def run_import(directory: Path, path: Path, batch_size: int, workers: int | None) -> tuple[float, int]:
     settings = Settings(database_url=f"sqlite:///{directory / 'locum.db'}", data_dir=directory)
     engine = create_engine(settings)
     try:
         sealer = await open_sealer(engine, settings)
         keys = await prepare_database(engine, settings, sealer=sealer)
-        summary = await import_clerk_users(engine, sealer, keys.instance_id, path, batch_size=batch_size)
+        summary = await import_clerk_users(
+            engine, sealer, keys.instance_id, path, batch_size=batch_size, workers=workers
+        )
     finally:
         await engine.dispose()
     assert not summary.skipped, summary.skipped[:5]
@@ -79,6 +83,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+    parser.add_argument("--workers", type=int, default=None, help="default: as the import decides")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="locum-clerk-import-") as name:
         directory = Path(name)
@@ -86,11 +91,12 @@ def main() -> None:
         parse_seconds = parse_baseline(path)
         insert_seconds = insert_baseline(directory, options.users, options.batch_size)
         gc.disable()  # as `locum import-clerk-users` does
-        import_seconds, imported = asyncio.run(run_import(directory, path, options.batch_size))
+        import_seconds, imported = asyncio.run(run_import(directory, path, options.batch_size, options.workers))
+        workers = worker_count(path) if options.workers is None else options.workers
         gc.enable()
     assert imported == options.users
     rate = imported / import_seconds
-    print(f"users:                  {imported:,}")
+    print(f"users:                  {imported:,} ({workers} worker processes, {os.cpu_count()} cores)")
     print(f"import:                 {import_seconds:.2f} s = {rate:,.0f} users/s (goal ≥ 10,000)")
     print(f"parse baseline:         {parse_seconds:.2f} s = {options.users / parse_seconds:,.0f} rows/s")
     print(f"insert baseline:        {insert_seconds:.2f} s = {options.users / insert_seconds:,.0f} rows/s")

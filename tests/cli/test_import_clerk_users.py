@@ -23,10 +23,12 @@ from locum.db.engine import create_engine
 from locum.instances.service import InstanceKeys
 from locum.kit.identifiers import normalize_email
 from locum.resources.users.clerk_import import (
+    MAX_WORKERS,
     ImportSummary,
     fast_normalize_email,
     import_clerk_users,
     parse_row,
+    worker_count,
 )
 from locum.settings import Settings
 from tests.clerk_csv import COLUMNS, PASSWORD, TOTP_SECRET, digests, generate, row, user_id, write_csv
@@ -179,8 +181,17 @@ class TestImportedUsers:
 
 
 class TestBadRows:
+    # Worker processes (a large file's) prepare batches of 3 here: clashes span batches, and the
+    # workers' answers must come back in the file's order.
+    @pytest.mark.parametrize(("workers", "batch_size"), [(0, 2_000), (1, 3)], ids=["in-process", "worker-process"])
     async def test_bad_rows_are_reported_with_their_row_number_and_skipped(
-        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, tmp_path: Path
+        self,
+        app: FastAPI,
+        instance: InstanceKeys,
+        client: httpx.AsyncClient,
+        tmp_path: Path,
+        workers: int,
+        batch_size: int,
     ) -> None:
         tag = run_tag()
         existing = await client.post("/v1/users", json={"email_address": [f"taken{tag}@example.com"]})
@@ -204,11 +215,13 @@ class TestBadRows:
         ]
         rows[12]["username"] = f"dup{tag}"
         rows[0]["username"] = f"dup{tag}"
-        summary = await run_import(app, instance, write_csv(tmp_path / "users.csv", rows))
+        summary = await run_import(
+            app, instance, write_csv(tmp_path / "users.csv", rows), workers=workers, batch_size=batch_size
+        )
 
         reasons = {skipped.row: skipped.reason for skipped in summary.skipped}
         assert summary.imported == 2
-        assert sorted(reasons) == list(range(3, 15))
+        assert [skipped.row for skipped in summary.skipped] == list(range(3, 15))
         assert "'not-an-email' is not a valid email address" in reasons[3]
         assert "'rot13' is not a supported hasher" in reasons[4]
         assert "not a valid bcrypt digest" in reasons[5]
@@ -381,6 +394,7 @@ class TestCommand:
     def test_kill_9_leaves_whole_users_and_a_rerun_finishes_the_job(self, tmp_path: Path, database_url: str) -> None:
         total, batch = 20_000, 200
         path = generate(tmp_path / "users.csv", total, phones=False)
+        assert worker_count(path) == min((os.cpu_count() or 1) - 1, MAX_WORKERS)  # the command's workers too
         command = [sys.executable, "-m", "locum", "import-clerk-users", str(path), "--database-url", database_url]
         command += ["--batch-size", str(batch)]
         process = subprocess.Popen(
@@ -400,7 +414,8 @@ class TestCommand:
             os.kill(process.pid, signal.SIGKILL)
         finally:
             process.kill()
-            process.communicate()
+            # Its output pipes close once every process holding them is gone: its workers too.
+            process.communicate(timeout=60)
 
         users, incomplete, orphans = database_counts(tmp_path, database_url)
         assert 0 < users < total

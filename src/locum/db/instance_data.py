@@ -29,7 +29,7 @@ from contextlib import asynccontextmanager
 from functools import cache
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Table, bindparam, delete, exists, literal, select, union_all
+from sqlalchemy import BindParameter, CompoundSelect, Table, bindparam, delete, exists, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from locum.db.base import Base
@@ -77,10 +77,10 @@ def data_tables() -> list[Table]:
 
 
 @cache
-def _tables_holding_rows() -> CompoundSelect[tuple[int]]:
+def _tables_holding_rows() -> CompoundSelect[int]:
     """The positions in data_tables() of the tables with a row of the instance `:instance_id`
     (each an index lookup: every scoped table's indexes lead with its instance_id)."""
-    instance_id = bindparam("instance_id")
+    instance_id: BindParameter[str] = bindparam("instance_id")
     return union_all(
         *(
             select(literal(position)).where(exists().where(table.c[SCOPE_COLUMN] == instance_id))
@@ -113,6 +113,7 @@ async def _connection_for_deleting(engine: AsyncEngine) -> AsyncIterator[AsyncCo
             yield connection
             return
         driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None, "a connection checked out of the pool has its driver's"
         async with driver.execute("PRAGMA secure_delete") as cursor:
             (secure_delete,) = await cursor.fetchone()
         await driver.execute("PRAGMA foreign_keys=OFF")

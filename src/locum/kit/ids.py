@@ -108,12 +108,17 @@ HEX_ID_PREFIXES = {
 HEX_ID_BYTES = 16
 
 
+# Two digits per division: ids are minted on every write (and by the thousand in imports).
+BASE62_PAIRS = tuple(high + low for high in BASE62 for low in BASE62)
+BASE62_PAIR_BASE = len(BASE62_PAIRS)
+
+
 def base62(number: int, width: int) -> str:
-    digits = []
+    pairs = []
     while number:
-        number, remainder = divmod(number, 62)
-        digits.append(BASE62[remainder])
-    return "".join(reversed(digits)).rjust(width, "0")
+        number, remainder = divmod(number, BASE62_PAIR_BASE)
+        pairs.append(BASE62_PAIRS[remainder])
+    return "".join(reversed(pairs)).lstrip("0").rjust(width, "0")
 
 
 def new_id(kind: str) -> str:

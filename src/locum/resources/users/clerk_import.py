@@ -30,13 +30,29 @@ included). Uniqueness is checked per batch with one `SELECT … IN` per identifi
 of what the file has already claimed. A user whose id is already in the instance with the same
 content was imported by an earlier run (counted "already imported"), which is how a re-run after a
 crash finishes the job. Nothing is hashed: digests are kept as given.
+
+Speed: parsing and rendering are two thirds of the work, and Python does them on one core. In a
+large file they are done by worker processes (one less than the machine has cores), a few batches
+ahead, while this process checks and writes the batch before; the writes themselves stay here,
+one transaction a batch, so a kill leaves what it left before. A small file is prepared in this
+process: starting a worker (a second Python importing locum) would cost more than it saves.
 """
 
+import asyncio
 import csv
 import functools
+import gc
+import itertools
+import multiprocessing
+import operator
+import os
 import re
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -76,6 +92,10 @@ COLUMNS = (
 )
 OPTIONAL_COLUMNS = ("created_at",)
 BATCH_SIZE = 2_000
+# Files from this size (about 6,000 users) are parsed and rendered by worker processes.
+WORKERS_FROM_BYTES = 2 * 1024 * 1024
+MAX_WORKERS = 3
+PARENT_CHECK_SECONDS = 0.2
 SQLITE_CACHE_KIB = 128 * 1024
 MAX_IDENTIFIERS = 100  # of each kind, per user (Clerk's own bound on a user's identifications)
 MAX_CELL_CHARACTERS = 10_000
@@ -552,17 +572,14 @@ async def _insert(connection: AsyncConnection, table: Any, rows: list[dict[str, 
         await connection.execute(insert(table), rows)
         return
     names = list(rows[0])
-    json_columns = _JSON_COLUMNS[table.name]
-    encoded: dict[str, str] = {}
-
-    def as_json(value: Any) -> str:
-        key = repr(value)
-        if key not in encoded:
-            encoded[key] = orjson.dumps(value).decode()
-        return encoded[key]
-
-    positions = [(name, name in json_columns) for name in names]
-    values = [tuple(as_json(row[name]) if is_json else row[name] for name, is_json in positions) for row in rows]
+    values_of = operator.itemgetter(*names)
+    json_positions = [position for position, name in enumerate(names) if name in _JSON_COLUMNS[table.name]]
+    values: list[tuple[Any, ...]] = []
+    for row in rows:
+        row_values = list(values_of(row))
+        for position in json_positions:
+            row_values[position] = orjson.dumps(row_values[position]).decode()
+        values.append(tuple(row_values))
     statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
     await connection.exec_driver_sql(statement, values)
 
@@ -587,7 +604,7 @@ class ClerkUserImport:
     def skip(self, row: int, user_id: str, reason: str) -> None:
         self.summary.skipped.append(Skipped(row, user_id, reason))
 
-    async def batch(self, batch: Sequence[ParsedUser]) -> None:
+    async def batch(self, batch: Sequence[tuple[ParsedUser, UserRows]]) -> None:
         if not batch:
             return
         async with self.engine.begin() as connection:
@@ -595,10 +612,9 @@ class ClerkUserImport:
                 # The users table's indexes outgrow SQLite's default 2 MiB page cache within a few
                 # thousand users, and every insert then reads pages back.
                 await connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-            existing = await _existing(connection, self.instance_id, batch)
-            at_ms = now_ms()
+            existing = await _existing(connection, self.instance_id, [parsed for parsed, _ in batch])
             accepted: list[tuple[ParsedUser, UserRows]] = []
-            for parsed in batch:
+            for parsed, rows in batch:
                 stored = existing.users.get(parsed.id)
                 if stored is not None and parsed.id not in self.claims.ids:
                     _claim(parsed, self.claims)
@@ -612,7 +628,7 @@ class ClerkUserImport:
                     self.skip(parsed.row, parsed.id, clash)
                     continue
                 _claim(parsed, self.claims)
-                accepted.append((parsed, user_rows(parsed, self.instance_id, self.sealer, at_ms)))
+                accepted.append((parsed, rows))
             if not accepted:
                 return
             try:
@@ -635,6 +651,73 @@ class ClerkUserImport:
                     self.summary.imported += 1
 
 
+Prepared = tuple[ParsedUser, UserRows] | Skipped
+
+
+def prepare_rows(rows: Sequence[tuple[int, dict[str, str | None]]], instance_id: str, sealer: Sealer) -> list[Prepared]:
+    """Each row parsed and rendered (the rows to write if the checks accept it), or why it is skipped."""
+    at_ms = now_ms()
+    prepared: list[Prepared] = []
+    for number, row in rows:
+        try:
+            parsed = parse_row(row, number)
+        except RowProblem as problem:
+            prepared.append(Skipped(number, (row.get("id") or "").strip()[:80], str(problem)))
+        else:
+            prepared.append((parsed, user_rows(parsed, instance_id, sealer, at_ms)))
+    return prepared
+
+
+def _start_worker(parent_pid: int) -> None:
+    """A worker process's start: no garbage collector (a worker lives for one import, and its
+    objects go by reference counting), and an exit as soon as the importing process is gone (one
+    killed outright can't stop its workers, which would otherwise wait for work forever)."""
+    gc.disable()
+
+    def exit_with_parent() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=exit_with_parent, daemon=True).start()
+
+
+def worker_count(path: Path) -> int:
+    """Worker processes for importing this file: none for a small one, else one less than the cores
+    (this process needs one for the database), and no more than the database can keep up with."""
+    return min((os.cpu_count() or 1) - 1, MAX_WORKERS) if path.stat().st_size >= WORKERS_FROM_BYTES else 0
+
+
+async def _prepared_batches(
+    path: Path, instance_id: str, sealer: Sealer, batch_size: int, workers: int
+) -> AsyncGenerator[list[Prepared]]:
+    """The file's rows prepared a batch at a time, in order: by `workers` processes, each batch
+    started while earlier ones are written, or here (0 workers)."""
+    records = read_rows(path)
+    raw = iter(lambda: list(itertools.islice(records, batch_size)), [])
+    if workers == 0:
+        for rows in raw:
+            yield prepare_rows(rows, instance_id, sealer)
+        return
+    loop = asyncio.get_running_loop()
+    # spawn: this process runs the database driver's threads, which a forked child would inherit broken.
+    pool: Executor = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker, initargs=(os.getpid(),)
+    )
+    try:
+        ahead = deque(
+            loop.run_in_executor(pool, prepare_rows, rows, instance_id, sealer)
+            for rows in itertools.islice(raw, workers + 1)
+        )
+        while ahead:
+            prepared = await ahead.popleft()
+            for rows in itertools.islice(raw, 1):
+                ahead.append(loop.run_in_executor(pool, prepare_rows, rows, instance_id, sealer))
+            yield prepared
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
 async def import_clerk_users(
     engine: AsyncEngine,
     sealer: Sealer,
@@ -642,26 +725,28 @@ async def import_clerk_users(
     path: Path,
     *,
     batch_size: int = BATCH_SIZE,
+    workers: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
-    """Import `path` (Clerk's user export) into the instance; `progress(rows)` after each batch."""
+    """Import `path` (Clerk's user export) into the instance; `progress(rows)` after each batch.
+    `workers`: processes that parse and render (default: by the file's size and the cores)."""
     started = time.perf_counter()
     work = ClerkUserImport(engine, sealer, instance_id)
-    batch: list[ParsedUser] = []
     rows_done = 0
-    for number, row in read_rows(path):
-        try:
-            batch.append(parse_row(row, number))
-        except RowProblem as problem:
-            work.skip(number, (row.get("id") or "").strip()[:80], str(problem))
-        rows_done += 1
-        if len(batch) >= batch_size:
+    workers = worker_count(path) if workers is None else workers
+    async with aclosing(_prepared_batches(path, instance_id, sealer, batch_size, workers)) as batches:
+        async for prepared in batches:
+            batch: list[tuple[ParsedUser, UserRows]] = []
+            for item in prepared:
+                if isinstance(item, Skipped):
+                    work.summary.skipped.append(item)
+                else:
+                    batch.append(item)
             await work.batch(batch)
-            batch = []
+            rows_done += len(prepared)
             if progress is not None:
                 progress(rows_done)
-    await work.batch(batch)
-    if progress is not None:
-        progress(rows_done)
+    # Rows skipped while parsing and once checked, in the file's order.
+    work.summary.skipped.sort(key=lambda skipped: skipped.row)
     work.summary.elapsed_seconds = time.perf_counter() - started
     return work.summary
