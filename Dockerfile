@@ -4,21 +4,24 @@
 
 ARG PYTHON_IMAGE=python:3.12-slim-bookworm
 
-# Wheels of locum and of every dependency (all publish manylinux wheels: no compiler needed).
+# Wheels of locum and of every dependency (all publish manylinux wheels: no compiler needed), installed
+# into a virtualenv that the final stage copies: neither the wheels nor the build tools reach the image.
 FROM ${PYTHON_IMAGE} AS build
 WORKDIR /build
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+RUN pip wheel --no-cache-dir --wheel-dir /wheels . \
+    && python -m venv --without-pip /opt/locum \
+    && pip --python /opt/locum/bin/python install --no-cache-dir --no-index /wheels/*.whl
 
 FROM ${PYTHON_IMAGE}
-ENV PYTHONDONTWRITEBYTECODE=1 \
+ENV PATH=/opt/locum/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     LOCUM_DATA_DIR=/data
-# The wheels are mounted, not copied, so that they take no room in the image.
-RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
-    pip install --no-cache-dir --no-index /wheels/*.whl \
-    && useradd --system --uid 10001 --user-group --home-dir /data --no-create-home locum \
+COPY --from=build /opt/locum /opt/locum
+RUN groupadd --system --gid 10001 locum \
+    && useradd --system --uid 10001 --gid locum --home-dir /data --no-create-home locum \
     && mkdir /data \
     && chown locum:locum /data
 # By number, so that runtimes checking for a non-root user (runAsNonRoot) can tell.
