@@ -157,16 +157,12 @@ async def run_worker(
 async def deliver_in_app(app: Starlette) -> AsyncIterator[None]:
     """A worker beside the app while the block runs, if settings.deliver_in_serve.
 
-    For create_app's lifespan, once app.state holds the sessionmaker and the sealer. Not on
-    `sqlite:///:memory:`: every session shares its one connection, so the worker's transactions
-    would run inside the requests' ones.
+    For create_app's lifespan, once app.state holds the sessionmaker and the sealer. On
+    `sqlite:///:memory:` the worker's sessions take turns with the requests' on the one connection
+    (db/shared_connection.py).
     """
     settings: Settings = app.state.settings
     if not settings.deliver_in_serve:
-        yield
-        return
-    if settings.is_memory_database:
-        logger.warning("webhooks are not delivered on sqlite:///:memory: (use a file or PostgreSQL database)")
         yield
         return
     stop = asyncio.Event()

@@ -1029,13 +1029,6 @@ class TestWorkerLoop:
             assert getattr(delivery_app.state, "delivery_wake", None) is None
         wake_delivery_worker(delivery_app)
 
-    async def test_deliver_in_app_leaves_a_memory_database_alone(self, caplog: pytest.LogCaptureFixture) -> None:
-        serving = Starlette()
-        serving.state.settings = Settings(database_url="sqlite:///:memory:", deliver_in_serve=True)
-        async with deliver_in_app(serving):
-            assert getattr(serving.state, "delivery_wake", None) is None
-        assert "not delivered on sqlite:///:memory:" in caplog.text
-
     async def test_sessions_that_record_events_or_replays_are_marked(self, delivery_app: FastAPI) -> None:
         async with inspection_session(delivery_app) as session:
             assert not has_outbox_work(session)

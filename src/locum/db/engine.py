@@ -3,7 +3,7 @@
 SQLite: WAL, foreign keys, a busy timeout, and `BEGIN IMMEDIATE` so that a write transaction takes
 the write lock up front (two deferred transactions upgrading to writers would fail instead of wait).
 Read-only sessions (create_read_sessionmaker) begin deferred and never take that lock.
-`sqlite:///:memory:` shares one connection (StaticPool): every session must see the same database.
+`sqlite:///:memory:` has one connection, which sessions take in turns (db/shared_connection.py).
 
 A SQLite file is made readable by its owner only (0600) before SQLite opens it: SQLite gives its
 -wal and -shm files the database file's mode. Errors carry no values (hide_parameters, and
@@ -20,9 +20,9 @@ from typing import Any
 import orjson
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import StaticPool
 
 from locum.db.redaction import redact_errors
+from locum.db.shared_connection import TurnTakingPool
 from locum.kit.sealing import PRIVATE_FILE_MODE, make_private_directory
 from locum.settings import Settings
 
@@ -47,7 +47,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         # Not DEBUG whatever the root level (LOCUM_LOG_LEVEL): its DEBUG lines carry every value.
         logging.getLogger(AIOSQLITE_LOGGER).setLevel(logging.INFO)
     if settings.is_memory_database:
-        options.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+        options.update(poolclass=TurnTakingPool, connect_args={"check_same_thread": False})
     elif settings.is_sqlite:
         _make_private_database_file(Path(settings.effective_database_url.removeprefix("sqlite:///")))
         options.update(connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
