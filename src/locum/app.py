@@ -17,6 +17,7 @@ from locum.api.auth import InstanceAuthMiddleware
 from locum.api.errors import install_error_handlers
 from locum.api.guards import RequestTargetMiddleware, UnhandledErrorMiddleware
 from locum.api.rate_limits import RATE_LIMITS_CLERK, RateLimitMiddleware
+from locum.api.route_templates import install_route_templates
 from locum.api.tracing import TracingMiddleware
 from locum.api.versioning import DEFAULT_VERSION
 from locum.db.engine import create_engine, create_read_sessionmaker, create_sessionmaker
@@ -283,11 +284,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(billing_discounts.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(images.router)
     app.include_router(jwks.public_router, include_in_schema=False)
+    install_route_templates(app)
     return app
 
 
 def create_app_from_env() -> FastAPI:
     """Factory for uvicorn workers: settings come from LOCUM_* variables set by `locum serve`."""
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return create_app(settings)

@@ -54,7 +54,7 @@ def serve(
             read_seed_file(settings.seed_file)
         except SeedError as problem:
             raise typer.BadParameter(str(problem), param_hint="--seed") from None
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if (import_file or export_on_exit) and settings.is_memory_database:
         raise typer.BadParameter("snapshots need a file or PostgreSQL database", param_hint="--import")
     if import_file:
