@@ -11,11 +11,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
-from starlette.responses import Response
 
 from locum.api.auth import InstanceAuthMiddleware
 from locum.api.errors import install_error_handlers
 from locum.api.guards import RequestTargetMiddleware, UnhandledErrorMiddleware
+from locum.api.health import Readiness, install_health
 from locum.api.rate_limits import RATE_LIMITS_CLERK, RateLimitMiddleware
 from locum.api.route_templates import install_route_templates
 from locum.api.tracing import TracingMiddleware
@@ -173,6 +173,8 @@ async def deliver_in_app(app: Starlette) -> AsyncIterator[None]:
     stop = asyncio.Event()
     wake = install_delivery_wake(app)
     task = asyncio.create_task(run_worker(app.state.sessionmaker, app.state.sealer, settings, stop=stop, wake=wake))
+    # /readyz reports the process not ready once this task has ended.
+    app.state.delivery_task = task
     try:
         yield
     finally:
@@ -196,10 +198,12 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.sealer = sealer
         app.state.reader = await open_reader(settings, engine)
         app.state.registry = InstanceRegistry(app.state.sessionmaker, app.state.sealer, app.state.reader)
+        app.state.readiness = Readiness(settings, engine)
         try:
             async with deliver_in_app(app):
                 yield
         finally:
+            await app.state.readiness.close()
             await app.state.reader.close()
             await engine.dispose()
 
@@ -214,10 +218,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(InstanceAuthMiddleware)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(TracingMiddleware)
-
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> Response:
-        return Response(b'{"status":"ok"}', media_type="application/json")
+    install_health(app)
 
     # Clerk's SDKs call the machine-token endpoints without /v1. They are verified on every request an
     # app authenticates with one, so they come first (a dozen routes, ~1 µs each, before the rest).
