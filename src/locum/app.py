@@ -16,6 +16,7 @@ from locum.api.auth import InstanceAuthMiddleware
 from locum.api.errors import install_error_handlers
 from locum.api.guards import RequestTargetMiddleware, UnhandledErrorMiddleware
 from locum.api.health import Readiness, install_health
+from locum.api.metrics import install_metrics
 from locum.api.rate_limits import RATE_LIMITS_CLERK, RateLimitMiddleware
 from locum.api.route_templates import install_route_templates
 from locum.api.tracing import TracingMiddleware
@@ -217,6 +218,9 @@ def create_app(settings: Settings) -> FastAPI:
         app.add_middleware(RateLimitMiddleware)
     app.add_middleware(InstanceAuthMiddleware)
     app.add_middleware(UnhandledErrorMiddleware)
+    if settings.metrics:
+        # Inside tracing: a request's metrics include every middleware that can answer it but that one.
+        install_metrics(app)
     app.add_middleware(TracingMiddleware)
     install_health(app)
 

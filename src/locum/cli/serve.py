@@ -11,6 +11,7 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from locum.api.http_protocol import HeaderTimeoutProtocol
+from locum.api.metrics import worker_metrics_environment
 from locum.app import create_app, prepare_database, startup_banner
 from locum.cli.options import DatabaseUrl, Host, Port, settings_with
 from locum.cli.snapshots import serve_export, serve_import
@@ -156,6 +157,7 @@ def _worker_environment(settings: Settings) -> dict[str, str]:
         "LOCUM_DATA_DIR": str(settings.data_dir.resolve()),
         "LOCUM_PREPARE_DATABASE": "false",
         "LOCUM_LOG_LEVEL": settings.log_level,
+        **worker_metrics_environment(settings),
     }
     if settings.public_url:
         environment["LOCUM_PUBLIC_URL"] = settings.public_url
