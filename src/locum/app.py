@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
 from locum.api.auth import InstanceAuthMiddleware
+from locum.api.docs import install_docs
 from locum.api.errors import install_error_handlers
 from locum.api.guards import RequestTargetMiddleware, UnhandledErrorMiddleware
 from locum.api.health import Readiness, install_health
@@ -289,6 +290,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(billing_discounts.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(images.router)
     app.include_router(jwks.public_router, include_in_schema=False)
+    install_docs(app)
     install_route_templates(app)
     return app
 
