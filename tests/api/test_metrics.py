@@ -97,6 +97,25 @@ class TestRequestMetrics:
         assert counted("GET", "unmatched", 404) == 2
         assert not any("/no/such" in dict(labels).get("route", "") for _, labels in after)
 
+    async def test_routes_served_with_and_without_v1_are_labelled_apart(
+        self, metrics_app: FastAPI, keys: InstanceKeys
+    ) -> None:
+        before = await scrape(metrics_app)
+        async with api_client(metrics_app, keys.secret_key, check_contract=False) as http:
+            await http.get("/m2m_tokens")
+            await http.get("/v1/m2m_tokens")
+            await http.get("/v1/m2m_tokens")
+        after = await scrape(metrics_app)
+
+        def counted(route: str) -> float:
+            return sum(
+                value - before.get((name, labels), 0.0)
+                for (name, labels), value in after.items()
+                if name == "locum_http_requests_total" and dict(labels)["route"] == route
+            )
+
+        assert (counted("/m2m_tokens"), counted("/v1/m2m_tokens")) == (1, 2)
+
     async def test_each_request_is_observed_in_the_latency_histogram(self, metrics_app: FastAPI) -> None:
         before = await scrape(metrics_app)
         async with api_client(metrics_app, None) as http:
