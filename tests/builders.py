@@ -4,6 +4,7 @@ about the API that makes them) and readers of Clerk's error envelope."""
 import datetime
 import io
 import itertools
+import logging
 import secrets
 import socket
 import time
@@ -36,6 +37,7 @@ from locum.db.models import (
 from locum.db.scoping import ACROSS_INSTANCES_INFO
 from locum.instances.configuration import RESTRICTIONS
 from locum.kit.ids import new_id
+from locum.logs import TEXT_FORMAT, JsonFormatter
 from tests.conftest import RecordedEvents
 
 _sequence = itertools.count(1)
@@ -46,6 +48,12 @@ def inspection_session(app: FastAPI) -> AsyncSession:
     need not be filtered on one instance (db/scoping.py)."""
     session: AsyncSession = app.state.sessionmaker(info=dict(ACROSS_INSTANCES_INFO))
     return session
+
+
+def logged_text(caplog: pytest.LogCaptureFixture) -> str:
+    """Every record as each log format would write it: message, arguments, `extra` fields, traceback."""
+    formatters = (logging.Formatter(TEXT_FORMAT), JsonFormatter())
+    return "\n".join(formatter.format(record) for record in caplog.records for formatter in formatters)
 
 
 def unique_email(prefix: str = "user") -> str:

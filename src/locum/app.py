@@ -11,12 +11,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
-from starlette.responses import Response
 
 from locum.api.auth import InstanceAuthMiddleware
+from locum.api.docs import install_docs
 from locum.api.errors import install_error_handlers
 from locum.api.guards import RequestTargetMiddleware, UnhandledErrorMiddleware
+from locum.api.health import Readiness, install_health
+from locum.api.metrics import install_metrics
 from locum.api.rate_limits import RATE_LIMITS_CLERK, RateLimitMiddleware
+from locum.api.route_templates import install_route_templates
 from locum.api.tracing import TracingMiddleware
 from locum.api.versioning import DEFAULT_VERSION
 from locum.db.engine import create_engine, create_read_sessionmaker, create_sessionmaker
@@ -168,6 +171,8 @@ async def deliver_in_app(app: Starlette) -> AsyncIterator[None]:
     stop = asyncio.Event()
     wake = install_delivery_wake(app)
     task = asyncio.create_task(run_worker(app.state.sessionmaker, app.state.sealer, settings, stop=stop, wake=wake))
+    # /readyz reports the process not ready once this task has ended.
+    app.state.delivery_task = task
     try:
         yield
     finally:
@@ -191,10 +196,12 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.sealer = sealer
         app.state.reader = await open_reader(settings, engine)
         app.state.registry = InstanceRegistry(app.state.sessionmaker, app.state.sealer, app.state.reader)
+        app.state.readiness = Readiness(settings, engine)
         try:
             async with deliver_in_app(app):
                 yield
         finally:
+            await app.state.readiness.close()
             await app.state.reader.close()
             await engine.dispose()
 
@@ -208,11 +215,11 @@ def create_app(settings: Settings) -> FastAPI:
         app.add_middleware(RateLimitMiddleware)
     app.add_middleware(InstanceAuthMiddleware)
     app.add_middleware(UnhandledErrorMiddleware)
+    if settings.metrics:
+        # Inside tracing: a request's metrics include every middleware that can answer it but that one.
+        install_metrics(app)
     app.add_middleware(TracingMiddleware)
-
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> Response:
-        return Response(b'{"status":"ok"}', media_type="application/json")
+    install_health(app)
 
     # Clerk's SDKs call the machine-token endpoints without /v1. They are verified on every request an
     # app authenticates with one, so they come first (a dozen routes, ~1 µs each, before the rest).
@@ -279,11 +286,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(billing_discounts.locum_router, prefix="/locum", include_in_schema=False)
     app.include_router(images.router)
     app.include_router(jwks.public_router, include_in_schema=False)
+    install_docs(app)
+    install_route_templates(app)
     return app
 
 
 def create_app_from_env() -> FastAPI:
     """Factory for uvicorn workers: settings come from LOCUM_* variables set by `locum serve`."""
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return create_app(settings)

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     public_url: str | None = None
     prepare_database: bool = True
     log_level: str = "info"
+    # "json": one JSON object per log line (locum.logs), for log collectors; "text" for people.
+    log_format: Literal["text", "json"] = "text"
+    # Serve Prometheus metrics at /metrics on the API's port (off: /metrics is a 404 like any unknown path).
+    metrics: bool = False
     header_timeout_seconds: float = Field(default=DEFAULT_HEADER_TIMEOUT_SECONDS, gt=0)
     keep_alive_timeout_seconds: float = Field(default=DEFAULT_KEEP_ALIVE_TIMEOUT_SECONDS, gt=0)
     # "clerk": Clerk's Backend API rate limits, answered with 429 (locum.api.rate_limits).

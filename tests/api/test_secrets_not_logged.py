@@ -11,15 +11,9 @@ import pytest
 
 from locum.app import create_app
 from locum.settings import Settings
-from tests.builders import make_organization, make_user, unique_email
+from tests.builders import logged_text, make_organization, make_user, unique_email
 from tests.conftest import TEST_MASTER_KEY
 from tests.verification_codes import messaged_code
-
-
-def logged_text(caplog: pytest.LogCaptureFixture) -> str:
-    """Every record as a handler would write it: message, arguments, traceback."""
-    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
-    return "\n".join(formatter.format(record) for record in caplog.records)
 
 
 def ticket_of(url: str) -> str:

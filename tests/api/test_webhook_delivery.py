@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import threading
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -19,6 +20,7 @@ import orjson
 import pytest
 from cryptography.fernet import Fernet
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 from sqlalchemy import delete, select, update
 from starlette.applications import Starlette
 from svix.webhooks import WebhookVerificationError
@@ -43,7 +45,7 @@ from locum.outbox.events import has_outbox_work, mark_outbox_work
 from locum.outbox.signing import USER_AGENT
 from locum.outbox.worker import MAX_IN_FLIGHT, DeliveryWorker, wake_delivery_worker
 from locum.settings import Settings
-from tests.builders import free_port, inspection_session, make_user
+from tests.builders import free_port, inspection_session, logged_text, make_user
 from tests.conftest import TEST_MASTER_KEY, TEST_ORIGIN, api_client, next_signing_key
 from tests.sdk.conftest import drop_own_database, own_database_url
 from tests.webhook_delivery import (
@@ -62,6 +64,16 @@ RETRY_SCHEDULE = (1, 1)
 MS = 1000
 # Long enough that only a wake (or an attempt finishing) moves the loop, never the poll.
 SLOW_POLL_SECONDS = 60.0
+FAILURE_FIELDS = (
+    "delivery_id",
+    "endpoint_id",
+    "event_id",
+    "event_type",
+    "attempt",
+    "status_code",
+    "error",
+    "next_attempt_at",
+)
 
 
 @pytest.fixture(scope="module")
@@ -489,6 +501,96 @@ class TestRetries:
         assert (await delivery_of(delivery_app, first.id, hook.id)).status == "failed"
         row = await endpoint_row(delivery_app, hook.id)
         assert (row.enabled, row.disabled_reason) == (True, None)
+
+
+def delivery_failure_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if "delivery_id" in vars(record)]
+
+
+class TestFailureLogs:
+    async def test_a_failed_attempt_is_a_warning_naming_what_failed_and_when_it_is_retried(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+        frozen_clock: int,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        hook = await endpoint(delivery_app, keys, receiver.url + "?token=endpoint-credential")
+        receiver.fail_next(1, status=503)
+        user = await make_user(client)
+        failures_before = REGISTRY.get_sample_value("locum_webhook_delivery_failures_total")
+        with caplog.at_level(logging.DEBUG):
+            await deliver_due(worker)
+
+        [event] = await events_of(delivery_app, keys)
+        delivery = await delivery_of(delivery_app, event.id, hook.id)
+        [record] = delivery_failure_records(caplog)
+        assert record.levelno == logging.WARNING and record.name == "locum.outbox"
+        assert {field: vars(record)[field] for field in FAILURE_FIELDS} == {
+            "delivery_id": delivery.id,
+            "endpoint_id": hook.id,
+            "event_id": event.id,
+            "event_type": "user.created",
+            "attempt": 1,
+            "status_code": 503,
+            "error": None,
+            "next_attempt_at": datetime.fromtimestamp(frozen_clock / MS + RETRY_SCHEDULE[0], UTC).isoformat(
+                timespec="seconds"
+            ),
+        }
+        message = record.getMessage()
+        assert all(part in message for part in (delivery.id, hook.id, event.id, "user.created", "status 503"))
+        # Neither the payload, the endpoint's URL (credentials) nor its signing secret.
+        logged = logged_text(caplog)
+        for secret in (user["email_addresses"][0]["email_address"], "endpoint-credential", hook.secret):
+            assert secret not in logged
+        assert REGISTRY.get_sample_value("locum_webhook_delivery_failures_total") == (failures_before or 0) + 1
+
+    async def test_a_network_error_is_logged_with_the_error(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        worker: DeliveryWorker,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        await endpoint(delivery_app, keys, f"http://127.0.0.1:{free_port()}/nobody-listens")
+        await make_user(client)
+        with caplog.at_level(logging.WARNING):
+            await deliver_due(worker)
+        [record] = delivery_failure_records(caplog)
+        assert vars(record)["status_code"] is None and vars(record)["error"].startswith("ConnectError")
+        assert "ConnectError" in record.getMessage()
+
+    async def test_giving_up_is_an_error(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+        frozen_clock: int,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        await endpoint(delivery_app, keys, receiver.url)
+        receiver.respond = always(500)
+        await make_user(client)
+        with caplog.at_level(logging.WARNING):
+            for elapsed_s in range(len(RETRY_SCHEDULE) + 1):
+                clock.freeze(frozen_clock + elapsed_s * MS)
+                await deliver_due(worker)
+
+        records = delivery_failure_records(caplog)
+        assert [(record.levelno, vars(record)["attempt"]) for record in records] == [
+            (logging.WARNING, 1),
+            (logging.WARNING, 2),
+            (logging.ERROR, 3),
+        ]
+        assert vars(records[-1])["next_attempt_at"] is None
+        assert records[-1].getMessage().endswith("giving up")
 
 
 class TestLeases:

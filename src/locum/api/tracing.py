@@ -3,6 +3,10 @@
 A pure ASGI middleware (Starlette's BaseHTTPMiddleware costs a task per request). The trace id goes
 into error bodies (`clerk_trace_id`), the `Clerk-Trace-Id` response header and the log line; the
 caller's IP and user agent become the `event_attributes.http_request` of events the request records.
+
+The access line (logger `locum.access`, INFO) names the path without its query string, which may
+carry tokens; its `extra` fields (trace_id, route, method, status, duration_ms, instance_id) are
+what LOCUM_LOG_FORMAT=json writes beside the message.
 """
 
 import logging
@@ -12,6 +16,8 @@ from abc import ABC, abstractmethod
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from locum.api.route_templates import route_template
 
 TRACE_ID_BYTES = 16
 
@@ -45,6 +51,12 @@ def _http_request_of(scope: Scope) -> dict[str, str]:
     # Behind a proxy the first X-Forwarded-For address is the caller's.
     client_ip = forwarded_for.split(",")[0].strip() or (client[0] if client else "")
     return {"client_ip": client_ip, "user_agent": user_agent}
+
+
+def instance_id_of(scope: Scope) -> str | None:
+    """The instance the request authenticated as (auth sets it), None for public or refused requests."""
+    instance = scope.get("state", {}).get("instance")
+    return instance.id if instance is not None else None
 
 
 class HttpMiddleware(ABC):
@@ -83,13 +95,22 @@ class TracingMiddleware(HttpMiddleware):
             await self.app(scope, receive, send_with_trace)
         finally:
             if logger.isEnabledFor(logging.INFO):
+                duration_ms = round((time.perf_counter() - started) * 1000, 1)
                 logger.info(
                     "%s %s %d %.1fms trace=%s",
                     scope["method"],
                     scope["path"],
                     status,
-                    (time.perf_counter() - started) * 1000,
+                    duration_ms,
                     current,
+                    extra={
+                        "trace_id": current,
+                        "route": route_template(scope),
+                        "method": scope["method"],
+                        "status": status,
+                        "duration_ms": duration_ms,
+                        "instance_id": instance_id_of(scope),
+                    },
                 )
             _trace_id.reset(token)
             _http_request.reset(request_token)

@@ -11,6 +11,7 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from locum.api.http_protocol import HeaderTimeoutProtocol
+from locum.api.metrics import worker_metrics_environment
 from locum.app import create_app, prepare_database, startup_banner
 from locum.cli.options import DatabaseUrl, Host, Port, settings_with
 from locum.cli.snapshots import serve_export, serve_import
@@ -54,7 +55,7 @@ def serve(
             read_seed_file(settings.seed_file)
         except SeedError as problem:
             raise typer.BadParameter(str(problem), param_hint="--seed") from None
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if (import_file or export_on_exit) and settings.is_memory_database:
         raise typer.BadParameter("snapshots need a file or PostgreSQL database", param_hint="--import")
     if import_file:
@@ -156,6 +157,7 @@ def _worker_environment(settings: Settings) -> dict[str, str]:
         "LOCUM_DATA_DIR": str(settings.data_dir.resolve()),
         "LOCUM_PREPARE_DATABASE": "false",
         "LOCUM_LOG_LEVEL": settings.log_level,
+        **worker_metrics_environment(settings),
     }
     if settings.public_url:
         environment["LOCUM_PUBLIC_URL"] = settings.public_url

@@ -44,7 +44,7 @@ def worker(database_url: DatabaseUrl = None) -> None:
     # A worker must use the server's key: a new one would unseal nothing.
     if not settings.master_key and not settings.master_key_file.exists():
         raise typer.BadParameter(NO_MASTER_KEY, param_hint="LOCUM_DATA_DIR or LOCUM_MASTER_KEY")
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     run_event_loop(_deliver(settings))
 
 

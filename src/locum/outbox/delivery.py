@@ -83,6 +83,8 @@ class LeasedDelivery:
     id: str
     instance_id: str
     endpoint_id: str
+    event_id: str
+    event_type: str
     url: str
     # None: the endpoint's secret cannot be unsealed (another master key), so nothing is sent.
     signing_key: bytes | None

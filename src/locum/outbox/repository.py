@@ -27,9 +27,10 @@ why: retrying would not help, and it is not the endpoint's fault, so the endpoin
 
 import logging
 from collections.abc import Sequence
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import BigInteger, ColumnElement, Select, Table, bindparam, case, insert, or_, select, update
+from sqlalchemy import BigInteger, ColumnElement, Select, Table, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -89,6 +90,33 @@ _release_lease = across_instances(
     .where(_deliveries.c.id == bindparam("b_id"), _deliveries.c.leased_until == bindparam("b_leased_until"))
     .values(leased_until=None)
 )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFailure:
+    """A failed attempt as stored: its delivery is tried again at `next_attempt_at`, or given up (None)."""
+
+    outcome: AttemptOutcome
+    attempt_number: int
+    next_attempt_at: int | None
+
+
+class Backlog(NamedTuple):
+    """Work the delivery workers have not done yet, every instance's."""
+
+    undispatched_events: int
+    pending_deliveries: int
+
+
+async def backlog(session: AsyncSession) -> Backlog:
+    """Two counts over indexed columns (events.dispatched_at, webhook_deliveries.status)."""
+    events = await session.scalar(
+        across_instances(select(func.count()).select_from(Event).where(Event.dispatched_at.is_(None)))
+    )
+    deliveries = await session.scalar(
+        across_instances(select(func.count()).select_from(WebhookDelivery).where(WebhookDelivery.status == PENDING))
+    )
+    return Backlog(events or 0, deliveries or 0)
 
 
 class SigningKeys:
@@ -194,9 +222,11 @@ async def lease_due(
         )
     )
     bodies: dict[str, bytes] = {}
+    types: dict[str, str] = {}
     # event id -> (its instance, why it cannot be rendered)
     unrenderable: dict[str, tuple[str, str]] = {}
     for event_id, instance_id, event_type, data, attributes, created_at in events:
+        types[event_id] = event_type
         try:
             bodies[event_id] = stored_envelope_body(
                 event_type=event_type,
@@ -222,6 +252,8 @@ async def lease_due(
             id=delivery.id,
             instance_id=delivery.instance_id,
             endpoint_id=delivery.endpoint_id,
+            event_id=delivery.event_id,
+            event_type=types[delivery.event_id],
             url=delivery.url,
             signing_key=keys.key_for(delivery.endpoint_id, delivery.sealed_secret),
             message_id=message_id(delivery.event_id),
@@ -291,10 +323,11 @@ async def fail_deliveries(session: AsyncSession, delivery_ids: Sequence[str], *,
 
 async def record_outcomes(
     session: AsyncSession, outcomes: Sequence[AttemptOutcome], *, schedule: Sequence[int], at_ms: int
-) -> None:
-    """Store the attempts and move their deliveries on (see the module's diagram)."""
+) -> list[StoredFailure]:
+    """Store the attempts and move their deliveries on (see the module's diagram); returns the failed
+    attempts stored, for the caller to report once the transaction has committed."""
     if not outcomes:
-        return
+        return []
     # Deliveries deleted during their attempt (with their endpoint or instance) have nothing to store.
     existing = set(
         await session.scalars(
@@ -305,7 +338,7 @@ async def record_outcomes(
     )
     outcomes = [outcome for outcome in outcomes if outcome.delivery.id in existing]
     if not outcomes:
-        return
+        return []
     await session.execute(
         insert(_attempts),
         [
@@ -334,6 +367,7 @@ async def record_outcomes(
     )
     changes = []
     exhausted = []
+    failures = []
     for outcome in outcomes:
         delivery = outcome.delivery
         attempt_count = delivery.attempt_count + 1
@@ -347,6 +381,8 @@ async def record_outcomes(
         else:
             status = FAILED
             exhausted.append(outcome)
+        if not outcome.succeeded:
+            failures.append(StoredFailure(outcome, attempt_count, next_attempt_at))
         changes.append(
             {
                 "b_id": delivery.id,
@@ -370,6 +406,7 @@ async def record_outcomes(
                 at_ms=at_ms,
             )
             disabled.add(endpoint_id)
+    return failures
 
 
 async def _succeeded_since_cycle_began(session: AsyncSession, outcome: AttemptOutcome) -> bool:

@@ -17,6 +17,9 @@ the row is marked failed (an event with its error, a delivery with an attempt sa
 others go on; a transient failure (the database away or busy) only makes the loop try again after
 ERROR_BACKOFF_SECONDS.
 
+Each failed attempt is logged once stored (report_failures): WARNING while retries remain, ERROR
+when the delivery is given up; and counted for /metrics.
+
 Stopping waits STOP_GRACE_SECONDS for the attempts in flight, then abandons the rest and gives
 their leases back, with those of the queued deliveries; a worker killed outright leaves leases
 that expire after LEASE_MS, after which any worker attempts those deliveries again (delivery is
@@ -27,19 +30,29 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import NamedTuple
 
+from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
 from locum.db.failures import is_transient
 from locum.kit.clock import now_ms
 from locum.kit.sealing import Sealer
-from locum.outbox.delivery import DELIVERY_TIMEOUT_SECONDS, AttemptOutcome, LeasedDelivery, Transports, attempt
+from locum.outbox.delivery import (
+    DELIVERY_TIMEOUT_SECONDS,
+    MS_PER_SECOND,
+    AttemptOutcome,
+    LeasedDelivery,
+    Transports,
+    attempt,
+)
 from locum.outbox.dispatch import FAN_OUT_BATCH_SIZE, fail_event, fan_out, undispatched_event_ids
 from locum.outbox.isolation import at_once_or_alone, each_alone
 from locum.outbox.repository import (
     SigningKeys,
+    StoredFailure,
     due_delivery_ids,
     fail_deliveries,
     lease_due,
@@ -60,6 +73,43 @@ ATTEMPT_LEASE_MARGIN_MS = round(DELIVERY_TIMEOUT_SECONDS * 1000) + 15_000
 STOP_GRACE_SECONDS = 5.0
 ERROR_BACKOFF_SECONDS = 1.0
 UNATTEMPTED_ERROR = "locum could not attempt this delivery (see its log)"
+
+DELIVERY_FAILURES = Counter(
+    "locum_webhook_delivery_failures_total", "Failed webhook delivery attempts stored by this server's workers"
+)
+
+
+def report_failures(failures: Sequence[StoredFailure]) -> None:
+    """Log and count failed attempts that were stored. Ids, the attempt and what came back only:
+    never the payload, the endpoint's URL (it may hold credentials) or its secret."""
+    for failure in failures:
+        DELIVERY_FAILURES.inc()
+        outcome = failure.outcome
+        delivery = outcome.delivery
+        answer = f"status {outcome.response_status}" if outcome.response_status is not None else outcome.error
+        next_attempt = (
+            datetime.fromtimestamp(failure.next_attempt_at / MS_PER_SECOND, UTC).isoformat(timespec="seconds")
+            if failure.next_attempt_at is not None
+            else None
+        )
+        fields = {
+            "delivery_id": delivery.id,
+            "endpoint_id": delivery.endpoint_id,
+            "event_id": delivery.event_id,
+            "event_type": delivery.event_type,
+            "attempt": failure.attempt_number,
+            "status_code": outcome.response_status,
+            "error": outcome.error,
+            "next_attempt_at": next_attempt,
+        }
+        described = (
+            f"webhook delivery {delivery.id} of {delivery.event_type} event {delivery.event_id} to endpoint "
+            f"{delivery.endpoint_id} failed (attempt {failure.attempt_number}: {answer})"
+        )
+        if next_attempt is None:
+            logger.error("%s; giving up", described, extra=fields)
+        else:
+            logger.warning("%s; next attempt at %s", described, next_attempt, extra=fields)
 
 
 class PassResult(NamedTuple):
@@ -144,12 +194,13 @@ class DeliveryWorker:
     ) -> tuple[int, list[LeasedDelivery]]:
         async with self._sessionmaker() as session, session.begin():
             at_ms = now_ms()
-            await record_outcomes(session, finished, schedule=self._schedule, at_ms=at_ms)
+            failures = await record_outcomes(session, finished, schedule=self._schedule, at_ms=at_ms)
             await release_leases(session, unused)
             fanned_out = await fan_out(session, at_ms=at_ms)
             leased = []
             if room > 0:
                 leased = await lease_due(session, self._keys, at_ms=at_ms, batch_size=room, lease_ms=LEASE_MS)
+        report_failures(failures)
         return fanned_out, leased
 
     async def _pass_row_by_row(
@@ -157,7 +208,7 @@ class DeliveryWorker:
     ) -> tuple[int, list[LeasedDelivery]]:
         """The pass again, each outcome, lease, event and delivery in a transaction of its own."""
         at_ms = now_ms()
-        await self._store_row_by_row(finished, unused, at_ms=at_ms)
+        report_failures(await self._store_row_by_row(finished, unused, at_ms=at_ms))
 
         async def fail_dispatch(session: AsyncSession, event_id: str, error: str) -> None:
             await fail_event(session, event_id, error=error, at_ms=at_ms)
@@ -192,10 +243,10 @@ class DeliveryWorker:
 
     async def _store_row_by_row(
         self, finished: Sequence[AttemptOutcome], unused: Sequence[LeasedDelivery], *, at_ms: int
-    ) -> None:
-        """Each outcome and lease in a transaction of its own. Outcomes not stored when a transient
-        failure stops this are lost: their leases run out and their deliveries are attempted again,
-        as after a crash."""
+    ) -> list[StoredFailure]:
+        """Each outcome and lease in a transaction of its own; returns the failed attempts stored.
+        Outcomes not stored when a transient failure stops this are lost: their leases run out and
+        their deliveries are attempted again, as after a crash."""
 
         async def fail_outcome(session: AsyncSession, outcome: AttemptOutcome, error: str) -> None:
             await fail_deliveries(session, [outcome.delivery.id], error=error, at_ms=at_ms)
@@ -203,7 +254,7 @@ class DeliveryWorker:
         async def keep_lease(_session: AsyncSession, _delivery: LeasedDelivery, _error: str) -> None:
             """Nothing to mark: the lease runs out by itself."""
 
-        await each_alone(
+        stored = await each_alone(
             self._sessionmaker,
             finished,
             work=lambda session, outcome: record_outcomes(session, [outcome], schedule=self._schedule, at_ms=at_ms),
@@ -217,6 +268,7 @@ class DeliveryWorker:
             fail=keep_lease,
             name=lambda delivery: f"webhook delivery {delivery.id}",
         )
+        return [failure for failures in stored for failure in failures]
 
     def _start_queued(self) -> None:
         while self._queued and len(self._in_flight) < MAX_IN_FLIGHT and not self._stopping:
@@ -256,16 +308,18 @@ class DeliveryWorker:
         self._in_flight.clear()
 
     async def _store(self, finished: Sequence[AttemptOutcome], unused: Sequence[LeasedDelivery]) -> None:
-        async def store(session: AsyncSession) -> None:
-            await record_outcomes(session, finished, schedule=self._schedule, at_ms=now_ms())
+        async def store(session: AsyncSession) -> list[StoredFailure]:
+            failures = await record_outcomes(session, finished, schedule=self._schedule, at_ms=now_ms())
             await release_leases(session, unused)
+            return failures
 
-        await at_once_or_alone(
+        failures = await at_once_or_alone(
             self._sessionmaker,
             at_once=store,
             alone=lambda: self._store_row_by_row(finished, unused, at_ms=now_ms()),
             what="storing webhook attempts",
         )
+        report_failures(failures)
 
     async def _attempt(self, delivery: LeasedDelivery) -> None:
         try:

@@ -1,0 +1,124 @@
+"""Prometheus metrics at /metrics, served on the API's port when LOCUM_METRICS is on (off: no route,
+no middleware, and /metrics is a 404 like any unknown path). No auth: scrapers send no keys, and
+nothing here names a user or an instance.
+
+- locum_http_requests_total and locum_http_request_duration_seconds, by method, route template
+  (`/v1/users/{user_id}`; paths no route serves share one label, `unmatched`) and status: bounded labels.
+- locum_webhook_delivery_failures_total: failed attempts stored by this server's delivery workers
+  (locum.outbox.worker); `locum worker` processes have no /metrics of their own.
+- locum_outbox_undispatched_events and locum_outbox_pending_deliveries: the database's backlog,
+  every instance's, counted when scraped.
+
+Several workers (`locum serve --workers N`): each process writes its counters to files in
+PROMETHEUS_MULTIPROC_DIR (prometheus_client's multiprocess mode, set up by worker_metrics_environment
+before the workers start), and whichever worker answers a scrape sums them all.
+"""
+
+import functools
+import os
+import shutil
+import time
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
+
+from locum.api.route_templates import route_template
+from locum.api.tracing import HttpMiddleware
+from locum.outbox.repository import Backlog, backlog
+from locum.settings import Settings
+
+MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+# Methods outside this set share one label: clients may send any token as a method.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "other"
+LABELS = ("method", "route", "status")
+
+REQUESTS = Counter("locum_http_requests_total", "HTTP requests answered", LABELS)
+REQUEST_SECONDS = Histogram("locum_http_request_duration_seconds", "Time to answer an HTTP request", LABELS)
+
+
+@functools.cache
+def _series(method: str, route: str, status: int) -> tuple[Counter, Histogram]:
+    """One request's counter and histogram; kept, as `labels()` validates and locks on every call."""
+    labels = (method, route, str(status))
+    return REQUESTS.labels(*labels), REQUEST_SECONDS.labels(*labels)
+
+
+class MetricsMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        status = 500
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_status)
+        finally:
+            method = scope["method"] if scope["method"] in KNOWN_METHODS else OTHER_METHOD
+            requests, seconds = _series(method, route_template(scope), status)
+            requests.inc()
+            seconds.observe(time.perf_counter() - started)
+
+
+class _BacklogCollector(Collector):
+    def __init__(self, counts: Backlog) -> None:
+        self._counts = counts
+
+    def collect(self) -> list[GaugeMetricFamily]:
+        return [
+            GaugeMetricFamily(
+                "locum_outbox_undispatched_events",
+                "Events not yet fanned out to webhook endpoints",
+                value=self._counts.undispatched_events,
+            ),
+            GaugeMetricFamily(
+                "locum_outbox_pending_deliveries",
+                "Webhook deliveries not yet succeeded nor given up",
+                value=self._counts.pending_deliveries,
+            ),
+        ]
+
+
+def _process_registry() -> CollectorRegistry:
+    """This process's metrics, or every worker's in multiprocess mode."""
+    if MULTIPROCESS_VARIABLE not in os.environ:
+        return REGISTRY
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    return registry
+
+
+def install_metrics(app: FastAPI) -> None:
+    """The /metrics route and the middleware that feeds it; create_app calls it when settings.metrics."""
+    registry = _process_registry()
+    app.add_middleware(MetricsMiddleware)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        """Prometheus metrics: requests by route and status, webhook failures, the outbox backlog."""
+        async with request.app.state.read_sessionmaker() as session:
+            counts = await backlog(session)
+        backlog_registry = CollectorRegistry()
+        backlog_registry.register(_BacklogCollector(counts))
+        return Response(generate_latest(registry) + generate_latest(backlog_registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def worker_metrics_environment(settings: Settings) -> dict[str, str]:
+    """For `locum serve --workers N` with metrics on: an empty directory the worker processes share
+    their counters in (emptied at each start: counts from a previous run must not carry over)."""
+    if not settings.metrics:
+        return {}
+    directory = (settings.data_dir / "metrics").resolve()
+    shutil.rmtree(directory, ignore_errors=True)
+    Path(directory).mkdir(parents=True)
+    return {MULTIPROCESS_VARIABLE: str(directory)}
