@@ -28,7 +28,7 @@ from tests.builders import free_port, unique_email
 from tests.contract.spec import match_operation, validate_response
 from tests.postgres import configured_database_url, create_database_beside, drop_database
 
-READY_TIMEOUT_S = 30
+READY_TIMEOUT_S = 90
 HTTP_TIMEOUT_S = 30
 # The SDK retries 5xx for up to an hour by default: a test must fail fast instead.
 NO_RETRIES = RetryConfig("none", BackoffStrategy(1, 1, 1, 1), False)
