@@ -6,28 +6,18 @@ error and retries. It needs the server's master key (LOCUM_MASTER_KEY, or LOCUM_
 gracefully: attempts in flight get a few seconds to finish, the rest are given back to the queue.
 """
 
-import asyncio
 import logging
 import signal
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from locum.app import run_worker
+from locum.cli.errors import run_on_database
 from locum.cli.options import DatabaseUrl, settings_with
-from locum.db.engine import create_engine, create_sessionmaker
-from locum.instances.master_key import open_sealer
-from locum.logs import configure_logging
-from locum.settings import Settings
 
-# The two runners' signatures differ (uvloop's takes a loop_factory); the worker calls them alike.
-run_event_loop: Callable[[Coroutine[Any, Any, None]], None]
-try:
-    # The loop `locum serve` runs on too (uvicorn's); ~15% less time a delivery than asyncio's own.
-    from uvloop import run as run_event_loop
-except ImportError:  # uvicorn[standard] brings uvloop everywhere but on Windows
-    from asyncio import run as run_event_loop
+if TYPE_CHECKING:
+    from locum.settings import Settings
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 MEMORY_DATABASE_REFUSAL = "a worker delivers from the server's database: give a file or PostgreSQL one"
@@ -38,6 +28,8 @@ logger = logging.getLogger("locum")
 
 def worker(database_url: DatabaseUrl = None) -> None:
     """Deliver webhooks (fan out new events, send due deliveries, retry) until SIGTERM or Ctrl-C."""
+    from locum.logs import configure_logging
+
     settings = settings_with(database_url=database_url)
     if settings.is_memory_database:
         raise typer.BadParameter(MEMORY_DATABASE_REFUSAL, param_hint="--database-url")
@@ -45,10 +37,27 @@ def worker(database_url: DatabaseUrl = None) -> None:
     if not settings.master_key and not settings.master_key_file.exists():
         raise typer.BadParameter(NO_MASTER_KEY, param_hint="LOCUM_DATA_DIR or LOCUM_MASTER_KEY")
     configure_logging(settings.log_level)
-    run_event_loop(_deliver(settings))
+    run_on_database(settings, _deliver(settings), runner=_event_loop_runner())
 
 
-async def _deliver(settings: Settings) -> None:
+def _event_loop_runner() -> Callable[[Coroutine[Any, Any, None]], None]:
+    import asyncio
+
+    try:
+        # The loop `locum serve` runs on too (uvicorn's); ~15% less time a delivery than asyncio's own.
+        from uvloop import run
+    except ImportError:  # uvicorn[standard] brings uvloop everywhere but on Windows
+        return asyncio.run
+    return run
+
+
+async def _deliver(settings: "Settings") -> None:
+    import asyncio
+
+    from locum.app import run_worker
+    from locum.db.engine import create_engine, create_sessionmaker
+    from locum.instances.master_key import open_sealer
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for stop_signal in STOP_SIGNALS:
