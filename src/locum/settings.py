@@ -118,8 +118,11 @@ class Settings(BaseSettings):
     @property
     def origin(self) -> str:
         """Where clients reach this server (no /v1): CLERK_API_URL and image URLs use it."""
-        if self.public_url:
-            return self.public_url.rstrip("/")
+        return self.public_url.rstrip("/") if self.public_url else self.local_origin
+
+    @property
+    def local_origin(self) -> str:
+        """Where this machine reaches the server: loopback when it listens on every interface."""
         host = ANY_INTERFACE_HOSTS.get(self.host, self.host)
         return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 

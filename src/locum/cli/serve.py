@@ -65,7 +65,7 @@ def serve(
     listening = _listen(settings)
     if settings.port == 0:
         settings = settings.model_copy(update={"port": listening.getsockname()[1]})
-        typer.echo(f"locum listening on http://{settings.host}:{settings.port}", err=True)
+        typer.echo(f"locum listening on {settings.local_origin}", err=True)
     _run_server(settings, listening, import_file=import_file, export_on_exit=export_on_exit)
 
 
