@@ -58,7 +58,7 @@ def _run(settings: "Settings", work: Coroutine[Any, Any, Result]) -> Result:
 
 @plans.command()
 def create(
-    name: Annotated[str, typer.Argument(help="The plan's name, e.g. Pro")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The plan's name, e.g. Pro")],
     slug: Annotated[str, typer.Option(metavar="SLUG", help="Its key in has({plan}) and the pla claim, e.g. pro")],
     payer_type: Annotated[
         PayerType, typer.Option(metavar="PAYER", help="Who subscribes: user or org")

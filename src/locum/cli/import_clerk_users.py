@@ -97,7 +97,9 @@ def summary_lines(summary: "ImportSummary") -> list[str]:
 def import_clerk_users_command(
     file: Annotated[
         Path,
-        typer.Argument(exists=True, dir_okay=False, readable=True, help="The CSV Clerk's Dashboard exported"),
+        typer.Argument(
+            metavar="FILE", exists=True, dir_okay=False, readable=True, help="The CSV Clerk's Dashboard exported"
+        ),
     ],
     database_url: ServerDatabaseUrl = None,
     instance: Instance = None,

@@ -17,6 +17,8 @@ from locum.cli.errors import ConfigurationError, run_on_database
 from locum.cli.options import DatabaseUrl, Host, Port, settings_with
 
 if TYPE_CHECKING:
+    import uvicorn
+
     from locum.instances.service import InstanceKeys
     from locum.settings import Settings
 
@@ -123,14 +125,19 @@ def _serve(settings: "Settings", listening: socket.socket) -> None:
         return
     # Workers are fresh processes: they read their settings from the environment.
     os.environ.update(_worker_environment(settings))
-    config = uvicorn.Config(
+    Multiprocess(workers_config(settings), sockets=[listening]).run()
+
+
+def workers_config(settings: "Settings") -> "uvicorn.Config":
+    import uvicorn
+
+    return uvicorn.Config(
         "locum.app:create_app_from_env",
         factory=True,
         workers=settings.workers,
         timeout_worker_healthcheck=settings.worker_healthcheck_timeout_seconds,
         **_server_options(settings),
     )
-    Multiprocess(config, sockets=[listening]).run()
 
 
 def _listen(settings: "Settings") -> socket.socket:

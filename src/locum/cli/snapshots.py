@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 
 def export(
-    file: Annotated[Path, typer.Argument(help="Where to write the snapshot (JSON Lines); - for stdout")],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="Where to write the snapshot (JSON Lines); - for stdout")
+    ],
     database_url: ServerDatabaseUrl = None,
     instance: Annotated[str | None, typer.Option(metavar="ID", help="Only this instance's rows (ins_…)")] = None,
     without_secrets: Annotated[
@@ -41,7 +43,9 @@ def export(
 
 
 def import_(
-    file: Annotated[Path, typer.Argument(help="A snapshot `locum export` wrote", exists=True, dir_okay=False)],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A snapshot `locum export` wrote", exists=True, dir_okay=False)
+    ],
     database_url: DatabaseUrl = None,
 ) -> None:
     """Load a snapshot into an empty database (migrated first)."""

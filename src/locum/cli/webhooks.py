@@ -72,7 +72,9 @@ def _run(settings: "Settings", work: Coroutine[Any, Any, Result]) -> Result:
 @webhooks.command()
 def add(
     context: typer.Context,
-    url: Annotated[str, typer.Argument(help="Where to POST the events (http:// or https://, localhost is fine)")],
+    url: Annotated[
+        str, typer.Argument(metavar="URL", help="Where to POST the events (http:// or https://, localhost is fine)")
+    ],
     events: Events = None,
     secret: Secret = None,
     description: Description = None,
