@@ -28,15 +28,12 @@ logger = logging.getLogger("locum")
 
 def worker(database_url: DatabaseUrl = None) -> None:
     """Deliver webhooks (fan out new events, send due deliveries, retry) until SIGTERM or Ctrl-C."""
-    from locum.logs import configure_logging
-
     settings = settings_with(database_url=database_url)
     if settings.is_memory_database:
         raise typer.BadParameter(MEMORY_DATABASE_REFUSAL, param_hint="--database-url")
     # A worker must use the server's key: a new one would unseal nothing.
     if not settings.master_key and not settings.master_key_file.exists():
         raise typer.BadParameter(NO_MASTER_KEY, param_hint="LOCUM_DATA_DIR or LOCUM_MASTER_KEY")
-    configure_logging(settings.log_level)
     run_on_database(settings, _deliver(settings), runner=_event_loop_runner())
 
 
@@ -57,7 +54,10 @@ async def _deliver(settings: "Settings") -> None:
     from locum.app import run_worker
     from locum.db.engine import create_engine, create_sessionmaker
     from locum.instances.master_key import open_sealer
+    from locum.logs import configure_logging
 
+    # Once the server's modules are imported: alembic logs its plugins' set-up as it is imported.
+    configure_logging(settings.log_level)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for stop_signal in STOP_SIGNALS:
