@@ -29,6 +29,8 @@ from locum.instances.context import RequestContext
 from locum.instances.master_key import open_sealer
 from locum.instances.registry import InstanceRegistry, load_instance
 from locum.instances.service import InstanceKeys, ensure_default_instance
+from locum.kit.dotenv import dotenv_line
+from locum.kit.jwt_signing import pem_one_line
 from locum.kit.keys import publishable_key
 from locum.kit.sealing import Sealer
 from locum.logs import configure_logging
@@ -111,10 +113,12 @@ async def prepare_database(
             webhook_secret = await ensure_environment_endpoint(
                 session, sealer, instance_id=keys.instance_id, url=settings.webhook_url, secret=settings.webhook_secret
             )
-            keys = dataclasses.replace(keys, webhook_secret=webhook_secret)
+            instance = await load_instance(session, sealer, keys.instance_id)
+            keys = dataclasses.replace(
+                keys, webhook_secret=webhook_secret, jwt_key=instance.active_signing_key.public_pem
+            )
             if settings.seed_file is not None:
                 entries = read_seed_file(settings.seed_file)
-                instance = await load_instance(session, sealer, keys.instance_id)
                 # What the services know of the seed: a request from nobody, at the configured origin.
                 ctx = RequestContext(instance=instance, origin=settings.origin, api_version=DEFAULT_VERSION)
                 logger.info((await apply_seed(session, ctx, sealer, entries)).summary())
@@ -123,15 +127,17 @@ async def prepare_database(
 
 
 def startup_banner(settings: Settings, keys: InstanceKeys) -> str:
+    """What the person running `locum serve` needs: where it serves, and its keys as `locum keys` prints them."""
     return "\n".join(
         [
             f"locum is serving Clerk's Backend API at {settings.origin}/v1",
-            f"CLERK_SECRET_KEY={keys.secret_key}",
-            f"CLERK_PUBLISHABLE_KEY={publishable_key(keys.environment_type, keys.frontend_api_host)}",
-            f"CLERK_API_URL={settings.origin}",
+            dotenv_line("CLERK_SECRET_KEY", keys.secret_key),
+            dotenv_line("CLERK_PUBLISHABLE_KEY", publishable_key(keys.environment_type, keys.frontend_api_host)),
+            dotenv_line("CLERK_API_URL", settings.origin),
+            *([dotenv_line("CLERK_JWT_KEY", pem_one_line(keys.jwt_key))] if keys.jwt_key else []),
             *(
                 [
-                    f"CLERK_WEBHOOK_SIGNING_SECRET={keys.webhook_secret}",
+                    dotenv_line("CLERK_WEBHOOK_SIGNING_SECRET", keys.webhook_secret),
                     f"(webhooks are delivered to LOCUM_WEBHOOK_URL={settings.webhook_url}, signed with that secret)",
                 ]
                 if keys.webhook_secret

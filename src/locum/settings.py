@@ -6,16 +6,25 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from locum.kit.keys import is_secret_key_format
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8700
 DEFAULT_DATA_DIR = Path(".locum")
 MEMORY_SQLITE_URL = "sqlite:///:memory:"
+DATABASE_URL_FORMS = "sqlite:///PATH, sqlite:///:memory: or postgresql://USER@HOST:PORT/NAME"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+# Hosts that mean "every interface": clients reach such a server on the loopback address.
+ANY_INTERFACE_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
 # Svix's retry schedule, in seconds after the previous attempt (the first attempt is immediate).
 SVIX_RETRY_SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
 # A request's headers must all arrive within this time of its first byte (of the connection's opening).
 DEFAULT_HEADER_TIMEOUT_SECONDS = 10.0
 # A connection idle this long after a response is closed (uvicorn's own default).
 DEFAULT_KEEP_ALIVE_TIMEOUT_SECONDS = 5.0
+# uvicorn kills a `--workers` process that does not answer its health check in time (5 s by default):
+# a worker importing the app on a busy machine can take longer, so it gets a minute.
+DEFAULT_WORKER_HEALTHCHECK_TIMEOUT_SECONDS = 60
 
 
 class Settings(BaseSettings):
@@ -38,6 +47,8 @@ class Settings(BaseSettings):
     metrics: bool = False
     header_timeout_seconds: float = Field(default=DEFAULT_HEADER_TIMEOUT_SECONDS, gt=0)
     keep_alive_timeout_seconds: float = Field(default=DEFAULT_KEEP_ALIVE_TIMEOUT_SECONDS, gt=0)
+    # Seconds a `--workers` process (uvicorn's, not `locum worker`) has to answer the parent's health check.
+    worker_healthcheck_timeout_seconds: int = Field(default=DEFAULT_WORKER_HEALTHCHECK_TIMEOUT_SECONDS, ge=1)
     # "clerk": Clerk's Backend API rate limits, answered with 429 (locum.api.rate_limits).
     rate_limits: Literal["off", "clerk"] = "off"
     # The one-endpoint case: every event is delivered here, signed with this `whsec_…` secret if given.
@@ -65,9 +76,28 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _check_scheme(cls, url: str) -> str:
+        scheme = url.split("://", 1)[0] if "://" in url else url
+        if url and scheme.startswith(("postgresql+", "postgres+", "sqlite+")):
+            base = scheme.split("+", 1)[0]
+            raise ValueError(f"write {base}://… without a driver ({scheme}): locum picks its own")
         if url and not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
-            raise ValueError("expected sqlite:///PATH, sqlite:///:memory: or postgresql://…")
+            raise ValueError(f"{scheme or url!r} is not a database locum can use: give {DATABASE_URL_FORMS}")
         return url
+
+    @field_validator("secret_key")
+    @classmethod
+    def _check_secret_key(cls, key: str | None) -> str | None:
+        # The key itself is never repeated in the message: it is a secret.
+        if key is not None and not is_secret_key_format(key):
+            raise ValueError("not a Clerk secret key: give sk_test_… or sk_live_… (or leave it unset for a new one)")
+        return key
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, level: str) -> str:
+        if level.lower() not in LOG_LEVELS:
+            raise ValueError(f"{level!r} is not a log level: give one of {', '.join(LOG_LEVELS)}")
+        return level.lower()
 
     @property
     def effective_database_url(self) -> str:
@@ -92,7 +122,13 @@ class Settings(BaseSettings):
     @property
     def origin(self) -> str:
         """Where clients reach this server (no /v1): CLERK_API_URL and image URLs use it."""
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        return self.public_url.rstrip("/") if self.public_url else self.local_origin
+
+    @property
+    def local_origin(self) -> str:
+        """Where this machine reaches the server: loopback when it listens on every interface."""
+        host = ANY_INTERFACE_HOSTS.get(self.host, self.host)
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     @property
     def master_key_file(self) -> Path:

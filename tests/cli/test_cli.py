@@ -1,5 +1,6 @@
 """`locum keys` and `locum serve` as a user runs them."""
 
+import io
 import os
 import subprocess
 import sys
@@ -9,25 +10,37 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from dotenv import dotenv_values
 
 from locum.kit.keys import new_secret_key
 from tests.builders import wait_until
 from tests.sdk.conftest import start_server, stop_server
 
 
-def run_locum(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_locum(*args: str, env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "locum", *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "locum", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
     )
 
 
 def dotenv(output: str) -> dict[str, str]:
-    return dict(line.split("=", 1) for line in output.strip().splitlines())
+    """The variables python-dotenv reads from `output` (dotenv lines), in order."""
+    return {name: value or "" for name, value in dotenv_values(stream=io.StringIO(output)).items()}
 
 
 def test_keys_prints_dotenv_lines_that_stay_the_same(tmp_path: Path) -> None:
-    # An empty LOCUM_DATABASE_URL means the default: a SQLite file in the data directory.
-    env = {"LOCUM_DATA_DIR": str(tmp_path), "LOCUM_PORT": "8799", "LOCUM_DATABASE_URL": ""}
+    # The first run names the default database (a SQLite file in the data directory), which makes it;
+    # the second finds it with an empty LOCUM_DATABASE_URL (the default).
+    env = {
+        "LOCUM_DATA_DIR": str(tmp_path),
+        "LOCUM_PORT": "8799",
+        "LOCUM_DATABASE_URL": f"sqlite:///{tmp_path}/locum.db",
+    }
     first = run_locum("keys", env=env)
     assert first.returncode == 0, first.stderr
     values = dotenv(first.stdout)
@@ -36,8 +49,7 @@ def test_keys_prints_dotenv_lines_that_stay_the_same(tmp_path: Path) -> None:
     assert values["CLERK_PUBLISHABLE_KEY"].startswith("pk_test_")
     assert values["CLERK_API_URL"] == "http://127.0.0.1:8799"
     assert values["CLERK_JWT_KEY"].startswith("-----BEGIN PUBLIC KEY-----") and "\n" not in values["CLERK_JWT_KEY"]
-    assert dotenv(run_locum("keys", env=env).stdout) == values
-    assert (tmp_path / "locum.db").exists()
+    assert dotenv(run_locum("keys", env={**env, "LOCUM_DATABASE_URL": ""}).stdout) == values
 
 
 def test_keys_honours_database_url_flag_and_secret_key(tmp_path: Path) -> None:

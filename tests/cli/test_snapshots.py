@@ -18,7 +18,7 @@ import httpx
 import orjson
 import pytest
 
-from locum.cli.snapshots import head_revision
+from locum.cli.snapshot_files import head_revision
 from tests.builders import (
     make_api_key,
     make_directory,

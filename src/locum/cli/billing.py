@@ -1,23 +1,21 @@
 """`locum billing plans create / list`: the plans Clerk's dashboard defines, straight in the database
 (like `locum instances`); a running `locum serve` lists them at once."""
 
-import asyncio
 from collections.abc import Coroutine
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from pydantic import ValidationError
 
-from locum.api.errors import ClerkError
-from locum.cli.instance import command_instance
+from locum.cli.errors import run_on_database
 from locum.cli.keys import Instance
-from locum.cli.options import DatabaseUrl, settings_with
+from locum.cli.options import ServerDatabaseUrl, server_settings
 from locum.cli.tables import table
-from locum.kit.json_types import JSON
-from locum.resources.billing import plans as service
-from locum.resources.billing.schemas import CreatePlanBody
-from locum.settings import Settings
+
+if TYPE_CHECKING:
+    from locum.kit.json_types import JSON
+    from locum.resources.billing.schemas import CreatePlanBody
+    from locum.settings import Settings
 
 LIST_COLUMNS = ("ID", "SLUG", "PAYER", "NAME", "MONTHLY", "ANNUAL/MO", "TRIAL", "DEFAULT", "FEATURES")
 # What each body field is called on the command line, for error messages.
@@ -35,8 +33,8 @@ OPTION_NAMES = {
 
 Result = TypeVar("Result")
 
-billing = typer.Typer(help="Clerk Billing: the plans payers subscribe to.", no_args_is_help=True)
-plans = typer.Typer(help="Create and list billing plans.", no_args_is_help=True)
+billing = typer.Typer(help="Clerk Billing: the plans payers subscribe to.", no_args_is_help=True, rich_markup_mode=None)
+plans = typer.Typer(help="Create and list billing plans.", no_args_is_help=True, rich_markup_mode=None)
 billing.add_typer(plans, name="plans")
 
 
@@ -45,9 +43,11 @@ class PayerType(StrEnum):
     ORG = "org"
 
 
-def _run(work: Coroutine[Any, Any, Result]) -> Result:
+def _run(settings: "Settings", work: Coroutine[Any, Any, Result]) -> Result:
+    from locum.api.errors import ClerkError
+
     try:
-        return asyncio.run(work)
+        return run_on_database(settings, work)
     except ClerkError as error:
         if error.status == 404:
             typer.echo(f"Error: {error.long_message}", err=True)
@@ -58,22 +58,35 @@ def _run(work: Coroutine[Any, Any, Result]) -> Result:
 
 @plans.command()
 def create(
-    name: Annotated[str, typer.Argument(help="The plan's name, e.g. Pro")],
-    slug: Annotated[str, typer.Option(help="Its key in has({plan}) and the pla claim, e.g. pro")],
-    payer_type: Annotated[PayerType, typer.Option(help="Who subscribes: user or org")] = PayerType.USER,
-    monthly_fee: Annotated[int, typer.Option(help="Cents a month (0, or at least 100)")] = 0,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The plan's name, e.g. Pro")],
+    slug: Annotated[str, typer.Option(metavar="SLUG", help="Its key in has({plan}) and the pla claim, e.g. pro")],
+    payer_type: Annotated[
+        PayerType, typer.Option(metavar="PAYER", help="Who subscribes: user or org")
+    ] = PayerType.USER,
+    monthly_fee: Annotated[int, typer.Option(metavar="CENTS", help="Cents a month (0, or at least 100)")] = 0,
     annual_monthly_fee: Annotated[
-        int | None, typer.Option(help="Cents a month when paid yearly \\[default: the monthly fee]", show_default=False)
+        int | None,
+        typer.Option(
+            metavar="CENTS", help="Cents a month when paid yearly [default: the monthly fee]", show_default=False
+        ),
     ] = None,
-    free_trial_days: Annotated[int | None, typer.Option(help="Days of free trial", show_default=False)] = None,
+    free_trial_days: Annotated[
+        int | None, typer.Option(metavar="DAYS", help="Days of free trial", show_default=False)
+    ] = None,
     default: Annotated[bool, typer.Option("--default", help="The free plan every payer falls back to")] = False,
     hidden: Annotated[bool, typer.Option("--hidden", help="Not publicly visible")] = False,
-    feature: Annotated[list[str] | None, typer.Option(help="A feature slug (repeat the option for more)")] = None,
-    description: Annotated[str, typer.Option(help="A description")] = "",
+    feature: Annotated[
+        list[str] | None, typer.Option(metavar="SLUG", help="A feature slug (repeat the option for more)")
+    ] = None,
+    description: Annotated[str, typer.Option(metavar="TEXT", help="A description")] = "",
     instance: Instance = None,
-    database_url: DatabaseUrl = None,
+    database_url: ServerDatabaseUrl = None,
 ) -> None:
     """Create a plan; print its id."""
+    from pydantic import ValidationError
+
+    from locum.resources.billing.schemas import CreatePlanBody
+
     try:
         body = CreatePlanBody.model_validate(
             {
@@ -93,18 +106,22 @@ def create(
         first = error.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else ""
         raise typer.BadParameter(first["msg"], param_hint=OPTION_NAMES.get(field, field)) from None
-    plan = _run(_create(settings_with(database_url=database_url), instance, body))
+    settings = server_settings(database_url=database_url)
+    plan = _run(settings, _create(settings, instance, body))
     typer.echo(plan["id"])
 
 
 @plans.command(name="list")
 def list_plans(
-    payer_type: Annotated[PayerType | None, typer.Option(help="Only user or org plans", show_default=False)] = None,
+    payer_type: Annotated[
+        PayerType | None, typer.Option(metavar="PAYER", help="Only user or org plans", show_default=False)
+    ] = None,
     instance: Instance = None,
-    database_url: DatabaseUrl = None,
+    database_url: ServerDatabaseUrl = None,
 ) -> None:
     """Print the plans, newest first."""
-    listed = _run(_list(settings_with(database_url=database_url), instance, payer_type.value if payer_type else None))
+    settings = server_settings(database_url=database_url)
+    listed = _run(settings, _list(settings, instance, payer_type.value if payer_type else None))
     if not listed:
         typer.echo("No billing plans (`locum billing plans create` makes one).", err=True)
         return
@@ -126,11 +143,17 @@ def list_plans(
         typer.echo(line)
 
 
-async def _create(settings: Settings, instance_id: str | None, body: CreatePlanBody) -> JSON:
+async def _create(settings: "Settings", instance_id: str | None, body: "CreatePlanBody") -> "JSON":
+    from locum.cli.instance import command_instance
+    from locum.resources.billing import plans as service
+
     async with command_instance(settings, instance_id) as command:
         return await service.create_plan(command.session, command.context, body=body)
 
 
-async def _list(settings: Settings, instance_id: str | None, payer_type: str | None) -> list[JSON]:
+async def _list(settings: "Settings", instance_id: str | None, payer_type: str | None) -> list["JSON"]:
+    from locum.cli.instance import command_instance
+    from locum.resources.billing import plans as service
+
     async with command_instance(settings, instance_id) as command:
         return await service.all_plans(command.session, command.context, payer_type=payer_type)

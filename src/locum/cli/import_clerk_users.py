@@ -2,34 +2,47 @@
 instance (the default one unless --instance), keeping user ids, password digests and TOTP secrets
 (resources/users/clerk_import.py says what a row becomes)."""
 
-import asyncio
 import csv
 import gc
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from locum.api.errors import ClerkError, not_found
-from locum.app import prepare_database
+from locum.cli.errors import run_on_database
 from locum.cli.keys import Instance
-from locum.cli.options import DatabaseUrl, settings_with
-from locum.db.engine import create_engine, create_sessionmaker
-from locum.instances.master_key import open_sealer
-from locum.resources.locum_instances.repository import get_instance
-from locum.resources.users.clerk_import import BATCH_SIZE, BadHeader, ImportSummary, import_clerk_users
-from locum.settings import Settings
+from locum.cli.options import ServerDatabaseUrl, server_settings
+
+if TYPE_CHECKING:
+    from locum.resources.users.clerk_import import ImportSummary
+    from locum.settings import Settings
 
 BatchSize = Annotated[
-    int, typer.Option("--batch-size", min=1, max=50_000, help="Users written per transaction", show_default=True)
+    int | None,
+    typer.Option(
+        "--batch-size",
+        metavar="N",
+        min=1,
+        max=50_000,
+        help="Users written per transaction [default: the importer's, sized for SQLite and PostgreSQL alike]",
+        show_default=False,
+    ),
 ]
 
 
 async def _import(
-    settings: Settings, path: Path, instance_id: str | None, batch_size: int, show_progress: bool
-) -> ImportSummary:
+    settings: "Settings", path: Path, instance_id: str | None, batch_size: int | None, show_progress: bool
+) -> "ImportSummary":
+    from locum.api.errors import not_found
+    from locum.app import prepare_database
+    from locum.db.engine import create_engine, create_sessionmaker
+    from locum.instances.master_key import open_sealer
+    from locum.resources.locum_instances.repository import get_instance
+    from locum.resources.users.clerk_import import BATCH_SIZE, import_clerk_users
+
+    batch_size = batch_size or BATCH_SIZE
     engine = create_engine(settings)
     try:
         sealer = await open_sealer(engine, settings)
@@ -67,7 +80,7 @@ def _count_records(path: Path) -> int:
         return max(sum(1 for _ in file) - 1, 0)
 
 
-def summary_lines(summary: ImportSummary) -> list[str]:
+def summary_lines(summary: "ImportSummary") -> list[str]:
     rate = f"{summary.users_per_second:,.0f} users/s" if summary.imported else "-"
     lines = [
         f"Imported: {summary.imported}",
@@ -84,23 +97,30 @@ def summary_lines(summary: ImportSummary) -> list[str]:
 def import_clerk_users_command(
     file: Annotated[
         Path,
-        typer.Argument(exists=True, dir_okay=False, readable=True, help="The CSV Clerk's Dashboard exported"),
+        typer.Argument(
+            metavar="FILE", exists=True, dir_okay=False, readable=True, help="The CSV Clerk's Dashboard exported"
+        ),
     ],
-    database_url: DatabaseUrl = None,
+    database_url: ServerDatabaseUrl = None,
     instance: Instance = None,
-    batch_size: BatchSize = BATCH_SIZE,
+    batch_size: BatchSize = None,
 ) -> None:
     """Import users from Clerk's user export (CSV), keeping their ids, password digests and TOTP secrets.
 
     Each batch is one transaction: re-running after an interruption imports what is left (users
     already there with the same data count as already imported). Rows that can't be imported are
     listed on stderr (row number, reason) and skipped."""
-    settings = settings_with(database_url=database_url)
+    from locum.api.errors import ClerkError
+    from locum.resources.users.clerk_import import BadHeader
+
+    settings = server_settings(database_url=database_url)
     # The import allocates hundreds of thousands of acyclic rows: the cycle collector, rescanning
     # them as they pile up, would cost ~10% of its time for nothing. This process does nothing else.
     gc.disable()
     try:
-        summary = asyncio.run(_import(settings, file, instance, batch_size, show_progress=sys.stdout.isatty()))
+        summary = run_on_database(
+            settings, _import(settings, file, instance, batch_size, show_progress=sys.stdout.isatty())
+        )
     except BadHeader as error:
         typer.echo(f"Error: {error}", err=True)
         raise typer.Exit(1) from None

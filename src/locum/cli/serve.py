@@ -1,28 +1,32 @@
-import asyncio
+"""`locum serve`, in this order: listen on the port (a port in use fails before anything is made),
+prepare the database (master key, migrations, default instance, seed), print the banner, record the
+state file other commands find the server by (cli/running_server.py), serve; on a clean stop, remove
+the state file (and write the --export-on-exit snapshot)."""
+
+import errno
 import functools
 import os
 import signal
 import socket
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import uvicorn
-from uvicorn.supervisors import Multiprocess
 
-from locum.api.http_protocol import HeaderTimeoutProtocol
-from locum.api.metrics import worker_metrics_environment
-from locum.app import create_app, prepare_database, startup_banner
+from locum.cli.errors import ConfigurationError, run_on_database
 from locum.cli.options import DatabaseUrl, Host, Port, settings_with
-from locum.cli.snapshots import serve_export, serve_import
-from locum.db.engine import create_engine
-from locum.instances.master_key import open_sealer
-from locum.instances.service import InstanceKeys
-from locum.logs import configure_logging
-from locum.seeds import SeedError, read_seed_file
-from locum.settings import Settings
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from locum.instances.service import InstanceKeys
+    from locum.settings import Settings
 
 STOPS = (signal.SIGINT, signal.SIGTERM)
+# Connections waiting for uvicorn to accept them (uvicorn's own default backlog).
+LISTEN_BACKLOG = 2048
+PORT_SETTING = "--port (LOCUM_PORT)"
+HOST_SETTING = "--host (LOCUM_HOST)"
 
 
 def serve(
@@ -30,11 +34,12 @@ def serve(
     port: Port = None,
     database_url: DatabaseUrl = None,
     workers: Annotated[
-        int | None, typer.Option(help="Worker processes (env LOCUM_WORKERS) \\[default: 1]", min=1)
+        int | None, typer.Option(metavar="N", help="Worker processes (env LOCUM_WORKERS) [default: 1]")
     ] = None,
     seed: Annotated[
         Path | None,
         typer.Option(
+            metavar="FILE",
             help="YAML or JSON file of users, organizations, JWT templates and webhook endpoints to create "
             "if missing, before serving (env LOCUM_SEED_FILE)",
             show_default=False,
@@ -42,86 +47,134 @@ def serve(
     ] = None,
     import_file: Annotated[
         Path | None,
-        typer.Option("--import", help="Load this snapshot into an empty database", exists=True, dir_okay=False),
+        typer.Option(
+            "--import", metavar="FILE", help="Load this snapshot into an empty database", exists=True, dir_okay=False
+        ),
     ] = None,
     export_on_exit: Annotated[
-        Path | None, typer.Option(help="Write a snapshot here on a clean shutdown (SIGINT, SIGTERM)", dir_okay=False)
+        Path | None,
+        typer.Option(
+            metavar="FILE", help="Write a snapshot here on a clean shutdown (SIGINT, SIGTERM)", dir_okay=False
+        ),
     ] = None,
 ) -> None:
     """Run the API server (migrations run first); `--port 0` listens on a free port and prints it."""
     settings = settings_with(host=host, port=port, database_url=database_url, workers=workers, seed_file=seed)
+    if (import_file or export_on_exit) and settings.is_memory_database:
+        raise typer.BadParameter("snapshots need a file or PostgreSQL database", param_hint="--import")
+    if settings.workers > 1 and settings.is_memory_database:
+        raise typer.BadParameter("several workers need a file or PostgreSQL database", param_hint="--workers")
+    listening = _listen(settings)
+    if settings.port == 0:
+        settings = settings.model_copy(update={"port": listening.getsockname()[1]})
+        typer.echo(f"locum listening on {settings.local_origin}", err=True)
+    _run_server(settings, listening, import_file=import_file, export_on_exit=export_on_exit)
+
+
+def _run_server(
+    settings: "Settings", listening: socket.socket, *, import_file: Path | None, export_on_exit: Path | None
+) -> None:
+    """Everything after the bind: what imports the server happens here, so a mistake found before it
+    is reported at once."""
+    from locum.app import startup_banner
+    from locum.cli.running_server import RunningServer, forget_server, record_server
+    from locum.cli.snapshots import serve_export, serve_import
+    from locum.logs import configure_logging
+    from locum.seeds import SeedError, read_seed_file
+
     if settings.seed_file is not None:
         try:
             read_seed_file(settings.seed_file)
         except SeedError as problem:
             raise typer.BadParameter(str(problem), param_hint="--seed") from None
     configure_logging(settings.log_level, settings.log_format)
-    if (import_file or export_on_exit) and settings.is_memory_database:
-        raise typer.BadParameter("snapshots need a file or PostgreSQL database", param_hint="--import")
     if import_file:
         serve_import(settings, import_file)
-    if not export_on_exit:
-        _serve(settings)
-        return
-    # uvicorn raises the signal that stopped it again once it is done: held back until the export is written.
+    # sqlite:///:memory: exists only inside the app's engine: its lifespan prepares it and prints the banner.
+    if not settings.is_memory_database:
+        typer.echo(startup_banner(settings, run_on_database(settings, _prepare(settings))), err=True)
+    record_server(
+        settings.data_dir,
+        RunningServer(settings.origin, settings.port, settings.effective_database_url, pid=os.getpid()),
+    )
+    # uvicorn raises the signal that stopped it again once it is done: held back until the state file
+    # is removed and the export written.
     received: list[int] = []
     originals = {stop: signal.signal(stop, lambda number, _frame: received.append(number)) for stop in STOPS}
     try:
-        _serve(settings)
+        _serve(settings, listening)
     finally:
         for stop, handler in originals.items():
             signal.signal(stop, handler)
-    serve_export(settings, export_on_exit)
+        forget_server(settings.data_dir, os.getpid())
+    if export_on_exit:
+        serve_export(settings, export_on_exit)
     for number in received:
         signal.raise_signal(number)
 
 
-def _serve(settings: Settings) -> None:
-    if settings.workers > 1 and settings.is_memory_database:
-        raise typer.BadParameter("several workers need a file or PostgreSQL database", param_hint="--workers")
-    # Port 0: the socket is bound here, so the banner and every URL locum renders carry the real port.
-    listening = _listen_on_free_port(settings) if settings.port == 0 else None
-    if listening is not None:
-        settings = settings.model_copy(update={"port": listening.getsockname()[1]})
-        typer.echo(f"locum listening on http://{settings.host}:{settings.port}", err=True)
+def _serve(settings: "Settings", listening: socket.socket) -> None:
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from locum.app import create_app
+
     if settings.workers == 1:
-        if not settings.is_memory_database:
-            # Refused here, before uvicorn runs the app: its start-up failures come with a traceback.
-            asyncio.run(_check_master_key(settings))
-        if listening is None:
-            uvicorn.run(create_app(settings), **_server_options(settings))
-        else:
-            uvicorn.Server(uvicorn.Config(create_app(settings), **_server_options(settings))).run(sockets=[listening])
+        app = create_app(settings.model_copy(update={"prepare_database": False}))
+        uvicorn.Server(uvicorn.Config(app, **_server_options(settings))).run(sockets=[listening])
         return
-    keys = asyncio.run(_prepare(settings))
-    typer.echo(startup_banner(settings, keys), err=True)
     # Workers are fresh processes: they read their settings from the environment.
     os.environ.update(_worker_environment(settings))
-    options = {"factory": True, "workers": settings.workers, **_server_options(settings)}
-    if listening is None:
-        uvicorn.run("locum.app:create_app_from_env", **options)
-    else:
-        Multiprocess(uvicorn.Config("locum.app:create_app_from_env", **options), sockets=[listening]).run()
+    Multiprocess(workers_config(settings), sockets=[listening]).run()
 
 
-def _listen_on_free_port(settings: Settings) -> socket.socket:
-    """A listening socket on a port the system picked (connections wait in its backlog until uvicorn
-    accepts them), bound as uvicorn binds its own; inherited by worker processes."""
+def workers_config(settings: "Settings") -> "uvicorn.Config":
+    import uvicorn
+
+    return uvicorn.Config(
+        "locum.app:create_app_from_env",
+        factory=True,
+        workers=settings.workers,
+        timeout_worker_healthcheck=settings.worker_healthcheck_timeout_seconds,
+        **_server_options(settings),
+    )
+
+
+def _listen(settings: "Settings") -> socket.socket:
+    """The listening socket, bound as uvicorn binds its own (connections wait in its backlog until
+    uvicorn accepts them); inherited by worker processes. Port 0: a port the system picks."""
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     listening = socket.socket(family=family, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        listening.bind((settings.host, 0))
+        listening.bind((settings.host, settings.port))
     except OSError as error:
         listening.close()
-        raise typer.BadParameter(f"cannot listen on {settings.host}: {error.strerror}", param_hint="--host") from None
-    listening.listen()
+        raise _bind_mistake(settings, error) from None
+    listening.listen(LISTEN_BACKLOG)
     listening.set_inheritable(True)
     return listening
 
 
-def _server_options(settings: Settings) -> dict[str, Any]:
+def _bind_mistake(settings: "Settings", error: OSError) -> ConfigurationError:
+    address = f"{settings.host}:{settings.port}"
+    if error.errno == errno.EADDRINUSE:
+        return ConfigurationError(
+            f"{PORT_SETTING}: {address} is already in use: stop what listens there, "
+            "or choose another port (--port 0 picks a free one)"
+        )
+    if error.errno == errno.EACCES:
+        return ConfigurationError(f"{PORT_SETTING}: listening on {address} needs privileges: choose a port above 1023")
+    return ConfigurationError(
+        f"{HOST_SETTING}: cannot listen on {settings.host} ({error.strerror}): give an address of this machine "
+        "(127.0.0.1, or 0.0.0.0 for every interface)"
+    )
+
+
+def _server_options(settings: "Settings") -> dict[str, Any]:
     """uvicorn's options for one worker and for several (whose processes receive them pickled)."""
+    from locum.api.http_protocol import HeaderTimeoutProtocol
+
     return {
         "host": settings.host,
         "port": settings.port,
@@ -132,15 +185,11 @@ def _server_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-async def _check_master_key(settings: Settings) -> None:
-    engine = create_engine(settings)
-    try:
-        await open_sealer(engine, settings)
-    finally:
-        await engine.dispose()
+async def _prepare(settings: "Settings") -> "InstanceKeys":
+    from locum.app import prepare_database
+    from locum.db.engine import create_engine
+    from locum.instances.master_key import open_sealer
 
-
-async def _prepare(settings: Settings) -> InstanceKeys:
     engine = create_engine(settings)
     try:
         sealer = await open_sealer(engine, settings)
@@ -149,7 +198,9 @@ async def _prepare(settings: Settings) -> InstanceKeys:
         await engine.dispose()
 
 
-def _worker_environment(settings: Settings) -> dict[str, str]:
+def _worker_environment(settings: "Settings") -> dict[str, str]:
+    from locum.api.metrics import worker_metrics_environment
+
     environment = {
         "LOCUM_HOST": settings.host,
         "LOCUM_PORT": str(settings.port),

@@ -1,225 +1,72 @@
-"""`locum export FILE` and `locum import FILE`: a database's rows as a snapshot (locum.db.snapshots),
-and back into an empty database; `locum serve --import FILE --export-on-exit FILE` uses the same.
+"""`locum export FILE` and `locum import FILE`: a database's rows as a snapshot, and back into an
+empty database; `locum serve --import FILE --export-on-exit FILE` uses the same (cli/snapshot_files.py).
 
-Sealed secrets stay sealed: the header names the master key's fingerprint, and an import with
-another key is refused. A snapshot written `--without-secrets` imports with any key; each of its
-instances then gets a new secret key and signing key (`locum keys --instance ID` prints them).
+Sealed secrets stay sealed: an import with another master key is refused. A snapshot written
+`--without-secrets` imports with any key; each of its instances then gets a new secret key and
+signing key (`locum keys --instance ID` prints them).
 """
 
-import asyncio
-import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from alembic.script import ScriptDirectory
-from sqlalchemy import insert, make_url, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from locum.cli.options import DatabaseUrl, settings_with
-from locum.db.engine import READ_ONLY_OPTION, create_engine
-from locum.db.migrate import alembic_config, upgrade
-from locum.db.models import Instance, InstanceSecretKey, SigningKeyRow
-from locum.db.scoping import across_instances
-from locum.db.snapshots import (
-    Header,
-    SnapshotError,
-    export_lines,
-    insert_records,
-    parse_records,
-    tables_with_rows,
-)
-from locum.instances.master_key import MASTER_KEY_VARIABLE, MasterKeyRefused, open_sealer
-from locum.kit.ids import new_id
-from locum.kit.jwt_signing import new_private_key_pem
-from locum.kit.keys import new_secret_key, secret_digest
-from locum.kit.sealing import Sealer
-from locum.settings import Settings
+from locum.cli.errors import run_on_database
+from locum.cli.options import DatabaseUrl, ServerDatabaseUrl, server_settings, settings_with
 
-SnapshotFile = Annotated[Path, typer.Argument(help="The snapshot file (JSON Lines)", dir_okay=False)]
-
-
-def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config(None)).get_current_head()
-    assert head is not None
-    return head
+if TYPE_CHECKING:
+    from locum.settings import Settings
 
 
 def export(
-    file: Annotated[Path, typer.Argument(help="Where to write the snapshot (JSON Lines); - for stdout")],
-    database_url: DatabaseUrl = None,
-    instance: Annotated[str | None, typer.Option(help="Only this instance's rows (ins_…)")] = None,
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="Where to write the snapshot (JSON Lines); - for stdout")
+    ],
+    database_url: ServerDatabaseUrl = None,
+    instance: Annotated[str | None, typer.Option(metavar="ID", help="Only this instance's rows (ins_…)")] = None,
     without_secrets: Annotated[
         bool, typer.Option("--without-secrets", help="Leave sealed secrets (and rows useless without them) out")
     ] = False,
 ) -> None:
     """Write every row of the database to FILE: an exact snapshot `locum import` loads again."""
-    settings = settings_with(database_url=database_url)
+    from locum.cli.snapshot_files import export_snapshot
+    from locum.db.snapshots import SnapshotError
+
+    settings = server_settings(database_url=database_url)
     try:
-        rows = asyncio.run(export_snapshot(settings, file, instance_id=instance, without_secrets=without_secrets))
+        rows = run_on_database(
+            settings, export_snapshot(settings, file, instance_id=instance, without_secrets=without_secrets)
+        )
     except SnapshotError as problem:
         _fail(problem)
     typer.echo(f"Exported {rows} rows to {file}.", err=True)
 
 
 def import_(
-    file: Annotated[Path, typer.Argument(help="A snapshot `locum export` wrote", exists=True, dir_okay=False)],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A snapshot `locum export` wrote", exists=True, dir_okay=False)
+    ],
     database_url: DatabaseUrl = None,
 ) -> None:
     """Load a snapshot into an empty database (migrated first)."""
+    from locum.cli.snapshot_files import import_snapshot
+    from locum.db.snapshots import SnapshotError
+
     settings = settings_with(database_url=database_url)
     try:
-        rows = asyncio.run(import_snapshot(settings, file))
+        rows = run_on_database(settings, import_snapshot(settings, file))
     except SnapshotError as problem:
         _fail(problem)
     typer.echo(f"Imported {rows} rows from {file}.", err=True)
 
 
-def _fail(problem: Exception) -> NoReturn:
-    typer.echo(f"Error: {problem}", err=True)
-    raise SystemExit(1)
-
-
-async def export_snapshot(
-    settings: Settings, file: Path, *, instance_id: str | None = None, without_secrets: bool = False
-) -> int:
-    """Write the snapshot (to a file beside FILE, then renamed into place); returns the rows written."""
-    engine = create_engine(settings)
-    try:
-        sealer = await open_sealer(engine, settings, may_create_key=False)
-        await upgrade(engine, sealer=sealer)
-        header = Header(
-            schema=head_revision(),
-            secrets=not without_secrets,
-            master_key=None if without_secrets else sealer.fingerprint,
-            instance=instance_id,
-        )
-        async with _snapshot_connection(engine) as connection:
-            if instance_id is not None and not await _instance_exists(connection, instance_id):
-                raise SnapshotError(f"no instance {instance_id} in this database")
-            if str(file) == "-":
-                lines = 0
-                async for line in export_lines(connection, header, instance_id=instance_id):
-                    sys.stdout.buffer.write(line + b"\n")
-                    lines += 1
-                sys.stdout.buffer.flush()
-                return lines - 1
-            draft = file.with_name(f".{file.name}.partial")
-            lines = 0
-            with draft.open("wb") as output:
-                async for line in export_lines(connection, header, instance_id=instance_id):
-                    output.write(line + b"\n")
-                    lines += 1
-            draft.replace(file)
-            return lines - 1
-    finally:
-        await engine.dispose()
-
-
-@asynccontextmanager
-async def _snapshot_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A connection in one read transaction: every table as of one moment (REPEATABLE READ on PostgreSQL)."""
-    options: dict[str, object] = {READ_ONLY_OPTION: True}
-    if engine.dialect.name == "postgresql":
-        options["isolation_level"] = "REPEATABLE READ"
-    async with engine.execution_options(**options).connect() as connection, connection.begin():
-        yield connection
-
-
-async def _instance_exists(connection: AsyncConnection, instance_id: str) -> bool:
-    return await connection.scalar(across_instances(select(Instance.id).where(Instance.id == instance_id))) is not None
-
-
-def _database(settings: Settings) -> str:
-    return make_url(settings.effective_database_url).render_as_string(hide_password=True)
-
-
-def _read_header(file: Path) -> Header:
-    with file.open("rb") as source:
-        return Header.parse(source.readline())
-
-
-def _record_lines(file: Path) -> Iterator[bytes]:
-    with file.open("rb") as source:
-        source.readline()
-        yield from source
-
-
-async def _sealer_for(engine: AsyncEngine, settings: Settings, header: Header, file: Path) -> Sealer:
-    if header.master_key is None:
-        return await open_sealer(engine, settings)
-    key_file = settings.master_key_file.resolve()
-    try:
-        sealer = await open_sealer(engine, settings, may_create_key=False)
-    except MasterKeyRefused:
-        sealer = None
-    if sealer is None or sealer.fingerprint != header.master_key:
-        raise MasterKeyRefused(
-            f"the snapshot {file} holds secrets sealed with the master key {header.master_key} (fingerprint), "
-            f"and {MASTER_KEY_VARIABLE} or {key_file} is "
-            f"{'another key' if sealer else 'missing or unusable'}: use the key of the database it was exported "
-            "from, or export it again with --without-secrets."
-        )
-    return sealer
-
-
-class DatabaseNotEmpty(SnapshotError):
-    pass
-
-
-async def import_snapshot(settings: Settings, file: Path) -> int:
-    """Rows imported; DatabaseNotEmpty (nothing done) when the database already holds rows."""
-    header = _read_header(file)
-    if header.schema != head_revision():
-        raise SnapshotError(
-            f"the snapshot {file} has schema revision {header.schema} and this locum {head_revision()}: "
-            "import it with the locum version that exported it"
-        )
-    engine = create_engine(settings)
-    try:
-        sealer = await _sealer_for(engine, settings, header, file)
-        await upgrade(engine, sealer=sealer)
-        async with engine.begin() as connection:
-            filled = await tables_with_rows(connection)
-            if filled:
-                raise DatabaseNotEmpty(
-                    f"the database {_database(settings)} is not empty ({', '.join(filled[:3])}"
-                    f"{', …' if len(filled) > 3 else ''} have rows): import needs an empty database"
-                )
-            rows = await insert_records(connection, parse_records(_record_lines(file)))
-            if not header.secrets:
-                await _give_instances_keys(connection, sealer)
-        return rows
-    finally:
-        await engine.dispose()
-
-
-async def _give_instances_keys(connection: AsyncConnection, sealer: Sealer) -> None:
-    """A snapshot without secrets has no instance keys: each instance gets a new secret and signing key."""
-    instances = (await connection.execute(across_instances(select(Instance.id, Instance.environment_type)))).all()
-    for instance_id, environment_type in instances:
-        secret_key = new_secret_key(environment_type)
-        await connection.execute(
-            insert(InstanceSecretKey),
-            {
-                "id": new_id("secret_key"),
-                "instance_id": instance_id,
-                "digest": secret_digest(secret_key),
-                "sealed_key": sealer.seal(secret_key),
-            },
-        )
-        await connection.execute(
-            insert(SigningKeyRow),
-            {"kid": instance_id, "instance_id": instance_id, "sealed_private_key": sealer.seal(new_private_key_pem())},
-        )
-
-
-def serve_import(settings: Settings, file: Path) -> None:
+def serve_import(settings: "Settings", file: Path) -> None:
     """`locum serve --import FILE`: the snapshot is loaded into an empty database, else left alone."""
+    from locum.cli.snapshot_files import DatabaseNotEmpty, import_snapshot
+    from locum.db.snapshots import SnapshotError
+
     try:
-        rows = asyncio.run(import_snapshot(settings, file))
+        rows = run_on_database(settings, import_snapshot(settings, file))
     except DatabaseNotEmpty:
         typer.echo(f"The database is not empty: {file} was not imported.", err=True)
         return
@@ -228,7 +75,14 @@ def serve_import(settings: Settings, file: Path) -> None:
     typer.echo(f"Imported {rows} rows from {file}.", err=True)
 
 
-def serve_export(settings: Settings, file: Path) -> None:
+def serve_export(settings: "Settings", file: Path) -> None:
     """`locum serve --export-on-exit FILE`, once the server has stopped."""
-    rows = asyncio.run(export_snapshot(settings, file))
+    from locum.cli.snapshot_files import export_snapshot
+
+    rows = run_on_database(settings, export_snapshot(settings, file))
     typer.echo(f"Exported {rows} rows to {file}.", err=True)
+
+
+def _fail(problem: Exception) -> NoReturn:
+    typer.echo(f"Error: {problem}", err=True)
+    raise SystemExit(1)

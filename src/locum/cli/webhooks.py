@@ -1,22 +1,22 @@
 """`locum webhooks`: add, list and remove the default instance's webhook endpoints."""
 
-import asyncio
 from collections.abc import Coroutine
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from locum.api.errors import ClerkError
-from locum.cli.instance import command_instance
-from locum.cli.options import DatabaseUrl, subcommand_settings
+from locum.cli.errors import run_on_database
+from locum.cli.options import ServerDatabaseUrl, subcommand_settings
 from locum.cli.tables import table
-from locum.kit.json_types import JSON
-from locum.resources.webhook_endpoints import service
-from locum.settings import Settings
+
+if TYPE_CHECKING:
+    from locum.kit.json_types import JSON
+    from locum.settings import Settings
 
 webhooks = typer.Typer(
     help="The default instance's webhook endpoints (LOCUM_WEBHOOK_URL adds one more at `locum serve`).",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 # What each service parameter is called on the command line, for error messages.
@@ -31,28 +31,36 @@ Events = Annotated[
     str | None,
     typer.Option(
         "--events",
-        help="Comma-separated event types, e.g. user.created,user.updated \\[default: all]",
+        metavar="TYPES",
+        help="Comma-separated event types, e.g. user.created,user.updated [default: all]",
         show_default=False,
     ),
 ]
 Secret = Annotated[
     str | None,
-    typer.Option(help="A fixed whsec_… signing secret \\[default: a new random one]", show_default=False),
+    typer.Option(
+        metavar="SECRET", help="A fixed whsec_… signing secret [default: a new random one]", show_default=False
+    ),
 ]
-Description = Annotated[str | None, typer.Option(help="A note shown beside the endpoint", show_default=False)]
+Description = Annotated[
+    str | None, typer.Option(metavar="TEXT", help="A note shown beside the endpoint", show_default=False)
+]
 
 Result = TypeVar("Result")
 
 
 @webhooks.callback()
-def options(context: typer.Context, database_url: DatabaseUrl = None) -> None:
+def options(context: typer.Context, database_url: ServerDatabaseUrl = None) -> None:
     context.obj = {"database_url": database_url}
 
 
-def _run(work: Coroutine[Any, Any, Result]) -> Result:
-    """Run a coroutine; a refusal from the service becomes a usage error naming the option at fault."""
+def _run(settings: "Settings", work: Coroutine[Any, Any, Result]) -> Result:
+    """Run a coroutine on the database; a refusal from the service becomes a usage error naming the
+    option at fault."""
+    from locum.api.errors import ClerkError
+
     try:
-        return asyncio.run(work)
+        return run_on_database(settings, work)
     except ClerkError as error:
         if error.status == 404:
             typer.echo(f"Error: {error.long_message}", err=True)
@@ -64,32 +72,28 @@ def _run(work: Coroutine[Any, Any, Result]) -> Result:
 @webhooks.command()
 def add(
     context: typer.Context,
-    url: Annotated[str, typer.Argument(help="Where to POST the events (http:// or https://, localhost is fine)")],
+    url: Annotated[
+        str, typer.Argument(metavar="URL", help="Where to POST the events (http:// or https://, localhost is fine)")
+    ],
     events: Events = None,
     secret: Secret = None,
     description: Description = None,
-    database_url: DatabaseUrl = None,
+    database_url: ServerDatabaseUrl = None,
 ) -> None:
     """Add an endpoint; print its id and its signing secret (CLERK_WEBHOOK_SIGNING_SECRET for @clerk/backend)."""
     event_types = [name.strip() for name in events.split(",") if name.strip()] if events else None
-    endpoint = _run(
-        _add(
-            subcommand_settings(context, database_url=database_url),
-            url=url,
-            event_types=event_types,
-            secret=secret,
-            description=description,
-        )
-    )
+    settings = subcommand_settings(context, database_url=database_url)
+    endpoint = _run(settings, _add(settings, url=url, event_types=event_types, secret=secret, description=description))
     typer.echo(endpoint["id"])
     typer.echo(endpoint["secret"])
     typer.echo(f"Added {endpoint['url']}: `locum serve` delivers to it, signed with the secret above.", err=True)
 
 
 @webhooks.command(name="list")
-def list_endpoints(context: typer.Context, database_url: DatabaseUrl = None) -> None:
+def list_endpoints(context: typer.Context, database_url: ServerDatabaseUrl = None) -> None:
     """Print the endpoints, newest first, with their signing secrets."""
-    endpoints = _run(_list(subcommand_settings(context, database_url=database_url)))
+    settings = subcommand_settings(context, database_url=database_url)
+    endpoints = _run(settings, _list(settings))
     if not endpoints:
         typer.echo("No webhook endpoints.", err=True)
         return
@@ -101,14 +105,15 @@ def list_endpoints(context: typer.Context, database_url: DatabaseUrl = None) -> 
 def remove(
     context: typer.Context,
     endpoint_id: Annotated[str, typer.Argument(metavar="ID", help="The endpoint's id (ep_…), as `list` prints it")],
-    database_url: DatabaseUrl = None,
+    database_url: ServerDatabaseUrl = None,
 ) -> None:
     """Remove an endpoint, with its pending deliveries and its delivery history."""
-    _run(_remove(subcommand_settings(context, database_url=database_url), endpoint_id=endpoint_id))
+    settings = subcommand_settings(context, database_url=database_url)
+    _run(settings, _remove(settings, endpoint_id=endpoint_id))
     typer.echo(f"Removed {endpoint_id}.", err=True)
 
 
-def _row(endpoint: JSON) -> tuple[str, ...]:
+def _row(endpoint: "JSON") -> tuple[str, ...]:
     reason = endpoint["disabled_reason"]
     enabled = "yes" if endpoint["enabled"] else f"no ({reason})" if reason else "no"
     event_types, secret = endpoint["event_types"], endpoint["secret"]
@@ -117,8 +122,11 @@ def _row(endpoint: JSON) -> tuple[str, ...]:
 
 
 async def _add(
-    settings: Settings, *, url: str, event_types: list[str] | None, secret: str | None, description: str | None
-) -> JSON:
+    settings: "Settings", *, url: str, event_types: list[str] | None, secret: str | None, description: str | None
+) -> "JSON":
+    from locum.cli.instance import command_instance
+    from locum.resources.webhook_endpoints import service
+
     async with command_instance(settings) as default:
         return await service.create_endpoint(
             default.session,
@@ -132,11 +140,17 @@ async def _add(
         )
 
 
-async def _list(settings: Settings) -> list[JSON]:
+async def _list(settings: "Settings") -> list["JSON"]:
+    from locum.cli.instance import command_instance
+    from locum.resources.webhook_endpoints import service
+
     async with command_instance(settings) as default:
         return await service.all_endpoints(default.session, default.context, sealer=default.sealer)
 
 
-async def _remove(settings: Settings, *, endpoint_id: str) -> None:
+async def _remove(settings: "Settings", *, endpoint_id: str) -> None:
+    from locum.cli.instance import command_instance
+    from locum.resources.webhook_endpoints import service
+
     async with command_instance(settings) as default:
         await service.delete_endpoint(default.session, default.context, endpoint_id=endpoint_id)

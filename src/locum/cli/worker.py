@@ -6,28 +6,18 @@ error and retries. It needs the server's master key (LOCUM_MASTER_KEY, or LOCUM_
 gracefully: attempts in flight get a few seconds to finish, the rest are given back to the queue.
 """
 
-import asyncio
 import logging
 import signal
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from locum.app import run_worker
+from locum.cli.errors import run_on_database
 from locum.cli.options import DatabaseUrl, settings_with
-from locum.db.engine import create_engine, create_sessionmaker
-from locum.instances.master_key import open_sealer
-from locum.logs import configure_logging
-from locum.settings import Settings
 
-# The two runners' signatures differ (uvloop's takes a loop_factory); the worker calls them alike.
-run_event_loop: Callable[[Coroutine[Any, Any, None]], None]
-try:
-    # The loop `locum serve` runs on too (uvicorn's); ~15% less time a delivery than asyncio's own.
-    from uvloop import run as run_event_loop
-except ImportError:  # uvicorn[standard] brings uvloop everywhere but on Windows
-    from asyncio import run as run_event_loop
+if TYPE_CHECKING:
+    from locum.settings import Settings
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 MEMORY_DATABASE_REFUSAL = "a worker delivers from the server's database: give a file or PostgreSQL one"
@@ -44,11 +34,30 @@ def worker(database_url: DatabaseUrl = None) -> None:
     # A worker must use the server's key: a new one would unseal nothing.
     if not settings.master_key and not settings.master_key_file.exists():
         raise typer.BadParameter(NO_MASTER_KEY, param_hint="LOCUM_DATA_DIR or LOCUM_MASTER_KEY")
+    run_on_database(settings, _deliver(settings), runner=_event_loop_runner())
+
+
+def _event_loop_runner() -> Callable[[Coroutine[Any, Any, None]], None]:
+    import asyncio
+
+    try:
+        # The loop `locum serve` runs on too (uvicorn's); ~15% less time a delivery than asyncio's own.
+        from uvloop import run
+    except ImportError:  # uvicorn[standard] brings uvloop everywhere but on Windows
+        return asyncio.run
+    return run
+
+
+async def _deliver(settings: "Settings") -> None:
+    import asyncio
+
+    from locum.app import run_worker
+    from locum.db.engine import create_engine, create_sessionmaker
+    from locum.instances.master_key import open_sealer
+    from locum.logs import configure_logging
+
+    # Once the server's modules are imported: alembic logs its plugins' set-up as it is imported.
     configure_logging(settings.log_level, settings.log_format)
-    run_event_loop(_deliver(settings))
-
-
-async def _deliver(settings: Settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for stop_signal in STOP_SIGNALS:

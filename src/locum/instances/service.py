@@ -33,6 +33,8 @@ class InstanceKeys:
     secret_key: str
     # The LOCUM_WEBHOOK_URL endpoint's signing secret, once prepare_database(apply_webhook_url=True) set it up.
     webhook_secret: str | None = None
+    # The active signing key's public PEM (CLERK_JWT_KEY), once prepare_database(apply_webhook_url=True) loaded it.
+    jwt_key: str | None = None
 
 
 def _frontend_api_host(instance_id: str) -> str:
