@@ -33,7 +33,7 @@ from locum.kit.dotenv import dotenv_line
 from locum.kit.jwt_signing import pem_one_line
 from locum.kit.keys import publishable_key
 from locum.kit.sealing import Sealer
-from locum.logs import configure_logging
+from locum.logs import JSON_FORMAT, configure_logging
 from locum.messages import run_email_sender
 from locum.outbox.delivery import Transports
 from locum.outbox.worker import MAX_IN_FLIGHT, DeliveryWorker, install_delivery_wake
@@ -147,6 +147,15 @@ def startup_banner(settings: Settings, keys: InstanceKeys) -> str:
     )
 
 
+def announce_start(settings: Settings, keys: InstanceKeys) -> None:
+    """The banner, printed for the person running locum and never logged (it carries the secret
+    keys); with JSON logs, whose stream must stay JSON, one log line without them instead."""
+    if settings.log_format == JSON_FORMAT:
+        logger.info("locum is serving Clerk's Backend API at %s/v1 (`locum keys` prints its keys)", settings.origin)
+        return
+    print(startup_banner(settings, keys), file=sys.stderr, flush=True)
+
+
 async def run_worker(
     sessionmaker: async_sessionmaker[AsyncSession],
     sealer: Sealer,
@@ -194,8 +203,7 @@ def create_app(settings: Settings) -> FastAPI:
         # `sqlite:///:memory:` exists only inside this engine, so it is always prepared here.
         if settings.prepare_database or settings.is_memory_database:
             keys = await prepare_database(engine, settings, sealer=sealer, apply_webhook_url=True)
-            # Printed for the person running locum, never logged: the banner carries the secret keys.
-            print(startup_banner(settings, keys), file=sys.stderr, flush=True)
+            announce_start(settings, keys)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.read_sessionmaker = create_read_sessionmaker(engine)

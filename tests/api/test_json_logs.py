@@ -1,8 +1,8 @@
 """LOCUM_LOG_FORMAT=json: everything `locum serve` logs is one JSON object a line, and each request
 has an access line with its trace id, route template, method, status, duration and instance.
 
-The server runs on a database prepared beforehand (LOCUM_PREPARE_DATABASE=false), so it prints no
-start-up banner: that is for the person at the terminal, not a log line.
+The start-up banner, for the person at a terminal, carries the secret keys: with JSON logs the
+server logs one line without them instead (`locum keys` prints them).
 """
 
 import asyncio
@@ -51,7 +51,6 @@ def json_server(prepared: tuple[Path, str, InstanceKeys]) -> Iterator[LocumServe
     data_dir, database_url, _ = prepared
     environment = {
         "LOCUM_LOG_FORMAT": "json",
-        "LOCUM_PREPARE_DATABASE": "false",
         "LOCUM_DATABASE_URL": database_url,
     }
     server = start_server(data_dir, extra_env=environment)
@@ -71,7 +70,7 @@ class TestJsonLogs:
         self, json_server: LocumServer, prepared: tuple[Path, str, InstanceKeys]
     ) -> None:
         _, _, keys = prepared
-        headers = {"Authorization": f"Bearer {keys.secret_key}"}
+        headers = {"Authorization": f"Bearer {json_server.secret_key}"}
         listed = httpx.get(f"{json_server.api_url}/users", params={"email_address": QUERY_TOKEN}, headers=headers)
         missing = httpx.get(f"{json_server.origin}/no/such/path")
         assert (listed.status_code, missing.status_code) == (200, 404)
@@ -93,7 +92,8 @@ class TestJsonLogs:
         assert (missing_line["route"], missing_line["status"], missing_line["instance_id"]) == ("unmatched", 404, None)
         logged = json_server.log.read_text()
         assert QUERY_TOKEN not in logged
-        assert keys.secret_key not in logged
+        assert json_server.secret_key not in logged
+        assert any(line["message"].startswith("locum is serving Clerk's Backend API") for line in lines)
 
 
 class TestJsonFormatter:

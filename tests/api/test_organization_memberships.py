@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
 
+from locum.instances import registry
 from locum.instances.service import InstanceKeys
 from tests.builders import error_code, insert_organization, make_user, set_organization_settings
 from tests.conftest import RecordedEvents
@@ -277,8 +278,16 @@ class TestListOrganizationMemberships:
         assert member_ids(listed) == [members["ada"]["id"]]
 
     async def test_query_count_does_not_grow_with_the_page(
-        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, organization: dict[str, str]
+        self,
+        app: FastAPI,
+        instance: InstanceKeys,
+        client: httpx.AsyncClient,
+        organization: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
+        # A request's auth rechecks the instance's signing keys once a second: not the listing's work.
+        monkeypatch.setattr(registry, "KEYS_RECHECK_SECONDS", 3600.0)
+
         async def statements_for_listing() -> int:
             executed: list[str] = []
 

@@ -76,7 +76,7 @@ def _run_server(
 ) -> None:
     """Everything after the bind: what imports the server happens here, so a mistake found before it
     is reported at once."""
-    from locum.app import startup_banner
+    from locum.app import announce_start
     from locum.cli.running_server import RunningServer, forget_server, record_server
     from locum.cli.snapshots import serve_export, serve_import
     from locum.logs import configure_logging
@@ -92,7 +92,7 @@ def _run_server(
         serve_import(settings, import_file)
     # sqlite:///:memory: exists only inside the app's engine: its lifespan prepares it and prints the banner.
     if not settings.is_memory_database:
-        typer.echo(startup_banner(settings, run_on_database(settings, _prepare(settings))), err=True)
+        announce_start(settings, run_on_database(settings, _prepare(settings)))
     record_server(
         settings.data_dir,
         RunningServer(settings.origin, settings.port, settings.effective_database_url, pid=os.getpid()),

@@ -28,9 +28,9 @@ why: retrying would not help, and it is not the endpoint's fault, so the endpoin
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, ColumnElement, Select, Table, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import BigInteger, ColumnElement, Select, Table, bindparam, case, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -99,24 +99,6 @@ class StoredFailure:
     outcome: AttemptOutcome
     attempt_number: int
     next_attempt_at: int | None
-
-
-class Backlog(NamedTuple):
-    """Work the delivery workers have not done yet, every instance's."""
-
-    undispatched_events: int
-    pending_deliveries: int
-
-
-async def backlog(session: AsyncSession) -> Backlog:
-    """Two counts over indexed columns (events.dispatched_at, webhook_deliveries.status)."""
-    events = await session.scalar(
-        across_instances(select(func.count()).select_from(Event).where(Event.dispatched_at.is_(None)))
-    )
-    deliveries = await session.scalar(
-        across_instances(select(func.count()).select_from(WebhookDelivery).where(WebhookDelivery.status == PENDING))
-    )
-    return Backlog(events or 0, deliveries or 0)
 
 
 class SigningKeys:
