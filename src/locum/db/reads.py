@@ -145,6 +145,12 @@ class SqliteFileReader(CompilingReader):
         await self._connection.close()
 
 
+async def _nothing_to_reset(connection: asyncpg.Connection) -> None:
+    """The read pool's reset: its connections run single statements outside any transaction and change
+    no session state, so asyncpg's default reset (RESET ALL, UNLISTEN, … on every release) would only
+    add a round trip to each read. asyncpg still rolls back a transaction left open before this."""
+
+
 class AsyncpgReader(CompilingReader):
     """Reads on a pool of bare asyncpg connections (SQLAlchemy's async layer costs more than the query)."""
 
@@ -154,7 +160,7 @@ class AsyncpgReader(CompilingReader):
 
     @classmethod
     async def open(cls, url: str, dialect: Dialect) -> "AsyncpgReader":
-        pool = await asyncpg.create_pool(url, min_size=1, max_size=POSTGRES_READ_POOL_SIZE)
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=POSTGRES_READ_POOL_SIZE, reset=_nothing_to_reset)
         return cls(pool, dialect)
 
     async def fetch(self, read: CompiledRead, values: Mapping[str, Any] | None = None) -> list[Row]:
