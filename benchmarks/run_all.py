@@ -140,7 +140,7 @@ def run_benchmark(script: Path, database: str, database_url: str | None, args: a
         if database_url is not None:
             command += ["--database-url", database_url]
         if args.seconds is not None and "--seconds" in accepted:
-            command += ["--seconds", str(args.seconds)]
+            command += ["--seconds", f"{args.seconds:g}"]
         if name == "scale":
             command += ["--users", str(args.scale_users)]
         print(f"\n== {name} ({database}): {shlex.join(command[1:])}", flush=True)
