@@ -7,7 +7,11 @@ locum's answer for one user (benchmarks/ceiling_app.py), with the same uvicorn w
 drives the ceiling, `GET /v1/users/{id}` and `GET /v1/users?email_address=…` in turn, with wrk (Debian
 package `wrk`; one thread) when it is installed, else with benchmarks/loadgen.py (slower: it caps the
 ceiling); a path's rate is its median over the rounds. Memory is the VmRSS of each locum worker at idle
-after start and after the load.
+after start and after the load. Last, with the servers stopped, both applications are called in this
+process for the same reads (ASGI calls with prepared scopes, 16 at a time: no socket, no HTTP parsing),
+in turn in each round, and the CPU time of this process per call is the cost of locum's own code
+against the framework's: steadier than the HTTP figures on a busy machine, as other processes' load
+does not count in it (on PostgreSQL, neither does the database server's work).
 
     python benchmarks/users_read.py      # --workers 2 --seconds 5 --rounds 3 --connections 32
                                          # --database-url postgresql://… --json-out rows.json
@@ -16,6 +20,7 @@ after start and after the load.
 import argparse
 import asyncio
 import csv
+import itertools
 import os
 import random
 import shutil
@@ -27,6 +32,7 @@ import time
 from pathlib import Path
 
 import httpx
+from ceiling_app import create_ceiling_app
 from common import (
     HOST,
     REPORT,
@@ -42,6 +48,10 @@ from common import (
     write_rows,
 )
 from loadgen import run_load
+from starlette.types import ASGIApp, Message
+
+from locum.app import create_app
+from locum.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.clerk_csv import generate
@@ -52,6 +62,11 @@ SECRET_KEY = "sk_test_" + "b" * 42
 GET_PATH = "GET /v1/users/{id}"
 LIST_PATH = "GET /v1/users?email_address=…"
 CEILING_LABEL = "minimal FastAPI app, same bytes"
+IN_PROCESS_PATH = "GET /v1/users/{id}, in-process ASGI call, CPU"
+IN_PROCESS_CALLS = 2000
+IN_PROCESS_CONCURRENCY = 16
+# Calls before the timed rounds: caches, lazily built routes and the database connections warm up.
+IN_PROCESS_WARM_UP_CALLS = 200
 GET_TARGETS = {"sqlite": ">= 0.70", "postgresql": ">= 0.50"}
 # A lookup by email may cost at most twice a primary-key read.
 LIST_TARGET = ">= 0.50"
@@ -150,6 +165,81 @@ def measure(name: str, port: int, paths: list[str], headers: dict[str, str], sec
     return requests / elapsed
 
 
+async def asgi_call(app: ASGIApp, scope: dict[str, object]) -> int:
+    """The response status of one request without a body, as a server would drive it."""
+    requested = False
+    complete = asyncio.Event()
+    status = 0
+
+    async def receive() -> Message:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await complete.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body" and not message.get("more_body", False):
+            complete.set()
+
+    await app(scope, receive, send)
+    return status
+
+
+def get_scope(path: str, headers: dict[str, str]) -> dict[str, object]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", HOST.encode()), *((k.lower().encode(), v.encode()) for k, v in headers.items())],
+        "client": (HOST, 50000),
+        "server": (HOST, 80),
+    }
+
+
+async def microseconds_per_call(app: ASGIApp, paths: list[str], headers: dict[str, str], calls: int) -> float:
+    """CPU time of this process (its threads included: aiosqlite's) per call, IN_PROCESS_CONCURRENCY
+    calls in flight on this event loop, as a server worker has them."""
+    scopes = iter([get_scope(path, headers) for path in itertools.islice(itertools.cycle(paths), calls)])
+
+    async def caller() -> None:
+        for scope in scopes:
+            if (status := await asgi_call(app, scope)) != 200:
+                raise SystemExit(f"in-process {scope['path']}: status {status}")
+
+    started = time.process_time()
+    await asyncio.gather(*(caller() for _ in range(IN_PROCESS_CONCURRENCY)))
+    return (time.process_time() - started) / calls * 1e6
+
+
+async def measure_in_process(
+    settings: Settings, paths: list[str], headers: dict[str, str], document: bytes, rounds: int
+) -> tuple[float, float]:
+    """Median CPU µs per call of locum's app and of the ceiling app, alternating by round."""
+    locum = create_app(settings)
+    ceiling = create_ceiling_app(document)
+    costs: dict[str, list[float]] = {"locum": [], "ceiling": []}
+    async with locum.router.lifespan_context(locum):
+        await microseconds_per_call(locum, paths, headers, IN_PROCESS_WARM_UP_CALLS)
+        await microseconds_per_call(ceiling, paths, {}, IN_PROCESS_WARM_UP_CALLS)
+        for _ in range(rounds):
+            costs["ceiling"].append(await microseconds_per_call(ceiling, paths, {}, IN_PROCESS_CALLS))
+            costs["locum"].append(await microseconds_per_call(locum, paths, headers, IN_PROCESS_CALLS))
+    for name in ("ceiling", "locum"):
+        print(f"in-process {name:<33} {statistics.median(costs[name]):>9,.0f} CPU µs/call ({rounds} rounds)")
+    return statistics.median(costs["locum"]), statistics.median(costs["ceiling"])
+
+
 def memory_rows(database: str, idle: list[float], loaded: list[float]) -> list[Row]:
     return [
         row(
@@ -214,6 +304,16 @@ def main() -> None:
             loaded = [rss_mib(pid) for pid in workers]
         finally:
             stop(locum)
+        settings = Settings(
+            database_url=database_url,
+            data_dir=directory,
+            secret_key=SECRET_KEY,
+            log_level="warning",
+            # Prepared by the import and the server already; preparing prints the banner again.
+            prepare_database=False,
+            deliver_in_serve=False,
+        )
+        locum_us, ceiling_us = asyncio.run(measure_in_process(settings, by_id, auth, document.content, args.rounds))
 
     ceiling_rps, get_rps, list_rps = (statistics.median(rates[name]) for name in ("ceiling", "get", "list"))
     rows = [
@@ -235,6 +335,15 @@ def main() -> None:
             baseline_label=f"{GET_PATH}, same run",
             target=LIST_TARGET,
         ),
+        row(
+            IN_PROCESS_PATH,
+            database,
+            rate=1e6 / locum_us,
+            unit="calls/CPU-s",
+            baseline=1e6 / ceiling_us,
+            baseline_label="the ceiling app, same call",
+            target=REPORT,
+        ),
         *memory_rows(database, idle, loaded),
     ]
     print(
@@ -242,6 +351,7 @@ def main() -> None:
         f"medians of {args.rounds} rounds, {args.workers} workers, {database})"
     )
     print(f"list by email costs {get_rps / list_rps:.2f}x a primary-key read (target <= 2x)")
+    print(f"in-process, a read costs {locum_us / ceiling_us:.2f}x the ceiling's CPU (+{locum_us - ceiling_us:,.0f} µs)")
     print("memory, VmRSS per locum worker: idle after start -> after the load")
     for number, (before, after) in enumerate(zip(idle, loaded, strict=True), start=1):
         print(f"  worker {number}: {before:.1f} MiB -> {after:.1f} MiB")
