@@ -19,6 +19,7 @@ from locum.api.guards import RequestTargetMiddleware, UnhandledErrorMiddleware
 from locum.api.health import Readiness, install_health
 from locum.api.metrics import install_metrics
 from locum.api.rate_limits import RATE_LIMITS_CLERK, RateLimitMiddleware
+from locum.api.route_index import install_route_index
 from locum.api.route_templates import install_route_templates
 from locum.api.tracing import TracingMiddleware
 from locum.api.versioning import DEFAULT_VERSION
@@ -301,6 +302,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(images.router)
     app.include_router(jwks.public_router, include_in_schema=False)
     install_docs(app)
+    install_route_index(app)
     install_route_templates(app)
     return app
 
