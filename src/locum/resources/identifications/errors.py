@@ -1,13 +1,15 @@
 """Clerk's errors of the email address and phone number operations that only they raise."""
 
 import phonenumbers
-from phonenumbers import geocoder
 
 from locum.api.errors import ClerkError
 
 
 def unsupported_country_code(phone_number: str, country: str) -> ClerkError:
     """A phone number in a country the instance blocks SMS to (Clerk's catalogue: 403)."""
+    # Imported here, for this rare error only: its place-name tables take ~0.2 s to load at start.
+    from phonenumbers import geocoder
+
     name = geocoder.country_name_for_number(phonenumbers.parse(phone_number, None), "en") or country
     return ClerkError(
         403,
