@@ -50,7 +50,9 @@ def _covers(route_key: GroupKey, key: GroupKey) -> bool:
 
 class IncludedRoute(BaseRoute):
     """A route of an included router at its full path, as FastAPI resolved it for that inclusion
-    (prefix, tags, dependencies), and answered as FastAPI answers it (405 included)."""
+    (prefix, tags, dependencies, body size limit), and answered as FastAPI answers it (405 included).
+    Router-level form limits, which FastAPI applies while it walks an included router, are not:
+    locum's routers set none."""
 
     def __init__(self, context: RouteContext) -> None:
         self.original_route = context.original_route

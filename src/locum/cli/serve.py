@@ -87,21 +87,22 @@ def _run_server(
         from locum.logs import configure_logging
         from locum.seeds import SeedError, read_seed_file
 
-        if settings.seed_file is not None:
-            try:
-                read_seed_file(settings.seed_file)
-            except SeedError as problem:
-                raise typer.BadParameter(str(problem), param_hint="--seed") from None
-        configure_logging(settings.log_level, settings.log_format)
-        if import_file:
-            serve_import(settings, import_file)
-        # sqlite:///:memory: exists only inside the app's engine: its lifespan prepares it and prints the banner.
-        if not settings.is_memory_database:
-            announce_start(settings, run_on_database(settings, _prepare(settings)))
-        record_server(
-            settings.data_dir,
-            RunningServer(settings.origin, settings.port, settings.effective_database_url, pid=os.getpid()),
-        )
+    if settings.seed_file is not None:
+        try:
+            read_seed_file(settings.seed_file)
+        except SeedError as problem:
+            raise typer.BadParameter(str(problem), param_hint="--seed") from None
+    configure_logging(settings.log_level, settings.log_format)
+    if import_file:
+        serve_import(settings, import_file)
+    # sqlite:///:memory: exists only inside the app's engine: its lifespan prepares it and prints the banner.
+    if not settings.is_memory_database:
+        announce_start(settings, run_on_database(settings, _prepare(settings)))
+    record_server(
+        settings.data_dir,
+        RunningServer(settings.origin, settings.port, settings.effective_database_url, pid=os.getpid()),
+    )
+    with _collector_paused():
         # Several workers build an app each, in their own processes.
         app = create_app(settings.model_copy(update={"prepare_database": False})) if settings.workers == 1 else None
     # uvicorn raises the signal that stopped it again once it is done: held back until the state file
@@ -122,9 +123,10 @@ def _run_server(
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Start-up makes ~250,000 long-lived objects (modules, models, routes): the cyclic garbage
-    collector would walk them again and again as they come (~15% of the start-up time) and free
-    nothing. Paused meanwhile; then they are frozen out of its later walks."""
+    """Importing the server and building its app make ~250,000 long-lived objects (modules, models,
+    routes): the cyclic garbage collector would walk them again and again as they come (~15% of the
+    start-up time) and free nothing. Paused meanwhile (not while a snapshot or seed is loaded, whose
+    garbage it must collect); then they are frozen out of its later walks."""
     gc.disable()
     try:
         yield
