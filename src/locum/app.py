@@ -19,6 +19,7 @@ from locum.api.guards import RequestTargetMiddleware, UnhandledErrorMiddleware
 from locum.api.health import Readiness, install_health
 from locum.api.metrics import install_metrics
 from locum.api.rate_limits import RATE_LIMITS_CLERK, RateLimitMiddleware
+from locum.api.route_index import install_route_index
 from locum.api.route_templates import install_route_templates
 from locum.api.tracing import TracingMiddleware
 from locum.api.versioning import DEFAULT_VERSION
@@ -235,13 +236,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(TracingMiddleware)
     install_health(app)
 
-    # Clerk's SDKs call the machine-token endpoints without /v1. They are verified on every request an
-    # app authenticates with one, so they come first (a dozen routes, ~1 µs each, before the rest).
+    # Clerk's SDKs call the machine-token endpoints without /v1.
     versionless_routers = (m2m_tokens.router, api_keys.router, oauth_applications.access_tokens_router)
     for router in versionless_routers:
         app.include_router(router, include_in_schema=False)
-    # Included one level deep: FastAPI matches nested routers level by level on every request, and
-    # tries routes in order (~1 µs each), so the hottest paths come first: token minting, user reads.
+    # A request tries only the routes sharing its path's first two segments (api/route_index.py), in
+    # this order.
     v1_routers = (
         jwks.router,
         sessions_router,
@@ -301,6 +301,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(images.router)
     app.include_router(jwks.public_router, include_in_schema=False)
     install_docs(app)
+    install_route_index(app)
     install_route_templates(app)
     return app
 

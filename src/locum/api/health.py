@@ -12,11 +12,9 @@ at once rather than through the app's pooled connections, which may hold on to t
 """
 
 import asyncio
-import functools
 import logging
 from typing import Literal
 
-from alembic.script import ScriptDirectory
 from fastapi import FastAPI, Request
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -24,7 +22,7 @@ from sqlalchemy.pool import NullPool
 from starlette.responses import Response
 
 from locum.api.responses import ClerkJSONResponse
-from locum.db.migrate import alembic_config
+from locum.db.migrate import migration_heads
 from locum.outbox.isolation import describe
 from locum.settings import Settings
 
@@ -34,12 +32,6 @@ logger = logging.getLogger("locum.health")
 DATABASE_TIMEOUT_SECONDS = 2.0
 ALEMBIC_VERSIONS = text("SELECT version_num FROM alembic_version")
 CheckResult = Literal["ok", "failed", "skipped", "not_running_here"]
-
-
-@functools.cache
-def migration_heads() -> frozenset[str]:
-    """The revisions a migrated database is at (read from the migration scripts once, on first use)."""
-    return frozenset(ScriptDirectory.from_config(alembic_config(None)).get_heads())
 
 
 def _probe_engine(settings: Settings) -> AsyncEngine:

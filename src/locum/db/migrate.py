@@ -4,11 +4,14 @@ Revisions that seal existing plaintext secrets find the master key's sealer in t
 attributes (`sealer`): a database holding such rows can only be upgraded through `upgrade` here.
 """
 
+import functools
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,6 +20,7 @@ from locum.db.planner_stats import write_planner_stats
 from locum.kit.sealing import Sealer
 
 MIGRATIONS_DIR = Path(locum.migrations.__file__).parent
+HEAD = "head"
 
 
 def alembic_config(connection: Any, sealer: Sealer | None = None) -> Config:
@@ -27,11 +31,24 @@ def alembic_config(connection: Any, sealer: Sealer | None = None) -> Config:
     return config
 
 
+@functools.cache
+def migration_heads() -> frozenset[str]:
+    """The revisions a migrated database is at (read from the migration scripts once, on first use)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config(None)).get_heads())
+
+
+def is_at_head(connection: Connection) -> bool:
+    return frozenset(MigrationContext.configure(connection).get_current_heads()) == migration_heads()
+
+
 # Any constant: PostgreSQL advisory locks are named by a 64-bit integer.
 MIGRATION_LOCK_KEY = 0x6C6F63756D  # "locum"
 
 
 def _upgrade(connection: Connection, revision: str, sealer: Sealer | None) -> None:
+    if revision == HEAD and is_at_head(connection):
+        # A restart: nothing to migrate, and the planner statistics were written when it last was.
+        return
     if connection.dialect.name == "postgresql":
         # Servers starting at once on a new database would race to create the schema; the lock lasts
         # until this transaction ends, and a server that waited for it finds the schema made.
@@ -41,6 +58,6 @@ def _upgrade(connection: Connection, revision: str, sealer: Sealer | None) -> No
         write_planner_stats(connection)
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head", *, sealer: Sealer | None = None) -> None:
+async def upgrade(engine: AsyncEngine, revision: str = HEAD, *, sealer: Sealer | None = None) -> None:
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade, revision, sealer)
