@@ -418,6 +418,26 @@ class TestRetries:
         assert attempt.response_status is None and attempt.response_excerpt == ""
         assert attempt.error is not None and attempt.error.startswith("ConnectError")
 
+    async def test_an_endpoint_url_httpx_cannot_parse_is_a_failed_attempt_each_time(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        worker: DeliveryWorker,
+        frozen_clock: int,
+    ) -> None:
+        hook = await endpoint(delivery_app, keys, "http://[::1/unclosed")
+        await make_user(client)
+        await deliver_due(worker)
+        clock.freeze(frozen_clock + RETRY_SCHEDULE[0] * MS)
+        await deliver_due(worker)
+        [event] = await events_of(delivery_app, keys)
+        delivery = await delivery_of(delivery_app, event.id, hook.id)
+        assert (delivery.status, delivery.attempt_count) == ("pending", 2)
+        attempts = await attempts_of(delivery_app, delivery.id)
+        assert [attempt.response_status for attempt in attempts] == [None, None]
+        assert all(attempt.error is not None and attempt.error.startswith("InvalidURL") for attempt in attempts)
+
     async def test_a_secret_sealed_with_another_master_key_fails_only_its_endpoint(
         self,
         delivery_app: FastAPI,

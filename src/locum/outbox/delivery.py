@@ -31,6 +31,8 @@ RESPONSE_EXCERPT_BYTES = 4 * RESPONSE_EXCERPT_CHARS
 UNSEALABLE_SECRET_ERROR = "Not sent: the endpoint's signing secret does not unseal with this master key"
 UNRENDERABLE_EVENT_ERROR = "Not sent: the event cannot be rendered as JSON"
 MS_PER_SECOND = 1000
+# Parsed endpoint URLs kept per worker; endpoints are few, so this is only a bound.
+MAX_CACHED_URLS = 1024
 # Events recorded outside a request (by a CLI command) have no request to show; Clerk always sends the object.
 EMPTY_EVENT_ATTRIBUTES = {"http_request": {"client_ip": "", "user_agent": ""}}
 
@@ -121,6 +123,9 @@ class Transports:
     at every connection of its pool, with system calls, whenever a request starts or ends, so one
     pool of 64 connections sends a fifth of what 64 pools of one send. Connections are kept alive
     between attempts; a transport last used for another endpoint closes its idle connection first.
+
+    They also keep each endpoint's URL parsed: httpx takes about as long to parse one as to build
+    the rest of a request.
     """
 
     def __init__(self, size: int) -> None:
@@ -132,6 +137,16 @@ class Transports:
         self._idle: asyncio.LifoQueue[httpx.AsyncHTTPTransport] = asyncio.LifoQueue()
         for transport in self._all:
             self._idle.put_nowait(transport)
+        self._urls: dict[str, httpx.URL] = {}
+
+    def url(self, raw: str) -> httpx.URL:
+        """`raw` as httpx parses it (raising httpx.InvalidURL as that does), parsed once."""
+        parsed = self._urls.get(raw)
+        if parsed is None:
+            if len(self._urls) >= MAX_CACHED_URLS:
+                self._urls.clear()
+            parsed = self._urls[raw] = httpx.URL(raw)
+        return parsed
 
     @asynccontextmanager
     async def lend(self) -> AsyncIterator[httpx.AsyncHTTPTransport]:
@@ -183,7 +198,11 @@ async def attempt(transports: Transports, delivery: LeasedDelivery) -> AttemptOu
     started = time.monotonic()
     try:
         request = httpx.Request(
-            "POST", delivery.url, content=delivery.body, headers=headers, extensions={"timeout": TIMEOUTS}
+            "POST",
+            transports.url(delivery.url),
+            content=delivery.body,
+            headers=headers,
+            extensions={"timeout": TIMEOUTS},
         )
         async with asyncio.timeout(DELIVERY_TIMEOUT_SECONDS), transports.lend() as transport:
             status, excerpt = await _post(transport, request)
