@@ -58,6 +58,7 @@ MEMBERS_PER_ORGANIZATION = 3
 ORGANIZATION_BATCH = 10_000
 TARGET_RATIO = 2.0
 WARMUP_REQUESTS = 3
+MIN_REQUESTS = 5
 SERVER_START_SECONDS = 600
 
 
@@ -252,16 +253,19 @@ def start_locum(database_url: str, data_dir: Path) -> tuple[subprocess.Popen[byt
     raise SystemExit(f"server not ready: {url}")
 
 
-def latencies(client: httpx.Client, path: str, requests: int) -> list[float]:
+def latencies(client: httpx.Client, path: str, requests: int, max_seconds: float) -> list[float]:
+    """`requests` timings of `path` after a warm-up, fewer (at least MIN_REQUESTS) past `max_seconds`."""
     for _ in range(WARMUP_REQUESTS):
         response = client.get(path)
         if response.status_code != 200:
             raise SystemExit(f"{path}: {response.status_code} {response.text[:300]}")
-    result = []
-    for _ in range(requests):
+    result: list[float] = []
+    deadline = time.perf_counter() + max_seconds
+    while len(result) < requests and (len(result) < MIN_REQUESTS or time.perf_counter() < deadline):
         started = time.perf_counter()
         client.get(path).raise_for_status()
         result.append(time.perf_counter() - started)
+    print(f"  {statistics.median(result) * 1000:9.2f} ms  {path}", flush=True)
     return result
 
 
@@ -270,12 +274,14 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def measure(database_url: str, data_dir: Path, paths: list[str], requests: int) -> list[list[float]]:
+def measure(
+    database_url: str, data_dir: Path, paths: list[str], requests: int, max_seconds: float
+) -> list[list[float]]:
     process, url = start_locum(database_url, data_dir)
     try:
         headers = {"Authorization": f"Bearer {SECRET_KEY}"}
         with httpx.Client(base_url=url, headers=headers, timeout=300) as client:
-            return [latencies(client, path, requests) for path in paths]
+            return [latencies(client, path, requests, max_seconds) for path in paths]
     finally:
         process.terminate()
         process.wait()
@@ -305,6 +311,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=100, help="per path and database, after warm-up")
+    parser.add_argument("--max-seconds", type=float, default=20, help="per path: fewer requests past it")
     parser.add_argument("--database-url", default=None, help="PostgreSQL server URL (default: SQLite files)")
     parser.add_argument("--data-dir", type=Path, default=None, help="keep the SQLite files here, reuse them")
     parser.add_argument("--json-out", type=Path, default=None)
@@ -324,8 +331,10 @@ def main() -> None:
             asyncio.run(seed(url, directory, users))
             seeded.touch()
         chosen = samples(SMALL_USERS, options.users)
-        small = measure(small_url, directory, [sample.small for sample in chosen], options.requests)
-        large = measure(large_url, directory, [sample.large for sample in chosen], options.requests)
+        print(f"{SMALL_USERS:,} users (p50 per path):")
+        small = measure(small_url, directory, [s.small for s in chosen], options.requests, options.max_seconds)
+        print(f"{options.users:,} users (p50 per path):")
+        large = measure(large_url, directory, [s.large for s in chosen], options.requests, options.max_seconds)
     finally:
         if options.data_dir is None:
             shutil.rmtree(directory, ignore_errors=True)

@@ -10,7 +10,7 @@ parameters into SQL. Neither sees the other's side.
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from locum.api.errors import not_found
@@ -60,15 +60,29 @@ def _member_of(organization_ids: Binds) -> ColumnElement[bool]:
 
 
 def _matches_query(b: Binds) -> ColumnElement[bool]:
-    return or_(
-        contains_indexed(User.id, b),
-        contains_indexed(User.external_id, b),
-        contains_indexed(User.username, b),
-        contains_indexed(User.first_name, b),
-        contains_indexed(User.last_name, b),
-        _owned_by(EmailAddress, contains_indexed(EmailAddress.email_address, b)),
-        _owned_by(PhoneNumber, contains_indexed(PhoneNumber.phone_number, b)),
-        _owned_by(Web3Wallet, contains_indexed(Web3Wallet.web3_wallet, b)),
+    # A union of each table's matches, so that each is found through its own trigram index
+    # (PostgreSQL cannot combine index scans across an OR of subqueries).
+    return User.id.in_(
+        union(
+            select(User.id).where(
+                User.instance_id == INSTANCE,
+                or_(
+                    contains_indexed(User.id, b),
+                    contains_indexed(User.external_id, b),
+                    contains_indexed(User.username, b),
+                    contains_indexed(User.first_name, b),
+                    contains_indexed(User.last_name, b),
+                ),
+            ),
+            *(
+                select(model.user_id).where(model.instance_id == INSTANCE, contains_indexed(column, b))
+                for model, column in (
+                    (EmailAddress, EmailAddress.email_address),
+                    (PhoneNumber, PhoneNumber.phone_number),
+                    (Web3Wallet, Web3Wallet.web3_wallet),
+                )
+            ),
+        )
     )
 
 
