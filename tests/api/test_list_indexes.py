@@ -57,6 +57,7 @@ USER_FILTERS = [
     pytest.param("banned=true", id="banned"),
     pytest.param("last_active_at_before=1", id="last_active_at_before"),
     pytest.param("last_active_at_after=1", id="last_active_at_after"),
+    pytest.param("last_active_at_since=1", id="last_active_at_since"),
     pytest.param("created_at_before=1", id="created_at_before"),
     pytest.param("created_at_after=1", id="created_at_after"),
     pytest.param("last_sign_in_at_before=1", id="last_sign_in_at_before"),

@@ -14,6 +14,9 @@ Two forms, the same answers:
     the searched row's rowid) narrows the rows first, and the LIKE decides: the answers stay those
     of the LIKE (FTS5 folds case more widely than SQLite's ASCII lower(), so it finds a superset).
     Trigrams need 3 characters: a shorter text scans (`search_values` leaves the match out).
+    A later migration that rebuilds a searched table on SQLite (batch mode copies the rows, which
+    renumbers rowids and drops triggers) must recreate its search table and triggers and refill it,
+    as revision 0016 does. VACUUM keeps rowids.
 """
 
 from collections.abc import Sequence
