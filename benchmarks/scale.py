@@ -13,7 +13,8 @@ and the ratio p50(large) / p50(small), target <= 2.
     python benchmarks/scale.py --data-dir /tmp/scale    # keeps (and reuses) the seeded SQLite files
 
 With --database-url, databases `<name>_small` and `<name>_large` are created beside it (dropped
-first). Figures are ratios: the machine is shared and noisy.
+first; with --data-dir, kept and reused by the next run as the SQLite files are). Figures are
+ratios: the machine is shared and noisy.
 """
 
 import argparse
@@ -332,12 +333,12 @@ def main() -> None:
     database, small_url, large_url = database_urls(options, directory)
     try:
         for url, users, name in ((small_url, SMALL_USERS, "small"), (large_url, options.users, "large")):
-            seeded = directory / f"{name}-{users}.seeded"
-            if database == "postgresql":
-                asyncio.run(recreate_databases(url, [urlsplit(url).path.lstrip("/")]))
-            elif seeded.exists():
+            seeded = directory / f"{name}-{users}-{database}.seeded"
+            if seeded.exists():
                 print(f"{name}: reusing {url}")
                 continue
+            if database == "postgresql":
+                asyncio.run(recreate_databases(url, [urlsplit(url).path.lstrip("/")]))
             print(f"{name}: seeding {users:,} users into {url}", flush=True)
             asyncio.run(seed(url, directory, users))
             seeded.touch()
