@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.util import find_tables
 
 from locum.api.ordering import Ordering
 from locum.api.pagination import Page, PageQuery, page_of
@@ -107,13 +108,13 @@ class MembershipListRepository(MembershipRepository):
     ) -> Page[OrganizationMembership]:
         """A page of the instance's memberships matching `conditions` (over memberships joined with
         their users), roles and permissions loaded, and how many match in all."""
-        statement = (
-            self.select()
-            .join(User, (User.id == OrganizationMembership.user_id) & self.scope(User))
-            .where(*conditions)
-            .options(ROLE_WITH_PERMISSIONS)
-        )
         column = ORDER_COLUMNS[ordering.field]
+        statement = self.select().where(*conditions).options(ROLE_WITH_PERMISSIONS)
+        # Every membership has its user: the join is only for conditions or an order that read the
+        # user, so that counting an instance's memberships does not look up each one's user.
+        clauses = [*conditions, column.expression]
+        if any(User.__table__ in find_tables(clause, check_columns=True) for clause in clauses):
+            statement = statement.join(User, (User.id == OrganizationMembership.user_id) & self.scope(User))
         return await page_of(self.session, statement, page, ordering=ordering, column=column, id_column=self.model.id)
 
     async def users_by_id(self, user_ids: set[str]) -> dict[str, User]:
