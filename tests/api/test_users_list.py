@@ -160,3 +160,10 @@ async def test_organization_filters(
     assert ids(await client.get("/v1/users", params={"organization_id": organization.id})) == [people["grace"]["id"]]
     excluded = ids(await client.get("/v1/users", params={"organization_id": f"-{organization.id}"}))
     assert excluded == [people["alan"]["id"], people["ada"]["id"]]
+
+
+async def test_last_active_at_since_is_the_deprecated_name_of_last_active_at_after(client: httpx.AsyncClient) -> None:
+    await make_user(client)  # never active: no last_active_at
+    for params in ({}, {"last_active_at_since": "1"}, {"last_active_at_after": "1"}):
+        response = await client.get("/v1/users/count", params=params)
+        assert response.json()["total_count"] == (0 if params else 1), params

@@ -18,7 +18,7 @@ from sqlalchemy import text
 import locum.db.models  # noqa: F401  (registers every table)
 from locum.db.base import Base
 from locum.db.engine import create_engine
-from locum.db.migrate import alembic_config, upgrade
+from locum.db.migrate import COMPARE_OPTIONS, alembic_config, upgrade
 from locum.settings import Settings
 from tests.postgres import configured_database_url, create_database_beside, drop_database
 
@@ -32,9 +32,7 @@ async def test_upgrade_matches_models(tmp_path: Path) -> None:
         await upgrade(engine)
         async with engine.connect() as connection:
             differences = await connection.run_sync(
-                lambda sync: compare_metadata(
-                    MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
-                )
+                lambda sync: compare_metadata(MigrationContext.configure(sync, opts=COMPARE_OPTIONS), Base.metadata)
             )
         assert differences == []
     finally:

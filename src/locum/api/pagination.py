@@ -80,6 +80,18 @@ def window(statement: Select[Any], page: PageQuery) -> Select[Any]:
     return statement.limit(page.limit).offset(page.offset)
 
 
+def page_rows(
+    statement: Select[Any], page: PageQuery, *, ordering: Ordering, column: Any, id_column: Any
+) -> Select[Any]:
+    """The rows of `statement` on `page`, in order. The page's ids are chosen first, from the
+    order's index alone where it holds the id, and only their rows are read: a deep offset skips
+    index entries, not rows."""
+    page_ids = window(
+        ordered(statement.with_only_columns(id_column, maintain_column_froms=True), ordering, column, id_column), page
+    )
+    return ordered(statement.where(id_column.in_(page_ids)), ordering, column, id_column)
+
+
 async def page_of(
     session: AsyncSession,
     statement: Select[Any],
@@ -91,7 +103,7 @@ async def page_of(
 ) -> Page[Any]:
     """One page of `statement`'s rows (scalars) and the count of all of them."""
     total = await session.scalar(count_of(statement))
-    rows = await session.scalars(window(ordered(statement, ordering, column, id_column), page))
+    rows = await session.scalars(page_rows(statement, page, ordering=ordering, column=column, id_column=id_column))
     return Page(list(rows), int(total or 0))
 
 
@@ -108,7 +120,7 @@ async def page_if_asked(
     if query.paginated:
         page = await page_of(session, statement, query, ordering=ordering, column=column, id_column=id_column)
         return page.items, page.total_count
-    rows = await session.scalars(window(ordered(statement, ordering, column, id_column), query))
+    rows = await session.scalars(page_rows(statement, query, ordering=ordering, column=column, id_column=id_column))
     return list(rows), None
 
 

@@ -1,13 +1,47 @@
 """Case-insensitive substring search, as Clerk's `query` filters do it, written once.
 
 LIKE wildcards in the searched text are escaped, so `100%` finds "100%" and not everything.
+
+Two forms, the same answers:
+
+- `contains`: `lower(column) LIKE '%text%'`, a scan of the rows the rest of the query selects. For
+  lists already narrowed to a parent (one organization's members) and small tables.
+- `contains_indexed`: the same condition, found through a trigram index, for the instance-wide
+  lists that grow to a million rows (users, organizations; `INDEXED_TEXT` lists what is indexed):
+  - PostgreSQL: a pg_trgm GIN index on `lower(column)` serves the LIKE itself (the migration that
+    creates them skips them when the role may not create the extension: the LIKE then scans).
+  - SQLite: an FTS5 trigram table per searched table (`<table>_search`, kept by triggers, its rowid
+    the searched row's rowid) narrows the rows first, and the LIKE decides: the answers stay those
+    of the LIKE (FTS5 folds case more widely than SQLite's ASCII lower(), so it finds a superset).
+    Trigrams need 3 characters: a shorter text scans (`search_values` leaves the match out).
+    A later migration that rebuilds a searched table on SQLite (batch mode copies the rows, which
+    renumbers rowids and drops triggers) must recreate its search table and triggers and refill it,
+    as revision 0016 does. VACUUM keeps rowids.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, func
+from sqlalchemy import BindParameter, ColumnElement, bindparam, func, literal_column
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import Boolean
 
 LIKE_ESCAPE = "\\"
+# FTS5's trigram tokenizer indexes every 3 characters: a shorter phrase matches no row.
+TRIGRAM_LENGTH = 3
+# searched table -> its columns held in the trigram index (`<table>_search` on SQLite, one
+# `ix_trgm_<table>_<column>` GIN index each on PostgreSQL): the migration creates these.
+INDEXED_TEXT: dict[str, tuple[str, ...]] = {
+    "users": ("id", "external_id", "username", "first_name", "last_name", "full_name"),
+    "email_addresses": ("email_address",),
+    "phone_numbers": ("phone_number",),
+    "web3_wallets": ("web3_wallet",),
+    "organizations": ("name", "slug"),
+}
+SEARCH_TABLE_SUFFIX = "_search"
+TRIGRAM_INDEX_PREFIX = "ix_trgm_"
 
 
 def contains_pattern(text: str) -> str:
@@ -16,8 +50,98 @@ def contains_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def trigram_phrase(text: str) -> str:
+    """The FTS5 phrase matching `text` as a substring (quoted: FTS5 syntax in it is literal)."""
+    return '"' + text.lower().replace('"', '""') + '"'
+
+
+def search_values(text: str) -> list[str]:
+    """The bind values of `contains_indexed` for `text`: the LIKE pattern, and the trigram phrase when
+    `text` is long enough to be found through trigrams (how many values there are is part of the
+    statement's shape)."""
+    if len(text) < TRIGRAM_LENGTH:
+        return [contains_pattern(text)]
+    return [contains_pattern(text), trigram_phrase(text)]
+
+
 def contains(column: Any, text: str | BindParameter[Any]) -> ColumnElement[bool]:
     """`column` contains `text`, ignoring case; `text` may be a bind parameter holding a contains_pattern."""
     pattern = contains_pattern(text) if isinstance(text, str) else text
     result: ColumnElement[bool] = func.lower(column).like(pattern, escape=LIKE_ESCAPE)
     return result
+
+
+def full_name(first_name: Any, last_name: Any) -> ColumnElement[str]:
+    """ "first last" as Clerk's name_query searches it; its constants are SQL literals so that the
+    expression is the one PostgreSQL's trigram index on it was built from."""
+    result: ColumnElement[str] = (
+        func.coalesce(first_name, literal_column("''"))
+        + literal_column("' '")
+        + func.coalesce(last_name, literal_column("''"))
+    )
+    return result
+
+
+class _IndexedContains(ColumnElement[bool]):
+    inherit_cache = True
+    type = Boolean()
+    # a condition in itself: no "= 1" after it where booleans are integers
+    _is_implicitly_boolean = True
+    # SQLAlchemy declares it per instance; the cache key of the statement is built from it
+    _traverse_internals: list[tuple[str, InternalTraversal]] = [  # noqa: RUF012
+        ("condition", InternalTraversal.dp_clauseelement),
+        ("table", InternalTraversal.dp_string),
+        ("column", InternalTraversal.dp_string),
+        ("phrase", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(
+        self, condition: ColumnElement[bool], table: str, column: str, phrase: BindParameter[Any] | None
+    ) -> None:
+        self.condition = condition
+        self.table = table
+        self.column = column
+        self.phrase = phrase
+
+
+@compiles(_IndexedContains)
+def _compile_like(element: _IndexedContains, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.condition, **kw)
+
+
+@compiles(_IndexedContains, "sqlite")
+def _compile_trigram_narrowed(element: _IndexedContains, compiler: SQLCompiler, **kw: Any) -> str:
+    like = compiler.process(element.condition, **kw)
+    if element.phrase is None:
+        return like
+    search = f"{element.table}{SEARCH_TABLE_SUFFIX}"
+    phrase = compiler.process(element.phrase, **kw)
+    return (
+        f"({element.table}.rowid IN (SELECT rowid FROM {search} WHERE {search}.{element.column} MATCH {phrase})"
+        f" AND {like})"
+    )
+
+
+def _bound(value: str | BindParameter[Any]) -> BindParameter[Any]:
+    return bindparam(None, value, unique=True) if isinstance(value, str) else value
+
+
+def contains_indexed(
+    searched: Any, values: Sequence[str | BindParameter[Any]], *, indexed_as: tuple[str, str] | None = None
+) -> ColumnElement[bool]:
+    """`contains` of `searched`, found through the trigram index. `values` are `search_values(text)`,
+    or bind parameters that will hold them. `searched` is an indexed column (INDEXED_TEXT), or an
+    expression indexed as `indexed_as` (table, name)."""
+    table, column = indexed_as or (searched.table.name, searched.name)
+    if column not in INDEXED_TEXT[table]:
+        raise ValueError(f"{table}.{column} has no trigram index")
+    pattern, *phrase = (_bound(value) for value in values)
+    return _IndexedContains(contains(searched, pattern), table, column, phrase[0] if phrase else None)
+
+
+def is_search_structure(name: str) -> bool:
+    """The trigram tables and indexes the migrations make apart from the models (`alembic check`
+    leaves them out)."""
+    return name.startswith(TRIGRAM_INDEX_PREFIX) or any(
+        name.startswith(f"{table}{SEARCH_TABLE_SUFFIX}") for table in INDEXED_TEXT
+    )

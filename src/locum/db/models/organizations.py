@@ -108,8 +108,8 @@ class Organization(InstanceScoped, Timestamped, Base):
     __tablename__ = "organizations"
     __table_args__ = (
         UniqueConstraint("instance_id", "slug"),
-        Index(None, "instance_id", "created_at"),
-        Index(None, "instance_id", "name"),
+        Index(None, "instance_id", "created_at", "id"),
+        Index(None, "instance_id", "name", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
@@ -130,7 +130,7 @@ class OrganizationMembership(InstanceScoped, Timestamped, Base):
     __table_args__ = (
         UniqueConstraint("organization_id", "user_id"),
         Index(None, "instance_id", "user_id"),
-        Index(None, "instance_id", "created_at"),
+        Index(None, "instance_id", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)

@@ -23,12 +23,15 @@ class User(InstanceScoped, Timestamped, Base):
     __table_args__ = (
         UniqueConstraint("instance_id", "username_normalized"),
         UniqueConstraint("instance_id", "external_id"),
-        Index(None, "instance_id", "created_at"),
-        Index(None, "instance_id", "updated_at"),
-        Index(None, "instance_id", "last_active_at"),
-        Index(None, "instance_id", "last_sign_in_at"),
-        Index(None, "instance_id", "first_name"),
-        Index(None, "instance_id", "last_name"),
+        # Each order's index ends with the id, the tie-break: a page is read in index order.
+        Index(None, "instance_id", "created_at", "id"),
+        Index(None, "instance_id", "updated_at", "id"),
+        Index(None, "instance_id", "last_active_at", "id"),
+        Index(None, "instance_id", "last_sign_in_at", "id"),
+        Index(None, "instance_id", "first_name", "id"),
+        Index(None, "instance_id", "last_name", "id"),
+        Index(None, "instance_id", "username_normalized", "id"),
+        Index(None, "instance_id", "banned", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)

@@ -8,14 +8,15 @@ page's users and organizations: a constant number of queries per page.
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.util import find_tables
 
 from locum.api.ordering import Ordering
 from locum.api.pagination import Page, PageQuery, page_of
 from locum.api.query import check_filter_sizes
 from locum.db.models import EmailAddress, OrganizationMembership, PhoneNumber, Role, User, Web3Wallet
-from locum.db.text_search import contains
+from locum.db.text_search import contains, full_name
 from locum.kit.identifiers import email_lookup_key, normalize_phone, normalize_web3_wallet
 from locum.resources.organization_memberships.schemas import MembershipListQuery
 from locum.resources.organizations.repository import ROLE_WITH_PERMISSIONS, MembershipRepository
@@ -91,8 +92,7 @@ class MembershipListRepository(MembershipRepository):
         if filters.username_query:
             conditions.append(contains(User.username, filters.username_query))
         if filters.name_query:
-            full_name = func.coalesce(User.first_name, "") + " " + func.coalesce(User.last_name, "")
-            conditions.append(contains(full_name, filters.name_query))
+            conditions.append(contains(full_name(User.first_name, User.last_name), filters.name_query))
         if filters.last_active_at_before is not None:
             conditions.append(User.last_active_at < filters.last_active_at_before)
         if filters.last_active_at_after is not None:
@@ -108,13 +108,13 @@ class MembershipListRepository(MembershipRepository):
     ) -> Page[OrganizationMembership]:
         """A page of the instance's memberships matching `conditions` (over memberships joined with
         their users), roles and permissions loaded, and how many match in all."""
-        statement = (
-            self.select()
-            .join(User, (User.id == OrganizationMembership.user_id) & self.scope(User))
-            .where(*conditions)
-            .options(ROLE_WITH_PERMISSIONS)
-        )
         column = ORDER_COLUMNS[ordering.field]
+        statement = self.select().where(*conditions).options(ROLE_WITH_PERMISSIONS)
+        # Every membership has its user: the join is only for conditions or an order that read the
+        # user, so that counting an instance's memberships does not look up each one's user.
+        clauses = [*conditions, column.expression]
+        if any(User.__table__ in find_tables(clause, check_columns=True) for clause in clauses):
+            statement = statement.join(User, (User.id == OrganizationMembership.user_id) & self.scope(User))
         return await page_of(self.session, statement, page, ordering=ordering, column=column, id_column=self.model.id)
 
     async def users_by_id(self, user_ids: set[str]) -> dict[str, User]:

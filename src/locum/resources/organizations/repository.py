@@ -23,7 +23,7 @@ from locum.db.models import (
     RolePermission,
 )
 from locum.db.repository import InstanceRepository
-from locum.db.text_search import contains
+from locum.db.text_search import contains_indexed, search_values
 from locum.kit.clock import now_ms
 from locum.resources.organizations.schemas import OrganizationListParams
 
@@ -76,11 +76,12 @@ class OrganizationRepository(InstanceRepository[Organization]):
     def _filters(self, params: OrganizationListParams) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
         if params.query:
+            searched = search_values(params.query)
             conditions.append(
                 or_(
                     Organization.id == params.query,
-                    contains(Organization.name, params.query),
-                    contains(Organization.slug, params.query),
+                    contains_indexed(Organization.name, searched),
+                    contains_indexed(Organization.slug, searched),
                 )
             )
         included_users, excluded_users = split_signed(params.user_id)

@@ -10,7 +10,7 @@ parameters into SQL. Neither sees the other's side.
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from locum.api.errors import not_found
@@ -32,7 +32,7 @@ from locum.db.models import (
 )
 from locum.db.reads import Reader, Row
 from locum.db.repository import InstanceRepository, Lock
-from locum.db.text_search import contains, contains_pattern
+from locum.db.text_search import contains_indexed, full_name, search_values
 from locum.kit.identifiers import email_lookup_key, normalize_phone, normalize_web3_wallet
 from locum.resources.users.errors import provider_filter_incomplete
 from locum.resources.users.schemas import UserFilters
@@ -60,21 +60,34 @@ def _member_of(organization_ids: Binds) -> ColumnElement[bool]:
 
 
 def _matches_query(b: Binds) -> ColumnElement[bool]:
-    (pattern,) = b
-    return or_(
-        contains(User.id, pattern),
-        contains(User.external_id, pattern),
-        contains(User.username, pattern),
-        contains(User.first_name, pattern),
-        contains(User.last_name, pattern),
-        _owned_by(EmailAddress, contains(EmailAddress.email_address, pattern)),
-        _owned_by(PhoneNumber, contains(PhoneNumber.phone_number, pattern)),
-        _owned_by(Web3Wallet, contains(Web3Wallet.web3_wallet, pattern)),
+    # A union of each table's matches, so that each is found through its own trigram index
+    # (PostgreSQL cannot combine index scans across an OR of subqueries).
+    return User.id.in_(
+        union(
+            select(User.id).where(
+                User.instance_id == INSTANCE,
+                or_(
+                    contains_indexed(User.id, b),
+                    contains_indexed(User.external_id, b),
+                    contains_indexed(User.username, b),
+                    contains_indexed(User.first_name, b),
+                    contains_indexed(User.last_name, b),
+                ),
+            ),
+            *(
+                select(model.user_id).where(model.instance_id == INSTANCE, contains_indexed(column, b))
+                for model, column in (
+                    (EmailAddress, EmailAddress.email_address),
+                    (PhoneNumber, PhoneNumber.phone_number),
+                    (Web3Wallet, Web3Wallet.web3_wallet),
+                )
+            ),
+        )
     )
 
 
-def _full_name() -> ColumnElement[str]:
-    return func.coalesce(User.first_name, "") + " " + func.coalesce(User.last_name, "")
+def _matches_name(b: Binds) -> ColumnElement[bool]:
+    return contains_indexed(full_name(User.first_name, User.last_name), b, indexed_as=("users", "full_name"))
 
 
 # filter name -> SQL over its bind parameters (one per value `_bind_values` produced)
@@ -90,10 +103,10 @@ CONDITIONS: dict[str, Callable[[Binds], ColumnElement[bool]]] = {
     "organization_id": lambda b: _member_of(b),
     "organization_id_excluded": lambda b: User.id.not_in(_members(b)),
     "query": _matches_query,
-    "email_address_query": lambda b: _owned_by(EmailAddress, contains(EmailAddress.email_address, b[0])),
-    "phone_number_query": lambda b: _owned_by(PhoneNumber, contains(PhoneNumber.phone_number, b[0])),
-    "username_query": lambda b: contains(User.username, b[0]),
-    "name_query": lambda b: contains(_full_name(), b[0]),
+    "email_address_query": lambda b: _owned_by(EmailAddress, contains_indexed(EmailAddress.email_address, b)),
+    "phone_number_query": lambda b: _owned_by(PhoneNumber, contains_indexed(PhoneNumber.phone_number, b)),
+    "username_query": lambda b: contains_indexed(User.username, b),
+    "name_query": _matches_name,
     "banned": lambda b: User.banned == b[0],
     "last_active_at_before": lambda b: User.last_active_at < b[0],
     "last_active_at_after": lambda b: User.last_active_at > b[0],
@@ -138,7 +151,7 @@ def _bind_values(filters: UserFilters) -> dict[str, list[Any]]:
     for name in PATTERN_FILTERS:
         text = getattr(filters, name)
         if text:
-            values[name] = [contains_pattern(text)]
+            values[name] = search_values(text)
     for name in SCALAR_FILTERS:
         value = getattr(filters, name)
         if value is not None:
@@ -203,14 +216,11 @@ def _list_statement(
     conditions = _conditions(values)
     if with_cursor:
         conditions.append(_after_cursor(ordering.descending))
-    column = ORDER_COLUMNS[ordering.field]
-    return (
-        select(*DOCUMENT_COLUMNS)
-        .where(*conditions)
-        .order_by(ordering.apply(column), ordering.apply(User.id))
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
+    order = (ordering.apply(ORDER_COLUMNS[ordering.field]), ordering.apply(User.id))
+    # The page's ids first, from the order's index alone, then only their rows: a deep offset
+    # skips index entries, not users' documents.
+    page_ids = select(User.id).where(*conditions).order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
+    return select(*DOCUMENT_COLUMNS).where(User.instance_id == INSTANCE, User.id.in_(page_ids)).order_by(*order)
 
 
 USER_DOCUMENT = select(*DOCUMENT_COLUMNS).where(User.instance_id == INSTANCE, User.id == bindparam("user_id"))

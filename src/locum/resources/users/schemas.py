@@ -108,6 +108,9 @@ class UserFilters(BaseModel):
     banned: bool | None = None
     last_active_at_before: int | None = None
     last_active_at_after: int | None = None
+    # Declared so that the query string's value reaches `_deprecated_since`, which moves it to
+    # last_active_at_after: it stays None.
+    last_active_at_since: int | None = None
     created_at_before: int | None = None
     created_at_after: int | None = None
     last_sign_in_at_before: int | None = None
