@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from locum.db.redaction import redact_errors
 from locum.db.shared_connection import TurnTakingPool
-from locum.db.sqlite_driver import connect_sqlite
+from locum.db.sqlite_driver import OneTripConnection, connect_sqlite
 from locum.kit.sealing import PRIVATE_FILE_MODE, make_private_directory
 from locum.settings import Settings
 
@@ -90,7 +90,8 @@ def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        driver: OneTripConnection = connection.connection.driver_connection
+        driver.begin_with_next_statement("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

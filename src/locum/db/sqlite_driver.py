@@ -4,8 +4,9 @@ aiosqlite runs every call on the connection's own thread, and SQLAlchemy's adapt
 four calls a statement (open a cursor, execute, fetch the rows, close): as many trips, each waiting
 for the event loop to come round to it. Under load that wait is most of a write transaction's time,
 with SQLite's one write lock held all along. Here a cursor executes, fetches and closes in one trip
-(its rows, description and counts kept), and opening or closing it costs none; a rollback with no
-transaction open (the pool's reset after every commit) costs none either.
+(its rows, description and counts kept), and opening or closing it costs none; a transaction's
+BEGIN goes in the trip of its first statement (`begin_with_next_statement`), and a commit or
+rollback with no transaction open (the pool's reset after every commit) costs none either.
 """
 
 import sqlite3
@@ -29,8 +30,11 @@ class _Outcome:
         self.lastrowid = cursor.lastrowid
 
 
-def _run(connection: sqlite3.Connection, sql: str, parameters: Any, many: bool) -> _Outcome:
-    """On the connection's thread: the whole statement, with a cursor of its own."""
+def _run(connection: sqlite3.Connection, begin: str | None, sql: str, parameters: Any, many: bool) -> _Outcome:
+    """On the connection's thread: the transaction's `begin`, if due, and the whole statement, with a
+    cursor of its own."""
+    if begin is not None:
+        connection.execute(begin)
     cursor = connection.cursor()
     try:
         if many:
@@ -99,15 +103,31 @@ class OneTripCursor:
 
 
 class OneTripConnection(aiosqlite.Connection):
+    _pending_begin: str | None = None
+
     def cursor(self) -> OneTripCursor:  # type: ignore[override]  # no trip: opened with its statement
         return OneTripCursor(self)
 
+    def begin_with_next_statement(self, begin: str) -> None:
+        """Begin the transaction with `begin` (a BEGIN statement) in the trip of the next statement;
+        it fails there if it fails (a lock not had within the busy timeout)."""
+        self._pending_begin = begin
+
     async def run(self, sql: str, parameters: Any, many: bool) -> _Outcome:
-        outcome: _Outcome = await self._execute(_run, self._conn, sql, parameters, many)
+        begin, self._pending_begin = self._pending_begin, None
+        outcome: _Outcome = await self._execute(_run, self._conn, begin, sql, parameters, many)
         return outcome
 
+    # A transaction that ran no statement never began. in_transaction reads the connection's
+    # autocommit flag: no trip.
+
+    async def commit(self) -> None:
+        self._pending_begin = None
+        if self._conn.in_transaction:
+            await super().commit()
+
     async def rollback(self) -> None:
-        # in_transaction reads the connection's autocommit flag: no trip.
+        self._pending_begin = None
         if self._conn.in_transaction:
             await super().rollback()
 

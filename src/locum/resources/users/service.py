@@ -33,7 +33,7 @@ from locum.kit.identifiers import (
 from locum.kit.ids import new_id
 from locum.kit.json_types import JSON
 from locum.kit.sealing import Sealer
-from locum.outbox.events import EventType, record
+from locum.outbox.events import EventType, new_event, record
 from locum.resources.api_keys.repository import ApiKeyRepository
 from locum.resources.identifier_lists.restrictions import check_identifiers
 from locum.resources.images.repository import ImageRepository
@@ -325,9 +325,8 @@ async def create_user(session: AsyncSession, ctx: RequestContext, body: CreateUs
         phone_numbers=[phone.phone_number for phone in user.phone_numbers],
         web3_wallets=[wallet.web3_wallet_normalized for wallet in user.web3_wallets],
     )
-    await UserRepository(session, ctx.instance_id).insert_rows(user, *identifications)
-    record(session, ctx, "user.created", data)
-    await flush(session)
+    event = new_event(session, ctx, "user.created", data)
+    await UserRepository(session, ctx.instance_id).insert_rows(user, *identifications, event)
     return data
 
 
@@ -350,11 +349,11 @@ async def _save_row(
     changed and the document, rendered with the stored `collections`."""
     user.updated_at = now_ms()
     user.document = orjson.dumps(user_json(user, STORED_ORIGIN, collections))
-    changes = {name: value for name, value in column_values(user).items() if value != before[name]}
-    await UserRepository(session, ctx.instance_id).update_values(user.id, changes)
     data = user_json(user, ctx.origin, collections)
-    record(session, ctx, "user.updated", data)
-    await flush(session)
+    changes = {name: value for name, value in column_values(user).items() if value != before[name]}
+    users = UserRepository(session, ctx.instance_id)
+    await users.update_values(user.id, changes)
+    await users.insert_rows(new_event(session, ctx, "user.updated", data))
     return data
 
 
