@@ -201,17 +201,14 @@ def main() -> None:
         database_url = args.database_url or f"sqlite:///{data_dir}/bench.db"
         database = "sqlite" if database_url.startswith("sqlite") else "postgresql"
         if not args.skip_in_process:
-            in_process_dir = Path(data_dir) / "in-process"
-            in_process_dir.mkdir()
-            in_process_url = args.database_url or f"sqlite:///{in_process_dir}/bench.db"
-            costs = asyncio.run(_in_process(in_process_url, str(in_process_dir)))
+            # The server's data directory: a database given by URL needs the master key it was sealed with.
+            in_process_url = args.database_url or f"sqlite:///{data_dir}/in-process.db"
+            costs = asyncio.run(_in_process(in_process_url, data_dir))
             print(f"in-process ({database}, one client, {IN_PROCESS_CALLS} calls each):")
             for name, (micros, statements) in costs.items():
                 print(f"  {name:<24} {micros:>8,.0f} µs/request  {statements:>3} statements on the write engine")
         port = free_port()
-        server_dir = Path(data_dir) / "server"
-        server_dir.mkdir()
-        locum = start_locum(port, args.workers, database_url, SECRET_KEY, str(server_dir))
+        locum = start_locum(port, args.workers, database_url, SECRET_KEY, data_dir)
         try:
             started = time.perf_counter()
             user_ids = asyncio.run(seed_users(f"http://{HOST}:{port}/v1", args.users, run))
