@@ -11,11 +11,9 @@
 
 import argparse
 import asyncio
-import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -25,20 +23,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from common import HOST, database_kind, free_port, row, start_locum, stop, write_rows
 from sqlalchemy import event
 
 from locum.app import create_app
 from locum.settings import Settings
-
-sys.path.insert(0, str(Path(__file__).parent))
-from users_read import HOST, free_port, start_locum
 
 SECRET_KEY = "sk_test_" + "w" * 42
 USERS = 1_000
 SEED_CONCURRENCY = 16
 IN_PROCESS_USERS = 50
 IN_PROCESS_CALLS = 300
-TARGET_RATIO = 0.25
+TARGET = ">= 0.25"
 LATENCY_SECONDS = 5
 WRK_TIMEOUT_SECONDS = 10
 WRK_SCRIPT = Path(__file__).parent / "wrk_writes.lua"
@@ -164,23 +160,18 @@ def run_wrk(port: int, operation: Operation, seconds: float, connections: int) -
 
 def _rows(rates: dict[str, float], database: str) -> list[dict[str, Any]]:
     baseline = rates["GET /v1/users/{id}"]
-    rows = []
-    for name in ("POST /v1/users", "PATCH /v1/users/{id}"):
-        ratio = rates[name] / baseline
-        rows.append(
-            {
-                "path": name,
-                "database": database,
-                "rate": round(rates[name], 1),
-                "unit": "req/s",
-                "baseline": round(baseline, 1),
-                "baseline_label": "GET /v1/users/{id}, same server and run",
-                "ratio": round(ratio, 3),
-                "target": f">= {TARGET_RATIO:.2f}",
-                "met": ratio >= TARGET_RATIO,
-            }
+    return [
+        row(
+            name,
+            database,
+            rate=rates[name],
+            unit="req/s",
+            baseline=baseline,
+            baseline_label="GET /v1/users/{id}, same server and run",
+            target=TARGET,
         )
-    return rows
+        for name in ("POST /v1/users", "PATCH /v1/users/{id}")
+    ]
 
 
 def main() -> None:
@@ -199,7 +190,7 @@ def main() -> None:
     run = uuid.uuid4().hex[:8]
     with tempfile.TemporaryDirectory() as data_dir:
         database_url = args.database_url or f"sqlite:///{data_dir}/bench.db"
-        database = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+        database = database_kind(database_url)
         if not args.skip_in_process:
             # The server's data directory: a database given by URL needs the master key it was sealed with.
             in_process_url = args.database_url or f"sqlite:///{data_dir}/in-process.db"
@@ -208,7 +199,8 @@ def main() -> None:
             for name, (micros, statements) in costs.items():
                 print(f"  {name:<24} {micros:>8,.0f} µs/request  {statements:>3} statements on the write engine")
         port = free_port()
-        locum = start_locum(port, args.workers, database_url, SECRET_KEY, data_dir)
+        env = {"LOCUM_SECRET_KEY": SECRET_KEY, "LOCUM_DATA_DIR": data_dir}
+        locum = start_locum(port, workers=args.workers, database_url=database_url, env=env)
         try:
             started = time.perf_counter()
             user_ids = asyncio.run(seed_users(f"http://{HOST}:{port}/v1", args.users, run))
@@ -229,16 +221,14 @@ def main() -> None:
                     f"one client: median {latencies[loaded.name]:.2f} ms"
                 )
         finally:
-            locum.terminate()
-            locum.wait(timeout=20)
+            stop(locum)
     rows = _rows(rates, database)
-    for row in rows:
-        verdict = "met" if row["met"] else "NOT met"
-        print(f"{row['path']}: {row['ratio']:.1%} of GET (target {row['target']}): {verdict}")
+    for result in rows:
+        verdict = "met" if result["met"] else "NOT met"
+        print(f"{result['path']}: {result['ratio']:.1%} of GET (target {result['target']}): {verdict}")
     for name in ("POST /v1/users", "PATCH /v1/users/{id}"):
         print(f"{name}: one client {latencies[name] / latencies['GET /v1/users/{id}']:.1f}x a read's latency")
-    if args.json_out is not None:
-        args.json_out.write_text(json.dumps(rows, indent=2))
+    write_rows(args.json_out, rows)
 
 
 if __name__ == "__main__":
