@@ -1,9 +1,41 @@
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
+import orjson
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import event, select
 
-from tests.builders import make_user, unique_email
+from locum.db.models import User
+from locum.instances import registry
+from locum.resources.users.repository import USER_GRAPH
+from locum.resources.users.serializers import STORED_ORIGIN, user_json
+from tests.builders import inspection_session, make_user, unique_email
+
+
+@pytest.fixture
+def no_key_recheck(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A request's auth rechecks the instance's signing keys once a second: not the write's work.
+    monkeypatch.setattr(registry, "KEYS_RECHECK_SECONDS", 3600.0)
+
+
+async def statements_run(app: FastAPI, request: Callable[[], Awaitable[httpx.Response]]) -> int:
+    """How many SQL statements the write engine runs for `request` (which must succeed), the
+    instance's key having been resolved by an earlier request."""
+    executed: list[str] = []
+
+    def count(*args: Any) -> None:
+        executed.append(args[2])
+
+    event.listen(app.state.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        response = await request()
+    finally:
+        event.remove(app.state.engine.sync_engine, "before_cursor_execute", count)
+    assert response.status_code == 200, response.text
+    return len(executed)
 
 
 class TestCreateUser:
@@ -69,6 +101,71 @@ class TestCreateUser:
         response = await client.post("/v1/users", content=b"{nope", headers={"content-type": "application/json"})
         assert response.status_code == 400
         assert response.json()["errors"][0]["code"] == "request_body_invalid"
+
+    @pytest.mark.usefixtures("no_key_recheck")
+    async def test_one_statement_a_table(self, app: FastAPI, client: httpx.AsyncClient) -> None:
+        # The instance's restrictions, then the user, its email address and its user.created event.
+        await make_user(client)
+        body = {"email_address": [unique_email()]}
+        assert await statements_run(app, lambda: client.post("/v1/users", json=body)) == 4
+
+
+class TestUpdateUser:
+    async def test_document_is_a_full_render(self, app: FastAPI, client: httpx.AsyncClient) -> None:
+        """A PATCH takes the identifications' JSON from the stored document: it must come out as a
+        render from the rows would."""
+        user = await make_user(
+            client, email_address=[unique_email(), unique_email()], phone_number=["+14155550142"], username="grace_h"
+        )
+        response = await client.patch(
+            f"/v1/users/{user['id']}",
+            json={"first_name": "Grace", "primary_email_address_id": user["email_addresses"][1]["id"]},
+        )
+        assert response.status_code == 200, response.text
+        updated = response.json()
+        assert updated["first_name"] == "Grace"
+        assert updated["primary_email_address_id"] == user["email_addresses"][1]["id"]
+        assert updated["email_addresses"] == user["email_addresses"]
+        assert updated["phone_numbers"] == user["phone_numbers"]
+        assert (await client.get(f"/v1/users/{user['id']}")).json() == updated
+        async with inspection_session(app) as session:
+            row = await session.scalar(select(User).where(User.id == user["id"]).options(*USER_GRAPH))
+            assert row is not None
+            assert orjson.loads(row.document) == user_json(row, STORED_ORIGIN)
+
+    async def test_primary_must_be_a_verified_identification_of_the_user(self, client: httpx.AsyncClient) -> None:
+        user = await make_user(
+            client,
+            email_address=[unique_email(), unique_email()],
+            email_address_identification_status=["verified", "reserved"],
+        )
+        other = await make_user(client)
+        for identification_id, message in (
+            (user["email_addresses"][1]["id"], "is not verified"),
+            (other["email_addresses"][0]["id"], f"{other['email_addresses'][0]['id']} is not an identification"),
+        ):
+            response = await client.patch(
+                f"/v1/users/{user['id']}", json={"primary_email_address_id": identification_id}
+            )
+            assert response.status_code == 422, response.text
+            error = response.json()["errors"][0]
+            assert error["meta"] == {"param_name": "primary_email_address_id"}
+            assert error["message"].startswith(message) or error["long_message"].startswith(message)
+
+    async def test_taken_username_is_form_identifier_exists(self, client: httpx.AsyncClient) -> None:
+        await make_user(client, username="taken_name")
+        user = await make_user(client)
+        response = await client.patch(f"/v1/users/{user['id']}", json={"username": "Taken_Name"})
+        assert response.status_code == 422, response.text
+        error = response.json()["errors"][0]
+        assert error["code"] == "form_identifier_exists" and error["meta"] == {"param_name": "username"}
+
+    @pytest.mark.usefixtures("no_key_recheck")
+    async def test_one_statement_a_table(self, app: FastAPI, client: httpx.AsyncClient) -> None:
+        # The user's row (locked), its UPDATE, and the user.updated event.
+        user = await make_user(client)
+        patch = {"first_name": "Ada"}
+        assert await statements_run(app, lambda: client.patch(f"/v1/users/{user['id']}", json=patch)) == 3
 
 
 class TestGetUser:

@@ -6,8 +6,9 @@ PostgreSQL names the constraint in its message; SQLite names the columns (`table
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Executable, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,6 +82,13 @@ async def flush(session: AsyncSession) -> None:
     """Flush, naming the identifier a unique-constraint violation is about."""
     with _naming_identifier():
         await session.flush()
+
+
+async def execute(session: AsyncSession, statement: Executable, parameters: Any = None) -> None:
+    """Run a write statement (an executemany when `parameters` is a list), naming the identifier a
+    unique-constraint violation is about."""
+    with _naming_identifier():
+        await session.execute(statement, parameters)
 
 
 async def commit(session: AsyncSession) -> None:

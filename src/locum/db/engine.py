@@ -1,7 +1,8 @@
 """Engines and sessions for the configured database URL.
 
 SQLite: WAL, foreign keys, a busy timeout, and `BEGIN IMMEDIATE` so that a write transaction takes
-the write lock up front (two deferred transactions upgrading to writers would fail instead of wait).
+the write lock up front (two deferred transactions upgrading to writers would fail instead of wait);
+each statement makes one trip to the aiosqlite connection's thread (db/sqlite_driver.py).
 Read-only sessions (create_read_sessionmaker) begin deferred and never take that lock.
 `sqlite:///:memory:` has one connection, which sessions take in turns (db/shared_connection.py).
 
@@ -14,6 +15,7 @@ statement with its values (the messages table holds one-time codes and invitatio
 
 import logging
 import os
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from locum.db.redaction import redact_errors
 from locum.db.shared_connection import TurnTakingPool
+from locum.db.sqlite_driver import OneTripConnection, connect_sqlite
 from locum.kit.sealing import PRIVATE_FILE_MODE, make_private_directory
 from locum.settings import Settings
 
@@ -47,10 +50,11 @@ def create_engine(settings: Settings) -> AsyncEngine:
         # Not DEBUG whatever the root level (LOCUM_LOG_LEVEL): its DEBUG lines carry every value.
         logging.getLogger(AIOSQLITE_LOGGER).setLevel(logging.INFO)
     if settings.is_memory_database:
-        options.update(poolclass=TurnTakingPool, connect_args={"check_same_thread": False})
+        options.update(poolclass=TurnTakingPool, async_creator=partial(connect_sqlite, ":memory:"))
     elif settings.is_sqlite:
-        _make_private_database_file(Path(settings.effective_database_url.removeprefix("sqlite:///")))
-        options.update(connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        path = settings.effective_database_url.removeprefix("sqlite:///")
+        _make_private_database_file(Path(path))
+        options.update(async_creator=partial(connect_sqlite, path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000))
     else:
         options.update(pool_size=POSTGRES_POOL_SIZE, pool_pre_ping=False)
     engine = create_async_engine(settings.async_database_url, **options)
@@ -86,7 +90,8 @@ def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        driver: OneTripConnection = connection.connection.driver_connection
+        driver.begin_with_next_statement("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

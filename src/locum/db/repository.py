@@ -5,21 +5,46 @@ filtered on the instance, `scope(OtherModel)` is the condition to add for anothe
 joins or nests, `add(**values)` inserts a row of the instance, and `get_or_raise` answers the
 group's own Clerk not-found error. A group's
 repository subclasses it with its model and error and holds only that group's queries.
+
+`insert_rows(*rows)` and `update_values(id, values)` write with one Core statement each, without the
+ORM's unit of work (which costs far more than the statement on a hot write path): the rows are
+never in the session, so nothing else in the request may load them after.
 """
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, insert, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.base import Base, InstanceScoped
+from locum.db.constraints import execute
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 
 Model = TypeVar("Model", bound=Base)
 Lock = Callable[[Select[Any]], Select[Any]]
+
+
+def set_defaults(*rows: Base) -> None:
+    """Give each column of the new `rows` not set yet its Python-side default, as a flush would: so
+    that what renders them before `InstanceRepository.insert_rows` reads what will be stored."""
+    for row in rows:
+        state = inspect(row)
+        for attribute in state.mapper.column_attrs:
+            if attribute.key in state.dict:
+                continue
+            default = attribute.columns[0].default
+            value = None
+            if default is not None:
+                value = default.arg(None) if default.is_callable else default.arg
+            setattr(row, attribute.key, value)
+
+
+def column_values(row: Base) -> dict[str, Any]:
+    """Every column of `row`, by name."""
+    return {attribute.key: getattr(row, attribute.key) for attribute in inspect(row).mapper.column_attrs}
 
 
 class InstanceRepository(ABC, Generic[Model]):
@@ -51,6 +76,28 @@ class InstanceRepository(ABC, Generic[Model]):
         )
         self.session.add(row)
         return row
+
+    async def insert_rows(self, *rows: Base) -> None:
+        """INSERT the new `rows` (of any instance-scoped models; defaults set as by set_defaults): one
+        statement per table, in the order the tables first appear, so parents go before children.
+        A unique-constraint violation on an identifier raises IdentifierTaken (db/constraints.py)."""
+        set_defaults(*rows)
+        by_table: dict[Any, list[dict[str, Any]]] = {}
+        for row in rows:
+            values = column_values(row)
+            if values["instance_id"] != self.instance_id:
+                raise ValueError(f"a row of instance {values['instance_id']} inserted for {self.instance_id}")
+            by_table.setdefault(inspect(row).mapper.local_table, []).append(values)
+        for table, table_rows in by_table.items():
+            await execute(self.session, insert(table), table_rows)
+
+    async def update_values(self, id: str, values: dict[str, Any]) -> None:
+        """UPDATE the columns `values` names of the row `id` (which the caller has locked); a
+        unique-constraint violation on an identifier raises IdentifierTaken."""
+        if values:
+            table = inspect(self.model).local_table
+            statement = update(table).where(table.c.instance_id == self.instance_id, table.c.id == id)
+            await execute(self.session, statement, values)
 
     @abstractmethod
     def not_found(self, id: str) -> Exception:

@@ -67,10 +67,16 @@ EventType = Literal[
 
 def record(session: AsyncSession, context: RequestContext, type: EventType, data: dict[str, Any]) -> None:
     """Record `type` for the context's instance; the caller's address and user agent go along."""
+    session.add(new_event(session, context, type, data))
+
+
+def new_event(session: AsyncSession, context: RequestContext, type: EventType, data: dict[str, Any]) -> Event:
+    """The row `record` adds, for a caller that inserts it with rows of its own (InstanceRepository.
+    insert_rows) instead; the session is marked as having recorded it."""
     http_request = context.http_request
     attributes = {"http_request": dict(http_request)} if http_request is not None else {}
-    session.add(Event(id=new_id("event"), instance_id=context.instance_id, type=type, data=data, attributes=attributes))
     mark_outbox_work(session)
+    return Event(id=new_id("event"), instance_id=context.instance_id, type=type, data=data, attributes=attributes)
 
 
 def mark_outbox_work(session: AsyncSession) -> None:

@@ -8,9 +8,9 @@ parameters into SQL. Neither sees the other's side.
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, or_, select, union
+from sqlalchemy import BindParameter, ColumnElement, Select, Table, and_, bindparam, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from locum.api.errors import not_found
@@ -298,8 +298,13 @@ USER_GRAPH = (
 )
 
 
+USER_COLUMNS = cast(Table, User.__table__)
+
+
 class UserRepository(InstanceRepository[User]):
-    """Users read through the ORM with every collection their JSON needs (no lazy loads under asyncio).
+    """Users read through the ORM with every collection their JSON needs (no lazy loads under asyncio),
+    or as their row alone (`lock_row`), for a change of the user's columns that takes its collections'
+    JSON from the stored document.
 
     Every change of a user re-renders its whole document from what was read, so a change reads
     the user with `lock=locked` (db/locking.py): read without it, it would undo a concurrent one.
@@ -315,6 +320,17 @@ class UserRepository(InstanceRepository[User]):
         statement = self.select().where(User.id == id).options(*USER_GRAPH)
         user: User | None = await self.session.scalar(lock(statement) if lock is not None else statement)
         return user
+
+    async def lock_row(self, id: str) -> dict[str, Any]:
+        """The user's columns by name (the stored document included), read by one Core statement and
+        locked until commit as `get(lock=locked)` locks them; not found raises."""
+        statement = locked(
+            select(USER_COLUMNS).where(USER_COLUMNS.c.instance_id == self.instance_id, USER_COLUMNS.c.id == id)
+        )
+        row = (await self.session.execute(statement)).first()
+        if row is None:
+            raise self.not_found(id)
+        return dict(row._mapping)
 
     async def keep_or_raise(self, id: str) -> None:
         """Check the user exists and keep it from being deleted until commit: for inserting a row

@@ -181,14 +181,50 @@ def lockout_state(user: User, at_ms: int) -> tuple[bool, int | None]:
     return True, -(-remaining_ms // 1000)
 
 
-def user_json(user: User, origin: str) -> JSON:
+# The lists of a user's JSON rendered from its identification and account rows (user_collections_json).
+USER_COLLECTIONS = (
+    "email_addresses",
+    "phone_numbers",
+    "web3_wallets",
+    "passkeys",
+    "external_accounts",
+    "saml_accounts",
+    "enterprise_accounts",
+)
+
+
+def user_collections_json(user: User) -> JSON:
+    """The USER_COLLECTIONS of the user's JSON, from its rows (loaded, or set on a new user)."""
+    return {
+        "email_addresses": [email_address_json(row) for row in user.email_addresses],
+        "phone_numbers": [phone_number_json(row) for row in user.phone_numbers],
+        "web3_wallets": [web3_wallet_json(row) for row in user.web3_wallets],
+        "passkeys": [passkey_json(row) for row in user.passkeys],
+        "external_accounts": [external_account_json(row) for row in user.external_accounts],
+        "saml_accounts": saml_accounts_json(user.enterprise_accounts),
+        "enterprise_accounts": [enterprise_account_json(row) for row in user.enterprise_accounts],
+    }
+
+
+def stored_collections(document: bytes) -> JSON:
+    """The USER_COLLECTIONS of a stored document: what its rows render to, as every write of them
+    re-renders the document (a change of a user's columns alone can reuse them)."""
+    stored = orjson.loads(document)
+    return {name: stored[name] for name in USER_COLLECTIONS}
+
+
+def user_json(user: User, origin: str, collections: JSON | None = None) -> JSON:
+    """The user's Clerk JSON from its columns and `collections` (the USER_COLLECTIONS, rendered by
+    user_collections_json or taken from the stored document); by default rendered from its rows."""
+    if collections is None:
+        collections = user_collections_json(user)
     locked, lockout_expires_in_seconds = lockout_state(user, now_ms())
     has_image = user.image_id is not None
     url = image_url(origin, user.image_id)
     two_factor = bool(
         user.sealed_totp_secret is not None
         or user.backup_code_digests
-        or any(p.reserved_for_second_factor for p in user.phone_numbers)
+        or any(phone["reserved_for_second_factor"] for phone in collections["phone_numbers"])
     )
     return {
         "id": user.id,
@@ -216,17 +252,17 @@ def user_json(user: User, origin: str) -> JSON:
             "mfa_disabled_at",
             "password_last_updated_at",
         ),
-        "email_addresses": [email_address_json(row) for row in user.email_addresses],
-        "phone_numbers": [phone_number_json(row) for row in user.phone_numbers],
-        "web3_wallets": [web3_wallet_json(row) for row in user.web3_wallets],
-        "passkeys": [passkey_json(row) for row in user.passkeys],
+        "email_addresses": collections["email_addresses"],
+        "phone_numbers": collections["phone_numbers"],
+        "web3_wallets": collections["web3_wallets"],
+        "passkeys": collections["passkeys"],
         "password_enabled": user.password_digest is not None,
         "two_factor_enabled": two_factor,
         "totp_enabled": user.sealed_totp_secret is not None,
         "backup_code_enabled": bool(user.backup_code_digests),
-        "external_accounts": [external_account_json(row) for row in user.external_accounts],
-        "saml_accounts": saml_accounts_json(user.enterprise_accounts),
-        "enterprise_accounts": [enterprise_account_json(row) for row in user.enterprise_accounts],
+        "external_accounts": collections["external_accounts"],
+        "saml_accounts": collections["saml_accounts"],
+        "enterprise_accounts": collections["enterprise_accounts"],
         "organization_memberships": [],
         "last_sign_in_at": user.last_sign_in_at,
         "banned": user.banned,

@@ -17,6 +17,7 @@ from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import EmailAddress, PhoneNumber, User, Web3Wallet
 from locum.db.reads import Reader
+from locum.db.repository import column_values, set_defaults
 from locum.instances.context import RequestContext
 from locum.kit import passwords
 from locum.kit.backup_codes import digest_backup_codes
@@ -32,7 +33,7 @@ from locum.kit.identifiers import (
 from locum.kit.ids import new_id
 from locum.kit.json_types import JSON
 from locum.kit.sealing import Sealer
-from locum.outbox.events import EventType, record
+from locum.outbox.events import EventType, new_event, record
 from locum.resources.api_keys.repository import ApiKeyRepository
 from locum.resources.identifier_lists.restrictions import check_identifiers
 from locum.resources.images.repository import ImageRepository
@@ -50,7 +51,14 @@ from locum.resources.users.errors import (
 )
 from locum.resources.users.repository import DEFAULT_ORDER, ORDER_COLUMNS, UserReads, UserRepository
 from locum.resources.users.schemas import CreateUserBody, UpdateUserBody, UserFilters, UserListParams
-from locum.resources.users.serializers import STORED_ORIGIN, current_document, deleted_user_json, user_json
+from locum.resources.users.serializers import (
+    STORED_ORIGIN,
+    current_document,
+    deleted_user_json,
+    stored_collections,
+    user_collections_json,
+    user_json,
+)
 
 METADATA_FIELDS = frozenset({"public_metadata", "private_metadata", "unsafe_metadata"})
 METADATA_ONLY_THROUGH_METADATA_ENDPOINTS = "2026-05-12"
@@ -302,8 +310,14 @@ async def create_user(session: AsyncSession, ctx: RequestContext, body: CreateUs
     if stored is not None:
         user.password_digest, user.password_hasher = stored
         user.password_last_updated_at = created_at
-    # After the hashing: the check is the request's first statement, and on SQLite that takes the
-    # write lock, which must not be held while a password hashes.
+    identifications = [*user.email_addresses, *user.phone_numbers, *user.web3_wallets]
+    set_defaults(user, *identifications)
+    user.updated_at = now_ms()
+    collections = user_collections_json(user)
+    user.document = orjson.dumps(user_json(user, STORED_ORIGIN, collections))
+    data = user_json(user, ctx.origin, collections)
+    # After the hashing and the rendering: the check is the request's first statement, and on SQLite
+    # that takes the write lock, which must be held for the writes alone.
     await check_identifiers(
         session,
         ctx,
@@ -311,17 +325,36 @@ async def create_user(session: AsyncSession, ctx: RequestContext, body: CreateUs
         phone_numbers=[phone.phone_number for phone in user.phone_numbers],
         web3_wallets=[wallet.web3_wallet_normalized for wallet in user.web3_wallets],
     )
-    session.add(user)
-    return await save_user(session, ctx, user, event="user.created")
+    event = new_event(session, ctx, "user.created", data)
+    await UserRepository(session, ctx.instance_id).insert_rows(user, *identifications, event)
+    return data
 
 
-def _set_primary(user: User, attribute: str, rows: list[Any], identification_id: str, param: str) -> None:
-    row = next((r for r in rows if r.id == identification_id), None)
-    if row is None:
+def _set_primary(user: User, attribute: str, identifications: list[JSON], identification_id: str, param: str) -> None:
+    """Make one of the user's identifications (as its JSON renders them) the primary one."""
+    identification = next((i for i in identifications if i["id"] == identification_id), None)
+    if identification is None:
         raise form_param_value_invalid(param, f"{identification_id} is not an identification of this user.")
-    if getattr(row, "verification_status", "verified") != "verified":
+    verification = identification["verification"]
+    if verification is None or verification["status"] != "verified":
         raise primary_not_verified(param)
     setattr(user, attribute, identification_id)
+
+
+async def _save_row(
+    session: AsyncSession, ctx: RequestContext, user: User, before: dict[str, Any], collections: JSON
+) -> JSON:
+    """save_user for a change of the user's columns alone: `user` is built from `before` (its row as
+    UserRepository.lock_row read it) and never in the session, one UPDATE writes the columns that
+    changed and the document, rendered with the stored `collections`."""
+    user.updated_at = now_ms()
+    user.document = orjson.dumps(user_json(user, STORED_ORIGIN, collections))
+    data = user_json(user, ctx.origin, collections)
+    changes = {name: value for name, value in column_values(user).items() if value != before[name]}
+    users = UserRepository(session, ctx.instance_id)
+    await users.update_values(user.id, changes)
+    await users.insert_rows(new_event(session, ctx, "user.updated", data))
+    return data
 
 
 async def update_user(
@@ -339,7 +372,9 @@ async def update_user(
         skip_checks=bool(body.skip_password_checks),
     )
     backup_digests = await run_hashing(digest_backup_codes, body.backup_codes) if body.backup_codes else None
-    user = await get_user_or_raise(session, ctx, user_id, for_update=True)
+    before = await UserRepository(session, ctx.instance_id).lock_row(user_id)
+    user = User(**before)
+    collections = stored_collections(before["document"])
     at_ms = now_ms()
     for name in ("external_id", "first_name", "last_name", "locale"):
         if name in given:
@@ -358,22 +393,14 @@ async def update_user(
             user.username, user.username_normalized = body.username, body.username.lower()
         else:
             user.username = user.username_normalized = None
-    if body.primary_email_address_id is not None:
-        _set_primary(
-            user,
-            "primary_email_address_id",
-            user.email_addresses,
-            body.primary_email_address_id,
-            "primary_email_address_id",
-        )
-    if body.primary_phone_number_id is not None:
-        _set_primary(
-            user, "primary_phone_number_id", user.phone_numbers, body.primary_phone_number_id, "primary_phone_number_id"
-        )
-    if body.primary_web3_wallet_id is not None:
-        _set_primary(
-            user, "primary_web3_wallet_id", user.web3_wallets, body.primary_web3_wallet_id, "primary_web3_wallet_id"
-        )
+    for attribute, kind in (
+        ("primary_email_address_id", "email_addresses"),
+        ("primary_phone_number_id", "phone_numbers"),
+        ("primary_web3_wallet_id", "web3_wallets"),
+    ):
+        identification_id = getattr(body, attribute)
+        if identification_id is not None:
+            _set_primary(user, attribute, collections[kind], identification_id, attribute)
     if body.profile_image_id is not None:
         image = await ImageRepository(session, ctx.instance_id).get(body.profile_image_id)
         if image is None:
@@ -393,7 +420,7 @@ async def update_user(
         user.legal_accepted_at = parse_time(body.legal_accepted_at, "legal_accepted_at")
     if body.created_at is not None:
         user.created_at = parse_time(body.created_at, "created_at")
-    saved = await save_user(session, ctx, user, event="user.updated")
+    saved = await _save_row(session, ctx, user, before, collections)
     if stored is not None and body.sign_out_of_other_sessions:
         # A backend call has no "current" session: the other sessions are all of them.
         await revoke_user_sessions(session, ctx, user_id=user_id)
