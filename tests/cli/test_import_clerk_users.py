@@ -312,6 +312,55 @@ class TestReruns:
         assert [(skipped.row, skipped.user_id) for skipped in summary.skipped] == [(3, taken)]
 
 
+class TestSearchAfterImport:
+    """An import indexes its users for substring search by one statement a table (db/text_search.py
+    trigram_indexing_after): they are found as users created one by one are, and the per-row indexing
+    is back afterwards."""
+
+    @staticmethod
+    async def found(client: httpx.AsyncClient, **query: str) -> list[str]:
+        response = await client.get("/v1/users", params={**query, "limit": "50"})
+        assert response.status_code == 200, response.text
+        return [user["id"] for user in response.json()]
+
+    async def test_imported_users_are_found_by_every_search(
+        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, tmp_path: Path
+    ) -> None:
+        tag = run_tag()
+        rows = [row(number, run=tag) for number in (5, 7, 8)]
+        summary = await run_import(app, instance, write_csv(tmp_path / "users.csv", rows))
+        assert summary.imported == 3
+        five, seven = user_id(5, tag), user_id(7, tag)
+        assert await self.found(client, query=five[-12:]) == [five]
+        assert await self.found(client, name_query="First5 Last5") == [five]
+        assert await self.found(client, email_address_query=rows[0]["primary_email_address"][:-4]) == [five]
+        assert await self.found(client, phone_number_query=rows[0]["primary_phone_number"][-7:]) == [five]
+        assert await self.found(client, username_query=rows[1]["username"].upper()) == [seven]
+
+    async def test_users_written_after_an_import_are_found_too(
+        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, tmp_path: Path
+    ) -> None:
+        tag = run_tag()
+        await run_import(app, instance, write_csv(tmp_path / "users.csv", [row(1, run=tag)]))
+        created = (await client.post("/v1/users", json={"first_name": f"After{tag}", "last_name": "Import"})).json()
+        assert await self.found(client, name_query=f"after{tag} imp") == [created["id"]]
+
+    async def test_a_batch_written_row_by_row_after_a_clash_is_found(
+        self,
+        app: FastAPI,
+        instance: InstanceKeys,
+        other_client: httpx.AsyncClient,
+        client: httpx.AsyncClient,
+        tmp_path: Path,
+    ) -> None:
+        tag = run_tag()
+        taken = (await other_client.post("/v1/users", json={"first_name": "Other"})).json()["id"]
+        rows = [row(1, run=tag), {**row(2, run=tag), "id": taken}, row(3, run=tag)]
+        summary = await run_import(app, instance, write_csv(tmp_path / "users.csv", rows))
+        assert summary.imported == 2
+        assert await self.found(client, name_query="First3 Last3") == [user_id(3, tag)]
+
+
 # The process tests: `locum import-clerk-users` as a user runs it, on a database of the test's own.
 
 

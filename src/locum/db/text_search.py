@@ -19,10 +19,12 @@ Two forms, the same answers:
     as revision 0016 does. VACUUM keeps rowids.
 """
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, func, literal_column
+from sqlalchemy import BindParameter, ColumnElement, String, bindparam, func, literal_column
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -80,6 +82,48 @@ def full_name(first_name: Any, last_name: Any) -> ColumnElement[str]:
         + func.coalesce(last_name, literal_column("''"))
     )
     return result
+
+
+def _indexed_text_sql(table: str, name: str, dialect: Any) -> str:
+    """The SQL of an indexed text over a row of `table`, as the insert triggers compute it."""
+    if (table, name) != ("users", "full_name"):
+        return name
+    expression = full_name(literal_column("first_name", String), literal_column("last_name", String))
+    return str(expression.compile(dialect=dialect))
+
+
+@asynccontextmanager
+async def trigram_indexing_after(connection: AsyncConnection, tables: Sequence[str]) -> AsyncIterator[None]:
+    """For a bulk insert into `tables`, in the caller's transaction: on SQLite, the rows the block adds
+    go into their trigram tables by one INSERT … SELECT a table at its end, instead of one trigger run
+    a row (which costs 2.5 times as much, and made a Clerk import half as fast). The insert triggers
+    are dropped for the block and made again as they were, inside the transaction: SQLite's DDL is
+    transactional and no other connection writes meanwhile, so no one else ever sees them gone. When
+    the block raises, the caller rolls the transaction (or savepoint) back, triggers included."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    dropped: list[tuple[str, str, int]] = []
+    for table in tables:
+        trigger = f"{table}{SEARCH_TABLE_SUFFIX}_insert"
+        trigger_sql = (
+            await connection.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (trigger,)
+            )
+        ).scalar_one()
+        last_rowid = (await connection.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {table}")).scalar_one()
+        await connection.exec_driver_sql(f"DROP TRIGGER {trigger}")
+        dropped.append((table, trigger_sql, last_rowid))
+    yield
+    for table, trigger_sql, last_rowid in dropped:
+        names = INDEXED_TEXT[table]
+        texts = ", ".join(_indexed_text_sql(table, name, connection.dialect) for name in names)
+        await connection.exec_driver_sql(
+            f"INSERT INTO {table}{SEARCH_TABLE_SUFFIX} (rowid, {', '.join(names)})"
+            f" SELECT rowid, {texts} FROM {table} WHERE rowid > ?",
+            (last_rowid,),
+        )
+        await connection.exec_driver_sql(trigger_sql)
 
 
 class _IndexedContains(ColumnElement[bool]):

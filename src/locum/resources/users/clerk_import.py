@@ -67,6 +67,7 @@ from locum.api.errors import ClerkError
 from locum.db.base import ID_LENGTH
 from locum.db.models import EmailAddress, PhoneNumber, User
 from locum.db.models.users import NAME_LENGTH
+from locum.db.text_search import trigram_indexing_after
 from locum.kit import passwords
 from locum.kit.clock import now_ms, rfc3339_to_ms
 from locum.kit.identifiers import email_lookup_key, normalize_email, normalize_phone, username_problem
@@ -99,6 +100,8 @@ PARENT_CHECK_SECONDS = 0.2
 SQLITE_CACHE_KIB = 128 * 1024
 MAX_IDENTIFIERS = 100  # of each kind, per user (Clerk's own bound on a user's identifications)
 MAX_CELL_CHARACTERS = 10_000
+# The tables an import writes that have trigram tables (db/text_search.py INDEXED_TEXT).
+SEARCHED_TABLES = ("users", "email_addresses", "phone_numbers")
 _ID_CHARACTERS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 USERS = cast(Any, User.__table__)
 EMAILS = cast(Any, EmailAddress.__table__)
@@ -636,7 +639,7 @@ class ClerkUserImport:
             if not accepted:
                 return
             try:
-                async with connection.begin_nested():
+                async with connection.begin_nested(), trigram_indexing_after(connection, SEARCHED_TABLES):
                     await _write(connection, [rows for _, rows in accepted])
             except IntegrityError:
                 # Something the checks couldn't see (a user id another instance holds; a user
