@@ -1,6 +1,7 @@
 """POST /locum/reset: an instance's data cleared, its keys and configuration kept, other instances untouched."""
 
 import asyncio
+import secrets
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -176,6 +177,36 @@ class TestResetInstance:
             assert [(await connection.execute(text("PRAGMA foreign_keys"))).scalar() for connection in pooled] == [
                 1
             ] * len(pooled)
+
+    async def test_takes_the_instance_rows_out_of_the_trigram_tables_and_no_others(
+        self, app: FastAPI, client: httpx.AsyncClient, other_client: httpx.AsyncClient
+    ) -> None:
+        word = f"trigram{secrets.token_hex(4)}"
+        for http in (client, other_client):
+            user = await make_user(http, first_name=word, email_address=[f"{word}@example.com"])
+            await make_organization(http, name=word, created_by=user["id"])
+        engine: AsyncEngine = app.state.engine
+        if engine.dialect.name != "sqlite":
+            return  # PostgreSQL's trigram indexes are indexes, kept by the table itself
+
+        async def entries() -> dict[str, int]:
+            async with engine.connect() as connection:
+                return {
+                    search: (
+                        await connection.execute(
+                            text(f"SELECT count(*) FROM {search} WHERE {search} MATCH :word"), {"word": f'"{word}"'}
+                        )
+                    ).scalar_one()
+                    for search in ("users_search", "email_addresses_search", "organizations_search")
+                }
+
+        assert await entries() == dict.fromkeys(("users_search", "email_addresses_search", "organizations_search"), 2)
+        assert (await reset(client)).status_code == 200
+        assert await entries() == dict.fromkeys(("users_search", "email_addresses_search", "organizations_search"), 1)
+        again = await make_user(client, first_name=word)
+        assert [user["id"] for user in (await client.get("/v1/users", params={"name_query": word})).json()] == [
+            again["id"]
+        ]
 
     async def test_api_sees_no_data_but_the_same_configuration(self, client: httpx.AsyncClient) -> None:
         user = await make_user(client)

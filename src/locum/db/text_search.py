@@ -20,7 +20,7 @@ Two forms, the same answers:
 """
 
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, String, bindparam, func, literal_column
@@ -84,46 +84,61 @@ def full_name(first_name: Any, last_name: Any) -> ColumnElement[str]:
     return result
 
 
-def _indexed_text_sql(table: str, name: str, dialect: Any) -> str:
-    """The SQL of an indexed text over a row of `table`, as the insert triggers compute it."""
-    if (table, name) != ("users", "full_name"):
-        return name
-    expression = full_name(literal_column("first_name", String), literal_column("last_name", String))
-    return str(expression.compile(dialect=dialect))
+def _indexed_texts_sql(table: str, dialect: Any) -> tuple[str, str]:
+    """(the trigram table's column names, the SQL of their texts over a row of `table`), as the
+    triggers write them."""
+    names = INDEXED_TEXT[table]
+    texts = []
+    for name in names:
+        if (table, name) == ("users", "full_name"):
+            expression = full_name(literal_column("first_name", String), literal_column("last_name", String))
+            texts.append(str(expression.compile(dialect=dialect)))
+        else:
+            texts.append(name)
+    return ", ".join(names), ", ".join(texts)
+
+
+@asynccontextmanager
+async def _trigger_dropped(connection: AsyncConnection, trigger: str) -> AsyncIterator[None]:
+    """The trigger gone for the block and made again as it was after it (not after an error: the
+    caller's rollback brings it back)."""
+    trigger_sql = (
+        await connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (trigger,)
+        )
+    ).scalar_one()
+    await connection.exec_driver_sql(f"DROP TRIGGER {trigger}")
+    yield
+    await connection.exec_driver_sql(trigger_sql)
 
 
 @asynccontextmanager
 async def trigram_indexing_after(connection: AsyncConnection, tables: Sequence[str]) -> AsyncIterator[None]:
     """For a bulk insert into `tables`, in the caller's transaction: on SQLite, the rows the block adds
-    go into their trigram tables by one INSERT … SELECT a table at its end, instead of one trigger run
-    a row (which costs 2.5 times as much, and made a Clerk import half as fast). The insert triggers
-    are dropped for the block and made again as they were, inside the transaction: SQLite's DDL is
-    transactional and no other connection writes meanwhile, so no one else ever sees them gone. When
-    the block raises, the caller rolls the transaction (or savepoint) back, triggers included."""
+    go into their trigram tables at its end by one INSERT … SELECT a table, instead of the insert
+    triggers' statement a row (2.5 times the cost: they halved a Clerk import). The triggers are
+    dropped for the block and made again as they were, inside the transaction: SQLite's DDL is
+    transactional and no other connection writes meanwhile, so no one else ever sees them gone. A
+    schema change makes every connection read the schema again, so this pays for batches of
+    thousands of rows, not for a few (a reset's deletes through the same trick were slower)."""
     if connection.dialect.name != "sqlite":
         yield
         return
-    dropped: list[tuple[str, str, int]] = []
-    for table in tables:
-        trigger = f"{table}{SEARCH_TABLE_SUFFIX}_insert"
-        trigger_sql = (
+    async with AsyncExitStack() as triggers:
+        last_rowids = {}
+        for table in tables:
+            last_rowids[table] = (
+                await connection.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {table}")
+            ).scalar_one()
+            await triggers.enter_async_context(_trigger_dropped(connection, f"{table}{SEARCH_TABLE_SUFFIX}_insert"))
+        yield
+        for table, last_rowid in last_rowids.items():
+            names, texts = _indexed_texts_sql(table, connection.dialect)
             await connection.exec_driver_sql(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (trigger,)
+                f"INSERT INTO {table}{SEARCH_TABLE_SUFFIX} (rowid, {names}) SELECT rowid, {texts} FROM {table}"
+                " WHERE rowid > ?",
+                (last_rowid,),
             )
-        ).scalar_one()
-        last_rowid = (await connection.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {table}")).scalar_one()
-        await connection.exec_driver_sql(f"DROP TRIGGER {trigger}")
-        dropped.append((table, trigger_sql, last_rowid))
-    yield
-    for table, trigger_sql, last_rowid in dropped:
-        names = INDEXED_TEXT[table]
-        texts = ", ".join(_indexed_text_sql(table, name, connection.dialect) for name in names)
-        await connection.exec_driver_sql(
-            f"INSERT INTO {table}{SEARCH_TABLE_SUFFIX} (rowid, {', '.join(names)})"
-            f" SELECT rowid, {texts} FROM {table} WHERE rowid > ?",
-            (last_rowid,),
-        )
-        await connection.exec_driver_sql(trigger_sql)
 
 
 class _IndexedContains(ColumnElement[bool]):
