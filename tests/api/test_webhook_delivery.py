@@ -21,7 +21,8 @@ import pytest
 from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from svix.webhooks import WebhookVerificationError
 
@@ -1125,6 +1126,15 @@ class TestWorkerLoop:
         request.verified(hook.secret)
         stop.set()
         await asyncio.wait_for(loop, timeout=10)
+
+    async def test_an_idle_pass_waits_for_no_writer(self, delivery_app: FastAPI, worker: DeliveryWorker) -> None:
+        await deliver_due(worker)
+        engine: AsyncEngine = delivery_app.state.engine
+        async with engine.begin() as writing:
+            # SQLite: the write lock is held from here; PostgreSQL: a row lock on nothing the pass reads.
+            await writing.execute(text("SELECT 1"))
+            result = await asyncio.wait_for(worker.step(), timeout=5)
+        assert result == (0, 0)
 
     async def test_deliver_in_app_runs_a_worker_that_requests_wake(
         self,

@@ -5,7 +5,11 @@ sender for both, and gives it its HTTP transports); any number of them may share
 repository.py for the leases that keep them from attempting one delivery twice at once).
 
 Each pass is one short transaction: store the attempts that finished, fan out a batch of events,
-lease due deliveries. The worker holds up to MAX_HELD leased deliveries, MAX_IN_FLIGHT of them
+lease due deliveries. A pass with no outcomes to store first looks, in a read-only transaction,
+whether any event or delivery is waiting: an idle worker polls without taking SQLite's write lock,
+which each poll otherwise held from every request's write for its duration.
+
+The worker holds up to MAX_HELD leased deliveries, MAX_IN_FLIGHT of them
 being attempted (tasks, outside any transaction) and the rest queued: an attempt that ends starts
 the next queued one at once, so sending never waits for the database, and the next pass stores a
 batch of outcomes in one go. Between passes the worker waits until enough attempts have ended or
@@ -37,6 +41,7 @@ from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
+from locum.db.engine import READ_ONLY_OPTION
 from locum.db.failures import is_transient
 from locum.kit.clock import now_ms
 from locum.kit.sealing import Sealer
@@ -169,6 +174,8 @@ class DeliveryWorker:
         finished, self._finished = self._finished, []
         unused, self._unused = self._unused, []
         room = MAX_HELD - len(self._queued) - len(self._in_flight)
+        if not finished and not unused and not await self._work_waits(room):
+            return PassResult(0, 0)
         try:
             fanned_out, leased = await self._pass(finished, unused, room)
         except Exception as error:
@@ -183,6 +190,14 @@ class DeliveryWorker:
         self._queued.extend(leased)
         self._start_queued()
         return PassResult(fanned_out, len(leased))
+
+    async def _work_waits(self, room: int) -> bool:
+        """Whether an event waits to be fanned out, or (with room to lease) a delivery is due."""
+        async with self._sessionmaker() as session:
+            await session.connection(execution_options={READ_ONLY_OPTION: True})
+            if await undispatched_event_ids(session, limit=1):
+                return True
+            return room > 0 and bool(await due_delivery_ids(session, at_ms=now_ms(), batch_size=1))
 
     def _keep_for_next_pass(self, finished: Sequence[AttemptOutcome], unused: Sequence[LeasedDelivery]) -> None:
         # Stored by the next pass instead: the lease guard makes a late store harmless.
