@@ -45,6 +45,16 @@ class TestListOrganizationPermissions:
         assert {p["key"]: p["name"] for p in body["data"]} == SYSTEM_PERMISSIONS
         assert {p["type"] for p in body["data"]} == {"system"}
 
+    async def test_the_system_permissions_are_never_newer_than_one_created_after_them(
+        self, frozen_clock: int, client: httpx.AsyncClient
+    ) -> None:
+        # The instance (and its system permissions) and the permission made in the same millisecond.
+        created = await create_permission(client)
+        listed = (await client.get("/v1/organization_permissions", params={"limit": 50})).json()["data"]
+        system = [permission["created_at"] for permission in listed if permission["type"] == "system"]
+        assert system == sorted(system, reverse=True)
+        assert max(system) <= created["created_at"]
+
     async def test_newest_first_by_default_and_paginated(self, client: httpx.AsyncClient) -> None:
         first = await create_permission(client)
         second = await create_permission(client)

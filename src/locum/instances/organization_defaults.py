@@ -56,8 +56,9 @@ async def ensure_organization_defaults(session: AsyncSession, *, instance_id: st
             name=name,
             description=f"Permission to {name.lower()}.",
             type="system",
-            # a millisecond apart, so lists ordered by creation keep Clerk's order
-            created_at=at_ms + position,
+            # a millisecond apart, so lists ordered by creation keep Clerk's order; the last one now,
+            # none later (a permission created in the next milliseconds is newer than all of them)
+            created_at=at_ms - len(SYSTEM_PERMISSIONS) + 1 + position,
         )
         for position, (key, name) in enumerate(SYSTEM_PERMISSIONS.items())
     }
