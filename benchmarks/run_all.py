@@ -10,6 +10,7 @@ or writes no rows shows as a "failed" row. Exit status 1 when a row failed or mi
 
     python benchmarks/run_all.py                     # every benchmark, SQLite and PostgreSQL
     python benchmarks/run_all.py --sqlite-only --only users_read --seconds 3
+    python benchmarks/run_all.py --postgresql-only --only scale --scale-users 100000
     python benchmarks/run_all.py --scale-users 100000 --json-out rows.json
 """
 
@@ -190,7 +191,9 @@ def table(rows: list[Row]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default=None, help=f"comma-separated subset of: {','.join(BENCHMARKS)}")
-    parser.add_argument("--sqlite-only", action="store_true", help="skip the PostgreSQL runs")
+    only_database = parser.add_mutually_exclusive_group()
+    only_database.add_argument("--sqlite-only", action="store_true", help="skip the PostgreSQL runs")
+    only_database.add_argument("--postgresql-only", action="store_true", help="skip the SQLite runs")
     parser.add_argument(
         "--postgresql-url",
         default=DEFAULT_POSTGRESQL_URL,
@@ -213,15 +216,20 @@ def main() -> None:
     start_line = machine_line()
     print(f"at the start: {start_line}", flush=True)
     rows: list[Row] = []
-    databases = ("sqlite",) if args.sqlite_only else ("sqlite", "postgresql")
+    databases = tuple(
+        database
+        for database, skipped in (("sqlite", args.postgresql_only), ("postgresql", args.sqlite_only))
+        if not skipped
+    )
     for name in names:
         script = BENCHMARK_DIR / f"{name}.py"
         if not script.exists():
             print(f"\n== {name}: {script.name} is missing", flush=True)
             rows += [failed_row(name, database, "missing") for database in databases]
             continue
-        rows += run_benchmark(script, "sqlite", None, args)
-        if not args.sqlite_only:
+        if "sqlite" in databases:
+            rows += run_benchmark(script, "sqlite", None, args)
+        if "postgresql" in databases:
             rows += run_on_postgresql(script, args)
     end_line = machine_line()
 
