@@ -13,8 +13,8 @@ and the ratio p50(large) / p50(small), target <= 2.
     python benchmarks/scale.py --data-dir /tmp/scale    # keeps (and reuses) the seeded SQLite files
 
 With --database-url, databases `<name>_small` and `<name>_large` are created beside it (dropped
-first; with --data-dir, kept and reused by the next run as the SQLite files are). Figures are
-ratios: the machine is shared and noisy.
+first, and dropped again at the end; with --data-dir, kept and reused by the next run as the SQLite
+files are). Figures are ratios: the machine is shared and noisy.
 """
 
 import argparse
@@ -297,15 +297,19 @@ def measure(
         process.wait()
 
 
-async def recreate_databases(base_url: str, names: list[str]) -> None:
+async def on_server(base_url: str, statements: list[str]) -> None:
+    """Run `statements` (CREATE/DROP DATABASE) on the server of `base_url`, outside a transaction."""
     parts = urlsplit(base_url)
     connection = await asyncpg.connect(urlunsplit(parts._replace(scheme="postgresql", path="/postgres")))
     try:
-        for name in names:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await connection.execute(f'CREATE DATABASE "{name}"')
+        for statement in statements:
+            await connection.execute(statement)
     finally:
         await connection.close()
+
+
+def drop_database(url: str) -> str:
+    return f'DROP DATABASE IF EXISTS "{urlsplit(url).path.lstrip("/")}" WITH (FORCE)'
 
 
 def database_urls(options: argparse.Namespace, directory: Path) -> tuple[str, str, str]:
@@ -338,7 +342,7 @@ def main() -> None:
                 print(f"{name}: reusing {url}")
                 continue
             if database == "postgresql":
-                asyncio.run(recreate_databases(url, [urlsplit(url).path.lstrip("/")]))
+                asyncio.run(on_server(url, [drop_database(url), f'CREATE DATABASE "{urlsplit(url).path.lstrip("/")}"']))
             print(f"{name}: seeding {users:,} users into {url}", flush=True)
             asyncio.run(seed(url, directory, users))
             seeded.touch()
@@ -348,8 +352,11 @@ def main() -> None:
         print(f"{options.users:,} users (p50 per path):")
         large = measure(large_url, directory, [s.large for s in chosen], options.requests, options.max_seconds)
     finally:
+        # Without --data-dir nothing is kept: the SQLite files nor the PostgreSQL databases.
         if options.data_dir is None:
             shutil.rmtree(directory, ignore_errors=True)
+            if database == "postgresql":
+                asyncio.run(on_server(small_url, [drop_database(small_url), drop_database(large_url)]))
     print(f"\n{database}: {options.users:,} users vs {SMALL_USERS:,}; one request at a time, {options.requests} each")
     print(f"{'path':<52} {'p50 large':>10} {'p99 large':>10} {'p50 small':>10} {'p99 small':>10} {'ratio':>7}")
     rows = []
@@ -365,15 +372,15 @@ def main() -> None:
             {
                 "path": f"{sample.label} @{options.users:,}",
                 "database": database,
-                "rate": round(large_p50, 6),
-                "unit": "s",
-                "baseline": round(small_p50, 6),
+                "rate": round(large_p50 * 1000, 3),
+                "unit": "ms",
+                "baseline": round(small_p50 * 1000, 3),
                 "baseline_label": f"the same request at {SMALL_USERS:,} users (p50)",
                 "ratio": round(ratio, 3),
                 "target": f"<= {TARGET_RATIO:g}",
                 "met": ratio <= TARGET_RATIO,
-                "p99": round(percentile(large_times, 0.99), 6),
-                "baseline_p99": round(percentile(small_times, 0.99), 6),
+                "p99": round(percentile(large_times, 0.99) * 1000, 3),
+                "baseline_p99": round(percentile(small_times, 0.99) * 1000, 3),
             }
         )
     if options.json_out is not None:
