@@ -54,21 +54,16 @@ def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit(f"server not ready: {url}")
 
 
+def locum_command(port: int, workers: int, database_url: str) -> list[str]:
+    """`python -m locum serve` with this interpreter, so PYTHONPATH carries over."""
+    command = [sys.executable, "-m", "locum", "serve", "--port", str(port), "--workers", str(workers)]
+    return [*command, "--database-url", database_url]
+
+
 def start_locum(port: int, *, workers: int, database_url: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """`python -m locum serve` (this interpreter, so PYTHONPATH carries over), ready for requests."""
+    """`locum_command`'s server, ready for requests."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "locum",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--database-url",
-            database_url,
-        ],
+        locum_command(port, workers, database_url),
         env={**os.environ, "LOCUM_LOG_LEVEL": "warning", **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -50,6 +50,7 @@ from locum.db.snapshots import insert_records
 from locum.instances.master_key import open_sealer
 from locum.instances.organization_defaults import MEMBER_ROLE
 from locum.resources.users.clerk_import import import_clerk_users
+from locum.resources.users.repository import ORDER_COLUMNS
 from locum.settings import Settings
 
 HOST = "127.0.0.1"
@@ -184,18 +185,7 @@ def samples(small_users: int, large_users: int) -> list[Sample]:
 
         return Sample(label, path(small_users), path(large_users))
 
-    user_orders = [
-        "created_at",
-        "updated_at",
-        "email_address",
-        "web3wallet",
-        "phone_number",
-        "first_name",
-        "last_name",
-        "username",
-        "last_active_at",
-        "last_sign_in_at",
-    ]
+    user_orders = list(ORDER_COLUMNS)  # every order_by the users list accepts
     result = [
         both("GET /v1/users", "/v1/users"),
         both("GET /v1/users?email_address", "/v1/users?email_address={email}"),

@@ -25,7 +25,6 @@ import os
 import secrets
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from typing import Any
 
 import httpx
 import orjson
+from common import free_port, locum_command
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -101,27 +101,6 @@ class Measurement:
             f"   {self.ratio:.0%}   by CPU: {self.token_cpu_seconds * 1e6:,.0f} µs a token,"
             f" {self.sign_cpu_seconds * 1e6:,.0f} µs a signature ({self.cpu_ratio:.0%})"
         )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def locum_command(port: int, workers: int, database_url: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "locum",
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--database-url",
-        database_url,
-    ]
 
 
 def ceiling_command(port: int) -> list[str]:

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy import event
 
 from locum.db.reads import CompiledRead
+from locum.resources.users.repository import ORDER_COLUMNS
 
 LISTED_TABLES = (
     "users",
@@ -64,18 +65,7 @@ USER_FILTERS = [
     pytest.param("last_sign_in_at_after=1", id="last_sign_in_at_after"),
     pytest.param("provider=oauth_google&provider_user_id=1", id="provider"),
 ]
-USER_ORDERS = [
-    "created_at",
-    "updated_at",
-    "email_address",
-    "web3wallet",
-    "phone_number",
-    "first_name",
-    "last_name",
-    "username",
-    "last_active_at",
-    "last_sign_in_at",
-]
+USER_ORDERS = list(ORDER_COLUMNS)  # every order_by the users list accepts
 ORGANIZATION_FILTERS = [
     pytest.param("query=acme", id="query"),
     pytest.param("user_id=user_1", id="user_id"),
