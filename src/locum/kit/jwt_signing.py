@@ -18,6 +18,10 @@ SESSION_TOKEN_CATEGORY = "cl_B7d4PD111AAA"
 TEMPLATE_TOKEN_CATEGORY = "cl_B7d4PD222AAA"
 M2M_TOKEN_CATEGORY = "cl_B7d4PD333AAA"
 
+# RS256: RSASSA-PKCS1-v1_5 over SHA-256 (stateless, so shared by every signature).
+RS256_PADDING = padding.PKCS1v15()
+RS256_HASH = hashes.SHA256()
+
 
 def _b64url(raw: bytes) -> bytes:
     return base64.urlsafe_b64encode(raw).rstrip(b"=")
@@ -64,7 +68,7 @@ class SigningKey:
         the claims by orjson, which leaves the RSA operation as nearly all of the cost.
         """
         signing_input = self._encoded_header(category) + b"." + _b64url(orjson.dumps(claims))
-        signature = self.private_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+        signature = self.private_key.sign(signing_input, RS256_PADDING, RS256_HASH)
         return (signing_input + b"." + _b64url(signature)).decode()
 
     def _encoded_header(self, category: str) -> bytes:

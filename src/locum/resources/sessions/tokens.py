@@ -8,7 +8,7 @@ one compiled statement on the bare driver, and the key is a parsed object held i
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import orjson
@@ -34,6 +34,10 @@ NOT_BEFORE_SKEW_SECONDS = 10
 JTI_BYTES = 10
 SYSTEM_PERMISSION_PREFIX = "org:sys_"
 NEVER_VERIFIED = -1
+# Distinct (permission keys, plan features) combinations whose feature claims are kept.
+FEATURE_CLAIMS_CACHE_SIZE = 1024
+# The claims of an instance without billing plans (read only, so one serves every token).
+NO_BILLING = BillingClaims()
 
 
 def _joined_permission_keys(dialect_name: str) -> Any:
@@ -165,9 +169,24 @@ def _minutes_since(then_ms: int | None, now_ms_: int) -> int:
 
 
 def organization_claims(
-    role_key: str, organization_id: str, slug: str, permission_keys: list[str], plan_features: Sequence[str] = ()
+    role_key: str, organization_id: str, slug: str, permission_keys: Sequence[str], plan_features: Sequence[str] = ()
 ) -> tuple[dict[str, Any], str]:
-    """The `o` claim and the `fea` list it indexes.
+    """The `o` claim and the `fea` list it indexes (see _feature_claims)."""
+    actions, masks, features = _feature_claims(tuple(permission_keys), tuple(plan_features))
+    claim = {
+        "id": organization_id,
+        "rol": role_key.removeprefix("org:"),
+        "slg": slug,
+        "per": actions,
+        "fpm": masks,
+    }
+    return claim, features
+
+
+@lru_cache(maxsize=FEATURE_CLAIMS_CACHE_SIZE)
+def _feature_claims(permission_keys: tuple[str, ...], plan_features: tuple[str, ...]) -> tuple[str, str, str]:
+    """`per`, `fpm` and `fea` for a role's permission keys and a plan's features; the few roles of an
+    instance mint nearly every token, so each combination is worked out once.
 
     Custom permission keys are `org:<feature>:<action>`: `per` lists the actions, `fea` the features
     (`o:<feature>`, with those of the organization's billing plan), and `fpm` holds one bitmask per
@@ -183,14 +202,11 @@ def organization_claims(
         actions_by_feature.setdefault(feature, set())
     features = sorted(actions_by_feature)
     masks = [sum(1 << actions.index(action) for action in actions_by_feature[feature]) for feature in features]
-    claim = {
-        "id": organization_id,
-        "rol": role_key.removeprefix("org:"),
-        "slg": slug,
-        "per": ",".join(actions),
-        "fpm": ",".join(str(mask) for mask in masks),
-    }
-    return claim, ",".join(f"o:{feature}" for feature in features)
+    return (
+        ",".join(actions),
+        ",".join(str(mask) for mask in masks),
+        ",".join(f"o:{feature}" for feature in features),
+    )
 
 
 def session_claims(
@@ -199,11 +215,10 @@ def session_claims(
     *,
     lifetime_seconds: int,
     now: int,
-    billing: BillingClaims | None = None,
+    billing: BillingClaims = NO_BILLING,
 ) -> dict[str, Any]:
     """The v2 claims. `fea` lists the organization's features first (`fpm` indexes them: Clerk's
     Python SDK counts its masks over the whole list), then the user's plan's (`u:<feature>`)."""
-    billing = billing or BillingClaims()
     issued_at = now // 1000
     claims: dict[str, Any] = {
         "exp": issued_at + lifetime_seconds,
@@ -260,7 +275,7 @@ async def create_session_token(
     billing = (
         await billing_claims(reader, ctx, user_id=subject.user_id, organization_id=subject.organization_id)
         if subject.billing_in_use
-        else BillingClaims()
+        else NO_BILLING
     )
     lifetime_seconds = body.expires_in_seconds or DEFAULT_TOKEN_LIFETIME_SECONDS
     return token_json(_signed(ctx.instance, subject, billing, lifetime_seconds=lifetime_seconds, now=now))
@@ -275,6 +290,6 @@ async def mint_session_token_within(session: AsyncSession, ctx: RequestContext, 
     billing = (
         await billing_claims_within(session, ctx, user_id=subject.user_id, organization_id=subject.organization_id)
         if subject.billing_in_use
-        else BillingClaims()
+        else NO_BILLING
     )
     return _signed(ctx.instance, subject, billing, lifetime_seconds=DEFAULT_TOKEN_LIFETIME_SECONDS, now=now)
