@@ -25,7 +25,7 @@ from locum.api.tracing import TracingMiddleware
 from locum.api.versioning import DEFAULT_VERSION
 from locum.db.engine import create_engine, create_read_sessionmaker, create_sessionmaker
 from locum.db.migrate import upgrade
-from locum.db.reads import open_reader
+from locum.db.reads import Reader, open_reader
 from locum.instances.context import RequestContext
 from locum.instances.master_key import open_sealer
 from locum.instances.registry import InstanceRegistry, load_instance
@@ -162,13 +162,14 @@ async def run_worker(
     sealer: Sealer,
     settings: Settings,
     *,
+    reader: Reader,
     stop: asyncio.Event,
     wake: asyncio.Event | None = None,
 ) -> None:
     """Deliver webhooks (and queued emails, when LOCUM_SMTP_URL is set) until `stop` is set; errors
     are logged and the loops go on. `wake` makes the webhook worker look for work at once."""
     async with Transports(MAX_IN_FLIGHT) as transports:
-        worker = DeliveryWorker(sessionmaker, sealer, settings, transports, wake=wake or asyncio.Event())
+        worker = DeliveryWorker(sessionmaker, sealer, settings, transports, reader=reader, wake=wake or asyncio.Event())
         await asyncio.gather(worker.run(stop), run_email_sender(sessionmaker, settings, stop=stop))
 
 
@@ -176,7 +177,7 @@ async def run_worker(
 async def deliver_in_app(app: Starlette) -> AsyncIterator[None]:
     """A worker beside the app while the block runs, if settings.deliver_in_serve.
 
-    For create_app's lifespan, once app.state holds the sessionmaker and the sealer. On
+    For create_app's lifespan, once app.state holds the sessionmaker, the sealer and the reader. On
     `sqlite:///:memory:` the worker's sessions take turns with the requests' on the one connection
     (db/shared_connection.py).
     """
@@ -186,7 +187,9 @@ async def deliver_in_app(app: Starlette) -> AsyncIterator[None]:
         return
     stop = asyncio.Event()
     wake = install_delivery_wake(app)
-    task = asyncio.create_task(run_worker(app.state.sessionmaker, app.state.sealer, settings, stop=stop, wake=wake))
+    task = asyncio.create_task(
+        run_worker(app.state.sessionmaker, app.state.sealer, settings, reader=app.state.reader, stop=stop, wake=wake)
+    )
     # /readyz reports the process not ready once this task has ended.
     app.state.delivery_task = task
     try:

@@ -125,7 +125,14 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 
 def new_worker(app: FastAPI, settings: Settings, transports: Transports) -> DeliveryWorker:
-    return DeliveryWorker(app.state.sessionmaker, app.state.sealer, settings, transports, wake=asyncio.Event())
+    return DeliveryWorker(
+        app.state.sessionmaker,
+        app.state.sealer,
+        settings,
+        transports,
+        reader=app.state.reader,
+        wake=asyncio.Event(),
+    )
 
 
 @pytest.fixture
@@ -1091,7 +1098,14 @@ class TestOneBadEventStopsNothing:
         stop, wake = asyncio.Event(), asyncio.Event()
         settings = delivery_settings.model_copy(update={"worker_poll_seconds": SLOW_POLL_SECONDS})
         loop = asyncio.create_task(
-            run_worker(delivery_app.state.sessionmaker, delivery_app.state.sealer, settings, stop=stop, wake=wake)
+            run_worker(
+                delivery_app.state.sessionmaker,
+                delivery_app.state.sealer,
+                settings,
+                reader=delivery_app.state.reader,
+                stop=stop,
+                wake=wake,
+            )
         )
         await make_user(client)
         wake.set()
@@ -1118,7 +1132,14 @@ class TestWorkerLoop:
         stop, wake = asyncio.Event(), asyncio.Event()
         settings = delivery_settings.model_copy(update={"worker_poll_seconds": SLOW_POLL_SECONDS})
         loop = asyncio.create_task(
-            run_worker(delivery_app.state.sessionmaker, delivery_app.state.sealer, settings, stop=stop, wake=wake)
+            run_worker(
+                delivery_app.state.sessionmaker,
+                delivery_app.state.sealer,
+                settings,
+                reader=delivery_app.state.reader,
+                stop=stop,
+                wake=wake,
+            )
         )
         await make_user(client)
         wake.set()
@@ -1151,6 +1172,7 @@ class TestWorkerLoop:
         )
         serving.state.sessionmaker = delivery_app.state.sessionmaker
         serving.state.sealer = delivery_app.state.sealer
+        serving.state.reader = delivery_app.state.reader
         async with deliver_in_app(serving):
             await make_user(client)
             wake_delivery_worker(serving)

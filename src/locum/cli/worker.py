@@ -53,6 +53,7 @@ async def _deliver(settings: "Settings") -> None:
 
     from locum.app import run_worker
     from locum.db.engine import create_engine, create_sessionmaker
+    from locum.db.reads import open_reader
     from locum.instances.master_key import open_sealer
     from locum.logs import configure_logging
 
@@ -66,6 +67,10 @@ async def _deliver(settings: "Settings") -> None:
     try:
         sealer = await open_sealer(engine, settings, may_create_key=False)
         logger.info("locum worker is delivering webhooks from %s", engine.url.render_as_string(hide_password=True))
-        await run_worker(create_sessionmaker(engine), sealer, settings, stop=stop)
+        reader = await open_reader(settings, engine)
+        try:
+            await run_worker(create_sessionmaker(engine), sealer, settings, reader=reader, stop=stop)
+        finally:
+            await reader.close()
     finally:
         await engine.dispose()

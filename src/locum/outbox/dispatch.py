@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import ColumnElement, Insert, Select, Table, func, select, update
+from sqlalchemy import ColumnElement, Exists, Insert, Select, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -111,6 +111,11 @@ def _undispatched(limit: int) -> Select[str, str, str]:
         .order_by(Event.created_at, Event.id)
         .limit(limit)
     )
+
+
+def undispatched_event_waits() -> Exists:
+    """Whether an event waits to be fanned out (for a select's column)."""
+    return _undispatched(1).with_only_columns(Event.id).exists()
 
 
 async def undispatched_event_ids(session: AsyncSession, *, limit: int = FAN_OUT_BATCH_SIZE) -> list[str]:

@@ -30,7 +30,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, ColumnElement, Select, Table, bindparam, case, insert, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Exists,
+    Select,
+    Table,
+    bindparam,
+    case,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -124,7 +136,7 @@ class SigningKeys:
         return self._keys[sealed_secret]
 
 
-def _due(at_ms: int, batch_size: int) -> Select[str]:
+def _due(at_ms: int | ColumnElement[int], batch_size: int) -> Select[str]:
     """Due deliveries of enabled endpoints, most overdue first."""
     enabled_endpoints = select(WebhookEndpoint.id).where(WebhookEndpoint.enabled.is_(True))
     return across_instances(
@@ -138,6 +150,11 @@ def _due(at_ms: int, batch_size: int) -> Select[str]:
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
         .limit(batch_size)
     )
+
+
+def due_delivery_waits(at_ms: ColumnElement[int]) -> Exists:
+    """Whether a delivery is due at `at_ms` (for a select's column)."""
+    return _due(at_ms, 1).exists()
 
 
 async def due_delivery_ids(session: AsyncSession, *, at_ms: int, batch_size: int) -> list[str]:

@@ -5,9 +5,10 @@ sender for both, and gives it its HTTP transports); any number of them may share
 repository.py for the leases that keep them from attempting one delivery twice at once).
 
 Each pass is one short transaction: store the attempts that finished, fan out a batch of events,
-lease due deliveries. A pass with no outcomes to store first looks, in a read-only transaction,
-whether any event or delivery is waiting: an idle worker polls without taking SQLite's write lock,
-which each poll otherwise held from every request's write for its duration.
+lease due deliveries. A pass with no outcomes to store first looks, with one statement on the
+bare-driver reader (db/reads.py), whether any event or delivery is waiting: an idle worker polls
+without taking SQLite's write lock, which each poll otherwise held from every request's write for
+its duration, and at a small cost.
 
 The worker holds up to MAX_HELD leased deliveries, MAX_IN_FLIGHT of them
 being attempted (tasks, outside any transaction) and the rest queued: an attempt that ends starts
@@ -38,11 +39,13 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from prometheus_client import Counter
+from sqlalchemy import BigInteger, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
-from locum.db.engine import READ_ONLY_OPTION
 from locum.db.failures import is_transient
+from locum.db.reads import Reader
+from locum.db.scoping import across_instances
 from locum.kit.clock import now_ms
 from locum.kit.sealing import Sealer
 from locum.outbox.delivery import (
@@ -53,12 +56,19 @@ from locum.outbox.delivery import (
     Transports,
     attempt,
 )
-from locum.outbox.dispatch import FAN_OUT_BATCH_SIZE, fail_event, fan_out, undispatched_event_ids
+from locum.outbox.dispatch import (
+    FAN_OUT_BATCH_SIZE,
+    fail_event,
+    fan_out,
+    undispatched_event_ids,
+    undispatched_event_waits,
+)
 from locum.outbox.isolation import at_once_or_alone, each_alone
 from locum.outbox.repository import (
     SigningKeys,
     StoredFailure,
     due_delivery_ids,
+    due_delivery_waits,
     fail_deliveries,
     lease_due,
     record_outcomes,
@@ -78,6 +88,10 @@ ATTEMPT_LEASE_MARGIN_MS = round(DELIVERY_TIMEOUT_SECONDS * 1000) + 15_000
 STOP_GRACE_SECONDS = 5.0
 ERROR_BACKOFF_SECONDS = 1.0
 UNATTEMPTED_ERROR = "locum could not attempt this delivery (see its log)"
+# An idle worker's look for work: one row, (an event waits, a delivery is due at :at_ms).
+WORK_WAITING = across_instances(
+    select(undispatched_event_waits(), due_delivery_waits(bindparam("at_ms", type_=BigInteger)))
+)
 
 DELIVERY_FAILURES = Counter(
     "locum_webhook_delivery_failures_total", "Failed webhook delivery attempts stored by this server's workers"
@@ -135,9 +149,11 @@ class DeliveryWorker:
         settings: Settings,
         transports: Transports,
         *,
+        reader: Reader,
         wake: asyncio.Event,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._reader = reader
         self._keys = SigningKeys(sealer)
         self._schedule = settings.webhook_retry_schedule
         self._poll_seconds = settings.worker_poll_seconds
@@ -192,12 +208,14 @@ class DeliveryWorker:
         return PassResult(fanned_out, len(leased))
 
     async def _work_waits(self, room: int) -> bool:
-        """Whether an event waits to be fanned out, or (with room to lease) a delivery is due."""
-        async with self._sessionmaker() as session:
-            await session.connection(execution_options={READ_ONLY_OPTION: True})
-            if await undispatched_event_ids(session, limit=1):
-                return True
-            return room > 0 and bool(await due_delivery_ids(session, at_ms=now_ms(), batch_size=1))
+        """Whether an event waits to be fanned out, or (with room to lease) a delivery is due.
+
+        On the bare-driver reader, one statement: polled 20 times a second by every idle worker, it
+        cost ~5 ms of CPU each through an ORM session, ~10% of a core."""
+        ((event_waits, delivery_due),) = await self._reader.fetch(
+            self._reader.prepared(WORK_WAITING), {"at_ms": now_ms()}
+        )
+        return bool(event_waits) or (room > 0 and bool(delivery_due))
 
     def _keep_for_next_pass(self, finished: Sequence[AttemptOutcome], unused: Sequence[LeasedDelivery]) -> None:
         # Stored by the next pass instead: the lease guard makes a late store harmless.
