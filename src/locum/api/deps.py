@@ -40,10 +40,29 @@ def request_value_of(metadata: tuple[Any, ...]) -> RequestValue[Any] | None:
     return None
 
 
+# Where the request's session is kept (in the request's state), for LocumRoute to commit and close.
+SESSION_STATE_KEY = "db_session"
+
+
+def request_session(request: Request) -> AsyncSession | None:
+    """The session the request opened, if it opened one."""
+    session: AsyncSession | None = request.scope.get("state", {}).get(SESSION_STATE_KEY)
+    return session
+
+
+def _keep_session(request: Request, session: AsyncSession) -> None:
+    request.scope.setdefault("state", {})[SESSION_STATE_KEY] = session
+
+
+def forget_session(request: Request) -> None:
+    """After LocumRoute closed it: a request run again opens a new one."""
+    request.scope.get("state", {}).pop(SESSION_STATE_KEY, None)
+
+
 def _db_session(request: Request) -> AsyncSession:
     """The request's write session; LocumRoute commits it before responding and closes it."""
     session: AsyncSession = request.app.state.sessionmaker()
-    request.state.db_session = session
+    _keep_session(request, session)
     return session
 
 
@@ -55,10 +74,10 @@ class SessionOnDemand:
         self._request = request
 
     def __call__(self) -> AsyncSession:
-        session: AsyncSession | None = getattr(self._request.state, "db_session", None)
+        session = request_session(self._request)
         if session is None:
             session = self._request.app.state.sessionmaker()
-            self._request.state.db_session = session
+            _keep_session(self._request, session)
         return session
 
 
@@ -69,7 +88,7 @@ def _session_on_demand(request: Request) -> SessionOnDemand:
 def _read_session(request: Request) -> AsyncSession:
     """A session for requests that only read through the ORM: it never takes SQLite's write lock."""
     session: AsyncSession = request.app.state.read_sessionmaker()
-    request.state.db_session = session
+    _keep_session(request, session)
     return session
 
 
@@ -93,12 +112,13 @@ def _request_context(request: Request) -> RequestContext:
     """The instance and calling machine (resolved by the auth middleware, which also checked the
     Clerk-API-Version)."""
     settings: Settings = request.app.state.settings
+    state = request.scope["state"]
     return RequestContext(
-        instance=request.state.instance,
+        instance=state["instance"],
         origin=settings.origin,
-        api_version=request.state.api_version,
+        api_version=state["api_version"],
         http_request=current_http_request(),
-        machine_id=request.state.machine_id,
+        machine_id=state["machine_id"],
     )
 
 

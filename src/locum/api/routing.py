@@ -21,10 +21,9 @@ import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.bodies import BODY_READ_TIMEOUT_SECONDS, MAX_JSON_BODY_BYTES, check_json_body
-from locum.api.deps import RequestValue, request_value_of
+from locum.api.deps import RequestValue, forget_session, request_session, request_value_of
 from locum.api.errors import RequestRefused, request_body_timeout, request_body_too_large
 from locum.db.constraints import commit
 from locum.db.failures import is_lock_conflict
@@ -127,7 +126,7 @@ class LocumRoute(APIRoute):
         async def attempt(request: ClerkRequest) -> Response:
             try:
                 response = await handler(request)
-                session: AsyncSession | None = getattr(request.state, "db_session", None)
+                session = request_session(request)
                 if session is not None:
                     await commit(session)
                     if has_outbox_work(session):
@@ -135,9 +134,9 @@ class LocumRoute(APIRoute):
                         wake_delivery_worker(request.app)
                 return response
             finally:
-                session = getattr(request.state, "db_session", None)
+                session = request_session(request)
                 if session is not None:
-                    request.state.db_session = None
+                    forget_session(request)
                     await session.close()
 
         async def handle(request: Request) -> Response:
