@@ -10,7 +10,6 @@ M2M token endpoints also take a machine's secret key, which authenticates as tha
 (`machine_id` in the request context).
 """
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from locum.api.errors import (
@@ -19,7 +18,7 @@ from locum.api.errors import (
     clerk_key_invalid,
     machine_secret_key_invalid,
 )
-from locum.api.versioning import DEFAULT_VERSION, read_api_version
+from locum.api.versioning import DEFAULT_VERSION, VERSION_HEADER, read_api_version
 from locum.instances.registry import InstanceContext, InstanceRegistry, MachineCaller
 from locum.kit.keys import is_secret_key_format
 
@@ -31,6 +30,20 @@ MACHINE_KEY_PREFIXES = ("/v1/m2m_tokens", "/m2m_tokens")
 # public operations (the interstitial).
 PUBLIC_PREFIXES = ("/locum/images/", "/locum/webhooks/dashboard", "/v1/public/")
 VERSIONED_PREFIX = "/v1/"
+AUTHORIZATION_HEADER = b"authorization"
+VERSION_HEADER_NAME = VERSION_HEADER.encode()
+
+
+def _authorization_and_version(scope: Scope) -> tuple[str, str | None]:
+    """The first Authorization header ("" without one) and the first Clerk-API-Version header, in one
+    pass over the headers (ASGI servers give their names in lower case)."""
+    authorization = version = None
+    for name, value in scope["headers"]:
+        if name == AUTHORIZATION_HEADER and authorization is None:
+            authorization = value.decode("latin-1")
+        elif name == VERSION_HEADER_NAME and version is None:
+            version = value.decode("latin-1")
+    return authorization or "", version
 
 
 def _requires_key(path: str) -> bool:
@@ -59,9 +72,14 @@ class InstanceAuthMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and _requires_key(scope["path"]):
             registry: InstanceRegistry = scope["app"].state.registry
+            authorization, version_header = _authorization_and_version(scope)
             try:
-                caller = await _authenticate(registry, Headers(scope=scope).get("authorization", ""), scope["path"])
-                version = read_api_version(scope) if scope["path"].startswith(VERSIONED_PREFIX) else DEFAULT_VERSION
+                caller = await _authenticate(registry, authorization, scope["path"])
+                version = (
+                    read_api_version(scope, version_header)
+                    if scope["path"].startswith(VERSIONED_PREFIX)
+                    else DEFAULT_VERSION
+                )
             except ClerkError as error:
                 await error.response()(scope, receive, send)
                 return

@@ -4,9 +4,16 @@ Services only flush; the route commits once after the endpoint returns, and a fa
 rolls everything back (outbox events included, since they share the transaction). A transaction the
 database ended for a lock conflict is run again, up to LOCK_CONFLICT_ATTEMPTS times, before the
 client sees 409 `conflict`.
+
+An endpoint's request values (api/deps.py's RequestValue: the context, the reader, sessions) are
+computed here from the request, not solved by FastAPI: FastAPI sees the endpoint take the request
+instead of them.
 """
 
 import asyncio
+import functools
+import inspect
+import typing
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -14,9 +21,9 @@ import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.bodies import BODY_READ_TIMEOUT_SECONDS, MAX_JSON_BODY_BYTES, check_json_body
+from locum.api.deps import RequestValue, forget_session, request_session, request_value_of
 from locum.api.errors import RequestRefused, request_body_timeout, request_body_too_large
 from locum.db.constraints import commit
 from locum.db.failures import is_lock_conflict
@@ -25,6 +32,8 @@ from locum.outbox.worker import wake_delivery_worker
 
 # A request whose transaction lost a lock conflict (deadlock, lock timeout) runs again, this often at most.
 LOCK_CONFLICT_ATTEMPTS = 3
+# The parameter FastAPI passes the request in, for an endpoint that does not take it itself.
+REQUEST_PARAMETER = "locum_request"
 
 
 class ClerkRequest(Request):
@@ -72,14 +81,52 @@ class ClerkRequest(Request):
         return self._json
 
 
+def _with_request_values(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """`endpoint`, computing its RequestValue parameters from the request FastAPI passes instead."""
+    if not inspect.iscoroutinefunction(endpoint):
+        return endpoint
+    hints = typing.get_type_hints(endpoint, include_extras=True)
+    signature = inspect.signature(endpoint)
+    computed: dict[str, RequestValue[Any]] = {}
+    kept = []
+    own_request_parameter = None
+    for name, parameter in signature.parameters.items():
+        hint = hints.get(name, parameter.annotation)
+        value = request_value_of(getattr(hint, "__metadata__", ()))
+        if value is not None:
+            computed[name] = value
+            continue
+        if isinstance(hint, type) and issubclass(hint, Request):
+            own_request_parameter = name
+        kept.append(parameter.replace(annotation=hint))
+    if not computed:
+        return endpoint
+    if own_request_parameter is None:
+        kept.append(inspect.Parameter(REQUEST_PARAMETER, inspect.Parameter.KEYWORD_ONLY, annotation=Request))
+    request_parameter = own_request_parameter or REQUEST_PARAMETER
+
+    @functools.wraps(endpoint)
+    async def with_request_values(**values: Any) -> Any:
+        request = values[request_parameter] if own_request_parameter else values.pop(REQUEST_PARAMETER)
+        for name, value in computed.items():
+            values[name] = value.compute(request)
+        return await endpoint(**values)
+
+    with_request_values.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
+    return with_request_values
+
+
 class LocumRoute(APIRoute):
+    def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+        super().__init__(path, _with_request_values(endpoint), **options)
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def attempt(request: ClerkRequest) -> Response:
             try:
                 response = await handler(request)
-                session: AsyncSession | None = getattr(request.state, "db_session", None)
+                session = request_session(request)
                 if session is not None:
                     await commit(session)
                     if has_outbox_work(session):
@@ -87,9 +134,9 @@ class LocumRoute(APIRoute):
                         wake_delivery_worker(request.app)
                 return response
             finally:
-                session = getattr(request.state, "db_session", None)
+                session = request_session(request)
                 if session is not None:
-                    request.state.db_session = None
+                    forget_session(request)
                     await session.close()
 
         async def handle(request: Request) -> Response:

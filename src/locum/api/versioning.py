@@ -1,6 +1,6 @@
 """Clerk-API-Version: taken from the header or the `__clerk_api_version` query parameter."""
 
-from starlette.datastructures import Headers, QueryParams
+from starlette.datastructures import QueryParams
 from starlette.types import Scope
 
 from locum.api.errors import api_version_invalid
@@ -11,9 +11,9 @@ VERSION_HEADER = "clerk-api-version"
 VERSION_QUERY = "__clerk_api_version"
 
 
-def read_api_version(scope: Scope) -> str:
-    """The version the request asks for (the default when it names none); raises api_version_invalid."""
-    header = Headers(scope=scope).get(VERSION_HEADER)
+def read_api_version(scope: Scope, header: str | None) -> str:
+    """The version the request asks for (the default when it names none), given its VERSION_HEADER
+    header's value; raises api_version_invalid."""
     query = QueryParams(scope["query_string"]).get(VERSION_QUERY) if scope["query_string"] else None
     if header is not None and query is not None:
         raise api_version_invalid(
