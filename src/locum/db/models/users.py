@@ -2,7 +2,18 @@
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from locum.db.base import ID_LENGTH, Base, InstanceScoped, Timestamped
@@ -32,6 +43,17 @@ class User(InstanceScoped, Timestamped, Base):
         Index(None, "instance_id", "last_name", "id"),
         Index(None, "instance_id", "username_normalized", "id"),
         Index(None, "instance_id", "banned", "created_at", "id"),
+        # The users an order by the primary email/phone/wallet places after (or before) the others.
+        *(
+            Index(
+                f"ix_users_instance_id_id_without_{primary}",
+                "instance_id",
+                "id",
+                sqlite_where=text(f"{primary}_id IS NULL"),
+                postgresql_where=text(f"{primary}_id IS NULL"),
+            )
+            for primary in ("primary_email_address", "primary_phone_number", "primary_web3_wallet")
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
