@@ -12,7 +12,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,17 +42,10 @@ class User(InstanceScoped, Timestamped, Base):
         Index(None, "instance_id", "last_name", "id"),
         Index(None, "instance_id", "username_normalized", "id"),
         Index(None, "instance_id", "banned", "created_at", "id"),
-        # The users an order by the primary email/phone/wallet places after (or before) the others.
-        *(
-            Index(
-                f"ix_users_instance_id_id_without_{primary}",
-                "instance_id",
-                "id",
-                sqlite_where=text(f"{primary}_id IS NULL"),
-                postgresql_where=text(f"{primary}_id IS NULL"),
-            )
-            for primary in ("primary_email_address", "primary_phone_number", "primary_web3_wallet")
-        ),
+        # An order by the primary email/phone/wallet finds each one's user, then those without one.
+        Index(None, "instance_id", "primary_email_address_id", "id"),
+        Index(None, "instance_id", "primary_phone_number_id", "id"),
+        Index(None, "instance_id", "primary_web3_wallet_id", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)

@@ -10,8 +10,9 @@ user's primary email address, phone number or web3 wallet.
   `order_by=members_count`. An organization is inserted before its memberships (their foreign
   key), so it starts at 0 whatever its insert says (a snapshot holds the count, then the
   memberships that make it).
-- Partial indexes of the users without a primary email address / phone number / web3 wallet, in
-  id order: an order by the primary one walks the identifications' unique index, then these.
+- Users by their primary email address / phone number / web3 wallet id (then id): an order by the
+  primary one walks the identifications' unique index and finds each one's user through these, then
+  reads the users without one (NULL) in id order from them.
 
 Revision ID: 0017
 Revises: 0016
@@ -30,12 +31,7 @@ depends_on: Union[str, Sequence[str], None] = None
 
 COUNTED_TABLES = ('users', 'organizations', 'organization_memberships')
 SLOTS = 8
-# index name -> the users' column that is NULL for the users it holds
-WITHOUT_PRIMARY = {
-    'ix_users_instance_id_id_without_primary_email_address': 'primary_email_address_id',
-    'ix_users_instance_id_id_without_primary_phone_number': 'primary_phone_number_id',
-    'ix_users_instance_id_id_without_primary_web3_wallet': 'primary_web3_wallet_id',
-}
+PRIMARY_IDS = ('primary_email_address_id', 'primary_phone_number_id', 'primary_web3_wallet_id')
 
 # PostgreSQL trigger function -> its body
 POSTGRESQL_FUNCTIONS = {
@@ -143,9 +139,8 @@ def upgrade() -> None:
         ' WHERE organization_memberships.organization_id = organizations.id)'
     )
     op.create_index('ix_organizations_instance_id_members_count_id', 'organizations', ['instance_id', 'members_count', 'id'])
-    for name, column in WITHOUT_PRIMARY.items():
-        condition = sa.text(f'{column} IS NULL')
-        op.create_index(name, 'users', ['instance_id', 'id'], sqlite_where=condition, postgresql_where=condition)
+    for column in PRIMARY_IDS:
+        op.create_index(f'ix_users_instance_id_{column}_id', 'users', ['instance_id', column, 'id'])
     if op.get_bind().dialect.name == 'sqlite':
         _create_sqlite_triggers()
     else:
@@ -166,8 +161,8 @@ def downgrade() -> None:
     if dialect != 'sqlite':
         for function in POSTGRESQL_FUNCTIONS:
             op.execute(f'DROP FUNCTION {function}()')
-    for name in WITHOUT_PRIMARY:
-        op.drop_index(name, table_name='users')
+    for column in PRIMARY_IDS:
+        op.drop_index(f'ix_users_instance_id_{column}_id', table_name='users')
     op.drop_index('ix_organizations_instance_id_members_count_id', table_name='organizations')
     op.execute('ALTER TABLE organizations DROP COLUMN members_count')
     op.drop_table('row_counts')

@@ -218,9 +218,11 @@ class PrimaryOrder:
 
     def page_ids(self, conditions: list[ColumnElement[bool]], ordering: Ordering) -> Select[Any]:
         """The page's user ids without looking up every user's value: the identifications' unique
-        index read in order, joined to the users whose primary they are, then the users without
-        one from their partial index. Each part stops after offset + limit rows, so the page is
-        cut from at most twice that many."""
+        index read in order, each row's user (if it is that user's primary) found through the
+        users' index on `primary_id`, then the users without one from the same index. Each part
+        stops after offset + limit rows, so the page is cut from at most twice that many. (One join
+        condition: PostgreSQL multiplies the selectivities of two, expects one row, and sorts them
+        all.)"""
 
         def direction(column: Any) -> Any:
             return column.desc() if ordering.descending else column.asc()
@@ -229,7 +231,7 @@ class PrimaryOrder:
         with_primary = (
             select(literal_column("0").label("without_primary"), self.value.label("sort_key"), User.id.label("id"))
             .select_from(self.model)
-            .join(User, and_(User.id == self.model.user_id, self.primary_id == self.model.id))
+            .join(User, self.primary_id == self.model.id)
             .where(self.model.instance_id == INSTANCE, *conditions)
             .order_by(direction(self.value))
             .limit(window)
