@@ -5,12 +5,15 @@ import asyncio
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import delete, select
 
-from locum.db.models import Organization, OrganizationMembership
+from locum.db.models import Instance, Organization, OrganizationMembership
+from locum.db.row_counts import ROW_COUNTS, instance_row_count
 from locum.instances.service import InstanceKeys
 from locum.kit.ids import new_id
 from locum.resources.organizations.lookup import get_role_by_key
 from tests.builders import inspection_session, make_user
+from tests.conftest import api_client, new_instance
 
 
 @pytest.fixture
@@ -243,3 +246,18 @@ async def test_the_count_stays_exact_under_concurrent_creations_and_deletions(cl
     assert [r.status_code for r in created + deleted] == [200] * 18
     assert (await client.get("/v1/users/count")).json()["total_count"] == 12
     assert len(ids(await client.get("/v1/users", params={"limit": 100}))) == 12
+
+
+async def test_an_instance_deleted_with_its_users_leaves_no_count(app: FastAPI) -> None:
+    """The deletion of the users that an instance's deletion cascades to does not count them back
+    into a row for the instance gone (PostgreSQL's trigger would break the foreign key)."""
+    keys = await new_instance(app)
+    async with api_client(app, keys.secret_key) as client:
+        for _ in range(2):
+            await make_user(client)
+    async with inspection_session(app) as session:
+        await session.execute(delete(Instance).where(Instance.id == keys.instance_id))
+        await session.commit()
+        counts = select(ROW_COUNTS.c.table_name).where(ROW_COUNTS.c.instance_id == keys.instance_id)
+        assert list(await session.scalars(counts)) == []
+        assert await session.scalar(instance_row_count("users", keys.instance_id)) == 0
