@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy import event
 
 from locum.db.reads import CompiledRead
-from locum.resources.users.repository import ORDER_COLUMNS
+from locum.resources.users.repository import ORDER_COLUMNS, PRIMARY_ORDERS
 
 LISTED_TABLES = (
     "users",
@@ -31,13 +31,11 @@ LISTED_TABLES = (
     "organizations",
     "organization_memberships",
 )
-# Orders by a value of another row (the primary email's address) or by an aggregate: every
-# candidate's value is looked up and sorted. Clerk offers them; an index would need the value
-# copied onto the listed row.
-ORDERS_SORTED_PER_PAGE = {
-    "users": {"email_address", "phone_number", "web3wallet"},
-    "organizations": {"members_count"},
-}
+# Orders by a value of another row (the primary email's address): the page is cut from the first
+# offset + limit candidates of two parts, each read in its index's order (the users with one through
+# the identifications' unique index, the users without one through a partial index), and only those
+# candidates are sorted: no candidate's value is looked up (`PER_CANDIDATE_LOOKUP`).
+ORDERS_SORTED_PER_PAGE = {"users": set(PRIMARY_ORDERS), "organizations": set()}
 
 USER_FILTERS = [
     pytest.param("email_address=a@example.com", id="email_address"),
@@ -142,6 +140,7 @@ PG_FULL_SCAN = re.compile(rf"Seq Scan on ({'|'.join(LISTED_TABLES)})\b")
 # every row of the instance, in some index's order: what a filter must not need to count its rows
 INSTANCE_WALK = re.compile(rf"SEARCH ({'|'.join(LISTED_TABLES)}) USING (?:COVERING )?INDEX \S+ \(instance_id=\?\)$")
 SORT = re.compile(r"^inner: USE TEMP B-TREE|TEMP B-TREE FOR RIGHT PART OF ORDER BY")
+PER_CANDIDATE_LOOKUP = re.compile(r"^inner: CORRELATED SCALAR SUBQUERY")
 # Filters that keep most rows: counting them walks the instance's rows (excluded ids), or text
 # too short for trigrams, which scans as LIKE always did.
 FILTERS_WALKING_THE_INSTANCE = {"user_id=-user_1", "organization_id=-org_1", "query=ex"}
@@ -174,6 +173,7 @@ async def _check_order(
     for sql, plan in await _explained(client, statements, plans, path):
         if not sorted_per_page:
             assert not [line for line in plan if SORT.search(line)], (sql, plan)
+        assert not [line for line in plan if PER_CANDIDATE_LOOKUP.search(line)], (sql, plan)
 
 
 class TestUserList:

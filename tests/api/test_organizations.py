@@ -253,6 +253,37 @@ class TestListOrganizations:
         listed = (await client.get("/v1/organizations", params={"include_members_count": "true"})).json()["data"]
         assert {o["id"]: o["members_count"] for o in listed} == {a["id"]: 0, b["id"]: 1, c["id"]: 2}
 
+    async def test_members_counts_and_totals_follow_every_change(self, client: httpx.AsyncClient) -> None:
+        """members_count and the totals are kept by the database (migration 0017): memberships added
+        and removed, a member's user deleted, an organization deleted with its memberships."""
+        ada, bob, cy = [await make_user(client) for _ in range(3)]
+        a = await make_organization(client, name="a", created_by=ada["id"])
+        b = await make_organization(client, name="b")
+        for user in (bob, cy):
+            added = await client.post(
+                f"/v1/organizations/{b['id']}/memberships", json={"user_id": user["id"], "role": "org:member"}
+            )
+            assert added.status_code == 200, added.text
+
+        async def listed(order_by: str) -> tuple[list[tuple[str, int]], int]:
+            params = {"order_by": order_by, "include_members_count": "true"}
+            page = (await client.get("/v1/organizations", params=params)).json()
+            return [(o["name"], o["members_count"]) for o in page["data"]], page["total_count"]
+
+        async def memberships_total() -> int:
+            total: int = (await client.get("/v1/organization_memberships")).json()["total_count"]
+            return total
+
+        assert await listed("-members_count") == ([("b", 2), ("a", 1)], 2)
+        assert await memberships_total() == 3
+        assert (await client.delete(f"/v1/organizations/{b['id']}/memberships/{bob['id']}")).status_code == 200
+        assert (await client.delete(f"/v1/users/{cy['id']}")).status_code == 200
+        assert await listed("members_count") == ([("b", 0), ("a", 1)], 2)
+        assert await memberships_total() == 1
+        assert (await client.delete(f"/v1/organizations/{a['id']}")).status_code == 200
+        assert await listed("-members_count") == ([("b", 0)], 1)
+        assert await memberships_total() == 0
+
     @pytest.mark.parametrize(
         "params",
         [

@@ -1,14 +1,19 @@
 """GET /users and GET /users/count: every filter, ordering and the cursor."""
 
+import asyncio
+
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import delete, select
 
-from locum.db.models import Organization, OrganizationMembership
+from locum.db.models import Instance, Organization, OrganizationMembership
+from locum.db.row_counts import ROW_COUNTS, instance_row_count
 from locum.instances.service import InstanceKeys
 from locum.kit.ids import new_id
 from locum.resources.organizations.lookup import get_role_by_key
 from tests.builders import inspection_session, make_user
+from tests.conftest import api_client, new_instance
 
 
 @pytest.fixture
@@ -167,3 +172,92 @@ async def test_last_active_at_since_is_the_deprecated_name_of_last_active_at_aft
     for params in ({}, {"last_active_at_since": "1"}, {"last_active_at_after": "1"}):
         response = await client.get("/v1/users/count", params=params)
         assert response.json()["total_count"] == (0 if params else 1), params
+
+
+@pytest.mark.parametrize(
+    ("field", "collection"), [("email_address", "email_addresses"), ("phone_number", "phone_numbers")]
+)
+async def test_an_order_by_the_primary_identification_pages_through_everyone(
+    client: httpx.AsyncClient, field: str, collection: str
+) -> None:
+    """Users with a primary identification of the kind by its value, those without one after them
+    ascending and before them descending, in id order; every offset cuts the same sequence."""
+    values = {"email_address": ["b@x.co", "d@x.co", "a@x.co"], "phone_number": ["+14155550102", "+14155550104"]}
+    users = [await make_user(client, **{field: [value]}) for value in values[field]]
+    users += [await make_user(client, email_address=[]) for _ in range(3)]
+    # a second identification, not the primary: it sorts first but orders no one
+    second = {"email_address": "0@x.co", "phone_number": "+14155550100"}[field]
+    created = await client.post(f"/v1/{collection}", json={"user_id": users[0]["id"], field: second, "verified": True})
+    assert created.status_code == 200, created.text
+
+    def value(user: dict) -> str | None:
+        primary = user[f"primary_{field}_id"]
+        return next((row[field] for row in user[collection] if row["id"] == primary), None)
+
+    with_primary = sorted((u for u in users if value(u) is not None), key=lambda u: value(u) or "")
+    without_primary = sorted((u for u in users if value(u) is None), key=lambda u: u["id"])
+    ascending = [u["id"] for u in with_primary + without_primary]
+    for order, expected in ((f"+{field}", ascending), (f"-{field}", ascending[::-1])):
+        assert ids(await client.get("/v1/users", params={"order_by": order, "limit": 100})) == expected
+        for offset in range(len(users) + 1):
+            page = ids(await client.get("/v1/users", params={"order_by": order, "limit": 2, "offset": offset}))
+            assert page == expected[offset : offset + 2], (order, offset)
+        banned = ids(await client.get("/v1/users", params={"order_by": order, "banned": "false", "offset": 1}))
+        assert banned == expected[1:]
+
+
+async def test_an_order_by_the_primary_email_follows_a_change_of_primary(client: httpx.AsyncClient) -> None:
+    first = await make_user(client, email_address=["m@x.co"])
+    second = await make_user(client, email_address=["n@x.co"])
+    created = await client.post(
+        "/v1/email_addresses", json={"user_id": second["id"], "email_address": "a@x.co", "verified": True}
+    )
+    assert created.status_code == 200, created.text
+    order = {"order_by": "email_address"}
+    assert ids(await client.get("/v1/users", params=order)) == [first["id"], second["id"]]
+    patched = await client.patch(f"/v1/users/{second['id']}", json={"primary_email_address_id": created.json()["id"]})
+    assert patched.status_code == 200, patched.text
+    assert ids(await client.get("/v1/users", params=order)) == [second["id"], first["id"]]
+
+
+async def test_the_count_without_filters_follows_creations_and_deletions(
+    client: httpx.AsyncClient, other_client: httpx.AsyncClient
+) -> None:
+    async def count(http: httpx.AsyncClient) -> int:
+        response = await http.get("/v1/users/count")
+        assert response.status_code == 200, response.text
+        total: int = response.json()["total_count"]
+        return total
+
+    assert await count(client) == 0
+    users = [await make_user(client) for _ in range(3)]
+    await make_user(other_client)
+    assert (await count(client), await count(other_client)) == (3, 1)
+    assert (await client.delete(f"/v1/users/{users[0]['id']}")).status_code == 200
+    assert (await count(client), await count(other_client)) == (2, 1)
+
+
+async def test_the_count_stays_exact_under_concurrent_creations_and_deletions(client: httpx.AsyncClient) -> None:
+    """Each write changes the count in its own transaction (db/row_counts.py); on PostgreSQL these
+    run on several connections at once."""
+    kept = [await make_user(client) for _ in range(6)]
+    created = await asyncio.gather(*(client.post("/v1/users", json={}) for _ in range(12)))
+    deleted = await asyncio.gather(*(client.delete(f"/v1/users/{user['id']}") for user in kept))
+    assert [r.status_code for r in created + deleted] == [200] * 18
+    assert (await client.get("/v1/users/count")).json()["total_count"] == 12
+    assert len(ids(await client.get("/v1/users", params={"limit": 100}))) == 12
+
+
+async def test_an_instance_deleted_with_its_users_leaves_no_count(app: FastAPI) -> None:
+    """The deletion of the users that an instance's deletion cascades to does not count them back
+    into a row for the instance gone (PostgreSQL's trigger would break the foreign key)."""
+    keys = await new_instance(app)
+    async with api_client(app, keys.secret_key) as client:
+        for _ in range(2):
+            await make_user(client)
+    async with inspection_session(app) as session:
+        await session.execute(delete(Instance).where(Instance.id == keys.instance_id))
+        await session.commit()
+        counts = select(ROW_COUNTS.c.table_name).where(ROW_COUNTS.c.instance_id == keys.instance_id)
+        assert list(await session.scalars(counts)) == []
+        assert await session.scalar(instance_row_count("users", keys.instance_id)) == 0

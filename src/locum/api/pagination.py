@@ -100,9 +100,12 @@ async def page_of(
     ordering: Ordering,
     column: Any,
     id_column: Any,
+    count: Select[Any] | None = None,
 ) -> Page[Any]:
-    """One page of `statement`'s rows (scalars) and the count of all of them."""
-    total = await session.scalar(count_of(statement))
+    """One page of `statement`'s rows (scalars) and the count of all of them: `count_of(statement)`,
+    or `count` when the caller has a cheaper statement of it (an instance's row count, for a list
+    without filters: db/row_counts.py)."""
+    total = await session.scalar(count if count is not None else count_of(statement))
     rows = await session.scalars(page_rows(statement, page, ordering=ordering, column=column, id_column=id_column))
     return Page(list(rows), int(total or 0))
 

@@ -110,6 +110,7 @@ class Organization(InstanceScoped, Timestamped, Base):
         UniqueConstraint("instance_id", "slug"),
         Index(None, "instance_id", "created_at", "id"),
         Index(None, "instance_id", "name", "id"),
+        Index(None, "instance_id", "members_count", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
@@ -123,6 +124,8 @@ class Organization(InstanceScoped, Timestamped, Base):
     private_metadata: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
     role_set_key: Mapped[str | None] = mapped_column(String(KEY_LENGTH))
     last_active_at: Mapped[int | None] = mapped_column(BigInteger)
+    # Kept by the database (triggers of migration 0017): how many memberships the organization has.
+    members_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class OrganizationMembership(InstanceScoped, Timestamped, Base):

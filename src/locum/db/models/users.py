@@ -2,7 +2,17 @@
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from locum.db.base import ID_LENGTH, Base, InstanceScoped, Timestamped
@@ -32,6 +42,10 @@ class User(InstanceScoped, Timestamped, Base):
         Index(None, "instance_id", "last_name", "id"),
         Index(None, "instance_id", "username_normalized", "id"),
         Index(None, "instance_id", "banned", "created_at", "id"),
+        # An order by the primary email/phone/wallet finds each one's user, then those without one.
+        Index(None, "instance_id", "primary_email_address_id", "id"),
+        Index(None, "instance_id", "primary_phone_number_id", "id"),
+        Index(None, "instance_id", "primary_web3_wallet_id", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)

@@ -16,6 +16,7 @@ from locum.api.ordering import Ordering
 from locum.api.pagination import Page, PageQuery, page_of
 from locum.api.query import check_filter_sizes
 from locum.db.models import EmailAddress, OrganizationMembership, PhoneNumber, Role, User, Web3Wallet
+from locum.db.row_counts import instance_row_count
 from locum.db.text_search import contains, full_name
 from locum.kit.identifiers import email_lookup_key, normalize_phone, normalize_web3_wallet
 from locum.resources.organization_memberships.schemas import MembershipListQuery
@@ -115,7 +116,10 @@ class MembershipListRepository(MembershipRepository):
         clauses = [*conditions, column.expression]
         if any(User.__table__ in find_tables(clause, check_columns=True) for clause in clauses):
             statement = statement.join(User, (User.id == OrganizationMembership.user_id) & self.scope(User))
-        return await page_of(self.session, statement, page, ordering=ordering, column=column, id_column=self.model.id)
+        count = None if conditions else instance_row_count("organization_memberships", self.instance_id)
+        return await page_of(
+            self.session, statement, page, ordering=ordering, column=column, id_column=self.model.id, count=count
+        )
 
     async def users_by_id(self, user_ids: set[str]) -> dict[str, User]:
         """The members' users, with the email addresses their public data shows."""

@@ -23,6 +23,7 @@ from locum.db.models import (
     RolePermission,
 )
 from locum.db.repository import InstanceRepository
+from locum.db.row_counts import instance_row_count
 from locum.db.text_search import contains_indexed, search_values
 from locum.kit.clock import now_ms
 from locum.resources.organizations.schemas import OrganizationListParams
@@ -35,13 +36,7 @@ ROLE_WITH_PERMISSIONS = selectinload(OrganizationMembership.role).selectinload(R
 ORDER_COLUMNS: dict[str, Any] = {
     "created_at": Organization.created_at,
     "name": Organization.name,
-    "members_count": counting(OrganizationMembership)
-    .where(
-        OrganizationMembership.instance_id == Organization.instance_id,
-        OrganizationMembership.organization_id == Organization.id,
-    )
-    .correlate(Organization)
-    .scalar_subquery(),
+    "members_count": Organization.members_count,
 }
 
 
@@ -97,10 +92,12 @@ class OrganizationRepository(InstanceRepository[Organization]):
         return conditions
 
     async def page(self, params: OrganizationListParams, ordering: Ordering) -> Page[Organization]:
-        statement = self.select().where(*self._filters(params))
+        filters = self._filters(params)
+        statement = self.select().where(*filters)
         column = ORDER_COLUMNS[ordering.field]
+        count = None if filters else instance_row_count("organizations", self.instance_id)
         return await page_of(
-            self.session, statement, params, ordering=ordering, column=column, id_column=Organization.id
+            self.session, statement, params, ordering=ordering, column=column, id_column=Organization.id, count=count
         )
 
     async def members_counts(self, organization_ids: list[str]) -> dict[str, int]:

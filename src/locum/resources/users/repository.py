@@ -8,9 +8,23 @@ parameters into SQL. Neither sees the other's side.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import BindParameter, ColumnElement, Select, Table, and_, bindparam, or_, select, union
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    literal_column,
+    or_,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import selectinload
 
 from locum.api.errors import not_found
@@ -30,8 +44,10 @@ from locum.db.models import (
     User,
     Web3Wallet,
 )
+from locum.db.planner_stats import selective_range
 from locum.db.reads import Reader, Row
 from locum.db.repository import InstanceRepository, Lock
+from locum.db.row_counts import instance_row_count
 from locum.db.text_search import contains_indexed, full_name, search_values
 from locum.kit.identifiers import email_lookup_key, normalize_phone, normalize_web3_wallet
 from locum.resources.users.errors import provider_filter_incomplete
@@ -108,12 +124,12 @@ CONDITIONS: dict[str, Callable[[Binds], ColumnElement[bool]]] = {
     "username_query": lambda b: contains_indexed(User.username, b),
     "name_query": _matches_name,
     "banned": lambda b: User.banned == b[0],
-    "last_active_at_before": lambda b: User.last_active_at < b[0],
-    "last_active_at_after": lambda b: User.last_active_at > b[0],
-    "created_at_before": lambda b: User.created_at < b[0],
-    "created_at_after": lambda b: User.created_at > b[0],
-    "last_sign_in_at_before": lambda b: User.last_sign_in_at < b[0],
-    "last_sign_in_at_after": lambda b: User.last_sign_in_at > b[0],
+    "last_active_at_before": lambda b: selective_range(User.last_active_at < b[0]),
+    "last_active_at_after": lambda b: selective_range(User.last_active_at > b[0]),
+    "created_at_before": lambda b: selective_range(User.created_at < b[0]),
+    "created_at_after": lambda b: selective_range(User.created_at > b[0]),
+    "last_sign_in_at_before": lambda b: selective_range(User.last_sign_in_at < b[0]),
+    "last_sign_in_at_after": lambda b: selective_range(User.last_sign_in_at > b[0]),
     "provider": lambda b: _owned_by(
         ExternalAccount, and_(ExternalAccount.provider == b[0], ExternalAccount.provider_user_id.in_(b[1:]))
     ),
@@ -186,12 +202,68 @@ def _primary(model: Any, column: Any, primary_id: Any) -> Any:
     return select(column).where(model.instance_id == INSTANCE, model.id == primary_id).scalar_subquery()
 
 
+@dataclass(frozen=True)
+class PrimaryOrder:
+    """An order by the value of the user's primary identification of a kind: `value` (unique in the
+    instance) of the `model` row that `primary_id` names; the users without one come last
+    ascending and first descending, in id order (Ordering.apply's NULL placement)."""
+
+    model: Any
+    value: Any
+    primary_id: Any
+
+    def sort_key(self) -> Any:
+        """The value of each user's row, for ordering a page's rows (a lookup each)."""
+        return _primary(self.model, self.value, self.primary_id)
+
+    def page_ids(self, conditions: list[ColumnElement[bool]], ordering: Ordering) -> Select[Any]:
+        """The page's user ids without looking up every user's value: the identifications' unique
+        index read in order, each row's user (if it is that user's primary) found through the
+        users' index on `primary_id`, then the users without one from the same index. Each part
+        stops after offset + limit rows, so the page is cut from at most twice that many. (One join
+        condition: PostgreSQL multiplies the selectivities of two, expects one row, and sorts them
+        all.)"""
+
+        def direction(column: Any) -> Any:
+            return column.desc() if ordering.descending else column.asc()
+
+        window: ColumnElement[int] = bindparam("limit", type_=Integer) + bindparam("offset", type_=Integer)
+        with_primary = (
+            select(literal_column("0").label("without_primary"), self.value.label("sort_key"), User.id.label("id"))
+            .select_from(self.model)
+            .join(User, self.primary_id == self.model.id)
+            .where(self.model.instance_id == INSTANCE, *conditions)
+            .order_by(direction(self.value))
+            .limit(window)
+            .subquery()
+        )
+        without_primary = (
+            select(literal_column("1").label("without_primary"), User.id.label("sort_key"), User.id.label("id"))
+            .where(self.primary_id.is_(None), *conditions)
+            .order_by(direction(User.id))
+            .limit(window)
+            .subquery()
+        )
+        candidates = union_all(select(with_primary), select(without_primary)).subquery()
+        return (
+            select(candidates.c.id)
+            .order_by(direction(candidates.c.without_primary), direction(candidates.c.sort_key))
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset"))
+        )
+
+
+PRIMARY_ORDERS = {
+    "email_address": PrimaryOrder(EmailAddress, EmailAddress.email_address_normalized, User.primary_email_address_id),
+    "web3wallet": PrimaryOrder(Web3Wallet, Web3Wallet.web3_wallet_normalized, User.primary_web3_wallet_id),
+    "phone_number": PrimaryOrder(PhoneNumber, PhoneNumber.phone_number, User.primary_phone_number_id),
+}
 ORDER_COLUMNS: dict[str, Any] = {
     "created_at": User.created_at,
     "updated_at": User.updated_at,
-    "email_address": _primary(EmailAddress, EmailAddress.email_address_normalized, User.primary_email_address_id),
-    "web3wallet": _primary(Web3Wallet, Web3Wallet.web3_wallet_normalized, User.primary_web3_wallet_id),
-    "phone_number": _primary(PhoneNumber, PhoneNumber.phone_number, User.primary_phone_number_id),
+    "email_address": PRIMARY_ORDERS["email_address"].sort_key(),
+    "web3wallet": PRIMARY_ORDERS["web3wallet"].sort_key(),
+    "phone_number": PRIMARY_ORDERS["phone_number"].sort_key(),
     "first_name": User.first_name,
     "last_name": User.last_name,
     "username": User.username_normalized,
@@ -217,9 +289,16 @@ def _list_statement(
     if with_cursor:
         conditions.append(_after_cursor(ordering.descending))
     order = (ordering.apply(ORDER_COLUMNS[ordering.field]), ordering.apply(User.id))
+    primary_order = PRIMARY_ORDERS.get(ordering.field)
     # The page's ids first, from the order's index alone, then only their rows: a deep offset
     # skips index entries, not users' documents.
-    page_ids = select(User.id).where(*conditions).order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
+    page_ids: Select[Any]
+    if primary_order is not None:
+        page_ids = primary_order.page_ids(conditions, ordering)
+    else:
+        page_ids = (
+            select(User.id).where(*conditions).order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
+        )
     return select(*DOCUMENT_COLUMNS).where(User.instance_id == INSTANCE, User.id.in_(page_ids)).order_by(*order)
 
 
@@ -254,9 +333,11 @@ class UserReads:
         return await self.reader.fetch(read, parameters)
 
     async def count(self, filters: UserFilters) -> int:
+        """How many users match; without a filter, the instance's row count (db/row_counts.py)."""
         values = _bind_values(filters)
         read = self.reader.prepared_by_shape(
-            ("users.count", _shape(values)), lambda: counting(User).where(*_conditions(values))
+            ("users.count", _shape(values)),
+            lambda: counting(User).where(*_conditions(values)) if values else instance_row_count("users", INSTANCE),
         )
         rows = await self.reader.fetch(read, _parameters(self.instance_id, values))
         return int(rows[0][0])
