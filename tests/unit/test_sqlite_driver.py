@@ -4,6 +4,7 @@ the writer lock (db/sqlite_driver.py)."""
 import asyncio
 import fcntl
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +124,21 @@ async def test_a_connection_dropped_in_a_write_transaction_lets_the_next_writer_
             assert [tuple(row) for row in await other.exec_driver_sql("SELECT name FROM things")] == [("b",)]
     finally:
         await engine.dispose()
+
+
+def test_a_writer_waits_for_the_writer_lock_no_longer_than_the_busy_timeout(tmp_path: Path) -> None:
+    database = tmp_path / "held.db"
+    lock = WriterLock(str(database), timeout_seconds=0.2)
+    holder = os.open(f"{database}{WriterLock.SUFFIX}", os.O_RDWR)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        started = time.monotonic()
+        lock.acquire()
+        assert not lock.held
+        assert 0.2 <= time.monotonic() - started < 2
+        fcntl.flock(holder, fcntl.LOCK_UN)
+        lock.acquire()
+        assert lock.held
+    finally:
+        os.close(holder)
+        lock.close()

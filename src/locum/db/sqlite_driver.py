@@ -18,6 +18,8 @@ import asyncio
 import fcntl
 import os
 import sqlite3
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any
@@ -27,6 +29,14 @@ import aiosqlite
 MEMORY_DATABASE = ":memory:"
 # aiosqlite's own default: rows per fetch when a cursor is iterated.
 ITER_CHUNK_SIZE = 64
+# sqlite3.connect's default busy timeout.
+DEFAULT_TIMEOUT_SECONDS = 5.0
+# A writer polling another process's hold of the writer lock pauses this long, doubling up to the most.
+FIRST_POLL_PAUSE_SECONDS = 0.0001
+MAX_POLL_PAUSE_SECONDS = 0.001
+# One in-memory writer queue per database file (by real path) in this process.
+_IN_PROCESS_LOCKS: dict[str, threading.Lock] = {}
+_IN_PROCESS_LOCKS_GUARD = threading.Lock()
 
 
 class _Outcome:
@@ -42,23 +52,49 @@ class _Outcome:
 class WriterLock:
     """An exclusive flock on `<database>-writer`, held by one connection of any process from its
     BEGIN IMMEDIATE to the end of that transaction. (Not on the database file itself: closing any
-    descriptor of it would drop SQLite's own POSIX locks of this process.)"""
+    descriptor of it would drop SQLite's own POSIX locks of this process.)
+
+    A process's writers first queue on one in-memory lock per database, which the kernel hands to
+    the next at once; only the one at its head polls the file, pausing at most MAX_POLL_PAUSE_SECONDS
+    (SQLite's busy handler pauses up to 100 ms). The wait is bounded by the busy timeout: a writer
+    that has not had the lock by then goes on to BEGIN IMMEDIATE, which waits and fails as it did
+    without the lock, so a transaction that never ends cannot hang every other writer."""
 
     SUFFIX = "-writer"
 
-    def __init__(self, database: str) -> None:
+    def __init__(self, database: str, timeout_seconds: float) -> None:
         self._fd = os.open(database + self.SUFFIX, os.O_RDWR | os.O_CREAT, 0o600)
+        self._timeout_seconds = timeout_seconds
+        with _IN_PROCESS_LOCKS_GUARD:
+            self._in_process = _IN_PROCESS_LOCKS.setdefault(os.path.realpath(database), threading.Lock())
         self.held = False
 
     def acquire(self) -> None:
-        """Wait for the lock (blocking the calling thread: call it on the connection's thread)."""
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-        self.held = True
+        """Wait for the lock, up to the busy timeout (blocking the calling thread: call it on the
+        connection's thread)."""
+        deadline = time.monotonic() + self._timeout_seconds
+        if not self._in_process.acquire(timeout=self._timeout_seconds):
+            return
+        pause = FIRST_POLL_PAUSE_SECONDS
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._in_process.release()
+                    return
+                time.sleep(min(pause, remaining))
+                pause = min(2 * pause, MAX_POLL_PAUSE_SECONDS)
+            else:
+                self.held = True
+                return
 
     def release(self) -> None:
         if self.held:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             self.held = False
+            self._in_process.release()
 
     def close(self) -> None:
         if self._fd >= 0:
@@ -217,7 +253,7 @@ def connect_sqlite(database: str, **options: Any) -> OneTripConnection:
         lambda: sqlite3.connect(database, check_same_thread=False, **options), ITER_CHUNK_SIZE
     )
     if database != MEMORY_DATABASE:
-        connection.writer_lock = WriterLock(database)
+        connection.writer_lock = WriterLock(database, options.get("timeout", DEFAULT_TIMEOUT_SECONDS))
     # As SQLAlchemy does for the connections it opens itself: a pool never closed can't keep the
     # interpreter from exiting.
     connection._thread.daemon = True
