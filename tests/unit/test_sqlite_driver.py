@@ -1,5 +1,10 @@
-"""SQLite statements make one trip each to the aiosqlite connection's thread (db/sqlite_driver.py)."""
+"""SQLite statements make one trip each to the aiosqlite connection's thread, and writers queue on
+the writer lock (db/sqlite_driver.py)."""
 
+import asyncio
+import fcntl
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -7,7 +12,8 @@ import aiosqlite
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from locum.db.engine import create_engine
+from locum.db.engine import READ_ONLY_OPTION, create_engine
+from locum.db.sqlite_driver import WriterLock
 from locum.settings import Settings
 
 
@@ -59,3 +65,80 @@ async def test_a_failed_statement_leaves_its_transaction_to_roll_back(tmp_path: 
             assert (await connection.exec_driver_sql("SELECT count(*) FROM things")).scalar() == 0
     finally:
         await engine.dispose()
+
+
+def _writer_lock_free(database: Path) -> bool:
+    """Whether another process could take the writers' lock now (then gives it back)."""
+    descriptor = os.open(f"{database}{WriterLock.SUFFIX}", os.O_RDWR)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(descriptor)
+    return True
+
+
+async def test_a_write_transaction_holds_the_writer_lock_until_it_ends(tmp_path: Path) -> None:
+    database = tmp_path / "writers.db"
+    engine = create_engine(Settings(database_url=f"sqlite:///{database}", data_dir=tmp_path))
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("CREATE TABLE things (name TEXT UNIQUE)")
+        assert _writer_lock_free(database)
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("INSERT INTO things VALUES ('a')")
+            assert not _writer_lock_free(database)
+        assert _writer_lock_free(database)
+        with pytest.raises(IntegrityError):
+            async with engine.begin() as connection:
+                await connection.exec_driver_sql("INSERT INTO things VALUES ('a')")
+        assert _writer_lock_free(database)
+        async with engine.connect() as connection:
+            reader = await connection.execution_options(**{READ_ONLY_OPTION: True})
+            await reader.exec_driver_sql("SELECT 1")
+            assert _writer_lock_free(database)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_connection_dropped_in_a_write_transaction_lets_the_next_writer_in(tmp_path: Path) -> None:
+    database = tmp_path / "dropped.db"
+    engine = create_engine(Settings(database_url=f"sqlite:///{database}", data_dir=tmp_path))
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("CREATE TABLE things (name TEXT)")
+        connection = await engine.connect()
+        await connection.begin()
+        await connection.exec_driver_sql("INSERT INTO things VALUES ('a')")
+        assert not _writer_lock_free(database)
+        await connection.invalidate()
+        await connection.close()
+        for _ in range(100):
+            if _writer_lock_free(database):
+                break
+            await asyncio.sleep(0.01)
+        assert _writer_lock_free(database)
+        async with engine.begin() as other:
+            await other.exec_driver_sql("INSERT INTO things VALUES ('b')")
+            assert [tuple(row) for row in await other.exec_driver_sql("SELECT name FROM things")] == [("b",)]
+    finally:
+        await engine.dispose()
+
+
+def test_a_writer_waits_for_the_writer_lock_no_longer_than_the_busy_timeout(tmp_path: Path) -> None:
+    database = tmp_path / "held.db"
+    lock = WriterLock(str(database), timeout_seconds=0.2)
+    holder = os.open(f"{database}{WriterLock.SUFFIX}", os.O_RDWR)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        started = time.monotonic()
+        lock.acquire()
+        assert not lock.held
+        assert 0.2 <= time.monotonic() - started < 2
+        fcntl.flock(holder, fcntl.LOCK_UN)
+        lock.acquire()
+        assert lock.held
+    finally:
+        os.close(holder)
+        lock.close()

@@ -91,7 +91,7 @@ def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
     def _on_begin(connection: Any) -> None:
         read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
         driver: OneTripConnection = connection.connection.driver_connection
-        driver.begin_with_next_statement("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        driver.begin_with_next_statement(write=not read_only)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -13,10 +13,12 @@ never in the session, so nothing else in the request may load them after.
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from functools import cache
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, insert, inspect, select, update
+from sqlalchemy import ColumnElement, Insert, Select, Table, Update, bindparam, insert, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapper
 
 from locum.db.base import Base, InstanceScoped
 from locum.db.constraints import execute
@@ -27,24 +29,42 @@ Model = TypeVar("Model", bound=Base)
 Lock = Callable[[Select[Any]], Select[Any]]
 
 
+@cache
+def _columns(mapper: Mapper[Any]) -> tuple[tuple[str, Any], ...]:
+    """(attribute key, its column's Python-side default or None) for each column of `mapper`."""
+    return tuple((attribute.key, attribute.columns[0].default) for attribute in mapper.column_attrs)
+
+
 def set_defaults(*rows: Base) -> None:
     """Give each column of the new `rows` not set yet its Python-side default, as a flush would: so
     that what renders them before `InstanceRepository.insert_rows` reads what will be stored."""
     for row in rows:
         state = inspect(row)
-        for attribute in state.mapper.column_attrs:
-            if attribute.key in state.dict:
+        for key, default in _columns(state.mapper):
+            if key in state.dict:
                 continue
-            default = attribute.columns[0].default
             value = None
             if default is not None:
                 value = default.arg(None) if default.is_callable else default.arg
-            setattr(row, attribute.key, value)
+            setattr(row, key, value)
 
 
 def column_values(row: Base) -> dict[str, Any]:
     """Every column of `row`, by name."""
-    return {attribute.key: getattr(row, attribute.key) for attribute in inspect(row).mapper.column_attrs}
+    return {key: getattr(row, key) for key, _ in _columns(inspect(row).mapper)}
+
+
+@cache
+def _insert(table: Table) -> Insert:
+    return insert(table)
+
+
+@cache
+def _update_one(table: Table) -> Update:
+    # Bind names apart from the columns', which name the SET values.
+    return update(table).where(
+        table.c.instance_id == bindparam("where_instance_id"), table.c.id == bindparam("where_id")
+    )
 
 
 class InstanceRepository(ABC, Generic[Model]):
@@ -89,15 +109,14 @@ class InstanceRepository(ABC, Generic[Model]):
                 raise ValueError(f"a row of instance {values['instance_id']} inserted for {self.instance_id}")
             by_table.setdefault(inspect(row).mapper.local_table, []).append(values)
         for table, table_rows in by_table.items():
-            await execute(self.session, insert(table), table_rows)
+            await execute(self.session, _insert(table), table_rows)
 
     async def update_values(self, id: str, values: dict[str, Any]) -> None:
         """UPDATE the columns `values` names of the row `id` (which the caller has locked); a
         unique-constraint violation on an identifier raises IdentifierTaken."""
         if values:
-            table = inspect(self.model).local_table
-            statement = update(table).where(table.c.instance_id == self.instance_id, table.c.id == id)
-            await execute(self.session, statement, values)
+            statement = _update_one(inspect(self.model).local_table)
+            await execute(self.session, statement, {**values, "where_instance_id": self.instance_id, "where_id": id})
 
     @abstractmethod
     def not_found(self, id: str) -> Exception:

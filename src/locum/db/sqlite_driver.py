@@ -7,17 +7,36 @@ with SQLite's one write lock held all along. Here a cursor executes, fetches and
 (its rows, description and counts kept), and opening or closing it costs none; a transaction's
 BEGIN goes in the trip of its first statement (`begin_with_next_statement`), and a commit or
 rollback with no transaction open (the pool's reset after every commit) costs none either.
+
+Writers of a database file queue on a lock file beside it (`WriterLock`) before their BEGIN
+IMMEDIATE: the kernel wakes the next one the moment the last commits. Left to SQLite, a writer that
+finds the write lock taken sleeps in its busy handler, 1, 2, 5, … up to 100 ms between tries, so
+under two workers' concurrent writes most of a write's time was spent asleep with the lock free.
 """
 
+import asyncio
+import fcntl
+import os
 import sqlite3
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any
 
 import aiosqlite
 
+MEMORY_DATABASE = ":memory:"
 # aiosqlite's own default: rows per fetch when a cursor is iterated.
 ITER_CHUNK_SIZE = 64
+# sqlite3.connect's default busy timeout.
+DEFAULT_TIMEOUT_SECONDS = 5.0
+# A writer polling another process's hold of the writer lock pauses this long, doubling up to the most.
+FIRST_POLL_PAUSE_SECONDS = 0.0001
+MAX_POLL_PAUSE_SECONDS = 0.001
+# One in-memory writer queue per database file (by real path) in this process.
+_IN_PROCESS_LOCKS: dict[str, threading.Lock] = {}
+_IN_PROCESS_LOCKS_GUARD = threading.Lock()
 
 
 class _Outcome:
@@ -30,11 +49,79 @@ class _Outcome:
         self.lastrowid = cursor.lastrowid
 
 
-def _run(connection: sqlite3.Connection, begin: str | None, sql: str, parameters: Any, many: bool) -> _Outcome:
-    """On the connection's thread: the transaction's `begin`, if due, and the whole statement, with a
-    cursor of its own."""
+class WriterLock:
+    """An exclusive flock on `<database>-writer`, held by one connection of any process from its
+    BEGIN IMMEDIATE to the end of that transaction. (Not on the database file itself: closing any
+    descriptor of it would drop SQLite's own POSIX locks of this process.)
+
+    A process's writers first queue on one in-memory lock per database, which the kernel hands to
+    the next at once; only the one at its head polls the file, pausing at most MAX_POLL_PAUSE_SECONDS
+    (SQLite's busy handler pauses up to 100 ms). The wait is bounded by the busy timeout: a writer
+    that has not had the lock by then goes on to BEGIN IMMEDIATE, which waits and fails as it did
+    without the lock, so a transaction that never ends cannot hang every other writer."""
+
+    SUFFIX = "-writer"
+
+    def __init__(self, database: str, timeout_seconds: float) -> None:
+        self._fd = os.open(database + self.SUFFIX, os.O_RDWR | os.O_CREAT, 0o600)
+        self._timeout_seconds = timeout_seconds
+        with _IN_PROCESS_LOCKS_GUARD:
+            self._in_process = _IN_PROCESS_LOCKS.setdefault(os.path.realpath(database), threading.Lock())
+        self.held = False
+
+    def acquire(self) -> None:
+        """Wait for the lock, up to the busy timeout (blocking the calling thread: call it on the
+        connection's thread)."""
+        deadline = time.monotonic() + self._timeout_seconds
+        if not self._in_process.acquire(timeout=self._timeout_seconds):
+            return
+        pause = FIRST_POLL_PAUSE_SECONDS
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._in_process.release()
+                    return
+                time.sleep(min(pause, remaining))
+                pause = min(2 * pause, MAX_POLL_PAUSE_SECONDS)
+            else:
+                self.held = True
+                return
+
+    def release(self) -> None:
+        if self.held:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            self.held = False
+            self._in_process.release()
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            self.release()
+            os.close(self._fd)
+            self._fd = -1
+
+
+def _run(
+    connection: sqlite3.Connection,
+    begin: str | None,
+    writer_lock: WriterLock | None,
+    sql: str,
+    parameters: Any,
+    many: bool,
+) -> _Outcome:
+    """On the connection's thread: the transaction's `begin`, if due (a writer's after taking
+    `writer_lock`), and the whole statement, with a cursor of its own."""
     if begin is not None:
-        connection.execute(begin)
+        if writer_lock is not None:
+            writer_lock.acquire()
+        try:
+            connection.execute(begin)
+        except BaseException:
+            if writer_lock is not None:
+                writer_lock.release()
+            raise
     cursor = connection.cursor()
     try:
         if many:
@@ -102,34 +189,61 @@ class OneTripCursor:
         return self._outcome.lastrowid if self._outcome is not None else None
 
 
+def _end_transaction(connection: sqlite3.Connection, end: Any, writer_lock: WriterLock | None) -> None:
+    """On the connection's thread: commit or roll back (`end`), then let the next writer in."""
+    try:
+        end()
+    finally:
+        if writer_lock is not None and not connection.in_transaction:
+            writer_lock.release()
+
+
 class OneTripConnection(aiosqlite.Connection):
     _pending_begin: str | None = None
+    _pending_writer_lock: WriterLock | None = None
+    # None for an in-memory database (one connection, nothing to queue with).
+    writer_lock: WriterLock | None = None
 
     def cursor(self) -> OneTripCursor:  # type: ignore[override]  # no trip: opened with its statement
         return OneTripCursor(self)
 
-    def begin_with_next_statement(self, begin: str) -> None:
-        """Begin the transaction with `begin` (a BEGIN statement) in the trip of the next statement;
-        it fails there if it fails (a lock not had within the busy timeout)."""
-        self._pending_begin = begin
+    def begin_with_next_statement(self, *, write: bool) -> None:
+        """Begin the transaction in the trip of the next statement: a writer's with BEGIN IMMEDIATE
+        (SQLite's write lock, taken after the WriterLock), a reader's with a deferred BEGIN. It fails
+        there if it fails (the write lock not had within the busy timeout)."""
+        self._pending_begin = "BEGIN IMMEDIATE" if write else "BEGIN"
+        self._pending_writer_lock = self.writer_lock if write else None
 
     async def run(self, sql: str, parameters: Any, many: bool) -> _Outcome:
         begin, self._pending_begin = self._pending_begin, None
-        outcome: _Outcome = await self._execute(_run, self._conn, begin, sql, parameters, many)
+        writer_lock, self._pending_writer_lock = self._pending_writer_lock, None
+        outcome: _Outcome = await self._execute(_run, self._conn, begin, writer_lock, sql, parameters, many)
         return outcome
 
     # A transaction that ran no statement never began. in_transaction reads the connection's
     # autocommit flag: no trip.
 
     async def commit(self) -> None:
-        self._pending_begin = None
-        if self._conn.in_transaction:
-            await super().commit()
+        await self._end(self._conn.commit)
 
     async def rollback(self) -> None:
-        self._pending_begin = None
+        await self._end(self._conn.rollback)
+
+    async def _end(self, end: Any) -> None:
+        self._pending_begin, self._pending_writer_lock = None, None
         if self._conn.in_transaction:
-            await super().rollback()
+            await self._execute(_end_transaction, self._conn, end, self.writer_lock)
+        elif self.writer_lock is not None:
+            # A transaction SQLite already rolled back (some errors do) still holds the lock.
+            self.writer_lock.release()
+
+    def stop(self) -> "asyncio.Future[Any] | None":
+        # On the connection's thread, after what is queued there (a writer may be waiting for the
+        # lock): a connection dropped in a transaction must not keep every writer out. close() and
+        # SQLAlchemy's terminate both come through here.
+        if self.writer_lock is not None:
+            self._tx.put_nowait((None, self.writer_lock.close))
+        return super().stop()
 
 
 def connect_sqlite(database: str, **options: Any) -> OneTripConnection:
@@ -138,6 +252,8 @@ def connect_sqlite(database: str, **options: Any) -> OneTripConnection:
     connection = OneTripConnection(
         lambda: sqlite3.connect(database, check_same_thread=False, **options), ITER_CHUNK_SIZE
     )
+    if database != MEMORY_DATABASE:
+        connection.writer_lock = WriterLock(database, options.get("timeout", DEFAULT_TIMEOUT_SECONDS))
     # As SQLAlchemy does for the connections it opens itself: a pool never closed can't keep the
     # interpreter from exiting.
     connection._thread.daemon = True

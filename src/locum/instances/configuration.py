@@ -9,7 +9,7 @@ concurrent changes of one instance apply one after the other (no lost update on 
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.locking import locked
@@ -66,26 +66,39 @@ def defaults(group: str, environment_type: str) -> dict[str, Any]:
     return values
 
 
-async def _row(session: AsyncSession, instance_id: str, *, lock: bool) -> InstanceConfiguration:
+def _missing(instance_id: str) -> LookupError:
+    # The row is made with the instance (instances/service.py, and migration 0008 for older ones).
+    return LookupError(f"instance {instance_id} has no configuration row")
+
+
+async def _locked_row(session: AsyncSession, instance_id: str) -> InstanceConfiguration:
     statement = select(InstanceConfiguration).where(InstanceConfiguration.instance_id == instance_id)
-    row = await session.scalar(locked(statement) if lock else statement)
+    row = await session.scalar(locked(statement))
     if row is None:
-        # Made with the instance (instances/service.py, and migration 0008 for older ones).
-        raise LookupError(f"instance {instance_id} has no configuration row")
+        raise _missing(instance_id)
     return row
+
+
+# Built once: every user creation reads its restrictions, and building the statement cost more
+# than running it.
+STORED_VALUES = select(InstanceConfiguration.values).where(
+    InstanceConfiguration.instance_id == bindparam("instance_id")
+)
 
 
 async def read_group(session: AsyncSession, ctx: RequestContext, group: str) -> dict[str, Any]:
     """The group's settings: what was set, over Clerk's defaults."""
-    row = await _row(session, ctx.instance_id, lock=False)
-    return defaults(group, ctx.instance.environment_type) | row.values.get(group, {})
+    stored = (await session.execute(STORED_VALUES, {"instance_id": ctx.instance_id})).scalar_one_or_none()
+    if stored is None:
+        raise _missing(ctx.instance_id)
+    return defaults(group, ctx.instance.environment_type) | stored.get(group, {})
 
 
 async def update_group(
     session: AsyncSession, ctx: RequestContext, group: str, changes: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Set `changes` in the group (row-locked until commit); returns the group's settings after."""
-    row = await _row(session, ctx.instance_id, lock=True)
+    row = await _locked_row(session, ctx.instance_id)
     stored = dict(row.values)
     stored[group] = {**stored.get(group, {}), **changes}
     # A new dict, so the ORM sees the JSON column change.

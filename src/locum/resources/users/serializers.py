@@ -2,7 +2,16 @@
 
 import orjson
 
-from locum.db.models import EmailAddress, ExternalAccount, Passkey, PhoneNumber, TrustedDevice, User, Web3Wallet
+from locum.db.models import (
+    EmailAddress,
+    EnterpriseAccount,
+    ExternalAccount,
+    Passkey,
+    PhoneNumber,
+    TrustedDevice,
+    User,
+    Web3Wallet,
+)
 from locum.kit.clock import now_ms
 from locum.kit.json_types import JSON, columns
 from locum.kit.sealing import Sealer
@@ -194,15 +203,36 @@ USER_COLLECTIONS = (
 
 
 def user_collections_json(user: User) -> JSON:
-    """The USER_COLLECTIONS of the user's JSON, from its rows (loaded, or set on a new user)."""
+    """The USER_COLLECTIONS of the user's JSON, from its loaded rows."""
+    return collections_json(
+        email_addresses=user.email_addresses,
+        phone_numbers=user.phone_numbers,
+        web3_wallets=user.web3_wallets,
+        passkeys=user.passkeys,
+        external_accounts=user.external_accounts,
+        enterprise_accounts=user.enterprise_accounts,
+    )
+
+
+def collections_json(
+    *,
+    email_addresses: list[EmailAddress],
+    phone_numbers: list[PhoneNumber],
+    web3_wallets: list[Web3Wallet],
+    passkeys: list[Passkey],
+    external_accounts: list[ExternalAccount],
+    enterprise_accounts: list[EnterpriseAccount],
+) -> JSON:
+    """The USER_COLLECTIONS of a user's JSON from these rows of it: for a new user, whose rows are
+    rendered as built (setting them on its relationships would cost more than rendering them)."""
     return {
-        "email_addresses": [email_address_json(row) for row in user.email_addresses],
-        "phone_numbers": [phone_number_json(row) for row in user.phone_numbers],
-        "web3_wallets": [web3_wallet_json(row) for row in user.web3_wallets],
-        "passkeys": [passkey_json(row) for row in user.passkeys],
-        "external_accounts": [external_account_json(row) for row in user.external_accounts],
-        "saml_accounts": saml_accounts_json(user.enterprise_accounts),
-        "enterprise_accounts": [enterprise_account_json(row) for row in user.enterprise_accounts],
+        "email_addresses": [email_address_json(row) for row in email_addresses],
+        "phone_numbers": [phone_number_json(row) for row in phone_numbers],
+        "web3_wallets": [web3_wallet_json(row) for row in web3_wallets],
+        "passkeys": [passkey_json(row) for row in passkeys],
+        "external_accounts": [external_account_json(row) for row in external_accounts],
+        "saml_accounts": saml_accounts_json(enterprise_accounts),
+        "enterprise_accounts": [enterprise_account_json(row) for row in enterprise_accounts],
     }
 
 

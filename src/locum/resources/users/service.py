@@ -53,10 +53,10 @@ from locum.resources.users.repository import DEFAULT_ORDER, ORDER_COLUMNS, UserR
 from locum.resources.users.schemas import CreateUserBody, UpdateUserBody, UserFilters, UserListParams
 from locum.resources.users.serializers import (
     STORED_ORIGIN,
+    collections_json,
     current_document,
     deleted_user_json,
     stored_collections,
-    user_collections_json,
     user_json,
 )
 
@@ -278,23 +278,23 @@ async def create_user(session: AsyncSession, ctx: RequestContext, body: CreateUs
         user.username_normalized = body.username.lower()
     emails = body.email_address or []
     phones = body.phone_number or []
-    user.email_addresses = [
+    # Rendered and inserted as built, never set on the user's relationships (see collections_json).
+    email_addresses = [
         new_email_address(user, address, status=status, at_ms=created_at)
         for address, status in zip(
             emails, _statuses(emails, body.email_address_identification_status, "email_address"), strict=True
         )
     ]
-    user.phone_numbers = [
+    phone_numbers = [
         new_phone_number(user, number, status=status, at_ms=created_at)
         for number, status in zip(
             phones, _statuses(phones, body.phone_number_identification_status, "phone_number"), strict=True
         )
     ]
-    user.web3_wallets = [new_web3_wallet(user, address, at_ms=created_at) for address in body.web3_wallet or []]
-    user.passkeys, user.external_accounts, user.enterprise_accounts = [], [], []
-    user.primary_email_address_id = user.email_addresses[0].id if user.email_addresses else None
-    user.primary_phone_number_id = user.phone_numbers[0].id if user.phone_numbers else None
-    user.primary_web3_wallet_id = user.web3_wallets[0].id if user.web3_wallets else None
+    web3_wallets = [new_web3_wallet(user, address, at_ms=created_at) for address in body.web3_wallet or []]
+    user.primary_email_address_id = email_addresses[0].id if email_addresses else None
+    user.primary_phone_number_id = phone_numbers[0].id if phone_numbers else None
+    user.primary_web3_wallet_id = web3_wallets[0].id if web3_wallets else None
     if body.totp_secret is not None:
         user.sealed_totp_secret = sealer.seal(check_totp_secret(body.totp_secret))
     if body.backup_codes:
@@ -310,10 +310,17 @@ async def create_user(session: AsyncSession, ctx: RequestContext, body: CreateUs
     if stored is not None:
         user.password_digest, user.password_hasher = stored
         user.password_last_updated_at = created_at
-    identifications = [*user.email_addresses, *user.phone_numbers, *user.web3_wallets]
+    identifications = [*email_addresses, *phone_numbers, *web3_wallets]
     set_defaults(user, *identifications)
     user.updated_at = now_ms()
-    collections = user_collections_json(user)
+    collections = collections_json(
+        email_addresses=email_addresses,
+        phone_numbers=phone_numbers,
+        web3_wallets=web3_wallets,
+        passkeys=[],
+        external_accounts=[],
+        enterprise_accounts=[],
+    )
     user.document = orjson.dumps(user_json(user, STORED_ORIGIN, collections))
     data = user_json(user, ctx.origin, collections)
     # After the hashing and the rendering: the check is the request's first statement, and on SQLite
@@ -321,9 +328,9 @@ async def create_user(session: AsyncSession, ctx: RequestContext, body: CreateUs
     await check_identifiers(
         session,
         ctx,
-        email_addresses=[email.email_address for email in user.email_addresses],
-        phone_numbers=[phone.phone_number for phone in user.phone_numbers],
-        web3_wallets=[wallet.web3_wallet_normalized for wallet in user.web3_wallets],
+        email_addresses=[email.email_address for email in email_addresses],
+        phone_numbers=[phone.phone_number for phone in phone_numbers],
+        web3_wallets=[wallet.web3_wallet_normalized for wallet in web3_wallets],
     )
     event = new_event(session, ctx, "user.created", data)
     await UserRepository(session, ctx.instance_id).insert_rows(user, *identifications, event)
