@@ -6,9 +6,12 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from starlette.types import Message
 
 from locum.api import routing
 from locum.api.bodies import MAX_JSON_BODY_BYTES, MAX_JSON_DEPTH, MAX_LIST_LENGTH, METADATA_MAX_BYTES
+from locum.instances.service import InstanceKeys
 from tests.builders import clerk_error, make_organization, make_user, unique_email
 
 
@@ -83,6 +86,43 @@ class TestBodyShape:
         user = await make_user(client)
         response = await client.patch(f"/v1/users/{user['id']}")
         assert response.status_code == 200, response.text
+
+    @pytest.mark.parametrize(
+        "framing", [[(b"content-length", b"0")], []], ids=["content-length 0", "no length, no transfer-encoding"]
+    )
+    async def test_a_request_that_declares_no_body_is_not_waited_for(
+        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, framing: list[tuple[bytes, bytes]]
+    ) -> None:
+        user = await make_user(client)
+        sent: list[Message] = []
+
+        async def receive_nothing() -> Message:
+            await asyncio.Event().wait()
+            raise AssertionError("unreachable")
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "PATCH",
+            "scheme": "http",
+            "path": f"/v1/users/{user['id']}",
+            "raw_path": f"/v1/users/{user['id']}".encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [
+                (b"host", b"localhost"),
+                (b"authorization", f"Bearer {instance.secret_key}".encode()),
+                *framing,
+            ],
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80),
+        }
+        await asyncio.wait_for(app(scope, receive_nothing, send), timeout=10)
+        assert sent[0]["status"] == 200
 
     @pytest.mark.parametrize("depth", [MAX_JSON_DEPTH, MAX_JSON_DEPTH + 1, 253, 1024])
     async def test_metadata_nesting_is_bounded(self, client: httpx.AsyncClient, depth: int) -> None:

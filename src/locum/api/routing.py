@@ -32,6 +32,7 @@ from locum.outbox.worker import wake_delivery_worker
 
 # A request whose transaction lost a lock conflict (deadlock, lock timeout) runs again, this often at most.
 LOCK_CONFLICT_ATTEMPTS = 3
+HTTP1_VERSIONS = ("1.0", "1.1")
 # The parameter FastAPI passes the request in, for an endpoint that does not take it itself.
 REQUEST_PARAMETER = "locum_request"
 
@@ -47,6 +48,10 @@ class ClerkRequest(Request):
     async def body(self) -> bytes:
         if not hasattr(self, "_body"):
             declared = self.headers.get("content-length", "")
+            if self._declares_no_body(declared):
+                # Nothing to wait for: skips the read's timeout and the trip through `receive`.
+                self._body = b""
+                return self._body
             if declared.isdigit() and int(declared) > MAX_JSON_BODY_BYTES:
                 raise RequestRefused(request_body_too_large(MAX_JSON_BODY_BYTES))
             try:
@@ -55,6 +60,17 @@ class ClerkRequest(Request):
             except TimeoutError:
                 raise RequestRefused(request_body_timeout(BODY_READ_TIMEOUT_SECONDS)) from None
         return self._body
+
+    def _declares_no_body(self, declared_length: str) -> bool:
+        """Content-Length 0, or in HTTP/1.x neither a length nor Transfer-Encoding (RFC 9112 6.3: then
+        the request has no body)."""
+        if declared_length == "0":
+            return True
+        return (
+            not declared_length
+            and self.scope.get("http_version") in HTTP1_VERSIONS
+            and "transfer-encoding" not in self.headers
+        )
 
     async def _read_bounded_body(self) -> bytes:
         chunks = []
