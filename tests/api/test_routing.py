@@ -63,6 +63,9 @@ class TestMethodNotAllowed:
         response = await unchecked_client.request(method, path)
         assert response.status_code == 405
         assert response.json()["errors"][0]["code"] == "method_not_allowed"
+        assert method not in response.headers["allow"].split(", ")
+        allowed = await unchecked_client.request(response.headers["allow"].split(", ")[0], path)
+        assert allowed.status_code != 405
 
 
 class TestNotFound:

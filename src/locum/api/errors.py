@@ -140,8 +140,15 @@ def route_not_found() -> ClerkError:
     return ClerkError(404, "resource_not_found", "not found", ROUTE_NOT_FOUND_MESSAGE)
 
 
-def method_not_allowed() -> ClerkError:
-    return ClerkError(405, "method_not_allowed", "method not allowed", "This method is not allowed here.")
+def method_not_allowed(allowed_methods: str | None = None) -> ClerkError:
+    """`allowed_methods`: the Allow header's value (RFC 9110 requires one on a 405), as the router gives it."""
+    return ClerkError(
+        405,
+        "method_not_allowed",
+        "method not allowed",
+        "This method is not allowed here.",
+        headers={"Allow": allowed_methods} if allowed_methods else None,
+    )
 
 
 def request_body_invalid(detail: str = "The request body is invalid.") -> ClerkError:
@@ -444,7 +451,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404:
             return route_not_found().response()
         if exc.status_code == 405:
-            return method_not_allowed().response()
+            return method_not_allowed((exc.headers or {}).get("Allow")).response()
         return ClerkError(exc.status_code, "request_invalid", str(exc.detail)).response()
 
     async def on_identifier_taken(_request: Request, exc: Exception) -> ClerkJSONResponse:
