@@ -85,9 +85,10 @@ def _run_server(
         from locum.cli.running_server import RunningServer, forget_server, record_server
         from locum.cli.snapshots import serve_export, serve_import
         from locum.logs import configure_logging
-        from locum.seeds import SeedError, read_seed_file
 
     if settings.seed_file is not None:
+        from locum.seeds import SeedError, read_seed_file
+
         try:
             read_seed_file(settings.seed_file)
         except SeedError as problem:
