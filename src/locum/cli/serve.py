@@ -203,6 +203,9 @@ def _server_options(settings: "Settings") -> dict[str, Any]:
         "log_config": None,
         "http": functools.partial(HeaderTimeoutProtocol, header_timeout_seconds=settings.header_timeout_seconds),
         "timeout_keep_alive": settings.keep_alive_timeout_seconds,
+        # locum serves no WebSocket: an upgrade request is answered as the HTTP request it also is,
+        # and uvicorn imports no WebSocket library at start.
+        "ws": "none",
     }
 
 
