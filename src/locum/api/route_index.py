@@ -206,16 +206,18 @@ class RouteIndex:
     def _taken(self) -> list[BaseRoute]:
         """The app's top-level routes at the first request; the group keys they make."""
         if self._top_level is None:
-            self._top_level = list(self._router.routes)
+            top_level = list(self._router.routes)
             keys: set[GroupKey] = {(ANY_SEGMENT, ANY_SEGMENT)}
-            for route in self._top_level:
+            for route in top_level:
                 if isinstance(route, DeferredInclusion):
                     route_keys = route.groups
                 else:
                     route_keys = frozenset(key for _, key in self._keyed(route))
                 for first, second in route_keys:
                     keys.update({(first, second), (first, ANY_SEGMENT)})
+            # The keys first: `group` reads them without the lock once the routes are taken.
             self._keys = keys
+            self._top_level = top_level
         return self._top_level
 
     def _keyed(self, top_level: BaseRoute) -> list[tuple[BaseRoute, GroupKey]]:
