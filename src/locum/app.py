@@ -19,7 +19,7 @@ from locum.api.guards import RequestTargetMiddleware, UnhandledErrorMiddleware
 from locum.api.health import Readiness, install_health
 from locum.api.metrics import install_metrics
 from locum.api.rate_limits import RATE_LIMITS_CLERK, RateLimitMiddleware
-from locum.api.route_index import install_route_index
+from locum.api.route_index import include_deferred, install_route_index
 from locum.api.route_templates import install_route_templates
 from locum.api.tracing import TracingMiddleware
 from locum.api.versioning import DEFAULT_VERSION
@@ -38,58 +38,7 @@ from locum.logs import JSON_FORMAT, configure_logging
 from locum.messages import run_email_sender
 from locum.outbox.delivery import Transports
 from locum.outbox.worker import MAX_IN_FLIGHT, DeliveryWorker, install_delivery_wake
-from locum.resources import (
-    actor_tokens,
-    admin_portal_links,
-    agent_tasks,
-    api_keys,
-    beta_features,
-    billing,
-    billing_credits,
-    billing_discounts,
-    clients,
-    directories,
-    domains,
-    email_addresses,
-    frontend,
-    images,
-    instance_settings,
-    interstitial,
-    invitations,
-    jwks,
-    jwt_templates,
-    locum_admin,
-    locum_instances,
-    locum_reset,
-    m2m_tokens,
-    machines,
-    messages_admin,
-    oauth_applications,
-    organization_domains,
-    organization_invitations,
-    organization_memberships,
-    organization_roles,
-    organizations,
-    phone_numbers,
-    proxy_checks,
-    redirect_urls,
-    role_sets,
-    saml_connections,
-    sign_in_tokens,
-    sign_ups,
-    svix,
-    templates,
-    testing_tokens,
-    users,
-    waitlist_entries,
-    webhook_endpoints,
-    webhook_replay,
-)
-from locum.resources.enterprise_connections import routes as enterprise_connections
-from locum.resources.identifier_lists.routes import router as identifier_lists_router
-from locum.resources.sessions.routes import router as sessions_router
 from locum.resources.webhook_endpoints.environment import ensure_environment_endpoint
-from locum.seeds import apply_seed, read_seed_file
 from locum.settings import Settings
 
 logger = logging.getLogger("locum")
@@ -119,6 +68,9 @@ async def prepare_database(
                 keys, webhook_secret=webhook_secret, jwt_key=instance.active_signing_key.public_pem
             )
             if settings.seed_file is not None:
+                # Imported here: the seed reaches most resource packages, which start-up imports none of.
+                from locum.seeds import apply_seed, read_seed_file
+
                 entries = read_seed_file(settings.seed_file)
                 # What the services know of the seed: a request from nobody, at the configured origin.
                 ctx = RequestContext(instance=instance, origin=settings.origin, api_version=DEFAULT_VERSION)
@@ -239,74 +191,114 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(TracingMiddleware)
     install_health(app)
 
-    # Clerk's SDKs call the machine-token endpoints without /v1.
-    versionless_routers = (m2m_tokens.router, api_keys.router, oauth_applications.access_tokens_router)
-    for router in versionless_routers:
-        app.include_router(router, include_in_schema=False)
-    # A request tries only the routes sharing its path's first two segments (api/route_index.py), in
-    # this order.
-    v1_routers = (
-        jwks.router,
-        sessions_router,
-        *users.routers,
-        email_addresses.router,
-        phone_numbers.router,
-        organizations.router,
-        organization_memberships.router,
-        organization_invitations.router,
-        organization_domains.router,
-        organization_roles.router,
-        role_sets.router,
-        instance_settings.router,
-        beta_features.router,
-        clients.router,
-        jwt_templates.router,
-        actor_tokens.router,
-        sign_in_tokens.router,
-        testing_tokens.router,
-        svix.router,
-        templates.router,
-        *versionless_routers,
-        machines.router,
-        oauth_applications.router,
-        agent_tasks.router,
-        admin_portal_links.router,
-        identifier_lists_router,
-        invitations.router,
-        sign_ups.router,
-        waitlist_entries.router,
-        domains.router,
-        redirect_urls.router,
-        proxy_checks.router,
-        *directories.routers,
-        billing.router,
-        interstitial.router,
-        saml_connections.router,
-        enterprise_connections.router,
-        billing_credits.router,
-        billing_discounts.router,
-    )
-    for router in v1_routers:
-        app.include_router(router, prefix="/v1")
-    # locum's own endpoints (what Clerk does in its dashboard or Frontend API), same secret-key auth
-    app.include_router(locum_admin.router, prefix="/locum", include_in_schema=False)
-    app.include_router(locum_instances.router, prefix="/locum", include_in_schema=False)
-    app.include_router(locum_reset.router, prefix="/locum", include_in_schema=False)
-    app.include_router(frontend.router, prefix="/locum", include_in_schema=False)
-    app.include_router(webhook_endpoints.router, prefix="/locum", include_in_schema=False)
-    app.include_router(webhook_replay.router, prefix="/locum", include_in_schema=False)
-    app.include_router(messages_admin.router, prefix="/locum", include_in_schema=False)
-    app.include_router(oauth_applications.locum_router, prefix="/locum", include_in_schema=False)
-    app.include_router(sign_ups.locum_router, prefix="/locum", include_in_schema=False)
-    app.include_router(enterprise_connections.locum_router, prefix="/locum", include_in_schema=False)
-    app.include_router(billing.locum_router, prefix="/locum", include_in_schema=False)
-    app.include_router(billing_discounts.locum_router, prefix="/locum", include_in_schema=False)
-    app.include_router(images.router)
-    app.include_router(jwks.public_router, include_in_schema=False)
+    include_resource_routes(app)
     install_docs(app)
     install_route_index(app)
     install_route_templates(app)
     return app
+
+
+# Each resource router, in routing order: a request tries only the routes sharing its path's first
+# two segments (api/route_index.py), in this order. Each is included when a request could reach it:
+# `groups` lists the first two segments of its routes' paths (tests/api/test_routing.py checks them).
+RESOURCES = "locum.resources"
+V1 = "/v1"
+LOCUM = "/locum"
+# Clerk's SDKs call the machine-token endpoints without /v1 (and locum serves them under /v1 too).
+VERSIONLESS_ROUTERS = (
+    ("m2m_tokens.routes", "router", ("/m2m_tokens", "/m2m_tokens/verify", "/m2m_tokens/{id}")),
+    ("api_keys.routes", "router", ("/api_keys", "/api_keys/verify", "/api_keys/{id}")),
+    ("oauth_applications.routes", "access_tokens_router", ("/oauth_applications/access_tokens",)),
+)
+
+
+def include_resource_routes(app: FastAPI) -> None:
+    def include(module: str, *groups: str, attribute: str = "router", prefix: str = "", listed: bool = True) -> None:
+        include_deferred(
+            app, f"{RESOURCES}.{module}", attribute, groups=groups, prefix=prefix, include_in_schema=listed
+        )
+
+    for module, attribute, groups in VERSIONLESS_ROUTERS:
+        include(module, *groups, attribute=attribute, listed=False)
+    include("jwks.routes", "/v1/jwks", prefix=V1)
+    include("sessions.routes", "/v1/sessions", prefix=V1)
+    include("users.routes", "/v1/users", attribute="routers", prefix=V1)
+    include("email_addresses.routes", "/v1/email_addresses", "/v1/users", prefix=V1)
+    include("phone_numbers.routes", "/v1/phone_numbers", "/v1/users", prefix=V1)
+    include("organizations.routes", "/v1/organizations", prefix=V1)
+    include(
+        "organization_memberships.routes",
+        "/v1/organizations",
+        "/v1/users",
+        "/v1/organization_memberships",
+        prefix=V1,
+    )
+    include(
+        "organization_invitations.routes",
+        "/v1/organizations",
+        "/v1/organization_invitations",
+        "/v1/users",
+        prefix=V1,
+    )
+    include("organization_domains.routes", "/v1/organizations", "/v1/organization_domains", prefix=V1)
+    include("organization_roles.routes", "/v1/organization_permissions", "/v1/organization_roles", prefix=V1)
+    include("role_sets.routes", "/v1/role_sets", prefix=V1)
+    include("instance_settings.routes", "/v1/instance", prefix=V1)
+    include("beta_features.routes", "/v1/beta_features", "/v1/instance", prefix=V1)
+    include("clients.routes", "/v1/clients", prefix=V1)
+    include("jwt_templates.routes", "/v1/jwt_templates", "/v1/sessions", prefix=V1)
+    include("actor_tokens.routes", "/v1/actor_tokens", prefix=V1)
+    include("sign_in_tokens.routes", "/v1/sign_in_tokens", prefix=V1)
+    include("testing_tokens.routes", "/v1/testing_tokens", prefix=V1)
+    include("svix.routes", "/v1/webhooks", prefix=V1)
+    include("templates.routes", "/v1/templates", prefix=V1)
+    for module, attribute, groups in VERSIONLESS_ROUTERS:
+        include(module, *(V1 + group for group in groups), attribute=attribute, prefix=V1)
+    include("machines.routes", "/v1/machines", prefix=V1)
+    include("oauth_applications.routes", "/v1/oauth_applications", prefix=V1)
+    include("agent_tasks.routes", "/v1/agents", prefix=V1)
+    include("admin_portal_links.routes", "/v1/admin_portal_link_tokens", prefix=V1)
+    include("identifier_lists.routes", "/v1/allowlist_identifiers", "/v1/blocklist_identifiers", prefix=V1)
+    include("invitations.routes", "/v1/invitations", prefix=V1)
+    include("sign_ups.routes", "/v1/sign_ups", prefix=V1)
+    include("waitlist_entries.routes", "/v1/waitlist_entries", prefix=V1)
+    include("domains.routes", "/v1/domains", prefix=V1)
+    include("redirect_urls.routes", "/v1/redirect_urls", prefix=V1)
+    include("proxy_checks.routes", "/v1/proxy_checks", prefix=V1)
+    include("directories.routes", "/v1/scim_directories", attribute="scim_directories_router", prefix=V1)
+    include("directories.routes", "/v1/directories", attribute="directories_router", prefix=V1)
+    include("billing.routes", "/v1/billing", "/v1/users", "/v1/organizations", prefix=V1)
+    include("interstitial.routes", "/v1/public", prefix=V1)
+    include("saml_connections.routes", "/v1/saml_connections", prefix=V1)
+    include("enterprise_connections.routes", "/v1/enterprise_connections", prefix=V1)
+    include("billing_credits.routes", "/v1/users", "/v1/organizations", prefix=V1)
+    include("billing_discounts.routes", "/v1/billing", prefix=V1)
+    # locum's own endpoints (what Clerk does in its dashboard or Frontend API), same secret-key auth
+    include("locum_admin.routes", "/locum/users", "/locum/organization_invitations", prefix=LOCUM, listed=False)
+    include("locum_instances.routes", "/locum/instances", prefix=LOCUM, listed=False)
+    include("locum_reset.routes", "/locum/reset", prefix=LOCUM, listed=False)
+    include(
+        "frontend.routes",
+        "/locum/sign_in_tokens",
+        "/locum/actor_tokens",
+        "/locum/agent_tasks",
+        "/locum/sessions",
+        "/locum/instance",
+        prefix=LOCUM,
+        listed=False,
+    )
+    include("webhook_endpoints.routes", "/locum/webhooks", prefix=LOCUM, listed=False)
+    include("webhook_replay.routes", "/locum/webhooks", prefix=LOCUM, listed=False)
+    include("messages_admin.routes", "/locum/messages", prefix=LOCUM, listed=False)
+    include(
+        "oauth_applications.routes", "/locum/oauth_applications", attribute="locum_router", prefix=LOCUM, listed=False
+    )
+    include("sign_ups.routes", "/locum/sign_ups", attribute="locum_router", prefix=LOCUM, listed=False)
+    include("enterprise_connections.routes", "/locum/users", attribute="locum_router", prefix=LOCUM, listed=False)
+    include("billing.routes", "/locum/billing", attribute="locum_router", prefix=LOCUM, listed=False)
+    include("billing_discounts.routes", "/locum/billing", attribute="locum_router", prefix=LOCUM, listed=False)
+    include("images.routes", "/locum/images")
+    include("jwks.routes", "/.well-known/jwks.json", attribute="public_router", listed=False)
 
 
 def create_app_from_env() -> FastAPI:

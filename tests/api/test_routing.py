@@ -3,16 +3,22 @@ path's group, and answers as trying every route in order would: literal before p
 path served with other methods, redirects across a trailing slash, 404 in Clerk's envelope."""
 
 import re
+import subprocess
+import sys
+import threading
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
 
 from locum.api.errors import ROUTE_NOT_FOUND_MESSAGE
-from locum.api.route_index import RouteIndex
+from locum.api.route_index import DeferredInclusion, RouteIndex, _flattened, _template_key, include_every_router
+from locum.app import create_app
 from locum.instances.service import InstanceKeys
+from locum.settings import Settings
 from tests.conftest import TEST_ORIGIN, api_client
 
 
@@ -114,3 +120,92 @@ def test_every_route_is_in_the_groups_of_the_paths_it_serves_and_redirects_from(
         assert route.matches({"type": "http", "method": "GET", "path": served})[0] is not Match.NONE
         for path in (served, served.rstrip("/") + "/"):
             assert route in index.group({"type": "http", "path": path}).routes, f"{template} not tried for {path}"
+
+
+def _served_paths(index: RouteIndex) -> list[str]:
+    """A path each route serves, with and without a trailing slash, and paths no route serves."""
+    paths = ["/", "/v1", "/v1/no_such_resource", "/no_such_prefix/users"]
+    for route in index.routes:
+        served = re.sub(r"\{[^}]+\}", "x", route.path_format)  # type: ignore[attr-defined]
+        paths += [served, served.rstrip("/") + "/"]
+    return paths
+
+
+def _described(routes: list[BaseRoute]) -> list[tuple[str, frozenset[str], str]]:
+    described = []
+    for route in routes:
+        endpoint = getattr(route, "original_route", route).endpoint  # type: ignore[attr-defined]
+        described.append(
+            (route.path_format, frozenset(route.methods), f"{endpoint.__module__}.{endpoint.__qualname__}")  # type: ignore[attr-defined]
+        )
+    return described
+
+
+class TestDeferredRouters:
+    """create_app includes the resource routers when a request could need them (api/route_index.py)."""
+
+    def test_each_declares_the_groups_its_routes_fall_in(self, settings: Settings) -> None:
+        app = create_app(settings)
+        deferred = [route for route in app.router.routes if isinstance(route, DeferredInclusion)]
+        assert deferred
+        for placeholder in deferred:
+            routes = list(_flattened(placeholder.include()))
+            assert routes, placeholder.module
+            keys = {_template_key(route.path_format) for route in routes}  # type: ignore[attr-defined]
+            assert keys == placeholder.groups, f"{placeholder.module}.{placeholder.attribute}"
+
+    def test_groups_built_on_demand_are_those_of_every_router_included_at_start(self, settings: Settings) -> None:
+        eager = create_app(settings)
+        include_every_router(eager)
+        eager_index: RouteIndex = eager.state.route_index
+        paths = _served_paths(eager_index)
+        deferred = create_app(settings)
+        deferred_index: RouteIndex = deferred.state.route_index
+        # In reverse: each group is built with only the routers it needs included.
+        deferred_groups = {
+            path: _described(deferred_index.group({"type": "http", "path": path}).routes) for path in reversed(paths)
+        }
+        for path in paths:
+            expected = _described(eager_index.group({"type": "http", "path": path}).routes)
+            assert deferred_groups[path] == expected, path
+        assert _described(deferred_index.routes) == _described(eager_index.routes)
+
+    def test_url_for_finds_a_route_of_a_router_not_included_yet(self, settings: Settings) -> None:
+        app = create_app(settings)
+        assert app.url_path_for("get_user", user_id="user_1") == "/v1/users/user_1"
+
+    def test_threads_building_one_group_at_once_build_it_once(self, settings: Settings) -> None:
+        app = create_app(settings)
+        index: RouteIndex = app.state.route_index
+        start = threading.Barrier(4)
+        groups = []
+
+        def build() -> None:
+            start.wait()
+            groups.append(index.group({"type": "http", "path": "/v1/users"}))
+
+        threads = [threading.Thread(target=build) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len({id(group) for group in groups}) == 1
+        eager = create_app(settings)
+        include_every_router(eager)
+        expected = eager.state.route_index.group({"type": "http", "path": "/v1/users"}).routes
+        assert _described(groups[0].routes) == _described(expected)
+
+    def test_starting_and_answering_healthz_imports_no_routes_module(self, tmp_path: Path) -> None:
+        script = f"""
+import sys
+from starlette.testclient import TestClient
+from locum.app import create_app
+from locum.settings import Settings
+
+app = create_app(Settings(database_url="sqlite:///:memory:", data_dir={str(tmp_path)!r}))
+with TestClient(app) as client:
+    assert client.get("/healthz").status_code == 200
+print(sorted(name for name in sys.modules if name.startswith("locum.resources.") and ".routes" in name))
+"""
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -23,6 +23,10 @@ def test_listens_on_a_free_port_and_reports_it_everywhere(tmp_path: Path, databa
         )
         assert created.status_code == 200, created.text
         assert created.json()["api_url"] == origin
+        # No WebSocket is served: a handshake is answered as plain HTTP.
+        upgrade = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13"}
+        upgrade["Sec-WebSocket-Key"] = "dGhlIHNhbXBsZSBub25jZQ=="
+        assert httpx.get(f"{origin}/healthz", headers=upgrade).status_code == 200
 
 
 def test_two_servers_get_different_ports(tmp_path: Path, database_url: str) -> None:

@@ -15,6 +15,8 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.responses import HTMLResponse
 
+from locum.api.route_index import include_every_router
+
 CLERK_OPERATION_URL = "https://clerk.com/docs/reference/backend-api#operation/{operation_id}"
 LOCUM_PREFIX = "/locum/"
 # HEAD is served wherever GET is; listing it twice would say nothing.
@@ -101,11 +103,15 @@ def render_page(operations: list[ServedOperation]) -> str:
 
 def install_docs(app: FastAPI) -> None:
     """/docs, added once every other route is in (create_app's last routes): the page lists them all."""
+    page: str | None = None
 
     @app.get("/docs", include_in_schema=False)
     async def api_reference() -> HTMLResponse:
         """This page: every operation this server serves."""
+        nonlocal page
+        if page is None:
+            # Rendered once, at its first request: with every deferred router included then (not at
+            # start-up, which includes none), and listing itself.
+            include_every_router(app)
+            page = render_page(list(served_operations(app)))
         return HTMLResponse(page, headers=PAGE_HEADERS)
-
-    # Rendered once, after its own route is in, so that it lists itself.
-    page = render_page(list(served_operations(app)))

@@ -85,9 +85,10 @@ def _run_server(
         from locum.cli.running_server import RunningServer, forget_server, record_server
         from locum.cli.snapshots import serve_export, serve_import
         from locum.logs import configure_logging
-        from locum.seeds import SeedError, read_seed_file
 
     if settings.seed_file is not None:
+        from locum.seeds import SeedError, read_seed_file
+
         try:
             read_seed_file(settings.seed_file)
         except SeedError as problem:
@@ -202,6 +203,9 @@ def _server_options(settings: "Settings") -> dict[str, Any]:
         "log_config": None,
         "http": functools.partial(HeaderTimeoutProtocol, header_timeout_seconds=settings.header_timeout_seconds),
         "timeout_keep_alive": settings.keep_alive_timeout_seconds,
+        # locum serves no WebSocket: an upgrade request is answered as the HTTP request it also is,
+        # and uvicorn imports no WebSocket library at start.
+        "ws": "none",
     }
 
 

@@ -129,15 +129,21 @@ class Transports:
     """
 
     def __init__(self, size: int) -> None:
+        self._size = size
+        self._all: list[httpx.AsyncHTTPTransport] = []
+        # Last in, first out: attempts reuse the connections that were used last.
+        self._idle: asyncio.LifoQueue[httpx.AsyncHTTPTransport] = asyncio.LifoQueue()
+        self._urls: dict[str, httpx.URL] = {}
+
+    def _open(self) -> None:
+        """Made at the first attempt, not with the worker: a worker with nothing to deliver (a server
+        starting) needs none, and making them takes ~50 ms."""
         # Building a TLS context takes ~20 ms: one is shared.
         tls = ssl.create_default_context()
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        self._all = [httpx.AsyncHTTPTransport(verify=tls, limits=limits) for _ in range(size)]
-        # Last in, first out: attempts reuse the connections that were used last.
-        self._idle: asyncio.LifoQueue[httpx.AsyncHTTPTransport] = asyncio.LifoQueue()
+        self._all = [httpx.AsyncHTTPTransport(verify=tls, limits=limits) for _ in range(self._size)]
         for transport in self._all:
             self._idle.put_nowait(transport)
-        self._urls: dict[str, httpx.URL] = {}
 
     def url(self, raw: str) -> httpx.URL:
         """`raw` as httpx parses it (raising httpx.InvalidURL as that does), parsed once."""
@@ -150,6 +156,8 @@ class Transports:
 
     @asynccontextmanager
     async def lend(self) -> AsyncIterator[httpx.AsyncHTTPTransport]:
+        if not self._all:
+            self._open()
         transport = await self._idle.get()
         try:
             yield transport

@@ -43,7 +43,9 @@
 |                                     | webhook_replay, messages_admin, images,           |
 |                                     | locum_instances, locum_reset                      |
 
-Every group has the same shape:
+Every group has the same shape (its `__init__.py` imports nothing: create_app names each `routes`
+module, imported when a request could reach it, and importing a group's service must not import its
+routes):
 
 - `routes.py`: one function per operation, taking the request context (`Context`), a session, the
   query model and the body (`body_of`), calling one service function and answering its JSON.

@@ -1,3 +1,0 @@
-from locum.resources.actor_tokens.routes import router
-
-__all__ = ["router"]

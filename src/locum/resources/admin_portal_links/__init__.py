@@ -1,3 +1,0 @@
-from locum.resources.admin_portal_links.routes import router
-
-__all__ = ["router"]

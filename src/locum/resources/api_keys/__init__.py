@@ -1,3 +1,0 @@
-from locum.resources.api_keys.routes import router
-
-__all__ = ["router"]

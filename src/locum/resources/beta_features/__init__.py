@@ -1,3 +1,0 @@
-from locum.resources.beta_features.routes import router
-
-__all__ = ["router"]

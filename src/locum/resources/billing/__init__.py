@@ -1,3 +1,0 @@
-from locum.resources.billing.routes import locum_router, router
-
-__all__ = ["locum_router", "router"]

@@ -1,3 +1,0 @@
-from locum.resources.clients.routes import router
-
-__all__ = ["router"]

@@ -1,3 +1,0 @@
-from locum.resources.domains.routes import router
-
-__all__ = ["router"]

@@ -1,3 +1,0 @@
-from locum.resources.email_addresses.routes import router
-
-__all__ = ["router"]

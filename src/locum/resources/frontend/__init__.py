@@ -1,3 +1,0 @@
-from locum.resources.frontend.routes import router
-
-__all__ = ["router"]

@@ -1,3 +1,0 @@
-from locum.resources.images.routes import router
-
-__all__ = ["router"]

@@ -1,3 +1,0 @@
-from locum.resources.instance_settings.routes import router
-
-__all__ = ["router"]

@@ -1,3 +1,0 @@
-from locum.resources.interstitial.routes import router
-
-__all__ = ["router"]

@@ -1,3 +1,0 @@
-from locum.resources.invitations.routes import router
-
-__all__ = ["router"]

@@ -1,3 +1,0 @@
-from locum.resources.jwt_templates.routes import router
-
-__all__ = ["router"]

@@ -1,3 +1,0 @@
-from locum.resources.locum_instances.routes import router
-
-__all__ = ["router"]

@@ -1,3 +1,0 @@
-from locum.resources.m2m_tokens.routes import router
-
-__all__ = ["router"]

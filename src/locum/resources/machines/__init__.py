@@ -1,3 +1,0 @@
-from locum.resources.machines.routes import router
-
-__all__ = ["router"]

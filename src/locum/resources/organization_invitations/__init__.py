@@ -1,3 +1,0 @@
-from locum.resources.organization_invitations.routes import router
-
-__all__ = ["router"]

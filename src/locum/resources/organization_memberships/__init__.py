@@ -1,3 +1,0 @@
-from locum.resources.organization_memberships.routes import router
-
-__all__ = ["router"]

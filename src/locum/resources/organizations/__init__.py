@@ -1,3 +1,0 @@
-from locum.resources.organizations.routes import router
-
-__all__ = ["router"]

@@ -1,3 +1,0 @@
-from locum.resources.phone_numbers.routes import router
-
-__all__ = ["router"]

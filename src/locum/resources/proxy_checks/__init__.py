@@ -1,3 +1,0 @@
-from locum.resources.proxy_checks.routes import router
-
-__all__ = ["router"]

@@ -1,3 +1,0 @@
-from locum.resources.redirect_urls.routes import router
-
-__all__ = ["router"]

@@ -1,3 +1,0 @@
-from locum.resources.role_sets.routes import router
-
-__all__ = ["router"]

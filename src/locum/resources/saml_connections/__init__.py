@@ -1,3 +1,0 @@
-from locum.resources.saml_connections.routes import router
-
-__all__ = ["router"]

@@ -1,3 +1,0 @@
-from locum.resources.svix.routes import router
-
-__all__ = ["router"]

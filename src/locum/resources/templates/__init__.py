@@ -1,3 +1,0 @@
-from locum.resources.templates.routes import router
-
-__all__ = ["router"]

@@ -1,3 +1,0 @@
-from locum.resources.users.routes import routers
-
-__all__ = ["routers"]

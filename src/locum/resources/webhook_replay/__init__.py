@@ -1,3 +1,0 @@
-from locum.resources.webhook_replay.routes import router
-
-__all__ = ["router"]
