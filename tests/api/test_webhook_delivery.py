@@ -44,7 +44,7 @@ from locum.outbox.delivery import (
 )
 from locum.outbox.events import has_outbox_work, mark_outbox_work
 from locum.outbox.signing import USER_AGENT
-from locum.outbox.worker import MAX_IN_FLIGHT, DeliveryWorker, wake_delivery_worker
+from locum.outbox.worker import MAX_IN_FLIGHT, DeliveryWorker, PassResult, wake_delivery_worker
 from locum.settings import Settings
 from tests.builders import free_port, inspection_session, logged_text, make_user
 from tests.conftest import TEST_MASTER_KEY, TEST_ORIGIN, api_client, next_signing_key
@@ -1145,6 +1145,49 @@ class TestWorkerLoop:
         wake.set()
         [request] = await asyncio.to_thread(receiver.wait_for, 1)
         request.verified(hook.secret)
+        stop.set()
+        await asyncio.wait_for(loop, timeout=10)
+
+    async def test_events_committed_while_a_woken_worker_gathers_share_one_pass(
+        self,
+        delivery_app: FastAPI,
+        delivery_settings: Settings,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        await endpoint(delivery_app, keys, receiver.url)
+        monkeypatch.setattr(worker_module, "WAKE_GATHER_SECONDS", 3.0)
+        fanned_out_by_pass: list[int] = []
+        real_step = DeliveryWorker.step
+
+        async def counted_step(self: DeliveryWorker) -> PassResult:
+            result = await real_step(self)
+            fanned_out_by_pass.append(result.fanned_out)
+            return result
+
+        monkeypatch.setattr(DeliveryWorker, "step", counted_step)
+        stop, wake = asyncio.Event(), asyncio.Event()
+        settings = delivery_settings.model_copy(update={"worker_poll_seconds": SLOW_POLL_SECONDS})
+        loop = asyncio.create_task(
+            run_worker(
+                delivery_app.state.sessionmaker,
+                delivery_app.state.sealer,
+                settings,
+                reader=delivery_app.state.reader,
+                stop=stop,
+                wake=wake,
+            )
+        )
+        while not fanned_out_by_pass:  # the loop's first pass, before any event
+            await asyncio.sleep(0.01)
+        for _ in range(3):
+            await make_user(client)
+            wake.set()
+            await asyncio.sleep(0.05)  # time enough for a pass that would not wait
+        await asyncio.to_thread(receiver.wait_for, 3)
+        assert [count for count in fanned_out_by_pass if count] == [3]
         stop.set()
         await asyncio.wait_for(loop, timeout=10)
 
