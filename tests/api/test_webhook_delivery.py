@@ -143,6 +143,18 @@ async def worker(delivery_app: FastAPI, delivery_settings: Settings) -> AsyncIte
         await delivery_worker.drain()
 
 
+def start_worker_loop(app: FastAPI, settings: Settings) -> tuple[asyncio.Task[None], asyncio.Event, asyncio.Event]:
+    """run_worker on `app` as a task that polls only when woken: (the task, its stop, its wake)."""
+    stop, wake = asyncio.Event(), asyncio.Event()
+    slow_polling = settings.model_copy(update={"worker_poll_seconds": SLOW_POLL_SECONDS})
+    loop = asyncio.create_task(
+        run_worker(
+            app.state.sessionmaker, app.state.sealer, slow_polling, reader=app.state.reader, stop=stop, wake=wake
+        )
+    )
+    return loop, stop, wake
+
+
 async def deliver_due(worker: DeliveryWorker) -> None:
     """Fan out and attempt everything due now, and store the outcomes."""
     while True:
@@ -1095,18 +1107,7 @@ class TestOneBadEventStopsNothing:
     ) -> None:
         await endpoint(delivery_app, keys, receiver.url)
         await store_unrenderable_event(delivery_app, keys, at_ms=frozen_clock - 1, event=TOO_DEEP)
-        stop, wake = asyncio.Event(), asyncio.Event()
-        settings = delivery_settings.model_copy(update={"worker_poll_seconds": SLOW_POLL_SECONDS})
-        loop = asyncio.create_task(
-            run_worker(
-                delivery_app.state.sessionmaker,
-                delivery_app.state.sealer,
-                settings,
-                reader=delivery_app.state.reader,
-                stop=stop,
-                wake=wake,
-            )
-        )
+        loop, stop, wake = start_worker_loop(delivery_app, delivery_settings)
         await make_user(client)
         wake.set()
         [request] = await asyncio.to_thread(receiver.wait_for, 1)
@@ -1129,18 +1130,7 @@ class TestWorkerLoop:
         receiver: WebhookReceiver,
     ) -> None:
         hook = await endpoint(delivery_app, keys, receiver.url)
-        stop, wake = asyncio.Event(), asyncio.Event()
-        settings = delivery_settings.model_copy(update={"worker_poll_seconds": SLOW_POLL_SECONDS})
-        loop = asyncio.create_task(
-            run_worker(
-                delivery_app.state.sessionmaker,
-                delivery_app.state.sealer,
-                settings,
-                reader=delivery_app.state.reader,
-                stop=stop,
-                wake=wake,
-            )
-        )
+        loop, stop, wake = start_worker_loop(delivery_app, delivery_settings)
         await make_user(client)
         wake.set()
         [request] = await asyncio.to_thread(receiver.wait_for, 1)
@@ -1168,18 +1158,7 @@ class TestWorkerLoop:
             return result
 
         monkeypatch.setattr(DeliveryWorker, "step", counted_step)
-        stop, wake = asyncio.Event(), asyncio.Event()
-        settings = delivery_settings.model_copy(update={"worker_poll_seconds": SLOW_POLL_SECONDS})
-        loop = asyncio.create_task(
-            run_worker(
-                delivery_app.state.sessionmaker,
-                delivery_app.state.sealer,
-                settings,
-                reader=delivery_app.state.reader,
-                stop=stop,
-                wake=wake,
-            )
-        )
+        loop, stop, wake = start_worker_loop(delivery_app, delivery_settings)
         while not fanned_out_by_pass:  # the loop's first pass, before any event
             await asyncio.sleep(0.01)
         for _ in range(3):
