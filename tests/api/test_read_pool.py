@@ -1,19 +1,22 @@
 """The read path's bare asyncpg connections (db/reads.py), on PostgreSQL."""
 
 import asyncio
+from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import Integer, String, bindparam, cast, func, select
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from locum.db import reads
 from locum.db.models import User
-from locum.db.reads import POSTGRES_READ_CONNECTIONS
+from locum.db.reads import POSTGRES_READ_CONNECTIONS, AsyncpgReader
 from locum.db.scoping import across_instances
 from locum.settings import Settings
 from tests.builders import make_user
-from tests.postgres import configured_database_url
+from tests.postgres import configured_database_url, database_named
 
 pytestmark = pytest.mark.skipif(configured_database_url() is None, reason="these read connections are PostgreSQL's")
 
@@ -78,3 +81,49 @@ class TestPostgresqlReadConnections:
             await reader.fetch(failing, {"text": "not a number"})
 
         assert await reader.fetch(pid) == before
+
+
+async def _server_address(reader: AsyncpgReader) -> str | None:
+    """The server's address as the reader's connections reach it; None over a Unix socket."""
+    rows = await reader.fetch(reader.prepared(across_instances(select(func.inet_server_addr()))))
+    return None if rows[0][0] is None else str(rows[0][0])
+
+
+class TestPostgresqlReadSocket:
+    async def test_reads_on_the_loopback_go_over_the_servers_unix_socket(
+        self, app: FastAPI, settings: Settings
+    ) -> None:
+        reader = app.state.reader
+        if reads.unix_socket_directory(settings.effective_database_url) is None:
+            pytest.skip("the test server has no Unix socket on this machine, or is not on its loopback")
+
+        assert await _server_address(reader) is None
+        # The connections opened later take the same way.
+        rows = await asyncio.gather(*(_server_address(reader) for _ in range(2 * POSTGRES_READ_CONNECTIONS)))
+        assert set(rows) == {None}
+
+    async def test_reads_go_as_the_url_says_when_there_is_no_socket(
+        self, app: FastAPI, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        (tmp_path / ".s.PGSQL.5432").touch()  # a file, no server behind it
+        monkeypatch.setattr(reads, "UNIX_SOCKET_DIRECTORIES", (str(tmp_path / "absent"), str(tmp_path)))
+        reader = await AsyncpgReader.open(settings.effective_database_url, app.state.engine)
+        try:
+            assert await _server_address(reader) is not None
+        finally:
+            await reader.close()
+
+    async def test_a_socket_answering_as_another_server_is_not_used(self, settings: Settings) -> None:
+        url = settings.effective_database_url
+        if reads.unix_socket_directory(url) is None:
+            pytest.skip("the test server has no Unix socket on this machine, or is not on its loopback")
+        # The engine's database differs from the socket's: to the reader, another server.
+        other = create_async_engine(database_named(url, "postgres").replace("postgresql://", "postgresql+asyncpg://"))
+        try:
+            reader = await AsyncpgReader.open(url, other)
+            try:
+                assert await _server_address(reader) is not None
+            finally:
+                await reader.close()
+        finally:
+            await other.dispose()

@@ -8,6 +8,7 @@ through the engine's one shared connection.
 """
 
 import asyncio
+import os
 import sqlite3
 from abc import ABC, abstractmethod
 from collections import deque
@@ -17,7 +18,7 @@ from typing import Any, Protocol
 import aiosqlite
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 from sqlalchemy import ReturnsRows
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from locum.db.engine import SQLITE_BUSY_TIMEOUT_MS
@@ -28,6 +29,11 @@ from locum.settings import Settings
 Row = Sequence[Any]
 MAX_CACHED_SHAPES = 1024
 POSTGRES_READ_CONNECTIONS = 5
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# Where PostgreSQL's packages put the server's socket (libpq's and asyncpg's defaults).
+UNIX_SOCKET_DIRECTORIES = ("/run/postgresql", "/var/run/postgresql", "/tmp")
+# Two servers are the same one if they started at the same instant (to the microsecond).
+SERVER_IDENTITY = "SELECT pg_postmaster_start_time(), current_database()"
 
 
 class CompiledRead:
@@ -158,9 +164,11 @@ class AsyncpgReader(CompilingReader):
     in an unknown state: it is dropped, and its place goes to the next read.
     """
 
-    def __init__(self, url: str, first: asyncpg.Connection, dialect: Dialect) -> None:
+    def __init__(self, url: str, options: dict[str, Any], first: asyncpg.Connection, dialect: Dialect) -> None:
         super().__init__(dialect)
         self._url = url
+        # asyncpg.connect's options beyond the URL: the Unix socket's directory, if reads use it.
+        self._options = options
         self._idle: deque[asyncpg.Connection] = deque([first])
         # Connections open or being opened, and places handed to a waiting read to open one.
         self._places_taken = 1
@@ -169,8 +177,21 @@ class AsyncpgReader(CompilingReader):
         self._closed = False
 
     @classmethod
-    async def open(cls, url: str, dialect: Dialect) -> "AsyncpgReader":
-        return cls(url, await asyncpg.connect(url), dialect)
+    async def open(cls, url: str, engine: AsyncEngine) -> "AsyncpgReader":
+        """Connections over the server's Unix socket when the URL names it on this machine's loopback
+        and the socket answers as that same server, else as the URL says.
+
+        A key lookup over the socket costs ~10 µs less CPU here and ~7 µs less in the server (which
+        shares the machine) than over loopback TCP. The socket may belong to another server (a local
+        PostgreSQL beside a container's published port), so it is used only if it reports the
+        engine's server; a missing socket or any refusal on it (peer authentication) means TCP.
+        """
+        directory = unix_socket_directory(url)
+        if directory is not None:
+            first = await _same_server_connection(url, directory, engine)
+            if first is not None:
+                return cls(url, {"host": directory}, first, engine.dialect)
+        return cls(url, {}, await asyncpg.connect(url), engine.dialect)
 
     async def fetch(self, read: CompiledRead, values: Mapping[str, Any] | None = None) -> list[Row]:
         connection = await self._acquire()
@@ -211,7 +232,7 @@ class AsyncpgReader(CompilingReader):
     async def _connect(self) -> asyncpg.Connection:
         """A new connection, in a place this read holds."""
         try:
-            return await asyncpg.connect(self._url)
+            return await asyncpg.connect(self._url, **self._options)
         except BaseException:
             self._hand_over(None)
             raise
@@ -237,9 +258,40 @@ class AsyncpgReader(CompilingReader):
             await self._idle.pop().close()
 
 
+def unix_socket_directory(url: str) -> str | None:
+    """The directory of the server's socket, if the URL names a server on the loopback by host and
+    port alone (options such as sslmode are the URL's to keep) and such a socket exists."""
+    parsed = make_url(url)
+    if parsed.host not in LOOPBACK_HOSTS or parsed.query:
+        return None
+    port = parsed.port or 5432
+    for directory in UNIX_SOCKET_DIRECTORIES:
+        if os.path.exists(f"{directory}/.s.PGSQL.{port}"):
+            return directory
+    return None
+
+
+async def _same_server_connection(url: str, directory: str, engine: AsyncEngine) -> asyncpg.Connection | None:
+    try:
+        connection = await asyncpg.connect(url, host=directory)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        return None
+    try:
+        over_socket = tuple(await connection.fetchrow(SERVER_IDENTITY))
+        async with engine.connect() as engine_connection:
+            over_url = tuple((await engine_connection.exec_driver_sql(SERVER_IDENTITY)).one())
+    except BaseException:
+        connection.terminate()
+        raise
+    if over_socket != over_url:
+        await connection.close()
+        return None
+    return connection
+
+
 async def open_reader(settings: Settings, engine: AsyncEngine) -> Reader:
     if settings.is_memory_database:
         return EngineReader(engine)
     if settings.is_sqlite:
         return await SqliteFileReader.open(settings.effective_database_url.removeprefix("sqlite:///"), engine.dialect)
-    return await AsyncpgReader.open(settings.effective_database_url, engine.dialect)
+    return await AsyncpgReader.open(settings.effective_database_url, engine)
