@@ -6,10 +6,9 @@ solving costs ~15 µs of CPU for each, as much as a SQLite point read.
 """
 
 from collections.abc import Callable
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Request
-from fastapi.params import Depends as DependsMarker
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from locum.api.tracing import current_http_request
@@ -30,14 +29,6 @@ class RequestValue(Generic[Value]):
     async def __call__(self, request: Request) -> Value:
         # FastAPI's way in, for a route outside LocumRoute or a dependency that needs this value.
         return self.compute(request)
-
-
-def request_value_of(metadata: tuple[Any, ...]) -> RequestValue[Any] | None:
-    """The RequestValue an `Annotated` parameter's metadata depends on, if it does."""
-    for marker in metadata:
-        if isinstance(marker, DependsMarker) and isinstance(marker.dependency, RequestValue):
-            return marker.dependency
-    return None
 
 
 # Where the request's session is kept (in the request's state), for LocumRoute to commit and close.

@@ -5,9 +5,9 @@ rolls everything back (outbox events included, since they share the transaction)
 database ended for a lock conflict is run again, up to LOCK_CONFLICT_ATTEMPTS times, before the
 client sees 409 `conflict`.
 
-An endpoint's request values (api/deps.py's RequestValue: the context, the reader, sessions) are
-computed here from the request, not solved by FastAPI: FastAPI sees the endpoint take the request
-instead of them.
+An endpoint's request values (api/deps.py's RequestValue: the context, the reader, sessions) and its
+JSON body (api/bodies.py's RequestBody) are computed here from the request, not solved by FastAPI:
+FastAPI sees the endpoint take the request instead of them.
 """
 
 import asyncio
@@ -19,11 +19,20 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
+from fastapi.openapi.constants import REF_PREFIX
+from fastapi.params import Depends as DependsMarker
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError
+from starlette.routing import compile_path
 
-from locum.api.bodies import BODY_READ_TIMEOUT_SECONDS, MAX_JSON_BODY_BYTES, check_json_body
-from locum.api.deps import RequestValue, forget_session, request_session, request_value_of
+from locum.api.bodies import (
+    BODY_READ_TIMEOUT_SECONDS,
+    JSON_CONTENT_TYPE,
+    MAX_JSON_BODY_BYTES,
+    RequestBody,
+    check_json_body,
+)
+from locum.api.deps import RequestValue, forget_session, request_session
 from locum.api.errors import RequestRefused, request_body_timeout, request_body_too_large
 from locum.db.constraints import commit
 from locum.db.failures import is_lock_conflict
@@ -97,26 +106,47 @@ class ClerkRequest(Request):
         return self._json
 
 
-def _with_request_values(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    """`endpoint`, computing its RequestValue parameters from the request FastAPI passes instead."""
+def _with_request_values(
+    path: str, endpoint: Callable[..., Any], options: dict[str, Any]
+) -> tuple[Callable[..., Any], dict[str, Any]]:
+    """`endpoint`, computing its RequestValue parameters and reading its RequestBody from the request
+    FastAPI passes instead; and the route's `options`, which then declare the body for the OpenAPI
+    document themselves.
+
+    The body is left to FastAPI when something FastAPI solves could refuse the request: FastAPI reads
+    the body before anything else, so that refusal must keep coming after the body's own."""
     if not inspect.iscoroutinefunction(endpoint):
-        return endpoint
+        return endpoint, options
     hints = typing.get_type_hints(endpoint, include_extras=True)
     signature = inspect.signature(endpoint)
+    parameters = {
+        name: parameter.replace(annotation=hints.get(name, parameter.annotation))
+        for name, parameter in signature.parameters.items()
+    }
+    path_parameters = compile_path(path)[2]
     computed: dict[str, RequestValue[Any]] = {}
-    kept = []
+    body: tuple[str, RequestBody[Any]] | None = None
     own_request_parameter = None
-    for name, parameter in signature.parameters.items():
-        hint = hints.get(name, parameter.annotation)
-        value = request_value_of(getattr(hint, "__metadata__", ()))
-        if value is not None:
-            computed[name] = value
-            continue
-        if isinstance(hint, type) and issubclass(hint, Request):
+    refusable = bool(options.get("dependencies"))
+    for name, parameter in parameters.items():
+        dependency = _dependency_of(parameter.annotation)
+        if isinstance(dependency, RequestValue):
+            computed[name] = dependency
+        elif isinstance(dependency, RequestBody) and body is None:
+            body = name, dependency
+        elif _is_request(parameter.annotation):
             own_request_parameter = name
-        kept.append(parameter.replace(annotation=hint))
-    if not computed:
-        return endpoint
+        elif not (name in path_parameters and parameter.annotation is str):
+            refusable = True
+    if body is not None and refusable:
+        body = None
+    if not computed and body is None:
+        return endpoint, options
+    kept = [
+        parameter
+        for name, parameter in parameters.items()
+        if name not in computed and (body is None or name != body[0])
+    ]
     if own_request_parameter is None:
         kept.append(inspect.Parameter(REQUEST_PARAMETER, inspect.Parameter.KEYWORD_ONLY, annotation=Request))
     request_parameter = own_request_parameter or REQUEST_PARAMETER
@@ -124,17 +154,45 @@ def _with_request_values(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     async def with_request_values(**values: Any) -> Any:
         request = values[request_parameter] if own_request_parameter else values.pop(REQUEST_PARAMETER)
+        if body is not None:
+            values[body[0]] = await body[1].read(request)
         for name, value in computed.items():
             values[name] = value.compute(request)
         return await endpoint(**values)
 
     with_request_values.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
-    return with_request_values
+    if body is not None:
+        options = {**options, "openapi_extra": _with_body_schema(options.get("openapi_extra"))}
+    return with_request_values, options
+
+
+def _dependency_of(hint: Any) -> Any:
+    """What an `Annotated` parameter depends on (`Depends(...)`), if anything."""
+    for marker in getattr(hint, "__metadata__", ()):
+        if isinstance(marker, DependsMarker):
+            return marker.dependency
+    return None
+
+
+def _is_request(hint: Any) -> bool:
+    return isinstance(hint, type) and issubclass(hint, Request)
+
+
+def _with_body_schema(openapi_extra: dict[str, Any] | None) -> dict[str, Any]:
+    """The operation's OpenAPI extras with what FastAPI lists for a body: the body (any JSON value)
+    and its 422 response."""
+    validation_error = {"schema": {"$ref": REF_PREFIX + "HTTPValidationError"}}
+    return {
+        "requestBody": {"content": {JSON_CONTENT_TYPE: {"schema": {"title": "Body"}}}},
+        "responses": {"422": {"description": "Validation Error", "content": {JSON_CONTENT_TYPE: validation_error}}},
+        **(openapi_extra or {}),
+    }
 
 
 class LocumRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
-        super().__init__(path, _with_request_values(endpoint), **options)
+        endpoint, options = _with_request_values(path, endpoint, options)
+        super().__init__(path, endpoint, **options)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
