@@ -6,9 +6,9 @@ joins or nests, `add(**values)` inserts a row of the instance, and `get_or_raise
 group's own Clerk not-found error. A group's
 repository subclasses it with its model and error and holds only that group's queries.
 
-`insert_rows(*rows)` and `update_values(id, values)` write with one Core statement each, without the
-ORM's unit of work (which costs far more than the statement on a hot write path): the rows are
-never in the session, so nothing else in the request may load them after.
+`insert_rows(*rows)` writes with one Core statement a table, without the ORM's unit of work (which
+costs far more than the statement on a hot write path): the rows are never in the session, so
+nothing else in the request may load them after.
 """
 
 from abc import ABC, abstractmethod
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Insert, Select, Table, Update, bindparam, insert, inspect, select, update
+from sqlalchemy import ColumnElement, Insert, Select, Table, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapper
 
@@ -57,14 +57,6 @@ def column_values(row: Base) -> dict[str, Any]:
 @cache
 def _insert(table: Table) -> Insert:
     return insert(table)
-
-
-@cache
-def _update_one(table: Table) -> Update:
-    # Bind names apart from the columns', which name the SET values.
-    return update(table).where(
-        table.c.instance_id == bindparam("where_instance_id"), table.c.id == bindparam("where_id")
-    )
 
 
 class InstanceRepository(ABC, Generic[Model]):
@@ -110,13 +102,6 @@ class InstanceRepository(ABC, Generic[Model]):
             by_table.setdefault(inspect(row).mapper.local_table, []).append(values)
         for table, table_rows in by_table.items():
             await execute(self.session, _insert(table), table_rows)
-
-    async def update_values(self, id: str, values: dict[str, Any]) -> None:
-        """UPDATE the columns `values` names of the row `id` (which the caller has locked); a
-        unique-constraint violation on an identifier raises IdentifierTaken."""
-        if values:
-            statement = _update_one(inspect(self.model).local_table)
-            await execute(self.session, statement, {**values, "where_instance_id": self.instance_id, "where_id": id})
 
     @abstractmethod
     def not_found(self, id: str) -> Exception:

@@ -5,6 +5,7 @@ the route commits."""
 import base64
 import binascii
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import orjson
@@ -355,36 +356,34 @@ def _set_primary(user: User, attribute: str, identifications: list[JSON], identi
 
 async def _save_row(
     session: AsyncSession, ctx: RequestContext, user: User, before: dict[str, Any], collections: JSON
-) -> JSON:
+) -> JSON | None:
     """save_user for a change of the user's columns alone: `user` is built from `before` (its row as
-    UserRepository.lock_row read it) and never in the session, one UPDATE writes the columns that
-    changed and the document, rendered with the stored `collections`."""
+    UserRepository.read_row or lock_row read it) and never in the session, one UPDATE writes the
+    columns that changed and the document, rendered with the stored `collections`, unless the row
+    changed since `before` was read (None then: nothing written)."""
     user.updated_at = now_ms()
     user.document = orjson.dumps(user_json(user, STORED_ORIGIN, collections))
     data = user_json(user, ctx.origin, collections)
     changes = {name: value for name, value in column_values(user).items() if value != before[name]}
     users = UserRepository(session, ctx.instance_id)
-    await users.update_values(user.id, changes)
+    if not await users.update_unless_changed(user.id, changes, before["document"]):
+        return None
     await users.insert_rows(new_event(session, ctx, "user.updated", data))
     return data
 
 
-async def update_user(
-    session: AsyncSession, ctx: RequestContext, user_id: str, body: UpdateUserBody, *, sealer: Sealer
-) -> JSON:
+async def _changed_user(
+    session: AsyncSession,
+    ctx: RequestContext,
+    before: dict[str, Any],
+    body: UpdateUserBody,
+    *,
+    stored: tuple[str, str] | None,
+    backup_digests: list[str] | None,
+    sealer: Sealer,
+) -> tuple[User, JSON]:
+    """The user `before` (its row) with `body` applied, and its collections' stored JSON."""
     given = body.model_fields_set
-    metadata_given = sorted(given & METADATA_FIELDS)
-    if metadata_given and ctx.api_version >= METADATA_ONLY_THROUGH_METADATA_ENDPOINTS:
-        # From 2026-05-12 Clerk takes metadata only through PATCH/PUT /users/{id}/metadata.
-        raise form_param_unknown(metadata_given[0])
-    stored = await password_fields(
-        password=body.password,
-        digest=body.password_digest,
-        hasher=body.password_hasher,
-        skip_checks=bool(body.skip_password_checks),
-    )
-    backup_digests = await run_hashing(digest_backup_codes, body.backup_codes) if body.backup_codes else None
-    before = await UserRepository(session, ctx.instance_id).lock_row(user_id)
     user = User(**before)
     collections = stored_collections(before["document"])
     at_ms = now_ms()
@@ -432,7 +431,38 @@ async def update_user(
         user.legal_accepted_at = parse_time(body.legal_accepted_at, "legal_accepted_at")
     if body.created_at is not None:
         user.created_at = parse_time(body.created_at, "created_at")
-    saved = await _save_row(session, ctx, user, before, collections)
+    return user, collections
+
+
+async def update_user(
+    session: AsyncSession, reader: Reader, ctx: RequestContext, user_id: str, body: UpdateUserBody, *, sealer: Sealer
+) -> JSON:
+    metadata_given = sorted(body.model_fields_set & METADATA_FIELDS)
+    if metadata_given and ctx.api_version >= METADATA_ONLY_THROUGH_METADATA_ENDPOINTS:
+        # From 2026-05-12 Clerk takes metadata only through PATCH/PUT /users/{id}/metadata.
+        raise form_param_unknown(metadata_given[0])
+    stored = await password_fields(
+        password=body.password,
+        digest=body.password_digest,
+        hasher=body.password_hasher,
+        skip_checks=bool(body.skip_password_checks),
+    )
+    backup_digests = await run_hashing(digest_backup_codes, body.backup_codes) if body.backup_codes else None
+    users = UserRepository(session, ctx.instance_id)
+    # First from the row read on the reader (no locking read in the transaction: on SQLite one trip
+    # through the writer's thread less, and the write lock held for the writes alone), written
+    # unless it changed meanwhile; then from the row read again, locked until commit.
+    saved: JSON | None = None
+    for read_row in (partial(users.read_row, reader), users.lock_row):
+        before = await read_row(user_id)
+        user, collections = await _changed_user(
+            session, ctx, before, body, stored=stored, backup_digests=backup_digests, sealer=sealer
+        )
+        saved = await _save_row(session, ctx, user, before, collections)
+        if saved is not None:
+            break
+    if saved is None:
+        raise RuntimeError(f"user {user_id} changed while locked")
     if stored is not None and body.sign_out_of_other_sessions:
         # A backend call has no "current" session: the other sessions are all of them.
         await revoke_user_sessions(session, ctx, user_id=user_id)

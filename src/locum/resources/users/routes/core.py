@@ -45,10 +45,11 @@ async def update_user(
     user_id: str,
     ctx: Context,
     session: DbSession,
+    reader: DbReader,
     sealer: AppSealer,
     body: Annotated[UpdateUserBody, body_of(UpdateUserBody)],
 ) -> ClerkJSONResponse:
-    return ClerkJSONResponse(await service.update_user(session, ctx, user_id, body, sealer=sealer))
+    return ClerkJSONResponse(await service.update_user(session, reader, ctx, user_id, body, sealer=sealer))
 
 
 @router.delete("/users/{user_id}", operation_id="DeleteUser")
