@@ -18,7 +18,7 @@ from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import EmailAddress, PhoneNumber, User, Web3Wallet
 from locum.db.reads import Reader
-from locum.db.repository import column_values, set_defaults
+from locum.db.repository import column_values, detached_row, set_defaults
 from locum.instances.context import RequestContext
 from locum.kit import passwords
 from locum.kit.backup_codes import digest_backup_codes
@@ -254,27 +254,32 @@ async def create_user(
     the restrictions are read on it, so that the transaction holds SQLite's write lock for the
     inserts alone."""
     created_at = parse_time(body.created_at, "created_at") if body.created_at else now_ms()
-    user = User(
-        id=new_id("user"),
-        instance_id=ctx.instance_id,
-        external_id=body.external_id,
-        first_name=body.first_name,
-        last_name=body.last_name,
-        locale=body.locale,
-        public_metadata=body.public_metadata or {},
-        private_metadata=body.private_metadata or {},
-        unsafe_metadata=body.unsafe_metadata or {},
-        delete_self_enabled=body.delete_self_enabled if body.delete_self_enabled is not None else True,
-        create_organization_enabled=(
-            body.create_organization_enabled if body.create_organization_enabled is not None else True
+    user = detached_row(
+        User,
+        dict(
+            id=new_id("user"),
+            instance_id=ctx.instance_id,
+            external_id=body.external_id,
+            first_name=body.first_name,
+            last_name=body.last_name,
+            locale=body.locale,
+            public_metadata=body.public_metadata or {},
+            private_metadata=body.private_metadata or {},
+            unsafe_metadata=body.unsafe_metadata or {},
+            delete_self_enabled=body.delete_self_enabled if body.delete_self_enabled is not None else True,
+            create_organization_enabled=(
+                body.create_organization_enabled if body.create_organization_enabled is not None else True
+            ),
+            create_organizations_limit=body.create_organizations_limit,
+            bypass_client_trust=bool(body.bypass_client_trust),
+            banned=bool(body.banned),
+            legal_accepted_at=parse_time(body.legal_accepted_at, "legal_accepted_at")
+            if body.legal_accepted_at
+            else None,
+            created_at=created_at,
+            updated_at=created_at,
+            backup_code_digests=[],
         ),
-        create_organizations_limit=body.create_organizations_limit,
-        bypass_client_trust=bool(body.bypass_client_trust),
-        banned=bool(body.banned),
-        legal_accepted_at=parse_time(body.legal_accepted_at, "legal_accepted_at") if body.legal_accepted_at else None,
-        created_at=created_at,
-        updated_at=created_at,
-        backup_code_digests=[],
     )
     if body.locked:
         user.locked_at = created_at
@@ -384,7 +389,7 @@ async def _changed_user(
 ) -> tuple[User, JSON]:
     """The user `before` (its row) with `body` applied, and its collections' stored JSON."""
     given = body.model_fields_set
-    user = User(**before)
+    user = detached_row(User, before)
     collections = stored_collections(before["document"])
     at_ms = now_ms()
     for name in ("external_id", "first_name", "last_name", "locale"):
