@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_param_format_invalid, form_param_unknown, form_param_value_invalid, not_found
@@ -57,8 +56,8 @@ from locum.resources.users.serializers import (
     collections_json,
     current_document,
     deleted_user_json,
+    document_and_json,
     stored_collections,
-    user_json,
 )
 
 METADATA_FIELDS = frozenset({"public_metadata", "private_metadata", "unsafe_metadata"})
@@ -101,17 +100,18 @@ async def get_user_or_raise(
     return await UserRepository(session, ctx.instance_id).get_or_raise(user_id, lock=locked if for_update else None)
 
 
-async def _store(session: AsyncSession, user: User) -> None:
-    """Stamp and re-render the user's stored document (written for STORED_ORIGIN, see serializers)."""
+async def _store(session: AsyncSession, user: User, origin: str) -> JSON:
+    """Stamp and re-render the user's stored document (written for STORED_ORIGIN, see serializers);
+    returns its JSON for `origin`."""
     user.updated_at = now_ms()
     await flush(session)
-    user.document = orjson.dumps(user_json(user, STORED_ORIGIN))
+    user.document, data = document_and_json(user, origin)
+    return data
 
 
 async def save_user(session: AsyncSession, ctx: RequestContext, user: User, *, event: EventType | None) -> JSON:
     """Stamp, render the document, flush, and record `event` with the same data the API returns."""
-    await _store(session, user)
-    data = user_json(user, ctx.origin)
+    data = await _store(session, user, ctx.origin)
     if event is not None:
         record(session, ctx, event, data)
     await flush(session)
@@ -121,7 +121,7 @@ async def save_user(session: AsyncSession, ctx: RequestContext, user: User, *, e
 async def record_sign_in(session: AsyncSession, user: User, *, at_ms: int) -> None:
     """A new session: the user's sign-in and activity times move, silently (Clerk sends no event)."""
     user.last_sign_in_at = user.last_active_at = at_ms
-    await _store(session, user)
+    await _store(session, user, STORED_ORIGIN)
     await flush(session)
 
 
@@ -332,8 +332,7 @@ async def create_user(
         external_accounts=[],
         enterprise_accounts=[],
     )
-    user.document = orjson.dumps(user_json(user, STORED_ORIGIN, collections))
-    data = user_json(user, ctx.origin, collections)
+    user.document, data = document_and_json(user, ctx.origin, collections)
     # After the hashing and the rendering: the session's first statement takes SQLite's write lock.
     await check_identifiers(
         session,
@@ -367,8 +366,7 @@ async def _save_row(
     columns that changed and the document, rendered with the stored `collections`, unless the row
     changed since `before` was read (None then: nothing written)."""
     user.updated_at = now_ms()
-    user.document = orjson.dumps(user_json(user, STORED_ORIGIN, collections))
-    data = user_json(user, ctx.origin, collections)
+    user.document, data = document_and_json(user, ctx.origin, collections)
     changes = {name: value for name, value in column_values(user).items() if value != before[name]}
     users = UserRepository(session, ctx.instance_id)
     if not await users.update_unless_changed(user.id, changes, before["document"]):
