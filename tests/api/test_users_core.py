@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 
 from locum.db.models import User
 from locum.instances import registry
-from locum.resources.users.repository import USER_GRAPH
+from locum.resources.users.repository import USER_GRAPH, UserRepository
 from locum.resources.users.serializers import STORED_ORIGIN, user_json
 from tests.builders import inspection_session, make_user, unique_email
 
@@ -104,10 +104,11 @@ class TestCreateUser:
 
     @pytest.mark.usefixtures("no_key_recheck")
     async def test_one_statement_a_table(self, app: FastAPI, client: httpx.AsyncClient) -> None:
-        # The instance's restrictions, then the user, its email address and its user.created event.
+        # The user, its email address and its user.created event (the instance's restrictions are
+        # read on the reader, before the transaction begins).
         await make_user(client)
         body = {"email_address": [unique_email()]}
-        assert await statements_run(app, lambda: client.post("/v1/users", json=body)) == 4
+        assert await statements_run(app, lambda: client.post("/v1/users", json=body)) == 3
 
 
 class TestUpdateUser:
@@ -162,10 +163,31 @@ class TestUpdateUser:
 
     @pytest.mark.usefixtures("no_key_recheck")
     async def test_one_statement_a_table(self, app: FastAPI, client: httpx.AsyncClient) -> None:
-        # The user's row (locked), its UPDATE, and the user.updated event.
+        # The user's UPDATE (its row read on the reader, before the transaction) and the user.updated event.
         user = await make_user(client)
         patch = {"first_name": "Ada"}
-        assert await statements_run(app, lambda: client.patch(f"/v1/users/{user['id']}", json=patch)) == 3
+        assert await statements_run(app, lambda: client.patch(f"/v1/users/{user['id']}", json=patch)) == 2
+
+    async def test_a_change_after_the_unlocked_read_is_kept(
+        self, monkeypatch: pytest.MonkeyPatch, client: httpx.AsyncClient
+    ) -> None:
+        """A PATCH reads the row apart from its transaction; a change committed before its UPDATE
+        makes it read the row again, locked, instead of writing over the change."""
+        user = await make_user(client)
+        read_row = UserRepository.read_row
+
+        async def read_then_change(self: UserRepository, *args: Any) -> dict[str, Any]:
+            row = await read_row(self, *args)
+            # The change, by a PATCH of its own (reading as before).
+            monkeypatch.setattr(UserRepository, "read_row", read_row)
+            assert (await client.patch(f"/v1/users/{user['id']}", json={"last_name": "Lovelace"})).status_code == 200
+            return row
+
+        monkeypatch.setattr(UserRepository, "read_row", read_then_change)
+        response = await client.patch(f"/v1/users/{user['id']}", json={"first_name": "Ada"})
+        assert response.status_code == 200, response.text
+        assert (response.json()["first_name"], response.json()["last_name"]) == ("Ada", "Lovelace")
+        assert (await client.get(f"/v1/users/{user['id']}")).json() == response.json()
 
 
 class TestGetUser:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Executable, UniqueConstraint
+from sqlalchemy import CursorResult, Executable, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -84,14 +84,14 @@ async def flush(session: AsyncSession) -> None:
         await session.flush()
 
 
-async def execute(session: AsyncSession, statement: Executable, parameters: Any = None) -> None:
+async def execute(session: AsyncSession, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
     """Run a Core write statement (an executemany when `parameters` is a list) on the session's
     connection, naming the identifier a unique-constraint violation is about. Not through the
     session's own execute: the ORM's handling of a statement it has nothing to do with cost more
     than the rest of it."""
     connection = await session.connection()
     with _naming_identifier():
-        await connection.execute(statement, parameters)
+        return await connection.execute(statement, parameters)
 
 
 async def commit(session: AsyncSession) -> None:

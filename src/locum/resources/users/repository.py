@@ -11,8 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import (
+    JSON,
     BindParameter,
+    Boolean,
     ColumnElement,
     Integer,
     Select,
@@ -24,6 +27,7 @@ from sqlalchemy import (
     select,
     union,
     union_all,
+    update,
 )
 from sqlalchemy.orm import selectinload
 
@@ -31,6 +35,7 @@ from locum.api.errors import not_found
 from locum.api.ordering import Ordering
 from locum.api.pagination import PageQuery, counting
 from locum.api.query import check_filter_sizes, split_signed
+from locum.db.constraints import execute
 from locum.db.locking import kept, locked, locked_for_delete
 from locum.db.models import (
     EmailAddress,
@@ -380,10 +385,28 @@ USER_GRAPH = (
 
 
 USER_COLUMNS = cast(Table, User.__table__)
-# Built once (every PATCH of a user runs it, and building it cost more than running it).
-LOCKED_USER_ROW = locked(
-    select(USER_COLUMNS).where(USER_COLUMNS.c.instance_id == INSTANCE, USER_COLUMNS.c.id == bindparam("user_id"))
+# Built once (every PATCH of a user runs them, and building them cost more than running them).
+USER_ROW = select(USER_COLUMNS).where(USER_COLUMNS.c.instance_id == INSTANCE, USER_COLUMNS.c.id == bindparam("user_id"))
+LOCKED_USER_ROW = locked(USER_ROW)
+# Bind names apart from the columns', which name the SET values.
+UPDATE_UNCHANGED_USER = update(USER_COLUMNS).where(
+    USER_COLUMNS.c.instance_id == bindparam("where_instance_id"),
+    USER_COLUMNS.c.id == bindparam("where_id"),
+    USER_COLUMNS.c.document == bindparam("where_document"),
 )
+
+
+def _decoder(column: Any) -> Callable[[Any], Any] | None:
+    """What turns the bare driver's value of `column` into the ORM's: JSON comes as text (both
+    drivers), booleans as integers (SQLite)."""
+    if isinstance(column.type, JSON):
+        return orjson.loads
+    if isinstance(column.type, Boolean):
+        return bool
+    return None
+
+
+ROW_DECODERS = tuple((column.name, _decoder(column)) for column in USER_COLUMNS.columns)
 
 
 class UserRepository(InstanceRepository[User]):
@@ -414,6 +437,25 @@ class UserRepository(InstanceRepository[User]):
         if row is None:
             raise self.not_found(id)
         return dict(row._mapping)
+
+    async def read_row(self, reader: Reader, id: str) -> dict[str, Any]:
+        """`lock_row`'s columns read on the reader, apart from the session's transaction and without
+        a lock: for `update_unless_changed`. Not found raises."""
+        rows = await reader.fetch_by_key(reader.prepared(USER_ROW), {"instance_id": self.instance_id, "user_id": id})
+        if not rows:
+            raise self.not_found(id)
+        return {
+            name: value if decode is None or value is None else decode(value)
+            for (name, decode), value in zip(ROW_DECODERS, rows[0], strict=True)
+        }
+
+    async def update_unless_changed(self, id: str, values: dict[str, Any], document: bytes) -> bool:
+        """UPDATE the user's columns `values` names if its stored document is still `document` (every
+        change of a user re-renders it, so a row read unlocked is still current); False, writing
+        nothing, if it changed or the user is gone. A unique-constraint violation on an identifier
+        raises IdentifierTaken."""
+        parameters = {**values, "where_instance_id": self.instance_id, "where_id": id, "where_document": document}
+        return (await execute(self.session, UPDATE_UNCHANGED_USER, parameters)).rowcount == 1
 
     async def keep_or_raise(self, id: str) -> None:
         """Check the user exists and keep it from being deleted until commit: for inserting a row

@@ -314,6 +314,14 @@ def user_json(user: User, origin: str, collections: JSON | None = None) -> JSON:
     }
 
 
+def document_and_json(user: User, origin: str, collections: JSON | None = None) -> tuple[bytes, JSON]:
+    """The user's stored document (its JSON for STORED_ORIGIN) and its JSON for `origin` (as
+    user_json renders them), rendered once: the origin shows in the image URLs alone."""
+    data = user_json(user, origin, collections)
+    stored_url = image_url(STORED_ORIGIN, user.image_id)
+    return orjson.dumps({**data, "profile_image_url": stored_url, "image_url": stored_url}), data
+
+
 def current_document(origin: str, document: bytes, locked_at: int | None, lockout_expires_at: int | None) -> bytes:
     """A stored document (a row of repository.DOCUMENT_COLUMNS) for this server's origin, with the
     lockout brought up to date (the only time-dependent fields): an expired lockout reads as

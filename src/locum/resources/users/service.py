@@ -5,9 +5,9 @@ the route commits."""
 import base64
 import binascii
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
-import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_param_format_invalid, form_param_unknown, form_param_value_invalid, not_found
@@ -17,7 +17,7 @@ from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import EmailAddress, PhoneNumber, User, Web3Wallet
 from locum.db.reads import Reader
-from locum.db.repository import column_values, set_defaults
+from locum.db.repository import column_values, detached_row, set_defaults
 from locum.instances.context import RequestContext
 from locum.kit import passwords
 from locum.kit.backup_codes import digest_backup_codes
@@ -56,8 +56,8 @@ from locum.resources.users.serializers import (
     collections_json,
     current_document,
     deleted_user_json,
+    document_and_json,
     stored_collections,
-    user_json,
 )
 
 METADATA_FIELDS = frozenset({"public_metadata", "private_metadata", "unsafe_metadata"})
@@ -100,17 +100,18 @@ async def get_user_or_raise(
     return await UserRepository(session, ctx.instance_id).get_or_raise(user_id, lock=locked if for_update else None)
 
 
-async def _store(session: AsyncSession, user: User) -> None:
-    """Stamp and re-render the user's stored document (written for STORED_ORIGIN, see serializers)."""
+async def _store(session: AsyncSession, user: User, origin: str) -> JSON:
+    """Stamp and re-render the user's stored document (written for STORED_ORIGIN, see serializers);
+    returns its JSON for `origin`."""
     user.updated_at = now_ms()
     await flush(session)
-    user.document = orjson.dumps(user_json(user, STORED_ORIGIN))
+    user.document, data = document_and_json(user, origin)
+    return data
 
 
 async def save_user(session: AsyncSession, ctx: RequestContext, user: User, *, event: EventType | None) -> JSON:
     """Stamp, render the document, flush, and record `event` with the same data the API returns."""
-    await _store(session, user)
-    data = user_json(user, ctx.origin)
+    data = await _store(session, user, ctx.origin)
     if event is not None:
         record(session, ctx, event, data)
     await flush(session)
@@ -120,7 +121,7 @@ async def save_user(session: AsyncSession, ctx: RequestContext, user: User, *, e
 async def record_sign_in(session: AsyncSession, user: User, *, at_ms: int) -> None:
     """A new session: the user's sign-in and activity times move, silently (Clerk sends no event)."""
     user.last_sign_in_at = user.last_active_at = at_ms
-    await _store(session, user)
+    await _store(session, user, STORED_ORIGIN)
     await flush(session)
 
 
@@ -246,29 +247,39 @@ def new_web3_wallet(user: User, address: str, *, at_ms: int) -> Web3Wallet:
     )
 
 
-async def create_user(session: AsyncSession, ctx: RequestContext, body: CreateUserBody, *, sealer: Sealer) -> JSON:
+async def create_user(
+    session: AsyncSession, ctx: RequestContext, body: CreateUserBody, *, sealer: Sealer, reader: Reader | None = None
+) -> JSON:
+    """The new user's JSON. `reader` is for a caller whose session has not begun its transaction:
+    the restrictions are read on it, so that the transaction holds SQLite's write lock for the
+    inserts alone."""
     created_at = parse_time(body.created_at, "created_at") if body.created_at else now_ms()
-    user = User(
-        id=new_id("user"),
-        instance_id=ctx.instance_id,
-        external_id=body.external_id,
-        first_name=body.first_name,
-        last_name=body.last_name,
-        locale=body.locale,
-        public_metadata=body.public_metadata or {},
-        private_metadata=body.private_metadata or {},
-        unsafe_metadata=body.unsafe_metadata or {},
-        delete_self_enabled=body.delete_self_enabled if body.delete_self_enabled is not None else True,
-        create_organization_enabled=(
-            body.create_organization_enabled if body.create_organization_enabled is not None else True
+    user = detached_row(
+        User,
+        dict(
+            id=new_id("user"),
+            instance_id=ctx.instance_id,
+            external_id=body.external_id,
+            first_name=body.first_name,
+            last_name=body.last_name,
+            locale=body.locale,
+            public_metadata=body.public_metadata or {},
+            private_metadata=body.private_metadata or {},
+            unsafe_metadata=body.unsafe_metadata or {},
+            delete_self_enabled=body.delete_self_enabled if body.delete_self_enabled is not None else True,
+            create_organization_enabled=(
+                body.create_organization_enabled if body.create_organization_enabled is not None else True
+            ),
+            create_organizations_limit=body.create_organizations_limit,
+            bypass_client_trust=bool(body.bypass_client_trust),
+            banned=bool(body.banned),
+            legal_accepted_at=parse_time(body.legal_accepted_at, "legal_accepted_at")
+            if body.legal_accepted_at
+            else None,
+            created_at=created_at,
+            updated_at=created_at,
+            backup_code_digests=[],
         ),
-        create_organizations_limit=body.create_organizations_limit,
-        bypass_client_trust=bool(body.bypass_client_trust),
-        banned=bool(body.banned),
-        legal_accepted_at=parse_time(body.legal_accepted_at, "legal_accepted_at") if body.legal_accepted_at else None,
-        created_at=created_at,
-        updated_at=created_at,
-        backup_code_digests=[],
     )
     if body.locked:
         user.locked_at = created_at
@@ -321,16 +332,15 @@ async def create_user(session: AsyncSession, ctx: RequestContext, body: CreateUs
         external_accounts=[],
         enterprise_accounts=[],
     )
-    user.document = orjson.dumps(user_json(user, STORED_ORIGIN, collections))
-    data = user_json(user, ctx.origin, collections)
-    # After the hashing and the rendering: the check is the request's first statement, and on SQLite
-    # that takes the write lock, which must be held for the writes alone.
+    user.document, data = document_and_json(user, ctx.origin, collections)
+    # After the hashing and the rendering: the session's first statement takes SQLite's write lock.
     await check_identifiers(
         session,
         ctx,
         email_addresses=[email.email_address for email in email_addresses],
         phone_numbers=[phone.phone_number for phone in phone_numbers],
         web3_wallets=[wallet.web3_wallet_normalized for wallet in web3_wallets],
+        reader=reader,
     )
     event = new_event(session, ctx, "user.created", data)
     await UserRepository(session, ctx.instance_id).insert_rows(user, *identifications, event)
@@ -350,37 +360,34 @@ def _set_primary(user: User, attribute: str, identifications: list[JSON], identi
 
 async def _save_row(
     session: AsyncSession, ctx: RequestContext, user: User, before: dict[str, Any], collections: JSON
-) -> JSON:
+) -> JSON | None:
     """save_user for a change of the user's columns alone: `user` is built from `before` (its row as
-    UserRepository.lock_row read it) and never in the session, one UPDATE writes the columns that
-    changed and the document, rendered with the stored `collections`."""
+    UserRepository.read_row or lock_row read it) and never in the session, one UPDATE writes the
+    columns that changed and the document, rendered with the stored `collections`, unless the row
+    changed since `before` was read (None then: nothing written)."""
     user.updated_at = now_ms()
-    user.document = orjson.dumps(user_json(user, STORED_ORIGIN, collections))
-    data = user_json(user, ctx.origin, collections)
+    user.document, data = document_and_json(user, ctx.origin, collections)
     changes = {name: value for name, value in column_values(user).items() if value != before[name]}
     users = UserRepository(session, ctx.instance_id)
-    await users.update_values(user.id, changes)
+    if not await users.update_unless_changed(user.id, changes, before["document"]):
+        return None
     await users.insert_rows(new_event(session, ctx, "user.updated", data))
     return data
 
 
-async def update_user(
-    session: AsyncSession, ctx: RequestContext, user_id: str, body: UpdateUserBody, *, sealer: Sealer
-) -> JSON:
+async def _changed_user(
+    session: AsyncSession,
+    ctx: RequestContext,
+    before: dict[str, Any],
+    body: UpdateUserBody,
+    *,
+    stored: tuple[str, str] | None,
+    backup_digests: list[str] | None,
+    sealer: Sealer,
+) -> tuple[User, JSON]:
+    """The user `before` (its row) with `body` applied, and its collections' stored JSON."""
     given = body.model_fields_set
-    metadata_given = sorted(given & METADATA_FIELDS)
-    if metadata_given and ctx.api_version >= METADATA_ONLY_THROUGH_METADATA_ENDPOINTS:
-        # From 2026-05-12 Clerk takes metadata only through PATCH/PUT /users/{id}/metadata.
-        raise form_param_unknown(metadata_given[0])
-    stored = await password_fields(
-        password=body.password,
-        digest=body.password_digest,
-        hasher=body.password_hasher,
-        skip_checks=bool(body.skip_password_checks),
-    )
-    backup_digests = await run_hashing(digest_backup_codes, body.backup_codes) if body.backup_codes else None
-    before = await UserRepository(session, ctx.instance_id).lock_row(user_id)
-    user = User(**before)
+    user = detached_row(User, before)
     collections = stored_collections(before["document"])
     at_ms = now_ms()
     for name in ("external_id", "first_name", "last_name", "locale"):
@@ -427,7 +434,38 @@ async def update_user(
         user.legal_accepted_at = parse_time(body.legal_accepted_at, "legal_accepted_at")
     if body.created_at is not None:
         user.created_at = parse_time(body.created_at, "created_at")
-    saved = await _save_row(session, ctx, user, before, collections)
+    return user, collections
+
+
+async def update_user(
+    session: AsyncSession, reader: Reader, ctx: RequestContext, user_id: str, body: UpdateUserBody, *, sealer: Sealer
+) -> JSON:
+    metadata_given = sorted(body.model_fields_set & METADATA_FIELDS)
+    if metadata_given and ctx.api_version >= METADATA_ONLY_THROUGH_METADATA_ENDPOINTS:
+        # From 2026-05-12 Clerk takes metadata only through PATCH/PUT /users/{id}/metadata.
+        raise form_param_unknown(metadata_given[0])
+    stored = await password_fields(
+        password=body.password,
+        digest=body.password_digest,
+        hasher=body.password_hasher,
+        skip_checks=bool(body.skip_password_checks),
+    )
+    backup_digests = await run_hashing(digest_backup_codes, body.backup_codes) if body.backup_codes else None
+    users = UserRepository(session, ctx.instance_id)
+    # First from the row read on the reader (no locking read in the transaction: on SQLite one trip
+    # through the writer's thread less, and the write lock held for the writes alone), written
+    # unless it changed meanwhile; then from the row read again, locked until commit.
+    saved: JSON | None = None
+    for read_row in (partial(users.read_row, reader), users.lock_row):
+        before = await read_row(user_id)
+        user, collections = await _changed_user(
+            session, ctx, before, body, stored=stored, backup_digests=backup_digests, sealer=sealer
+        )
+        saved = await _save_row(session, ctx, user, before, collections)
+        if saved is not None:
+            break
+    if saved is None:
+        raise RuntimeError(f"user {user_id} changed while locked")
     if stored is not None and body.sign_out_of_other_sessions:
         # A backend call has no "current" session: the other sessions are all of them.
         await revoke_user_sessions(session, ctx, user_id=user_id)

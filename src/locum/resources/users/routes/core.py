@@ -26,9 +26,13 @@ async def get_users_count(ctx: Context, reader: DbReader, filters: Filters) -> C
 
 @router.post("/users", operation_id="CreateUser")
 async def create_user(
-    ctx: Context, session: DbSession, sealer: AppSealer, body: Annotated[CreateUserBody, body_of(CreateUserBody)]
+    ctx: Context,
+    session: DbSession,
+    reader: DbReader,
+    sealer: AppSealer,
+    body: Annotated[CreateUserBody, body_of(CreateUserBody)],
 ) -> ClerkJSONResponse:
-    return ClerkJSONResponse(await service.create_user(session, ctx, body, sealer=sealer))
+    return ClerkJSONResponse(await service.create_user(session, ctx, body, sealer=sealer, reader=reader))
 
 
 @router.get("/users/{user_id}", operation_id="GetUser")
@@ -41,10 +45,11 @@ async def update_user(
     user_id: str,
     ctx: Context,
     session: DbSession,
+    reader: DbReader,
     sealer: AppSealer,
     body: Annotated[UpdateUserBody, body_of(UpdateUserBody)],
 ) -> ClerkJSONResponse:
-    return ClerkJSONResponse(await service.update_user(session, ctx, user_id, body, sealer=sealer))
+    return ClerkJSONResponse(await service.update_user(session, reader, ctx, user_id, body, sealer=sealer))
 
 
 @router.delete("/users/{user_id}", operation_id="DeleteUser")
