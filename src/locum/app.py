@@ -35,7 +35,6 @@ from locum.kit.jwt_signing import pem_one_line
 from locum.kit.keys import publishable_key
 from locum.kit.sealing import Sealer
 from locum.logs import JSON_FORMAT, configure_logging
-from locum.messages import run_email_sender
 from locum.outbox.delivery import Transports
 from locum.outbox.worker import MAX_IN_FLIGHT, DeliveryWorker, install_delivery_wake
 from locum.resources.webhook_endpoints.environment import ensure_environment_endpoint
@@ -122,7 +121,13 @@ async def run_worker(
     are logged and the loops go on. `wake` makes the webhook worker look for work at once."""
     async with Transports(MAX_IN_FLIGHT) as transports:
         worker = DeliveryWorker(sessionmaker, sealer, settings, transports, reader=reader, wake=wake or asyncio.Event())
-        await asyncio.gather(worker.run(stop), run_email_sender(sessionmaker, settings, stop=stop))
+        loops = [worker.run(stop)]
+        if settings.smtp_url:
+            # Imported only to send: the messages package (SMTP client, templates) costs a start ~15 ms.
+            from locum.messages import run_email_sender
+
+            loops.append(run_email_sender(sessionmaker, settings, stop=stop))
+        await asyncio.gather(*loops)
 
 
 @asynccontextmanager
