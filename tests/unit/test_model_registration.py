@@ -1,5 +1,6 @@
-"""`locum serve` starts with only the core models registered (db/models/__init__.py): they must
-reference no table outside the core, and every other model must come in before mappers configure."""
+"""What `locum serve` imports to start. Only the core models are registered (db/models/__init__.py):
+they must reference no table outside the core, and every other model must come in before mappers
+configure. Neither the webhook HTTP client nor the mailer is imported."""
 
 import subprocess
 import sys
@@ -71,3 +72,19 @@ def test_a_model_outside_the_core_brings_every_model_before_mappers_configure() 
         """
     )
     assert counts == "True"
+
+
+def test_start_imports_neither_the_http_client_nor_the_mailer() -> None:
+    """Imported when first used (a delivery, an endpoint URL, LOCUM_SMTP_URL): a start uses neither."""
+    loaded = run_python(
+        """
+        import sys
+        import locum.cli.serve
+        from locum.app import create_app
+        from locum.settings import Settings
+
+        create_app(Settings(database_url="sqlite:///:memory:"))
+        print(sorted(name for name in ("httpx", "locum.messages", "aiosmtplib") if name in sys.modules))
+        """
+    )
+    assert loaded == "[]"
