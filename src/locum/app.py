@@ -35,7 +35,6 @@ from locum.kit.jwt_signing import pem_one_line
 from locum.kit.keys import publishable_key
 from locum.kit.sealing import Sealer
 from locum.logs import JSON_FORMAT, configure_logging
-from locum.messages import run_email_sender
 from locum.outbox.delivery import Transports
 from locum.outbox.worker import MAX_IN_FLIGHT, DeliveryWorker, install_delivery_wake
 from locum.resources.webhook_endpoints.environment import ensure_environment_endpoint
@@ -122,7 +121,13 @@ async def run_worker(
     are logged and the loops go on. `wake` makes the webhook worker look for work at once."""
     async with Transports(MAX_IN_FLIGHT) as transports:
         worker = DeliveryWorker(sessionmaker, sealer, settings, transports, reader=reader, wake=wake or asyncio.Event())
-        await asyncio.gather(worker.run(stop), run_email_sender(sessionmaker, settings, stop=stop))
+        loops = [worker.run(stop)]
+        if settings.smtp_url:
+            # Imported only to send: the messages package (SMTP client, templates) costs a start ~15 ms.
+            from locum.messages import run_email_sender
+
+            loops.append(run_email_sender(sessionmaker, settings, stop=stop))
+        await asyncio.gather(*loops)
 
 
 @asynccontextmanager
@@ -151,19 +156,22 @@ async def deliver_in_app(app: Starlette) -> AsyncIterator[None]:
         await task
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, sealer: Sealer | None = None) -> FastAPI:
+    """`sealer`: one open_sealer gave this process for the same database (`locum serve`'s prepare
+    step), used as it is instead of reading the key and checking it again (~10 ms of a start)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
-        sealer = await open_sealer(engine, settings)
+        checked = sealer if sealer is not None else await open_sealer(engine, settings)
         # `sqlite:///:memory:` exists only inside this engine, so it is always prepared here.
         if settings.prepare_database or settings.is_memory_database:
-            keys = await prepare_database(engine, settings, sealer=sealer, apply_webhook_url=True)
+            keys = await prepare_database(engine, settings, sealer=checked, apply_webhook_url=True)
             announce_start(settings, keys)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.read_sessionmaker = create_read_sessionmaker(engine)
-        app.state.sealer = sealer
+        app.state.sealer = checked
         app.state.reader = await open_reader(settings, engine)
         app.state.registry = InstanceRegistry(app.state.sessionmaker, app.state.sealer, app.state.reader)
         app.state.readiness = Readiness(settings, engine)

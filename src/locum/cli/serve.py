@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from locum.instances.service import InstanceKeys
+    from locum.kit.sealing import Sealer
     from locum.settings import Settings
 
 STOPS = (signal.SIGINT, signal.SIGTERM)
@@ -97,15 +98,21 @@ def _run_server(
     if import_file:
         serve_import(settings, import_file)
     # sqlite:///:memory: exists only inside the app's engine: its lifespan prepares it and prints the banner.
+    sealer = None
     if not settings.is_memory_database:
-        announce_start(settings, run_on_database(settings, _prepare(settings)))
+        keys, sealer = run_on_database(settings, _prepare(settings))
+        announce_start(settings, keys)
     record_server(
         settings.data_dir,
         RunningServer(settings.origin, settings.port, settings.effective_database_url, pid=os.getpid()),
     )
     with _collector_paused():
         # Several workers build an app each, in their own processes.
-        app = create_app(settings.model_copy(update={"prepare_database": False})) if settings.workers == 1 else None
+        app = (
+            create_app(settings.model_copy(update={"prepare_database": False}), sealer=sealer)
+            if settings.workers == 1
+            else None
+        )
     # uvicorn raises the signal that stopped it again once it is done: held back until the state file
     # is removed and the export written.
     received: list[int] = []
@@ -209,7 +216,8 @@ def _server_options(settings: "Settings") -> dict[str, Any]:
     }
 
 
-async def _prepare(settings: "Settings") -> "InstanceKeys":
+async def _prepare(settings: "Settings") -> tuple["InstanceKeys", "Sealer"]:
+    """The default instance's keys, and the sealer checked against the database (the app's, one worker)."""
     from locum.app import prepare_database
     from locum.db.engine import create_engine
     from locum.instances.master_key import open_sealer
@@ -217,7 +225,7 @@ async def _prepare(settings: "Settings") -> "InstanceKeys":
     engine = create_engine(settings)
     try:
         sealer = await open_sealer(engine, settings)
-        return await prepare_database(engine, settings, sealer=sealer, apply_webhook_url=True)
+        return await prepare_database(engine, settings, sealer=sealer, apply_webhook_url=True), sealer
     finally:
         await engine.dispose()
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.base import Base
+from locum.db.models import register_all
 
 # table -> request parameter for each identifier-like unique constraint
 IDENTIFIER_TABLES = {
@@ -34,6 +35,7 @@ IDENTIFIER_COLUMNS = {
 
 @cache
 def _signatures() -> dict[str, str]:
+    register_all()
     signatures: dict[str, str] = {}
     for table in Base.metadata.tables.values():
         for constraint in table.constraints:

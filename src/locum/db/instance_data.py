@@ -33,6 +33,7 @@ from sqlalchemy import BindParameter, CompoundSelect, Table, bindparam, delete, 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from locum.db.base import Base
+from locum.db.models import register_all
 from locum.db.scoping import SCOPE_COLUMN
 
 # Kept by a reset: the instance's keys and what Clerk's dashboard configures.
@@ -64,9 +65,7 @@ CONFIGURATION_TABLES = frozenset(
 
 def instance_scoped_tables() -> list[Table]:
     """Every table with an `instance_id`, parents before children."""
-    # The models register their tables on Base.metadata when imported.
-    import locum.db.models  # noqa: F401
-
+    register_all()
     return [table for table in Base.metadata.sorted_tables if SCOPE_COLUMN in table.c]
 
 

@@ -27,8 +27,8 @@ import orjson
 from sqlalchemy import Column, LargeBinary, Table, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-import locum.db.models  # noqa: F401  (every table registered on the metadata)
 from locum.db.base import Base
+from locum.db.models import register_all
 from locum.db.scoping import across_instances
 from locum.kit.jwt_signing import SESSION_TOKEN_ALGORITHM
 
@@ -80,6 +80,7 @@ class Header:
 
 
 def tables() -> list[Table]:
+    register_all()
     return list(Base.metadata.sorted_tables)
 
 

@@ -7,9 +7,9 @@ constants (the creator role's required permissions, the initial role set's key).
 
 from typing import Any
 
+from sqlalchemy import bindparam, column, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from locum.db.models import OrganizationSettings, Permission, Role, RoleSet
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 
@@ -37,12 +37,18 @@ DEFAULT_ROLES = {
 # A role can be the creator role only with these (Clerk's rule).
 CREATOR_PERMISSIONS = frozenset({"org:sys_memberships:manage", "org:sys_memberships:read", "org:sys_profile:delete"})
 INITIAL_ROLE_SET_KEY = "role_set:default"
+# Whether an instance has its defaults (every start asks) without the organizations' models, which
+# a start does not otherwise register (db/models/__init__.py).
+_SETTINGS = table("organization_settings", column("instance_id"))
+_HAS_DEFAULTS = select(_SETTINGS.c.instance_id).where(_SETTINGS.c.instance_id == bindparam("instance_id"))
 
 
 async def ensure_organization_defaults(session: AsyncSession, *, instance_id: str) -> None:
     """Seed the instance's organization defaults once; a no-op when they exist."""
-    if await session.get(OrganizationSettings, instance_id) is not None:
+    if await session.scalar(_HAS_DEFAULTS, {"instance_id": instance_id}) is not None:
         return
+    from locum.db.models import OrganizationSettings, Permission, Role, RoleSet
+
     at_ms = now_ms()
 
     def row(model: Any, kind: str, *, created_at: int = at_ms, **values: Any) -> Any:

@@ -15,14 +15,14 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 import orjson
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from locum.db.engine import READ_ONLY_OPTION
-from locum.db.models import Instance, InstanceSecretKey, MachineSecretKey, SigningKeyRow
+from locum.db.models import Instance, InstanceSecretKey, SigningKeyRow
 from locum.db.reads import Reader
 from locum.db.scoping import across_instances
 from locum.kit.clock import now_ms
@@ -98,15 +98,20 @@ class MachineCaller:
     machine_id: str
 
 
-# The key names the instance: this look-up is the one that finds it.
-MACHINE_KEY_BY_DIGEST = across_instances(
-    select(
-        MachineSecretKey.instance_id,
-        MachineSecretKey.machine_id,
-        MachineSecretKey.expires_at,
-        MachineSecretKey.secret_digest,
-    ).where(MachineSecretKey.secret_digest == bindparam("digest"))
-)
+@cache
+def _machine_key_by_digest() -> Select[str, str, int | None, str]:
+    """Built at the first machine key: the machines' tables are not among those a start registers."""
+    from locum.db.models import MachineSecretKey
+
+    # The key names the instance: this look-up is the one that finds it.
+    return across_instances(
+        select(
+            MachineSecretKey.instance_id,
+            MachineSecretKey.machine_id,
+            MachineSecretKey.expires_at,
+            MachineSecretKey.secret_digest,
+        ).where(MachineSecretKey.secret_digest == bindparam("digest"))
+    )
 
 
 class InstanceRegistry:
@@ -135,7 +140,7 @@ class InstanceRegistry:
     async def resolve_machine(self, secret_key: str) -> MachineCaller | None:
         """The machine whose current key this is, or whose rotated-out key has not yet expired."""
         digest = secret_digest(secret_key)
-        rows = await self._reader.fetch_by_key(self._reader.prepared(MACHINE_KEY_BY_DIGEST), {"digest": digest})
+        rows = await self._reader.fetch_by_key(self._reader.prepared(_machine_key_by_digest()), {"digest": digest})
         if not rows:
             return None
         instance_id, machine_id, expires_at, stored_digest = rows[0]

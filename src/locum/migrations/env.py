@@ -2,9 +2,11 @@
 
 from alembic import context
 
-import locum.db.models  # noqa: F401  (registers every table on the metadata)
 from locum.db.base import Base
 from locum.db.migrate import COMPARE_OPTIONS
+from locum.db.models import register_all
+
+register_all()
 
 connection = context.config.attributes["connection"]
 context.configure(

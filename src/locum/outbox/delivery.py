@@ -12,19 +12,23 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-import httpx
 import orjson
 
 from locum.kit.clock import now_ms
 from locum.outbox.isolation import ERROR_TEXT_CHARS, describe, storable_text
 from locum.outbox.signing import webhook_headers
 
+# httpx is imported at the first attempt: a server starting has nothing to deliver, and the import
+# costs its start ~45 ms.
+if TYPE_CHECKING:
+    import httpx
+
 # Svix gives an endpoint ~15 s to answer.
 DELIVERY_TIMEOUT_SECONDS = 15.0
 # Each network step's own limit (httpx's per-request extension); the attempt as a whole has the same.
-TIMEOUTS = httpx.Timeout(DELIVERY_TIMEOUT_SECONDS).as_dict()
+TIMEOUTS = dict.fromkeys(("connect", "read", "write", "pool"), DELIVERY_TIMEOUT_SECONDS)
 RESPONSE_EXCERPT_CHARS = 1000
 # UTF-8 needs at most 4 bytes a character: enough bytes for the excerpt whatever the body holds.
 RESPONSE_EXCERPT_BYTES = 4 * RESPONSE_EXCERPT_CHARS
@@ -138,6 +142,8 @@ class Transports:
     def _open(self) -> None:
         """Made at the first attempt, not with the worker: a worker with nothing to deliver (a server
         starting) needs none, and making them takes ~50 ms."""
+        import httpx
+
         # Building a TLS context takes ~20 ms: one is shared.
         tls = ssl.create_default_context()
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
@@ -145,17 +151,19 @@ class Transports:
         for transport in self._all:
             self._idle.put_nowait(transport)
 
-    def url(self, raw: str) -> httpx.URL:
+    def url(self, raw: str) -> "httpx.URL":
         """`raw` as httpx parses it (raising httpx.InvalidURL as that does), parsed once."""
         parsed = self._urls.get(raw)
         if parsed is None:
+            import httpx
+
             if len(self._urls) >= MAX_CACHED_URLS:
                 self._urls.clear()
             parsed = self._urls[raw] = httpx.URL(raw)
         return parsed
 
     @asynccontextmanager
-    async def lend(self) -> AsyncIterator[httpx.AsyncHTTPTransport]:
+    async def lend(self) -> AsyncIterator["httpx.AsyncHTTPTransport"]:
         if not self._all:
             self._open()
         transport = await self._idle.get()
@@ -172,7 +180,7 @@ class Transports:
             await transport.aclose()
 
 
-async def _read_excerpt(response: httpx.Response) -> str:
+async def _read_excerpt(response: "httpx.Response") -> str:
     """The start of the response body, without reading more of it than the excerpt needs."""
     received = bytearray()
     async for chunk in response.aiter_bytes():
@@ -182,7 +190,7 @@ async def _read_excerpt(response: httpx.Response) -> str:
     return storable_text(bytes(received).decode("utf-8", errors="replace"), RESPONSE_EXCERPT_CHARS)
 
 
-async def _post(transport: httpx.AsyncHTTPTransport, request: httpx.Request) -> tuple[int, str]:
+async def _post(transport: "httpx.AsyncHTTPTransport", request: "httpx.Request") -> tuple[int, str]:
     response = await transport.handle_async_request(request)
     try:
         return response.status_code, await _read_excerpt(response)
@@ -191,6 +199,8 @@ async def _post(transport: httpx.AsyncHTTPTransport, request: httpx.Request) -> 
 
 
 async def attempt(transports: Transports, delivery: LeasedDelivery) -> AttemptOutcome:
+    import httpx
+
     attempted_at = now_ms()
     if delivery.signing_key is None:
         return AttemptOutcome(delivery, attempted_at, None, "", UNSEALABLE_SECRET_ERROR, 0)

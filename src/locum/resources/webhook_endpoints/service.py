@@ -16,7 +16,6 @@ import binascii
 from collections.abc import Sequence
 from typing import Literal
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.api.errors import form_param_format_invalid, form_param_max_length_exceeded, form_param_value_invalid
@@ -60,6 +59,9 @@ def url_problem(url: str) -> str | None:
     if len(url) > URL_MAX_LENGTH:
         return f"The URL must not be longer than {URL_MAX_LENGTH} characters."
     # What the delivery worker's HTTP client accepts (it rejects a port that is no number, for one).
+    # Imported here: a start without LOCUM_WEBHOOK_URL checks no URL, and httpx costs it ~45 ms.
+    import httpx
+
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL:

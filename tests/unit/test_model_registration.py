@@ -1,0 +1,90 @@
+"""What `locum serve` imports to start. Only the core models are registered (db/models/__init__.py):
+they must reference no table outside the core, and every other model must come in before mappers
+configure. Neither the webhook HTTP client nor the mailer is imported."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+
+def run_python(code: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+@pytest.mark.parametrize("entry", ["locum.app", "locum.cli.serve"])
+def test_start_registers_only_the_core(entry: str) -> None:
+    loaded = run_python(
+        f"""
+        import sys
+        import {entry}
+        from locum.app import create_app
+        from locum.settings import Settings
+
+        create_app(Settings(database_url="sqlite:///:memory:"))
+        print(sorted(name for name in sys.modules if name.startswith("locum.db.models.")))
+        """
+    )
+    assert loaded == str(
+        sorted(f"locum.db.models.{module}" for module in ("events", "instances", "messages", "webhooks"))
+    )
+
+
+def test_core_tables_reference_only_core_tables() -> None:
+    unresolved = run_python(
+        """
+        import importlib
+
+        from sqlalchemy.exc import NoReferencedTableError
+
+        from locum.db.base import Base
+        from locum.db.models import CORE_MODULES
+
+        for module in CORE_MODULES:
+            importlib.import_module(f"locum.db.models.{module}")
+        missing = []
+        for table in Base.metadata.tables.values():
+            for foreign_key in table.foreign_keys:
+                try:
+                    foreign_key.column
+                except NoReferencedTableError:
+                    missing.append(f"{table.name}.{foreign_key.parent.name}")
+        print(missing)
+        """
+    )
+    assert unresolved == "[]"
+
+
+def test_a_model_outside_the_core_brings_every_model_before_mappers_configure() -> None:
+    counts = run_python(
+        """
+        from sqlalchemy.orm import configure_mappers
+
+        import locum.db.models.sessions
+        from locum.db.base import Base
+
+        before = len(Base.metadata.tables)
+        configure_mappers()
+        print(before < len(Base.metadata.tables))
+        """
+    )
+    assert counts == "True"
+
+
+def test_start_imports_neither_the_http_client_nor_the_mailer() -> None:
+    """Imported when first used (a delivery, an endpoint URL, LOCUM_SMTP_URL): a start uses neither."""
+    loaded = run_python(
+        """
+        import sys
+        import locum.cli.serve
+        from locum.app import create_app
+        from locum.settings import Settings
+
+        create_app(Settings(database_url="sqlite:///:memory:"))
+        print(sorted(name for name in ("httpx", "locum.messages", "aiosmtplib") if name in sys.modules))
+        """
+    )
+    assert loaded == "[]"
