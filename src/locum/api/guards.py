@@ -26,6 +26,7 @@ from inspect import isawaitable
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -46,6 +47,8 @@ EXCEPTION_HANDLERS_KEY = "starlette.exception_handlers"
 EXIT_STACK_KEY = "fastapi_middleware_astack"
 # The status logged and counted for a request that ends without a response.
 NO_RESPONSE_STATUS = 500
+
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "auto_configure": False}
 
 ExceptionHandler = Callable[[Request, Any], Response | Awaitable[Response]]
 
@@ -132,7 +135,14 @@ class RequestGuards:
 
 class LocumApp(FastAPI):
     """FastAPI whose middleware stack is RequestGuards around the router (and around any middleware
-    added with add_middleware); app.state.settings must be set before the first request."""
+    added with add_middleware); app.state.settings must be set before the first request.
+
+    FastAPI's native telemetry is off: it asks OpenTelemetry's global providers (and the environment)
+    on every request whether one is configured, and locum installs no OpenTelemetry SDK to configure.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(telemetry=NO_TELEMETRY, **options)
 
     def build_middleware_stack(self) -> ASGIApp:
         app: ASGIApp = self.router
