@@ -12,16 +12,13 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
-from locum.api.auth import InstanceAuthMiddleware
 from locum.api.docs import install_docs
 from locum.api.errors import install_error_handlers
-from locum.api.guards import RequestTargetMiddleware, UnhandledErrorMiddleware
+from locum.api.guards import LocumApp
 from locum.api.health import Readiness, install_health
 from locum.api.metrics import install_metrics
-from locum.api.rate_limits import RATE_LIMITS_CLERK, RateLimitMiddleware
 from locum.api.route_index import include_deferred, install_route_index
 from locum.api.route_templates import install_route_templates
-from locum.api.tracing import TracingMiddleware
 from locum.api.versioning import DEFAULT_VERSION
 from locum.db.engine import create_engine, create_read_sessionmaker, create_sessionmaker
 from locum.db.migrate import upgrade
@@ -183,20 +180,13 @@ def create_app(settings: Settings, *, sealer: Sealer | None = None) -> FastAPI:
             await app.state.reader.close()
             await engine.dispose()
 
-    app = FastAPI(title="locum", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    # Every request crosses one layer, api/guards.py's RequestGuards (tracing, auth, rate limits,
+    # error envelopes, metrics), on its way to the router.
+    app = LocumApp(title="locum", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     install_error_handlers(app)
-    # Added innermost first. Requests meet tracing, unhandled errors, auth, then rate limits (which need
-    # the instance auth found), then the request target check.
-    app.add_middleware(RequestTargetMiddleware)
-    if settings.rate_limits == RATE_LIMITS_CLERK:
-        app.add_middleware(RateLimitMiddleware)
-    app.add_middleware(InstanceAuthMiddleware)
-    app.add_middleware(UnhandledErrorMiddleware)
     if settings.metrics:
-        # Inside tracing: a request's metrics include every middleware that can answer it but that one.
         install_metrics(app)
-    app.add_middleware(TracingMiddleware)
     install_health(app)
 
     include_resource_routes(app)

@@ -1,7 +1,7 @@
 """Bearer secret key -> instance, checked before anything else looks at the request.
 
-A pure ASGI middleware authenticates every /v1 and /locum request (except the public image URLs)
-before routing and body parsing, as Clerk does: a bad key is a 401 whatever else is wrong with the
+The request guards (api/guards.py) authenticate every /v1 and /locum request (except the public
+image URLs) before routing and body parsing, as Clerk does: a bad key is a 401 whatever else is wrong with the
 request. It then checks the Clerk-API-Version of /v1 requests. Routes read the resolved instance
 in the request context (api/deps.py's Context).
 
@@ -10,7 +10,7 @@ M2M token endpoints also take a machine's secret key, which authenticates as tha
 (`machine_id` in the request context).
 """
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from locum.api.errors import (
     ClerkError,
@@ -65,27 +65,22 @@ async def _authenticate(registry: InstanceRegistry, header: str, path: str) -> I
     return instance
 
 
-class InstanceAuthMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and _requires_key(scope["path"]):
-            registry: InstanceRegistry = scope["app"].state.registry
-            authorization, version_header = _authorization_and_version(scope)
-            try:
-                caller = await _authenticate(registry, authorization, scope["path"])
-                version = (
-                    read_api_version(scope, version_header)
-                    if scope["path"].startswith(VERSIONED_PREFIX)
-                    else DEFAULT_VERSION
-                )
-            except ClerkError as error:
-                await error.response()(scope, receive, send)
-                return
-            if isinstance(caller, MachineCaller):
-                identity = {"instance": caller.instance, "machine_id": caller.machine_id}
-            else:
-                identity = {"instance": caller, "machine_id": None}
-            scope.setdefault("state", {}).update(identity, api_version=version)
-        await self.app(scope, receive, send)
+async def authenticate_request(scope: Scope) -> ClerkError | None:
+    """For the request guards (api/guards.py): the refusal of a request that needs a key and has no
+    valid one (or a bad API version), else None, with the caller put in the scope's state."""
+    path = scope["path"]
+    if not _requires_key(path):
+        return None
+    registry: InstanceRegistry = scope["app"].state.registry
+    authorization, version_header = _authorization_and_version(scope)
+    try:
+        caller = await _authenticate(registry, authorization, path)
+        version = read_api_version(scope, version_header) if path.startswith(VERSIONED_PREFIX) else DEFAULT_VERSION
+    except ClerkError as error:
+        return error
+    if isinstance(caller, MachineCaller):
+        identity = {"instance": caller.instance, "machine_id": caller.machine_id}
+    else:
+        identity = {"instance": caller, "machine_id": None}
+    scope.setdefault("state", {}).update(identity, api_version=version)
+    return None

@@ -1,5 +1,5 @@
 """Prometheus metrics at /metrics, served on the API's port when LOCUM_METRICS is on (off: no route,
-no middleware, and /metrics is a 404 like any unknown path). No auth: scrapers send no keys, and
+no counting, and /metrics is a 404 like any unknown path). No auth: scrapers send no keys, and
 nothing here names a user or an instance.
 
 - locum_http_requests_total and locum_http_request_duration_seconds, by method, route template
@@ -28,11 +28,10 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from locum.api.pagination import counting
 from locum.api.route_templates import route_template
-from locum.api.tracing import HttpMiddleware
 from locum.db.models import Event, WebhookDelivery
 from locum.db.scoping import across_instances
 from locum.outbox.dispatch import PENDING
@@ -55,24 +54,13 @@ def _series(method: str, route: str, status: int) -> tuple[Counter, Histogram]:
     return REQUESTS.labels(*labels), REQUEST_SECONDS.labels(*labels)
 
 
-class MetricsMiddleware(HttpMiddleware):
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = time.perf_counter()
-        status = 500
-
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_noting_status)
-        finally:
-            method = scope["method"] if scope["method"] in KNOWN_METHODS else OTHER_METHOD
-            requests, seconds = _series(method, route_template(scope), status)
-            requests.inc()
-            seconds.observe(time.perf_counter() - started)
+def record_request(scope: Scope, status: int, started: float) -> None:
+    """Counts one answered request, which started at perf_counter() `started`; the request guards
+    (api/guards.py) call it for every request when settings.metrics."""
+    method = scope["method"] if scope["method"] in KNOWN_METHODS else OTHER_METHOD
+    requests, seconds = _series(method, route_template(scope), status)
+    requests.inc()
+    seconds.observe(time.perf_counter() - started)
 
 
 class Backlog(NamedTuple):
@@ -120,9 +108,8 @@ def _process_registry() -> CollectorRegistry:
 
 
 def install_metrics(app: FastAPI) -> None:
-    """The /metrics route and the middleware that feeds it; create_app calls it when settings.metrics."""
+    """The /metrics route; create_app calls it when settings.metrics (the request guards feed it)."""
     registry = _process_registry()
-    app.add_middleware(MetricsMiddleware)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:

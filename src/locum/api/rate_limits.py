@@ -32,9 +32,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
-from locum.api.errors import too_many_requests
+from locum.api.errors import ClerkError, too_many_requests
 from locum.instances.registry import InstanceContext
 from locum.kit.clock import now_ms
 
@@ -150,18 +150,18 @@ class RateCounter:
         self._prune_at = max(PRUNE_AT_WINDOWS, 2 * len(self._windows))
 
 
-class RateLimitMiddleware:
-    """Refuses /v1 requests over Clerk's limits; runs after InstanceAuthMiddleware has found the instance."""
+class RateLimiter:
+    """Refuses /v1 requests over Clerk's limits; asked by the request guards (api/guards.py) once
+    authentication has found the instance."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self) -> None:
         self.counter = RateCounter()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def refusal(self, scope: Scope) -> ClerkError | None:
         instance: InstanceContext | None = scope.get("state", {}).get("instance")
-        if scope["type"] == "http" and instance is not None and scope["path"].startswith("/v1/"):
-            wait_ms = self.counter.admit(list(limits_for(instance, scope["method"], scope["path"])), now_ms())
-            if wait_ms is not None:
-                await too_many_requests(max(1, math.ceil(wait_ms / SECOND_MS))).response()(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        if instance is None or not scope["path"].startswith("/v1/"):
+            return None
+        wait_ms = self.counter.admit(list(limits_for(instance, scope["method"], scope["path"])), now_ms())
+        if wait_ms is None:
+            return None
+        return too_many_requests(max(1, math.ceil(wait_ms / SECOND_MS)))

@@ -1,6 +1,6 @@
 """Per-request trace ids, the request's origin for webhook events, and one access-log line per request.
 
-A pure ASGI middleware (Starlette's BaseHTTPMiddleware costs a task per request). The trace id goes
+The request guards (api/guards.py) start a Trace per request and finish it. The trace id goes
 into error bodies (`clerk_trace_id`), the `Clerk-Trace-Id` response header and the log line; the
 caller's IP and user agent become the `event_attributes.http_request` of events the request records.
 
@@ -12,14 +12,14 @@ what LOCUM_LOG_FORMAT=json writes beside the message.
 import logging
 import os
 import time
-from abc import ABC, abstractmethod
 from contextvars import ContextVar
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from locum.api.route_templates import route_template
 
 TRACE_ID_BYTES = 16
+TRACE_HEADER = b"clerk-trace-id"
 
 logger = logging.getLogger("locum.access")
 _trace_id: ContextVar[str] = ContextVar("locum_trace_id", default="")
@@ -59,58 +59,38 @@ def instance_id_of(scope: Scope) -> str | None:
     return instance.id if instance is not None else None
 
 
-class HttpMiddleware(ABC):
-    """A pure ASGI middleware for HTTP requests (`handle`); anything else (lifespan) passes through."""
+class Trace:
+    """One request's trace: started by the request guards (api/guards.py) before anything else looks at
+    the request, finished once it is answered."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    __slots__ = ("_request_token", "_trace_token", "header", "id", "started")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        await self.handle(scope, receive, send)
+    def __init__(self, scope: Scope) -> None:
+        self.id = new_trace_id()
+        self.header = (TRACE_HEADER, self.id.encode())
+        self._trace_token = _trace_id.set(self.id)
+        self._request_token = _http_request.set(_http_request_of(scope))
+        self.started = time.perf_counter()
 
-    @abstractmethod
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None: ...
-
-
-class TracingMiddleware(HttpMiddleware):
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        current = new_trace_id()
-        token = _trace_id.set(current)
-        request_token = _http_request.set(_http_request_of(scope))
-        started = time.perf_counter()
-        status = 500
-
-        async def send_with_trace(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"clerk-trace-id", current.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_trace)
-        finally:
-            if logger.isEnabledFor(logging.INFO):
-                duration_ms = round((time.perf_counter() - started) * 1000, 1)
-                logger.info(
-                    "%s %s %d %.1fms trace=%s",
-                    scope["method"],
-                    scope["path"],
-                    status,
-                    duration_ms,
-                    current,
-                    extra={
-                        "trace_id": current,
-                        "route": route_template(scope),
-                        "method": scope["method"],
-                        "status": status,
-                        "duration_ms": duration_ms,
-                        "instance_id": instance_id_of(scope),
-                    },
-                )
-            _trace_id.reset(token)
-            _http_request.reset(request_token)
+    def finish(self, scope: Scope, status: int) -> None:
+        """Logs the access line, and leaves the request's context."""
+        if logger.isEnabledFor(logging.INFO):
+            duration_ms = round((time.perf_counter() - self.started) * 1000, 1)
+            logger.info(
+                "%s %s %d %.1fms trace=%s",
+                scope["method"],
+                scope["path"],
+                status,
+                duration_ms,
+                self.id,
+                extra={
+                    "trace_id": self.id,
+                    "route": route_template(scope),
+                    "method": scope["method"],
+                    "status": status,
+                    "duration_ms": duration_ms,
+                    "instance_id": instance_id_of(scope),
+                },
+            )
+        _trace_id.reset(self._trace_token)
+        _http_request.reset(self._request_token)
