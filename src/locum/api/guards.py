@@ -36,6 +36,7 @@ from locum.api.auth import authenticate_request
 from locum.api.errors import ClerkError, malformed_request_parameters, unhandled_error
 from locum.api.metrics import record_request
 from locum.api.rate_limits import RATE_LIMITS_CLERK, RateLimiter
+from locum.api.route_index import include_every_router
 from locum.api.tracing import Trace
 from locum.settings import Settings
 
@@ -149,3 +150,8 @@ class LocumApp(FastAPI):
         for cls, args, kwargs in reversed(self.user_middleware):
             app = cls(app, *args, **kwargs)
         return RequestGuards(app, self.state.settings, self.exception_handlers)
+
+    def openapi(self) -> dict[str, Any]:
+        # Resource routers are included on demand (api/route_index.py); the schema lists them all.
+        include_every_router(self)
+        return super().openapi()
