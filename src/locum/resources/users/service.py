@@ -100,18 +100,18 @@ async def get_user_or_raise(
     return await UserRepository(session, ctx.instance_id).get_or_raise(user_id, lock=locked if for_update else None)
 
 
-async def _store(session: AsyncSession, user: User, origin: str) -> JSON:
+async def _store(session: AsyncSession, user: User, ctx: RequestContext | None) -> JSON:
     """Stamp and re-render the user's stored document (written for STORED_ORIGIN, see serializers);
-    returns its JSON for `origin`."""
+    returns its JSON for the request's origin (STORED_ORIGIN's without a request)."""
     user.updated_at = now_ms()
     await flush(session)
-    user.document, data = document_and_json(user, origin)
+    user.document, data = document_and_json(user, STORED_ORIGIN if ctx is None else ctx.origin)
     return data
 
 
 async def save_user(session: AsyncSession, ctx: RequestContext, user: User, *, event: EventType | None) -> JSON:
     """Stamp, render the document, flush, and record `event` with the same data the API returns."""
-    data = await _store(session, user, ctx.origin)
+    data = await _store(session, user, ctx)
     if event is not None:
         record(session, ctx, event, data)
     await flush(session)
@@ -121,7 +121,7 @@ async def save_user(session: AsyncSession, ctx: RequestContext, user: User, *, e
 async def record_sign_in(session: AsyncSession, user: User, *, at_ms: int) -> None:
     """A new session: the user's sign-in and activity times move, silently (Clerk sends no event)."""
     user.last_sign_in_at = user.last_active_at = at_ms
-    await _store(session, user, STORED_ORIGIN)
+    await _store(session, user, None)
     await flush(session)
 
 
