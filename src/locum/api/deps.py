@@ -31,6 +31,11 @@ class RequestValue(Generic[Value]):
         return self.compute(request)
 
 
+class QueryValue(RequestValue[Value]):
+    """A RequestValue parsed from the query string. LocumRoute computes it itself only on a route that
+    takes no body: with a body FastAPI solves it, so its errors and the body's keep FastAPI's order."""
+
+
 # Where the request's session is kept (in the request's state), for LocumRoute to commit and close.
 SESSION_STATE_KEY = "db_session"
 

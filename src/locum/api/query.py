@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from locum.api.bodies import INT64_MAX, INT64_MIN
+from locum.api.deps import QueryValue
 from locum.api.errors import too_many_filter_values, validation_errors
 
 QueryModel = TypeVar("QueryModel", bound=BaseModel)
@@ -63,7 +64,7 @@ def query_model(model: type[QueryModel], *, invalid_status: int | None = None) -
     Invalid parameters are Clerk's form errors (422), or with `invalid_status` the same errors with
     that status (the machine-auth operations declare 400)."""
 
-    async def parse(request: Request) -> QueryModel:
+    def parse(request: Request) -> QueryModel:
         try:
             return parse_query(model, request)
         except RequestValidationError as exc:
@@ -71,7 +72,7 @@ def query_model(model: type[QueryModel], *, invalid_status: int | None = None) -
                 raise
             raise validation_errors(exc.errors()).with_status(invalid_status) from None
 
-    return Depends(parse)
+    return Depends(QueryValue(parse))
 
 
 def split_signed(values: Sequence[str]) -> tuple[list[str], list[str]]:

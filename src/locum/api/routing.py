@@ -32,7 +32,7 @@ from locum.api.bodies import (
     RequestBody,
     check_json_body,
 )
-from locum.api.deps import RequestValue, forget_session, request_session
+from locum.api.deps import QueryValue, RequestValue, forget_session, request_session
 from locum.api.errors import RequestRefused, request_body_timeout, request_body_too_large
 from locum.db.constraints import commit
 from locum.db.failures import is_lock_conflict
@@ -128,9 +128,10 @@ def _with_request_values(
     body: tuple[str, RequestBody[Any]] | None = None
     own_request_parameter = None
     refusable = bool(options.get("dependencies"))
+    takes_body = any(isinstance(_dependency_of(parameter.annotation), RequestBody) for parameter in parameters.values())
     for name, parameter in parameters.items():
         dependency = _dependency_of(parameter.annotation)
-        if isinstance(dependency, RequestValue):
+        if isinstance(dependency, RequestValue) and not (takes_body and isinstance(dependency, QueryValue)):
             computed[name] = dependency
         elif isinstance(dependency, RequestBody) and body is None:
             body = name, dependency
