@@ -104,11 +104,10 @@ class TestCreateUser:
 
     @pytest.mark.usefixtures("no_key_recheck")
     async def test_one_statement_a_table(self, app: FastAPI, client: httpx.AsyncClient) -> None:
-        # The user, its email address and its user.created event (the instance's restrictions are
-        # read on the reader, before the transaction begins).
+        # The instance's restrictions, then the user, its email address and its user.created event.
         await make_user(client)
         body = {"email_address": [unique_email()]}
-        assert await statements_run(app, lambda: client.post("/v1/users", json=body)) == 3
+        assert await statements_run(app, lambda: client.post("/v1/users", json=body)) == 4
 
 
 class TestUpdateUser:
