@@ -10,13 +10,14 @@ import functools
 import itertools
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from sqlalchemy import select
 
 from locum.api.auth import VERSIONLESS_PREFIXES
@@ -201,3 +202,14 @@ def recorded_events(app: FastAPI, instance: InstanceKeys) -> RecordedEvents:
             return [(row.type, row.data) for row in rows]
 
     return read
+
+
+@asynccontextmanager
+async def probe_app_client(
+    settings: Settings, instance: InstanceKeys, router: APIRouter
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an app of its own (the session's app is shared) with a test's probe routes under /locum."""
+    app = create_app(settings)
+    app.include_router(router, prefix="/locum")
+    async with app.router.lifespan_context(app), api_client(app, instance.secret_key, check_contract=False) as http:
+        yield http

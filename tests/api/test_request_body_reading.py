@@ -13,10 +13,9 @@ from locum.api.bodies import ClerkBody, RequestBody, body_of
 from locum.api.deps import Context
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
-from locum.app import create_app
 from locum.instances.service import InstanceKeys
 from locum.settings import Settings
-from tests.conftest import api_client
+from tests.conftest import probe_app_client
 
 
 class ProbeBody(ClerkBody):
@@ -45,9 +44,7 @@ def _route(path_end: str) -> Any:
 
 @pytest.fixture
 async def probe_client(settings: Settings, instance: InstanceKeys) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    app.include_router(router, prefix="/locum")
-    async with app.router.lifespan_context(app), api_client(app, instance.secret_key, check_contract=False) as http:
+    async with probe_app_client(settings, instance, router) as http:
         yield http
 
 

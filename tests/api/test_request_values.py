@@ -11,10 +11,9 @@ from fastapi import Request
 from locum.api.deps import AppSealer, Context, DbReader
 from locum.api.responses import ClerkJSONResponse
 from locum.api.routing import resource_router
-from locum.app import create_app
 from locum.instances.service import InstanceKeys
 from locum.settings import Settings
-from tests.conftest import api_client
+from tests.conftest import probe_app_client
 
 router = resource_router()
 
@@ -44,10 +43,7 @@ async def echo_context(ctx: Context) -> ClerkJSONResponse:
 
 @pytest.fixture
 async def probe_client(settings: Settings, instance: InstanceKeys) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of an app of its own (the session's app is shared) that has the probe routes too."""
-    app = create_app(settings)
-    app.include_router(router, prefix="/locum")
-    async with app.router.lifespan_context(app), api_client(app, instance.secret_key, check_contract=False) as http:
+    async with probe_app_client(settings, instance, router) as http:
         yield http
 
 
