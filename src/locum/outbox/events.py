@@ -3,7 +3,9 @@
 Event type names follow Clerk's webhook catalogue (`user.created`, …); `data` is the same JSON the
 API returns for the object. Delivery is a separate concern (it reads committed rows only); a
 session that recorded events, or re-queued deliveries, is marked so that whoever commits it can wake
-an in-process delivery worker at once instead of letting it find the rows on its next poll.
+an in-process delivery worker at once instead of letting it find the rows on its next poll. An
+event no endpoint wants is stored dispatched (see dispatch.py): the worker woken for it finds
+nothing waiting with one read on the bare-driver reader, and takes no write lock.
 """
 
 from typing import Any, Literal
