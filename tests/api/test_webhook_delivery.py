@@ -464,6 +464,28 @@ class TestEventsNobodyWants:
         assert (await delivery_of(delivery_app, event.id, hook.id)).status == "succeeded"
         assert len(receiver.requests) == 1
 
+    async def test_event_inserted_otherwise_keeps_its_stored_state(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+    ) -> None:
+        """A snapshot's events are imported before its endpoints: one not fanned out yet stays so."""
+        async with inspection_session(delivery_app) as session:
+            event_id = await store_event(
+                session, instance_id=keys.instance_id, created_at=clock.now_ms(), data_json="{}"
+            )
+            await session.commit()
+        [event] = await events_of(delivery_app, keys)
+        assert event.dispatched_at is None
+        hook = await endpoint(delivery_app, keys, receiver.url)
+
+        await deliver_due(worker)
+        [request] = receiver.wait_for(1)
+        assert request.svix_id == svix_id_of(event_id)
+        assert (await delivery_of(delivery_app, event_id, hook.id)).status == "succeeded"
+
     async def test_event_types_the_database_cannot_judge_are_left_to_the_worker(
         self,
         delivery_app: FastAPI,

@@ -18,6 +18,8 @@ from locum.kit.ids import new_id
 
 # Key in AsyncSession.info: the session's transaction leaves work for the delivery worker.
 OUTBOX_WORK_KEY = "locum_outbox_work"
+# The dispatched_at of a new event as inserted: the database replaces it in the INSERT (see dispatch.py).
+UNDECIDED = -1
 
 EventType = Literal[
     "user.created",
@@ -78,7 +80,14 @@ def new_event(session: AsyncSession, context: RequestContext, type: EventType, d
     http_request = context.http_request
     attributes = {"http_request": dict(http_request)} if http_request is not None else {}
     mark_outbox_work(session)
-    return Event(id=new_id("event"), instance_id=context.instance_id, type=type, data=data, attributes=attributes)
+    return Event(
+        id=new_id("event"),
+        instance_id=context.instance_id,
+        type=type,
+        data=data,
+        attributes=attributes,
+        dispatched_at=UNDECIDED,
+    )
 
 
 def mark_outbox_work(session: AsyncSession) -> None:
