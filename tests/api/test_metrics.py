@@ -16,13 +16,16 @@ from prometheus_client.parser import text_string_to_metric_families
 from locum.app import create_app
 from locum.instances.service import InstanceKeys
 from locum.settings import Settings
-from tests.builders import make_user
+from tests.builders import inspection_session, make_user
 from tests.conftest import api_client, new_instance
 from tests.sdk.conftest import LocumServer, start_server, stop_server
+from tests.webhook_delivery import add_endpoint
 
 Labels = tuple[tuple[str, str], ...]
 Samples = dict[tuple[str, Labels], float]
 SCRAPES_ACROSS_WORKERS = 20
+# An endpoint's address: no worker runs in these tests' apps to reach it.
+UNREACHED_URL = "https://receiver.invalid/webhooks"
 
 
 @pytest.fixture(scope="module")
@@ -136,13 +139,20 @@ class TestRequestMetrics:
 
 class TestOutboxBacklog:
     async def test_events_not_yet_fanned_out_are_counted(self, metrics_app: FastAPI, keys: InstanceKeys) -> None:
+        async with inspection_session(metrics_app) as session:
+            add_endpoint(session, metrics_app.state.sealer, instance_id=keys.instance_id, url=UNREACHED_URL)
+            await session.commit()
+        without_endpoints = await new_instance(metrics_app)
         before = await scrape(metrics_app)
         async with api_client(metrics_app, keys.secret_key) as http:
             await make_user(http)
             await make_user(http)
+        async with api_client(metrics_app, without_endpoints.secret_key) as http:
+            await make_user(http)
         after = await scrape(metrics_app)
         undispatched = ("locum_outbox_undispatched_events", ())
-        # No worker runs in the tests' apps: the two user.created events wait.
+        # No worker runs in the tests' apps: the two user.created events its endpoint wants wait;
+        # the other instance's, which no endpoint wants, were stored dispatched.
         assert after[undispatched] - before[undispatched] == 2
         assert ("locum_outbox_pending_deliveries", ()) in after
 

@@ -46,7 +46,7 @@ from locum.outbox.events import has_outbox_work, mark_outbox_work
 from locum.outbox.signing import USER_AGENT
 from locum.outbox.worker import MAX_IN_FLIGHT, DeliveryWorker, PassResult, wake_delivery_worker
 from locum.settings import Settings
-from tests.builders import free_port, inspection_session, logged_text, make_user
+from tests.builders import free_port, inspection_session, logged_text, make_organization, make_user
 from tests.conftest import TEST_MASTER_KEY, TEST_ORIGIN, api_client, next_signing_key
 from tests.sdk.conftest import drop_own_database, own_database_url
 from tests.webhook_delivery import (
@@ -382,6 +382,130 @@ class TestFanOutAndSigning:
         assert to_first.verified(first.secret) == to_second.verified(second.secret)
         with pytest.raises(WebhookVerificationError):
             to_first.verified(second.secret)
+
+
+class TestEventsNobodyWants:
+    """An event that no enabled endpoint of its instance wants is stored dispatched by the database
+    (migration 0018), in the request's transaction: the worker has nothing to fan out for it."""
+
+    async def test_events_of_an_instance_without_endpoints_are_stored_dispatched(
+        self, delivery_app: FastAPI, keys: InstanceKeys, client: httpx.AsyncClient
+    ) -> None:
+        await make_user(client)
+        await make_organization(client)
+
+        # user.created goes in with InstanceRepository.insert_rows, organization.created with session.add.
+        events = {event.type: event for event in await events_of(delivery_app, keys)}
+        assert {event_type: event.dispatched_at for event_type, event in events.items()} == {
+            event_type: event.created_at for event_type, event in events.items()
+        }
+        assert set(events) == {"user.created", "organization.created"}
+
+    @pytest.mark.parametrize(
+        "event_types",
+        ['["user.deleted"]', TOO_DEEP_TO_READ],
+        ids=["not-in-its-filter", "filter-unreadable"],
+    )
+    async def test_event_its_endpoint_does_not_want_is_stored_dispatched(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+        event_types: str,
+    ) -> None:
+        hook = await endpoint(delivery_app, keys, receiver.url)
+        await store_event_types(delivery_app, hook.id, event_types)
+        await make_user(client)
+
+        [event] = await events_of(delivery_app, keys)
+        assert event.dispatched_at == event.created_at
+        await deliver_due(worker)
+        assert receiver.requests == []
+        assert await rows(delivery_app, select(WebhookDelivery.id).where(WebhookDelivery.event_id == event.id)) == []
+
+    async def test_event_of_an_instance_whose_endpoint_is_disabled_is_stored_dispatched(
+        self, delivery_app: FastAPI, keys: InstanceKeys, client: httpx.AsyncClient, receiver: WebhookReceiver
+    ) -> None:
+        await endpoint(delivery_app, keys, receiver.url, enabled=False)
+        await make_organization(client)
+
+        [event] = await events_of(delivery_app, keys)
+        assert event.dispatched_at == event.created_at
+
+    @pytest.mark.parametrize(
+        "event_types",
+        ["[]", "null", '["user.created"]', '["user.deleted", "user.created"]'],
+        ids=["every-type", "null-every-type", "its-type", "its-type-among-others"],
+    )
+    async def test_event_an_endpoint_wants_is_left_to_the_worker_and_delivered_once(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+        event_types: str,
+    ) -> None:
+        await endpoint(delivery_app, keys, receiver.url, event_types=("user.deleted",))
+        hook = await endpoint(delivery_app, keys, receiver.url)
+        await store_event_types(delivery_app, hook.id, event_types)
+        await make_user(client)
+
+        [event] = await events_of(delivery_app, keys)
+        assert event.dispatched_at is None
+        await deliver_due(worker)
+        await deliver_due(worker)
+        [request] = receiver.wait_for(1)
+        assert request.verified(hook.secret)["type"] == "user.created"
+        [dispatched] = await events_of(delivery_app, keys)
+        assert dispatched.dispatched_at is not None
+        assert (await delivery_of(delivery_app, event.id, hook.id)).status == "succeeded"
+        assert len(receiver.requests) == 1
+
+    async def test_event_inserted_otherwise_keeps_its_stored_state(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+    ) -> None:
+        """A snapshot's events are imported before its endpoints: one not fanned out yet stays so."""
+        async with inspection_session(delivery_app) as session:
+            event_id = await store_event(
+                session, instance_id=keys.instance_id, created_at=clock.now_ms(), data_json="{}"
+            )
+            await session.commit()
+        [event] = await events_of(delivery_app, keys)
+        assert event.dispatched_at is None
+        hook = await endpoint(delivery_app, keys, receiver.url)
+
+        await deliver_due(worker)
+        [request] = receiver.wait_for(1)
+        assert request.svix_id == svix_id_of(event_id)
+        assert (await delivery_of(delivery_app, event_id, hook.id)).status == "succeeded"
+
+    async def test_event_types_the_database_cannot_judge_are_left_to_the_worker(
+        self,
+        delivery_app: FastAPI,
+        keys: InstanceKeys,
+        client: httpx.AsyncClient,
+        receiver: WebhookReceiver,
+        worker: DeliveryWorker,
+    ) -> None:
+        """A filter that is no list of strings gets no event (dispatch.read_event_types); the
+        database leaves it to the worker to say so rather than read the JSON another way."""
+        hook = await endpoint(delivery_app, keys, receiver.url)
+        await store_event_types(delivery_app, hook.id, '["user.created", 1]')
+        await make_user(client)
+
+        [event] = await events_of(delivery_app, keys)
+        assert event.dispatched_at is None
+        await deliver_due(worker)
+        [dispatched] = await events_of(delivery_app, keys)
+        assert dispatched.dispatched_at is not None
+        assert receiver.requests == []
 
 
 class TestRetries:

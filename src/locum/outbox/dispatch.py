@@ -10,6 +10,31 @@ backstop either way: a delivery that already exists (a replay got there first) i
 An event whose fan-out fails on its own is given up (`fail_event`): it is marked dispatched, with
 its error, so that it never holds up the events after it (see isolation.py). An endpoint whose
 stored `event_types` cannot be read gets no event until they are set again.
+
+An event recorded (outbox.events.new_event, whether added to the session or inserted with
+InstanceRepository.insert_rows) that no enabled endpoint of its instance wants is stored already
+dispatched (its `dispatched_at` its `created_at`) by a trigger on `events` (migration 0018), in the
+statement that inserts it: the worker never takes it, and on SQLite never takes the write lock for
+it (an instance without endpoints is the common case: development, CI). new_event inserts
+`dispatched_at` = events.UNDECIDED, which the trigger replaces with null when an endpoint wants the
+event; rows inserted otherwise (a snapshot's, whose endpoints are inserted after its events) keep
+what they hold. The trigger reads the endpoints as `wants` and `read_event_types` do; a filter it
+cannot judge the same way (JSON that is no list of strings) leaves the event to the worker, which
+decides as before.
+So the deliveries an event gets are those of the endpoints that wanted it when it was inserted or
+fanned out, and the trigger only moves the decision for an event nobody wanted to its insertion:
+
+- SQLite: one writer, and the trigger runs under its lock, so an endpoint created, enabled or
+  given a wider filter either committed before the event's INSERT (the trigger sees it: the worker
+  fans out) or commits after the event's transaction, for an event that existed before it (Svix
+  and Clerk deliver only messages created after the endpoint exists): exact.
+- PostgreSQL (READ COMMITTED): the trigger sees the endpoints committed when the INSERT statement
+  began. An endpoint change committed after that but before the event's transaction commits is
+  not seen, and the event (nobody wanted it) gets no delivery for that endpoint, where the worker
+  fanning out later would have made one. Acceptable: the event and the endpoint were concurrent,
+  the event was created before the endpoint (or filter) existed for anyone to see, and Svix
+  delivers only messages created after the endpoint exists. An endpoint disabled or narrowed
+  concurrently is seen by the worker as before (the event was left to it).
 """
 
 import logging

@@ -3,7 +3,9 @@
 Event type names follow Clerk's webhook catalogue (`user.created`, …); `data` is the same JSON the
 API returns for the object. Delivery is a separate concern (it reads committed rows only); a
 session that recorded events, or re-queued deliveries, is marked so that whoever commits it can wake
-an in-process delivery worker at once instead of letting it find the rows on its next poll.
+an in-process delivery worker at once instead of letting it find the rows on its next poll. An
+event no endpoint wants is stored dispatched (see dispatch.py): the worker woken for it finds
+nothing waiting with one read on the bare-driver reader, and takes no write lock.
 """
 
 from typing import Any, Literal
@@ -16,6 +18,8 @@ from locum.kit.ids import new_id
 
 # Key in AsyncSession.info: the session's transaction leaves work for the delivery worker.
 OUTBOX_WORK_KEY = "locum_outbox_work"
+# The dispatched_at of a new event as inserted: the database replaces it in the INSERT (see dispatch.py).
+UNDECIDED = -1
 
 EventType = Literal[
     "user.created",
@@ -76,7 +80,14 @@ def new_event(session: AsyncSession, context: RequestContext, type: EventType, d
     http_request = context.http_request
     attributes = {"http_request": dict(http_request)} if http_request is not None else {}
     mark_outbox_work(session)
-    return Event(id=new_id("event"), instance_id=context.instance_id, type=type, data=data, attributes=attributes)
+    return Event(
+        id=new_id("event"),
+        instance_id=context.instance_id,
+        type=type,
+        data=data,
+        attributes=attributes,
+        dispatched_at=UNDECIDED,
+    )
 
 
 def mark_outbox_work(session: AsyncSession) -> None:

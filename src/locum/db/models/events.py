@@ -24,7 +24,8 @@ class Event(InstanceScoped, Base):
     # Clerk's `event_attributes` (the HTTP request that caused the event: client_ip, user_agent).
     attributes: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
     created_at: Mapped[int] = mapped_column(BigInteger, default=now_ms)
-    # When the worker fanned it out to the endpoints (null: not yet).
+    # When the worker fanned it out to the endpoints (null: not yet); its created_at if no endpoint
+    # wanted it when it was recorded (set by the database: outbox/dispatch.py, migration 0018).
     dispatched_at: Mapped[int | None] = mapped_column(BigInteger)
     # Why it failed for every endpoint (it could not be rendered or fanned out); null otherwise.
     error: Mapped[str | None] = mapped_column(Text)
