@@ -27,6 +27,7 @@ from common import HOST, database_kind, free_port, row, start_locum, stop, write
 from sqlalchemy import event
 
 from locum.app import create_app
+from locum.db import sqlite_driver
 from locum.settings import Settings
 
 SECRET_KEY = "sk_test_" + "w" * 42
@@ -73,6 +74,14 @@ async def _in_process(database_url: str, data_dir: str) -> dict[str, tuple[float
     async with app.router.lifespan_context(app):
         executed: list[str] = []
         event.listen(app.state.engine.sync_engine, "before_cursor_execute", lambda *args: executed.append(args[2]))
+        # On SQLite the INSERTs of a write go to the driver in one trip (db/constraints.insert_all).
+        run_each = sqlite_driver._run_each
+
+        def counted_run_each(connection: Any, begin: Any, lock: Any, statements: list[tuple[str, Any, bool]]) -> Any:
+            executed.extend(sql for sql, _, _ in statements)
+            return run_each(connection, begin, lock, statements)
+
+        sqlite_driver._run_each = counted_run_each
         transport = httpx.ASGITransport(app=app)
         headers = {"Authorization": f"Bearer {SECRET_KEY}"}
         async with httpx.AsyncClient(transport=transport, base_url="http://locum", headers=headers) as client:

@@ -8,6 +8,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import event, select
 
+from locum.db import sqlite_driver
 from locum.db.models import User
 from locum.instances import registry
 from locum.resources.users.repository import USER_GRAPH, UserRepository
@@ -21,14 +22,23 @@ def no_key_recheck(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(registry, "KEYS_RECHECK_SECONDS", 3600.0)
 
 
-async def statements_run(app: FastAPI, request: Callable[[], Awaitable[httpx.Response]]) -> int:
+async def statements_run(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch, request: Callable[[], Awaitable[httpx.Response]]
+) -> int:
     """How many SQL statements the write engine runs for `request` (which must succeed), the
-    instance's key having been resolved by an earlier request."""
+    instance's key having been resolved by an earlier request: those SQLAlchemy runs, and on SQLite
+    those handed to the driver in one trip (db/constraints.insert_all)."""
     executed: list[str] = []
 
     def count(*args: Any) -> None:
         executed.append(args[2])
 
+    def run_each(connection: Any, begin: Any, writer_lock: Any, statements: list[tuple[str, Any, bool]]) -> Any:
+        executed.extend(sql for sql, _, _ in statements)
+        return sqlite_run_each(connection, begin, writer_lock, statements)
+
+    sqlite_run_each = sqlite_driver._run_each
+    monkeypatch.setattr(sqlite_driver, "_run_each", run_each)
     event.listen(app.state.engine.sync_engine, "before_cursor_execute", count)
     try:
         response = await request()
@@ -103,11 +113,30 @@ class TestCreateUser:
         assert response.json()["errors"][0]["code"] == "request_body_invalid"
 
     @pytest.mark.usefixtures("no_key_recheck")
-    async def test_one_statement_a_table(self, app: FastAPI, client: httpx.AsyncClient) -> None:
+    async def test_one_statement_a_table(
+        self, app: FastAPI, monkeypatch: pytest.MonkeyPatch, client: httpx.AsyncClient
+    ) -> None:
         # The instance's restrictions, then the user, its email address and its user.created event.
         await make_user(client)
         body = {"email_address": [unique_email()]}
-        assert await statements_run(app, lambda: client.post("/v1/users", json=body)) == 4
+        assert await statements_run(app, monkeypatch, lambda: client.post("/v1/users", json=body)) == 4
+
+    async def test_its_rows_go_to_sqlite_in_one_trip(
+        self, app: FastAPI, monkeypatch: pytest.MonkeyPatch, client: httpx.AsyncClient
+    ) -> None:
+        # The first INSERT takes SQLite's write lock: no trip back to the event loop while it is held.
+        if app.state.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL runs them one at a time")
+        tables_by_trip: list[list[str]] = []
+        sqlite_run_each = sqlite_driver._run_each
+
+        def run_each(connection: Any, begin: Any, writer_lock: Any, statements: list[tuple[str, Any, bool]]) -> Any:
+            tables_by_trip.append([sql.split()[2] for sql, _, _ in statements])
+            return sqlite_run_each(connection, begin, writer_lock, statements)
+
+        monkeypatch.setattr(sqlite_driver, "_run_each", run_each)
+        await make_user(client, email_address=[unique_email()])
+        assert tables_by_trip == [["users", "email_addresses", "events"]]
 
 
 class TestUpdateUser:
@@ -161,11 +190,13 @@ class TestUpdateUser:
         assert error["code"] == "form_identifier_exists" and error["meta"] == {"param_name": "username"}
 
     @pytest.mark.usefixtures("no_key_recheck")
-    async def test_one_statement_a_table(self, app: FastAPI, client: httpx.AsyncClient) -> None:
+    async def test_one_statement_a_table(
+        self, app: FastAPI, monkeypatch: pytest.MonkeyPatch, client: httpx.AsyncClient
+    ) -> None:
         # The user's UPDATE (its row read on the reader, before the transaction) and the user.updated event.
         user = await make_user(client)
         patch = {"first_name": "Ada"}
-        assert await statements_run(app, lambda: client.patch(f"/v1/users/{user['id']}", json=patch)) == 2
+        assert await statements_run(app, monkeypatch, lambda: client.patch(f"/v1/users/{user['id']}", json=patch)) == 2
 
     async def test_a_change_after_the_unlocked_read_is_kept(
         self, monkeypatch: pytest.MonkeyPatch, client: httpx.AsyncClient

@@ -1,19 +1,29 @@
-"""Which unique constraint a violation hit, named as the request parameter Clerk would blame.
+"""Writes that name the identifier a unique-constraint violation is about, as the request parameter
+Clerk would blame.
 
 PostgreSQL names the constraint in its message; SQLite names the columns (`table.col, table.col`).
 """
 
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import cache
-from typing import Any
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import CursorResult, Executable, UniqueConstraint
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import CursorResult, Executable, Insert, Table, UniqueConstraint, insert
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from locum.db.base import Base
 from locum.db.models import register_all
+from locum.db.redaction import redact
+
+if TYPE_CHECKING:
+    from locum.db.sqlite_driver import OneTripConnection
+
+# Compiled INSERTs kept (one per table and engine).
+MAX_COMPILED_INSERTS = 256
 
 # table -> request parameter for each identifier-like unique constraint
 IDENTIFIER_TABLES = {
@@ -94,6 +104,65 @@ async def execute(session: AsyncSession, statement: Executable, parameters: Any 
     connection = await session.connection()
     with _naming_identifier():
         return await connection.execute(statement, parameters)
+
+
+async def insert_all(session: AsyncSession, rows_by_table: Sequence[tuple[Table, list[dict[str, Any]]]]) -> None:
+    """INSERT each table's rows (every column's value, by key), the tables in turn, on the session's
+    connection, naming the identifier a unique-constraint violation is about.
+
+    On SQLite all of them go to the connection's thread in one trip: the first takes SQLite's one
+    write lock, and every further trip would hold it while waiting for the event loop to come round.
+    """
+    connection = await session.connection()
+    with _naming_identifier():
+        if connection.dialect.name == "sqlite":
+            await _insert_in_one_trip(connection, rows_by_table)
+            return
+        for table, rows in rows_by_table:
+            await connection.execute(_insert(table), rows)
+
+
+@cache
+def _insert(table: Table) -> Insert:
+    return insert(table)
+
+
+class _CompiledInsert:
+    """A table's INSERT of every column, compiled once for a dialect, with each column's bind
+    processor (what SQLAlchemy would make of the value: JSON text, …)."""
+
+    def __init__(self, table: Table, dialect: Dialect) -> None:
+        compiled = _insert(table).compile(dialect=dialect)
+        self.sql = str(compiled)
+        processors: dict[str, Callable[[Any], Any] | None] = {
+            column.key: column.type.bind_processor(dialect) for column in table.columns
+        }
+        self._binds = tuple((name, processors[name]) for name in compiled.positiontup or ())
+
+    def parameters(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(row[name] if process is None else process(row[name]) for name, process in self._binds)
+
+
+@lru_cache(maxsize=MAX_COMPILED_INSERTS)
+def _compiled_insert(table: Table, dialect: Dialect) -> _CompiledInsert:
+    return _CompiledInsert(table, dialect)
+
+
+async def _insert_in_one_trip(
+    connection: AsyncConnection, rows_by_table: Sequence[tuple[Table, list[dict[str, Any]]]]
+) -> None:
+    """The INSERTs on the bare driver: an error is raised as SQLAlchemy raises one (redacted, wrapped
+    in its DBAPIError of that kind), so what handles a failed write sees no difference."""
+    statements = []
+    for table, rows in rows_by_table:
+        compiled = _compiled_insert(table, connection.dialect)
+        statements.append((compiled.sql, [compiled.parameters(row) for row in rows], True))
+    driver = cast("OneTripConnection", (await connection.get_raw_connection()).driver_connection)
+    try:
+        await driver.run_each(statements)
+    except sqlite3.Error as error:
+        redact(error)
+        raise DBAPIError.instance(None, None, error, sqlite3.Error, hide_parameters=True) from error
 
 
 async def commit(session: AsyncSession) -> None:

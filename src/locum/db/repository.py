@@ -16,13 +16,13 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Insert, Select, Table, insert, inspect, select
+from sqlalchemy import ColumnElement, Select, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapper
 from sqlalchemy.orm.attributes import instance_dict
 
 from locum.db.base import Base, InstanceScoped
-from locum.db.constraints import execute
+from locum.db.constraints import insert_all
 from locum.kit.clock import now_ms
 from locum.kit.ids import new_id
 
@@ -70,11 +70,6 @@ def column_values(row: Base) -> dict[str, Any]:
     return {key: getattr(row, key) for key, _ in _columns(inspect(row).mapper)}
 
 
-@cache
-def _insert(table: Table) -> Insert:
-    return insert(table)
-
-
 class InstanceRepository(ABC, Generic[Model]):
     model: ClassVar[type[Any]]
     # The kind of id (kit/ids.py) a new row of the model gets.
@@ -116,8 +111,7 @@ class InstanceRepository(ABC, Generic[Model]):
             if values["instance_id"] != self.instance_id:
                 raise ValueError(f"a row of instance {values['instance_id']} inserted for {self.instance_id}")
             by_table.setdefault(inspect(row).mapper.local_table, []).append(values)
-        for table, table_rows in by_table.items():
-            await execute(self.session, _insert(table), table_rows)
+        await insert_all(self.session, list(by_table.items()))
 
     @abstractmethod
     def not_found(self, id: str) -> Exception:

@@ -133,6 +133,20 @@ def _run(
         cursor.close()
 
 
+def _run_each(
+    connection: sqlite3.Connection,
+    begin: str | None,
+    writer_lock: WriterLock | None,
+    statements: Sequence[tuple[str, Any, bool]],
+) -> list[_Outcome]:
+    """On the connection's thread: `_run` for each of `statements` in turn, the `begin` with the first."""
+    outcomes = []
+    for sql, parameters, many in statements:
+        outcomes.append(_run(connection, begin, writer_lock, sql, parameters, many))
+        begin, writer_lock = None, None
+    return outcomes
+
+
 class OneTripCursor:
     """The part of aiosqlite.Cursor that SQLAlchemy's adapter uses."""
 
@@ -219,6 +233,14 @@ class OneTripConnection(aiosqlite.Connection):
         writer_lock, self._pending_writer_lock = self._pending_writer_lock, None
         outcome: _Outcome = await self._execute(_run, self._conn, begin, writer_lock, sql, parameters, many)
         return outcome
+
+    async def run_each(self, statements: Sequence[tuple[str, Any, bool]]) -> list[_Outcome]:
+        """Each (sql, parameters, many) of `statements` in turn, all in one trip (a failure stops
+        them there and is raised)."""
+        begin, self._pending_begin = self._pending_begin, None
+        writer_lock, self._pending_writer_lock = self._pending_writer_lock, None
+        outcomes: list[_Outcome] = await self._execute(_run_each, self._conn, begin, writer_lock, statements)
+        return outcomes
 
     # A transaction that ran no statement never began. in_transaction reads the connection's
     # autocommit flag: no trip.

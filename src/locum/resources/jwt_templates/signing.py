@@ -13,6 +13,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from locum.kit.jwt_signing import run_signing
 from locum.kit.sealing import Sealer
 
 RSA_ALGORITHMS = ("RS256", "RS384", "RS512")
@@ -71,9 +72,9 @@ class CustomSigningKey:
     algorithm: str
     material: KeyMaterial
 
-    def sign(self, claims: dict[str, Any]) -> str:
+    async def sign(self, claims: dict[str, Any]) -> str:
         """A JWT whose header holds only `alg` and `typ`: the verifier knows its key without a `kid`."""
-        return jwt.encode(claims, self.material, algorithm=self.algorithm)
+        return await run_signing(jwt.encode, claims, self.material, self.algorithm)
 
 
 @lru_cache(maxsize=MAX_PARSED_KEYS)

@@ -80,7 +80,7 @@ async def mint_template_token(
         ctx.instance, template, context, session.subject, lifetime=expires_in_seconds or template.lifetime, now=now
     )
     if template.sealed_signing_key is None:
-        return ctx.instance.active_signing_key.sign(claims, category=TEMPLATE_TOKEN_CATEGORY)
+        return await ctx.instance.active_signing_key.sign(claims, category=TEMPLATE_TOKEN_CATEGORY)
     key = custom_signing_key(
         sealer,
         template_id=template.id,
@@ -88,4 +88,4 @@ async def mint_template_token(
         algorithm=template.signing_algorithm,
         sealed_key=template.sealed_signing_key,
     )
-    return key.sign(claims)
+    return await key.sign(claims)

@@ -31,7 +31,7 @@ def looks_like_jwt(token: str) -> bool:
     return token.count(".") == 2
 
 
-def mint(
+async def mint(
     instance: InstanceContext,
     *,
     machine_id: str,
@@ -56,7 +56,7 @@ def mint(
     }
     if scopes:
         payload["scopes"] = SCOPES_SEPARATOR.join(scopes)
-    token = instance.active_signing_key.sign(payload, category=M2M_TOKEN_CATEGORY)
+    token = await instance.active_signing_key.sign(payload, category=M2M_TOKEN_CATEGORY)
     return token, TokenView(
         id=token_id,
         machine_id=machine_id,

@@ -66,7 +66,7 @@ async def create_token(session: AsyncSession, ctx: RequestContext, *, sealer: Se
     now = now_ms()
     lifetime_ms = round(lifetime_seconds * 1000)
     if body.token_format == "jwt":
-        token, view = jwt_format.mint(
+        token, view = await jwt_format.mint(
             ctx.instance, machine_id=machine.id, scopes=scopes, claims=body.claims, now=now, lifetime_ms=lifetime_ms
         )
         return created_m2m_token_json(view, token, now=now)

@@ -260,11 +260,11 @@ def token_json(token: str) -> JSON:
     return {"object": "token", "jwt": token}
 
 
-def _signed(
+async def _signed(
     instance: InstanceContext, subject: TokenSubject, billing: BillingClaims, *, lifetime_seconds: int, now: int
 ) -> str:
     claims = session_claims(instance, subject, lifetime_seconds=lifetime_seconds, now=now, billing=billing)
-    return instance.active_signing_key.sign(claims, category=SESSION_TOKEN_CATEGORY)
+    return await instance.active_signing_key.sign(claims, category=SESSION_TOKEN_CATEGORY)
 
 
 async def create_session_token(
@@ -278,7 +278,7 @@ async def create_session_token(
         else NO_BILLING
     )
     lifetime_seconds = body.expires_in_seconds or DEFAULT_TOKEN_LIFETIME_SECONDS
-    return token_json(_signed(ctx.instance, subject, billing, lifetime_seconds=lifetime_seconds, now=now))
+    return token_json(await _signed(ctx.instance, subject, billing, lifetime_seconds=lifetime_seconds, now=now))
 
 
 async def mint_session_token_within(session: AsyncSession, ctx: RequestContext, *, session_id: str, now: int) -> str:
@@ -292,4 +292,4 @@ async def mint_session_token_within(session: AsyncSession, ctx: RequestContext, 
         if subject.billing_in_use
         else NO_BILLING
     )
-    return _signed(ctx.instance, subject, billing, lifetime_seconds=DEFAULT_TOKEN_LIFETIME_SECONDS, now=now)
+    return await _signed(ctx.instance, subject, billing, lifetime_seconds=DEFAULT_TOKEN_LIFETIME_SECONDS, now=now)

@@ -1,0 +1,57 @@
+"""Session, machine and template tokens are signed on the signing threads, never on the event loop."""
+
+import threading
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+
+from locum.kit.jwt_signing import SESSION_TOKEN_CATEGORY, SigningKey, new_private_key_pem
+from locum.resources.jwt_templates.signing import CustomSigningKey
+
+
+class ThreadRecordingKey:
+    """An RSA private key that notes the thread each signature is made on."""
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
+        self.signing_threads: list[threading.Thread] = []
+
+    def sign(self, *args: Any) -> bytes:
+        self.signing_threads.append(threading.current_thread())
+        signature: bytes = self.key.sign(*args)
+        return signature
+
+
+class TestSigningKeySign:
+    async def test_the_signature_is_made_off_the_event_loop_and_verifies(self) -> None:
+        pem = new_private_key_pem()
+        recording = ThreadRecordingKey(SigningKey.from_pem("ins_kid", pem).private_key)
+        key = SigningKey(kid="ins_kid", private_key=recording)  # type: ignore[arg-type]
+
+        token = await key.sign({"sub": "user_1"}, category=SESSION_TOKEN_CATEGORY)
+
+        assert recording.signing_threads and threading.current_thread() not in recording.signing_threads
+        public_key = serialization.load_pem_private_key(pem.encode(), password=None).public_key()
+        assert jwt.decode(token, public_key, algorithms=["RS256"]) == {"sub": "user_1"}
+        assert jwt.get_unverified_header(token)["kid"] == "ins_kid"
+
+
+class TestCustomSigningKeySign:
+    async def test_the_template_token_is_signed_off_the_event_loop(self) -> None:
+        loop_thread = threading.current_thread()
+        signing_threads: list[threading.Thread] = []
+
+        class ThreadRecordingSecret(bytes):
+            """A shared secret PyJWT reads on the thread that signs."""
+
+            def __len__(self) -> int:
+                signing_threads.append(threading.current_thread())
+                return super().__len__()
+
+        key = CustomSigningKey("HS256", ThreadRecordingSecret(b"s" * 32))
+
+        token = await key.sign({"sub": "user_1"})
+
+        assert signing_threads and loop_thread not in signing_threads
+        assert jwt.decode(token, b"s" * 32, algorithms=["HS256"]) == {"sub": "user_1"}
