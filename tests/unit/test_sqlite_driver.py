@@ -10,7 +10,7 @@ from typing import Any
 
 import aiosqlite
 import pytest
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from locum.db.engine import READ_ONLY_OPTION, create_engine
 from locum.db.sqlite_driver import WriterLock
@@ -142,3 +142,63 @@ def test_a_writer_waits_for_the_writer_lock_no_longer_than_the_busy_timeout(tmp_
     finally:
         os.close(holder)
         lock.close()
+
+
+# users as locum has them on SQLite, in little: a row-count trigger with an upsert and a trigram
+# index kept by a trigger (migrations; db/text_search.py).
+SEARCHED_USERS_SCHEMA = (
+    "CREATE TABLE users (id TEXT PRIMARY KEY, instance_id TEXT NOT NULL)",
+    "CREATE TABLE row_counts (instance_id TEXT, table_name TEXT, row_count INTEGER,"
+    " PRIMARY KEY (instance_id, table_name))",
+    "CREATE TRIGGER users_counted_insert AFTER INSERT ON users BEGIN INSERT INTO row_counts"
+    " VALUES (new.instance_id, 'users', 1) ON CONFLICT (instance_id, table_name)"
+    " DO UPDATE SET row_count = row_count + 1; END",
+    "CREATE VIRTUAL TABLE users_search USING fts5(id, content='', tokenize='trigram')",
+    "CREATE TRIGGER users_search_insert AFTER INSERT ON users BEGIN"
+    " INSERT INTO users_search (rowid, id) VALUES (new.rowid, new.id); END",
+)
+INSERT_USER = "INSERT INTO users VALUES (?, 'ins_1')"
+
+
+async def _rebuild_users_search_trigger(connection: Any) -> None:
+    """What a Clerk import does to the table's schema (db/text_search.trigram_indexing_after)."""
+    async with connection.begin():
+        await connection.exec_driver_sql("DROP TRIGGER users_search_insert")
+        await connection.exec_driver_sql(SEARCHED_USERS_SCHEMA[-1])
+
+
+@pytest.mark.parametrize("many", [False, True], ids=["execute", "executemany"])
+async def test_an_insert_after_another_connections_schema_changes_finds_its_table(tmp_path: Path, many: bool) -> None:
+    # SQLite 3.40 fails the first statement prepared after this sequence with "no such table: users"
+    # (the next one succeeds): POST /v1/users after two Clerk imports in a row.
+    engine = create_engine(Settings(database_url=f"sqlite:///{tmp_path / 'schema.db'}", data_dir=tmp_path))
+    try:
+        async with engine.connect() as importer, engine.connect() as writer:
+            async with importer.begin():
+                for statement in SEARCHED_USERS_SCHEMA:
+                    await importer.exec_driver_sql(statement)
+            async with writer.begin():
+                await writer.exec_driver_sql(INSERT_USER, ("user_1",))
+            await _rebuild_users_search_trigger(importer)
+            await writer.exec_driver_sql("SELECT count(*) FROM row_counts")
+            await writer.commit()
+            await _rebuild_users_search_trigger(importer)
+            async with writer.begin():
+                if many:
+                    await writer.exec_driver_sql(INSERT_USER, [("user_2",), ("user_3",)])
+                else:
+                    await writer.exec_driver_sql(INSERT_USER, ("user_2",))
+            counted = (await writer.exec_driver_sql("SELECT row_count FROM row_counts")).scalar_one()
+            assert counted == (3 if many else 2)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_table_really_missing_still_fails(tmp_path: Path) -> None:
+    engine = create_engine(Settings(database_url=f"sqlite:///{tmp_path / 'missing.db'}", data_dir=tmp_path))
+    try:
+        with pytest.raises(OperationalError, match="no such table: nowhere"):
+            async with engine.begin() as connection:
+                await connection.exec_driver_sql("INSERT INTO nowhere VALUES (1)")
+    finally:
+        await engine.dispose()

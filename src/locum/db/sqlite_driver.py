@@ -12,6 +12,15 @@ Writers of a database file queue on a lock file beside it (`WriterLock`) before 
 IMMEDIATE: the kernel wakes the next one the moment the last commits. Left to SQLite, a writer that
 finds the write lock taken sleeps in its busy handler, 1, 2, 5, … up to 100 ms between tries, so
 under two workers' concurrent writes most of a write's time was spent asleep with the lock free.
+
+A statement that fails with "no such table" is compiled and run once more. SQLite 3.40 fails the
+first statement it compiles after this sequence, though the table is there: the connection inserted
+into a table with an upsert trigger and an FTS5 trigger (users: its row count and trigram index),
+another connection changed the schema, this one read the new schema, and another change followed (a
+Clerk import rebuilds the trigram triggers in each batch: db/text_search.py). The failed compile
+leaves the connection to read the schema again, and the next one succeeds
+(tests/unit/test_sqlite_driver.py has the sequence). Nothing ran, so running it again is safe; a
+table that is really missing fails the second time too.
 """
 
 import asyncio
@@ -29,6 +38,8 @@ import aiosqlite
 MEMORY_DATABASE = ":memory:"
 # aiosqlite's own default: rows per fetch when a cursor is iterated.
 ITER_CHUNK_SIZE = 64
+# How sqlite3 words a table missing from the connection's schema when it compiles a statement.
+MISSING_TABLE_ERROR = "no such table"
 # sqlite3.connect's default busy timeout.
 DEFAULT_TIMEOUT_SECONDS = 5.0
 # A writer polling another process's hold of the writer lock pauses this long, doubling up to the most.
@@ -124,13 +135,23 @@ def _run(
             raise
     cursor = connection.cursor()
     try:
-        if many:
-            cursor.executemany(sql, parameters)
-        else:
-            cursor.execute(sql, parameters)
+        try:
+            _execute(cursor, sql, parameters, many)
+        except sqlite3.OperationalError as error:
+            if not str(error).startswith(MISSING_TABLE_ERROR):
+                raise
+            # Maybe SQLite's spurious miss after another connection's schema changes (module docstring).
+            _execute(cursor, sql, parameters, many)
         return _Outcome(cursor, cursor.fetchall() if cursor.description else [])
     finally:
         cursor.close()
+
+
+def _execute(cursor: sqlite3.Cursor, sql: str, parameters: Any, many: bool) -> None:
+    if many:
+        cursor.executemany(sql, parameters)
+    else:
+        cursor.execute(sql, parameters)
 
 
 def _run_each(
