@@ -9,11 +9,13 @@ concurrent changes of one instance apply one after the other (no lost update on 
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.locking import locked
 from locum.db.models import InstanceConfiguration
+from locum.db.reads import Reader
 from locum.instances.context import RequestContext
 from locum.kit.keys import DEVELOPMENT
 
@@ -86,10 +88,22 @@ STORED_VALUES = select(InstanceConfiguration.values).where(
 )
 
 
-async def read_group(session: AsyncSession, ctx: RequestContext, group: str) -> dict[str, Any]:
-    """The group's settings: what was set, over Clerk's defaults."""
-    connection = await session.connection()
-    stored = (await connection.execute(STORED_VALUES, {"instance_id": ctx.instance_id})).scalar_one_or_none()
+async def _stored(source: AsyncSession | Reader, instance_id: str) -> dict[str, Any] | None:
+    if isinstance(source, AsyncSession):
+        connection = await source.connection()
+        stored: dict[str, Any] | None = (
+            await connection.execute(STORED_VALUES, {"instance_id": instance_id})
+        ).scalar_one_or_none()
+        return stored
+    # The bare driver gives the JSON document as text.
+    rows = await source.fetch_by_key(source.prepared(STORED_VALUES), {"instance_id": instance_id})
+    return orjson.loads(rows[0][0]) if rows else None
+
+
+async def read_group(source: AsyncSession | Reader, ctx: RequestContext, group: str) -> dict[str, Any]:
+    """The group's settings: what was set, over Clerk's defaults. Read in the session's transaction,
+    or apart from it on the reader (which a writer takes to read before its transaction begins)."""
+    stored = await _stored(source, ctx.instance_id)
     if stored is None:
         raise _missing(ctx.instance_id)
     return defaults(group, ctx.instance.environment_type) | stored.get(group, {})

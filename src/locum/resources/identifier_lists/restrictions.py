@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from locum.db.reads import Reader
 from locum.instances import configuration
 from locum.instances.context import RequestContext
 from locum.kit.identifiers import email_lookup_key
@@ -66,14 +67,17 @@ async def check_identifiers(
     email_addresses: Iterable[str] = (),
     phone_numbers: Iterable[str] = (),
     web3_wallets: Iterable[str] = (),
+    reader: Reader | None = None,
 ) -> None:
     """Raise Clerk's error when the instance's restrictions refuse one of the identifiers (emails
-    in any case; phone numbers in E.164 and wallets as locum stores them)."""
+    in any case; phone numbers in E.164 and wallets as locum stores them). The restrictions are
+    read on `reader` if given (a writer whose transaction has not begun: on SQLite its first
+    statement takes the write lock), else in the session's transaction."""
     emails = [email_lookup_key(address) for address in email_addresses]
     identifiers = [*emails, *phone_numbers, *web3_wallets]
     if not identifiers:
         return
-    settings = await configuration.read_group(session, ctx, configuration.RESTRICTIONS)
+    settings = await configuration.read_group(reader or session, ctx, configuration.RESTRICTIONS)
     allowlisted: set[str] = set()
     if settings["allowlist"]:
         allowlisted = await _on_list(AllowlistRepository(session, ctx.instance_id), identifiers, blocklist=False)

@@ -247,7 +247,12 @@ def new_web3_wallet(user: User, address: str, *, at_ms: int) -> Web3Wallet:
     )
 
 
-async def create_user(session: AsyncSession, ctx: RequestContext, body: CreateUserBody, *, sealer: Sealer) -> JSON:
+async def create_user(
+    session: AsyncSession, ctx: RequestContext, body: CreateUserBody, *, sealer: Sealer, reader: Reader | None = None
+) -> JSON:
+    """The new user's JSON. `reader` is for a caller whose session has not begun its transaction:
+    the restrictions are read on it, so that the transaction holds SQLite's write lock for the
+    inserts alone."""
     created_at = parse_time(body.created_at, "created_at") if body.created_at else now_ms()
     user = detached_row(
         User,
@@ -328,14 +333,14 @@ async def create_user(session: AsyncSession, ctx: RequestContext, body: CreateUs
         enterprise_accounts=[],
     )
     user.document, data = document_and_json(user, ctx.origin, collections)
-    # After the hashing and the rendering: the check is the request's first statement, and on SQLite
-    # that takes the write lock, which must be held for the writes alone.
+    # After the hashing and the rendering: the session's first statement takes SQLite's write lock.
     await check_identifiers(
         session,
         ctx,
         email_addresses=[email.email_address for email in email_addresses],
         phone_numbers=[phone.phone_number for phone in phone_numbers],
         web3_wallets=[wallet.web3_wallet_normalized for wallet in web3_wallets],
+        reader=reader,
     )
     event = new_event(session, ctx, "user.created", data)
     await UserRepository(session, ctx.instance_id).insert_rows(user, *identifications, event)

@@ -26,9 +26,13 @@ async def get_users_count(ctx: Context, reader: DbReader, filters: Filters) -> C
 
 @router.post("/users", operation_id="CreateUser")
 async def create_user(
-    ctx: Context, session: DbSession, sealer: AppSealer, body: Annotated[CreateUserBody, body_of(CreateUserBody)]
+    ctx: Context,
+    session: DbSession,
+    reader: DbReader,
+    sealer: AppSealer,
+    body: Annotated[CreateUserBody, body_of(CreateUserBody)],
 ) -> ClerkJSONResponse:
-    return ClerkJSONResponse(await service.create_user(session, ctx, body, sealer=sealer))
+    return ClerkJSONResponse(await service.create_user(session, ctx, body, sealer=sealer, reader=reader))
 
 
 @router.get("/users/{user_id}", operation_id="GetUser")
