@@ -88,3 +88,36 @@ def test_start_imports_neither_the_http_client_nor_the_mailer() -> None:
         """
     )
     assert loaded == "[]"
+
+
+def test_a_sqlite_start_without_metrics_imports_neither_asyncpg_nor_prometheus_client() -> None:
+    """asyncpg is PostgreSQL's (db/postgres_reads.py), prometheus_client is for LOCUM_METRICS alone."""
+    loaded = run_python(
+        """
+        import sys
+        import locum.cli.serve
+        from locum.app import create_app
+        from locum.outbox import worker
+        from locum.settings import Settings
+
+        create_app(Settings(database_url="sqlite:///:memory:"))
+        print(sorted(name for name in ("asyncpg", "prometheus_client") if name in sys.modules))
+        """
+    )
+    assert loaded == "[]"
+
+
+def test_metrics_list_the_delivery_failures_from_the_start() -> None:
+    """The failure counter is made at the first failure: with metrics on, /metrics shows it at 0 before."""
+    failures = run_python(
+        """
+        from prometheus_client import REGISTRY
+
+        from locum.app import create_app
+        from locum.settings import Settings
+
+        create_app(Settings(database_url="sqlite:///:memory:", metrics=True))
+        print(REGISTRY.get_sample_value("locum_webhook_delivery_failures_total"))
+        """
+    )
+    assert failures == "0.0"
