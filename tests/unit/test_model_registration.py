@@ -90,8 +90,9 @@ def test_start_imports_neither_the_http_client_nor_the_mailer() -> None:
     assert loaded == "[]"
 
 
-def test_a_sqlite_start_without_metrics_imports_neither_asyncpg_nor_prometheus_client() -> None:
-    """asyncpg is PostgreSQL's (db/postgres_reads.py), prometheus_client is for LOCUM_METRICS alone."""
+def test_a_sqlite_start_without_metrics_imports_nothing_of_postgresql_nor_prometheus_client() -> None:
+    """asyncpg and SQLAlchemy's dialect are PostgreSQL's (db/postgres_reads.py, db/types.py),
+    prometheus_client is for LOCUM_METRICS alone."""
     loaded = run_python(
         """
         import sys
@@ -101,7 +102,8 @@ def test_a_sqlite_start_without_metrics_imports_neither_asyncpg_nor_prometheus_c
         from locum.settings import Settings
 
         create_app(Settings(database_url="sqlite:///:memory:"))
-        print(sorted(name for name in ("asyncpg", "prometheus_client") if name in sys.modules))
+        postgresql = ("asyncpg", "sqlalchemy.dialects.postgresql")
+        print(sorted(name for name in (*postgresql, "prometheus_client") if name in sys.modules))
         """
     )
     assert loaded == "[]"
