@@ -123,3 +123,22 @@ def test_metrics_list_the_delivery_failures_from_the_start() -> None:
         """
     )
     assert failures == "0.0"
+
+
+def test_a_postgresql_start_imports_nothing_of_sqlite() -> None:
+    """aiosqlite and the SQLite driver are imported where a SQLite engine or reader is made."""
+    loaded = run_python(
+        """
+        import sys
+        import locum.cli.serve
+        from locum.app import create_app
+        from locum.db.engine import create_engine
+        from locum.settings import Settings
+
+        settings = Settings(database_url="postgresql://locum@127.0.0.1:1/locum")
+        create_app(settings)
+        create_engine(settings)
+        print(sorted(name for name in ("aiosqlite", "locum.db.sqlite_driver") if name in sys.modules))
+        """
+    )
+    assert loaded == "[]"

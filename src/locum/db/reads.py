@@ -10,9 +10,8 @@ only be read through the engine's one shared connection.
 import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import aiosqlite
 from sqlalchemy import ReturnsRows
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,6 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from locum.db.engine import SQLITE_BUSY_TIMEOUT_MS
 from locum.db.scoping import check_compiled_read
 from locum.settings import Settings
+
+if TYPE_CHECKING:
+    import aiosqlite
 
 Row = Sequence[Any]
 MAX_CACHED_SHAPES = 1024
@@ -114,13 +116,16 @@ class SqliteFileReader(CompilingReader):
     it can never stall the loop: the rare busy answer (WAL recovery) goes the threaded way.
     """
 
-    def __init__(self, connection: aiosqlite.Connection, inline: sqlite3.Connection, dialect: Dialect) -> None:
+    def __init__(self, connection: "aiosqlite.Connection", inline: sqlite3.Connection, dialect: Dialect) -> None:
         super().__init__(dialect)
         self._connection = connection
         self._inline = inline
 
     @classmethod
     async def open(cls, path: str, dialect: Dialect) -> "SqliteFileReader":
+        # Imported here: a PostgreSQL start never loads aiosqlite.
+        import aiosqlite
+
         connection = await aiosqlite.connect(path, check_same_thread=False)
         await connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         await connection.execute("PRAGMA query_only=1")
