@@ -16,7 +16,6 @@ from locum.api.docs import install_docs
 from locum.api.errors import install_error_handlers
 from locum.api.guards import LocumApp
 from locum.api.health import Readiness, install_health
-from locum.api.metrics import install_metrics
 from locum.api.route_index import include_deferred, install_route_index
 from locum.api.route_templates import install_route_templates
 from locum.api.versioning import DEFAULT_VERSION
@@ -186,6 +185,9 @@ def create_app(settings: Settings, *, sealer: Sealer | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     if settings.metrics:
+        # Imported only when on: prometheus_client is no part of a start without metrics.
+        from locum.api.metrics import install_metrics
+
         install_metrics(app)
     install_health(app)
 

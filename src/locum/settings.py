@@ -1,10 +1,15 @@
-"""Process settings, read once from LOCUM_* environment variables (or given explicitly)."""
+"""Process settings, read once from LOCUM_* environment variables (or given explicitly).
 
+The variables are read here rather than by pydantic-settings, whose import costs a start ~20 ms for
+what locum uses of it: one variable a field, named LOCUM_ and the field's name in any case, its text
+validated as the field's type; a value given explicitly takes precedence.
+"""
+
+import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from locum.kit.keys import is_secret_key_format
 
@@ -25,10 +30,11 @@ DEFAULT_KEEP_ALIVE_TIMEOUT_SECONDS = 5.0
 # uvicorn kills a `--workers` process that does not answer its health check in time (5 s by default):
 # a worker importing the app on a busy machine can take longer, so it gets a minute.
 DEFAULT_WORKER_HEALTHCHECK_TIMEOUT_SECONDS = 60
+ENVIRONMENT_PREFIX = "locum_"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LOCUM_", extra="ignore")
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore", validate_default=True)
 
     host: str = DEFAULT_HOST
     # 0: any free port (`locum serve --port 0` binds one and reports it; settings then hold the real one)
@@ -55,7 +61,7 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: str | None = None
     # Seconds between delivery attempts; shorter schedules make tests and local loops fast.
-    webhook_retry_schedule: Annotated[tuple[int, ...], NoDecode] = SVIX_RETRY_SCHEDULE
+    webhook_retry_schedule: tuple[int, ...] = SVIX_RETRY_SCHEDULE
     # How often an idle delivery worker looks for work it was not woken for (another process's events).
     worker_poll_seconds: float = Field(default=0.05, gt=0)
     # Run the delivery worker inside `locum serve` (off when separate `locum worker` processes do it).
@@ -64,6 +70,20 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     # A seed file (locum.seeds) `locum serve` applies to the default instance before serving.
     seed_file: Path | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, given: Any) -> Any:
+        """The LOCUM_* variables (names in any case), under the values given explicitly."""
+        if not isinstance(given, dict):
+            return given
+        variables = {name.lower(): value for name, value in os.environ.items()}
+        read = {
+            field: variables[ENVIRONMENT_PREFIX + field]
+            for field in cls.model_fields
+            if ENVIRONMENT_PREFIX + field in variables
+        }
+        return {**read, **given}
 
     @field_validator("webhook_retry_schedule", mode="before")
     @classmethod

@@ -1,4 +1,4 @@
-"""The read path's bare asyncpg connections (db/reads.py), on PostgreSQL."""
+"""The read path's bare asyncpg connections (db/postgres_reads.py), on PostgreSQL."""
 
 import asyncio
 from pathlib import Path
@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from sqlalchemy import Integer, String, bindparam, cast, func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from locum.db import reads
+from locum.db import postgres_reads
 from locum.db.models import User
-from locum.db.reads import POSTGRES_READ_CONNECTIONS, AsyncpgReader
+from locum.db.postgres_reads import POSTGRES_READ_CONNECTIONS, AsyncpgReader
 from locum.db.scoping import across_instances
 from locum.settings import Settings
 from tests.builders import make_user
@@ -94,7 +94,7 @@ class TestPostgresqlReadSocket:
         self, app: FastAPI, settings: Settings
     ) -> None:
         reader = app.state.reader
-        if reads.unix_socket_directory(settings.effective_database_url) is None:
+        if postgres_reads.unix_socket_directory(settings.effective_database_url) is None:
             pytest.skip("the test server has no Unix socket on this machine, or is not on its loopback")
 
         assert await _server_address(reader) is None
@@ -106,7 +106,7 @@ class TestPostgresqlReadSocket:
         self, app: FastAPI, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     ) -> None:
         (tmp_path / ".s.PGSQL.5432").touch()  # a file, no server behind it
-        monkeypatch.setattr(reads, "UNIX_SOCKET_DIRECTORIES", (str(tmp_path / "absent"), str(tmp_path)))
+        monkeypatch.setattr(postgres_reads, "UNIX_SOCKET_DIRECTORIES", (str(tmp_path / "absent"), str(tmp_path)))
         reader = await AsyncpgReader.open(settings.effective_database_url, app.state.engine)
         try:
             assert await _server_address(reader) is not None
@@ -115,7 +115,7 @@ class TestPostgresqlReadSocket:
 
     async def test_a_socket_answering_as_another_server_is_not_used(self, settings: Settings) -> None:
         url = settings.effective_database_url
-        if reads.unix_socket_directory(url) is None:
+        if postgres_reads.unix_socket_directory(url) is None:
             pytest.skip("the test server has no Unix socket on this machine, or is not on its loopback")
         # The engine's database differs from the socket's: to the reader, another server.
         other = create_async_engine(database_named(url, "postgres").replace("postgresql://", "postgresql+asyncpg://"))

@@ -88,3 +88,57 @@ def test_start_imports_neither_the_http_client_nor_the_mailer() -> None:
         """
     )
     assert loaded == "[]"
+
+
+def test_a_sqlite_start_without_metrics_imports_nothing_of_postgresql_nor_prometheus_client() -> None:
+    """asyncpg and SQLAlchemy's dialect are PostgreSQL's (db/postgres_reads.py, db/types.py),
+    prometheus_client is for LOCUM_METRICS alone."""
+    loaded = run_python(
+        """
+        import sys
+        import locum.cli.serve
+        from locum.app import create_app
+        from locum.outbox import worker
+        from locum.settings import Settings
+
+        create_app(Settings(database_url="sqlite:///:memory:"))
+        postgresql = ("asyncpg", "sqlalchemy.dialects.postgresql")
+        print(sorted(name for name in (*postgresql, "prometheus_client") if name in sys.modules))
+        """
+    )
+    assert loaded == "[]"
+
+
+def test_metrics_list_the_delivery_failures_from_the_start() -> None:
+    """The failure counter is made at the first failure: with metrics on, /metrics shows it at 0 before."""
+    failures = run_python(
+        """
+        from prometheus_client import REGISTRY
+
+        from locum.app import create_app
+        from locum.settings import Settings
+
+        create_app(Settings(database_url="sqlite:///:memory:", metrics=True))
+        print(REGISTRY.get_sample_value("locum_webhook_delivery_failures_total"))
+        """
+    )
+    assert failures == "0.0"
+
+
+def test_a_postgresql_start_imports_nothing_of_sqlite() -> None:
+    """aiosqlite and the SQLite driver are imported where a SQLite engine or reader is made."""
+    loaded = run_python(
+        """
+        import sys
+        import locum.cli.serve
+        from locum.app import create_app
+        from locum.db.engine import create_engine
+        from locum.settings import Settings
+
+        settings = Settings(database_url="postgresql://locum@127.0.0.1:1/locum")
+        create_app(settings)
+        create_engine(settings)
+        print(sorted(name for name in ("aiosqlite", "locum.db.sqlite_driver") if name in sys.modules))
+        """
+    )
+    assert loaded == "[]"

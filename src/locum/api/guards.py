@@ -34,7 +34,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from locum.api.auth import authenticate_request
 from locum.api.errors import ClerkError, malformed_request_parameters, unhandled_error
-from locum.api.metrics import record_request
 from locum.api.rate_limits import RATE_LIMITS_CLERK, RateLimiter
 from locum.api.route_index import include_every_router
 from locum.api.tracing import Trace
@@ -65,7 +64,12 @@ class RequestGuards:
     def __init__(self, app: ASGIApp, settings: Settings, exception_handlers: Mapping[Any, ExceptionHandler]) -> None:
         self.app = app
         self._rate_limiter = RateLimiter() if settings.rate_limits == RATE_LIMITS_CLERK else None
-        self._metrics = settings.metrics
+        self._record_request: Callable[[Scope, int, float], None] | None = None
+        if settings.metrics:
+            # Imported only when on: prometheus_client is no part of a start without metrics.
+            from locum.api.metrics import record_request
+
+            self._record_request = record_request
         self._status_handlers = {key: handler for key, handler in exception_handlers.items() if isinstance(key, int)}
         self._handlers = {key: handler for key, handler in exception_handlers.items() if not isinstance(key, int)}
         self._scope_handlers = (self._handlers, self._status_handlers)
@@ -110,8 +114,8 @@ class RequestGuards:
                 raise
             await unhandled_error().response()(scope, receive, send_traced)
         finally:
-            if self._metrics:
-                record_request(scope, status or NO_RESPONSE_STATUS, trace.started)
+            if self._record_request is not None:
+                self._record_request(scope, status or NO_RESPONSE_STATUS, trace.started)
             trace.finish(scope, status or NO_RESPONSE_STATUS)
 
     async def _refusal(self, scope: Scope) -> ClerkError | None:

@@ -35,6 +35,7 @@ from locum.api.route_templates import route_template
 from locum.db.models import Event, WebhookDelivery
 from locum.db.scoping import across_instances
 from locum.outbox.dispatch import PENDING
+from locum.outbox.worker import delivery_failures
 from locum.settings import Settings
 
 MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
@@ -110,6 +111,8 @@ def _process_registry() -> CollectorRegistry:
 def install_metrics(app: FastAPI) -> None:
     """The /metrics route; create_app calls it when settings.metrics (the request guards feed it)."""
     registry = _process_registry()
+    # Listed from the start, at 0 until a delivery fails.
+    delivery_failures()
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:

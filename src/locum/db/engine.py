@@ -17,7 +17,7 @@ import logging
 import os
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import event
@@ -25,9 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from locum.db.redaction import redact_errors
 from locum.db.shared_connection import TurnTakingPool
-from locum.db.sqlite_driver import OneTripConnection, connect_sqlite
 from locum.kit.sealing import PRIVATE_FILE_MODE, make_private_directory
 from locum.settings import Settings
+
+if TYPE_CHECKING:
+    from locum.db.sqlite_driver import OneTripConnection
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_POOL_SIZE = 10
@@ -47,14 +49,17 @@ def create_engine(settings: Settings) -> AsyncEngine:
         "hide_parameters": True,
     }
     if settings.is_sqlite:
+        # Imported here: a PostgreSQL start loads neither aiosqlite nor sqlite3.
+        from locum.db.sqlite_driver import connect_sqlite
+
         # Not DEBUG whatever the root level (LOCUM_LOG_LEVEL): its DEBUG lines carry every value.
         logging.getLogger(AIOSQLITE_LOGGER).setLevel(logging.INFO)
-    if settings.is_memory_database:
-        options.update(poolclass=TurnTakingPool, async_creator=partial(connect_sqlite, ":memory:"))
-    elif settings.is_sqlite:
-        path = settings.effective_database_url.removeprefix("sqlite:///")
-        _make_private_database_file(Path(path))
-        options.update(async_creator=partial(connect_sqlite, path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000))
+        if settings.is_memory_database:
+            options.update(poolclass=TurnTakingPool, async_creator=partial(connect_sqlite, ":memory:"))
+        else:
+            path = settings.effective_database_url.removeprefix("sqlite:///")
+            _make_private_database_file(Path(path))
+            options.update(async_creator=partial(connect_sqlite, path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000))
     else:
         options.update(pool_size=POSTGRES_POOL_SIZE, pool_pre_ping=False)
     engine = create_async_engine(settings.async_database_url, **options)

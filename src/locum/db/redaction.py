@@ -10,8 +10,8 @@ error, the constraint, table and column. SQLite's messages name columns, never v
 """
 
 import re
+import sys
 
-import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -35,15 +35,21 @@ def _without_values(text: str) -> str:
     return text
 
 
+def _is_asyncpg_error(error: BaseException) -> bool:
+    # Only a process that imported asyncpg (PostgreSQL) can hold its errors: SQLite never loads it.
+    asyncpg = sys.modules.get("asyncpg")
+    return asyncpg is not None and isinstance(error, asyncpg.PostgresError)
+
+
 def redact(error: BaseException) -> None:
     """Remove the values from `error` and from the chain of exceptions it was raised from."""
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, asyncpg.PostgresError):
+        if _is_asyncpg_error(current):
             # asyncpg renders `detail` into the message every time it is printed.
-            current.detail = None
+            current.detail = None  # type: ignore[attr-defined]  # an asyncpg.PostgresError's
         current.args = tuple(_without_values(arg) if isinstance(arg, str) else arg for arg in current.args)
         current = current.__cause__ or current.__context__
 

@@ -44,7 +44,6 @@ from typing import Any, cast
 
 import orjson
 from sqlalchemy import ColumnElement, Exists, Insert, Select, Table, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.models import Event, WebhookDelivery, WebhookEndpoint
@@ -89,8 +88,13 @@ def insert_deliveries_ignoring_existing(session: AsyncSession) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING for webhook_deliveries, in the session's dialect."""
     # SQLAlchemy types a model's __table__ as any FromClause; each of locum's models maps a Table.
     table = cast(Table, WebhookDelivery.__table__)
+    # Each dialect imported when used: a start on one database never loads the other's.
     if is_postgresql(session):
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects import sqlite
+
     return sqlite.insert(table).on_conflict_do_nothing()
 
 

@@ -33,13 +33,13 @@ at least once, as with Svix).
 """
 
 import asyncio
+import functools
 import logging
 from collections import deque
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from prometheus_client import Counter
 from sqlalchemy import BigInteger, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -77,6 +77,9 @@ from locum.outbox.repository import (
 )
 from locum.settings import Settings
 
+if TYPE_CHECKING:
+    from prometheus_client import Counter
+
 logger = logging.getLogger("locum.outbox")
 
 MAX_IN_FLIGHT = 64
@@ -96,16 +99,22 @@ WORK_WAITING = across_instances(
     select(undispatched_event_waits(), due_delivery_waits(bindparam("at_ms", type_=BigInteger)))
 )
 
-DELIVERY_FAILURES = Counter(
-    "locum_webhook_delivery_failures_total", "Failed webhook delivery attempts stored by this server's workers"
-)
+
+@functools.cache
+def delivery_failures() -> "Counter":
+    """Made at the first failure, or by /metrics (api/metrics.py): a start imports no prometheus_client."""
+    from prometheus_client import Counter
+
+    return Counter(
+        "locum_webhook_delivery_failures_total", "Failed webhook delivery attempts stored by this server's workers"
+    )
 
 
 def report_failures(failures: Sequence[StoredFailure]) -> None:
     """Log and count failed attempts that were stored. Ids, the attempt and what came back only:
     never the payload, the endpoint's URL (it may hold credentials) or its secret."""
     for failure in failures:
-        DELIVERY_FAILURES.inc()
+        delivery_failures().inc()
         outcome = failure.outcome
         delivery = outcome.delivery
         answer = f"status {outcome.response_status}" if outcome.response_status is not None else outcome.error
