@@ -27,7 +27,7 @@ from locum.instances.master_key import open_sealer
 from locum.instances.registry import InstanceRegistry, load_instance
 from locum.instances.service import InstanceKeys, ensure_default_instance
 from locum.kit.dotenv import dotenv_line
-from locum.kit.jwt_signing import pem_one_line
+from locum.kit.jwt_signing import SigningThreads, pem_one_line
 from locum.kit.keys import publishable_key
 from locum.kit.sealing import Sealer
 from locum.logs import JSON_FORMAT, configure_logging
@@ -183,6 +183,7 @@ def create_app(settings: Settings, *, sealer: Sealer | None = None) -> FastAPI:
     # error envelopes, metrics), on its way to the router.
     app = LocumApp(title="locum", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
+    SigningThreads.use_spare_cores(settings.workers)
     install_error_handlers(app)
     if settings.metrics:
         # Imported only when on: prometheus_client is no part of a start without metrics.

@@ -1,12 +1,16 @@
-"""Session, machine and template tokens are signed on the signing threads, never on the event loop."""
+"""Session, machine and template tokens are signed on threads of their own where the machine has
+cores the server's workers leave idle, and in place where it has none."""
 
+import os
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import jwt
+import pytest
 from cryptography.hazmat.primitives import serialization
 
-from locum.kit.jwt_signing import SESSION_TOKEN_CATEGORY, SigningKey, new_private_key_pem
+from locum.kit.jwt_signing import SESSION_TOKEN_CATEGORY, SigningKey, SigningThreads, new_private_key_pem
 from locum.resources.jwt_templates.signing import CustomSigningKey
 
 
@@ -23,22 +27,44 @@ class ThreadRecordingKey:
         return signature
 
 
+@pytest.fixture
+def cores(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """A machine of four cores; the process's own signing threads are put back afterwards."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    executor = SigningThreads.executor
+    yield 4
+    if SigningThreads.executor is not None:
+        SigningThreads.executor.shutdown(wait=False)
+    SigningThreads.executor = executor
+
+
+async def threads_signing_with(workers: int) -> tuple[list[threading.Thread], str, str]:
+    SigningThreads.use_spare_cores(workers)
+    pem = new_private_key_pem()
+    recording = ThreadRecordingKey(SigningKey.from_pem("ins_kid", pem).private_key)
+    key = SigningKey(kid="ins_kid", private_key=recording)  # type: ignore[arg-type]
+    token = await key.sign({"sub": "user_1"}, category=SESSION_TOKEN_CATEGORY)
+    return recording.signing_threads, token, pem
+
+
 class TestSigningKeySign:
-    async def test_the_signature_is_made_off_the_event_loop_and_verifies(self) -> None:
-        pem = new_private_key_pem()
-        recording = ThreadRecordingKey(SigningKey.from_pem("ins_kid", pem).private_key)
-        key = SigningKey(kid="ins_kid", private_key=recording)  # type: ignore[arg-type]
+    async def test_with_spare_cores_the_signature_is_made_off_the_event_loop_and_verifies(self, cores: int) -> None:
+        signing_threads, token, pem = await threads_signing_with(workers=cores - 1)
 
-        token = await key.sign({"sub": "user_1"}, category=SESSION_TOKEN_CATEGORY)
-
-        assert recording.signing_threads and threading.current_thread() not in recording.signing_threads
+        assert signing_threads and threading.current_thread() not in signing_threads
         public_key = serialization.load_pem_private_key(pem.encode(), password=None).public_key()
         assert jwt.decode(token, public_key, algorithms=["RS256"]) == {"sub": "user_1"}
         assert jwt.get_unverified_header(token)["kid"] == "ins_kid"
 
+    async def test_with_a_worker_on_every_core_the_signature_is_made_in_place(self, cores: int) -> None:
+        signing_threads, _, _ = await threads_signing_with(workers=cores)
+
+        assert signing_threads == [threading.current_thread()]
+
 
 class TestCustomSigningKeySign:
-    async def test_the_template_token_is_signed_off_the_event_loop(self) -> None:
+    async def test_with_spare_cores_the_template_token_is_signed_off_the_event_loop(self, cores: int) -> None:
+        SigningThreads.use_spare_cores(cores - 1)
         loop_thread = threading.current_thread()
         signing_threads: list[threading.Thread] = []
 

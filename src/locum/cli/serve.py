@@ -239,6 +239,7 @@ def _worker_environment(settings: "Settings") -> dict[str, str]:
         "LOCUM_DATABASE_URL": settings.effective_database_url,
         "LOCUM_DATA_DIR": str(settings.data_dir.resolve()),
         "LOCUM_PREPARE_DATABASE": "false",
+        "LOCUM_WORKERS": str(settings.workers),
         "LOCUM_LOG_LEVEL": settings.log_level,
         **worker_metrics_environment(settings),
     }
