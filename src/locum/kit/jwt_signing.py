@@ -1,4 +1,4 @@
-"""RS256 signing keys: generated per instance, parsed once, rendered as JWKS; signing off the event loop."""
+"""RS256 signing keys: generated per instance, parsed once, rendered as JWKS; signatures made on a spare core."""
 
 import asyncio
 import base64
