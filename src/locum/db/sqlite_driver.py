@@ -249,18 +249,20 @@ class OneTripConnection(aiosqlite.Connection):
         self._pending_begin = "BEGIN IMMEDIATE" if write else "BEGIN"
         self._pending_writer_lock = self.writer_lock if write else None
 
+    def _take_pending_begin(self) -> tuple[str | None, WriterLock | None]:
+        """The BEGIN (and writer lock) due with the next statement, now taken by it."""
+        pending = self._pending_begin, self._pending_writer_lock
+        self._pending_begin, self._pending_writer_lock = None, None
+        return pending
+
     async def run(self, sql: str, parameters: Any, many: bool) -> _Outcome:
-        begin, self._pending_begin = self._pending_begin, None
-        writer_lock, self._pending_writer_lock = self._pending_writer_lock, None
-        outcome: _Outcome = await self._execute(_run, self._conn, begin, writer_lock, sql, parameters, many)
+        outcome: _Outcome = await self._execute(_run, self._conn, *self._take_pending_begin(), sql, parameters, many)
         return outcome
 
     async def run_each(self, statements: Sequence[tuple[str, Any, bool]]) -> list[_Outcome]:
         """Each (sql, parameters, many) of `statements` in turn, all in one trip (a failure stops
         them there and is raised)."""
-        begin, self._pending_begin = self._pending_begin, None
-        writer_lock, self._pending_writer_lock = self._pending_writer_lock, None
-        outcomes: list[_Outcome] = await self._execute(_run_each, self._conn, begin, writer_lock, statements)
+        outcomes: list[_Outcome] = await self._execute(_run_each, self._conn, *self._take_pending_begin(), statements)
         return outcomes
 
     # A transaction that ran no statement never began. in_transaction reads the connection's
