@@ -20,7 +20,6 @@ a password (argon2id: 64 MiB for each hash).
 
 import argparse
 import asyncio
-import os
 import shutil
 import socket
 import statistics
@@ -35,10 +34,11 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from session_tokens import HOST, SECRET_KEY, free_port, locum_command, start_locum
+from common import HOST, free_port, start_locum
 
 from locum.settings import DEFAULT_HEADER_TIMEOUT_SECONDS, DEFAULT_KEEP_ALIVE_TIMEOUT_SECONDS
 
+SECRET_KEY = "sk_test_" + "r" * 42
 PASSWORD = "correct horse battery staple"
 GOAL_PEAK_BYTES = 300 * 1024 * 1024
 RSS_SAMPLE_INTERVAL_S = 0.002
@@ -228,12 +228,15 @@ def main() -> None:
     parser.add_argument("--keep-alive-timeout", type=float, default=DEFAULT_KEEP_ALIVE_TIMEOUT_SECONDS)
     args = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="locum-bounded-")
-    # start_locum passes this process's environment on to the server.
-    os.environ["LOCUM_HEADER_TIMEOUT_SECONDS"] = str(args.header_timeout)
-    os.environ["LOCUM_KEEP_ALIVE_TIMEOUT_SECONDS"] = str(args.keep_alive_timeout)
+    env = {
+        "LOCUM_SECRET_KEY": SECRET_KEY,
+        "LOCUM_DATA_DIR": data_dir,
+        "LOCUM_HEADER_TIMEOUT_SECONDS": str(args.header_timeout),
+        "LOCUM_KEEP_ALIVE_TIMEOUT_SECONDS": str(args.keep_alive_timeout),
+    }
     port = free_port()
     database_url = args.database_url or f"sqlite:///{data_dir}/locum.db"
-    process = start_locum(locum_command(port, 1, database_url), port, data_dir)
+    process = start_locum(port, workers=1, database_url=database_url, env=env)
     try:
         measure_memory(process.pid, f"http://{HOST}:{port}/v1", args.verifications)
         measure_connections(port, args.header_timeout, args.keep_alive_timeout)
