@@ -114,9 +114,11 @@ class BillingPayer(InstanceScoped, Timestamped, Base):
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
-    user_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     organization_id: Mapped[str | None] = mapped_column(
-        String(ID_LENGTH), ForeignKey("organizations.id", ondelete="CASCADE")
+        String(ID_LENGTH), ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
 
 
@@ -150,9 +152,9 @@ class BillingSubscriptionItem(InstanceScoped, Timestamped, Base):
     __table_args__ = (
         Index(None, "instance_id", "created_at"),
         Index(None, "instance_id", "status", "created_at"),
-        Index(None, "instance_id", "plan_id", "created_at"),
-        Index(None, "instance_id", "payer_id", "created_at"),
-        Index(None, "instance_id", "subscription_id"),
+        Index(None, "plan_id", "instance_id", "created_at"),
+        Index(None, "payer_id", "instance_id", "created_at"),
+        Index(None, "subscription_id", "instance_id"),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
@@ -161,7 +163,9 @@ class BillingSubscriptionItem(InstanceScoped, Timestamped, Base):
     )
     payer_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("billing_payers.id", ondelete="CASCADE"))
     plan_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("billing_plans.id", ondelete="CASCADE"))
-    price_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("billing_prices.id", ondelete="CASCADE"))
+    price_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("billing_prices.id", ondelete="CASCADE"), index=True
+    )
     plan_period: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(STATUS_LENGTH))
     is_free_trial: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -179,7 +183,7 @@ class BillingStatement(InstanceScoped, Timestamped, Base):
     """A payer's statement for one billing period (`timestamp` = the period's start)."""
 
     __tablename__ = "billing_statements"
-    __table_args__ = (Index(None, "instance_id", "created_at"), Index(None, "instance_id", "payer_id", "timestamp"))
+    __table_args__ = (Index(None, "instance_id", "created_at"), Index(None, "payer_id", "instance_id", "timestamp"))
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     payer_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("billing_payers.id", ondelete="CASCADE"))
@@ -193,8 +197,8 @@ class BillingPaymentAttempt(InstanceScoped, Timestamped, Base):
 
     __tablename__ = "billing_payment_attempts"
     __table_args__ = (
-        Index(None, "instance_id", "statement_id", "created_at"),
-        Index(None, "instance_id", "subscription_item_id"),
+        Index(None, "statement_id", "instance_id", "created_at"),
+        Index(None, "subscription_item_id", "instance_id"),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
@@ -202,7 +206,9 @@ class BillingPaymentAttempt(InstanceScoped, Timestamped, Base):
     statement_id: Mapped[str] = mapped_column(
         String(ID_LENGTH), ForeignKey("billing_statements.id", ondelete="CASCADE")
     )
-    payer_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("billing_payers.id", ondelete="CASCADE"))
+    payer_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("billing_payers.id", ondelete="CASCADE"), index=True
+    )
     subscription_item_id: Mapped[str] = mapped_column(
         String(ID_LENGTH), ForeignKey("billing_subscription_items.id", ondelete="CASCADE")
     )

@@ -42,7 +42,7 @@ class BillingCreditLedgerEntry(InstanceScoped, Timestamped, Base):
     __tablename__ = "billing_credit_ledger_entries"
     __table_args__ = (
         UniqueConstraint("instance_id", "payer_id", "idempotency_key"),
-        Index(None, "instance_id", "payer_id", "created_at"),
+        Index(None, "payer_id", "instance_id", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
@@ -76,8 +76,8 @@ class BillingDiscountRedemption(InstanceScoped, Timestamped, Base):
 
     __tablename__ = "billing_discount_redemptions"
     __table_args__ = (
-        Index(None, "instance_id", "subscription_item_id", "created_at"),
-        Index(None, "instance_id", "discount_id"),
+        Index(None, "subscription_item_id", "instance_id", "created_at"),
+        Index(None, "discount_id", "instance_id"),
         # At most one active discount per subscription item.
         Index(
             None,

@@ -35,7 +35,7 @@ class RedirectUrl(InstanceScoped, Timestamped, Base):
 
 class ProxyCheck(InstanceScoped, Timestamped, Base):
     __tablename__ = "proxy_checks"
-    __table_args__ = (Index(None, "instance_id", "domain_id"),)
+    __table_args__ = (Index(None, "domain_id", "instance_id"),)
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     domain_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("domains.id", ondelete="CASCADE"))

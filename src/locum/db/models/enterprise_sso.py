@@ -32,7 +32,7 @@ class EnterpriseConnection(InstanceScoped, Timestamped, Base):
     __tablename__ = "enterprise_connections"
     __table_args__ = (
         Index(None, "instance_id", "created_at"),
-        Index(None, "instance_id", "organization_id"),
+        Index(None, "organization_id", "instance_id"),
         Index(None, "instance_id", "active"),
         Index(None, "instance_id", "name"),
     )
@@ -114,7 +114,7 @@ class SamlConnection(InstanceScoped, Timestamped, Base):
 class EnterpriseConnectionTestRun(InstanceScoped, Base):
     __tablename__ = "enterprise_connection_test_runs"
     __table_args__ = (
-        Index(None, "instance_id", "enterprise_connection_id", "created_at"),
+        Index(None, "enterprise_connection_id", "instance_id", "created_at"),
         Index(None, "instance_id", "enterprise_connection_id", "status"),
     )
 
@@ -133,7 +133,7 @@ class EnterpriseAccount(InstanceScoped, Timestamped, Base):
     __tablename__ = "enterprise_accounts"
     __table_args__ = (
         UniqueConstraint("enterprise_connection_id", "user_id"),
-        Index(None, "instance_id", "user_id"),
+        Index(None, "user_id", "instance_id"),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)

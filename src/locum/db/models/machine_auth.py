@@ -76,7 +76,7 @@ class M2MToken(InstanceScoped, Timestamped, Base):
     __tablename__ = "m2m_tokens"
     __table_args__ = (
         UniqueConstraint("instance_id", "token_digest"),
-        Index(None, "instance_id", "machine_id", "created_at"),
+        Index(None, "machine_id", "instance_id", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
@@ -195,7 +195,7 @@ class AdminPortalLinkToken(InstanceScoped, Timestamped, Base):
     __tablename__ = "admin_portal_link_tokens"
     __table_args__ = (
         UniqueConstraint("instance_id", "token_digest"),
-        Index(None, "instance_id", "organization_id"),
+        Index(None, "organization_id", "instance_id"),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)

@@ -98,8 +98,8 @@ class RoleSet(InstanceScoped, Timestamped, Base):
     name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     description: Mapped[str | None] = mapped_column(Text)
     type: Mapped[str] = mapped_column(String(16), default="custom")
-    default_role_id: Mapped[str | None] = _fk("roles", ondelete="SET NULL", index=False, nullable=True)
-    creator_role_id: Mapped[str | None] = _fk("roles", ondelete="SET NULL", index=False, nullable=True)
+    default_role_id: Mapped[str | None] = _fk("roles", ondelete="SET NULL", nullable=True)
+    creator_role_id: Mapped[str | None] = _fk("roles", ondelete="SET NULL", nullable=True)
 
     roles: Mapped[list[Role]] = relationship(secondary="role_set_roles", order_by="[Role.created_at, Role.key]")
 
@@ -132,7 +132,7 @@ class OrganizationMembership(InstanceScoped, Timestamped, Base):
     __tablename__ = "organization_memberships"
     __table_args__ = (
         UniqueConstraint("organization_id", "user_id"),
-        Index(None, "instance_id", "user_id"),
+        Index(None, "user_id", "instance_id"),
         Index(None, "instance_id", "created_at", "id"),
     )
 

@@ -39,8 +39,8 @@ class Session(InstanceScoped, Timestamped, Base):
     __tablename__ = "sessions"
     __table_args__ = (
         Index(None, "instance_id", "created_at"),
-        Index(None, "instance_id", "user_id", "created_at"),
-        Index(None, "instance_id", "client_id", "created_at"),
+        Index(None, "user_id", "instance_id", "created_at"),
+        Index(None, "client_id", "instance_id", "created_at"),
         Index(None, "instance_id", "status", "created_at"),
     )
 
@@ -50,7 +50,7 @@ class Session(InstanceScoped, Timestamped, Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     actor: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
     last_active_organization_id: Mapped[str | None] = mapped_column(
-        String(ID_LENGTH), ForeignKey("organizations.id", ondelete="SET NULL")
+        String(ID_LENGTH), ForeignKey("organizations.id", ondelete="SET NULL"), index=True
     )
     origin: Mapped[str | None] = mapped_column(Text)
     last_active_at: Mapped[int] = mapped_column(BigInteger)
@@ -81,7 +81,7 @@ class SignInToken(InstanceScoped, Timestamped, Base):
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("users.id", ondelete="CASCADE"), index=True)
     organization_id: Mapped[str | None] = mapped_column(
-        String(ID_LENGTH), ForeignKey("organizations.id", ondelete="SET NULL")
+        String(ID_LENGTH), ForeignKey("organizations.id", ondelete="SET NULL"), index=True
     )
     token_digest: Mapped[str] = mapped_column(String(TOKEN_DIGEST_LENGTH))
     status: Mapped[str] = mapped_column(String(16), default="pending")
