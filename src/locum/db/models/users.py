@@ -60,8 +60,8 @@ class User(InstanceScoped, Timestamped, Base):
     primary_web3_wallet_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     # The value of the primary of each kind, which order_by=email_address / phone_number / web3wallet
     # read from their index; null without one. Kept by the database's triggers (migration 0019); an
-    # insert may give it (clerk_import does, sparing the update of each user its identifications'
-    # insert would make).
+    # insert may give it (create_user and clerk_import do, sparing the update of the user its
+    # identifications' insert would make).
     primary_email_address_normalized: Mapped[str | None] = mapped_column(String(320))
     primary_phone_number: Mapped[str | None] = mapped_column(String(32))
     primary_web3_wallet_normalized: Mapped[str | None] = mapped_column(String(128))
