@@ -28,11 +28,15 @@ from locum.db.models import (
     BillingPrice,
     BillingSubscription,
     BillingSubscriptionItem,
+    EmailAddress,
     InstanceConfiguration,
     Organization,
     OrganizationMembership,
     OrganizationSettings,
+    PhoneNumber,
     Role,
+    User,
+    Web3Wallet,
 )
 from locum.db.scoping import ACROSS_INSTANCES_INFO
 from locum.instances.configuration import RESTRICTIONS
@@ -48,6 +52,32 @@ def inspection_session(app: FastAPI) -> AsyncSession:
     need not be filtered on one instance (db/scoping.py)."""
     session: AsyncSession = app.state.sessionmaker(info=dict(ACROSS_INSTANCES_INFO))
     return session
+
+
+# users' column holding its primary's value (migration 0020) -> that value, looked up
+PRIMARY_VALUES = (
+    (
+        User.primary_email_address_normalized,
+        select(EmailAddress.email_address_normalized).where(EmailAddress.id == User.primary_email_address_id),
+    ),
+    (User.primary_phone_number, select(PhoneNumber.phone_number).where(PhoneNumber.id == User.primary_phone_number_id)),
+    (
+        User.primary_web3_wallet_normalized,
+        select(Web3Wallet.web3_wallet_normalized).where(Web3Wallet.id == User.primary_web3_wallet_id),
+    ),
+)
+
+
+async def primary_values_out_of_step(app: FastAPI, instance_id: str) -> list[tuple[str, str]]:
+    """(user id, column) of the instance's users whose stored primary value is not their primary's."""
+    out_of_step = []
+    async with inspection_session(app) as session:
+        for stored, looked_up in PRIMARY_VALUES:
+            differing = select(User.id).where(
+                User.instance_id == instance_id, stored.is_distinct_from(looked_up.scalar_subquery())
+            )
+            out_of_step += [(user_id, stored.key) for user_id in await session.scalars(differing)]
+    return out_of_step
 
 
 def logged_text(caplog: pytest.LogCaptureFixture) -> str:

@@ -3,9 +3,9 @@
 Each request's statements are recorded (the bare-driver reads and the ORM's) and explained:
 
 - SQLite: no `SCAN <table>` without an index in `EXPLAIN QUERY PLAN`, and the page's ids are read
-  in the order's index order (no sort of the candidate rows) unless the order is one of
-  `ORDERS_SORTED_PER_PAGE`. The planner statistics are fixed (db/planner_stats.py), so these plans
-  are the plans at a million users.
+  in the order's index order (no sort of the candidate rows, no value looked up per candidate).
+  The planner statistics are fixed (db/planner_stats.py), so these plans are the plans at a
+  million users.
 - PostgreSQL: with sequential scans disabled, a `Seq Scan` on a listed table means that no index
   can serve the statement.
 """
@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy import event
 
 from locum.db.reads import CompiledRead
-from locum.resources.users.repository import ORDER_COLUMNS, PRIMARY_ORDERS
+from locum.resources.users.repository import ORDER_COLUMNS
 
 LISTED_TABLES = (
     "users",
@@ -31,11 +31,6 @@ LISTED_TABLES = (
     "organizations",
     "organization_memberships",
 )
-# Orders by a value of another row (the primary email's address): the page is cut from the first
-# offset + limit candidates of two parts, each read in its index's order (the users with one through
-# the identifications' unique index, the users without one through a partial index), and only those
-# candidates are sorted: no candidate's value is looked up (`PER_CANDIDATE_LOOKUP`).
-ORDERS_SORTED_PER_PAGE = {"users": set(PRIMARY_ORDERS), "organizations": set()}
 
 USER_FILTERS = [
     pytest.param("email_address=a@example.com", id="email_address"),
@@ -167,12 +162,9 @@ async def _check_filter(
             assert not [line for line in plan if INSTANCE_WALK.search(line)], (sql, plan)
 
 
-async def _check_order(
-    client: httpx.AsyncClient, statements: list[Statement], plans: Any, path: str, sorted_per_page: bool
-) -> None:
+async def _check_order(client: httpx.AsyncClient, statements: list[Statement], plans: Any, path: str) -> None:
     for sql, plan in await _explained(client, statements, plans, path):
-        if not sorted_per_page:
-            assert not [line for line in plan if SORT.search(line)], (sql, plan)
+        assert not [line for line in plan if SORT.search(line)], (sql, plan)
         assert not [line for line in plan if PER_CANDIDATE_LOOKUP.search(line)], (sql, plan)
 
 
@@ -190,7 +182,7 @@ class TestUserList:
         self, client: httpx.AsyncClient, statements: list[Statement], plans: Any, field: str, direction: str
     ) -> None:
         path = f"/v1/users?order_by={direction}{field}&offset=20"
-        await _check_order(client, statements, plans, path, field in ORDERS_SORTED_PER_PAGE["users"])
+        await _check_order(client, statements, plans, path)
 
 
 class TestOrganizationList:
@@ -206,4 +198,4 @@ class TestOrganizationList:
         self, client: httpx.AsyncClient, statements: list[Statement], plans: Any, field: str, direction: str
     ) -> None:
         path = f"/v1/organizations?order_by={direction}{field}&offset=20"
-        await _check_order(client, statements, plans, path, field in ORDERS_SORTED_PER_PAGE["organizations"])
+        await _check_order(client, statements, plans, path)

@@ -5,14 +5,14 @@ import asyncio
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
-from locum.db.models import Instance, Organization, OrganizationMembership
+from locum.db.models import Instance, Organization, OrganizationMembership, PhoneNumber
 from locum.db.row_counts import ROW_COUNTS, instance_row_count
 from locum.instances.service import InstanceKeys
 from locum.kit.ids import new_id
 from locum.resources.organizations.lookup import get_role_by_key
-from tests.builders import inspection_session, make_user
+from tests.builders import inspection_session, make_user, primary_values_out_of_step
 from tests.conftest import api_client, new_instance
 
 
@@ -218,6 +218,80 @@ async def test_an_order_by_the_primary_email_follows_a_change_of_primary(client:
     patched = await client.patch(f"/v1/users/{second['id']}", json={"primary_email_address_id": created.json()["id"]})
     assert patched.status_code == 200, patched.text
     assert ids(await client.get("/v1/users", params=order)) == [second["id"], first["id"]]
+
+
+class TestOrderByAPrimaryValue:
+    """Users hold their primaries' values (migration 0020's triggers): the order follows every change
+    of a primary or of its value, and no stored value is out of step with its row."""
+
+    async def test_a_deleted_primary_email_hands_the_order_to_its_successor_then_to_none(
+        self, client: httpx.AsyncClient, instance: InstanceKeys, app: FastAPI
+    ) -> None:
+        first = await make_user(client, email_address=["m@x.co"], phone_number=["+14155550100"])
+        successor = await client.post(
+            "/v1/email_addresses", json={"user_id": first["id"], "email_address": "k@x.co", "verified": True}
+        )
+        assert successor.status_code == 200, successor.text
+        second = await make_user(client, email_address=["l@x.co"])
+        order = {"order_by": "email_address"}
+        assert ids(await client.get("/v1/users", params=order)) == [second["id"], first["id"]]
+
+        deleted = await client.delete(f"/v1/email_addresses/{first['primary_email_address_id']}")
+        assert deleted.status_code == 200, deleted.text
+        assert ids(await client.get("/v1/users", params=order)) == [first["id"], second["id"]]
+
+        deleted = await client.delete(f"/v1/email_addresses/{successor.json()['id']}")
+        assert deleted.status_code == 200, deleted.text
+        assert ids(await client.get("/v1/users", params=order)) == [second["id"], first["id"]]
+        assert ids(await client.get("/v1/users", params={"order_by": "-email_address"})) == [first["id"], second["id"]]
+        assert await primary_values_out_of_step(app, instance.instance_id) == []
+
+    async def test_a_deleted_primary_web3_wallet_hands_the_order_to_its_successor(
+        self, client: httpx.AsyncClient, instance: InstanceKeys, app: FastAPI
+    ) -> None:
+        first = await make_user(client, web3_wallet=["0x0000000000000000000000000000000000000009"])
+        added = await client.post(
+            f"/locum/users/{first['id']}/web3_wallets",
+            json={"web3_wallet": "0x0000000000000000000000000000000000000001"},
+        )
+        assert added.status_code == 200, added.text
+        second = await make_user(client, web3_wallet=["0x0000000000000000000000000000000000000005"])
+        order = {"order_by": "web3wallet"}
+        assert ids(await client.get("/v1/users", params=order)) == [second["id"], first["id"]]
+
+        deleted = await client.delete(f"/v1/users/{first['id']}/web3_wallets/{first['primary_web3_wallet_id']}")
+        assert deleted.status_code == 200, deleted.text
+        assert ids(await client.get("/v1/users", params=order)) == [first["id"], second["id"]]
+        assert await primary_values_out_of_step(app, instance.instance_id) == []
+
+    async def test_a_changed_value_of_a_primary_reorders_and_of_another_row_does_not(
+        self, client: httpx.AsyncClient, instance: InstanceKeys, app: FastAPI
+    ) -> None:
+        first = await make_user(client, phone_number=["+14155550101"])
+        second = await make_user(client, phone_number=["+14155550102"])
+        other = await client.post(
+            "/v1/phone_numbers", json={"user_id": second["id"], "phone_number": "+14155550100", "primary": False}
+        )
+        assert other.status_code == 200, other.text
+        order = {"order_by": "phone_number"}
+        assert ids(await client.get("/v1/users", params=order)) == [first["id"], second["id"]]
+
+        async with inspection_session(app) as session:
+            renumbered = {first["primary_phone_number_id"]: "+14155550109", other.json()["id"]: "+14155550108"}
+            for phone_id, number in renumbered.items():
+                await session.execute(update(PhoneNumber).where(PhoneNumber.id == phone_id).values(phone_number=number))
+            await session.commit()
+        assert ids(await client.get("/v1/users", params=order)) == [second["id"], first["id"]]
+        assert await primary_values_out_of_step(app, instance.instance_id) == []
+
+    async def test_a_user_deleted_with_its_primaries_leaves_the_others_in_order(
+        self, client: httpx.AsyncClient, instance: InstanceKeys, app: FastAPI
+    ) -> None:
+        users = [await make_user(client, email_address=[f"{name}@x.co"]) for name in ("c", "a", "b")]
+        assert (await client.delete(f"/v1/users/{users[1]['id']}")).status_code == 200
+        order = {"order_by": "email_address"}
+        assert ids(await client.get("/v1/users", params=order)) == [users[2]["id"], users[0]["id"]]
+        assert await primary_values_out_of_step(app, instance.instance_id) == []
 
 
 async def test_the_count_without_filters_follows_creations_and_deletions(

@@ -31,6 +31,7 @@ from locum.resources.users.clerk_import import (
     worker_count,
 )
 from locum.settings import Settings
+from tests.builders import primary_values_out_of_step
 from tests.clerk_csv import COLUMNS, PASSWORD, TOTP_SECRET, digests, generate, row, user_id, write_csv
 from tests.cli.test_cli import run_locum
 
@@ -171,6 +172,17 @@ class TestImportedUsers:
         assert (await client.get(f"/v1/users/{user_id(77, tag)}")).json()["username"] == f"user_{tag}77"
         found = await client.get("/v1/users", params={"email_address": f"user35{tag}@example.com"})
         assert [user["id"] for user in found.json()] == [user_id(35, tag)]
+
+    async def test_imported_users_are_ordered_by_their_primaries(
+        self, app: FastAPI, instance: InstanceKeys, client: httpx.AsyncClient, tmp_path: Path
+    ) -> None:
+        tag = run_tag()
+        numbers = (77, 35, 33)
+        path = write_csv(tmp_path / "users.csv", [row(number, run=tag) for number in numbers])
+        assert (await run_import(app, instance, path)).imported == 3
+        listed = await client.get("/v1/users", params={"order_by": "email_address"})
+        assert [user["id"] for user in listed.json()] == [user_id(number, tag) for number in sorted(numbers)]
+        assert await primary_values_out_of_step(app, instance.instance_id) == []
 
     async def test_no_event_is_recorded(
         self, app: FastAPI, instance: InstanceKeys, tmp_path: Path, recorded_events: Any

@@ -42,10 +42,9 @@ class User(InstanceScoped, Timestamped, Base):
         Index(None, "instance_id", "last_name", "id"),
         Index(None, "instance_id", "username_normalized", "id"),
         Index(None, "instance_id", "banned", "created_at", "id"),
-        # An order by the primary email/phone/wallet finds each one's user, then those without one.
-        Index(None, "instance_id", "primary_email_address_id", "id"),
-        Index(None, "instance_id", "primary_phone_number_id", "id"),
-        Index(None, "instance_id", "primary_web3_wallet_id", "id"),
+        Index(None, "instance_id", "primary_email_address_normalized", "id"),
+        Index(None, "instance_id", "primary_phone_number", "id"),
+        Index(None, "instance_id", "primary_web3_wallet_normalized", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
@@ -59,6 +58,13 @@ class User(InstanceScoped, Timestamped, Base):
     primary_email_address_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     primary_phone_number_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     primary_web3_wallet_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    # The value of the primary of each kind, which order_by=email_address / phone_number / web3wallet
+    # read from their index; null without one. Kept by the database's triggers (migration 0020); an
+    # insert may give it (create_user and clerk_import do, sparing the update of the user its
+    # identifications' insert would make).
+    primary_email_address_normalized: Mapped[str | None] = mapped_column(String(320))
+    primary_phone_number: Mapped[str | None] = mapped_column(String(32))
+    primary_web3_wallet_normalized: Mapped[str | None] = mapped_column(String(128))
 
     password_digest: Mapped[str | None] = mapped_column(Text)
     password_hasher: Mapped[str | None] = mapped_column(String(32))

@@ -8,7 +8,6 @@ parameters into SQL. Neither sees the other's side.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, cast
 
 import orjson
@@ -17,16 +16,13 @@ from sqlalchemy import (
     BindParameter,
     Boolean,
     ColumnElement,
-    Integer,
     Select,
     Table,
     and_,
     bindparam,
-    literal_column,
     or_,
     select,
     union,
-    union_all,
     update,
 )
 from sqlalchemy.orm import selectinload
@@ -203,72 +199,12 @@ def _shape(values: dict[str, list[Any]]) -> tuple[tuple[str, int], ...]:
     return tuple((name, len(bound)) for name, bound in values.items())
 
 
-def _primary(model: Any, column: Any, primary_id: Any) -> Any:
-    return select(column).where(model.instance_id == INSTANCE, model.id == primary_id).scalar_subquery()
-
-
-@dataclass(frozen=True)
-class PrimaryOrder:
-    """An order by the value of the user's primary identification of a kind: `value` (unique in the
-    instance) of the `model` row that `primary_id` names; the users without one come last
-    ascending and first descending, in id order (Ordering.apply's NULL placement)."""
-
-    model: Any
-    value: Any
-    primary_id: Any
-
-    def sort_key(self) -> Any:
-        """The value of each user's row, for ordering a page's rows (a lookup each)."""
-        return _primary(self.model, self.value, self.primary_id)
-
-    def page_ids(self, conditions: list[ColumnElement[bool]], ordering: Ordering) -> Select[Any]:
-        """The page's user ids without looking up every user's value: the identifications' unique
-        index read in order, each row's user (if it is that user's primary) found through the
-        users' index on `primary_id`, then the users without one from the same index. Each part
-        stops after offset + limit rows, so the page is cut from at most twice that many. (One join
-        condition: PostgreSQL multiplies the selectivities of two, expects one row, and sorts them
-        all.)"""
-
-        def direction(column: Any) -> Any:
-            return column.desc() if ordering.descending else column.asc()
-
-        window: ColumnElement[int] = bindparam("limit", type_=Integer) + bindparam("offset", type_=Integer)
-        with_primary = (
-            select(literal_column("0").label("without_primary"), self.value.label("sort_key"), User.id.label("id"))
-            .select_from(self.model)
-            .join(User, self.primary_id == self.model.id)
-            .where(self.model.instance_id == INSTANCE, *conditions)
-            .order_by(direction(self.value))
-            .limit(window)
-            .subquery()
-        )
-        without_primary = (
-            select(literal_column("1").label("without_primary"), User.id.label("sort_key"), User.id.label("id"))
-            .where(self.primary_id.is_(None), *conditions)
-            .order_by(direction(User.id))
-            .limit(window)
-            .subquery()
-        )
-        candidates = union_all(select(with_primary), select(without_primary)).subquery()
-        return (
-            select(candidates.c.id)
-            .order_by(direction(candidates.c.without_primary), direction(candidates.c.sort_key))
-            .limit(bindparam("limit"))
-            .offset(bindparam("offset"))
-        )
-
-
-PRIMARY_ORDERS = {
-    "email_address": PrimaryOrder(EmailAddress, EmailAddress.email_address_normalized, User.primary_email_address_id),
-    "web3wallet": PrimaryOrder(Web3Wallet, Web3Wallet.web3_wallet_normalized, User.primary_web3_wallet_id),
-    "phone_number": PrimaryOrder(PhoneNumber, PhoneNumber.phone_number, User.primary_phone_number_id),
-}
 ORDER_COLUMNS: dict[str, Any] = {
     "created_at": User.created_at,
     "updated_at": User.updated_at,
-    "email_address": PRIMARY_ORDERS["email_address"].sort_key(),
-    "web3wallet": PRIMARY_ORDERS["web3wallet"].sort_key(),
-    "phone_number": PRIMARY_ORDERS["phone_number"].sort_key(),
+    "email_address": User.primary_email_address_normalized,
+    "web3wallet": User.primary_web3_wallet_normalized,
+    "phone_number": User.primary_phone_number,
     "first_name": User.first_name,
     "last_name": User.last_name,
     "username": User.username_normalized,
@@ -294,16 +230,9 @@ def _list_statement(
     if with_cursor:
         conditions.append(_after_cursor(ordering.descending))
     order = (ordering.apply(ORDER_COLUMNS[ordering.field]), ordering.apply(User.id))
-    primary_order = PRIMARY_ORDERS.get(ordering.field)
     # The page's ids first, from the order's index alone, then only their rows: a deep offset
     # skips index entries, not users' documents.
-    page_ids: Select[Any]
-    if primary_order is not None:
-        page_ids = primary_order.page_ids(conditions, ordering)
-    else:
-        page_ids = (
-            select(User.id).where(*conditions).order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
-        )
+    page_ids = select(User.id).where(*conditions).order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
     return select(*DOCUMENT_COLUMNS).where(User.instance_id == INSTANCE, User.id.in_(page_ids)).order_by(*order)
 
 

@@ -306,6 +306,11 @@ async def create_user(
     user.primary_email_address_id = email_addresses[0].id if email_addresses else None
     user.primary_phone_number_id = phone_numbers[0].id if phone_numbers else None
     user.primary_web3_wallet_id = web3_wallets[0].id if web3_wallets else None
+    # The values migration 0020's triggers would set when the identifications are inserted: given
+    # here, those inserts leave the user's row as it is (one write of it, as clerk_import does).
+    user.primary_email_address_normalized = email_addresses[0].email_address_normalized if email_addresses else None
+    user.primary_phone_number = phone_numbers[0].phone_number if phone_numbers else None
+    user.primary_web3_wallet_normalized = web3_wallets[0].web3_wallet_normalized if web3_wallets else None
     if body.totp_secret is not None:
         user.sealed_totp_secret = sealer.seal(check_totp_secret(body.totp_secret))
     if body.backup_codes:
