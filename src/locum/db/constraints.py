@@ -5,12 +5,12 @@ PostgreSQL names the constraint in its message; SQLite names the columns (`table
 """
 
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import CursorResult, Executable, Insert, Table, UniqueConstraint, insert
+from sqlalchemy import Insert, Table, UniqueConstraint, Update, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -20,10 +20,10 @@ from locum.db.models import register_all
 from locum.db.redaction import redact
 
 if TYPE_CHECKING:
-    from locum.db.sqlite_driver import OneTripConnection
+    from locum.db.sqlite_driver import OneTripConnection, Outcome
 
-# Compiled INSERTs kept (one per table and engine).
-MAX_COMPILED_INSERTS = 256
+# Compiled statements kept (an INSERT per table and engine, an UPDATE per set of columns).
+MAX_COMPILED_STATEMENTS = 256
 
 # table -> request parameter for each identifier-like unique constraint
 IDENTIFIER_TABLES = {
@@ -96,14 +96,19 @@ async def flush(session: AsyncSession) -> None:
         await session.flush()
 
 
-async def execute(session: AsyncSession, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
-    """Run a Core write statement (an executemany when `parameters` is a list) on the session's
-    connection, naming the identifier a unique-constraint violation is about. Not through the
-    session's own execute: the ORM's handling of a statement it has nothing to do with cost more
-    than the rest of it."""
+async def update_rows(session: AsyncSession, statement: Update, parameters: dict[str, Any]) -> int:
+    """Run the UPDATE `statement` with `parameters` (its SET columns are the keys that are not its
+    own bind parameters') on the session's connection, naming the identifier a unique-constraint
+    violation is about: how many rows it changed. Not through the session's own execute: the ORM's
+    handling of a statement it has nothing to do with cost more than the rest of it. On SQLite it
+    goes to the driver compiled once per set of columns, as `insert_all`'s INSERTs do."""
     connection = await session.connection()
     with _naming_identifier():
-        return await connection.execute(statement, parameters)
+        if connection.dialect.name == "sqlite":
+            compiled = _compiled_update(statement, connection.dialect, frozenset(parameters))
+            outcomes = await _run_in_one_trip(connection, [(compiled.sql, compiled.parameters(parameters), False)])
+            return int(outcomes[0].rowcount)
+        return int((await connection.execute(statement, parameters)).rowcount)
 
 
 async def insert_all(session: AsyncSession, rows_by_table: Sequence[tuple[Table, list[dict[str, Any]]]]) -> None:
@@ -127,39 +132,48 @@ def _insert(table: Table) -> Insert:
     return insert(table)
 
 
-class _CompiledInsert:
-    """A table's INSERT of every column, compiled once for a dialect, with each column's bind
-    processor (what SQLAlchemy would make of the value: JSON text, …)."""
+class _Compiled:
+    """A write statement compiled once for a dialect, with each bind parameter's processor (what
+    SQLAlchemy would make of the value: JSON text, …)."""
 
-    def __init__(self, table: Table, dialect: Dialect) -> None:
-        compiled = _insert(table).compile(dialect=dialect)
+    def __init__(self, statement: Insert | Update, dialect: Dialect, column_keys: Sequence[str] | None = None) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=column_keys)
         self.sql = str(compiled)
-        processors: dict[str, Callable[[Any], Any] | None] = {
-            column.key: column.type.bind_processor(dialect) for column in table.columns
-        }
-        self._binds = tuple((name, processors[name]) for name in compiled.positiontup or ())
+        self._binds = tuple(
+            (name, compiled.binds[name].type.bind_processor(dialect)) for name in compiled.positiontup or ()
+        )
 
-    def parameters(self, row: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(row[name] if process is None else process(row[name]) for name, process in self._binds)
+    def parameters(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(values[name] if process is None else process(values[name]) for name, process in self._binds)
 
 
-@lru_cache(maxsize=MAX_COMPILED_INSERTS)
-def _compiled_insert(table: Table, dialect: Dialect) -> _CompiledInsert:
-    return _CompiledInsert(table, dialect)
+@lru_cache(maxsize=MAX_COMPILED_STATEMENTS)
+def _compiled_insert(table: Table, dialect: Dialect) -> _Compiled:
+    """The table's INSERT of every column."""
+    return _Compiled(_insert(table), dialect)
+
+
+@lru_cache(maxsize=MAX_COMPILED_STATEMENTS)
+def _compiled_update(statement: Update, dialect: Dialect, column_keys: frozenset[str]) -> _Compiled:
+    return _Compiled(statement, dialect, sorted(column_keys))
 
 
 async def _insert_in_one_trip(
     connection: AsyncConnection, rows_by_table: Sequence[tuple[Table, list[dict[str, Any]]]]
 ) -> None:
-    """The INSERTs on the bare driver: an error is raised as SQLAlchemy raises one (redacted, wrapped
-    in its DBAPIError of that kind), so what handles a failed write sees no difference."""
     statements = []
     for table, rows in rows_by_table:
         compiled = _compiled_insert(table, connection.dialect)
         statements.append((compiled.sql, [compiled.parameters(row) for row in rows], True))
+    await _run_in_one_trip(connection, statements)
+
+
+async def _run_in_one_trip(connection: AsyncConnection, statements: list[tuple[str, Any, bool]]) -> "list[Outcome]":
+    """`statements` on the bare driver: an error is raised as SQLAlchemy raises one (redacted,
+    wrapped in its DBAPIError of that kind), so what handles a failed write sees no difference."""
     driver = cast("OneTripConnection", (await connection.get_raw_connection()).driver_connection)
     try:
-        await driver.run_each(statements)
+        return await driver.run_each(statements)
     except sqlite3.Error as error:
         redact(error)
         raise DBAPIError.instance(None, None, error, sqlite3.Error, hide_parameters=True) from error

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Generic, TypeVar, cast
 from sqlalchemy import ColumnElement, Select, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapper
-from sqlalchemy.orm.attributes import instance_dict
+from sqlalchemy.orm.attributes import instance_dict, instance_state
 
 from locum.db.base import Base, InstanceScoped
 from locum.db.constraints import insert_all
@@ -47,7 +47,7 @@ def detached_row(model: type[Model], values: Mapping[str, Any]) -> Model:
     give it. Built as the ORM builds a row it reads, without an attribute event a column (which cost
     twenty times the rest): for a row that is rendered and then written by Core (insert_rows, a
     repository's UPDATE), never added to a session."""
-    mapper = inspect(model)
+    mapper = _mapper(model)
     row = cast(Model, mapper.class_manager.new_instance())
     state = instance_dict(row)
     for key, default in _columns(mapper):
@@ -59,15 +59,23 @@ def set_defaults(*rows: Base) -> None:
     """Give each column of the new `rows` not set yet its Python-side default, as a flush would: so
     that what renders them before `InstanceRepository.insert_rows` reads what will be stored."""
     for row in rows:
-        state = inspect(row)
+        state = instance_state(row)
         for key, default in _columns(state.mapper):
             if key not in state.dict:
                 setattr(row, key, _default(default))
 
 
 def column_values(row: Base) -> dict[str, Any]:
-    """Every column of `row`, by name."""
-    return {key: getattr(row, key) for key, _ in _columns(inspect(row).mapper)}
+    """Every column of `row`, by name: a row with all of them set (a detached_row, or a new row after
+    set_defaults), read from its state without an attribute access each."""
+    state = instance_state(row)
+    values = state.dict
+    return {key: values[key] for key, _ in _columns(state.mapper)}
+
+
+@cache
+def _mapper(model: type[Base]) -> Mapper[Any]:
+    return inspect(model)
 
 
 class InstanceRepository(ABC, Generic[Model]):
@@ -110,7 +118,7 @@ class InstanceRepository(ABC, Generic[Model]):
             values = column_values(row)
             if values["instance_id"] != self.instance_id:
                 raise ValueError(f"a row of instance {values['instance_id']} inserted for {self.instance_id}")
-            by_table.setdefault(inspect(row).mapper.local_table, []).append(values)
+            by_table.setdefault(instance_state(row).mapper.local_table, []).append(values)
         await insert_all(self.session, list(by_table.items()))
 
     @abstractmethod

@@ -50,7 +50,7 @@ _IN_PROCESS_LOCKS: dict[str, threading.Lock] = {}
 _IN_PROCESS_LOCKS_GUARD = threading.Lock()
 
 
-class _Outcome:
+class Outcome:
     """What a finished statement left: its rows (SELECT, RETURNING), description and counts."""
 
     def __init__(self, cursor: sqlite3.Cursor, rows: list[Any]) -> None:
@@ -121,7 +121,7 @@ def _run(
     sql: str,
     parameters: Any,
     many: bool,
-) -> _Outcome:
+) -> Outcome:
     """On the connection's thread: the transaction's `begin`, if due (a writer's after taking
     `writer_lock`), and the whole statement, with a cursor of its own."""
     if begin is not None:
@@ -142,7 +142,7 @@ def _run(
                 raise
             # Maybe SQLite's spurious miss after another connection's schema changes (module docstring).
             _execute(cursor, sql, parameters, many)
-        return _Outcome(cursor, cursor.fetchall() if cursor.description else [])
+        return Outcome(cursor, cursor.fetchall() if cursor.description else [])
     finally:
         cursor.close()
 
@@ -159,7 +159,7 @@ def _run_each(
     begin: str | None,
     writer_lock: WriterLock | None,
     statements: Sequence[tuple[str, Any, bool]],
-) -> list[_Outcome]:
+) -> list[Outcome]:
     """On the connection's thread: `_run` for each of `statements` in turn, the `begin` with the first."""
     outcomes = []
     for sql, parameters, many in statements:
@@ -173,7 +173,7 @@ class OneTripCursor:
 
     def __init__(self, connection: "OneTripConnection") -> None:
         self._connection = connection
-        self._outcome: _Outcome | None = None
+        self._outcome: Outcome | None = None
         self._rows: list[Any] = []
         self.arraysize = 1
 
@@ -255,14 +255,14 @@ class OneTripConnection(aiosqlite.Connection):
         self._pending_begin, self._pending_writer_lock = None, None
         return pending
 
-    async def run(self, sql: str, parameters: Any, many: bool) -> _Outcome:
-        outcome: _Outcome = await self._execute(_run, self._conn, *self._take_pending_begin(), sql, parameters, many)
+    async def run(self, sql: str, parameters: Any, many: bool) -> Outcome:
+        outcome: Outcome = await self._execute(_run, self._conn, *self._take_pending_begin(), sql, parameters, many)
         return outcome
 
-    async def run_each(self, statements: Sequence[tuple[str, Any, bool]]) -> list[_Outcome]:
+    async def run_each(self, statements: Sequence[tuple[str, Any, bool]]) -> list[Outcome]:
         """Each (sql, parameters, many) of `statements` in turn, all in one trip (a failure stops
         them there and is raised)."""
-        outcomes: list[_Outcome] = await self._execute(_run_each, self._conn, *self._take_pending_begin(), statements)
+        outcomes: list[Outcome] = await self._execute(_run_each, self._conn, *self._take_pending_begin(), statements)
         return outcomes
 
     # A transaction that ran no statement never began. in_transaction reads the connection's

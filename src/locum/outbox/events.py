@@ -13,6 +13,7 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from locum.db.models import Event
+from locum.db.repository import detached_row
 from locum.instances.context import RequestContext
 from locum.kit.ids import new_id
 
@@ -80,13 +81,16 @@ def new_event(session: AsyncSession, context: RequestContext, type: EventType, d
     http_request = context.http_request
     attributes = {"http_request": dict(http_request)} if http_request is not None else {}
     mark_outbox_work(session)
-    return Event(
-        id=new_id("event"),
-        instance_id=context.instance_id,
-        type=type,
-        data=data,
-        attributes=attributes,
-        dispatched_at=UNDECIDED,
+    return detached_row(
+        Event,
+        dict(
+            id=new_id("event"),
+            instance_id=context.instance_id,
+            type=type,
+            data=data,
+            attributes=attributes,
+            dispatched_at=UNDECIDED,
+        ),
     )
 
 

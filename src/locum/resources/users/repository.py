@@ -31,7 +31,7 @@ from locum.api.errors import not_found
 from locum.api.ordering import Ordering
 from locum.api.pagination import PageQuery, counting
 from locum.api.query import check_filter_sizes, split_signed
-from locum.db.constraints import execute
+from locum.db.constraints import update_rows
 from locum.db.locking import kept, locked, locked_for_delete
 from locum.db.models import (
     EmailAddress,
@@ -384,7 +384,7 @@ class UserRepository(InstanceRepository[User]):
         nothing, if it changed or the user is gone. A unique-constraint violation on an identifier
         raises IdentifierTaken."""
         parameters = {**values, "where_instance_id": self.instance_id, "where_id": id, "where_document": document}
-        return (await execute(self.session, UPDATE_UNCHANGED_USER, parameters)).rowcount == 1
+        return await update_rows(self.session, UPDATE_UNCHANGED_USER, parameters) == 1
 
     async def keep_or_raise(self, id: str) -> None:
         """Check the user exists and keep it from being deleted until commit: for inserting a row

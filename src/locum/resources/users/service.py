@@ -17,7 +17,7 @@ from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import EmailAddress, PhoneNumber, User, Web3Wallet
 from locum.db.reads import Reader
-from locum.db.repository import column_values, detached_row, set_defaults
+from locum.db.repository import detached_row, set_defaults
 from locum.instances.context import RequestContext
 from locum.kit import passwords
 from locum.kit.backup_codes import digest_backup_codes
@@ -190,15 +190,18 @@ def _verification_columns(status: str) -> dict[str, Any]:
 
 
 def _new_identification(model: type[Any], user: User, kind: str, status: str, at_ms: int, **values: Any) -> Any:
-    return model(
-        id=new_id(kind),
-        instance_id=user.instance_id,
-        user_id=user.id,
-        reserved=status == "reserved",
-        created_at=at_ms,
-        updated_at=at_ms,
-        **_verification_columns(status),
-        **values,
+    return detached_row(
+        model,
+        dict(
+            id=new_id(kind),
+            instance_id=user.instance_id,
+            user_id=user.id,
+            reserved=status == "reserved",
+            created_at=at_ms,
+            updated_at=at_ms,
+            **_verification_columns(status),
+            **values,
+        ),
     )
 
 
@@ -234,16 +237,19 @@ def new_web3_wallet(user: User, address: str, *, at_ms: int) -> Web3Wallet:
     normalized = normalize_web3_wallet(address)
     if normalized is None:
         raise form_param_format_invalid("web3_wallet", f"{address!r} is not a valid web3 wallet address.")
-    return Web3Wallet(
-        id=new_id("web3_wallet"),
-        instance_id=user.instance_id,
-        user_id=user.id,
-        web3_wallet=address.strip(),
-        web3_wallet_normalized=normalized,
-        created_at=at_ms,
-        updated_at=at_ms,
-        verification_status="verified",
-        verification_strategy="admin",
+    return detached_row(
+        Web3Wallet,
+        dict(
+            id=new_id("web3_wallet"),
+            instance_id=user.instance_id,
+            user_id=user.id,
+            web3_wallet=address.strip(),
+            web3_wallet_normalized=normalized,
+            created_at=at_ms,
+            updated_at=at_ms,
+            verification_status="verified",
+            verification_strategy="admin",
+        ),
     )
 
 
@@ -352,7 +358,9 @@ async def create_user(
     return data
 
 
-def _set_primary(user: User, attribute: str, identifications: list[JSON], identification_id: str, param: str) -> None:
+def _set_primary(
+    row: dict[str, Any], attribute: str, identifications: list[JSON], identification_id: str, param: str
+) -> None:
     """Make one of the user's identifications (as its JSON renders them) the primary one."""
     identification = next((i for i in identifications if i["id"] == identification_id), None)
     if identification is None:
@@ -360,27 +368,27 @@ def _set_primary(user: User, attribute: str, identifications: list[JSON], identi
     verification = identification["verification"]
     if verification is None or verification["status"] != "verified":
         raise primary_not_verified(param)
-    setattr(user, attribute, identification_id)
+    row[attribute] = identification_id
 
 
 async def _save_row(
-    session: AsyncSession, ctx: RequestContext, user: User, before: dict[str, Any], collections: JSON
+    session: AsyncSession, ctx: RequestContext, before: dict[str, Any], row: dict[str, Any], collections: JSON
 ) -> JSON | None:
-    """save_user for a change of the user's columns alone: `user` is built from `before` (its row as
-    UserRepository.read_row or lock_row read it) and never in the session, one UPDATE writes the
-    columns that changed and the document, rendered with the stored `collections`, unless the row
-    changed since `before` was read (None then: nothing written)."""
-    user.updated_at = now_ms()
-    user.document, data = document_and_json(user, ctx.origin, collections)
-    changes = {name: value for name, value in column_values(user).items() if value != before[name]}
+    """save_user for a change of the user's columns alone: `row` is `before` (the user's row as
+    UserRepository.read_row or lock_row read it) changed, never in the session; one UPDATE writes
+    the columns that changed and the document, rendered with the stored `collections`, unless the
+    row changed since `before` was read (None then: nothing written)."""
+    row["updated_at"] = now_ms()
+    row["document"], data = document_and_json(detached_row(User, row), ctx.origin, collections)
+    changes = {name: value for name, value in row.items() if value != before[name]}
     users = UserRepository(session, ctx.instance_id)
-    if not await users.update_unless_changed(user.id, changes, before["document"]):
+    if not await users.update_unless_changed(row["id"], changes, before["document"]):
         return None
     await users.insert_rows(new_event(session, ctx, "user.updated", data))
     return data
 
 
-async def _changed_user(
+async def _changed_row(
     session: AsyncSession,
     ctx: RequestContext,
     before: dict[str, Any],
@@ -389,29 +397,29 @@ async def _changed_user(
     stored: tuple[str, str] | None,
     backup_digests: list[str] | None,
     sealer: Sealer,
-) -> tuple[User, JSON]:
-    """The user `before` (its row) with `body` applied, and its collections' stored JSON."""
+) -> tuple[dict[str, Any], JSON]:
+    """The user's row `before` with `body` applied (a copy), and its collections' stored JSON."""
     given = body.model_fields_set
-    user = detached_row(User, before)
+    row = dict(before)
     collections = stored_collections(before["document"])
     at_ms = now_ms()
     for name in ("external_id", "first_name", "last_name", "locale"):
         if name in given:
-            setattr(user, name, getattr(body, name))
+            row[name] = getattr(body, name)
     for name in ("delete_self_enabled", "create_organization_enabled", "bypass_client_trust"):
         if name in given and getattr(body, name) is not None:
-            setattr(user, name, getattr(body, name))
+            row[name] = getattr(body, name)
     if "create_organizations_limit" in given:
-        user.create_organizations_limit = body.create_organizations_limit
+        row["create_organizations_limit"] = body.create_organizations_limit
     for name in METADATA_FIELDS:
         if name in given:
-            setattr(user, name, getattr(body, name) or {})
+            row[name] = getattr(body, name) or {}
     if "username" in given:
         if body.username:
             check_username(body.username)
-            user.username, user.username_normalized = body.username, body.username.lower()
+            row["username"], row["username_normalized"] = body.username, body.username.lower()
         else:
-            user.username = user.username_normalized = None
+            row["username"] = row["username_normalized"] = None
     for attribute, kind in (
         ("primary_email_address_id", "email_addresses"),
         ("primary_phone_number_id", "phone_numbers"),
@@ -419,27 +427,27 @@ async def _changed_user(
     ):
         identification_id = getattr(body, attribute)
         if identification_id is not None:
-            _set_primary(user, attribute, collections[kind], identification_id, attribute)
+            _set_primary(row, attribute, collections[kind], identification_id, attribute)
     if body.profile_image_id is not None:
         image = await ImageRepository(session, ctx.instance_id).get(body.profile_image_id)
         if image is None:
             raise form_param_value_invalid("profile_image_id", "No image with this id exists.")
-        user.image_id = image.id
+        row["image_id"] = image.id
     if stored is not None:
-        user.password_digest, user.password_hasher = stored
-        user.password_last_updated_at = at_ms
-        user.password_compromised = False
+        row["password_digest"], row["password_hasher"] = stored
+        row["password_last_updated_at"] = at_ms
+        row["password_compromised"] = False
     if body.totp_secret is not None:
-        user.sealed_totp_secret = sealer.seal(check_totp_secret(body.totp_secret))
+        row["sealed_totp_secret"] = sealer.seal(check_totp_secret(body.totp_secret))
     if backup_digests is not None:
-        user.backup_code_digests = backup_digests
-    if (body.totp_secret is not None or backup_digests) and user.mfa_enabled_at is None:
-        user.mfa_enabled_at = at_ms
+        row["backup_code_digests"] = backup_digests
+    if (body.totp_secret is not None or backup_digests) and row["mfa_enabled_at"] is None:
+        row["mfa_enabled_at"] = at_ms
     if body.legal_accepted_at is not None:
-        user.legal_accepted_at = parse_time(body.legal_accepted_at, "legal_accepted_at")
+        row["legal_accepted_at"] = parse_time(body.legal_accepted_at, "legal_accepted_at")
     if body.created_at is not None:
-        user.created_at = parse_time(body.created_at, "created_at")
-    return user, collections
+        row["created_at"] = parse_time(body.created_at, "created_at")
+    return row, collections
 
 
 async def update_user(
@@ -463,10 +471,10 @@ async def update_user(
     saved: JSON | None = None
     for read_row in (partial(users.read_row, reader), users.lock_row):
         before = await read_row(user_id)
-        user, collections = await _changed_user(
+        row, collections = await _changed_row(
             session, ctx, before, body, stored=stored, backup_digests=backup_digests, sealer=sealer
         )
-        saved = await _save_row(session, ctx, user, before, collections)
+        saved = await _save_row(session, ctx, before, row, collections)
         if saved is not None:
             break
     if saved is None:
