@@ -30,6 +30,8 @@ DEFAULT_KEEP_ALIVE_TIMEOUT_SECONDS = 5.0
 # uvicorn kills a `--workers` process that does not answer its health check in time (5 s by default):
 # a worker importing the app on a busy machine can take longer, so it gets a minute.
 DEFAULT_WORKER_HEALTHCHECK_TIMEOUT_SECONDS = 60
+# LOCUM_RATE_LIMITS=clerk: Clerk's Backend API rate limits (locum.api.rate_limits); off by default.
+RATE_LIMITS_CLERK = "clerk"
 ENVIRONMENT_PREFIX = "locum_"
 
 

@@ -1,6 +1,6 @@
 """What `locum serve` imports to start. Only the core models are registered (db/models/__init__.py):
 they must reference no table outside the core, and every other model must come in before mappers
-configure. Neither the webhook HTTP client nor the mailer is imported."""
+configure. Neither the webhook HTTP client, the mailer nor (unless on) the rate limiter is imported."""
 
 import subprocess
 import sys
@@ -142,3 +142,21 @@ def test_a_postgresql_start_imports_nothing_of_sqlite() -> None:
         """
     )
     assert loaded == "[]"
+
+
+def test_the_rate_limiter_is_imported_only_when_rate_limits_are_on() -> None:
+    """api/rate_limits.py (its rules' patterns) comes in where LOCUM_RATE_LIMITS=clerk turns it on."""
+    loaded = run_python(
+        """
+        import sys
+        import locum.cli.serve
+        from locum.app import create_app
+        from locum.settings import Settings
+
+        create_app(Settings(database_url="sqlite:///:memory:")).build_middleware_stack()
+        off = "locum.api.rate_limits" in sys.modules
+        create_app(Settings(database_url="sqlite:///:memory:", rate_limits="clerk")).build_middleware_stack()
+        print(off, "locum.api.rate_limits" in sys.modules)
+        """
+    )
+    assert loaded == "False True"

@@ -23,7 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
 from inspect import isawaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
@@ -34,10 +34,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from locum.api.auth import authenticate_request
 from locum.api.errors import ClerkError, malformed_request_parameters, unhandled_error
-from locum.api.rate_limits import RATE_LIMITS_CLERK, RateLimiter
 from locum.api.route_index import include_every_router
 from locum.api.tracing import Trace
-from locum.settings import Settings
+from locum.settings import RATE_LIMITS_CLERK, Settings
+
+if TYPE_CHECKING:
+    from locum.api.rate_limits import RateLimiter
 
 logger = logging.getLogger("locum.errors")
 
@@ -63,7 +65,12 @@ def request_target_refusal(scope: Scope) -> ClerkError | None:
 class RequestGuards:
     def __init__(self, app: ASGIApp, settings: Settings, exception_handlers: Mapping[Any, ExceptionHandler]) -> None:
         self.app = app
-        self._rate_limiter = RateLimiter() if settings.rate_limits == RATE_LIMITS_CLERK else None
+        self._rate_limiter: RateLimiter | None = None
+        if settings.rate_limits == RATE_LIMITS_CLERK:
+            # Imported only when on: its rules' patterns and types are no part of a start without limits.
+            from locum.api import rate_limits
+
+            self._rate_limiter = rate_limits.RateLimiter()
         self._record_request: Callable[[Scope, int, float], None] | None = None
         if settings.metrics:
             # Imported only when on: prometheus_client is no part of a start without metrics.

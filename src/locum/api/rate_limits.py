@@ -38,7 +38,6 @@ from locum.api.errors import ClerkError, too_many_requests
 from locum.instances.registry import InstanceContext
 from locum.kit.clock import now_ms
 
-RATE_LIMITS_CLERK = "clerk"
 SECOND_MS = 1000
 HOUR_MS = 3600 * SECOND_MS
 INSTANCE_WINDOW_MS = 10 * SECOND_MS

@@ -22,6 +22,7 @@ from locum.cli.options import DatabaseUrl, Host, Port, settings_with
 if TYPE_CHECKING:
     import uvicorn
     from fastapi import FastAPI
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
     from locum.instances.service import InstanceKeys
     from locum.kit.sealing import Sealer
@@ -98,9 +99,9 @@ def _run_server(
     if import_file:
         serve_import(settings, import_file)
     # sqlite:///:memory: exists only inside the app's engine: its lifespan prepares it and prints the banner.
-    sealer = None
+    sealer = engine = None
     if not settings.is_memory_database:
-        keys, sealer = run_on_database(settings, _prepare(settings))
+        keys, sealer, engine = run_on_database(settings, _prepare(settings))
         announce_start(settings, keys)
     record_server(
         settings.data_dir,
@@ -109,7 +110,7 @@ def _run_server(
     with _collector_paused():
         # Several workers build an app each, in their own processes.
         app = (
-            create_app(settings.model_copy(update={"prepare_database": False}), sealer=sealer)
+            create_app(settings.model_copy(update={"prepare_database": False}), sealer=sealer, prepared_engine=engine)
             if settings.workers == 1
             else None
         )
@@ -216,8 +217,9 @@ def _server_options(settings: "Settings") -> dict[str, Any]:
     }
 
 
-async def _prepare(settings: "Settings") -> tuple["InstanceKeys", "Sealer"]:
-    """The default instance's keys, and the sealer checked against the database (the app's, one worker)."""
+async def _prepare(settings: "Settings") -> tuple["InstanceKeys", "Sealer", "AsyncEngine"]:
+    """The default instance's keys, the sealer checked against the database, and the engine that
+    prepared it, its connections closed (they belong to this event loop): the app's, one worker."""
     from locum.app import prepare_database
     from locum.db.engine import create_engine
     from locum.instances.master_key import open_sealer
@@ -225,7 +227,7 @@ async def _prepare(settings: "Settings") -> tuple["InstanceKeys", "Sealer"]:
     engine = create_engine(settings)
     try:
         sealer = await open_sealer(engine, settings)
-        return await prepare_database(engine, settings, sealer=sealer, apply_webhook_url=True), sealer
+        return await prepare_database(engine, settings, sealer=sealer, apply_webhook_url=True), sealer, engine
     finally:
         await engine.dispose()
 
