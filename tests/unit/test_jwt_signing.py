@@ -1,8 +1,10 @@
 """Session, machine and template tokens are signed on threads of their own where the machine has
 cores the server's workers leave idle, and in place where it has none."""
 
+import asyncio
 import os
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +12,13 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from locum.kit.jwt_signing import SESSION_TOKEN_CATEGORY, SigningKey, SigningThreads, new_private_key_pem
+from locum.kit.jwt_signing import (
+    SESSION_TOKEN_CATEGORY,
+    SigningKey,
+    SigningThreads,
+    new_private_key_pem,
+    run_signing,
+)
 from locum.resources.jwt_templates.signing import CustomSigningKey
 
 
@@ -31,11 +39,11 @@ class ThreadRecordingKey:
 def cores(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     """A machine of four cores; the process's own signing threads are put back afterwards."""
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
-    executor = SigningThreads.executor
+    pool = SigningThreads.pool
     yield 4
-    if SigningThreads.executor is not None:
-        SigningThreads.executor.shutdown(wait=False)
-    SigningThreads.executor = executor
+    if SigningThreads.pool is not None:
+        SigningThreads.pool.stop()
+    SigningThreads.pool = pool
 
 
 async def threads_signing_with(workers: int) -> tuple[list[threading.Thread], str, str]:
@@ -60,6 +68,48 @@ class TestSigningKeySign:
         signing_threads, _, _ = await threads_signing_with(workers=cores)
 
         assert signing_threads == [threading.current_thread()]
+
+
+class TestRunSigning:
+    async def test_signatures_awaited_together_each_get_their_own_result(self, cores: int) -> None:
+        SigningThreads.use_spare_cores(cores - 1)
+
+        def slow_echo(value: int) -> int:
+            time.sleep(0.001)  # several finish while the loop is busy: they come back in one batch
+            return value
+
+        results = await asyncio.gather(*(run_signing(slow_echo, number) for number in range(50)))
+
+        assert results == list(range(50))
+
+    async def test_an_error_raised_while_signing_reaches_the_request_that_awaits_it(self, cores: int) -> None:
+        SigningThreads.use_spare_cores(cores - 1)
+
+        def failing() -> None:
+            raise ValueError("no key")
+
+        with pytest.raises(ValueError, match="no key"):
+            await run_signing(failing)
+
+    async def test_a_cancelled_request_leaves_the_others_their_signatures(self, cores: int) -> None:
+        SigningThreads.use_spare_cores(cores - 1)
+        started = threading.Event()
+        release = threading.Event()
+
+        def held(value: int) -> int:
+            started.set()
+            release.wait(5)
+            return value
+
+        cancelled = asyncio.ensure_future(run_signing(held, 1))
+        others = [asyncio.ensure_future(run_signing(held, number)) for number in (2, 3)]
+        await asyncio.to_thread(started.wait, 5)
+        cancelled.cancel()
+        release.set()
+        time.sleep(0.2)  # the loop held while all three finish: they come back in one batch
+
+        assert await asyncio.wait_for(asyncio.gather(*others), 5) == [2, 3]
+        assert cancelled.cancelled()
 
 
 class TestCustomSigningKeySign:

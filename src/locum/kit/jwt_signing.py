@@ -3,10 +3,13 @@
 import asyncio
 import base64
 import os
+import threading
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cached_property
+from queue import SimpleQueue
 from typing import Any, TypeVar
 
 import orjson
@@ -39,24 +42,113 @@ class SigningThreads:
     token's cost (two workers on two cores: 3,589 -> 2,623 tokens/s), so signatures are made in place.
     """
 
-    executor: ThreadPoolExecutor | None = None
+    pool: "SigningPool | None" = None
 
     @classmethod
     def use_spare_cores(cls, workers: int) -> None:
         """Set, at a start, how this process signs for a server of `workers` worker processes."""
-        if cls.executor is not None:
-            cls.executor.shutdown(wait=False)
+        if cls.pool is not None:
+            cls.pool.stop()
         spare_cores = (os.cpu_count() or 1) - workers
-        cls.executor = (
-            ThreadPoolExecutor(max_workers=spare_cores, thread_name_prefix="locum-signing") if spare_cores > 0 else None
-        )
+        cls.pool = SigningPool(spare_cores) if spare_cores > 0 else None
 
 
 async def run_signing(function: Callable[..., T], *args: object) -> T:
     """`function(*args)` (a signature): on the signing threads if there are any, else in place."""
-    if SigningThreads.executor is None:
+    pool = SigningThreads.pool
+    if pool is None:
         return function(*args)
-    return await asyncio.get_running_loop().run_in_executor(SigningThreads.executor, function, *args)
+    return await pool.submit(function, args)
+
+
+class _LoopInbox:
+    """One event loop's finished signatures, handed back in batches.
+
+    A signing thread wakes the loop (a write to its self-pipe, then a GIL hand-over) only when no
+    hand-back is scheduled yet, so a busy loop takes every signature finished meanwhile in one
+    wake-up. The flag is cleared before the results are taken, so none is left behind.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._finished: deque[tuple[asyncio.Future[Any], Any, BaseException | None]] = deque()
+        self._hand_back_scheduled = False
+
+    def put(self, future: "asyncio.Future[Any]", result: Any, error: BaseException | None) -> None:
+        """On a signing thread."""
+        self._finished.append((future, result, error))
+        if not self._hand_back_scheduled:
+            self._hand_back_scheduled = True
+            with suppress(RuntimeError):  # the loop is closed: nobody waits for the result
+                self.loop.call_soon_threadsafe(self._hand_back)
+
+    def _hand_back(self) -> None:
+        self._hand_back_scheduled = False
+        finished = self._finished
+        while finished:
+            future, result, error = finished.popleft()
+            if future.cancelled():
+                continue
+            if error is None:
+                future.set_result(result)
+            else:
+                future.set_exception(error)
+
+
+def _run_job(
+    inbox: _LoopInbox, future: "asyncio.Future[Any]", function: Callable[..., Any], args: tuple[object, ...]
+) -> None:
+    try:
+        result = function(*args)
+    except BaseException as error:  # handed to the awaiting request, as an executor would
+        inbox.put(future, None, error)
+    else:
+        inbox.put(future, result, None)
+
+
+class SigningPool:
+    """Threads taking signatures from one queue; each awaited on its event loop.
+
+    Lighter than a ThreadPoolExecutor behind run_in_executor, which makes two futures a signature,
+    chains them through callbacks and wakes the loop for each result: ~100 µs less of the event
+    loop's CPU a token.
+    """
+
+    def __init__(self, threads: int) -> None:
+        self._jobs: SimpleQueue[tuple[_LoopInbox, asyncio.Future[Any], Callable[..., Any], tuple[object, ...]] | None]
+        self._jobs = SimpleQueue()
+        self._inboxes: dict[asyncio.AbstractEventLoop, _LoopInbox] = {}
+        self._threads = threads
+        for number in range(threads):
+            threading.Thread(target=self._sign, name=f"locum-signing_{number}", daemon=True).start()
+
+    def submit(self, function: Callable[..., T], args: tuple[object, ...]) -> "asyncio.Future[T]":
+        loop = asyncio.get_running_loop()
+        inbox = self._inboxes.get(loop)
+        if inbox is None:
+            inbox = self._inbox_for(loop)
+        future: asyncio.Future[T] = loop.create_future()
+        self._jobs.put((inbox, future, function, args))
+        return future
+
+    def _inbox_for(self, loop: asyncio.AbstractEventLoop) -> _LoopInbox:
+        # Closed loops (each test runs its own) are forgotten when another loop first signs.
+        for closed in [known for known in self._inboxes if known.is_closed()]:
+            del self._inboxes[closed]
+        inbox = self._inboxes[loop] = _LoopInbox(loop)
+        return inbox
+
+    def _sign(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            inbox, future, function, args = job
+            # Its own frame, so that a waiting thread keeps no finished job's future or result alive.
+            _run_job(inbox, future, function, args)
+            del job, inbox, future, function, args
+
+    def stop(self) -> None:
+        """The threads end once the signatures already queued are made."""
+        for _ in range(self._threads):
+            self._jobs.put(None)
 
 
 def _b64url(raw: bytes) -> bytes:
