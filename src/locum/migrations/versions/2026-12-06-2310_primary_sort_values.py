@@ -52,15 +52,15 @@ class Primary:
             f' ELSE coalesce({self.lookup(row)}, {row}.{self.sort}) END'
         )
 
-    def identification_triggers(self) -> list[tuple[str, str, str]]:
+    def identification_triggers(self, distinct: str) -> list[tuple[str, str, str]]:
         """(name, event, statement) of the identification's row triggers, the same on
-        both databases (PL/pgSQL reads `new` as NEW)."""
+        both databases but for `distinct`, their null-safe `<>` (PL/pgSQL reads `new` as NEW)."""
         return [
             (
                 f'{self.table}_primary_insert',
                 'INSERT',
                 f'UPDATE users SET {self.sort} = new.{self.value} WHERE id = new.user_id'
-                f' AND {self.primary_id} = new.id AND {self.sort} IS DISTINCT FROM new.{self.value}',
+                f' AND {self.primary_id} = new.id AND {self.sort} {distinct} new.{self.value}',
             ),
             (
                 f'{self.table}_primary_update',
@@ -74,10 +74,15 @@ class Primary:
             ),
         ]
 
-    def changed(self, event: str) -> str | None:
+    def changed(self, event: str, distinct: str) -> str | None:
         """The WHEN of an identification trigger: an update only when it changes the value."""
-        return f'old.{self.value} IS DISTINCT FROM new.{self.value}' if event.startswith('UPDATE') else None
+        return f'old.{self.value} {distinct} new.{self.value}' if event.startswith('UPDATE') else None
 
+
+# null-safe `<>`: SQLite has `IS DISTINCT FROM` only since 3.39 (systems still ship older), and
+# PostgreSQL's `IS NOT` takes only a boolean
+SQLITE_DISTINCT = 'IS NOT'
+POSTGRESQL_DISTINCT = 'IS DISTINCT FROM'
 
 PRIMARIES = (
     Primary('primary_email_address_id', 'primary_email_address_normalized', 320, 'email_addresses', 'email_address_normalized'),
@@ -91,7 +96,7 @@ def _triggers() -> list[tuple[str, str]]:
     triggers = []
     for primary in PRIMARIES:
         triggers += [(f'users_{primary.sort}_insert', 'users'), (f'users_{primary.sort}_update', 'users')]
-        triggers += [(name, primary.table) for name, _, _ in primary.identification_triggers()]
+        triggers += [(name, primary.table) for name, _, _ in primary.identification_triggers(SQLITE_DISTINCT)]
     return triggers
 
 
@@ -107,8 +112,8 @@ def _create_sqlite_triggers() -> None:
             f' WHEN new.{primary.primary_id} IS NOT old.{primary.primary_id}'
             f' BEGIN UPDATE users SET {primary.sort} = {primary.lookup("new")} WHERE rowid = new.rowid; END'
         )
-        for name, event, statement in primary.identification_triggers():
-            when = primary.changed(event)
+        for name, event, statement in primary.identification_triggers(SQLITE_DISTINCT):
+            when = primary.changed(event, SQLITE_DISTINCT)
             condition = f' WHEN {when}' if when else ''
             op.execute(f'CREATE TRIGGER {name} AFTER {event} ON {primary.table}{condition} BEGIN {statement}; END')
 
@@ -133,11 +138,11 @@ def _create_postgresql_triggers() -> None:
             f' WHEN (OLD.{primary.primary_id} IS DISTINCT FROM NEW.{primary.primary_id})'
             f' EXECUTE FUNCTION users_{primary.sort}_update()'
         )
-        for name, event, statement in primary.identification_triggers():
+        for name, event, statement in primary.identification_triggers(POSTGRESQL_DISTINCT):
             op.execute(
                 f'CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {statement}; RETURN NULL; END $$'
             )
-            when = primary.changed(event)
+            when = primary.changed(event, POSTGRESQL_DISTINCT)
             condition = f' WHEN ({when})' if when else ''
             op.execute(
                 f'CREATE TRIGGER {name} AFTER {event} ON {primary.table} FOR EACH ROW{condition}'
