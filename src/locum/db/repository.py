@@ -46,7 +46,8 @@ def detached_row(model: type[Model], values: Mapping[str, Any]) -> Model:
     """A row of `model` with `values`, and each other column's Python-side default as a flush would
     give it. Built as the ORM builds a row it reads, without an attribute event a column (which cost
     twenty times the rest): for a row that is rendered and then written by Core (insert_rows, a
-    repository's UPDATE), never added to a session."""
+    repository's UPDATE), or added to a session as a new row (a flush inserts the values its dict
+    holds, as outbox/events.record's events are)."""
     mapper = _mapper(model)
     row = cast(Model, mapper.class_manager.new_instance())
     state = instance_dict(row)
