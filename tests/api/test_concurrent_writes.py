@@ -23,7 +23,13 @@ from locum.instances.service import InstanceKeys
 from locum.resources.users import service as users_service
 from locum.resources.users.serializers import MAX_VERIFICATION_ATTEMPTS
 from locum.settings import Settings
-from tests.builders import inspection_session, make_organization, make_user, unique_email
+from tests.builders import (
+    inspection_session,
+    make_organization,
+    make_user,
+    primary_values_out_of_step,
+    unique_email,
+)
 from tests.verification_codes import TEST_MODE_CODE
 
 CONCURRENT_MERGES = 50
@@ -310,6 +316,32 @@ class TestChangesRacingADeletionFindItGone:
             fetched = (await client.get(f"/v1/users/{user['id']}")).json()
             assert email["id"] not in [e["id"] for e in fetched["email_addresses"]]
             assert fetched["primary_email_address_id"] == user["primary_email_address_id"]
+
+    async def test_an_email_address_made_primary_while_deleted_leaves_the_stored_primary_value_right(
+        self, app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys
+    ) -> None:
+        pairs = []
+        for _ in range(CONCURRENT_ROWS):
+            user = await make_user(client)
+            extra = await client.post(
+                "/v1/email_addresses", json={"user_id": user["id"], "email_address": unique_email(), "verified": True}
+            )
+            assert extra.status_code == 200, extra.text
+            pairs.append((user, extra.json()))
+        outcomes = await asyncio.gather(
+            *(
+                asyncio.gather(
+                    client.patch(f"/v1/users/{user['id']}", json={"primary_email_address_id": email["id"]}),
+                    client.delete(f"/v1/email_addresses/{email['id']}"),
+                )
+                for user, email in pairs
+            )
+        )
+        for made_primary, deleted in outcomes:
+            # Made primary first (then deleted, the primary handed back), or deleted first (then unknown).
+            assert made_primary.status_code in (200, 422), made_primary.text
+            assert deleted.status_code == 200, deleted.text
+        assert await primary_values_out_of_step(app, instance.instance_id) == []
 
 
 class TestLockConflictsAreRetriedThenAnswerConflict:
