@@ -9,7 +9,10 @@ Two forms, the same answers:
 - `contains_indexed`: the same condition, found through a trigram index, for the instance-wide
   lists that grow to a million rows (users, organizations; `INDEXED_TEXT` lists what is indexed):
   - PostgreSQL: a pg_trgm GIN index on `lower(column)` serves the LIKE itself (the migration that
-    creates them skips them when the role may not create the extension: the LIKE then scans).
+    creates them skips them when the role may not create the extension: the LIKE then scans). A
+    column matched by the text's tail (`TAIL_MATCHED`, below) is found by the LIKE of the tail and
+    checked by the whole text's LIKE under another collation, which no index serves (both LIKEs on
+    the index would read the lists of the whole text's trigrams again).
   - SQLite: an FTS5 trigram table per searched table (`<table>_search`, kept by triggers, its rowid
     the searched row's rowid) narrows the rows first, and the LIKE decides: the answers stay those
     of the LIKE (FTS5 folds case more widely than SQLite's ASCII lower(), so it finds a superset).
@@ -27,7 +30,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, String, bindparam, func, literal_column, or_
+from sqlalchemy import BindParameter, ColumnElement, String, and_, bindparam, func, literal_column, or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -52,6 +55,8 @@ SEARCH_TABLE_SUFFIX = "_search"
 # area code are shared by most numbers, its last digits tell them apart.
 TAIL_MATCHED = frozenset({("phone_numbers", "phone_number")})
 TAIL_LENGTH = 6
+# PostgreSQL: a LIKE under this collation is the same test, and no trigram index serves it.
+UNINDEXED_COLLATION = "C"
 TRIGRAM_INDEX_PREFIX = "ix_trgm_"
 
 
@@ -68,11 +73,12 @@ def trigram_phrase(text: str) -> str:
 
 def search_values(text: str) -> list[str]:
     """The bind values of `contains_indexed` for `text`: the LIKE pattern and, when `text` is long
-    enough to be found through trigrams, the trigram phrases of the whole text and of its tail (how
-    many values there are is part of the statement's shape)."""
+    enough to be found through trigrams, the trigram phrases of the whole text and of its tail and
+    the tail's LIKE pattern (how many values there are is part of the statement's shape)."""
     if len(text) < TRIGRAM_LENGTH:
         return [contains_pattern(text)]
-    return [contains_pattern(text), trigram_phrase(text), trigram_phrase(text[-TAIL_LENGTH:])]
+    tail = text[-TAIL_LENGTH:]
+    return [contains_pattern(text), trigram_phrase(text), trigram_phrase(tail), contains_pattern(tail)]
 
 
 def contains(column: Any, text: str | BindParameter[Any]) -> ColumnElement[bool]:
@@ -158,15 +164,22 @@ class _IndexedContains(ColumnElement[bool]):
     # SQLAlchemy declares it per instance; the cache key of the statement is built from it
     _traverse_internals: list[tuple[str, InternalTraversal]] = [  # noqa: RUF012
         ("condition", InternalTraversal.dp_clauseelement),
+        ("indexed_condition", InternalTraversal.dp_clauseelement),
         ("table", InternalTraversal.dp_string),
         ("columns", InternalTraversal.dp_string_list),
         ("phrase", InternalTraversal.dp_clauseelement),
     ]
 
     def __init__(
-        self, condition: ColumnElement[bool], table: str, columns: list[str], phrase: BindParameter[Any] | None
+        self,
+        condition: ColumnElement[bool],
+        indexed_condition: ColumnElement[bool],
+        table: str,
+        columns: list[str],
+        phrase: BindParameter[Any] | None,
     ) -> None:
         self.condition = condition
+        self.indexed_condition = indexed_condition
         self.table = table
         self.columns = columns
         self.phrase = phrase
@@ -174,7 +187,7 @@ class _IndexedContains(ColumnElement[bool]):
 
 @compiles(_IndexedContains)
 def _compile_like(element: _IndexedContains, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.condition, **kw)
+    return compiler.process(element.indexed_condition, **kw)
 
 
 @compiles(_IndexedContains, "sqlite")
@@ -222,14 +235,18 @@ def _indexed(
     if unindexed:
         raise ValueError(f"{table}.{', '.join(unindexed)} has no trigram index")
     pattern, *phrases = (_bound(value) for value in values)
-    phrase = None
-    if phrases:
-        whole, tail = phrases
-        phrase = tail if len(columns) == 1 and (table, columns[0]) in TAIL_MATCHED else whole
     condition: ColumnElement[bool] = or_(*(contains(expression, pattern) for expression, _ in searched))
     if len(searched) > 1:
         condition = Grouping(condition)
-    return _IndexedContains(condition, table, columns, phrase)
+    if not phrases:
+        return _IndexedContains(condition, condition, table, columns, None)
+    whole, tail, tail_pattern = phrases
+    if len(columns) > 1 or (table, columns[0]) not in TAIL_MATCHED:
+        return _IndexedContains(condition, condition, table, columns, whole)
+    expression = searched[0][0]
+    unindexed_check = func.lower(expression).collate(UNINDEXED_COLLATION).like(pattern, escape=LIKE_ESCAPE)
+    indexed_condition = Grouping(and_(contains(expression, tail_pattern), unindexed_check))
+    return _IndexedContains(condition, indexed_condition, table, columns, tail)
 
 
 def is_search_structure(name: str) -> bool:
