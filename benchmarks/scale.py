@@ -4,8 +4,9 @@ Seeds two instances' databases the way an operator would: users with the Clerk C
 (`import_clerk_users`, the file from tests/clerk_csv.py `generate`), then one organization per ten
 users with three members each through the snapshot import's bulk insert (`insert_records`). The
 small database (10,000 users, 1,000 organizations) is the baseline. Each database is then served by
-`locum serve` (one worker) and every path is requested one at a time over HTTP: p50 and p99 of each,
-and the ratio p50(large) / p50(small), target <= 2.
+its own `locum serve` (one worker, both running at once) and every path is requested one at a time
+over HTTP, alternately from the small and the large database, so that the machine's load hits both
+alike: p50 and p99 of each, and the ratio p50(large) / p50(small), target <= 2.
 
     python benchmarks/scale.py                          # --users 1000000, SQLite files in a temp dir
     python benchmarks/scale.py --users 100000 --requests 50
@@ -259,20 +260,27 @@ def start_locum(database_url: str, data_dir: Path) -> tuple[subprocess.Popen[byt
     raise SystemExit(f"server not ready: {url}")
 
 
-def latencies(client: httpx.Client, path: str, requests: int, max_seconds: float) -> list[float]:
-    """`requests` timings of `path` after a warm-up, fewer (at least MIN_REQUESTS) past `max_seconds`."""
-    for _ in range(WARMUP_REQUESTS):
-        response = client.get(path)
-        if response.status_code != 200:
-            raise SystemExit(f"{path}: {response.status_code} {response.text[:300]}")
-    result: list[float] = []
+def paired_latencies(
+    clients: tuple[httpx.Client, httpx.Client], sample: Sample, requests: int, max_seconds: float
+) -> tuple[list[float], list[float]]:
+    """`requests` timings of the sample's path on each database (small, large), taken alternately after
+    a warm-up; fewer (at least MIN_REQUESTS) past `max_seconds`."""
+    paths = (sample.small, sample.large)
+    for client, path in zip(clients, paths, strict=True):
+        for _ in range(WARMUP_REQUESTS):
+            response = client.get(path)
+            if response.status_code != 200:
+                raise SystemExit(f"{path}: {response.status_code} {response.text[:300]}")
+    timings: tuple[list[float], list[float]] = ([], [])
     deadline = time.perf_counter() + max_seconds
-    while len(result) < requests and (len(result) < MIN_REQUESTS or time.perf_counter() < deadline):
-        started = time.perf_counter()
-        client.get(path).raise_for_status()
-        result.append(time.perf_counter() - started)
-    print(f"  {statistics.median(result) * 1000:9.2f} ms  {path}", flush=True)
-    return result
+    while len(timings[0]) < requests and (len(timings[0]) < MIN_REQUESTS or time.perf_counter() < deadline):
+        for client, path, result in zip(clients, paths, timings, strict=True):
+            started = time.perf_counter()
+            client.get(path).raise_for_status()
+            result.append(time.perf_counter() - started)
+    small, large = (statistics.median(result) * 1000 for result in timings)
+    print(f"  {small:9.2f} ms {large:9.2f} ms  {sample.label}", flush=True)
+    return timings
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -281,16 +289,26 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def measure(
-    database_url: str, data_dir: Path, paths: list[str], requests: int, max_seconds: float
-) -> list[list[float]]:
-    process, url = start_locum(database_url, data_dir)
+    urls: tuple[str, str], data_dir: Path, chosen: list[Sample], requests: int, max_seconds: float
+) -> list[tuple[list[float], list[float]]]:
+    """Per sample, its timings on the small and the large database, each served by its own process."""
+    servers: list[subprocess.Popen[bytes]] = []
     try:
+        base_urls = []
+        for url in urls:
+            process, base_url = start_locum(url, data_dir)
+            servers.append(process)
+            base_urls.append(base_url)
         headers = {"Authorization": f"Bearer {SECRET_KEY}"}
-        with httpx.Client(base_url=url, headers=headers, timeout=300) as client:
-            return [latencies(client, path, requests, max_seconds) for path in paths]
+        with (
+            httpx.Client(base_url=base_urls[0], headers=headers, timeout=300) as small,
+            httpx.Client(base_url=base_urls[1], headers=headers, timeout=300) as large,
+        ):
+            return [paired_latencies((small, large), sample, requests, max_seconds) for sample in chosen]
     finally:
-        process.terminate()
-        process.wait()
+        for process in servers:
+            process.terminate()
+            process.wait()
 
 
 async def on_server(base_url: str, statements: list[str]) -> None:
@@ -343,10 +361,8 @@ def main() -> None:
             asyncio.run(seed(url, directory, users))
             seeded.touch()
         chosen = samples(SMALL_USERS, options.users)
-        print(f"{SMALL_USERS:,} users (p50 per path):")
-        small = measure(small_url, directory, [s.small for s in chosen], options.requests, options.max_seconds)
-        print(f"{options.users:,} users (p50 per path):")
-        large = measure(large_url, directory, [s.large for s in chosen], options.requests, options.max_seconds)
+        print(f"p50 per path at {SMALL_USERS:,} and at {options.users:,} users:")
+        timings = measure((small_url, large_url), directory, chosen, options.requests, options.max_seconds)
     finally:
         # Without --data-dir nothing is kept: the SQLite files nor the PostgreSQL databases.
         if options.data_dir is None:
@@ -356,7 +372,7 @@ def main() -> None:
     print(f"\n{database}: {options.users:,} users vs {SMALL_USERS:,}; one request at a time, {options.requests} each")
     print(f"{'path':<52} {'p50 large':>10} {'p99 large':>10} {'p50 small':>10} {'p99 small':>10} {'ratio':>7}")
     rows = []
-    for sample, small_times, large_times in zip(chosen, small, large, strict=True):
+    for sample, (small_times, large_times) in zip(chosen, timings, strict=True):
         large_p50, small_p50 = statistics.median(large_times), statistics.median(small_times)
         ratio = large_p50 / small_p50
         print(

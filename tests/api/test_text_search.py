@@ -7,9 +7,9 @@ every write (create, update, delete) of the searched rows.
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import or_, select, union
 
-from locum.db.models import Organization, User
+from locum.db.models import EmailAddress, Organization, PhoneNumber, User
 from locum.db.text_search import contains, full_name
 from locum.instances.service import InstanceKeys
 from tests.builders import inspection_session, make_organization, make_user
@@ -103,3 +103,68 @@ async def test_organization_query_finds_what_like_finds(
                 )
             )
         assert await _listed(client, "/v1/organizations", {"query": text}) == expected, text
+
+
+PHONE_NUMBERS = ["+14155550100", "+14165550100", "+442071550100", "+14155559999"]
+PHONE_TEXTS = ["+14155550100", "4155550100", "+1416555", "550100", "1550100", "0100", "555", "+44"]
+
+
+async def _expected_by_phone(app: FastAPI, instance: InstanceKeys, text: str) -> list[str]:
+    async with inspection_session(app) as session:
+        rows = await session.scalars(
+            select(PhoneNumber.user_id).where(
+                PhoneNumber.instance_id == instance.instance_id, contains(PhoneNumber.phone_number, text)
+            )
+        )
+        return sorted(rows)
+
+
+@pytest.mark.parametrize("text", PHONE_TEXTS)
+async def test_phone_number_query_matched_by_its_tail_finds_what_like_finds(
+    app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys, text: str
+) -> None:
+    # The index is asked for the text's last digits, which other numbers share: the LIKE decides.
+    for number in PHONE_NUMBERS:
+        await make_user(client, phone_number=[number])
+    expected = await _expected_by_phone(app, instance, text)
+    assert expected
+    assert await _listed(client, "/v1/users", {"phone_number_query": text}) == expected
+    assert await _listed(client, "/v1/users", {"query": text}) == expected
+
+
+QUERIED_TEXTS = ["ada", "lovelace", "ext_lov", "ada_l", "ada@exam", "example", "+1415", "user_", "nobody"]
+
+
+async def _expected_by_query(app: FastAPI, instance: InstanceKeys, text: str) -> list[str]:
+    scope = instance.instance_id
+    async with inspection_session(app) as session:
+        rows = await session.scalars(
+            union(
+                select(User.id).where(
+                    User.instance_id == scope,
+                    or_(*(contains(column, text) for column in (User.id, User.external_id, User.username))),
+                ),
+                select(User.id).where(
+                    User.instance_id == scope, or_(contains(User.first_name, text), contains(User.last_name, text))
+                ),
+                select(EmailAddress.user_id).where(
+                    EmailAddress.instance_id == scope, contains(EmailAddress.email_address, text)
+                ),
+                select(PhoneNumber.user_id).where(
+                    PhoneNumber.instance_id == scope, contains(PhoneNumber.phone_number, text)
+                ),
+            )
+        )
+        return sorted(rows)
+
+
+@pytest.mark.parametrize("text", QUERIED_TEXTS)
+async def test_query_matching_the_user_columns_at_once_finds_what_like_finds(
+    app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys, text: str
+) -> None:
+    # One match of the users' trigram index serves all five columns; the LIKE on each decides.
+    await make_user(client, first_name="Ada", last_name="Lovelace", username="ada_l", email_address=["ada@example.com"])
+    await make_user(client, first_name="Grace", last_name="Hopper", external_id="ext_lovelace")
+    await make_user(client, last_name="Adams", phone_number=["+14155550100"], email_address=["g@example.org"])
+    await make_user(client, username="lovelace_fan", first_name="Alan")
+    assert await _listed(client, "/v1/users", {"query": text}) == await _expected_by_query(app, instance, text)

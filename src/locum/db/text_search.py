@@ -9,11 +9,18 @@ Two forms, the same answers:
 - `contains_indexed`: the same condition, found through a trigram index, for the instance-wide
   lists that grow to a million rows (users, organizations; `INDEXED_TEXT` lists what is indexed):
   - PostgreSQL: a pg_trgm GIN index on `lower(column)` serves the LIKE itself (the migration that
-    creates them skips them when the role may not create the extension: the LIKE then scans).
+    creates them skips them when the role may not create the extension: the LIKE then scans). A
+    column matched by the text's tail (`TAIL_MATCHED`, below) is found by the LIKE of the tail and
+    checked by the whole text's LIKE under another collation, which no index serves (both LIKEs on
+    the index would read the lists of the whole text's trigrams again).
   - SQLite: an FTS5 trigram table per searched table (`<table>_search`, kept by triggers, its rowid
     the searched row's rowid) narrows the rows first, and the LIKE decides: the answers stay those
     of the LIKE (FTS5 folds case more widely than SQLite's ASCII lower(), so it finds a superset).
     Trigrams need 3 characters: a shorter text scans (`search_values` leaves the match out).
+    FTS5 reads the whole list of rows of every trigram in the phrase, so a trigram most rows
+    share costs as much as a scan: several columns of one table are matched at once (one read of
+    the lists, not one per column), and a phone number is matched by the last characters of the
+    text only (`TAIL_MATCHED`).
     A later migration that rebuilds a searched table on SQLite (batch mode copies the rows, which
     renumbers rowids and drops triggers) must recreate its search table and triggers and refill it,
     as revision 0016 does. VACUUM keeps rowids.
@@ -23,10 +30,11 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, String, bindparam, func, literal_column
+from sqlalchemy import BindParameter, ColumnElement, String, and_, bindparam, func, literal_column, or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import Grouping
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Boolean
 
@@ -43,6 +51,12 @@ INDEXED_TEXT: dict[str, tuple[str, ...]] = {
     "organizations": ("name", "slug"),
 }
 SEARCH_TABLE_SUFFIX = "_search"
+# Indexed columns matched by the text's last TAIL_LENGTH characters: a phone number's country and
+# area code are shared by most numbers, its last digits tell them apart.
+TAIL_MATCHED = frozenset({("phone_numbers", "phone_number")})
+TAIL_LENGTH = 6
+# PostgreSQL: a LIKE under this collation is the same test, and no trigram index serves it.
+UNINDEXED_COLLATION = "C"
 TRIGRAM_INDEX_PREFIX = "ix_trgm_"
 
 
@@ -58,12 +72,13 @@ def trigram_phrase(text: str) -> str:
 
 
 def search_values(text: str) -> list[str]:
-    """The bind values of `contains_indexed` for `text`: the LIKE pattern, and the trigram phrase when
-    `text` is long enough to be found through trigrams (how many values there are is part of the
-    statement's shape)."""
+    """The bind values of `contains_indexed` for `text`: the LIKE pattern and, when `text` is long
+    enough to be found through trigrams, the trigram phrases of the whole text and of its tail and
+    the tail's LIKE pattern (how many values there are is part of the statement's shape)."""
     if len(text) < TRIGRAM_LENGTH:
         return [contains_pattern(text)]
-    return [contains_pattern(text), trigram_phrase(text)]
+    tail = text[-TAIL_LENGTH:]
+    return [contains_pattern(text), trigram_phrase(text), trigram_phrase(tail), contains_pattern(tail)]
 
 
 def contains(column: Any, text: str | BindParameter[Any]) -> ColumnElement[bool]:
@@ -149,23 +164,30 @@ class _IndexedContains(ColumnElement[bool]):
     # SQLAlchemy declares it per instance; the cache key of the statement is built from it
     _traverse_internals: list[tuple[str, InternalTraversal]] = [  # noqa: RUF012
         ("condition", InternalTraversal.dp_clauseelement),
+        ("indexed_condition", InternalTraversal.dp_clauseelement),
         ("table", InternalTraversal.dp_string),
-        ("column", InternalTraversal.dp_string),
+        ("columns", InternalTraversal.dp_string_list),
         ("phrase", InternalTraversal.dp_clauseelement),
     ]
 
     def __init__(
-        self, condition: ColumnElement[bool], table: str, column: str, phrase: BindParameter[Any] | None
+        self,
+        condition: ColumnElement[bool],
+        indexed_condition: ColumnElement[bool],
+        table: str,
+        columns: list[str],
+        phrase: BindParameter[Any] | None,
     ) -> None:
         self.condition = condition
+        self.indexed_condition = indexed_condition
         self.table = table
-        self.column = column
+        self.columns = columns
         self.phrase = phrase
 
 
 @compiles(_IndexedContains)
 def _compile_like(element: _IndexedContains, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.condition, **kw)
+    return compiler.process(element.indexed_condition, **kw)
 
 
 @compiles(_IndexedContains, "sqlite")
@@ -175,10 +197,11 @@ def _compile_trigram_narrowed(element: _IndexedContains, compiler: SQLCompiler, 
         return like
     search = f"{element.table}{SEARCH_TABLE_SUFFIX}"
     phrase = compiler.process(element.phrase, **kw)
-    return (
-        f"({element.table}.rowid IN (SELECT rowid FROM {search} WHERE {search}.{element.column} MATCH {phrase})"
-        f" AND {like})"
-    )
+    if len(element.columns) == 1:
+        match = f"{search}.{element.columns[0]} MATCH {phrase}"
+    else:
+        match = f"{search} MATCH '{{{' '.join(element.columns)}}} : ' || {phrase}"
+    return f"({element.table}.rowid IN (SELECT rowid FROM {search} WHERE {match}) AND {like})"
 
 
 def _bound(value: str | BindParameter[Any]) -> BindParameter[Any]:
@@ -191,11 +214,39 @@ def contains_indexed(
     """`contains` of `searched`, found through the trigram index. `values` are `search_values(text)`,
     or bind parameters that will hold them. `searched` is an indexed column (INDEXED_TEXT), or an
     expression indexed as `indexed_as` (table, name)."""
-    table, column = indexed_as or (searched.table.name, searched.name)
-    if column not in INDEXED_TEXT[table]:
-        raise ValueError(f"{table}.{column} has no trigram index")
-    pattern, *phrase = (_bound(value) for value in values)
-    return _IndexedContains(contains(searched, pattern), table, column, phrase[0] if phrase else None)
+    return _indexed([(searched, indexed_as or (searched.table.name, searched.name))], values)
+
+
+def contains_in_any(columns: Sequence[Any], values: Sequence[str | BindParameter[Any]]) -> ColumnElement[bool]:
+    """`contains` of any of `columns`, indexed columns of one table, found through one match of its
+    trigram index. `values` as for `contains_indexed`."""
+    return _indexed([(column, (column.table.name, column.name)) for column in columns], values)
+
+
+def _indexed(
+    searched: Sequence[tuple[Any, tuple[str, str]]], values: Sequence[str | BindParameter[Any]]
+) -> ColumnElement[bool]:
+    tables = {table for _, (table, _) in searched}
+    if len(tables) != 1:
+        raise ValueError(f"one table's columns are matched at once, not {sorted(tables)}")
+    table = tables.pop()
+    columns = [column for _, (_, column) in searched]
+    unindexed = [column for column in columns if column not in INDEXED_TEXT[table]]
+    if unindexed:
+        raise ValueError(f"{table}.{', '.join(unindexed)} has no trigram index")
+    pattern, *phrases = (_bound(value) for value in values)
+    condition: ColumnElement[bool] = or_(*(contains(expression, pattern) for expression, _ in searched))
+    if len(searched) > 1:
+        condition = Grouping(condition)
+    if not phrases:
+        return _IndexedContains(condition, condition, table, columns, None)
+    whole, tail, tail_pattern = phrases
+    if len(columns) > 1 or (table, columns[0]) not in TAIL_MATCHED:
+        return _IndexedContains(condition, condition, table, columns, whole)
+    expression = searched[0][0]
+    unindexed_check = func.lower(expression).collate(UNINDEXED_COLLATION).like(pattern, escape=LIKE_ESCAPE)
+    indexed_condition = Grouping(and_(contains(expression, tail_pattern), unindexed_check))
+    return _IndexedContains(condition, indexed_condition, table, columns, tail)
 
 
 def is_search_structure(name: str) -> bool:

@@ -24,7 +24,7 @@ from locum.db.models import (
 )
 from locum.db.repository import InstanceRepository
 from locum.db.row_counts import instance_row_count
-from locum.db.text_search import contains_indexed, search_values
+from locum.db.text_search import contains_in_any, search_values
 from locum.kit.clock import now_ms
 from locum.resources.organizations.schemas import OrganizationListParams
 
@@ -75,8 +75,7 @@ class OrganizationRepository(InstanceRepository[Organization]):
             conditions.append(
                 or_(
                     Organization.id == params.query,
-                    contains_indexed(Organization.name, searched),
-                    contains_indexed(Organization.slug, searched),
+                    contains_in_any((Organization.name, Organization.slug), searched),
                 )
             )
         included_users, excluded_users = split_signed(params.user_id)

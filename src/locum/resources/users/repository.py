@@ -49,7 +49,7 @@ from locum.db.planner_stats import selective_range
 from locum.db.reads import Reader, Row
 from locum.db.repository import InstanceRepository, Lock
 from locum.db.row_counts import instance_row_count
-from locum.db.text_search import contains_indexed, full_name, search_values
+from locum.db.text_search import contains_in_any, contains_indexed, full_name, search_values
 from locum.kit.identifiers import email_lookup_key, normalize_phone, normalize_web3_wallet
 from locum.resources.users.errors import provider_filter_incomplete
 from locum.resources.users.schemas import UserFilters
@@ -83,13 +83,7 @@ def _matches_query(b: Binds) -> ColumnElement[bool]:
         union(
             select(User.id).where(
                 User.instance_id == INSTANCE,
-                or_(
-                    contains_indexed(User.id, b),
-                    contains_indexed(User.external_id, b),
-                    contains_indexed(User.username, b),
-                    contains_indexed(User.first_name, b),
-                    contains_indexed(User.last_name, b),
-                ),
+                contains_in_any((User.id, User.external_id, User.username, User.first_name, User.last_name), b),
             ),
             *(
                 select(model.user_id).where(model.instance_id == INSTANCE, contains_indexed(column, b))
