@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, inspect, select
+from sqlalchemy import ColumnElement, Select, Table, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapper
 from sqlalchemy.orm.attributes import instance_dict, instance_state
@@ -113,14 +113,20 @@ class InstanceRepository(ABC, Generic[Model]):
         """INSERT the new `rows` (of any instance-scoped models; defaults set as by set_defaults): one
         statement per table, in the order the tables first appear, so parents go before children.
         A unique-constraint violation on an identifier raises IdentifierTaken (db/constraints.py)."""
+        await insert_all(self.session, self.rows_by_table(*rows))
+
+    def rows_by_table(self, *rows: Base) -> list[tuple[Table, list[dict[str, Any]]]]:
+        """The new `rows` (defaults set as by set_defaults) as `insert_rows` INSERTs them: each
+        table's column values, the tables in the order they first appear. A row of another
+        instance raises."""
         set_defaults(*rows)
-        by_table: dict[Any, list[dict[str, Any]]] = {}
+        by_table: dict[Table, list[dict[str, Any]]] = {}
         for row in rows:
             values = column_values(row)
             if values["instance_id"] != self.instance_id:
                 raise ValueError(f"a row of instance {values['instance_id']} inserted for {self.instance_id}")
-            by_table.setdefault(instance_state(row).mapper.local_table, []).append(values)
-        await insert_all(self.session, list(by_table.items()))
+            by_table.setdefault(cast(Table, instance_state(row).mapper.local_table), []).append(values)
+        return list(by_table.items())
 
     @abstractmethod
     def not_found(self, id: str) -> Exception:

@@ -376,15 +376,16 @@ async def _save_row(
 ) -> JSON | None:
     """save_user for a change of the user's columns alone: `row` is `before` (the user's row as
     UserRepository.read_row or lock_row read it) changed, never in the session; one UPDATE writes
-    the columns that changed and the document, rendered with the stored `collections`, unless the
-    row changed since `before` was read (None then: nothing written)."""
+    the columns that changed and the document, rendered with the stored `collections`, and its
+    event goes in with it, unless the row changed since `before` was read (None then: nothing
+    written)."""
     row["updated_at"] = now_ms()
     row["document"], data = document_and_json(detached_row(User, row), ctx.origin, collections)
     changes = {name: value for name, value in row.items() if value != before[name]}
+    event = new_event(session, ctx, "user.updated", data)
     users = UserRepository(session, ctx.instance_id)
-    if not await users.update_unless_changed(row["id"], changes, before["document"]):
+    if not await users.update_unless_changed(row["id"], changes, before["document"], then_insert=[event]):
         return None
-    await users.insert_rows(new_event(session, ctx, "user.updated", data))
     return data
 
 
