@@ -17,7 +17,7 @@ from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import EmailAddress, PhoneNumber, User, Web3Wallet
 from locum.db.reads import Reader
-from locum.db.repository import detached_row, set_defaults
+from locum.db.repository import detached_row
 from locum.instances.context import RequestContext
 from locum.kit import passwords
 from locum.kit.backup_codes import digest_backup_codes
@@ -333,7 +333,6 @@ async def create_user(
         user.password_digest, user.password_hasher = stored
         user.password_last_updated_at = created_at
     identifications = [*email_addresses, *phone_numbers, *web3_wallets]
-    set_defaults(user, *identifications)
     user.updated_at = now_ms()
     collections = collections_json(
         email_addresses=email_addresses,
