@@ -28,7 +28,7 @@ async def statements_run(
 ) -> int:
     """How many SQL statements the write engine runs for `request` (which must succeed), the
     instance's key having been resolved by an earlier request: those SQLAlchemy runs, and on SQLite
-    those handed to the driver in one trip (db/constraints.insert_all)."""
+    those handed to the driver in one trip (db/constraints.insert_all, update_rows)."""
     executed: list[str] = []
 
     def count(*args: Any) -> None:
