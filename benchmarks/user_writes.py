@@ -74,7 +74,7 @@ async def _in_process(database_url: str, data_dir: str) -> dict[str, tuple[float
     async with app.router.lifespan_context(app):
         executed: list[str] = []
         event.listen(app.state.engine.sync_engine, "before_cursor_execute", lambda *args: executed.append(args[2]))
-        # On SQLite the INSERTs of a write go to the driver in one trip (db/constraints.insert_all).
+        # On SQLite the statements of a write go to the driver in one trip (db/constraints.insert_all, update_rows).
         run_each = sqlite_driver._run_each
 
         def counted_run_each(connection: Any, begin: Any, lock: Any, statements: list[tuple[str, Any, bool]]) -> Any:

@@ -14,6 +14,7 @@ from locum.instances import registry
 from locum.resources.users.repository import USER_GRAPH, UserRepository
 from locum.resources.users.serializers import STORED_ORIGIN, user_json
 from tests.builders import inspection_session, make_user, unique_email
+from tests.conftest import RecordedEvents
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ async def statements_run(
 ) -> int:
     """How many SQL statements the write engine runs for `request` (which must succeed), the
     instance's key having been resolved by an earlier request: those SQLAlchemy runs, and on SQLite
-    those handed to the driver in one trip (db/constraints.insert_all)."""
+    those handed to the driver in one trip (db/constraints.insert_all, update_rows)."""
     executed: list[str] = []
 
     def count(*args: Any) -> None:
@@ -199,11 +200,30 @@ class TestUpdateUser:
         patch = {"first_name": "Ada"}
         assert await statements_run(app, monkeypatch, lambda: client.patch(f"/v1/users/{user['id']}", json=patch)) == 2
 
+    async def test_its_update_and_event_go_to_sqlite_in_one_trip(
+        self, app: FastAPI, monkeypatch: pytest.MonkeyPatch, client: httpx.AsyncClient
+    ) -> None:
+        # The UPDATE takes SQLite's write lock: no trip back to the event loop while it is held.
+        if app.state.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL runs them one at a time")
+        user = await make_user(client)
+        tables_by_trip: list[list[str]] = []
+        sqlite_run_each = sqlite_driver._run_each
+
+        def run_each(connection: Any, begin: Any, writer_lock: Any, statements: list[tuple[str, Any, bool]]) -> Any:
+            tables_by_trip.append([sql.split()[1 if sql.startswith("UPDATE") else 2] for sql, _, _ in statements])
+            return sqlite_run_each(connection, begin, writer_lock, statements)
+
+        monkeypatch.setattr(sqlite_driver, "_run_each", run_each)
+        assert (await client.patch(f"/v1/users/{user['id']}", json={"first_name": "Ada"})).status_code == 200
+        assert tables_by_trip == [["users", "events"]]
+
     async def test_a_change_after_the_unlocked_read_is_kept(
-        self, monkeypatch: pytest.MonkeyPatch, client: httpx.AsyncClient
+        self, monkeypatch: pytest.MonkeyPatch, client: httpx.AsyncClient, recorded_events: RecordedEvents
     ) -> None:
         """A PATCH reads the row apart from its transaction; a change committed before its UPDATE
-        makes it read the row again, locked, instead of writing over the change."""
+        makes it read the row again, locked, instead of writing over the change (and records its
+        event once, for the write it made)."""
         user = await make_user(client)
         read_row = UserRepository.read_row
 
@@ -219,6 +239,11 @@ class TestUpdateUser:
         assert response.status_code == 200, response.text
         assert (response.json()["first_name"], response.json()["last_name"]) == ("Ada", "Lovelace")
         assert (await client.get(f"/v1/users/{user['id']}")).json() == response.json()
+        assert [(type, data["last_name"], data["first_name"]) for type, data in await recorded_events()] == [
+            ("user.created", None, None),
+            ("user.updated", "Lovelace", None),
+            ("user.updated", "Lovelace", "Ada"),
+        ]
 
 
 class TestGetUser:

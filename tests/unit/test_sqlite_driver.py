@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from locum.db.engine import READ_ONLY_OPTION, create_engine
-from locum.db.sqlite_driver import WriterLock
+from locum.db.sqlite_driver import WriterLock, connect_sqlite
 from locum.settings import Settings
 
 
@@ -50,6 +50,23 @@ async def test_a_transaction_makes_one_trip_a_statement_and_one_to_commit(tmp_pa
         assert trips == []
     finally:
         await engine.dispose()
+
+
+async def test_a_statement_that_changed_no_row_ends_its_trip(tmp_path: Path) -> None:
+    """What follows a statement in one trip is written because of its change (an UPDATE's event)."""
+    connection = connect_sqlite(str(tmp_path / "ends.db"))
+    await connection
+    try:
+        await connection.run("CREATE TABLE things (name TEXT)", [], False)
+        await connection.run("INSERT INTO things VALUES ('a')", [], False)
+        insert_b = ("INSERT INTO things VALUES ('b')", [], False)
+        unchanged = await connection.run_each([("UPDATE things SET name = 'c' WHERE name = 'x'", [], False), insert_b])
+        changed = await connection.run_each([("UPDATE things SET name = 'c' WHERE name = 'a'", [], False), insert_b])
+        assert [outcome.rowcount for outcome in unchanged] == [0]
+        assert [outcome.rowcount for outcome in changed] == [1, 1]
+        assert (await connection.run("SELECT name FROM things ORDER BY name", [], False)).rows == [("b",), ("c",)]
+    finally:
+        await connection.close()
 
 
 async def test_a_failed_statement_leaves_its_transaction_to_roll_back(tmp_path: Path) -> None:

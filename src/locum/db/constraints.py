@@ -11,7 +11,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Insert, Table, UniqueConstraint, Update, insert
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -96,22 +96,35 @@ async def flush(session: AsyncSession) -> None:
         await session.flush()
 
 
-async def update_rows(session: AsyncSession, statement: Update, parameters: dict[str, Any]) -> int:
+RowsByTable = Sequence[tuple[Table, list[dict[str, Any]]]]
+
+
+async def update_rows(
+    session: AsyncSession, statement: Update, parameters: dict[str, Any], then_insert: RowsByTable = ()
+) -> int:
     """Run the UPDATE `statement` with `parameters` (its SET columns are the keys that are not its
-    own bind parameters') on the session's connection, naming the identifier a unique-constraint
-    violation is about: how many rows it changed. Not through the session's own execute: the ORM's
-    handling of a statement it has nothing to do with cost more than the rest of it. On SQLite it
-    goes to the driver compiled once per set of columns, as `insert_all`'s INSERTs do."""
+    own bind parameters') on the session's connection and, if it changed a row, INSERT
+    `then_insert`'s rows as `insert_all` does (a change's event), naming the identifier a
+    unique-constraint violation is about: how many rows it changed. Not through the session's own
+    execute: the ORM's handling of a statement it has nothing to do with cost more than the rest of
+    it. On SQLite the UPDATE, compiled once per set of columns, and the INSERTs go to the driver in
+    one trip (which ends at an UPDATE that changed nothing: db/sqlite_driver._run_each)."""
     connection = await session.connection()
     with _naming_identifier():
         if connection.dialect.name == "sqlite":
             compiled = _compiled_update(statement, connection.dialect, frozenset(parameters))
-            outcomes = await _run_in_one_trip(connection, [(compiled.sql, compiled.parameters(parameters), False)])
+            update_statement = (compiled.sql, compiled.parameters(parameters), False)
+            outcomes = await _run_in_one_trip(
+                connection, [update_statement, *_insert_statements(connection, then_insert)]
+            )
             return int(outcomes[0].rowcount)
-        return int((await connection.execute(statement, parameters)).rowcount)
+        changed = int((await connection.execute(statement, parameters)).rowcount)
+        if changed:
+            await _insert_each(connection, then_insert)
+        return changed
 
 
-async def insert_all(session: AsyncSession, rows_by_table: Sequence[tuple[Table, list[dict[str, Any]]]]) -> None:
+async def insert_all(session: AsyncSession, rows_by_table: RowsByTable) -> None:
     """INSERT each table's rows (every column's value, by key), the tables in turn, on the session's
     connection, naming the identifier a unique-constraint violation is about.
 
@@ -121,10 +134,14 @@ async def insert_all(session: AsyncSession, rows_by_table: Sequence[tuple[Table,
     connection = await session.connection()
     with _naming_identifier():
         if connection.dialect.name == "sqlite":
-            await _insert_in_one_trip(connection, rows_by_table)
+            await _run_in_one_trip(connection, _insert_statements(connection, rows_by_table))
             return
-        for table, rows in rows_by_table:
-            await connection.execute(_insert(table), rows)
+        await _insert_each(connection, rows_by_table)
+
+
+async def _insert_each(connection: AsyncConnection, rows_by_table: RowsByTable) -> None:
+    for table, rows in rows_by_table:
+        await connection.execute(_insert(table), rows)
 
 
 @cache
@@ -158,20 +175,22 @@ def _compiled_update(statement: Update, dialect: Dialect, column_keys: frozenset
     return _Compiled(statement, dialect, sorted(column_keys))
 
 
-async def _insert_in_one_trip(
-    connection: AsyncConnection, rows_by_table: Sequence[tuple[Table, list[dict[str, Any]]]]
-) -> None:
+def _insert_statements(connection: AsyncConnection, rows_by_table: RowsByTable) -> list[tuple[str, Any, bool]]:
+    """Each table's INSERT of its rows, for the bare driver (`_run_in_one_trip`)."""
     statements = []
     for table, rows in rows_by_table:
         compiled = _compiled_insert(table, connection.dialect)
         statements.append((compiled.sql, [compiled.parameters(row) for row in rows], True))
-    await _run_in_one_trip(connection, statements)
+    return statements
 
 
 async def _run_in_one_trip(connection: AsyncConnection, statements: list[tuple[str, Any, bool]]) -> "list[Outcome]":
     """`statements` on the bare driver: an error is raised as SQLAlchemy raises one (redacted,
-    wrapped in its DBAPIError of that kind), so what handles a failed write sees no difference."""
-    driver = cast("OneTripConnection", (await connection.get_raw_connection()).driver_connection)
+    wrapped in its DBAPIError of that kind), so what handles a failed write sees no difference.
+    The driver is read from the connection the session's transaction has checked out, without
+    AsyncConnection.get_raw_connection's greenlet (which costs more than a statement's parameters)."""
+    checked_out = cast(Connection, connection.sync_connection)
+    driver = cast("OneTripConnection", checked_out.connection.driver_connection)
     try:
         return await driver.run_each(statements)
     except sqlite3.Error as error:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, inspect, select
+from sqlalchemy import ColumnElement, Select, Table, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapper
 from sqlalchemy.orm.attributes import instance_dict, instance_state
@@ -56,19 +56,9 @@ def detached_row(model: type[Model], values: Mapping[str, Any]) -> Model:
     return row
 
 
-def set_defaults(*rows: Base) -> None:
-    """Give each column of the new `rows` not set yet its Python-side default, as a flush would: so
-    that what renders them before `InstanceRepository.insert_rows` reads what will be stored."""
-    for row in rows:
-        state = instance_state(row)
-        for key, default in _columns(state.mapper):
-            if key not in state.dict:
-                setattr(row, key, _default(default))
-
-
 def column_values(row: Base) -> dict[str, Any]:
-    """Every column of `row`, by name: a row with all of them set (a detached_row, or a new row after
-    set_defaults), read from its state without an attribute access each."""
+    """Every column of `row`, by name: a row with all of them set (a detached_row), read from its state
+    without an attribute access each."""
     state = instance_state(row)
     values = state.dict
     return {key: values[key] for key, _ in _columns(state.mapper)}
@@ -110,17 +100,21 @@ class InstanceRepository(ABC, Generic[Model]):
         return row
 
     async def insert_rows(self, *rows: Base) -> None:
-        """INSERT the new `rows` (of any instance-scoped models; defaults set as by set_defaults): one
+        """INSERT the new `rows` (detached_rows of any instance-scoped models, every column set): one
         statement per table, in the order the tables first appear, so parents go before children.
         A unique-constraint violation on an identifier raises IdentifierTaken (db/constraints.py)."""
-        set_defaults(*rows)
-        by_table: dict[Any, list[dict[str, Any]]] = {}
+        await insert_all(self.session, self.rows_by_table(*rows))
+
+    def rows_by_table(self, *rows: Base) -> list[tuple[Table, list[dict[str, Any]]]]:
+        """The new `rows` (detached_rows) as `insert_rows` INSERTs them: each table's column values,
+        the tables in the order they first appear. A row of another instance raises."""
+        by_table: dict[Table, list[dict[str, Any]]] = {}
         for row in rows:
             values = column_values(row)
             if values["instance_id"] != self.instance_id:
                 raise ValueError(f"a row of instance {values['instance_id']} inserted for {self.instance_id}")
-            by_table.setdefault(instance_state(row).mapper.local_table, []).append(values)
-        await insert_all(self.session, list(by_table.items()))
+            by_table.setdefault(cast(Table, instance_state(row).mapper.local_table), []).append(values)
+        return list(by_table.items())
 
     @abstractmethod
     def not_found(self, id: str) -> Exception:

@@ -160,10 +160,15 @@ def _run_each(
     writer_lock: WriterLock | None,
     statements: Sequence[tuple[str, Any, bool]],
 ) -> list[Outcome]:
-    """On the connection's thread: `_run` for each of `statements` in turn, the `begin` with the first."""
+    """On the connection's thread: `_run` for each of `statements` in turn, the `begin` with the first.
+    A statement that changed no row (an UPDATE whose condition no longer held) ends the trip: what
+    follows it in one trip is written because of its change (db/constraints.update_rows)."""
     outcomes = []
     for sql, parameters, many in statements:
-        outcomes.append(_run(connection, begin, writer_lock, sql, parameters, many))
+        outcome = _run(connection, begin, writer_lock, sql, parameters, many)
+        outcomes.append(outcome)
+        if outcome.rowcount == 0:
+            break
         begin, writer_lock = None, None
     return outcomes
 
@@ -261,7 +266,8 @@ class OneTripConnection(aiosqlite.Connection):
 
     async def run_each(self, statements: Sequence[tuple[str, Any, bool]]) -> list[Outcome]:
         """Each (sql, parameters, many) of `statements` in turn, all in one trip (a failure stops
-        them there and is raised)."""
+        them there and is raised, a statement that changed no row stops them after it): the
+        outcomes of those that ran."""
         outcomes: list[Outcome] = await self._execute(_run_each, self._conn, *self._take_pending_begin(), statements)
         return outcomes
 

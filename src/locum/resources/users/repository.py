@@ -7,7 +7,7 @@ two: `_bind_values` turns the request into bind values, and `CONDITIONS` turns n
 parameters into SQL. Neither sees the other's side.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import orjson
@@ -31,6 +31,7 @@ from locum.api.errors import not_found
 from locum.api.ordering import Ordering
 from locum.api.pagination import PageQuery, counting
 from locum.api.query import check_filter_sizes, split_signed
+from locum.db.base import Base
 from locum.db.constraints import update_rows
 from locum.db.locking import kept, locked, locked_for_delete
 from locum.db.models import (
@@ -372,13 +373,17 @@ class UserRepository(InstanceRepository[User]):
             for (name, decode), value in zip(ROW_DECODERS, rows[0], strict=True)
         }
 
-    async def update_unless_changed(self, id: str, values: dict[str, Any], document: bytes) -> bool:
+    async def update_unless_changed(
+        self, id: str, values: dict[str, Any], document: bytes, *, then_insert: Sequence[Base] = ()
+    ) -> bool:
         """UPDATE the user's columns `values` names if its stored document is still `document` (every
-        change of a user re-renders it, so a row read unlocked is still current); False, writing
-        nothing, if it changed or the user is gone. A unique-constraint violation on an identifier
-        raises IdentifierTaken."""
+        change of a user re-renders it, so a row read unlocked is still current), and INSERT the new
+        rows `then_insert` (the change's event) as `insert_rows` does; False, writing nothing, if it
+        changed or the user is gone. A unique-constraint violation on an identifier raises
+        IdentifierTaken."""
         parameters = {**values, "where_instance_id": self.instance_id, "where_id": id, "where_document": document}
-        return await update_rows(self.session, UPDATE_UNCHANGED_USER, parameters) == 1
+        changed = await update_rows(self.session, UPDATE_UNCHANGED_USER, parameters, self.rows_by_table(*then_insert))
+        return changed == 1
 
     async def keep_or_raise(self, id: str) -> None:
         """Check the user exists and keep it from being deleted until commit: for inserting a row

@@ -17,7 +17,7 @@ from locum.db.constraints import flush
 from locum.db.locking import locked
 from locum.db.models import EmailAddress, PhoneNumber, User, Web3Wallet
 from locum.db.reads import Reader
-from locum.db.repository import detached_row, set_defaults
+from locum.db.repository import detached_row
 from locum.instances.context import RequestContext
 from locum.kit import passwords
 from locum.kit.backup_codes import digest_backup_codes
@@ -333,7 +333,6 @@ async def create_user(
         user.password_digest, user.password_hasher = stored
         user.password_last_updated_at = created_at
     identifications = [*email_addresses, *phone_numbers, *web3_wallets]
-    set_defaults(user, *identifications)
     user.updated_at = now_ms()
     collections = collections_json(
         email_addresses=email_addresses,
@@ -376,15 +375,16 @@ async def _save_row(
 ) -> JSON | None:
     """save_user for a change of the user's columns alone: `row` is `before` (the user's row as
     UserRepository.read_row or lock_row read it) changed, never in the session; one UPDATE writes
-    the columns that changed and the document, rendered with the stored `collections`, unless the
-    row changed since `before` was read (None then: nothing written)."""
+    the columns that changed and the document, rendered with the stored `collections`, and its
+    event goes in with it, unless the row changed since `before` was read (None then: nothing
+    written)."""
     row["updated_at"] = now_ms()
     row["document"], data = document_and_json(detached_row(User, row), ctx.origin, collections)
     changes = {name: value for name, value in row.items() if value != before[name]}
+    event = new_event(session, ctx, "user.updated", data)
     users = UserRepository(session, ctx.instance_id)
-    if not await users.update_unless_changed(row["id"], changes, before["document"]):
+    if not await users.update_unless_changed(row["id"], changes, before["document"], then_insert=[event]):
         return None
-    await users.insert_rows(new_event(session, ctx, "user.updated", data))
     return data
 
 
