@@ -105,30 +105,59 @@ async def test_organization_query_finds_what_like_finds(
         assert await _listed(client, "/v1/organizations", {"query": text}) == expected, text
 
 
-PHONE_NUMBERS = ["+14155550100", "+14165550100", "+442071550100", "+14155559999"]
-PHONE_TEXTS = ["+14155550100", "4155550100", "+1416555", "550100", "1550100", "0100", "555", "+44"]
+# (filter, the user's identification field, the identifications, texts found through a part of them)
+PART_SEARCHES = [
+    (
+        "phone_number_query",
+        "phone_number",
+        ["+14155550100", "+14165550100", "+442071550100", "+14155559999"],
+        ["+14155550100", "4155550100", "+1416555", "550100", "1550100", "0100", "555", "+44"],
+    ),
+    (
+        "email_address_query",
+        "email_address",
+        ["ada@example.com", "ada@example.org", "ada.l@example.com", "grace@ada.dev"],
+        ["ada@example.com", "ada@exa", "a@example.c", "@example", "ada", "e@ada.d", "ada.l@", "grace@"],
+    ),
+]
 
 
-async def _expected_by_phone(app: FastAPI, instance: InstanceKeys, text: str) -> list[str]:
+async def _expected_by_identification(app: FastAPI, instance: InstanceKeys, field: str, text: str) -> list[str]:
+    model, column = {
+        "phone_number": (PhoneNumber, PhoneNumber.phone_number),
+        "email_address": (EmailAddress, EmailAddress.email_address),
+    }[field]
     async with inspection_session(app) as session:
         rows = await session.scalars(
-            select(PhoneNumber.user_id).where(
-                PhoneNumber.instance_id == instance.instance_id, contains(PhoneNumber.phone_number, text)
-            )
+            select(model.user_id).where(model.instance_id == instance.instance_id, contains(column, text))
         )
         return sorted(rows)
 
 
-@pytest.mark.parametrize("text", PHONE_TEXTS)
-async def test_phone_number_query_matched_by_its_tail_finds_what_like_finds(
-    app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys, text: str
+@pytest.mark.parametrize(
+    ("filter_name", "field", "identifications", "text"),
+    [
+        pytest.param(filter_name, field, identifications, text, id=f"{filter_name}-{text}")
+        for filter_name, field, identifications, texts in PART_SEARCHES
+        for text in texts
+    ],
+)
+async def test_an_identification_found_through_part_of_the_text_is_what_like_finds(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    instance: InstanceKeys,
+    filter_name: str,
+    field: str,
+    identifications: list[str],
+    text: str,
 ) -> None:
-    # The index is asked for the text's last digits, which other numbers share: the LIKE decides.
-    for number in PHONE_NUMBERS:
-        await make_user(client, phone_number=[number])
-    expected = await _expected_by_phone(app, instance, text)
+    # The index is asked for a phone number's last digits or an email's local part, which other
+    # identifications share: the LIKE of the whole text decides.
+    for identification in identifications:
+        await make_user(client, **{field: [identification]})
+    expected = await _expected_by_identification(app, instance, field, text)
     assert expected
-    assert await _listed(client, "/v1/users", {"phone_number_query": text}) == expected
+    assert await _listed(client, "/v1/users", {filter_name: text}) == expected
     assert await _listed(client, "/v1/users", {"query": text}) == expected
 
 

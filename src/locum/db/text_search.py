@@ -10,23 +10,23 @@ Two forms, the same answers:
   lists that grow to a million rows (users, organizations; `INDEXED_TEXT` lists what is indexed):
   - PostgreSQL: a pg_trgm GIN index on `lower(column)` serves the LIKE itself (the migration that
     creates them skips them when the role may not create the extension: the LIKE then scans). A
-    column matched by the text's tail (`TAIL_MATCHED`, below) is found by the LIKE of the tail and
-    checked by the whole text's LIKE under another collation, which no index serves (both LIKEs on
-    the index would read the lists of the whole text's trigrams again).
+    column found through a part of the text (`SELECTIVE_PART`, below) is found by the LIKE of that
+    part and checked by the whole text's LIKE under another collation, which no index serves (both
+    LIKEs on the index would read the lists of the whole text's trigrams again).
   - SQLite: an FTS5 trigram table per searched table (`<table>_search`, kept by triggers, its rowid
     the searched row's rowid) narrows the rows first, and the LIKE decides: the answers stay those
     of the LIKE (FTS5 folds case more widely than SQLite's ASCII lower(), so it finds a superset).
     Trigrams need 3 characters: a shorter text scans (`search_values` leaves the match out).
     FTS5 reads the whole list of rows of every trigram in the phrase, so a trigram most rows
     share costs as much as a scan: several columns of one table are matched at once (one read of
-    the lists, not one per column), and a phone number is matched by the last characters of the
-    text only (`TAIL_MATCHED`).
+    the lists, not one per column), and phone numbers and email addresses are matched by the part
+    of the text few of them share (`SELECTIVE_PART`).
     A later migration that rebuilds a searched table on SQLite (batch mode copies the rows, which
     renumbers rowids and drops triggers) must recreate its search table and triggers and refill it,
     as revision 0016 does. VACUUM keeps rowids.
 """
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
@@ -51,10 +51,25 @@ INDEXED_TEXT: dict[str, tuple[str, ...]] = {
     "organizations": ("name", "slug"),
 }
 SEARCH_TABLE_SUFFIX = "_search"
-# Indexed columns matched by the text's last TAIL_LENGTH characters: a phone number's country and
-# area code are shared by most numbers, its last digits tell them apart.
-TAIL_MATCHED = frozenset({("phone_numbers", "phone_number")})
 TAIL_LENGTH = 6
+
+
+def _tail(text: str) -> str:
+    return text[-TAIL_LENGTH:]
+
+
+def _local_part(text: str) -> str:
+    local_part = text.partition("@")[0]
+    return local_part if len(local_part) >= TRIGRAM_LENGTH else text
+
+
+# Indexed columns found through the part of the searched text that few of their values share (the
+# LIKE of the whole text then decides): a phone number's country and area code are in most numbers,
+# its last digits tell them apart; an email address's domain is shared by many, its local part is not.
+SELECTIVE_PART: dict[tuple[str, str], Callable[[str], str]] = {
+    ("phone_numbers", "phone_number"): _tail,
+    ("email_addresses", "email_address"): _local_part,
+}
 # PostgreSQL: a LIKE under this collation is the same test, and no trigram index serves it.
 UNINDEXED_COLLATION = "C"
 TRIGRAM_INDEX_PREFIX = "ix_trgm_"
@@ -73,12 +88,16 @@ def trigram_phrase(text: str) -> str:
 
 def search_values(text: str) -> list[str]:
     """The bind values of `contains_indexed` for `text`: the LIKE pattern and, when `text` is long
-    enough to be found through trigrams, the trigram phrases of the whole text and of its tail and
-    the tail's LIKE pattern (how many values there are is part of the statement's shape)."""
+    enough to be found through trigrams, its trigram phrase, then the trigram phrase and LIKE pattern
+    of each `SELECTIVE_PART` of it, in that dict's order (how many values there are is part of the
+    statement's shape)."""
     if len(text) < TRIGRAM_LENGTH:
         return [contains_pattern(text)]
-    tail = text[-TAIL_LENGTH:]
-    return [contains_pattern(text), trigram_phrase(text), trigram_phrase(tail), contains_pattern(tail)]
+    values = [contains_pattern(text), trigram_phrase(text)]
+    for part_of in SELECTIVE_PART.values():
+        part = part_of(text)
+        values += [trigram_phrase(part), contains_pattern(part)]
+    return values
 
 
 def contains(column: Any, text: str | BindParameter[Any]) -> ColumnElement[bool]:
@@ -240,13 +259,15 @@ def _indexed(
         condition = Grouping(condition)
     if not phrases:
         return _IndexedContains(condition, condition, table, columns, None)
-    whole, tail, tail_pattern = phrases
-    if len(columns) > 1 or (table, columns[0]) not in TAIL_MATCHED:
+    whole, *parts = phrases
+    if len(columns) > 1 or (table, columns[0]) not in SELECTIVE_PART:
         return _IndexedContains(condition, condition, table, columns, whole)
+    position = 2 * list(SELECTIVE_PART).index((table, columns[0]))
+    part_phrase, part_pattern = parts[position : position + 2]
     expression = searched[0][0]
     unindexed_check = func.lower(expression).collate(UNINDEXED_COLLATION).like(pattern, escape=LIKE_ESCAPE)
-    indexed_condition = Grouping(and_(contains(expression, tail_pattern), unindexed_check))
-    return _IndexedContains(condition, indexed_condition, table, columns, tail)
+    indexed_condition = Grouping(and_(contains(expression, part_pattern), unindexed_check))
+    return _IndexedContains(condition, indexed_condition, table, columns, part_phrase)
 
 
 def is_search_structure(name: str) -> bool:
