@@ -83,6 +83,51 @@ class TestPostgresqlReadConnections:
         assert await reader.fetch(pid) == before
 
 
+class TestPostgresqlKeyLookups:
+    async def test_lookups_asked_for_at_once_each_get_their_own_rows_from_one_statement(
+        self, app: FastAPI, client: httpx.AsyncClient
+    ) -> None:
+        users = [await make_user(client) for _ in range(3)]
+        reader = app.state.reader
+        read = reader.prepared(
+            across_instances(select(User.id, func.pg_backend_pid()).where(User.id == bindparam("id")))
+        )
+        asked = [user["id"] for user in users] * 4 + ["user_absent"]
+
+        rows = await asyncio.gather(*(reader.fetch_by_key(read, {"id": user_id}) for user_id in asked))
+
+        assert [[found[0] for found in answer] for answer in rows] == [[user_id] for user_id in asked[:-1]] + [[]]
+        assert len({found[1] for answer in rows for found in answer}) == 1
+
+    async def test_a_lookup_whose_value_the_server_refuses_fails_alone(self, app: FastAPI) -> None:
+        reader = app.state.reader
+        read = reader.prepared(across_instances(select(cast(bindparam("text", type_=String), Integer))))
+
+        answers = await asyncio.gather(
+            reader.fetch_by_key(read, {"text": "1"}),
+            reader.fetch_by_key(read, {"text": "not a number"}),
+            reader.fetch_by_key(read, {"text": "3"}),
+            return_exceptions=True,
+        )
+
+        assert answers[0] == [(1,)] and answers[2] == [(3,)]
+        assert isinstance(answers[1], asyncpg.PostgresError)
+
+    async def test_a_cancelled_lookup_leaves_the_others_of_its_statement_answered(self, app: FastAPI) -> None:
+        reader = app.state.reader
+        read = reader.prepared(across_instances(select(bindparam("number", type_=Integer))))
+        first = asyncio.ensure_future(reader.fetch_by_key(read, {"number": 1}))
+        cancelled = asyncio.ensure_future(reader.fetch_by_key(read, {"number": 2}))
+        last = asyncio.ensure_future(reader.fetch_by_key(read, {"number": 3}))
+        await asyncio.sleep(0)
+        cancelled.cancel()
+
+        assert [tuple(row) for row in await first] == [(1,)]
+        assert [tuple(row) for row in await last] == [(3,)]
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+
+
 async def _server_address(reader: AsyncpgReader) -> str | None:
     """The server's address as the reader's connections reach it; None over a Unix socket."""
     rows = await reader.fetch(reader.prepared(across_instances(select(func.inet_server_addr()))))

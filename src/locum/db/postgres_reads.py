@@ -3,9 +3,10 @@ socket where that reaches the same server. Its own module so that only PostgreSQ
 
 import asyncio
 import os
+import re
 from collections import deque
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 from sqlalchemy.engine import Dialect, make_url
@@ -20,6 +21,11 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 UNIX_SOCKET_DIRECTORIES = ("/run/postgresql", "/var/run/postgresql", "/tmp")
 # Two servers are the same one if they started at the same instant (to the microsecond).
 SERVER_IDENTITY = "SELECT pg_postmaster_start_time(), current_database()"
+STATEMENT_PARAMETER = re.compile(r"\$(\d+)")
+
+T = TypeVar("T")
+# One key lookup waiting for its batch: its statement's arguments, and where its rows go.
+Lookup = tuple[tuple[Any, ...], "asyncio.Future[list[Row]]"]
 
 
 class AsyncpgReader(CompilingReader):
@@ -31,6 +37,9 @@ class AsyncpgReader(CompilingReader):
     connection, else opens one while fewer than POSTGRES_READ_CONNECTIONS are open, else waits for
     one in turn. A connection whose statement did not end in an answer (cancelled, disconnected) is
     in an unknown state: it is dropped, and its place goes to the next read.
+
+    Key lookups of one statement asked for in the same turn of the event loop (requests arriving
+    together) share one statement and round trip (`fetch_by_key`).
     """
 
     def __init__(self, url: str, options: dict[str, Any], first: asyncpg.Connection, dialect: Dialect) -> None:
@@ -44,6 +53,12 @@ class AsyncpgReader(CompilingReader):
         # Each waiting read's future: a connection, or None for a place to open one in.
         self._waiting: deque[asyncio.Future[asyncpg.Connection | None]] = deque()
         self._closed = False
+        # Key lookups waiting for the next turn of the event loop, by statement.
+        self._pending: dict[CompiledRead, list[Lookup]] = {}
+        # Each key statement's batched form (`batched_sql`), or None where it cannot be batched.
+        self._batched_sql: dict[CompiledRead, str | None] = {}
+        # The batches in flight: the loop keeps only weak references to tasks.
+        self._batches: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def open(cls, url: str, engine: AsyncEngine) -> "AsyncpgReader":
@@ -63,9 +78,73 @@ class AsyncpgReader(CompilingReader):
         return cls(url, {}, await asyncpg.connect(url), engine.dialect)
 
     async def fetch(self, read: CompiledRead, values: Mapping[str, Any] | None = None) -> list[Row]:
+        return await self._fetch(read.sql, read.parameters(values))
+
+    async def fetch_by_key(self, read: CompiledRead, values: Mapping[str, Any]) -> list[Row]:
+        """Joins the lookups of this statement asked for in this turn of the event loop; they run
+        as one statement at the next turn.
+
+        A round trip costs this process ~110 µs of CPU (a write, a wake-up, a read, the protocol)
+        and the server ~70 µs; sixteen lookups in one statement cost ~20 and ~12 µs each.
+        """
+        answer: asyncio.Future[list[Row]] = asyncio.get_running_loop().create_future()
+        lookups = self._pending.get(read)
+        if lookups is None:
+            lookups = self._pending[read] = []
+            batch = asyncio.ensure_future(self._fetch_batch(read))
+            self._batches.add(batch)
+            batch.add_done_callback(self._batches.discard)
+        lookups.append((read.parameters(values), answer))
+        return await answer
+
+    async def _fetch_batch(self, read: CompiledRead) -> None:
+        lookups = self._pending.pop(read)
+        try:
+            if len(lookups) > 1:
+                if read not in self._batched_sql:
+                    self._batched_sql[read] = await self._on_connection(
+                        lambda connection: batched_sql(connection, read)
+                    )
+                batched = self._batched_sql[read]
+                if batched is not None:
+                    try:
+                        rows = await self._fetch(batched, batched_arguments(lookups))
+                    except (asyncpg.PostgresError, asyncpg.InterfaceError):
+                        pass  # A value refused (not of its column's type, say): each lookup alone below.
+                    else:
+                        answer_rows(lookups, rows)
+                        return
+            for arguments, answer in lookups:
+                if answer.done():
+                    continue
+                try:
+                    found = await self._fetch(read.sql, arguments)
+                except Exception as error:
+                    if not answer.done():
+                        answer.set_exception(error)
+                else:
+                    if not answer.done():
+                        answer.set_result(found)
+        except BaseException as error:
+            for _, answer in lookups:
+                if answer.done():
+                    continue
+                if isinstance(error, asyncio.CancelledError):
+                    answer.cancel()
+                else:
+                    answer.set_exception(error)
+            # The answers carry an error to their lookups; a cancellation (the loop closing) goes on.
+            if not isinstance(error, Exception):
+                raise
+
+    async def _fetch(self, sql: str, arguments: Sequence[Any]) -> list[Row]:
+        rows: list[Row] = await self._on_connection(lambda connection: connection.fetch(sql, *arguments))
+        return rows
+
+    async def _on_connection(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         connection = await self._acquire()
         try:
-            rows: list[Row] = await connection.fetch(read.sql, *read.parameters(values))
+            result = await work(connection)
         except asyncpg.PostgresError as error:
             # The server refused the statement and answered: the connection is still in step.
             self._hand_over(connection)
@@ -76,7 +155,7 @@ class AsyncpgReader(CompilingReader):
             self._hand_over(None)
             raise
         self._hand_over(connection)
-        return rows
+        return result
 
     async def _acquire(self) -> asyncpg.Connection:
         while self._idle:
@@ -125,6 +204,43 @@ class AsyncpgReader(CompilingReader):
         self._closed = True
         while self._idle:
             await self._idle.pop().close()
+
+
+async def batched_sql(connection: asyncpg.Connection, read: CompiledRead) -> str | None:
+    """`read` for many lookups at once: its statement run for each row of its arguments' arrays
+    (a lateral join, so each lookup keeps its own index path), each answer row led by the number
+    of its lookup. None if a parameter is itself an array or a row (unnest would flatten it)."""
+    parameters = (await connection.prepare(read.sql)).get_parameters()
+    if any(parameter.kind != "scalar" for parameter in parameters):
+        return None
+    arrays = ["$1::int4[]"]
+    arrays += (
+        f'${number}::"{parameter.schema}"."{parameter.name}"[]' for number, parameter in enumerate(parameters, 2)
+    )
+    columns = ["number"] + [f"p{number}" for number in range(1, len(parameters) + 1)]
+    # SQLAlchemy's asyncpg statements name their parameters $1, $2, … and hold no literal `$`.
+    statement = STATEMENT_PARAMETER.sub(lambda match: f"lookup.p{match[1]}", read.sql)
+    return (
+        f"SELECT lookup.number, answer.* FROM unnest({', '.join(arrays)}) AS lookup({', '.join(columns)}) "
+        f"CROSS JOIN LATERAL ({statement}) AS answer"
+    )
+
+
+def batched_arguments(lookups: Sequence[Lookup]) -> list[list[Any]]:
+    """The lookups' numbers, then an array for each of the statement's parameters."""
+    return [
+        list(range(len(lookups))),
+        *(list(column) for column in zip(*(arguments for arguments, _ in lookups), strict=True)),
+    ]
+
+
+def answer_rows(lookups: Sequence[Lookup], rows: Sequence[Row]) -> None:
+    found: list[list[Row]] = [[] for _ in lookups]
+    for row in rows:
+        found[row[0]].append(row[1:])
+    for (_, answer), answer_found in zip(lookups, found, strict=True):
+        if not answer.done():
+            answer.set_result(answer_found)
 
 
 def unix_socket_directory(url: str) -> str | None:

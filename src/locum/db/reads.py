@@ -52,7 +52,8 @@ class Reader(Protocol):
     async def fetch(self, read: CompiledRead, values: Mapping[str, Any] | None = None) -> list[Row]: ...
 
     async def fetch_by_key(self, read: CompiledRead, values: Mapping[str, Any]) -> list[Row]:
-        """`fetch` for a lookup by primary or unique key: at most one row, a bounded cost."""
+        """`fetch` for a lookup by primary or unique key: at most one row, a bounded cost (so that
+        PostgreSQL's reader may run the lookups of one statement asked for together as one)."""
         ...
 
     async def close(self) -> None: ...

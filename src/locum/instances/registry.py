@@ -1,7 +1,9 @@
 """Instances resolved from memory: secret-key digest -> instance, with keys parsed once.
 
 A key not in memory is looked up in the database once (another process may have created the
-instance) and cached; unknown keys are not cached, so a later-created key is found.
+instance) and cached; unknown keys are not cached, so a later-created key is found. Requests with
+the key that arrive while it is being looked up wait for that one look-up: a burst at start would
+otherwise take a pooled connection each, and the pool's timeout would answer the rest with errors.
 
 A machine's secret key (the M2M endpoints accept one) is looked up on every request, one bare-driver
 read: rotating, expiring or deleting it takes effect at once. Its instance is cached by id like any.
@@ -11,6 +13,7 @@ instance older than KEYS_RECHECK_SECONDS re-reads its `signing_keys_version` (on
 and reloads when it moved. Requests within that window do no I/O at all.
 """
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -121,15 +124,19 @@ class InstanceRegistry:
         self._reader = reader
         self._by_digest: dict[str, _Cached] = {}
         self._by_instance_id: dict[str, _Cached] = {}
+        # The look-ups under way of keys not in memory, by digest.
+        self._loading: dict[str, asyncio.Task[InstanceContext | None]] = {}
 
     async def resolve(self, secret_key: str) -> InstanceContext | None:
         digest = secret_digest(secret_key)
         cached = self._by_digest.get(digest)
         if cached is None:
-            context = await self._load(digest)
-            if context is not None:
-                self._by_digest[digest] = _Cached(context, time.monotonic())
-            return context
+            loading = self._loading.get(digest)
+            if loading is None:
+                loading = self._loading[digest] = asyncio.ensure_future(self._load_and_keep(digest))
+                loading.add_done_callback(lambda task: self._loaded(digest, task))
+            # Shielded: one waiting request cancelled (its client gone) leaves the look-up to the others.
+            return await asyncio.shield(loading)
         if time.monotonic() - cached.checked_at < KEYS_RECHECK_SECONDS:
             return cached.context
         context = await self._recheck(cached)
@@ -167,6 +174,17 @@ class InstanceRegistry:
         async with self._sessionmaker() as session:
             await session.connection(execution_options={READ_ONLY_OPTION: True})
             yield session
+
+    def _loaded(self, digest: str, task: "asyncio.Task[InstanceContext | None]") -> None:
+        # Not a newer look-up begun after `forget`.
+        if self._loading.get(digest) is task:
+            del self._loading[digest]
+
+    async def _load_and_keep(self, digest: str) -> InstanceContext | None:
+        context = await self._load(digest)
+        if context is not None:
+            self._by_digest[digest] = _Cached(context, time.monotonic())
+        return context
 
     async def _load(self, digest: str) -> InstanceContext | None:
         async with self._read_session() as session:
@@ -208,3 +226,5 @@ class InstanceRegistry:
         """Drop every cached instance, so the next request reads them afresh (after a change in this process)."""
         self._by_digest.clear()
         self._by_instance_id.clear()
+        # A look-up under way may have read before the change: later requests start their own.
+        self._loading.clear()
