@@ -65,6 +65,8 @@ CEILING_LABEL = "minimal FastAPI app, same bytes"
 IN_PROCESS_PATH = "GET /v1/users/{id}, in-process ASGI call, CPU"
 IN_PROCESS_CALLS = 2000
 IN_PROCESS_CONCURRENCY = 16
+# Load on each server and path before the timed rounds.
+WARMUP_SECONDS = 2
 # Calls before the timed rounds: caches, lazily built routes and the database connections warm up.
 IN_PROCESS_WARM_UP_CALLS = 200
 GET_TARGETS = {"sqlite": ">= 0.70", "postgresql": ">= 0.50"}
@@ -157,12 +159,18 @@ def measure_with_wrk(
     return requests, duration_us / 1e6, errors
 
 
-def measure(name: str, port: int, paths: list[str], headers: dict[str, str], seconds: float, connections: int) -> float:
+def load(
+    port: int, paths: list[str], headers: dict[str, str], seconds: float, connections: int
+) -> tuple[int, float, int]:
+    """(requests, seconds, failed or non-2xx) of `connections` clients requesting `paths` for `seconds`."""
     if shutil.which("wrk"):
-        requests, elapsed, errors = measure_with_wrk(port, paths, headers, seconds, connections)
-    else:
-        result = asyncio.run(run_load(HOST, port, paths, headers, seconds=seconds, connections=connections))
-        requests, elapsed, errors = result.requests, result.seconds, result.non_2xx
+        return measure_with_wrk(port, paths, headers, seconds, connections)
+    result = asyncio.run(run_load(HOST, port, paths, headers, seconds=seconds, connections=connections))
+    return result.requests, result.seconds, result.non_2xx
+
+
+def measure(name: str, port: int, paths: list[str], headers: dict[str, str], seconds: float, connections: int) -> float:
+    requests, elapsed, errors = load(port, paths, headers, seconds, connections)
     if errors:
         raise SystemExit(f"{name}: {errors} failed or non-2xx responses")
     print(f"{name:<44} {requests / elapsed:>9,.0f} req/s  ({requests} requests)")
@@ -293,6 +301,14 @@ def main() -> None:
             document_file.write_bytes(document.content)
             ceiling = start_ceiling(ceiling_port, args.workers, document_file)
             try:
+                # Untimed, errors ignored: every worker's first requests (routes built, the instance
+                # loaded) can outlast wrk's 2 s timeout on a busy machine, and one request warms one worker.
+                for port, paths, headers in (
+                    (ceiling_port, by_id, {}),
+                    (locum_port, by_id, auth),
+                    (locum_port, by_email, auth),
+                ):
+                    load(port, paths, headers, WARMUP_SECONDS, args.connections)
                 for _ in range(args.rounds):
                     rates["ceiling"].append(
                         measure("ceiling: FastAPI, same bytes", ceiling_port, by_id, {}, args.seconds, args.connections)
