@@ -291,16 +291,22 @@ class TestConcurrentStatusChangesApplyOnce:
                 assert (stored["status"], members.json()["total_count"]) == ("revoked", 0)
 
 
+async def _users_with_a_second_email(client: httpx.AsyncClient) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """CONCURRENT_ROWS users, each with a verified email address besides its primary one."""
+    pairs = []
+    for _ in range(CONCURRENT_ROWS):
+        user = await make_user(client)
+        extra = await client.post(
+            "/v1/email_addresses", json={"user_id": user["id"], "email_address": unique_email(), "verified": True}
+        )
+        assert extra.status_code == 200, extra.text
+        pairs.append((user, extra.json()))
+    return pairs
+
+
 class TestChangesRacingADeletionFindItGone:
     async def test_an_email_address_changed_while_deleted(self, client: httpx.AsyncClient) -> None:
-        pairs = []
-        for _ in range(CONCURRENT_ROWS):
-            user = await make_user(client)
-            extra = await client.post(
-                "/v1/email_addresses", json={"user_id": user["id"], "email_address": unique_email(), "verified": True}
-            )
-            assert extra.status_code == 200, extra.text
-            pairs.append((user, extra.json()))
+        pairs = await _users_with_a_second_email(client)
         outcomes = await asyncio.gather(
             *(
                 asyncio.gather(
@@ -320,14 +326,7 @@ class TestChangesRacingADeletionFindItGone:
     async def test_an_email_address_made_primary_while_deleted_leaves_the_stored_primary_value_right(
         self, app: FastAPI, client: httpx.AsyncClient, instance: InstanceKeys
     ) -> None:
-        pairs = []
-        for _ in range(CONCURRENT_ROWS):
-            user = await make_user(client)
-            extra = await client.post(
-                "/v1/email_addresses", json={"user_id": user["id"], "email_address": unique_email(), "verified": True}
-            )
-            assert extra.status_code == 200, extra.text
-            pairs.append((user, extra.json()))
+        pairs = await _users_with_a_second_email(client)
         outcomes = await asyncio.gather(
             *(
                 asyncio.gather(
