@@ -36,6 +36,7 @@ def test_create_get_list_update_delete(clerk: Clerk) -> None:
     assert created.slug == slug and created.created_by == user.id and created.public_metadata == {"tier": 1}
     fetched = clerk.organizations.get(organization_id=slug, include_members_count=True)
     assert fetched.id == created.id and fetched.members_count == 1
+    assert created.id in [o.id for o in clerk.organizations.list(query=slug.upper(), limit=500).data]
     listed = clerk.organizations.list(user_id=[user.id], include_members_count=True, order_by="-name")
     assert isinstance(listed, models.Organizations)
     assert [o.id for o in listed.data] == [created.id] and listed.total_count == 1

@@ -1,3 +1,6 @@
+import uuid
+from typing import Any
+
 import pytest
 from clerk_backend_api import Clerk, models
 
@@ -31,3 +34,22 @@ def test_errors_are_typed(clerk: Clerk) -> None:
 def test_jwks(clerk: Clerk) -> None:
     keys = clerk.jwks.get_jwks().keys
     assert keys and keys[0].kid.startswith("ins_")
+
+
+def test_list_by_substring_searches(clerk: Clerk) -> None:
+    # Each search is found through the trigram index (db/text_search.py): the one match over the
+    # user's columns, an email address's local part, a phone number's last digits.
+    email = unique_email("sdksearch")
+    token = uuid.uuid4().hex[:10]
+    number = f"+1650557{int(token[:6], 16) % 10_000:04d}"
+    created = clerk.users.create(email_address=[email], phone_number=[number], first_name=f"Ada{token}")
+    searches: list[dict[str, Any]] = [
+        {"query": f"ada{token}"},
+        {"query": email},
+        {"email_address_query": email.upper()[:-4]},
+        {"phone_number_query": number[2:]},
+        {"query": number},
+    ]
+    for search in searches:
+        assert [user.id for user in clerk.users.list(request=search)] == [created.id], search
+    assert clerk.users.count(request={"query": email}).total_count == 1
