@@ -7,9 +7,12 @@ into a fresh SQLite database, against two baselines measured in the same run on 
 
 Goal: ≥ 10,000 users/s. Figures are ratios to the baselines too (this machine is shared: compare
 ratios between runs, not absolute figures). The import uses its default worker processes (one less
-than the cores, for a file this size): `--workers 0` measures it without them.
+than the cores, for a file this size): `--workers 0` measures it without them. With `--database-url`
+(a PostgreSQL server), the import goes into a new database there (`locum_bench_import_<pid>`, dropped
+after); the baselines stay SQLite's.
 
     python benchmarks/clerk_import.py              # --users 100000 --batch-size 2000
+    python benchmarks/clerk_import.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
 """
 
 import argparse
@@ -21,10 +24,12 @@ import sqlite3
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from common import scratch_postgresql_database
 from tests.clerk_csv import generate
 
 from locum.app import prepare_database
@@ -64,8 +69,10 @@ def insert_baseline(directory: Path, users: int, batch_size: int) -> float:
     return elapsed
 
 
-async def run_import(directory: Path, path: Path, batch_size: int, workers: int | None) -> tuple[float, int]:
-    settings = Settings(database_url=f"sqlite:///{directory / 'locum.db'}", data_dir=directory)
+async def run_import(
+    directory: Path, database_url: str, path: Path, batch_size: int, workers: int | None
+) -> tuple[float, int]:
+    settings = Settings(database_url=database_url, data_dir=directory)
     engine = create_engine(settings)
     try:
         sealer = await open_sealer(engine, settings)
@@ -84,19 +91,28 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     parser.add_argument("--workers", type=int, default=None, help="default: as the import decides")
+    parser.add_argument("--database-url", default=None, help="a PostgreSQL server (default: a SQLite file)")
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="locum-clerk-import-") as name:
+    with tempfile.TemporaryDirectory(prefix="locum-clerk-import-") as name, ExitStack() as stack:
         directory = Path(name)
+        database_url = f"sqlite:///{directory / 'locum.db'}"
+        if options.database_url:
+            database_url = stack.enter_context(
+                scratch_postgresql_database(options.database_url, f"locum_bench_import_{os.getpid()}")
+            )
         path = generate(directory / "users.csv", options.users)
         parse_seconds = parse_baseline(path)
         insert_seconds = insert_baseline(directory, options.users, options.batch_size)
         gc.disable()  # as `locum import-clerk-users` does
-        import_seconds, imported = asyncio.run(run_import(directory, path, options.batch_size, options.workers))
+        import_seconds, imported = asyncio.run(
+            run_import(directory, database_url, path, options.batch_size, options.workers)
+        )
         workers = worker_count(path) if options.workers is None else options.workers
         gc.enable()
     assert imported == options.users
     rate = imported / import_seconds
-    print(f"users:                  {imported:,} ({workers} worker processes, {os.cpu_count()} cores)")
+    database = "PostgreSQL" if options.database_url else "SQLite"
+    print(f"users:                  {imported:,} into {database} ({workers} worker processes, {os.cpu_count()} cores)")
     print(f"import:                 {import_seconds:.2f} s = {rate:,.0f} users/s (goal ≥ 10,000)")
     print(f"parse baseline:         {parse_seconds:.2f} s = {options.users / parse_seconds:,.0f} rows/s")
     print(f"insert baseline:        {insert_seconds:.2f} s = {options.users / insert_seconds:,.0f} rows/s")

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from locum.db.engine import create_engine
 from locum.instances.service import InstanceKeys
@@ -322,6 +322,39 @@ class TestReruns:
         summary = await run_import(app, instance, write_csv(tmp_path / "users.csv", rows))
         assert summary.imported == 2
         assert [(skipped.row, skipped.user_id) for skipped in summary.skipped] == [(3, taken)]
+
+
+class TestPlannerStatistics:
+    """PostgreSQL plans the import's per-batch lookups from its statistics of the tables: the import
+    analyzes them each time the users it imported have doubled, so a server without autovacuum does
+    not plan a lookup of a batch's ids as a read of every row of the instance."""
+
+    async def test_the_looked_up_tables_are_analyzed_as_the_import_doubles(
+        self, app: FastAPI, instance: InstanceKeys, tmp_path: Path
+    ) -> None:
+        engine = app.state.engine
+        if engine.dialect.name != "postgresql":
+            pytest.skip("SQLite's planner statistics are fixed (db/planner_stats.py)")
+        imported_at_analyze: list[int] = []
+        imported = 0
+
+        def progress(rows: int) -> None:
+            nonlocal imported
+            imported = rows
+
+        def record_analyze(connection: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if statement.startswith("ANALYZE"):
+                assert statement == "ANALYZE users, email_addresses, phone_numbers"
+                imported_at_analyze.append(imported)
+
+        path = generate(tmp_path / "users.csv", 20, run=run_tag())
+        event.listen(engine.sync_engine, "before_cursor_execute", record_analyze)
+        try:
+            summary = await run_import(app, instance, path, batch_size=3, workers=0, progress=progress)
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", record_analyze)
+        assert summary.imported == 20
+        assert imported_at_analyze == [3, 6, 12]
 
 
 class TestSearchAfterImport:
