@@ -114,17 +114,14 @@ class AsyncpgReader(CompilingReader):
                     else:
                         answer_rows(lookups, rows)
                         return
-            for arguments, answer in lookups:
-                if answer.done():
-                    continue
-                try:
-                    found = await self._fetch(read.sql, arguments)
-                except Exception as error:
-                    if not answer.done():
-                        answer.set_exception(error)
-                else:
-                    if not answer.done():
-                        answer.set_result(found)
+            # Each alone, at once: one after another, the last would wait for every other round trip.
+            alone = [
+                self._answer_alone(read.sql, arguments, answer) for arguments, answer in lookups if not answer.done()
+            ]
+            if len(alone) == 1:
+                await alone[0]
+            elif alone:
+                await asyncio.gather(*alone)
         except BaseException as error:
             for _, answer in lookups:
                 if answer.done():
@@ -136,6 +133,17 @@ class AsyncpgReader(CompilingReader):
             # The answers carry an error to their lookups; a cancellation (the loop closing) goes on.
             if not isinstance(error, Exception):
                 raise
+
+    async def _answer_alone(self, sql: str, arguments: Sequence[Any], answer: "asyncio.Future[list[Row]]") -> None:
+        """One lookup's own statement; its rows or its error go to its answer."""
+        try:
+            found = await self._fetch(sql, arguments)
+        except Exception as error:
+            if not answer.done():
+                answer.set_exception(error)
+        else:
+            if not answer.done():
+                answer.set_result(found)
 
     async def _fetch(self, sql: str, arguments: Sequence[Any]) -> list[Row]:
         rows: list[Row] = await self._on_connection(lambda connection: connection.fetch(sql, *arguments))
